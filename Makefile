@@ -1,0 +1,55 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PY      := .venv/bin/python
+PIP     := .venv/bin/pip
+STAMP   := .venv/.installed
+export DECIDE_INSTANCE_PATH ?= $(CURDIR)/instance
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test install lint migrate demo chromium bench clean
+
+$(PY):
+	python3 -m venv .venv
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+instance/secret_key:
+	mkdir -p instance
+	$(PY) -c 'import secrets; print(secrets.token_urlsafe(48))' > instance/secret_key
+	chmod 600 instance/secret_key
+
+migrate: $(STAMP) instance/secret_key
+	DECIDE_SECRET_KEY=$$(cat instance/secret_key) .venv/bin/flask --app app db upgrade
+
+demo: migrate
+	DECIDE_SECRET_KEY=$$(cat instance/secret_key) .venv/bin/decide demo --if-empty
+
+run: demo
+	@DECIDE_SECRET_KEY=$$(cat instance/secret_key) .venv/bin/decide accounts
+	DECIDE_SECRET_KEY=$$(cat instance/secret_key) .venv/bin/flask --app app run --host 127.0.0.1 --port 5000
+
+# Debian's chromium for the browser tests; Playwright never downloads a browser here.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+lint: $(STAMP)
+	.venv/bin/ruff check .
+	.venv/bin/lint-imports
+
+test: $(STAMP) chromium lint
+	DECIDE_TEST_DATABASE_URL=$${DECIDE_TEST_DATABASE_URL:-$(PG_TEST_URL)} \
+	  .venv/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) bench/allocation.py
+
+clean:
+	rm -rf .venv instance .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,37 @@
+"""Composition root: `create_app(config=None) -> Flask`. Run with `flask --app app run`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask application: configuration, extensions, blueprints, commands."""
+    instance_path = os.environ.get("DECIDE_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(
+        "decide",
+        instance_path=instance_path,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from decide.config import build_config, check_config
+
+    app.config.update(build_config(instance_path, overrides=config))
+    check_config(app.config, debug=app.debug or bool(app.config.get("DEBUG")))
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+
+    from decide.web import init_web
+
+    init_web(app)
+
+    from decide.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,37 @@
+"""The `decide` command. Every subcommand is also mounted under `flask --app app`.
+
+Each module in COMMAND_MODULES exposes `commands`, a list of click commands. The commands run
+inside the app context, so they use the same configuration and database as the web app.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+COMMAND_MODULES = [
+    "decide.cli.rounds",
+]
+
+
+def register_commands(app: Flask) -> None:
+    """Mount every subcommand on the app's `flask` command group."""
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        for command in module.commands:
+            app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def main() -> None:
+    """decide: participatory budgeting for community health."""

@@ -1,0 +1,129 @@
+"""The web layer: extensions, security headers, error pages and blueprints."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# One blueprint per area; each module exposes `bp`. Order matters only for url_prefix clashes.
+BLUEPRINT_MODULES = [
+    "decide.web.main",
+]
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ]
+)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+    """Turn on foreign keys (and a busy timeout) for every SQLite connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def init_web(app: Flask) -> None:
+    """Attach extensions and blueprints to the app."""
+    from decide.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_root() / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+
+    import decide.models  # noqa: F401 - registers every table on the metadata
+
+    for name in BLUEPRINT_MODULES:
+        module = importlib.import_module(name)
+        app.register_blueprint(module.bp)
+
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, _error_page)
+
+    from decide.web import filters
+
+    filters.register(app)
+
+
+def _root() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2]
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault(
+        "Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"
+    )
+    if request.is_secure:
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
+        )
+    if "HX-Request" in request.headers or response.headers.get("Content-Type", "").startswith(
+        "text/html"
+    ):
+        response.vary.add("HX-Request")
+    return response
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return (
+        render_template(
+            "error.html",
+            code=400,
+            title="Your form expired",
+            message="This form was missing its security token or it had expired. "
+            "Go back, reload the page and try again.",
+        ),
+        400,
+    )
+
+
+_ERROR_TEXT = {
+    400: ("Bad request", "The request could not be understood."),
+    403: ("Not allowed", "You do not have permission to see or do this."),
+    404: ("Page not found", "There is no page at this address."),
+    405: ("Not allowed", "This page does not accept that kind of request."),
+    413: ("Too large", "The upload is larger than we accept."),
+    429: ("Too many attempts", "Too many attempts in a short time. Wait a minute and try again."),
+    500: ("Something went wrong", "An unexpected error happened. Nothing was saved."),
+}
+
+
+def _error_page(error: Any) -> tuple[str, int]:
+    code = getattr(error, "code", 500) or 500
+    title, message = _ERROR_TEXT.get(code, ("Error", "Something went wrong."))
+    description = getattr(error, "description", None)
+    if code in (400, 403) and isinstance(description, str) and not description.startswith("The "):
+        message = description
+    return render_template("error.html", code=code, title=title, message=message), code
