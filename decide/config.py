@@ -19,7 +19,9 @@ def _bool(value: str) -> bool:
 
 
 def build_config(
-    instance_path: str, environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+    instance_path: str,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the app configuration from defaults, the environment and overrides."""
     env = os.environ if environ is None else environ

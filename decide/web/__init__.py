@@ -55,6 +55,13 @@ def init_web(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     import decide.models  # noqa: F401 - registers every table on the metadata
+    from decide.models import User
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
 
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)

@@ -1,0 +1,236 @@
+"""Rounds of participatory budgeting, their phases, panels and the projects on the ballot."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    inspect,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from decide.models.area import Area, Theme
+from decide.models.base import Base
+
+PHASES = ("draft", "proposals", "deliberation", "voting", "closed", "published", "delivery")
+PHASE_LABELS = {
+    "draft": "Draft",
+    "proposals": "Proposals open",
+    "deliberation": "Deliberation",
+    "voting": "Voting open",
+    "closed": "Voting closed",
+    "published": "Results published",
+    "delivery": "Delivery",
+}
+BALLOT_KINDS = {
+    "approval": "Approval: choose the projects you support",
+    "knapsack": "Budget: choose projects that fit within the budget",
+    "cumulative": "Points: spread your points over projects",
+    "ranked": "Ranked: put your favourite projects in order",
+}
+ALLOCATION_RULES = {
+    "equal-shares": "Method of Equal Shares (proportional)",
+    "greedy": "Greedy by votes",
+    "phragmen": "Sequential Phragmén (proportional)",
+    "utilitarian": "Maximum total support",
+    "equity": "Maximum support with equity constraints",
+}
+# Settings that change what a ballot means. They lock once voting has opened.
+BALLOT_MEANING_FIELDS = (
+    "budget_pence",
+    "ballot_kind",
+    "min_choices",
+    "max_choices",
+    "min_budget_share_percent",
+    "points_total",
+    "max_points_per_project",
+    "rank_depth",
+    "allocation_rule",
+)
+
+round_area = Table(
+    "round_area",
+    Base.metadata,
+    Column("round_id", ForeignKey("round.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+)
+round_theme = Table(
+    "round_theme",
+    Base.metadata,
+    Column("round_id", ForeignKey("round.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class RoundLocked(Exception):
+    """A setting that changes what a ballot means was changed after voting opened."""
+
+
+class Round(Base):
+    """One round of participatory budgeting."""
+
+    __tablename__ = "round"
+    __table_args__ = (
+        CheckConstraint("budget_pence > 0", name="budget_positive"),
+        CheckConstraint(
+            "phase IN ('draft','proposals','deliberation','voting','closed','published','delivery')",
+            name="phase_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    budget_pence: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), default="GBP")
+    phase: Mapped[str] = mapped_column(String(20), default="draft")
+
+    # Ballot settings.
+    ballot_kind: Mapped[str] = mapped_column(String(20), default="approval")
+    min_choices: Mapped[int] = mapped_column(Integer, default=1)
+    max_choices: Mapped[int | None] = mapped_column(Integer)
+    min_budget_share_percent: Mapped[int] = mapped_column(Integer, default=0)
+    points_total: Mapped[int | None] = mapped_column(Integer)
+    max_points_per_project: Mapped[int | None] = mapped_column(Integer)
+    rank_depth: Mapped[int | None] = mapped_column(Integer)
+    allocation_rule: Mapped[str] = mapped_column(String(20), default="equal-shares")
+    signature_threshold: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Timetable (dates shown to the public; phase changes are explicit actions).
+    proposals_open: Mapped[dt.date | None] = mapped_column(Date)
+    proposals_close: Mapped[dt.date | None] = mapped_column(Date)
+    deliberation_close: Mapped[dt.date | None] = mapped_column(Date)
+    voting_open: Mapped[dt.date | None] = mapped_column(Date)
+    voting_close: Mapped[dt.date | None] = mapped_column(Date)
+    results_date: Mapped[dt.date | None] = mapped_column(Date)
+
+    voting_opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    areas: Mapped[list[Area]] = relationship(secondary=round_area, order_by=Area.name)
+    themes: Mapped[list[Theme]] = relationship(secondary=round_theme, order_by=Theme.name)
+    projects: Mapped[list[Project]] = relationship(
+        back_populates="round", order_by="Project.position", cascade="all, delete-orphan"
+    )
+    panel: Mapped[list[PanelMember]] = relationship(
+        back_populates="round", cascade="all, delete-orphan"
+    )
+
+    @property
+    def phase_label(self) -> str:
+        """Return the phase as shown to people."""
+        return PHASE_LABELS.get(self.phase, self.phase)
+
+    @property
+    def ballot_locked(self) -> bool:
+        """Return True once voting has opened: the ballot's meaning can no longer change."""
+        return PHASES.index(self.phase) >= PHASES.index("voting")
+
+    def has_panel_member(self, user_id: int) -> bool:
+        """Return True when the user sits on this round's panel."""
+        return any(p.user_id == user_id for p in self.panel)
+
+
+class PanelMember(Base):
+    """A user sitting on a round's deliberation panel."""
+
+    __tablename__ = "panel_member"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    role_title: Mapped[str] = mapped_column(String(120), default="Panel member")
+
+    round: Mapped[Round] = relationship(back_populates="panel")
+    user: Mapped[User] = relationship()
+
+
+class Project(Base):
+    """A proposal accepted onto a round's ballot, with the cost voters see."""
+
+    __tablename__ = "project"
+    __table_args__ = (
+        UniqueConstraint("round_id", "code"),
+        UniqueConstraint("proposal_id"),
+        CheckConstraint("cost_pence > 0", name="cost_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
+    # The project id on ballots, in .pb files and in the manifest: stable and short, e.g. "P7".
+    code: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    cost_pence: Mapped[int] = mapped_column(Integer)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    round: Mapped[Round] = relationship(back_populates="projects")
+    area: Mapped[Area | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+def _ballot_meaning_changes(session: Session) -> list[str]:
+    """Return a message for each ballot-meaning change to a locked round in this flush."""
+    problems: list[str] = []
+    for obj in list(session.dirty) + list(session.new) + list(session.deleted):
+        if isinstance(obj, Round):
+            state = inspect(obj)
+            phase_hist = state.attrs.phase.history
+            was_locked = (
+                PHASES.index(phase_hist.deleted[0]) >= PHASES.index("voting")
+                if phase_hist.deleted
+                else obj.ballot_locked
+            )
+            if not was_locked or obj in session.new:
+                continue
+            for name in BALLOT_MEANING_FIELDS:
+                if state.attrs[name].history.has_changes():
+                    problems.append(f"{name.replace('_', ' ')} cannot change after voting opened")
+        elif isinstance(obj, Project):
+            rnd = obj.round
+            if rnd is None or not rnd.ballot_locked or rnd in session.new or rnd in session.deleted:
+                continue
+            if obj in session.new or obj in session.deleted:
+                problems.append("the project list cannot change after voting opened")
+                continue
+            state = inspect(obj)
+            for name in ("cost_pence", "code", "withdrawn"):
+                if state.attrs[name].history.has_changes():
+                    problems.append(
+                        f"project {name.replace('_', ' ')} cannot change after voting opened"
+                    )
+    return problems
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_locked_changes(session: Session, flush_context: object, instances: object) -> None:
+    problems = _ballot_meaning_changes(session)
+    if problems:
+        raise RoundLocked(
+            "This round's ballot is locked: " + "; ".join(sorted(set(problems))) + "."
+        )
+
+
+from decide.models.asset import Organisation  # noqa: E402
+from decide.models.user import User  # noqa: E402

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from audits.canonical import canonical_json
+from audits.receipts import (
+    RECEIPT_DOMAIN,
+    Receipt,
+    ServerKey,
+    SignedReceipt,
+    sign_receipt,
+    verify_receipt,
+)
+
+
+@pytest.fixture(scope="module")
+def key():
+    return ServerKey.generate()
+
+
+RECEIPT = Receipt("round-1", 4, bytes(range(16)), b"\x11" * 32, b"\x22" * 32)
+
+
+def test_sign_and_verify(key):
+    signed = sign_receipt(key, RECEIPT)
+    assert verify_receipt(key.public_key_hex, signed)
+    assert verify_receipt(key.public_key_bytes, signed)
+    assert verify_receipt(key.public_key, signed)
+    key.public_key.verify(signed.signature, RECEIPT_DOMAIN + canonical_json(RECEIPT.to_dict()))
+
+
+def test_file_round_trip(key):
+    signed = sign_receipt(key, RECEIPT)
+    data = signed.to_json()
+    assert SignedReceipt.from_json(data) == signed
+    assert Receipt.from_json(data) == RECEIPT
+    assert Receipt.from_json(RECEIPT.to_json()) == RECEIPT
+    pretty = json.dumps(json.loads(data), indent=2)
+    assert SignedReceipt.from_json(pretty) == signed
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("round", "round-2"),
+        ("sequence", 5),
+        ("tracker", "00" * 16),
+        ("leaf", "33" * 32),
+        ("head", "44" * 32),
+    ],
+)
+def test_tampered_field_rejected(key, field, value):
+    body = json.loads(sign_receipt(key, RECEIPT).to_json())
+    body[field] = value
+    assert not verify_receipt(key.public_key_hex, SignedReceipt.from_dict(body))
+
+
+def test_other_key_rejected(key):
+    signed = sign_receipt(ServerKey.generate(), RECEIPT)
+    assert not verify_receipt(key.public_key_hex, signed)
+
+
+def test_bad_signature_bytes_rejected(key):
+    signed = sign_receipt(key, RECEIPT)
+    bad = SignedReceipt(signed.receipt, bytes(64), signed.server_public_key)
+    assert not verify_receipt(key.public_key_hex, bad)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        '{"type":"other"}',
+        '{"type":"decide-receipt/v1","round":"r","sequence":1}',
+        '{"type":"decide-receipt/v1","round":"r","sequence":1.0,"tracker":"00","leaf":"","head":""}',
+        "not json",
+    ],
+)
+def test_malformed_receipt_raises(text):
+    with pytest.raises(ValueError):
+        SignedReceipt.from_json(text)
+
+
+def test_uppercase_hex_refused(key):
+    body = json.loads(sign_receipt(key, RECEIPT).to_json())
+    body["leaf"] = body["leaf"].upper()
+    with pytest.raises(ValueError):
+        SignedReceipt.from_dict(body)
+
+
+def test_pem_round_trip(key, tmp_path):
+    path = tmp_path / "server.pem"
+    key.save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    loaded = ServerKey.load(path)
+    assert loaded.public_key_hex == key.public_key_hex
+    assert ServerKey.from_pem(key.to_pem()).public_key_hex == key.public_key_hex
+    with pytest.raises(FileExistsError):
+        key.save(path)
