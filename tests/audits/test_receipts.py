@@ -21,7 +21,7 @@ def key():
     return ServerKey.generate()
 
 
-RECEIPT = Receipt("round-1", 4, bytes(range(16)), b"\x11" * 32, b"\x22" * 32)
+RECEIPT = Receipt("round-1", 4, bytes(range(16)), b"\xab" * 32, b"\x22" * 32)
 
 
 def test_sign_and_verify(key):
