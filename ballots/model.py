@@ -73,6 +73,28 @@ class Ballot:
     points: tuple[int, ...] | None = None
     fields: Mapping[str, str] = field(default_factory=dict, compare=True, hash=False)
 
+    # A ballot can list a project twice (pabulib's Amsterdam 604 does). `projects` keeps the
+    # ballot as cast so that files round-trip; rules read it through these views, which follow
+    # pabutools 1.2.3: an approval ballot is a set, a ranking keeps a project's first place,
+    # and a project's points are the last points listed for it.
+
+    @property
+    def approved(self) -> frozenset[str]:
+        """Return the projects listed on the ballot, as a set."""
+        return frozenset(self.projects)
+
+    @property
+    def ranking(self) -> tuple[str, ...]:
+        """Return the projects in ballot order, keeping each project's first place only."""
+        return tuple(dict.fromkeys(self.projects))
+
+    @property
+    def points_by_project(self) -> Mapping[str, int]:
+        """Return each listed project's points (the last listed, if repeated); empty if none."""
+        if self.points is None:
+            return {}
+        return dict(zip(self.projects, self.points))
+
 
 @dataclass(frozen=True)
 class Profile:
