@@ -17,8 +17,30 @@ from decide.models.round import (
     RoundLocked,
 )
 from decide.models.user import Membership, User
+from decide.models.voting import (
+    CHANNELS,
+    ELIGIBILITY_MODES,
+    AccessCode,
+    AccessCodeBatch,
+    Ballot,
+    ChainState,
+    Participation,
+    PostcodeDistrict,
+    RoundEligibility,
+    VoterRollEntry,
+)
 
 __all__ = [
+    "CHANNELS",
+    "ELIGIBILITY_MODES",
+    "AccessCode",
+    "AccessCodeBatch",
+    "Ballot",
+    "ChainState",
+    "Participation",
+    "PostcodeDistrict",
+    "RoundEligibility",
+    "VoterRollEntry",
     "ALLOCATION_RULES",
     "BALLOT_KINDS",
     "ORGANISATION_KINDS",

@@ -1,0 +1,415 @@
+"""Who may vote: postcode areas, voter rolls, one-time access codes and a minimum age.
+
+A voter is named by a `VoterKey`: an account ("user:12"), a voter-roll entry ("roll:34") or an
+access code ("code:56"). The key is what the participation mark records; it is never stored
+next to a ballot.
+
+Voter roll identities are stored as HMAC-SHA256 over the normalised reference number and date
+of birth, keyed by the app's SECRET_KEY together with a random per-round salt. Without the
+secret key a leaked table cannot be searched by trying every birth date. (Rotating SECRET_KEY
+therefore invalidates uploaded rolls: upload them again.) Access codes carry 60 random bits,
+so a plain salted SHA-256 suffices and survives a key rotation.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from decide.models import (
+    AccessCode,
+    AccessCodeBatch,
+    PostcodeDistrict,
+    Round,
+    RoundEligibility,
+    User,
+    VoterRollEntry,
+)
+
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+CODE_LENGTH = 12
+MAX_BATCH = 2000
+MAX_ROLL_ROWS = 200_000
+_DISTRICT = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)")
+
+
+class EligibilityError(Exception):
+    """A voter may not vote in this round; the message says why in plain words."""
+
+
+class RollError(Exception):
+    """A voter roll upload was refused; `problems` lists each bad line."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class VoterKey:
+    """Who is voting: an account, a voter-roll entry or an access code, by row id."""
+
+    kind: str
+    id: int
+
+    def __post_init__(self) -> None:
+        if self.kind not in {"user", "roll", "code", "paper"}:
+            raise ValueError(f"unknown voter kind {self.kind!r}")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> VoterKey:
+        """Return the key written as 'kind:id', or raise ValueError."""
+        kind, _, ident = text.partition(":")
+        if not ident.isdigit():
+            raise ValueError(f"not a voter key: {text!r}")
+        return cls(kind, int(ident))
+
+
+# A paper ballot entered by an officer: the polling station's own register marks the voter.
+PAPER_VOTER = VoterKey("paper", 0)
+
+
+def settings_for(session: Session, round_id: int) -> RoundEligibility:
+    """Return the round's eligibility settings (defaults when none are stored: postcode only)."""
+    row = session.get(RoundEligibility, round_id)
+    if row is None:
+        row = RoundEligibility(round_id=round_id, by_postcode=True, by_roll=False, by_code=False)
+    return row
+
+
+def save_settings(
+    session: Session,
+    round_id: int,
+    *,
+    by_postcode: bool,
+    by_roll: bool,
+    by_code: bool,
+    min_age: int | None,
+) -> RoundEligibility:
+    """Store the round's modes and minimum age, and commit."""
+    if not (by_postcode or by_roll or by_code):
+        raise EligibilityError("Choose at least one way for people to prove they may vote.")
+    if min_age is not None and not 0 <= min_age <= 120:
+        raise EligibilityError("The minimum age must be between 0 and 120.")
+    row = session.get(RoundEligibility, round_id)
+    if row is None:
+        row = RoundEligibility(round_id=round_id)
+        session.add(row)
+    row.by_postcode, row.by_roll, row.by_code, row.min_age = by_postcode, by_roll, by_code, min_age
+    session.commit()
+    return row
+
+
+def postcode_district(postcode: str | None) -> str | None:
+    """Return the outward code of a UK postcode ('ls7 3ab' -> 'LS7'), or None."""
+    if not postcode:
+        return None
+    text = postcode.upper().strip()
+    outward = text.split()[0] if " " in text else text[:-3] if len(text) > 4 else text
+    match = _DISTRICT.match(outward)
+    return match.group(1) if match else None
+
+
+def area_of_postcode(session: Session, postcode: str | None) -> int | None:
+    """Return the area id the postcode's district lies in, or None."""
+    district = postcode_district(postcode)
+    if district is None:
+        return None
+    return session.scalar(
+        select(PostcodeDistrict.area_id).where(PostcodeDistrict.district == district)
+    )
+
+
+def age_on(born: dt.date, today: dt.date) -> int:
+    """Return the age in whole years on `today`."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def check_user(session: Session, rnd: Round, user: User, today: dt.date) -> None:
+    """Raise EligibilityError unless the account may vote in the round by postcode."""
+    settings = settings_for(session, rnd.id)
+    if not settings.by_postcode:
+        raise EligibilityError(
+            "In this round you vote with your voter roll details or an access code, "
+            "not with your account."
+        )
+    area_id = area_of_postcode(session, user.postcode)
+    round_areas = {a.id for a in rnd.areas}
+    if area_id is None:
+        raise EligibilityError(
+            "We could not place your postcode in one of this round's areas. "
+            "Add your postcode to your account, or ask the facilitator for an access code."
+        )
+    if round_areas and area_id not in round_areas:
+        raise EligibilityError("Your postcode is outside the areas this round covers.")
+    _check_age(settings, user.date_of_birth, today)
+
+
+def _check_age(settings: RoundEligibility, born: dt.date | None, today: dt.date) -> None:
+    if settings.min_age is None or settings.min_age == 0:
+        return
+    if born is None:
+        raise EligibilityError(
+            f"You must be {settings.min_age} or over to vote in this round. "
+            "Add your date of birth to your account."
+        )
+    if age_on(born, today) < settings.min_age:
+        raise EligibilityError(f"You must be {settings.min_age} or over to vote in this round.")
+
+
+def check_voter(session: Session, rnd: Round, voter: VoterKey, today: dt.date) -> None:
+    """Raise EligibilityError unless this voter may vote in the round."""
+    settings = settings_for(session, rnd.id)
+    if voter.kind == "user":
+        user = session.get(User, voter.id)
+        if user is None:
+            raise EligibilityError("This account does not exist.")
+        check_user(session, rnd, user, today)
+    elif voter.kind == "roll":
+        entry = session.get(VoterRollEntry, voter.id)
+        if not settings.by_roll or entry is None or entry.round_id != rnd.id:
+            raise EligibilityError("This round does not accept voting by voter roll.")
+    elif voter.kind == "code":
+        code = session.get(AccessCode, voter.id)
+        if not settings.by_code or code is None or code.round_id != rnd.id:
+            raise EligibilityError("This access code is not valid for this round.")
+    elif voter.kind == "paper":
+        return
+    else:  # pragma: no cover - VoterKey refuses other kinds
+        raise EligibilityError("Unknown kind of voter.")
+
+
+# Voter roll -----------------------------------------------------------------------------
+
+
+def normalise_reference(reference: str) -> str:
+    """Return a reference number without spaces or hyphens, upper case."""
+    return re.sub(r"[\s\-]", "", reference).upper()
+
+
+def parse_birth_date(text: str) -> dt.date:
+    """Read a date of birth written YYYY-MM-DD or DD/MM/YYYY, or raise ValueError."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def identity_hash(secret_key: str, salt: str, reference: str, born: dt.date) -> str:
+    """Return the keyed hash that stands for one person on a voter roll."""
+    key = hashlib.sha256(b"decide/roll/v1\x00" + secret_key.encode() + bytes.fromhex(salt))
+    message = f"{normalise_reference(reference)}|{born.isoformat()}".encode()
+    return hmac.new(key.digest(), message, hashlib.sha256).hexdigest()
+
+
+def upload_roll(
+    session: Session, round_id: int, csv_text: str, *, secret_key: str, replace: bool = True
+) -> int:
+    """Store a voter roll CSV (reference, date_of_birth) hashed; all rows or none. Commit."""
+    reader = csv.reader(io.StringIO(csv_text))
+    problems: list[str] = []
+    people: list[tuple[str, dt.date]] = []
+    seen: dict[tuple[str, dt.date], int] = {}
+    header = next(reader, None)
+    if header is None:
+        raise RollError(["line 1: the file is empty"])
+    names = [h.strip().lower().lstrip("\ufeff") for h in header]
+    if "reference" not in names or "date_of_birth" not in names:
+        raise RollError(["line 1: the header must name the columns reference and date_of_birth"])
+    ref_col, dob_col = names.index("reference"), names.index("date_of_birth")
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= max(ref_col, dob_col):
+            problems.append(f"line {line}: expected {len(names)} columns, found {len(row)}")
+            continue
+        reference = normalise_reference(row[ref_col])
+        if not reference:
+            problems.append(f"line {line}: the reference is empty")
+            continue
+        try:
+            born = parse_birth_date(row[dob_col])
+        except ValueError as exc:
+            problems.append(f"line {line}: {exc}")
+            continue
+        if (reference, born) in seen:
+            problems.append(f"line {line}: repeats line {seen[(reference, born)]}")
+            continue
+        seen[(reference, born)] = line
+        people.append((reference, born))
+        if len(people) > MAX_ROLL_ROWS:
+            problems.append(f"line {line}: a roll holds at most {MAX_ROLL_ROWS} people")
+            break
+    if not people and not problems:
+        problems.append("the file has a header but no people")
+    if problems:
+        raise RollError(problems[:50] + ([f"and {len(problems) - 50} more"] * (len(problems) > 50)))
+    settings = session.get(RoundEligibility, round_id)
+    if settings is None:
+        settings = RoundEligibility(round_id=round_id, by_postcode=False, by_roll=True)
+        session.add(settings)
+    if settings.roll_salt is None:
+        settings.roll_salt = secrets.token_hex(16)
+    settings.by_roll = True
+    if replace:
+        session.execute(delete(VoterRollEntry).where(VoterRollEntry.round_id == round_id))
+    salt = settings.roll_salt
+    session.add_all(
+        VoterRollEntry(round_id=round_id, identity_hash=identity_hash(secret_key, salt, ref, born))
+        for ref, born in people
+    )
+    session.commit()
+    return len(people)
+
+
+def roll_size(session: Session, round_id: int) -> int:
+    """Return how many people are on the round's voter roll."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(VoterRollEntry)
+            .where(VoterRollEntry.round_id == round_id)
+        )
+        or 0
+    )
+
+
+def verify_roll(
+    session: Session,
+    round_id: int,
+    reference: str,
+    born: dt.date,
+    *,
+    secret_key: str,
+    today: dt.date,
+) -> VoterKey:
+    """Return the roll voter's key when reference and birth date match, else raise."""
+    settings = settings_for(session, round_id)
+    if not settings.by_roll or settings.roll_salt is None:
+        raise EligibilityError("This round does not accept voting by voter roll.")
+    digest = identity_hash(secret_key, settings.roll_salt, reference, born)
+    entry_id = session.scalar(
+        select(VoterRollEntry.id).where(
+            VoterRollEntry.round_id == round_id, VoterRollEntry.identity_hash == digest
+        )
+    )
+    if entry_id is None:
+        raise EligibilityError(
+            "We could not find that reference number and date of birth on the voter roll. "
+            "Check both and try again."
+        )
+    _check_age(settings, born, today)
+    return VoterKey("roll", entry_id)
+
+
+# Access codes ---------------------------------------------------------------------------
+
+
+def normalise_code(code: str) -> str:
+    """Return a typed access code in canonical letters without separators."""
+    text = re.sub(r"[\s\-]", "", code).upper()
+    return text.replace("I", "1").replace("L", "1").replace("O", "0")
+
+
+def code_hash(round_id: int, code: str) -> str:
+    """Return the stored hash of an access code."""
+    data = f"decide/access-code/v1\x00{round_id}\x00{normalise_code(code)}".encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+def format_code(raw: str) -> str:
+    """Return a code in groups of four for printing."""
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def generate_codes(
+    session: Session, round_id: int, count: int, *, label: str, today: dt.date
+) -> tuple[AccessCodeBatch, list[str]]:
+    """Create a batch of one-time codes, commit, and return the codes (shown only now)."""
+    if not 1 <= count <= MAX_BATCH:
+        raise EligibilityError(f"A batch holds between 1 and {MAX_BATCH} codes.")
+    label = label.strip() or f"Batch of {count} codes"
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)))
+    batch = AccessCodeBatch(round_id=round_id, label=label[:120], size=count, created_on=today)
+    session.add(batch)
+    settings = session.get(RoundEligibility, round_id)
+    if settings is None:
+        settings = RoundEligibility(round_id=round_id, by_postcode=False, by_roll=False)
+        session.add(settings)
+    settings.by_code = True
+    ordered = sorted(codes)
+    batch.codes = [AccessCode(round_id=round_id, code_hash=code_hash(round_id, c)) for c in ordered]
+    session.commit()
+    return batch, [format_code(c) for c in ordered]
+
+
+def verify_code(session: Session, round_id: int, code: str) -> VoterKey:
+    """Return the access-code voter's key for a valid code, else raise EligibilityError."""
+    settings = settings_for(session, round_id)
+    if not settings.by_code:
+        raise EligibilityError("This round does not accept access codes.")
+    code_id = session.scalar(
+        select(AccessCode.id).where(
+            AccessCode.round_id == round_id, AccessCode.code_hash == code_hash(round_id, code)
+        )
+    )
+    if code_id is None:
+        raise EligibilityError(
+            "That access code is not valid for this round. Check it and try again."
+        )
+    return VoterKey("code", code_id)
+
+
+def access_code_pdf(round_title: str, label: str, codes: Sequence[str], *, vote_url: str) -> bytes:
+    """Return a printable PDF with one cut-out card per access code."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    pdf.setTitle(f"Access codes: {round_title}")
+    pdf.setAuthor("decide")
+    width, height = A4
+    cols, rows = 2, 5
+    card_w, card_h = (width - 20 * mm) / cols, (height - 20 * mm) / rows
+    for index, code in enumerate(codes):
+        slot = index % (cols * rows)
+        if index and slot == 0:
+            pdf.showPage()
+        x = 10 * mm + (slot % cols) * card_w
+        y = height - 10 * mm - (slot // cols + 1) * card_h
+        pdf.setDash(3, 3)
+        pdf.rect(x, y, card_w, card_h)
+        pdf.setDash()
+        pdf.setFont("Helvetica-Bold", 11)
+        pdf.drawString(x + 6 * mm, y + card_h - 10 * mm, round_title[:48])
+        pdf.setFont("Helvetica", 9)
+        pdf.drawString(x + 6 * mm, y + card_h - 16 * mm, "Your one-time voting code:")
+        pdf.setFont("Courier-Bold", 18)
+        pdf.drawString(x + 6 * mm, y + card_h - 27 * mm, code)
+        pdf.setFont("Helvetica", 8)
+        pdf.drawString(x + 6 * mm, y + 12 * mm, f"Vote at {vote_url}"[:70])
+        pdf.drawString(x + 6 * mm, y + 7 * mm, f"{label[:40]} - code {index + 1} of {len(codes)}")
+        pdf.drawString(x + 6 * mm, y + 3 * mm, "Each code works once. Keep it private.")
+    pdf.save()
+    return buffer.getvalue()

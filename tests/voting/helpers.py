@@ -1,0 +1,97 @@
+"""Factories for voting tests: a round in the voting phase with projects, areas and voters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from sqlalchemy import func, select
+
+from decide.models import (
+    AccessCode,
+    Area,
+    Ballot,
+    ChainState,
+    Participation,
+    PostcodeDistrict,
+    Project,
+    Round,
+    User,
+    VoterRollEntry,
+)
+
+TODAY = dt.date(2027, 5, 10)
+_n = itertools.count(1)
+
+KIND_SETTINGS: dict[str, dict[str, Any]] = {
+    "approval": {"min_choices": 1, "max_choices": 3},
+    "knapsack": {"min_choices": 1},
+    "cumulative": {"min_choices": 1, "points_total": 10, "max_points_per_project": 5},
+    "ranked": {"min_choices": 1, "rank_depth": 3},
+}
+COSTS = [400_000, 300_000, 250_000, 150_000, 100_000]  # pence; budget 1,000,000
+
+
+def make_area(session: Any, district: str = "LS7") -> Area:
+    """Add an area with one postcode district."""
+    n = next(_n)
+    area = Area(name=f"Ward {n}", slug=f"ward-{n}", population=9000, deprivation_decile=2)
+    session.add(area)
+    session.flush()
+    session.add(PostcodeDistrict(district=district, area_id=area.id))
+    return area
+
+
+def make_round(
+    session: Any, kind: str = "approval", *, phase: str = "voting", area: Area | None = None
+) -> Round:
+    """Add a round of this ballot kind with five projects, in the given phase; commit."""
+    n = next(_n)
+    rnd = Round(
+        title=f"Round {n}",
+        slug=f"round-{n}",
+        budget_pence=1_000_000,
+        phase=phase,
+        ballot_kind=kind,
+        **KIND_SETTINGS[kind],
+    )
+    if area is not None:
+        rnd.areas = [area]
+    rnd.projects = [
+        Project(
+            code=f"P{i + 1}",
+            position=i,
+            title=f"Project {i + 1}",
+            summary="Helps people.",
+            cost_pence=cost,
+            area=area,
+        )
+        for i, cost in enumerate(COSTS)
+    ]
+    session.add(rnd)
+    session.commit()
+    return rnd
+
+
+def make_user(session: Any, postcode: str | None = "LS7 3AB", **extra: Any) -> User:
+    """Add a citizen with a postcode; commit."""
+    n = next(_n)
+    user = User(
+        email=f"voter{n}@example.org",
+        display_name=f"Voter {n}",
+        postcode=postcode,
+        password_hash="x",
+        **extra,
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+def row_counts(session: Any) -> dict[str, int]:
+    """Return the row counts of every voting table."""
+    out = {}
+    for model in (Ballot, Participation, ChainState, VoterRollEntry, AccessCode):
+        out[model.__tablename__] = session.scalar(select(func.count()).select_from(model))
+    return out
