@@ -35,7 +35,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -444,6 +444,31 @@ def _meta_rows(pb: PbFile, *, add_counts: bool) -> list[list[str]]:
     return [[k, v] for k, v in meta.items()]
 
 
+def _cell(text: str) -> str:
+    # Quote as CSV does, but also for a lone "\r": csv.writer leaves it bare when the line
+    # terminator is "\n", and a reader then ends the line there.
+    if ";" in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+class _Writer:
+    """Write `;`-separated rows with CSV quoting and "\n" line ends."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def writerow(self, row: Iterable[str]) -> None:
+        self.parts.append(";".join(_cell(c) for c in row))
+
+    def writerows(self, rows: Iterable[Iterable[str]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+    def text(self) -> str:
+        return "\n".join(self.parts) + "\n"
+
+
 def write(pb: PbFile, *, add_counts: bool = False) -> str:
     """Return the pabulib text of `pb`; raise ValueError for data that the format cannot hold.
 
@@ -453,8 +478,7 @@ def write(pb: PbFile, *, add_counts: bool = False) -> str:
     appended when missing only if `add_counts` is true.
     """
     instance, profile = pb.instance, pb.profile
-    out = io.StringIO()
-    w = csv.writer(out, delimiter=";", lineterminator="\n")
+    w = _Writer()
     w.writerow(["META"])
     w.writerow(["key", "value"])
     w.writerows(_meta_rows(pb, add_counts=add_counts))
@@ -525,7 +549,7 @@ def write(pb: PbFile, *, add_counts: bool = False) -> str:
             else:
                 row.append(b.fields.get(col, ""))
         w.writerow(row)
-    return out.getvalue()
+    return w.text()
 
 
 def write_election(instance: Instance, profile: Profile) -> str:

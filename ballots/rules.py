@@ -1,0 +1,481 @@
+"""Ballot kinds, their rules, validation with citizen-facing messages, and plain-words rules.
+
+The app's four ballot kinds (DESIGN.md, "Ballots"):
+
+* ``approval``: choose between `min_choices` and `max_choices` projects;
+* ``knapsack``: approval whose total cost is at most the budget (or `max_cost`), and at least
+  `min_budget_share` of the budget if that is set;
+* ``cumulative``: spread up to `total_points` whole points (exactly that many if
+  `spend_all_points`), at most `max_points_per_project` on one project;
+* ``ranked``: rank between `min_choices` and `rank_depth` projects, best first, each once.
+
+`validate` never raises on a ballot: it returns every `Violation` it finds, each with a stable
+`code` (for programs and tests) and a `message` written for the voter. Money is formatted with
+`format_money`: amounts are integer pence inside the app (``unit_is_pence=True``); for pabulib
+files, whose costs are in whole currency units, set ``unit_is_pence=False`` and the currency.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ballots.model import VOTE_TYPE_OF_KIND, Ballot, BallotKind, Instance, VoteType
+
+KINDS: tuple[BallotKind, ...] = ("approval", "knapsack", "cumulative", "ranked")
+
+# Stable violation codes; the web layer and tests may rely on them.
+UNKNOWN_PROJECT = "unknown_project"
+DUPLICATE_PROJECT = "duplicate_project"
+NOT_A_PROJECT_ID = "not_a_project_id"
+TOO_FEW_CHOICES = "too_few_choices"
+TOO_MANY_CHOICES = "too_many_choices"
+OVER_BUDGET = "over_budget"
+UNDER_MIN_SHARE = "under_min_share"
+UNEXPECTED_POINTS = "unexpected_points"
+POINTS_MISSING = "points_missing"
+POINTS_MISALIGNED = "points_misaligned"
+POINTS_NOT_WHOLE = "points_not_whole"
+POINTS_NEGATIVE = "points_negative"
+POINTS_OVER_PROJECT_MAX = "points_over_project_max"
+POINTS_OVER_TOTAL = "points_over_total"
+POINTS_UNDER_TOTAL = "points_under_total"
+
+CODES: tuple[str, ...] = (
+    UNKNOWN_PROJECT,
+    DUPLICATE_PROJECT,
+    NOT_A_PROJECT_ID,
+    TOO_FEW_CHOICES,
+    TOO_MANY_CHOICES,
+    OVER_BUDGET,
+    UNDER_MIN_SHARE,
+    UNEXPECTED_POINTS,
+    POINTS_MISSING,
+    POINTS_MISALIGNED,
+    POINTS_NOT_WHOLE,
+    POINTS_NEGATIVE,
+    POINTS_OVER_PROJECT_MAX,
+    POINTS_OVER_TOTAL,
+    POINTS_UNDER_TOTAL,
+)
+
+
+@dataclass(frozen=True)
+class BallotRules:
+    """The limits a round puts on its ballots, and how to show its money."""
+
+    kind: BallotKind
+    min_choices: int = 1
+    max_choices: int | None = None
+    max_cost: Fraction | None = None
+    min_budget_share: Fraction | None = None
+    total_points: int | None = None
+    max_points_per_project: int | None = None
+    spend_all_points: bool = False
+    rank_depth: int | None = None
+    currency: str = "£"
+    unit_is_pence: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown ballot kind {self.kind!r}; expected one of {KINDS}")
+        if self.min_choices < 0:
+            raise ValueError("min_choices must not be negative")
+        if self.max_choices is not None and self.max_choices < max(self.min_choices, 1):
+            raise ValueError("max_choices must be at least 1 and at least min_choices")
+        if self.kind != "knapsack" and (
+            self.max_cost is not None or self.min_budget_share is not None
+        ):
+            raise ValueError("max_cost and min_budget_share apply to knapsack ballots only")
+        if self.max_cost is not None and self.max_cost < 0:
+            raise ValueError("max_cost must not be negative")
+        if self.min_budget_share is not None and not 0 <= self.min_budget_share <= 1:
+            raise ValueError("min_budget_share must be between 0 and 1")
+        if self.kind == "cumulative":
+            if self.total_points is None or self.total_points < 1:
+                raise ValueError("a cumulative ballot needs total_points of at least 1")
+            if self.max_points_per_project is not None and self.max_points_per_project < 1:
+                raise ValueError("max_points_per_project must be at least 1")
+        elif (
+            self.total_points is not None
+            or self.max_points_per_project is not None
+            or self.spend_all_points
+        ):
+            raise ValueError("points limits apply to cumulative ballots only")
+        if self.kind == "ranked":
+            if self.rank_depth is not None and self.rank_depth < max(self.min_choices, 1):
+                raise ValueError("rank_depth must be at least 1 and at least min_choices")
+            if self.max_choices is not None:
+                raise ValueError("a ranked ballot sets rank_depth, not max_choices")
+        elif self.rank_depth is not None:
+            raise ValueError("rank_depth applies to ranked ballots only")
+
+    @property
+    def vote_type(self) -> VoteType:
+        """Return the pabulib vote type that ballots of this kind are stored as."""
+        return VOTE_TYPE_OF_KIND[self.kind]
+
+    @property
+    def most_choices(self) -> int | None:
+        """Return the most projects a ballot may choose or rank (None: no limit)."""
+        return self.rank_depth if self.kind == "ranked" else self.max_choices
+
+    @property
+    def per_project_cap(self) -> int | None:
+        """Return the most points one project may get (cumulative only)."""
+        if self.total_points is None:
+            return None
+        if self.max_points_per_project is None:
+            return self.total_points
+        return min(self.max_points_per_project, self.total_points)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way in which a ballot breaks the round's rules."""
+
+    code: str
+    message: str
+    project_id: str | None = None
+
+
+def format_money(amount: Fraction | int, rules: BallotRules) -> str:
+    """Format an amount in the round's unit for people, e.g. ``£12,500.00`` or ``PLN 1,250``."""
+    value = Fraction(amount)
+    if rules.unit_is_pence:
+        value /= 100
+        decimals = 2
+    else:
+        decimals = 0 if value.denominator == 1 else 2
+    sign = "-" if value < 0 else ""
+    scale = 10**decimals
+    # Round half away from zero, as people do on paper; exact values are not affected.
+    scaled = (abs(value) * scale * 2 + 1) // 2
+    whole, frac = divmod(int(scaled), scale)
+    text = f"{whole:,}"
+    if decimals:
+        text += "." + str(frac).rjust(decimals, "0")
+    symbol = rules.currency
+    sep = " " if symbol and symbol[-1].isalpha() else ""
+    return f"{sign}{symbol}{sep}{text}"
+
+
+def _percent(share: Fraction) -> str:
+    pct = share * 100
+    if pct.denominator == 1:
+        return f"{pct.numerator}%"
+    return f"{float(round(pct, 1)):g}%"
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    if n == 1:
+        return f"1 {one}"
+    return f"{n} {many or one + 's'}"
+
+
+def _chose(n: int) -> str:
+    return "no projects" if n == 0 else _count(n, "project")
+
+
+def _label(names: Mapping[str, str], pid: str) -> str:
+    name = names.get(pid, "")
+    return f"“{name}”" if name else f"project {pid}"
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _budget_cap(rules: BallotRules, instance: Instance) -> Fraction:
+    return rules.max_cost if rules.max_cost is not None else instance.budget
+
+
+def validate(ballot: Ballot, rules: BallotRules, instance: Instance) -> list[Violation]:
+    """Return every way in which `ballot` breaks `rules` for `instance` (empty if none)."""
+    out: list[Violation] = []
+    costs = {p.id: p.cost for p in instance.projects}
+    names = {p.id: p.name for p in instance.projects}
+    verb = "ranked" if rules.kind == "ranked" else "chose"
+    projects = tuple(ballot.projects) if isinstance(ballot.projects, tuple | list) else ()
+
+    # Ids: each must be a known project id, listed once.
+    seen: Counter[str] = Counter()
+    for pid in projects:
+        if not isinstance(pid, str):
+            out.append(
+                Violation(NOT_A_PROJECT_ID, f"Your ballot holds {pid!r}, which is not a project.")
+            )
+            continue
+        seen[pid] += 1
+        if seen[pid] == 1 and pid not in costs:
+            out.append(
+                Violation(
+                    UNKNOWN_PROJECT,
+                    f"Project {pid!r} is not on this ballot; please choose from the list.",
+                    pid,
+                )
+            )
+    for pid, n in seen.items():
+        if n > 1:
+            out.append(
+                Violation(
+                    DUPLICATE_PROJECT,
+                    f"You {verb} {_label(names, pid)} {'twice' if n == 2 else f'{n} times'}; "
+                    "each project can appear only once.",
+                    pid,
+                )
+            )
+    distinct = list(seen)
+    known = [pid for pid in distinct if pid in costs]
+
+    if rules.kind == "cumulative":
+        chosen = _check_points(ballot, rules, instance, names, projects, out)
+    else:
+        if ballot.points is not None:
+            out.append(
+                Violation(
+                    UNEXPECTED_POINTS,
+                    "This round does not use points; choose projects without giving points.",
+                )
+            )
+        chosen = len(distinct)
+
+    # How many projects.
+    if rules.kind == "cumulative":
+        counted, what = "gave points to", "to give points to"
+    elif rules.kind == "ranked":
+        counted, what = "ranked", "to rank"
+    else:
+        counted, what = "chose", "to choose"
+    most = rules.most_choices
+    if chosen < rules.min_choices:
+        out.append(
+            Violation(
+                TOO_FEW_CHOICES,
+                f"You {counted} {_chose(chosen)}; this round asks you {what} at least "
+                f"{_count(rules.min_choices, 'project')}.",
+            )
+        )
+    if most is not None and chosen > most:
+        out.append(
+            Violation(
+                TOO_MANY_CHOICES,
+                f"You {counted} {_chose(chosen)}; this round allows at most {most}.",
+            )
+        )
+
+    # Money (knapsack).
+    if rules.kind == "knapsack":
+        total = sum((costs[pid] for pid in known), Fraction(0))
+        cap = _budget_cap(rules, instance)
+        cap_name = "the budget" if rules.max_cost is None else "the limit"
+        if total > cap:
+            out.append(
+                Violation(
+                    OVER_BUDGET,
+                    f"Your choices cost {format_money(total, rules)}, which is "
+                    f"{format_money(total - cap, rules)} more than {cap_name} of "
+                    f"{format_money(cap, rules)}.",
+                )
+            )
+        if rules.min_budget_share is not None:
+            floor = rules.min_budget_share * instance.budget
+            if total < floor:
+                out.append(
+                    Violation(
+                        UNDER_MIN_SHARE,
+                        f"Your choices cost {format_money(total, rules)}; this round asks for "
+                        f"projects worth at least {format_money(floor, rules)} "
+                        f"({_percent(rules.min_budget_share)} of the budget).",
+                    )
+                )
+    return out
+
+
+def _check_points(
+    ballot: Ballot,
+    rules: BallotRules,
+    instance: Instance,
+    names: Mapping[str, str],
+    projects: tuple[Any, ...],
+    out: list[Violation],
+) -> int:
+    """Append the points violations; return how many distinct projects got points."""
+    points = ballot.points
+    if points is None or not isinstance(points, tuple | list):
+        if projects:
+            out.append(
+                Violation(
+                    POINTS_MISSING,
+                    "Your ballot gives no points; give each project you choose a number of points.",
+                )
+            )
+        return 0
+    if len(points) != len(projects):
+        out.append(
+            Violation(
+                POINTS_MISALIGNED,
+                f"Your ballot lists {_count(len(projects), 'project')} but "
+                f"{_count(len(points), 'points value')}; give each project one number of "
+                "points.",
+            )
+        )
+    cap = rules.per_project_cap
+    total = 0
+    per_project: Counter[str] = Counter()
+    for pid, value in zip(projects, points):
+        label = _label(names, pid) if isinstance(pid, str) else repr(pid)
+        if not _is_whole(value):
+            out.append(
+                Violation(
+                    POINTS_NOT_WHOLE,
+                    f"The points for {label} ({value!r}) are not a whole number.",
+                    pid if isinstance(pid, str) else None,
+                )
+            )
+            continue
+        if value < 0:
+            out.append(
+                Violation(
+                    POINTS_NEGATIVE,
+                    f"You gave {value} points to {label}; points cannot be negative.",
+                    pid if isinstance(pid, str) else None,
+                )
+            )
+            continue
+        total += value
+        if isinstance(pid, str):
+            per_project[pid] += value
+    for pid, value in per_project.items():
+        if cap is not None and value > cap:
+            out.append(
+                Violation(
+                    POINTS_OVER_PROJECT_MAX,
+                    f"You gave {_count(value, 'point')} to {_label(names, pid)}; "
+                    f"one project can get at most {cap}.",
+                    pid,
+                )
+            )
+    n = rules.total_points
+    if n is not None and total > n:
+        out.append(
+            Violation(
+                POINTS_OVER_TOTAL,
+                f"You gave {_count(total, 'point')} in total, which is {total - n} more than "
+                f"the {n} this round allows.",
+            )
+        )
+    if n is not None and rules.spend_all_points and total < n:
+        out.append(
+            Violation(
+                POINTS_UNDER_TOTAL,
+                f"You gave {_count(total, 'point')} in total; this round asks you to give all {n}.",
+            )
+        )
+    return sum(1 for v in per_project.values() if v > 0)
+
+
+def _choose_sentence(verb: str, least: int, most: int | None) -> str:
+    if most is None:
+        if least <= 0:
+            return f"{verb} any number of projects."
+        return f"{verb} at least {_count(least, 'project')}."
+    if least == most:
+        return f"{verb} exactly {_count(most, 'project')}."
+    if least <= 0:
+        return f"{verb} up to {_count(most, 'project')}."
+    return f"{verb} between {least} and {most} projects."
+
+
+def describe(rules: BallotRules, instance: Instance) -> list[str]:
+    """Return the round's ballot rules as short sentences for the round page."""
+    lines: list[str] = []
+    if rules.kind in ("approval", "knapsack"):
+        lines.append(_choose_sentence("Choose", rules.min_choices, rules.max_choices))
+    if rules.kind == "knapsack":
+        cap = _budget_cap(rules, instance)
+        what = "the budget" if rules.max_cost is None else "the limit for one ballot"
+        lines.append(
+            f"Together, your choices can cost at most {format_money(cap, rules)} ({what})."
+        )
+        if rules.min_budget_share:
+            floor = rules.min_budget_share * instance.budget
+            lines.append(
+                f"They must cost at least {format_money(floor, rules)} "
+                f"({_percent(rules.min_budget_share)} of the budget)."
+            )
+    if rules.kind == "cumulative":
+        n = rules.total_points or 0
+        amount = f"exactly {n}" if rules.spend_all_points else f"up to {n}"
+        per_project = rules.per_project_cap
+        if per_project is not None and per_project < n:
+            lines.append(f"Spread {amount} points; at most {per_project} on one project.")
+        else:
+            lines.append(f"Spread {amount} points over the projects you support.")
+        if rules.min_choices > 1 or rules.max_choices is not None:
+            lines.append(_choose_sentence("Give points to", rules.min_choices, rules.max_choices))
+        lines.append("Points are whole numbers.")
+    if rules.kind == "ranked":
+        lines.append(_choose_sentence("Rank", rules.min_choices, rules.rank_depth))
+        lines.append("Put your favourite first; each project can appear only once.")
+    return lines
+
+
+_SYMBOLS: Mapping[str, str] = {"GBP": "£", "EUR": "€", "USD": "$"}
+
+
+def rules_from_pabulib(instance: Instance, vote_type: VoteType) -> BallotRules:
+    """Return the ballot rules that a pabulib file's META states (money in the file's unit).
+
+    Reads ``min_length``, ``max_length``, ``max_sum_cost`` (a knapsack ballot), ``max_points``,
+    ``max_sum_points`` and ``currency``. Raise ValueError for scoring files (no app kind) and
+    for cumulative files without ``max_sum_points``.
+    """
+    meta = {k: v.strip() for k, v in instance.meta.items()}
+
+    def whole(key: str) -> int | None:
+        text = meta.get(key)
+        if text is None or text.lower() in ("", "none"):
+            return None
+        try:
+            return int(Fraction(text))
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"META {key} {text!r} is not a number") from None
+
+    code = meta.get("currency", "").upper()
+    money: dict[str, Any] = {"currency": _SYMBOLS.get(code, code), "unit_is_pence": False}
+    least = whole("min_length")
+    most = whole("max_length")
+    if vote_type == "approval":
+        cost_text = meta.get("max_sum_cost")
+        if cost_text:
+            try:
+                cap = Fraction(cost_text)
+            except (ValueError, ZeroDivisionError):
+                raise ValueError(f"META max_sum_cost {cost_text!r} is not a number") from None
+            return BallotRules(
+                "knapsack",
+                min_choices=least or 0,
+                max_choices=most,
+                max_cost=None if cap == instance.budget else cap,
+                **money,
+            )
+        return BallotRules("approval", min_choices=least or 0, max_choices=most, **money)
+    if vote_type == "cumulative":
+        total = whole("max_sum_points")
+        if total is None:
+            raise ValueError("a cumulative file needs max_sum_points in META")
+        return BallotRules(
+            "cumulative",
+            min_choices=least or 0,
+            max_choices=most,
+            total_points=total,
+            max_points_per_project=whole("max_points"),
+            **money,
+        )
+    if vote_type == "ordinal":
+        return BallotRules("ranked", min_choices=least or 0, rank_depth=most, **money)
+    raise ValueError(f"no ballot kind of this app matches vote type {vote_type!r}")
