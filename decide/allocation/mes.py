@@ -1,0 +1,390 @@
+"""The Method of Equal Shares (MES), with Add1 and greedy completion.
+
+Definition (Peters, Pierczyński and Skowron, "Proportional Participatory Budgeting with Additive
+Utilities", NeurIPS 2021; equalshares.net; pabutools 1.2.3 ``rules/mes/mes_rule.py``):
+
+- Every voter starts with the same share ``b`` of the budget: ``B / n`` where n counts every
+  ballot, empty ones too.
+- In each round, for each project p still affordable (its supporters hold at least its cost
+  together), find the smallest ρ with ``sum_i min(b_i, ρ * u_i(p)) = cost(p)``; ``u_i(p)`` is
+  the voter's satisfaction: the project's cost under cost satisfaction (approval and ordinal
+  ballots), the points under cumulative ballots. Fund the project with the smallest ρ (ties by
+  the tie-break) and charge each supporter ``min(b_i, ρ * u_i(p))``. Stop when nothing is
+  affordable. Projects nobody supports are never considered.
+- Add1 (``voter_budget_increment=1``): run the whole method again with per-voter budget
+  ``B / n + k`` for k = 1, 2, ... and stop at the first outcome that is exhaustive over the
+  supported projects; if an outcome costs more than B, return the previous one.
+- Completion (pabutools ``completion_by_rule_combination``): if the Add1 outcome is not
+  exhaustive over all projects, complete it with greedy.
+
+How it is fast (our own design):
+
+- Identical ballots form one weighted group. Voters whose ballots agree on the projects funded
+  so far (and on their points for them) always hold the same budget, so budgets live on
+  *classes* of voters; each project keeps a count of its supporters per class, and only the
+  classes that paid for the last project change.
+- Add1 does not need a run for every k. Within one run every budget, price and comparison is an
+  affine function of the starting budget t. We record, for every decision, the affine
+  comparison that made it (the funded project's exact price against a valid affine lower bound
+  on every rival's price, each unaffordable project's total money against its cost, and which
+  supporters pay in full). The outcome is provably the same for every t up to the first point
+  where one of these comparisons could change, so the loop jumps straight to the first k past
+  that point. The lower bound on a rival's price comes from any split of its supporters into
+  "pay in full" P and "pay the price" R: ``ρ(t) >= (cost - sum_P b_i(t)) / sum_R u_i``.
+  The stopping point (which is not monotone in k) is therefore reproduced exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ballots.model import Instance, Profile
+from decide.allocation.core import LEX, MesRound, Outcome, Payment, TieBreak, make_outcome
+from decide.allocation.greedywelfare import greedy_fill
+from decide.allocation.prepare import Prepared, Q, prepare, to_fraction
+
+
+class _Limit:
+    """The largest step Δ >= 0 of the starting budget for which every recorded comparison holds."""
+
+    __slots__ = ("inclusive", "label", "value", "who")
+
+    def __init__(self) -> None:
+        self.value: Any = None  # None: no limit
+        self.inclusive = True
+        self.label: Any = None  # what is being checked, for debugging
+        self.who: Any = None  # the label of the comparison that sets the limit
+
+    def keep(self, d0: Any, d1: Any, strict: bool) -> None:
+        """Record that ``d0 + d1 * Δ`` must stay positive (strict) or non-negative."""
+        if d1 >= 0:
+            return
+        x = d0 / (-d1)
+        if self.value is None or x < self.value or (x == self.value and strict):
+            self.value = x
+            self.inclusive = not strict
+            self.who = self.label
+
+    def next_step(self) -> int | None:
+        """Return the smallest integer Δ >= 1 at which a comparison may fail, or None."""
+        if self.value is None:
+            return None
+        x = self.value
+        whole = int(x.numerator // x.denominator)  # floor
+        if self.inclusive:
+            return max(1, whole + 1)
+        return max(1, whole if whole == x else whole + 1)
+
+
+@dataclass
+class _Run:
+    selected: list[int]
+    rounds: list[tuple[int, Any, list[tuple[Any, int]]]]
+    limit: _Limit | None
+
+
+class _Engine:
+    """Precomputed supporter data for repeated MES runs on one instance."""
+
+    def __init__(self, prep: Prepared, tie_break: TieBreak) -> None:
+        self.prep = prep
+        self.tie_key = [tie_break.key(pid) for pid in prep.ids]
+        costs = prep.costs
+        m = len(prep.ids)
+        # Satisfaction u_i(p): the cost (cost satisfaction) or the points (cardinal ballots).
+        total_sat = [Q(0)] * m
+        sup: list[list[tuple[int, Any]]] = [[] for _ in range(m)]
+        for g, (ballot, mult) in enumerate(zip(prep.groups, prep.mult)):
+            for i, pts in ballot:
+                u = Q(pts) if prep.cardinal else costs[i]
+                if u > 0:
+                    sup[i].append((g, u))
+                    total_sat[i] += mult * u
+        self.free = [i for i in range(m) if total_sat[i] > 0 and costs[i] == 0]
+        self.candidates = [i for i in range(m) if total_sat[i] > 0 and costs[i] > 0]
+        cand = set(self.candidates)
+        self.sup = sup
+        self.gballot: list[list[tuple[int, Any]]] = []
+        for ballot in prep.groups:
+            row = []
+            for i, pts in ballot:
+                if i in cand:
+                    row.append((i, Q(pts) if prep.cardinal else costs[i]))
+            self.gballot.append(row)
+        # Projects sharing a supporter with p: only these change price when p is funded.
+        self.neighbours: list[set[int]] = [set() for _ in range(m)]
+        for row in self.gballot:
+            ids = [i for i, _ in row]
+            for i in ids:
+                self.neighbours[i].update(ids)
+
+    def run(self, start: Any, certify: bool) -> _Run:
+        """Run MES with per-voter budget `start`; with `certify`, also find how far it holds."""
+        prep = self.prep
+        costs = prep.costs
+        mult = prep.mult
+        tie_key = self.tie_key
+        sup = self.sup
+        gballot = self.gballot
+        limit = _Limit() if certify else None
+        zero = Q(0)
+
+        # Classes of voters with equal budgets: value at `start` and slope in t.
+        cls_v: list[Any] = [start]
+        cls_s: list[Any] = [Q(1)]
+        cls_size: list[int] = [prep.n_voters]
+        gclass = [0] * len(prep.groups)
+        cnt: dict[int, dict[tuple[int, Any], int]] = {}
+        for p in self.candidates:
+            d: dict[tuple[int, Any], int] = {}
+            for g, u in sup[p]:
+                key = (0, u)
+                d[key] = d.get(key, 0) + mult[g]
+            cnt[p] = d
+        alive = set(self.candidates)
+        # Lower bound on each project's price: value at `start` and slope; exact when clean.
+        lb_v: dict[int, Any] = {p: zero for p in alive}
+        lb_s: dict[int, Any] = {p: zero for p in alive}
+        clean: dict[int, bool] = {p: False for p in alive}
+        cache: dict[int, tuple[Any, Any, list[tuple[Any, Any, Any, int, bool]]]] = {}
+        # Last evaluation of a clean project: partition data needed to certify a win.
+        selected: list[int] = []
+        rounds: list[tuple[int, Any, list[tuple[Any, int]]]] = []
+
+        while True:
+            best: Any = None
+            tied: list[int] = []
+            evals: dict[int, tuple[Any, Any, list[tuple[Any, Any, Any, int, bool]]]] = {}
+            for p in sorted(alive, key=lb_v.__getitem__):
+                if best is not None and lb_v[p] > best:
+                    break
+                res = cache[p] if clean[p] else self._price(cnt[p], cls_v, cls_s, costs[p])
+                if res is None:
+                    if limit is not None:
+                        avail_v = zero
+                        avail_s = zero
+                        for (c, _u), n in cnt[p].items():
+                            avail_v += n * cls_v[c]
+                            avail_s += n * cls_s[c]
+                        # Must stay unaffordable: cost - money > 0.
+                        limit.label = ("unaffordable", len(selected), p)
+                        limit.keep(costs[p] - avail_v, -avail_s, True)
+                    alive.discard(p)
+                    continue
+                rho, slope, items = res
+                lb_v[p] = rho
+                lb_s[p] = slope
+                clean[p] = True
+                cache[p] = res
+                evals[p] = res
+                if best is None or rho < best:
+                    best = rho
+                    tied = [p]
+                elif rho == best:
+                    tied.append(p)
+            if not tied:
+                break
+            s = min(tied, key=tie_key.__getitem__)
+            rho, rho_s, items = evals[s]
+            alive.discard(s)
+            selected.append(s)
+            if limit is not None:
+                key_s = tie_key[s]
+                for p in alive:
+                    limit.label = ("rival", len(selected), p, clean[p])
+                    # Rival's lower bound minus the winner's price must stay >= 0 (or > 0).
+                    limit.keep(lb_v[p] - rho, lb_s[p] - rho_s, tie_key[p] < key_s)
+                limit.label = ("split", len(selected), s)
+                for v, sl, u, _n, poor in items:
+                    if poor:  # v + sl Δ < ρ(Δ) u
+                        limit.keep(rho * u - v, rho_s * u - sl, True)
+                    else:  # v + sl Δ >= ρ(Δ) u
+                        limit.keep(v - rho * u, sl - rho_s * u, False)
+            # Charge the supporters, class by class.
+            paid: dict[Any, int] = {}
+            moved: dict[tuple[int, Any], int] = {}
+            for (c, u), n in cnt[s].items():
+                v = cls_v[c]
+                share = rho * u
+                if v < share:
+                    nv, ns, pay = zero, zero, v
+                else:
+                    nv, ns, pay = v - share, cls_s[c] - rho_s * u, share
+                paid[pay] = paid.get(pay, 0) + n
+                if n == cls_size[c]:
+                    cls_v[c] = nv
+                    cls_s[c] = ns
+                else:
+                    moved[(c, u)] = len(cls_v)
+                    cls_v.append(nv)
+                    cls_s.append(ns)
+                    cls_size.append(n)
+                    cls_size[c] -= n
+            if moved:
+                for g, u in sup[s]:
+                    c = gclass[g]
+                    c2 = moved.get((c, u))
+                    if c2 is None:
+                        continue
+                    gclass[g] = c2
+                    m = mult[g]
+                    for p, up in gballot[g]:
+                        if p in alive:
+                            d = cnt[p]
+                            k1 = (c, up)
+                            left = d[k1] - m
+                            if left:
+                                d[k1] = left
+                            else:
+                                del d[k1]
+                            k2 = (c2, up)
+                            d[k2] = d.get(k2, 0) + m
+            for p in self.neighbours[s]:
+                if p in alive:
+                    clean[p] = False
+            del cnt[s]
+            rounds.append((s, rho, sorted(paid.items(), key=lambda kv: -kv[0])))
+        return _Run(selected, rounds, limit)
+
+    @staticmethod
+    def _price(
+        counts: dict[tuple[int, Any], int],
+        cls_v: list[Any],
+        cls_s: list[Any],
+        cost: Any,
+    ) -> tuple[Any, Any, list[tuple[Any, Any, Any, int, bool]]] | None:
+        """Return the exact price ρ of p, a slope giving an affine lower bound, and the split."""
+        rows = []
+        money = 0
+        total_u = 0
+        for (c, u), n in counts.items():
+            v = cls_v[c]
+            rows.append((v / u, v, cls_s[c], u, n))
+            money += n * v
+            total_u += n * u
+        if money < cost:
+            return None
+        rows.sort(key=lambda r: r[0])
+        paid_v = 0
+        paid_s = 0
+        rest_u = total_u
+        rho: Any = None
+        split = 0
+        for _ratio, v, sl, u, n in rows:
+            rho = (cost - paid_v) / rest_u
+            if rho * u <= v:
+                break
+            split += 1
+            paid_v += n * v
+            paid_s += n * sl
+            rest_u -= n * u
+        slope = -paid_s / rest_u
+        items = [(v, sl, u, n, j < split) for j, (_r, v, sl, u, n) in enumerate(rows)]
+        return rho, slope, items
+
+
+def equal_shares(
+    instance: Instance,
+    profile: Profile,
+    *,
+    tie_break: TieBreak = LEX,
+    completion: bool = True,
+    add1: bool | None = None,
+    prepared: Prepared | None = None,
+) -> Outcome:
+    """Fund projects by the Method of Equal Shares, with Add1 and greedy completion by default.
+
+    `completion=False` gives plain MES (no Add1, no greedy) unless `add1=True` is also given.
+    """
+    prep = prepared or prepare(instance, profile)
+    use_add1 = completion if add1 is None else add1
+    engine = _Engine(prep, tie_break)
+    notes = [
+        "Every voter starts with an equal share of the budget; a project is funded when its "
+        "supporters can pay for it, each paying the same amount or all they have left."
+    ]
+    if prep.cardinal:
+        notes.append("With points ballots, supporters pay in proportion to their points.")
+    else:
+        notes.append("Ranked ballots count as support for every project they list.")
+    free = list(engine.free)
+    details: dict[str, Any] = {
+        "satisfaction": "points" if prep.cardinal else "cost",
+        "add1": use_add1,
+        "completion": completion,
+    }
+    if prep.n_voters == 0:
+        chosen: list[int] = []
+        rounds: list[tuple[int, Any, list[tuple[Any, int]]]] = []
+        details["mes_budget_per_voter"] = "0"
+    else:
+        base = prep.budget / prep.n_voters
+        if not use_add1:
+            run = engine.run(base, certify=False)
+            chosen, rounds, k, runs = run.selected, run.rounds, 0, 1
+        else:
+            chosen, rounds, k, runs = _add1(engine, base)
+        details["mes_budget_per_voter"] = str(to_fraction(base + k))
+        details["add1_increment"] = k
+        details["mes_runs"] = runs
+    mes_selected = free + chosen
+    steps: list[Any] = [
+        MesRound(
+            project=prep.ids[s],
+            cost=to_fraction(prep.costs[s]),
+            rho=to_fraction(rho),
+            payments=tuple(Payment(to_fraction(a), n) for a, n in paid),
+        )
+        for s, rho, paid in rounds
+    ]
+    final = mes_selected
+    if completion and not _exhaustive(prep, mes_selected, range(len(prep.ids))):
+        final, gsteps = greedy_fill(prep, tie_break, mes_selected, phase="completion")
+        steps.extend(gsteps)
+    details["mes_selected"] = [prep.ids[i] for i in mes_selected]
+    details["supporters"] = prep.supporters(final)
+    return make_outcome(
+        "equal-shares",
+        instance,
+        [prep.ids[i] for i in final],
+        tie_break,
+        steps=tuple(steps),
+        notes=tuple(notes),
+        details=details,
+    )
+
+
+def _cost(prep: Prepared, chosen: list[int]) -> Any:
+    return sum((prep.costs[i] for i in chosen), Q(0))
+
+
+def _exhaustive(prep: Prepared, chosen: list[int], available: Any) -> bool:
+    spent = _cost(prep, chosen)
+    taken = set(chosen)
+    return not any(i not in taken and spent + prep.costs[i] <= prep.budget for i in available)
+
+
+def _add1(engine: _Engine, base: Any) -> tuple[list[int], list[Any], int, int]:
+    """Follow pabutools' Add1 loop exactly, jumping over runs proved to give the same outcome."""
+    prep = engine.prep
+    free = engine.free
+    prev: tuple[list[int], list[Any], int] = ([], [], 0)
+    k = 0
+    runs = 0
+    while True:
+        run = engine.run(base + k, certify=True)
+        runs += 1
+        chosen = run.selected
+        if _cost(prep, free + chosen) > prep.budget:
+            return prev[0], prev[1], prev[2], runs
+        if _exhaustive(prep, free + chosen, engine.candidates):
+            return chosen, run.rounds, k, runs
+        assert run.limit is not None
+        step = run.limit.next_step()
+        if step is None:  # pragma: no cover - budgets grow until everything is affordable
+            raise RuntimeError("equal shares: Add1 found no stopping point")
+        # Every k' in [k, k + step) gives this same outcome; the one just before k + step is
+        # therefore the "previous outcome" pabutools would fall back to.
+        prev = (chosen, run.rounds, k + step - 1)
+        k += step

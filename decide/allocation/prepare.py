@@ -1,0 +1,109 @@
+"""Turn an Instance and Profile into compact integer-indexed data that the rules share.
+
+Identical ballots are treated identically by every rule here, so they are collapsed into
+weighted voter groups. Money stays exact: gmpy2's ``mpq`` (the fast exact rational pabutools
+itself uses) when available, `fractions.Fraction` otherwise; rules convert back to Fraction at
+their boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ballots.model import Instance, Profile
+
+try:  # gmpy2 is optional: the same code runs on Fraction, only slower.
+    from gmpy2 import mpq as _mpq
+
+    def Q(numerator: int | Fraction | Any, denominator: int = 1) -> Any:
+        """Return an exact rational (gmpy2 mpq)."""
+        if isinstance(numerator, Fraction):
+            return _mpq(numerator.numerator, numerator.denominator)
+        return _mpq(numerator, denominator)
+
+except ImportError:  # pragma: no cover - exercised only without gmpy2
+
+    def Q(numerator: int | Fraction | Any, denominator: int = 1) -> Any:
+        """Return an exact rational (Fraction)."""
+        return Fraction(numerator, denominator)
+
+
+def to_fraction(x: Any) -> Fraction:
+    """Convert an int, Fraction or mpq to a Fraction."""
+    if isinstance(x, int):
+        return Fraction(x)
+    return Fraction(int(x.numerator), int(x.denominator))
+
+
+CARDINAL_TYPES = ("cumulative", "scoring")
+
+
+@dataclass
+class Prepared:
+    """Projects by index, and ballots collapsed into groups of identical ballots.
+
+    `groups[g]` lists ``(project index, points)`` pairs (points are 1 for approval and ordinal
+    ballots, read as approval of every listed project); `mult[g]` is how many voters cast it.
+    """
+
+    ids: list[str]
+    costs: list[Any]
+    budget: Any
+    n_voters: int
+    cardinal: bool
+    groups: list[tuple[tuple[int, int], ...]]
+    mult: list[int]
+    approvals: list[int]
+    points: list[int]
+
+    def supporters(self, indices: list[int]) -> dict[str, int]:
+        """Return the number of voters listing each of these projects, by id."""
+        return {self.ids[i]: self.approvals[i] for i in indices}
+
+
+def prepare(instance: Instance, profile: Profile) -> Prepared:
+    """Index the projects and collapse identical ballots; reject unknown project ids."""
+    ids = [p.id for p in instance.projects]
+    if len(set(ids)) != len(ids):
+        raise ValueError("project ids must be unique")
+    index = {pid: i for i, pid in enumerate(ids)}
+    cardinal = profile.vote_type in CARDINAL_TYPES
+    counts: dict[tuple[tuple[int, int], ...], int] = {}
+    for ballot in profile.ballots:
+        if cardinal:
+            if ballot.points is None:
+                raise ValueError(f"ballot {ballot.voter_id} has no points")
+            # A project listed twice keeps its last points, as pabutools' dict ballot does.
+            pts = dict(zip(ballot.projects, ballot.points))
+            items = pts.items()
+        else:
+            items = ((pid, 1) for pid in set(ballot.projects))
+        key_items = []
+        for pid, pt in items:
+            i = index.get(pid)
+            if i is None:
+                raise ValueError(f"ballot {ballot.voter_id} lists unknown project {pid!r}")
+            key_items.append((i, int(pt)))
+        key = tuple(sorted(key_items))
+        counts[key] = counts.get(key, 0) + 1
+    groups = list(counts)
+    mult = [counts[g] for g in groups]
+    approvals = [0] * len(ids)
+    points = [0] * len(ids)
+    for g, m in zip(groups, mult):
+        for i, pt in g:
+            approvals[i] += m
+            points[i] += m * pt
+    return Prepared(
+        ids=ids,
+        costs=[Q(p.cost) for p in instance.projects],
+        budget=Q(instance.budget),
+        n_voters=len(profile.ballots),
+        cardinal=cardinal,
+        groups=groups,
+        mult=mult,
+        approvals=approvals,
+        points=points,
+    )
