@@ -23,6 +23,7 @@ from decide.allocation.core import (
     ballot_usage,
     fraction_text,
 )
+from decide.allocation.equity import Area, EquityParams, equity
 from decide.allocation.greedywelfare import greedy
 from decide.allocation.maxwelfare import utilitarian
 from decide.allocation.mes import equal_shares
@@ -33,13 +34,16 @@ RULES: Mapping[str, Rule] = {
     "equal-shares": equal_shares,
     "phragmen": phragmen,
     "utilitarian": utilitarian,
+    "equity": equity,
 }
 
 __all__ = [
     "LEX",
     "RULES",
+    "Area",
     "BallotUsage",
     "ConstraintReport",
+    "EquityParams",
     "FundedShare",
     "GreedyStep",
     "MesRound",
@@ -51,6 +55,7 @@ __all__ = [
     "TieBreak",
     "ballot_usage",
     "equal_shares",
+    "equity",
     "fraction_text",
     "greedy",
     "phragmen",

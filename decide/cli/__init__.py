@@ -14,6 +14,9 @@ from flask.cli import FlaskGroup
 
 COMMAND_MODULES = [
     "decide.cli.rounds",
+    "decide.cli.allocate",
+    "decide.cli.demo",
+    "decide.cli.pb",
 ]
 
 
