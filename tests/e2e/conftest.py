@@ -1,0 +1,217 @@
+"""Browser test fixtures: a live server, Playwright on Debian chromium, and an axe-core check.
+
+The browser is Debian's /usr/bin/chromium (installed by `make test`); Playwright never downloads
+one. axe-core is vendored from the npm package under tests/e2e/vendor and evaluated through the
+DevTools protocol, so the page's Content-Security-Policy stays on during the tests.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_JS = Path(__file__).parent / "vendor" / "axe-core-4.11.4.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class LiveServer:
+    """A running app on 127.0.0.1 with its own SQLite database."""
+
+    app: Flask
+    url: str
+    _server: Any = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[Flask]:
+    """Return an app on a fresh SQLite file with CSRF on, as a real user meets it."""
+    from app import create_app
+    from decide.extensions import db
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "e2e-secret-key",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}",
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+            "RECEIPT_KEY_FILE": str(tmp_path / "receipt_key.pem"),
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def seeded_app(live_app: Flask) -> Flask:
+    """Return the live app with the demo data seeded."""
+    from decide.extensions import db
+    from decide.services.demo import seed_demo
+
+    with live_app.app_context():
+        seed_demo(db.session)
+    return live_app
+
+
+def _serve(app: Flask) -> LiveServer:
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return LiveServer(
+        app=app, url=f"http://127.0.0.1:{server.server_port}", _server=server, _thread=thread
+    )
+
+
+@pytest.fixture
+def live_server(seeded_app: Flask) -> Iterator[LiveServer]:
+    """Serve the demo-seeded app on a free port."""
+    server = _serve(seeded_app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def empty_live_server(live_app: Flask) -> Iterator[LiveServer]:
+    """Serve the app with an empty database on a free port."""
+    server = _serve(live_app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Launch Debian's chromium once per test worker."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian chromium is missing: run `make test`, which installs it with apt-get.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+def _new_page(browser: Any, *, javascript: bool, width: int) -> Any:
+    context = browser.new_context(
+        java_script_enabled=javascript, viewport={"width": width, "height": 900}, locale="en-GB"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.console_errors = []  # type: ignore[attr-defined]
+    page.javascript_enabled = javascript  # type: ignore[attr-defined]
+    page.on(
+        "console",
+        lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None,
+    )
+    return page
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """Return a page in a fresh browser context at phone width (360 px)."""
+    page = _new_page(browser, javascript=True, width=360)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def desktop_page(browser: Any) -> Iterator[Any]:
+    """Return a page in a fresh browser context at desktop width."""
+    page = _new_page(browser, javascript=True, width=1280)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def js_disabled_page(browser: Any) -> Iterator[Any]:
+    """Return a phone-width page with JavaScript turned off."""
+    page = _new_page(browser, javascript=False, width=360)
+    yield page
+    page.context.close()
+
+
+def run_axe(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core on the current page and return its WCAG 2 A/AA violations."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return list(result["violations"])
+
+
+def _axe_on_copy(page: Any) -> list[dict[str, Any]]:
+    """Run axe on the same HTML at the same address in a context with JavaScript on.
+
+    axe cannot run where JavaScript is off, so the page as served (after any POST) is replayed
+    from memory; its stylesheets still load from the live server.
+    """
+    html, url = page.content(), page.url
+    browser = page.context.browser
+    copy = _new_page(browser, javascript=True, width=page.viewport_size["width"])
+    try:
+        copy.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+        copy.goto(url)
+        return run_axe(copy)
+    finally:
+        copy.context.close()
+
+
+@pytest.fixture
+def axe_check() -> Callable[[Any], None]:
+    """Return a function that fails the test on any axe violation or CSP error on the page."""
+
+    def check(page: Any) -> None:
+        if getattr(page, "javascript_enabled", True):
+            violations = run_axe(page)
+        else:
+            violations = _axe_on_copy(page)
+        summary = [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(str(n["target"]) for n in v["nodes"][:5])
+            for v in violations
+        ]
+        assert not summary, f"axe violations on {page.url}:\n" + "\n".join(summary)
+        csp = [e for e in getattr(page, "console_errors", []) if "Content Security Policy" in e]
+        assert not csp, f"CSP violations on {page.url}: {csp}"
+
+    return check
