@@ -162,7 +162,7 @@ def choices_json(ballot: CoreBallot) -> str:
     return json.dumps(
         {
             "projects": list(ballot.projects),
-            "points": list(ballot.points) if ballot.points else None,
+            "points": list(ballot.points) if ballot.points is not None else None,
         },
         separators=(",", ":"),
     )

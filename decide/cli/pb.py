@@ -1,0 +1,55 @@
+"""`decide import-pb FILE.pb` and `decide export-pb ROUND -o FILE.pb`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from decide.extensions import db
+
+
+@click.command("import-pb")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", default=None, help="Round title (default: from the file's META).")
+def import_pb_command(path: Path, title: str | None) -> None:
+    """Create a closed round from a pabulib file; the last line printed is the round id."""
+    from decide.services.pb_io import PbImportError, import_pb
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: not UTF-8 text ({exc}).") from exc
+    try:
+        rnd = import_pb(db.session, text, title=title, today=dt.datetime.now(dt.UTC).date())
+    except PbImportError as exc:
+        raise click.ClickException(f"{path}: {exc} Nothing was imported.") from exc
+    n = len(rnd.projects)
+    from decide.services.voting import counts
+
+    click.echo(
+        f"Imported {path.name}: round “{rnd.title}” ({rnd.ballot_kind}, {n} projects, "
+        f"{counts(db.session, rnd.id)['ballots']} ballots, phase closed)."
+    )
+    click.echo(str(rnd.id))
+
+
+@click.command("export-pb")
+@click.argument("round_id", type=int)
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+def export_pb_command(round_id: int, output: Path) -> None:
+    """Write a closed round's anonymised ballots (trackers as voter ids) as a pabulib file."""
+    from decide.services.pb_io import ExportRefused, export_pb
+
+    try:
+        text = export_pb(db.session, round_id)
+    except ExportRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {output} ({text.count(chr(10))} lines).")
+
+
+commands = [import_pb_command, export_pb_command]

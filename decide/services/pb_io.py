@@ -1,0 +1,215 @@
+"""pabulib import and export: replay past elections as closed rounds, publish anonymised ballots.
+
+Money: pabulib costs and budgets are in the file's currency unit and may have decimals
+(``2572946.76``). The app stores integer pence, so an imported amount is multiplied by 100 and
+must then be a whole number; an amount with more than two decimals is refused with a message
+(nothing is rounded). Export divides by 100 again, writing the shortest exact decimal.
+
+Imported ballots get fresh random trackers and go through the same hash chain as online
+ballots (channel ``imported``), so the board, receipts-style checks and the manifest work on a
+replayed election too. Their pabulib voter ids are not stored; the export writes the trackers
+as voter ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+from fractions import Fraction
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from audits import chain
+from ballots import pabulib
+from ballots.canonical import canonical_ballot_bytes
+from ballots.model import Ballot as CoreBallot
+from ballots.model import Instance, Profile
+from ballots.model import Project as CoreProject
+from decide.models import Ballot, ChainState, Project, Round
+from decide.services.voting import chain_round_id, choices_from_json, voting_closed
+
+KIND_OF_VOTE_TYPE = {"approval": "approval", "cumulative": "cumulative", "ordinal": "ranked"}
+VOTE_TYPE_OF_KIND = {"approval": "approval", "knapsack": "approval", "cumulative": "cumulative",
+                     "ranked": "ordinal"}  # fmt: skip
+
+
+class PbImportError(Exception):
+    """A .pb file that cannot become a round; the message says why (with the line if known)."""
+
+
+class ExportRefused(Exception):
+    """The round's ballots cannot be exported yet."""
+
+
+def _pence(value: Fraction, what: str) -> int:
+    pence = value * 100
+    if pence.denominator != 1:
+        raise PbImportError(
+            f"{what} is {pabulib.format_decimal(value)}, which has more than two decimals; "
+            "the app stores money in whole pence (cents) and does not round."
+        )
+    return int(pence)
+
+
+def _int_meta(meta: dict[str, str], key: str) -> int | None:
+    text = (meta.get(key) or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def import_pb(session: Session, text: str, *, title: str | None = None, today: dt.date) -> Round:
+    """Create a closed round with the file's projects, budget and ballots; commit; return it."""
+    try:
+        pb = pabulib.parse(text)
+    except pabulib.PbError as exc:
+        raise PbImportError(str(exc)) from exc
+    instance, profile = pb.instance, pb.profile
+    meta = dict(instance.meta)
+    kind = KIND_OF_VOTE_TYPE.get(profile.vote_type)
+    if kind is None:
+        raise PbImportError(
+            f"vote type {profile.vote_type!r} has no ballot kind in the app "
+            "(approval, cumulative and ordinal files can be imported)."
+        )
+    if not instance.projects:
+        raise PbImportError("the file has no projects.")
+    budget = _pence(instance.budget, "the budget")
+    if budget <= 0:
+        raise PbImportError("the budget must be more than zero.")
+    costs = {}
+    for p in instance.projects:
+        costs[p.id] = _pence(p.cost, f"the cost of project {p.id}")
+        if costs[p.id] <= 0:
+            raise PbImportError(f"the cost of project {p.id} must be more than zero.")
+        if len(p.id) > 40:
+            raise PbImportError(f"project id {p.id[:40]!r}... is longer than 40 characters.")
+    label = (
+        title
+        or " ".join(
+            v for v in (meta.get("description"), meta.get("unit"), meta.get("instance")) if v
+        )
+        or "Imported pabulib election"
+    )
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    slug_base = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:150] or "imported"
+    lengths = [len(b.ranking) for b in profile.ballots]
+    sums = [sum(b.points_by_project.values()) for b in profile.ballots]
+    max_len = _int_meta(meta, "max_length")
+    currency = (meta.get("currency") or "").strip().upper()
+    rnd = Round(
+        title=f"Imported: {label}"[:200],
+        slug=f"{slug_base}-{digest}-{secrets.token_hex(3)}",
+        description=meta.get("comment", "")[:5000],
+        budget_pence=budget,
+        currency=currency if re.fullmatch(r"[A-Z]{3}", currency) else "GBP",
+        phase="closed",
+        ballot_kind=kind,
+        min_choices=_int_meta(meta, "min_length") or 0,
+        max_choices=max_len if kind != "ranked" else None,
+        rank_depth=(max_len or max(lengths, default=1) or 1) if kind == "ranked" else None,
+        points_total=(_int_meta(meta, "max_sum_points") or max(sums, default=1) or 1)
+        if kind == "cumulative"
+        else None,
+    )
+    rnd.projects = [
+        Project(
+            code=p.id,
+            position=i,
+            title=(p.name or f"Project {p.id}")[:200],
+            summary=p.fields.get("description", "") if p.fields else "",
+            cost_pence=costs[p.id],
+        )
+        for i, p in enumerate(instance.projects)
+    ]
+    session.add(rnd)
+    session.flush()
+    round_key = chain_round_id(rnd.id)
+    head = chain.genesis(round_key)
+    rows = []
+    used: set[bytes] = set()
+    for sequence, ballot in enumerate(profile.ballots, start=1):
+        tracker = secrets.token_bytes(chain.TRACKER_BYTES)
+        while tracker in used:
+            tracker = secrets.token_bytes(chain.TRACKER_BYTES)
+        used.add(tracker)
+        core = CoreBallot("", tuple(ballot.projects), ballot.points)
+        try:
+            data = canonical_ballot_bytes(profile.vote_type, core)
+        except ValueError as exc:
+            raise PbImportError(f"ballot {ballot.voter_id}: {exc}") from exc
+        leaf, head = chain.append(head, round_key, sequence, tracker, data)
+        points = list(core.points) if core.points is not None else None
+        choices = {"projects": list(core.projects), "points": points}
+        rows.append(
+            {
+                "round_id": rnd.id,
+                "sequence": sequence,
+                "tracker": tracker,
+                "ballot_bytes": data,
+                "choices_json": json.dumps(choices, separators=(",", ":")),
+                "channel": "imported",
+                "cast_on": today,
+                "leaf": leaf,
+                "head": head,
+            }
+        )
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Ballot), rows[start : start + 5000])
+    session.add(ChainState(round_id=rnd.id, sequence=len(rows), head=head))
+    session.commit()
+    return rnd
+
+
+def export_pb(session: Session, round_id: int) -> str:
+    """Return the round's anonymised ballots as a pabulib file (trackers as voter ids)."""
+    rnd = session.get(Round, round_id)
+    if rnd is None:
+        raise ExportRefused(f"There is no round {round_id}.")
+    if not voting_closed(rnd):
+        raise ExportRefused(
+            f"The ballots of “{rnd.title}” can be exported only after voting closes; "
+            f"the round is at: {rnd.phase_label}."
+        )
+    projects = session.scalars(
+        select(Project).where(Project.round_id == rnd.id).order_by(Project.position, Project.id)
+    ).all()
+    vote_type = VOTE_TYPE_OF_KIND[rnd.ballot_kind]
+    meta = {
+        "description": rnd.title,
+        "country": "",
+        "unit": "",
+        "instance": str(rnd.id),
+        "currency": rnd.currency,
+        "budget": pabulib.format_decimal(Fraction(rnd.budget_pence, 100)),
+        "vote_type": vote_type,
+        "rule": rnd.allocation_rule,
+        "ballot_kind": rnd.ballot_kind,
+    }
+    if rnd.ballot_kind == "cumulative" and rnd.points_total:
+        meta["max_sum_points"] = str(rnd.points_total)
+    if rnd.max_choices:
+        meta["max_length"] = str(rnd.max_choices)
+    if rnd.ballot_kind == "ranked" and rnd.rank_depth:
+        meta["max_length"] = str(rnd.rank_depth)
+    meta["min_length"] = str(rnd.min_choices or 0)
+    meta = {k: v for k, v in meta.items() if v != ""}
+    instance = Instance(
+        budget=Fraction(rnd.budget_pence, 100),
+        projects=tuple(CoreProject(p.code, Fraction(p.cost_pence, 100), p.title) for p in projects),
+        meta=meta,
+    )
+    rows = session.execute(
+        select(Ballot.tracker, Ballot.choices_json)
+        .where(Ballot.round_id == rnd.id)
+        .order_by(Ballot.sequence)
+    ).all()
+    ballots = []
+    for tracker, choices in rows:
+        core = choices_from_json(choices)
+        points = (core.points or ()) if vote_type == "cumulative" else None
+        ballots.append(CoreBallot(bytes(tracker).hex(), core.projects, points))
+    profile = Profile(vote_type=vote_type, ballots=tuple(ballots))
+    return pabulib.write(pabulib.PbFile(instance=instance, profile=profile), add_counts=True)

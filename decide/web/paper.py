@@ -1,0 +1,104 @@
+"""Paper ballots: officers and facilitators enter them one at a time and print a slip."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from audits.chain import tracker_code, tracker_code_full
+from decide.extensions import db
+from decide.models import Round
+from decide.services import paper as paper_service
+from decide.services import voting
+from decide.services.permissions import is_officer
+from decide.web.voting import _form_choices, _selected, _summary
+
+bp = Blueprint("paper", __name__)
+
+
+def _officer_round(round_id: int) -> Round:
+    if not current_user.is_authenticated:
+        abort(401)
+    if not is_officer(current_user):
+        abort(403)
+    rnd = db.session.get(Round, round_id)
+    if rnd is None:
+        abort(404)
+    return rnd
+
+
+def _key() -> Any:
+    return voting.load_server_key(current_app.config["RECEIPT_KEY_FILE"])
+
+
+@bp.route("/rounds/<int:round_id>/paper", methods=["GET", "POST"])
+def enter(round_id: int) -> Any:
+    """Show the paper-ballot form; on POST validate and record one ballot."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    rnd = _officer_round(round_id)
+    projects = voting.ballot_projects(db.session, rnd.id)
+    choices: Any = {} if rnd.ballot_kind == "cumulative" else []
+    problems: list[str] = []
+    status = 200
+    if rnd.phase != "voting":
+        problems = [f"Voting is not open in this round (it is at: {rnd.phase_label})."]
+    elif request.method == "POST":
+        choices, problems = _form_choices(rnd, projects)
+        if not problems:
+            try:
+                signed = paper_service.enter_paper_ballot(
+                    db.session,
+                    rnd.id,
+                    choices,
+                    server_key=_key(),
+                    today=dt.datetime.now(dt.UTC).date(),
+                )
+            except voting.BallotRejected as exc:
+                problems = exc.messages
+            except voting.VotingError as exc:
+                problems = [str(exc)]
+            else:
+                tracker = signed.receipt.tracker.hex()
+                return redirect(url_for("paper.slip", round_id=rnd.id, tracker=tracker), 303)
+        status = 422
+    return (
+        render_template(
+            "paper/enter.html",
+            rnd=rnd,
+            projects=projects,
+            selected=_selected(rnd, choices),
+            problems=problems,
+            summary=_summary(rnd, projects, choices),
+            rules=voting.describe_rules(db.session, rnd),
+            counts=voting.counts(db.session, rnd.id),
+        ),
+        status,
+    )
+
+
+@bp.get("/rounds/<int:round_id>/paper/slip/<tracker>")
+def slip(round_id: int, tracker: str) -> Any:
+    """Show the printable receipt slip for a paper ballot just entered."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    rnd = _officer_round(round_id)
+    try:
+        raw = bytes.fromhex(tracker)
+    except ValueError:
+        abort(404)
+    signed = voting.receipt_for(db.session, rnd.id, raw, _key()) if len(raw) == 16 else None
+    if signed is None:
+        abort(404)
+    r = signed.receipt
+    return render_template(
+        "paper/slip.html",
+        rnd=rnd,
+        r=r,
+        signed=signed,
+        short_code=tracker_code(r.tracker),
+        full_code=tracker_code_full(r.tracker),
+    )

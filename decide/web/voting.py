@@ -1,0 +1,415 @@
+"""Voting in the browser: prove eligibility, fill in the ballot, check it, cast it, get a receipt.
+
+The flow works as plain HTML forms: ballot -> (POST) review -> (POST) cast -> (redirect) receipt.
+With JavaScript, htmx posts the ballot form to a fragment endpoint on every change to show a
+live budget bar or points counter. The reviewed choices travel in a hidden field with a MAC
+bound to the voter and round, so a tampered field is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from audits.chain import tracker_code, tracker_code_full
+from ballots.model import Ballot as CoreBallot
+from decide.extensions import db, limiter
+from decide.models import Project, Round
+from decide.services import eligibility as elig
+from decide.services import voting
+from decide.services.eligibility import VoterKey
+
+bp = Blueprint("voting", __name__)
+
+SESSION_VOTERS = "voters"
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _round(round_id: int) -> Round:
+    rnd = db.session.get(Round, round_id)
+    if rnd is None or rnd.phase == "draft":
+        abort(404)
+    return rnd
+
+
+def _server_key() -> Any:
+    return voting.load_server_key(current_app.config["RECEIPT_KEY_FILE"])
+
+
+def current_voter(round_id: int) -> VoterKey | None:
+    """Return who is voting in this round: a proven roll/code voter, else the account."""
+    proven = session.get(SESSION_VOTERS, {}).get(str(round_id))
+    if proven:
+        return VoterKey.parse(proven)
+    if current_user.is_authenticated:
+        return VoterKey("user", current_user.id)
+    return None
+
+
+def _remember_voter(round_id: int, voter: VoterKey) -> None:
+    voters = dict(session.get(SESSION_VOTERS, {}))
+    voters[str(round_id)] = str(voter)
+    session[SESSION_VOTERS] = voters
+
+
+def _forget_voter(round_id: int) -> None:
+    voters = dict(session.get(SESSION_VOTERS, {}))
+    if voters.pop(str(round_id), None) is not None:
+        session[SESSION_VOTERS] = voters
+
+
+def _voter_problem(rnd: Round, voter: VoterKey | None) -> str | None:
+    """Return why this visitor cannot vote now, or None."""
+    if rnd.phase != "voting":
+        return f"Voting is not open in this round (it is at: {rnd.phase_label})."
+    if voter is None:
+        return None
+    if voting.has_voted(db.session, rnd.id, voter):
+        return voting.CODE_USED if voter.kind == "code" else voting.ALREADY_VOTED
+    try:
+        elig.check_voter(db.session, rnd, voter, _today())
+    except elig.EligibilityError as exc:
+        return str(exc)
+    return None
+
+
+def _ordered_projects(rnd: Round, voter: VoterKey) -> list[Project]:
+    projects = voting.ballot_projects(db.session, rnd.id)
+    by_code = {p.code: p for p in projects}
+    order = voting.voter_order(current_app.config["SECRET_KEY"], rnd.id, voter, list(by_code))
+    return [by_code[c] for c in order]
+
+
+def _form_choices(rnd: Round, projects: list[Project]) -> tuple[Any, list[str]]:
+    """Read the ballot form into choices; return (choices, problems reading the form)."""
+    kind = rnd.ballot_kind
+    problems: list[str] = []
+    if kind in ("approval", "knapsack"):
+        return request.form.getlist("project"), problems
+    if kind == "cumulative":
+        points: dict[str, int] = {}
+        for p in projects:
+            raw = request.form.get(f"points-{p.code}", "").strip()
+            if raw == "":
+                continue
+            try:
+                points[p.code] = int(raw)
+            except ValueError:
+                problems.append(f"The points for “{p.title}” must be a whole number.")
+        extra = [k for k in request.form if k.startswith("points-")]
+        for key in extra:
+            code = key.removeprefix("points-")
+            if code not in {p.code for p in projects} and request.form[key].strip():
+                problems.append(
+                    f"Project {code!r} is not on this ballot; please choose from the list."
+                )
+        return points, problems
+    ranks: dict[int, str] = {}
+    known = {p.code for p in projects}
+    for key in request.form:
+        if not key.startswith("rank-"):
+            continue
+        code, raw = key.removeprefix("rank-"), request.form.get(key, "").strip()
+        if raw == "":
+            continue
+        if code not in known:
+            problems.append(f"Project {code!r} is not on this ballot; please choose from the list.")
+            continue
+        if not raw.isdigit() or int(raw) < 1:
+            problems.append("Ranks are whole numbers from 1.")
+            continue
+        if int(raw) in ranks:
+            problems.append(f"You gave rank {raw} to more than one project; give each rank once.")
+            continue
+        ranks[int(raw)] = code
+    return [ranks[r] for r in sorted(ranks)], problems
+
+
+def _selected(rnd: Round, choices: Any) -> dict[str, Any]:
+    """Return what each project's input should show: True, points or rank."""
+    if rnd.ballot_kind == "cumulative":
+        return dict(choices) if isinstance(choices, dict) else {}
+    if rnd.ballot_kind == "ranked":
+        return {code: i + 1 for i, code in enumerate(choices)}
+    return dict.fromkeys(choices, True)
+
+
+def _summary(rnd: Round, projects: list[Project], choices: Any) -> dict[str, Any]:
+    """Return the live counter's figures and any rule problems for the current choices."""
+    costs = {p.code: p.cost_pence for p in projects}
+    selected = _selected(rnd, choices)
+    chosen = [c for c in selected if c in costs and selected[c]]
+    summary: dict[str, Any] = {
+        "count": len(chosen),
+        "cost": sum(costs[c] for c in chosen),
+        "points": sum(v for v in selected.values() if isinstance(v, int) and v > 0)
+        if rnd.ballot_kind == "cumulative"
+        else 0,
+        "problems": [],
+    }
+    try:
+        voting.check_choices(db.session, rnd, choices)
+    except voting.BallotRejected as exc:
+        summary["problems"] = exc.messages
+    return summary
+
+
+def _render_ballot(
+    rnd: Round, voter: VoterKey, choices: Any, problems: list[str], status: int = 200
+) -> tuple[str, int]:
+    projects = _ordered_projects(rnd, voter)
+    return (
+        render_template(
+            "voting/ballot.html",
+            rnd=rnd,
+            projects=projects,
+            selected=_selected(rnd, choices),
+            problems=problems,
+            summary=_summary(rnd, projects, choices),
+            rules=voting.describe_rules(db.session, rnd),
+            voter=voter,
+        ),
+        status,
+    )
+
+
+def _gate(round_id: int) -> tuple[Round, VoterKey] | Any:
+    """Return (round, voter) when the visitor may vote now, else a response to send."""
+    rnd = _round(round_id)
+    voter = current_voter(round_id)
+    problem = _voter_problem(rnd, voter)
+    if voter is None or problem:
+        return redirect(url_for("voting.ballot", round_id=round_id))
+    return rnd, voter
+
+
+@bp.get("/rounds/<int:round_id>/vote")
+def ballot(round_id: int) -> Any:
+    """Show the ballot, or how to prove you may vote."""
+    rnd = _round(round_id)
+    voter = current_voter(round_id)
+    problem = _voter_problem(rnd, voter)
+    if voter is None or problem:
+        settings = elig.settings_for(db.session, rnd.id)
+        return render_template(
+            "voting/identify.html",
+            rnd=rnd,
+            settings=settings,
+            problem=problem,
+            voter=voter,
+            rules=voting.describe_rules(db.session, rnd),
+        )
+    return _render_ballot(rnd, voter, [] if rnd.ballot_kind != "cumulative" else {}, [])[0]
+
+
+@bp.post("/rounds/<int:round_id>/vote/roll")
+def prove_roll(round_id: int) -> Any:
+    """Prove a place on the voter roll with reference number and date of birth."""
+    rnd = _round(round_id)
+    reference = request.form.get("reference", "").strip()
+    try:
+        born = elig.parse_birth_date(request.form.get("date_of_birth", ""))
+        if not reference:
+            raise elig.EligibilityError("Enter your reference number.")
+        voter = elig.verify_roll(
+            db.session,
+            rnd.id,
+            reference,
+            born,
+            secret_key=current_app.config["SECRET_KEY"],
+            today=_today(),
+        )
+    except (ValueError, elig.EligibilityError) as exc:
+        flash(
+            str(exc) if isinstance(exc, elig.EligibilityError) else f"Date of birth: {exc}.",
+            "error",
+        )
+        return redirect(url_for("voting.ballot", round_id=round_id))
+    _remember_voter(rnd.id, voter)
+    return redirect(url_for("voting.ballot", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/vote/code")
+def prove_code(round_id: int) -> Any:
+    """Start voting with a one-time access code (no account needed)."""
+    rnd = _round(round_id)
+    try:
+        voter = elig.verify_code(db.session, rnd.id, request.form.get("code", ""))
+    except elig.EligibilityError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("voting.ballot", round_id=round_id))
+    if voting.has_voted(db.session, rnd.id, voter):
+        flash(voting.CODE_USED, "error")
+        return redirect(url_for("voting.ballot", round_id=round_id))
+    _remember_voter(rnd.id, voter)
+    return redirect(url_for("voting.ballot", round_id=round_id))
+
+
+@bp.post("/rounds/<int:round_id>/vote/summary")
+def summary(round_id: int) -> Any:
+    """Return the live budget bar or points counter for the choices so far (htmx fragment)."""
+    gate = _gate(round_id)
+    if not isinstance(gate, tuple):
+        abort(403)
+    rnd, voter = gate
+    projects = _ordered_projects(rnd, voter)
+    choices, problems = _form_choices(rnd, projects)
+    figures = _summary(rnd, projects, choices)
+    figures["problems"] = problems + figures["problems"]
+    response = Response(render_template("voting/_summary.html", rnd=rnd, summary=figures))
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.post("/rounds/<int:round_id>/vote/review")
+def review(round_id: int) -> Any:
+    """Validate the ballot form and show the choices to check before casting."""
+    gate = _gate(round_id)
+    if not isinstance(gate, tuple):
+        return gate
+    rnd, voter = gate
+    projects = _ordered_projects(rnd, voter)
+    choices, problems = _form_choices(rnd, projects)
+    if not problems:
+        try:
+            core = voting.check_choices(db.session, rnd, choices)
+        except voting.BallotRejected as exc:
+            problems = exc.messages
+    if problems:
+        return _render_ballot(rnd, voter, choices, problems, 422)
+    return _render_review(rnd, voter, core)
+
+
+def _render_review(rnd: Round, voter: VoterKey, core: CoreBallot) -> str:
+    by_code = {p.code: p for p in voting.ballot_projects(db.session, rnd.id)}
+    points = dict(zip(core.projects, core.points)) if core.points else {}
+    rows = [(by_code[c], points.get(c)) for c in core.projects]
+    payload = voting.review_payload(core)
+    return render_template(
+        "voting/review.html",
+        rnd=rnd,
+        rows=rows,
+        total=sum(p.cost_pence for p, _ in rows),
+        points_total=sum(points.values()),
+        payload=payload,
+        check=voting.sign_choices(current_app.config["SECRET_KEY"], rnd.id, voter, payload),
+    )
+
+
+def _read_reviewed(rnd: Round, voter: VoterKey) -> Any:
+    payload = request.form.get("choices", "")
+    check = request.form.get("check", "")
+    expected = voting.sign_choices(current_app.config["SECRET_KEY"], rnd.id, voter, payload)
+    if not hmac.compare_digest(check, expected):
+        raise voting.BallotRejected(
+            [
+                "Your choices changed between the check page and casting, so nothing was "
+                "stored. Please fill in the ballot again."
+            ]
+        )
+    return voting.parse_payload(rnd.ballot_kind, payload)
+
+
+@bp.post("/rounds/<int:round_id>/vote/edit")
+def edit(round_id: int) -> Any:
+    """Go back from the check page to the ballot with the choices filled in."""
+    gate = _gate(round_id)
+    if not isinstance(gate, tuple):
+        return gate
+    rnd, voter = gate
+    try:
+        choices = _read_reviewed(rnd, voter)
+    except voting.BallotRejected as exc:
+        return _render_ballot(rnd, voter, [], exc.messages, 400)
+    return _render_ballot(rnd, voter, choices, [])
+
+
+@bp.post("/rounds/<int:round_id>/vote/cast")
+@limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"])
+def cast(round_id: int) -> Any:
+    """Cast the reviewed ballot; on success go to the receipt."""
+    rnd = _round(round_id)
+    voter = current_voter(round_id)
+    if voter is None:
+        return redirect(url_for("voting.ballot", round_id=round_id))
+    try:
+        choices = _read_reviewed(rnd, voter)
+        signed = voting.cast_ballot(
+            db.session,
+            rnd.id,
+            voter,
+            choices,
+            channel="online",
+            server_key=_server_key(),
+            today=_today(),
+        )
+    except voting.AlreadyVoted as exc:
+        return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)]), 409
+    except voting.BallotRejected as exc:
+        return render_template("voting/refused.html", rnd=rnd, messages=exc.messages), 400
+    except voting.VotingError as exc:
+        return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)]), 403
+    _forget_voter(rnd.id)
+    return redirect(
+        url_for("voting.receipt", round_id=rnd.id, tracker=signed.receipt.tracker.hex()), 303
+    )
+
+
+def _receipt_or_404(round_id: int, tracker: str) -> Any:
+    try:
+        raw = bytes.fromhex(tracker)
+    except ValueError:
+        abort(404)
+    if len(raw) != 16:
+        abort(404)
+    signed = voting.receipt_for(db.session, round_id, raw, _server_key())
+    if signed is None:
+        abort(404)
+    return signed
+
+
+@bp.get("/rounds/<int:round_id>/receipt/<tracker>")
+def receipt(round_id: int, tracker: str) -> str:
+    """Show the receipt: short and full tracker, board position, hashes and signature."""
+    rnd = _round(round_id)
+    signed = _receipt_or_404(round_id, tracker)
+    r = signed.receipt
+    return render_template(
+        "voting/receipt.html",
+        rnd=rnd,
+        signed=signed,
+        r=r,
+        short_code=tracker_code(r.tracker),
+        full_code=tracker_code_full(r.tracker),
+    )
+
+
+@bp.get("/rounds/<int:round_id>/receipt/<tracker>.json")
+def receipt_json(round_id: int, tracker: str) -> Response:
+    """Download the signed receipt as a JSON file."""
+    _round(round_id)
+    signed = _receipt_or_404(round_id, tracker)
+    code = tracker_code(signed.receipt.tracker)
+    return Response(
+        signed.to_json(),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="receipt-{code}.json"'},
+    )
