@@ -13,6 +13,11 @@ from sqlalchemy.engine import Engine
 # One blueprint per area; each module exposes `bp`. Order matters only for url_prefix clashes.
 BLUEPRINT_MODULES = [
     "decide.web.main",
+    "decide.web.auth",
+    "decide.web.assets",
+    "decide.web.rounds",
+    "decide.web.proposals",
+    "decide.web.review",
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(

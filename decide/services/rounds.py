@@ -1,0 +1,360 @@
+"""Rounds: settings, panel, and phase changes through one guarded function."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from decide.models import (
+    ALLOCATION_RULES,
+    BALLOT_KINDS,
+    PHASE_LABELS,
+    PHASES,
+    Area,
+    PanelMember,
+    Proposal,
+    Round,
+    RoundLocked,
+    Theme,
+    User,
+)
+from decide.models.round import BALLOT_MEANING_FIELDS
+from decide.services.accounts import find_user_by_email
+from decide.services.errors import DomainError, InvalidInput, NotFound
+from decide.services.slugs import unique_slug
+
+MAX_PENCE = 2_000_000_000  # fits a 32-bit integer column: about £20 million
+TIMETABLE_FIELDS = (
+    "proposals_open",
+    "proposals_close",
+    "deliberation_close",
+    "voting_open",
+    "voting_close",
+    "results_date",
+)
+TIMETABLE_LABELS = {
+    "proposals_open": "Proposals open",
+    "proposals_close": "Proposals close",
+    "deliberation_close": "Deliberation ends",
+    "voting_open": "Voting opens",
+    "voting_close": "Voting closes",
+    "results_date": "Results published",
+}
+FIELD_LABELS = {
+    "budget_pence": "budget",
+    "ballot_kind": "ballot kind",
+    "min_choices": "minimum number of projects",
+    "max_choices": "maximum number of projects",
+    "min_budget_share_percent": "minimum share of the budget",
+    "points_total": "number of points",
+    "max_points_per_project": "maximum points per project",
+    "rank_depth": "number of ranks",
+    "allocation_rule": "allocation rule",
+}
+
+
+class PhaseChangeRefused(DomainError):
+    """A phase change whose guard failed, or that is not a permitted step."""
+
+
+@dataclass(frozen=True)
+class RoundSettings:
+    """Everything a facilitator sets on a round, as plain values."""
+
+    title: str
+    budget_pence: int
+    description: str = ""
+    area_ids: tuple[int, ...] = ()
+    theme_ids: tuple[int, ...] = ()
+    ballot_kind: str = "approval"
+    min_choices: int = 1
+    max_choices: int | None = None
+    min_budget_share_percent: int = 0
+    points_total: int | None = None
+    max_points_per_project: int | None = None
+    rank_depth: int | None = None
+    allocation_rule: str = "equal-shares"
+    signature_threshold: int = 1
+    proposals_open: dt.date | None = None
+    proposals_close: dt.date | None = None
+    deliberation_close: dt.date | None = None
+    voting_open: dt.date | None = None
+    voting_close: dt.date | None = None
+    results_date: dt.date | None = None
+
+    @classmethod
+    def of(cls, rnd: Round) -> RoundSettings:
+        """Return the current settings of a round."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "area_ids":
+                values[f.name] = tuple(a.id for a in rnd.areas)
+            elif f.name == "theme_ids":
+                values[f.name] = tuple(t.id for t in rnd.themes)
+            else:
+                values[f.name] = getattr(rnd, f.name)
+        return cls(**values)
+
+
+def settings_problems(s: RoundSettings) -> dict[str, str]:
+    """Return a message per field whose value cannot work, in form order."""
+    errors: dict[str, str] = {}
+    if not s.title.strip():
+        errors["title"] = "Enter a title for the round"
+    elif len(s.title) > 200:
+        errors["title"] = "The title must be 200 characters or fewer"
+    if s.budget_pence <= 0:
+        errors["budget_pence"] = "The budget must be more than £0"
+    elif s.budget_pence > MAX_PENCE:
+        errors["budget_pence"] = "The budget must be £20,000,000 or less"
+    if s.ballot_kind not in BALLOT_KINDS:
+        errors["ballot_kind"] = "Choose a ballot kind"
+    if s.allocation_rule not in ALLOCATION_RULES:
+        errors["allocation_rule"] = "Choose an allocation rule"
+    if s.min_choices < 0:
+        errors["min_choices"] = "The minimum number of projects cannot be negative"
+    if s.max_choices is not None and s.max_choices < max(1, s.min_choices):
+        errors["max_choices"] = (
+            "The maximum number of projects must be at least 1 and at least the minimum"
+        )
+    if not 0 <= s.min_budget_share_percent <= 100:
+        errors["min_budget_share_percent"] = "Enter a share between 0 and 100"
+    if s.ballot_kind == "cumulative":
+        if not s.points_total or s.points_total < 1:
+            errors["points_total"] = "Points ballots need the number of points each voter has"
+        elif s.max_points_per_project is not None and not (
+            1 <= s.max_points_per_project <= s.points_total
+        ):
+            errors["max_points_per_project"] = (
+                "The maximum per project must be between 1 and the number of points"
+            )
+    if s.ballot_kind == "ranked" and (not s.rank_depth or s.rank_depth < 1):
+        errors["rank_depth"] = "Ranked ballots need the number of projects a voter may rank"
+    if s.signature_threshold < 1:
+        errors["signature_threshold"] = "At least one signature is needed to publish results"
+    previous: tuple[str, dt.date] | None = None
+    for name in TIMETABLE_FIELDS:
+        value = getattr(s, name)
+        if value is None:
+            continue
+        if previous is not None and value < previous[1]:
+            errors[name] = (
+                f"{TIMETABLE_LABELS[name]} must be on or after "
+                f"{TIMETABLE_LABELS[previous[0]].lower()}"
+            )
+        previous = (name, value)
+    return errors
+
+
+def _locked_changes(rnd: Round, s: RoundSettings) -> dict[str, str]:
+    if not rnd.ballot_locked:
+        return {}
+    return {
+        name: f"The {FIELD_LABELS[name]} cannot change after voting opened"
+        for name in BALLOT_MEANING_FIELDS
+        if getattr(s, name) != getattr(rnd, name)
+    }
+
+
+def _apply(session: Session, rnd: Round, s: RoundSettings) -> None:
+    for f in fields(s):
+        if f.name not in ("area_ids", "theme_ids"):
+            setattr(rnd, f.name, getattr(s, f.name))
+    rnd.title = s.title.strip()
+    areas = session.scalars(select(Area).where(Area.id.in_(s.area_ids))).all()
+    themes = session.scalars(select(Theme).where(Theme.id.in_(s.theme_ids))).all()
+    if len(areas) != len(set(s.area_ids)):
+        raise InvalidInput({"area_ids": "Choose areas from the list"})
+    if len(themes) != len(set(s.theme_ids)):
+        raise InvalidInput({"theme_ids": "Choose themes from the list"})
+    rnd.areas = sorted(areas, key=lambda a: a.name)
+    rnd.themes = sorted(themes, key=lambda t: t.name)
+
+
+def create_round(session: Session, settings: RoundSettings, actor: User) -> Round:
+    """Create a round in draft and return it."""
+    problems = settings_problems(settings)
+    if problems:
+        raise InvalidInput(problems)
+    rnd = Round(
+        title=settings.title.strip(),
+        slug=unique_slug(session, Round, settings.title),
+        budget_pence=settings.budget_pence,
+        phase="draft",
+    )
+    session.add(rnd)
+    _apply(session, rnd, settings)
+    session.commit()
+    return rnd
+
+
+def update_round(session: Session, rnd: Round, settings: RoundSettings, actor: User) -> Round:
+    """Change a round's settings; ballot-meaning settings are refused once voting opened."""
+    problems = _locked_changes(rnd, settings) or settings_problems(settings)
+    if problems:
+        raise InvalidInput(problems)
+    try:
+        _apply(session, rnd, settings)
+        session.commit()
+    except RoundLocked as exc:  # the model's own guard, in case a change slipped past the form
+        session.rollback()
+        raise DomainError(str(exc)) from None
+    return rnd
+
+
+def add_panel_member(
+    session: Session, rnd: Round, email: str, role_title: str = "Panel member"
+) -> PanelMember:
+    """Put the account with this email on the round's panel."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        raise NotFound("There is no account with this email address", field="email")
+    if rnd.has_panel_member(user.id):
+        raise DomainError(f"{user.display_name} is already on the panel", field="email")
+    member = PanelMember(round=rnd, user=user, role_title=role_title.strip() or "Panel member")
+    session.add(member)
+    session.commit()
+    return member
+
+
+def remove_panel_member(session: Session, rnd: Round, panel_member_id: int) -> None:
+    """Take a member off the round's panel."""
+    member = session.get(PanelMember, panel_member_id)
+    if member is None or member.round_id != rnd.id:
+        raise NotFound("That person is not on this panel")
+    session.delete(member)
+    session.commit()
+
+
+# --- Phase changes ------------------------------------------------------------------------
+# A guard returns None when the change may go ahead, else a message saying what is missing.
+# An effect runs inside the same transaction after the phase is set (it may raise
+# DomainError to stop the change). Entries are callables or "module:function" strings, so
+# other parts of the app add their own without import cycles: for example closing a round
+# adds "decide.services.results:compute_on_close" to the effects of ("voting", "closed").
+Guard = Callable[[Session, Round], "str | None"]
+Effect = Callable[[Session, Round, User], None]
+
+
+def _needs_area(session: Session, rnd: Round) -> str | None:
+    return None if rnd.areas else "Proposals need at least one area."
+
+
+def _needs_proposal(session: Session, rnd: Round) -> str | None:
+    count = session.scalar(select(func.count(Proposal.id)).where(Proposal.round_id == rnd.id))
+    return None if count else "Deliberation needs at least one proposal."
+
+
+def _needs_project(session: Session, rnd: Round) -> str | None:
+    live = [p for p in rnd.projects if not p.withdrawn]
+    return None if live else "Voting needs at least one accepted project."
+
+
+def _ballot_rules_complete(session: Session, rnd: Round) -> str | None:
+    problems = settings_problems(RoundSettings.of(rnd))
+    if problems:
+        return "Voting needs complete ballot rules: " + next(iter(problems.values())) + "."
+    return None
+
+
+def _stamp_voting_opened(session: Session, rnd: Round, actor: User) -> None:
+    rnd.voting_opened_at = dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Transition:
+    """The guards and effects of one permitted phase change."""
+
+    guards: list[Guard | str] = field(default_factory=list)
+    effects: list[Effect | str] = field(default_factory=list)
+
+
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    ("draft", "proposals"): Transition(guards=[_needs_area]),
+    ("proposals", "draft"): Transition(),
+    ("proposals", "deliberation"): Transition(guards=[_needs_proposal]),
+    ("deliberation", "proposals"): Transition(),
+    ("deliberation", "voting"): Transition(
+        guards=[_needs_project, _ballot_rules_complete], effects=[_stamp_voting_opened]
+    ),
+    ("voting", "closed"): Transition(),
+    ("closed", "published"): Transition(),
+    ("published", "delivery"): Transition(),
+}
+
+
+def _resolve(hook: Any) -> Any:
+    if isinstance(hook, str):
+        module, _, name = hook.partition(":")
+        return getattr(importlib.import_module(module), name)
+    return hook
+
+
+def next_phases(rnd: Round) -> list[str]:
+    """Return the phases this round may move to, forwards first."""
+    options = [to for (frm, to) in TRANSITIONS if frm == rnd.phase]
+    return sorted(options, key=lambda p: (PHASES.index(p) < PHASES.index(rnd.phase), p))
+
+
+def phase_problems(session: Session, rnd: Round, to_phase: str) -> list[str]:
+    """Return why the round cannot move to `to_phase` now (empty when it can)."""
+    transition = TRANSITIONS.get((rnd.phase, to_phase))
+    if transition is None:
+        label = PHASE_LABELS.get(to_phase, to_phase)
+        return [f"A round in “{rnd.phase_label}” cannot move to “{label}”."]
+    return [m for g in transition.guards if (m := _resolve(g)(session, rnd))]
+
+
+def change_phase(session: Session, rnd: Round, to_phase: str, actor: User) -> Round:
+    """Move the round to `to_phase` when its guards pass, run the effects, and commit."""
+    problems = phase_problems(session, rnd, to_phase)
+    if problems:
+        raise PhaseChangeRefused(" ".join(problems))
+    transition = TRANSITIONS[(rnd.phase, to_phase)]
+    try:
+        rnd.phase = to_phase
+        for effect in transition.effects:
+            _resolve(effect)(session, rnd, actor)
+        session.commit()
+    except (DomainError, RoundLocked) as exc:
+        session.rollback()
+        raise PhaseChangeRefused(str(exc)) from None
+    except Exception:
+        session.rollback()
+        raise
+    return rnd
+
+
+def ballot_summary(rnd: Round) -> list[str]:
+    """Describe the round's ballot rules in plain words, one sentence each."""
+    money = f"£{rnd.budget_pence // 100:,}" + (
+        f".{rnd.budget_pence % 100:02d}" if rnd.budget_pence % 100 else ""
+    )
+    lines: list[str] = []
+    if rnd.ballot_kind in ("approval", "knapsack"):
+        most = f"at most {rnd.max_choices}" if rnd.max_choices else "as many as you like"
+        lines.append(f"Choose the projects you support: at least {rnd.min_choices} and {most}.")
+        if rnd.ballot_kind == "knapsack":
+            lines.append(f"The projects you choose must fit within the budget of {money}.")
+            if rnd.min_budget_share_percent:
+                lines.append(
+                    f"Your choices must use at least {rnd.min_budget_share_percent}% of it."
+                )
+    elif rnd.ballot_kind == "cumulative":
+        cap = (
+            f", at most {rnd.max_points_per_project} on any one project"
+            if rnd.max_points_per_project
+            else ""
+        )
+        lines.append(f"Spread {rnd.points_total or 0} points over the projects{cap}.")
+    elif rnd.ballot_kind == "ranked":
+        lines.append(f"Put up to {rnd.rank_depth or 0} projects in order of preference.")
+    rule = ALLOCATION_RULES.get(rnd.allocation_rule, rnd.allocation_rule)
+    lines.append(f"The {money} budget is shared out by the rule: {rule}.")
+    return lines

@@ -1,0 +1,42 @@
+"""Helpers every view uses to enforce its permission check on the server."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, request
+from flask_login import current_user
+
+from decide.extensions import login_manager
+
+
+def require(allowed: bool) -> None:
+    """Stop the request unless allowed: anonymous users go to log in, others get 403."""
+    if allowed:
+        return
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    abort(403)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return `target` when it is a path on this site, else `default` (no open redirects)."""
+    if not target:
+        return default
+    target = target.strip()
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 32 for ch in target)
+    ):
+        return default
+    return target
+
+
+def wants_fragment() -> bool:
+    """Return True for htmx requests, which get a fragment instead of a full page."""
+    return request.headers.get("HX-Request") == "true"

@@ -1,0 +1,381 @@
+"""Flask-WTF forms, money parsing, and the GOV.UK-style error helpers used by templates."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask
+from flask_wtf import FlaskForm
+from wtforms import (
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields import DateField, EmailField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
+
+from decide.models import ALLOCATION_RULES, BALLOT_KINDS, ORGANISATION_KINDS
+from decide.models.proposal import FEASIBILITY
+from decide.services.accounts import PASSWORD_MIN_LENGTH
+from decide.services.errors import DomainError, InvalidInput
+from decide.services.proposals import DESCRIPTION_MAX, SUMMARY_MAX, TITLE_MAX
+from decide.services.rounds import MAX_PENCE
+
+_POUNDS_RE = re.compile(r"^(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d{1,2}))?$")
+
+
+def parse_pence(text: str) -> int:
+    """Parse pounds as typed ('£12,500.50', '12500', '0.5') into integer pence, exactly.
+
+    Raise ValueError with a message for people. Never goes through float, so '0.29' is 29.
+    """
+    cleaned = text.strip().replace("£", "", 1).strip().replace(" ", "")
+    if cleaned.startswith("-"):
+        raise ValueError("The amount must be more than £0")
+    match = _POUNDS_RE.match(cleaned)
+    if not match:
+        raise ValueError("Enter an amount in pounds, like 1,250 or 1250.50")
+    whole = int(match.group("whole").replace(",", ""))
+    frac = (match.group("frac") or "").ljust(2, "0")
+    return whole * 100 + int(frac or "0")
+
+
+def format_pounds(pence: int | None) -> str:
+    """Format pence for an input box, e.g. 1250050 -> '12500.50' (no symbol)."""
+    if pence is None:
+        return ""
+    pounds, rem = divmod(pence, 100)
+    return f"{pounds}" if rem == 0 else f"{pounds}.{rem:02d}"
+
+
+class PoundsField(Field):
+    """A text input for pounds whose data is integer pence (or None when empty)."""
+
+    def __init__(self, label: str | None = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return format_pounds(self.data)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        try:
+            self.data = parse_pence(str(valuelist[0]))
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        if self.data > MAX_PENCE:
+            self.data = None
+            raise ValueError("The amount must be £20,000,000 or less")
+
+
+def positive_pence(form: Any, field: PoundsField) -> None:
+    """Refuse zero (negatives never parse)."""
+    if field.data is not None and field.data <= 0:
+        raise ValidationError("The amount must be more than £0")
+
+
+class ActionForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that POST an action."""
+
+
+# --- Accounts -------------------------------------------------------------------------------
+class RegisterForm(FlaskForm):
+    display_name = StringField(
+        "Your name",
+        validators=[InputRequired("Enter your name"), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        "Email address",
+        validators=[InputRequired("Enter your email address"), Length(max=254)],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            InputRequired("Enter a password"),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=200,
+                message=f"Your password must be at least {PASSWORD_MIN_LENGTH} characters",
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    postcode = StringField(
+        "Postcode",
+        validators=[Optional(), Length(max=10)],
+        render_kw={"autocomplete": "postal-code"},
+    )
+    date_of_birth = DateField("Date of birth", validators=[Optional()])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[InputRequired("Enter your email address")],
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired("Enter your password")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+# --- Rounds ---------------------------------------------------------------------------------
+def _int_field(label: str, *, required: bool = False, minimum: int = 0) -> IntegerField:
+    checks: list[Any] = [InputRequired(f"Enter the {label.lower()}")] if required else [Optional()]
+    checks.append(NumberRange(min=minimum, message=f"Enter a whole number of {minimum} or more"))
+    return IntegerField(label, validators=checks, render_kw={"inputmode": "numeric"})
+
+
+class RoundForm(FlaskForm):
+    title = StringField("Title", validators=[InputRequired("Enter a title"), Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=20_000)])
+    budget_pence = PoundsField(
+        "Budget in pounds",
+        validators=[InputRequired("Enter the budget in pounds"), positive_pence],
+    )
+    area_ids = SelectMultipleField("Areas", coerce=int, validate_choice=False)
+    theme_ids = SelectMultipleField("Themes", coerce=int, validate_choice=False)
+    ballot_kind = RadioField(
+        "Ballot kind", choices=list(BALLOT_KINDS.items()), default="approval",
+        validators=[InputRequired("Choose a ballot kind")],
+    )  # fmt: skip
+    min_choices = _int_field("Minimum number of projects", required=True)
+    max_choices = _int_field("Maximum number of projects", minimum=1)
+    min_budget_share_percent = _int_field("Minimum share of the budget (per cent)")
+    points_total = _int_field("Points each voter has", minimum=1)
+    max_points_per_project = _int_field("Maximum points per project", minimum=1)
+    rank_depth = _int_field("Number of projects a voter may rank", minimum=1)
+    allocation_rule = RadioField(
+        "Allocation rule", choices=list(ALLOCATION_RULES.items()), default="equal-shares",
+        validators=[InputRequired("Choose an allocation rule")],
+    )  # fmt: skip
+    signature_threshold = _int_field("Signatures needed to publish results", required=True)
+    proposals_open = DateField("Proposals open", validators=[Optional()])
+    proposals_close = DateField("Proposals close", validators=[Optional()])
+    deliberation_close = DateField("Deliberation ends", validators=[Optional()])
+    voting_open = DateField("Voting opens", validators=[Optional()])
+    voting_close = DateField("Voting closes", validators=[Optional()])
+    results_date = DateField("Results published", validators=[Optional()])
+
+
+class PhaseForm(FlaskForm):
+    to_phase = HiddenField(validators=[InputRequired()])
+
+
+class PanelMemberForm(FlaskForm):
+    email = EmailField(
+        "Email address of their account",
+        validators=[InputRequired("Enter the email address of their account")],
+    )
+    role_title = StringField(
+        "Role on the panel", default="Panel member", validators=[Length(max=120)]
+    )
+
+
+# --- Proposals ------------------------------------------------------------------------------
+class CostLineForm(Form):
+    """One cost line; a row left completely empty is ignored."""
+
+    item = StringField("What it pays for", validators=[Length(max=200)])
+    amount = PoundsField("Amount in pounds")
+
+    def validate_amount(self, field: PoundsField) -> None:
+        if field.data is not None and field.data <= 0:
+            raise ValidationError("The amount must be more than £0")
+        if field.data is None and not field.errors and (self.item.data or "").strip():
+            raise ValidationError("Enter the amount for this line")
+
+    def validate_item(self, field: StringField) -> None:
+        if (
+            not (field.data or "").strip()
+            and self.amount.raw_data
+            and str(self.amount.raw_data[0]).strip()
+        ):
+            raise ValidationError("Describe what this amount pays for")
+
+
+class ProposalForm(FlaskForm):
+    organisation_id = SelectField("Who is proposing?", coerce=int, validate_choice=False)
+    title = StringField(
+        "Title",
+        validators=[
+            InputRequired("Enter a title"),
+            Length(max=TITLE_MAX, message=f"The title must be {TITLE_MAX} characters or fewer"),
+        ],
+    )
+    summary = TextAreaField(
+        "Summary",
+        validators=[
+            InputRequired("Enter a short summary"),
+            Length(
+                max=SUMMARY_MAX, message=f"The summary must be {SUMMARY_MAX} characters or fewer"
+            ),
+        ],
+    )
+    description_md = TextAreaField(
+        "Description",
+        validators=[
+            Length(
+                max=DESCRIPTION_MAX,
+                message=f"The description must be {DESCRIPTION_MAX:,} characters or fewer",
+            )
+        ],
+    )
+    expected_outcomes = TextAreaField("Expected outcomes", validators=[Length(max=5_000)])
+    area_id = SelectField("Area", coerce=int, validate_choice=False)
+    theme_ids = SelectMultipleField("Themes", coerce=int, validate_choice=False)
+    cost_lines = FieldList(FormField(CostLineForm), min_entries=1, max_entries=50)
+    add_line = SubmitField("Add another line")
+
+    def filled_cost_lines(self) -> tuple[tuple[str, int], ...]:
+        """Return the cost lines with something in them, as (item, pence)."""
+        return tuple(
+            ((entry.item.data or "").strip(), entry.amount.data or 0)
+            for entry in self.cost_lines.entries
+            if (entry.item.data or "").strip() or entry.amount.data is not None
+        )
+
+
+class ReviewForm(FlaskForm):
+    feasibility = RadioField(
+        "Feasibility", choices=list(FEASIBILITY.items()),
+        validators=[InputRequired("Choose pending, feasible or not feasible")],
+    )  # fmt: skip
+    feasibility_reason = TextAreaField(
+        "Reason (shown to the author)", validators=[Length(max=5000)]
+    )
+    adjusted_cost_pence = PoundsField(
+        "Adjusted cost in pounds", validators=[Optional(), positive_pence]
+    )
+    cost_adjustment_reason = TextAreaField(
+        "Reason for the adjusted cost", validators=[Length(max=5000)]
+    )
+
+
+# --- Community assets -----------------------------------------------------------------------
+class OrganisationForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[InputRequired("Enter the organisation's name"), Length(max=160)]
+    )
+    kind = SelectField("Kind of organisation", choices=list(ORGANISATION_KINDS.items()))
+    description = TextAreaField("About the organisation", validators=[Length(max=10_000)])
+    contact_email = EmailField("Contact email", validators=[Optional(), Length(max=254)])
+    contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
+    website = StringField("Website", validators=[Optional(), Length(max=254)])
+    area_ids = SelectMultipleField("Areas served", coerce=int, validate_choice=False)
+
+
+class MemberForm(FlaskForm):
+    email = EmailField(
+        "Email address of their account", validators=[InputRequired("Enter an email address")]
+    )
+    role = SelectField(
+        "Role", choices=[("member", "Member"), ("admin", "Admin (can edit the profile)")]
+    )
+
+
+# --- Error helpers for templates ------------------------------------------------------------
+def _walk(form: Any) -> Iterator[Field]:
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from _walk(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(field, FormField):
+            yield from _walk(field.form)
+        else:
+            yield field
+
+
+def anchor_id(field: Field) -> str:
+    """Return the id of the element an error link should move focus to."""
+    if isinstance(field, (RadioField, SelectMultipleField)) and not isinstance(field, SelectField):
+        return f"{field.id}-0"
+    return field.id
+
+
+def error_list(form: Any) -> list[tuple[str | None, str]]:
+    """Return (anchor id, message) for every error on the form, in field order."""
+    items: list[tuple[str | None, str]] = [(None, m) for m in getattr(form, "page_errors", [])]
+    for field in _walk(form):
+        if field.type in ("CSRFTokenField",):
+            continue
+        for message in field.errors or []:
+            if isinstance(message, str):
+                items.append((anchor_id(field), message))
+    return items
+
+
+def find_field(form: Any, name: str) -> Field | None:
+    """Return the (possibly nested) field called `name`, e.g. 'cost_lines-1-amount'."""
+    for field in _walk(form):
+        if field.name == name:
+            return field
+    return getattr(form, name, None) if isinstance(getattr(form, name, None), Field) else None
+
+
+def add_error(form: Any, name: str | None, message: str) -> None:
+    """Attach a message to a field, or to the whole form when no such field exists."""
+    field = find_field(form, name) if name else None
+    if field is None:
+        form.page_errors = [*getattr(form, "page_errors", []), message]
+    else:
+        field.errors = [*(field.errors or []), message]
+
+
+def show_domain_error(form: Any, error: DomainError) -> None:
+    """Put a service's refusal on the form, next to the fields it names."""
+    if isinstance(error, InvalidInput):
+        for name, message in error.errors.items():
+            add_error(form, name, message)
+    else:
+        add_error(form, error.field, error.message)
+
+
+def field_attrs(field: Field, hint: str | None = None, **extra: Any) -> dict[str, Any]:
+    """Return the aria attributes tying an input to its hint and error message."""
+    described = []
+    if hint:
+        described.append(f"{field.id}-hint")
+    if field.errors:
+        described.append(f"{field.id}-error")
+        extra["aria-invalid"] = "true"
+    if described:
+        extra["aria-describedby"] = " ".join(described)
+    return extra
+
+
+def register(app: Flask) -> None:
+    """Make the error helpers available to every template."""
+    from decide.models import PHASE_LABELS
+    from decide.services.rounds import ballot_summary
+
+    app.jinja_env.globals.update(
+        form_errors=error_list, field_attrs=field_attrs, anchor_id=anchor_id,
+        ballot_summary=ballot_summary,
+    )  # fmt: skip
+    app.jinja_env.filters["feasibility_label"] = lambda v: FEASIBILITY.get(v, v)
+    app.jinja_env.filters["phase_label"] = lambda v: PHASE_LABELS.get(v, v)

@@ -1,0 +1,155 @@
+"""Rounds: public pages, and the facilitator's settings, panel and phase changes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from decide.extensions import db
+from decide.models import PHASE_LABELS, PHASES, Area, Round, Theme
+from decide.services import permissions as can
+from decide.services import rounds as service
+from decide.services.errors import DomainError
+from decide.web.access import require
+from decide.web.forms import ActionForm, PanelMemberForm, PhaseForm, RoundForm, show_domain_error
+
+bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+
+
+def _round(round_id: int) -> Round:
+    rnd = db.get_or_404(Round, round_id)
+    require(can.can_view_round(current_user, rnd))
+    return rnd
+
+
+def _round_form(rnd: Round | None) -> RoundForm:
+    data = asdict(service.RoundSettings.of(rnd)) if rnd is not None else None
+    form = RoundForm(data=data)
+    form.area_ids.choices = [
+        (a.id, a.name) for a in db.session.scalars(select(Area).order_by(Area.name))
+    ]
+    form.theme_ids.choices = [
+        (t.id, t.name) for t in db.session.scalars(select(Theme).order_by(Theme.name))
+    ]
+    return form
+
+
+def _settings(form: RoundForm) -> service.RoundSettings:
+    values: dict[str, Any] = {}
+    for f in fields(service.RoundSettings):
+        value = form[f.name].data
+        if f.name in ("area_ids", "theme_ids"):
+            value = tuple(value or ())
+        elif f.name == "description":
+            value = value or ""
+        values[f.name] = value
+    return service.RoundSettings(**values)
+
+
+@bp.get("/")
+def index() -> str:
+    """List rounds; facilitators also see drafts."""
+    query = select(Round).order_by(Round.id.desc())
+    if not can.can_manage_rounds(current_user):
+        query = query.where(Round.phase != "draft")
+    return render_template("rounds/index.html", rounds=db.session.scalars(query).all())
+
+
+@bp.get("/<int:round_id>")
+def show(round_id: int) -> str:
+    """Show a round: timetable, budget, areas, themes and ballot rules."""
+    rnd = _round(round_id)
+    problems = {p: service.phase_problems(db.session, rnd, p) for p in service.next_phases(rnd)}
+    return render_template(
+        "rounds/show.html", round=rnd, next_phases=problems, phase_form=PhaseForm(),
+        phases=PHASES, phase_labels=PHASE_LABELS, timetable=service.TIMETABLE_LABELS,
+    )  # fmt: skip
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create() -> str | Response:
+    """Create a round in draft."""
+    require(can.can_manage_rounds(current_user))
+    form = _round_form(None)
+    if form.validate_on_submit():
+        try:
+            rnd = service.create_round(db.session, _settings(form), current_user)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"Round “{rnd.title}” created as a draft.", "success")
+            return redirect(url_for("rounds.show", round_id=rnd.id))
+    return render_template("rounds/form.html", form=form, round=None)
+
+
+@bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
+def edit(round_id: int) -> str | Response:
+    """Edit a round's settings; ballot settings lock when voting opens."""
+    rnd = _round(round_id)
+    require(can.can_manage_rounds(current_user))
+    form = _round_form(rnd)
+    if form.validate_on_submit():
+        try:
+            service.update_round(db.session, rnd, _settings(form), current_user)
+        except DomainError as error:
+            db.session.refresh(rnd)
+            show_domain_error(form, error)
+        else:
+            flash("Round settings saved.", "success")
+            return redirect(url_for("rounds.show", round_id=rnd.id))
+    return render_template("rounds/form.html", form=form, round=rnd)
+
+
+@bp.post("/<int:round_id>/phase")
+def change_phase(round_id: int) -> Response:
+    """Move the round to another phase when its guards allow."""
+    rnd = _round(round_id)
+    require(can.can_manage_rounds(current_user))
+    form = PhaseForm()
+    if form.validate_on_submit():
+        try:
+            service.change_phase(db.session, rnd, form.to_phase.data, current_user)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"The round is now in the “{rnd.phase_label}” phase.", "success")
+    return redirect(url_for("rounds.show", round_id=rnd.id))
+
+
+@bp.route("/<int:round_id>/panel", methods=["GET", "POST"])
+def panel(round_id: int) -> str | Response:
+    """Show the round's panel and add members to it."""
+    rnd = _round(round_id)
+    require(can.can_manage_rounds(current_user))
+    form = PanelMemberForm()
+    if form.validate_on_submit():
+        try:
+            member = service.add_panel_member(
+                db.session, rnd, form.email.data, form.role_title.data
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"{member.user.display_name} is now on the panel.", "success")
+            return redirect(url_for("rounds.panel", round_id=rnd.id))
+    return render_template("rounds/panel.html", round=rnd, form=form, remove_form=ActionForm())
+
+
+@bp.post("/<int:round_id>/panel/<int:member_id>/remove")
+def remove_panel_member(round_id: int, member_id: int) -> Response:
+    """Take someone off the round's panel."""
+    rnd = _round(round_id)
+    require(can.can_manage_rounds(current_user))
+    if ActionForm().validate_on_submit():
+        try:
+            service.remove_panel_member(db.session, rnd, member_id)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Removed from the panel.", "success")
+    return redirect(url_for("rounds.panel", round_id=rnd.id))
