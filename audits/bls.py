@@ -35,7 +35,7 @@ from typing import Any
 
 from py_ecc.bls import G2ProofOfPossession as _Scheme
 
-from audits.canonical import canonical_json, sha256
+from audits.canonical import canonical_json, sha256, unhex
 
 __all__ = [
     "COSIGN_DOMAIN",
@@ -64,15 +64,7 @@ _CURVE_ORDER = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF0000000
 
 def _hexfield(data: Any, name: str, size: int) -> bytes:
     value = data.get(name) if isinstance(data, dict) else None
-    if not isinstance(value, str):
-        raise ValueError(f"field {name!r} is missing or not a string")
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError as exc:
-        raise ValueError(f"field {name!r} is not hex") from exc
-    if len(raw) != size:
-        raise ValueError(f"field {name!r} must be {size} bytes ({2 * size} hex characters)")
-    return raw
+    return unhex(value, size, f"field {name!r}")
 
 
 def _name(data: Any, key: str) -> str:
@@ -171,6 +163,14 @@ def aggregate(signatures: Sequence[bytes]) -> bytes:
     return bytes(_Scheme.Aggregate(list(signatures)))
 
 
+@functools.lru_cache(maxsize=1024)
+def _fast_aggregate_verify(pks: tuple[bytes, ...], message: bytes, signature: bytes) -> bool:
+    try:
+        return bool(_Scheme.FastAggregateVerify(list(pks), message, signature))
+    except Exception:
+        return False
+
+
 def verify_aggregate(
     keys: Sequence[tuple[bytes, bytes]], digest: bytes, aggregate_signature: bytes
 ) -> tuple[bool, str]:
@@ -187,10 +187,7 @@ def verify_aggregate(
     for pk, proof in keys:
         if not pop_verify(pk, proof):
             return False, f"key {pk.hex()[:16]}… has no valid proof of possession"
-    try:
-        ok = bool(_Scheme.FastAggregateVerify(pks, cosign_message(digest), aggregate_signature))
-    except Exception:
-        ok = False
+    ok = _fast_aggregate_verify(tuple(pks), cosign_message(digest), aggregate_signature)
     return (True, "") if ok else (False, "the aggregate signature does not verify")
 
 
@@ -301,6 +298,11 @@ def check_cosigned(
     for s in signatures:
         if s.public_key not in by_key:
             return False, f"signature by {s.signer!r} uses a key that is not registered"
+        if by_key[s.public_key].name != s.signer:
+            return False, (
+                f"signature names {s.signer!r} but the key is registered to "
+                f"{by_key[s.public_key].name!r}"
+            )
         if s.public_key in seen:
             return False, f"signer {s.signer!r} is counted twice"
         seen.add(s.public_key)

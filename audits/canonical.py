@@ -34,6 +34,7 @@ __all__ = [
     "parse_json",
     "sha256",
     "sha256_hex",
+    "unhex",
 ]
 
 
@@ -132,3 +133,17 @@ def sha256(data: bytes) -> bytes:
 def sha256_hex(data: bytes) -> str:
     """Return the SHA-256 digest of `data` as 64 lowercase hex characters."""
     return hashlib.sha256(data).hexdigest()
+
+
+def unhex(value: object, size: int, name: str) -> bytes:
+    """Return the bytes of exactly `size` bytes written as lowercase hex, or raise ValueError."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a hex string")
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} is not hex") from exc
+    # Only one spelling per value: uppercase or spaced hex would give the same bytes.
+    if len(raw) != size or raw.hex() != value:
+        raise ValueError(f"{name} must be {2 * size} lowercase hex characters")
+    return raw

@@ -31,7 +31,7 @@ from fractions import Fraction
 from typing import Any
 
 from audits.bls import SignatureRecord, aggregate, document_digest
-from audits.canonical import CanonicalJSONError, canonical_json, parse_canonical
+from audits.canonical import CanonicalJSONError, canonical_json, parse_canonical, unhex
 
 __all__ = [
     "Checkpoint",
@@ -60,7 +60,12 @@ class OverAllocation(LedgerError):
 
 
 def _pounds(pence: int | Fraction) -> str:
-    return f"£{Fraction(pence) / 100:.2f}" if Fraction(pence).denominator == 1 else str(pence)
+    q = Fraction(pence)
+    if q.denominator != 1:
+        return f"{q} pence"
+    sign = "-" if q < 0 else ""
+    pounds, rest = divmod(abs(q.numerator), 100)
+    return f"{sign}£{pounds:,}.{rest:02d}"
 
 
 def ledger_genesis(round_id: str) -> bytes:
@@ -159,8 +164,13 @@ class Checkpoint:
             count = data["count"]
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
                 raise LedgerError("checkpoint count must be a non-negative integer")
+            if not isinstance(data["round"], str):
+                raise LedgerError("checkpoint round must be a string")
             return cls(
-                data["round"], count, bytes.fromhex(data["head"]), bytes.fromhex(data["manifest"])
+                data["round"],
+                count,
+                unhex(data["head"], 32, "checkpoint head"),
+                unhex(data["manifest"], 32, "checkpoint manifest"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, LedgerError):
@@ -301,14 +311,14 @@ class Ledger:
                         e["date"],
                         e["bank_reference_sha256"],
                         e["approver"],
-                        bytes.fromhex(e["hash"]),
+                        unhex(e["hash"], 32, "entry hash"),
                     )
                 )
             checkpoints = tuple(
                 SignedCheckpoint(
                     Checkpoint.from_dict(c["checkpoint"]),
                     tuple(SignatureRecord.from_dict(s) for s in c["signatures"]),
-                    bytes.fromhex(c["aggregate"]),
+                    unhex(c["aggregate"], 96, "checkpoint aggregate"),
                 )
                 for c in obj["checkpoints"]
             )

@@ -221,13 +221,17 @@ def _story(doc: TallyDocument) -> list:
     ]
     evidence += [f"Merkle root {doc.merkle_root}", f"Chain head {doc.chain_head}"]
     story += [
-        Paragraph("Evidence", h2),
-        Paragraph(
-            "These files are attached to this PDF. The manifest digest (the SHA-256 of "
-            "manifest.json) is what the panel signed.",
-            body,
+        KeepTogether(
+            [
+                Paragraph("Evidence", h2),
+                Paragraph(
+                    "These files are attached to this PDF. The manifest digest (the SHA-256 of "
+                    "manifest.json) is what the panel signed.",
+                    body,
+                ),
+                Preformatted("\n".join(evidence), mono),
+            ]
         ),
-        Preformatted("\n".join(evidence), mono),
         Paragraph("Signatures", h2),
         Paragraph(
             _esc(

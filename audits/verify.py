@@ -36,7 +36,7 @@ from typing import Any
 from audits import recompute
 from audits.bls import PublicKeyRecord, SignatureRecord, check_cosigned
 from audits.bundle import KEYS_TYPE, SIGNATURES_TYPE
-from audits.canonical import CanonicalJSONError, parse_canonical, parse_json, sha256_hex
+from audits.canonical import CanonicalJSONError, parse_canonical, parse_json, sha256_hex, unhex
 from audits.chain import ChainCheck, ChainEntry, genesis, next_head, verify_chain
 from audits.ledger import Ledger, LedgerError, verify_ledger
 from audits.manifest import Manifest
@@ -105,6 +105,7 @@ class _State:
     profile: Profile | None = None
     chain: ChainCheck | None = None
     keys: tuple[PublicKeyRecord, ...] | None = None
+    pb_error: str = ""
 
 
 def _run(number: int, fn: Callable[[], str]) -> Check:
@@ -148,12 +149,15 @@ def _check_files(st: _State, printed: Mapping[str, str] | None) -> str:
         for name in sorted(set(printed) - set(st.files)):
             problems.append(f"a digest is printed for {name}, which is not attached")
     if "ballots.pb" in st.files:
+        # A file that does not parse is reported by check 2 (the ballots), not here.
         try:
             st.pb = parse(st.files["ballots.pb"].decode("utf-8"))
         except UnicodeDecodeError as exc:
-            problems.append(f"ballots.pb is not UTF-8: {exc}")
+            st.pb_error = f"ballots.pb is not UTF-8: {exc}"
         except ValueError as exc:
-            problems.append(f"ballots.pb: {exc}")
+            st.pb_error = f"ballots.pb cannot be read: {exc}"
+            if "voter id" in str(exc) and "appears twice" in str(exc):
+                st.pb_error += " (a tracker repeats)"
     if m is not None and st.pb is not None:
         pb_inst = st.pb.instance
         if pb_inst.budget != m.budget:
@@ -179,7 +183,9 @@ def _check_files(st: _State, printed: Mapping[str, str] | None) -> str:
 
 def _check_ballots(st: _State) -> str:
     m = _need(st.manifest, "manifest.json unusable")
-    pb = _need(st.pb, "ballots.pb unusable")
+    if st.pb_error:
+        raise _Fail(st.pb_error)
+    pb = _need(st.pb, "ballots.pb missing")
     instance = _need(st.instance, "ballots.pb does not match the manifest")
     try:
         rules = recompute.rules_from_dict(m.ballot)
@@ -319,12 +325,14 @@ def _check_signatures(st: _State, pinned: Sequence[PublicKeyRecord] | None) -> s
         if obj.get("type") != SIGNATURES_TYPE:
             raise ValueError(f"type must be {SIGNATURES_TYPE!r}")
         sigs = [SignatureRecord.from_dict(s) for s in obj["signatures"]]
-        agg = bytes.fromhex(obj["aggregate"]) if obj["aggregate"] else None
+        agg = unhex(obj["aggregate"], 96, "aggregate") if obj["aggregate"] else None
         stated = obj["manifest"]
+        if set(obj) != {"type", "round", "manifest", "signatures", "aggregate"}:
+            raise ValueError("unexpected fields")
     except (CanonicalJSONError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise _Fail(f"signatures.json is malformed: {exc}") from exc
-    if stated != m.digest_hex():
-        raise _Fail("signatures.json names another manifest")
+    if stated != m.digest_hex() or obj["round"] != m.round_id:
+        raise _Fail("signatures.json names another manifest or round")
     ok, reason = check_cosigned(m.digest(), "decide-manifest/v1", sigs, agg, keys, m.threshold)
     if not ok:
         raise _Fail(reason)

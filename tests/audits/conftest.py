@@ -1,0 +1,169 @@
+"""Shared fixtures: one small published round, built once per session (BLS in py-ecc is slow)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from audits import bls
+from audits.bundle import BoardBallot, Closing, Publication, RoundSpec, close_round, publish
+from audits.bundle import signatures_json as make_signatures_json
+from audits.canonical import canonical_json, parse_canonical, sha256_hex
+from audits.ledger import Ledger, SignedCheckpoint
+from audits.receipts import ServerKey
+from ballots.model import Ballot, Instance, Project
+from ballots.rules import BallotRules
+
+ROUND = "round-2026-health"
+
+
+@dataclass(frozen=True)
+class Built:
+    """A published round and everything used to make it."""
+
+    keys: tuple[bls.BlsKeyPair, ...]
+    server: ServerKey
+    spec: RoundSpec
+    board: tuple[BoardBallot, ...]
+    closing: Closing
+    ledger: Ledger
+    publication: Publication
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        return dict(self.publication.files)
+
+    @property
+    def organisations(self) -> dict[str, str]:
+        return {p.id: p.organisation for p in self.closing.manifest.projects}
+
+
+@pytest.fixture(scope="session")
+def panel() -> tuple[tuple[bls.BlsKeyPair, ...], tuple[bls.PublicKeyRecord, ...]]:
+    keys = tuple(
+        bls.generate(name, seed=bytes([i + 1]) * 32) for i, name in enumerate(["Ada", "Bo", "Cy"])
+    )
+    return keys, tuple(k.public_record() for k in keys)
+
+
+@pytest.fixture(scope="session")
+def outsider() -> tuple[bls.BlsKeyPair, bls.PublicKeyRecord]:
+    key = bls.generate("Eve", seed=b"\x09" * 32)
+    return key, key.public_record()
+
+
+def projects() -> tuple[Project, ...]:
+    areas = ["Northside", "Riverside", "Hillside"]
+    return tuple(
+        Project(
+            f"p{i}",
+            Fraction(150_000 + 50_000 * i),
+            f"Project {i}",
+            {"organisation": f"Org {i % 4}", "area": areas[i % 3]},
+        )
+        for i in range(1, 9)
+    )
+
+
+def make_board(n: int, seed: int = 7) -> tuple[BoardBallot, ...]:
+    rng = random.Random(seed)
+    ids = [p.id for p in projects()]
+    weights = [8, 7, 6, 5, 4, 3, 2, 1]
+    out = []
+    for seq in range(1, n + 1):
+        chosen: list[str] = []
+        while len(chosen) < rng.randint(1, 3):
+            pid = rng.choices(ids, weights)[0]
+            if pid not in chosen:
+                chosen.append(pid)
+        channel = "paper" if seq % 4 == 0 else "online"
+        out.append(BoardBallot(seq, rng.randbytes(16), Ballot("", tuple(chosen)), channel))
+    return tuple(out)
+
+
+def make_spec(public: tuple[bls.PublicKeyRecord, ...], server: ServerKey) -> RoundSpec:
+    return RoundSpec(
+        round_id=ROUND,
+        title="Community health fund 2026",
+        currency="GBP",
+        instance=Instance(Fraction(1_500_000), projects()),
+        rules=BallotRules("approval", min_choices=1, max_choices=3),
+        rule="greedy",
+        tie_break={"kind": "lex", "seed": None},
+        threshold=2,
+        panel=public,
+        server_public_key=server.public_key_hex,
+        software_version="decide 0.1.0",
+        area_deciles={"Northside": 1, "Riverside": 4, "Hillside": 9},
+    )
+
+
+def pay(ledger: Ledger, closing: Closing, pid: str, amount: int, day: int) -> Ledger:
+    orgs = {p.id: p.organisation for p in closing.manifest.projects}
+    return ledger.append(
+        project_id=pid,
+        organisation=orgs[pid],
+        amount_pence=amount,
+        date=f"2026-11-{day:02d}",
+        bank_reference_sha256=sha256_hex(f"BACS-{day}".encode()),
+        approver="Facilitator Fay",
+        allocation=closing.manifest.allocation,
+        organisations=orgs,
+    )
+
+
+def build(panel, *, checkpoint: bool) -> Built:
+    keys, public = panel
+    server = ServerKey.from_pem(SERVER_PEM)
+    spec = make_spec(public, server)
+    board = make_board(60)
+    closing = close_round(spec, board)
+    sigs = [bls.sign_document(k, closing.manifest.to_dict()) for k in keys[:2]]
+    funded = sorted(closing.manifest.allocation)
+    ledger = Ledger(ROUND)
+    ledger = pay(ledger, closing, funded[0], 100_000, 1)
+    ledger = pay(ledger, closing, funded[1], 50_000, 2)
+    if checkpoint:
+        cp = ledger.checkpoint(closing.manifest.digest())
+        cp_sigs = [bls.sign_document(k, cp.to_dict()) for k in keys[:2]]
+        ledger = ledger.with_checkpoint(SignedCheckpoint.of(cp, cp_sigs))
+    return Built(keys, server, spec, board, closing, ledger, publish(closing, sigs, ledger))
+
+
+SERVER_PEM = ServerKey.generate().to_pem()
+
+
+@pytest.fixture(scope="session")
+def full(panel) -> Built:
+    """A published round whose ledger has two payments and a signed checkpoint."""
+    return build(panel, checkpoint=True)
+
+
+@pytest.fixture(scope="session")
+def plain(panel) -> Built:
+    """The same round with payments but no checkpoint (cheaper to re-sign in tamper tests)."""
+    return build(panel, checkpoint=False)
+
+
+def collude(
+    built: Built,
+    files: dict[str, bytes],
+    change: Callable[[dict[str, Any]], None] = lambda m: None,
+    signers: tuple[bls.BlsKeyPair, ...] | None = None,
+) -> dict[str, bytes]:
+    """Return files with the manifest rewritten to match them, changed, and re-signed."""
+    files = dict(files)
+    m = parse_canonical(files["manifest.json"])
+    m["files"] = {n: sha256_hex(files[n]) for n in ("ballots.pb", "keys.json") if n in files}
+    change(m)
+    files["manifest.json"] = canonical_json(m)
+    digest = bls.document_digest(m)
+    signers = built.keys[:2] if signers is None else signers
+    sigs = [bls.sign_document(k, m) for k in signers]
+    files["signatures.json"] = make_signatures_json(m["round"], digest, sigs)
+    return files
