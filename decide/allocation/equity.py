@@ -154,7 +154,7 @@ def equity(
         constraints.append(
             LinearConstraint(
                 f"{'min' if sense == '>=' else 'max'}-share:{theme}",
-                f"theme {theme} receives {word} {share * 100:.4g}% of the money spent",
+                f"theme {theme} receives {word} {fraction_text(share * 100)}% of the money spent",
                 coeffs,
                 sense,
                 0,

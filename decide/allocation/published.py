@@ -30,7 +30,7 @@ class PublishedCheck:
 
     @property
     def match(self) -> bool | None:
-        """Return whether our selection equals the file's, or None when there is nothing to compare."""
+        """Return whether our selection equals the file's (None: nothing to compare)."""
         if self.outcome is None or self.expected is None:
             return None
         return set(self.outcome.selected) == set(self.expected)

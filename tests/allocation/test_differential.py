@@ -1,0 +1,80 @@
+"""Our rules against pabutools 1.2.3 on every pabulib file (reference computed by
+bench/pabutools_reference.py, because pabutools takes minutes on the large files)."""
+
+from __future__ import annotations
+
+import pytest
+
+from decide.allocation import equal_shares, greedy, phragmen, utilitarian
+from tests.allocation.conftest import pabulib_files, parsed, reference
+
+FILES = [p.stem for p in pabulib_files()]
+# Files on which equal shares with Add1 runs many times (seconds each here): mark them slow.
+SLOW_ADD1 = {
+    "France_Toulouse_2019",
+    "France_Toulouse_2024",
+    "Poland_Warszawa_2021_Ochota",
+    "Poland_Warszawa_2019_Ochota",
+    "Netherlands_Amsterdam_604",
+    "Netherlands_Amsterdam_309",
+    "Poland_Czestochowa_2024",
+    "Poland_Krakow_2024_Podgorze",
+    "Poland_Krakow_2020",
+    "Hungary_Budapest_2024",
+    "Poland_Lodz_2022",
+    "Poland_Warszawa_2020_Praga-Poludnie",
+    "Poland_Warszawa_2026",
+}
+
+
+def _entry(name: str, rule: str) -> dict:
+    entry = reference().get(name, {}).get("rules", {}).get(rule)
+    if entry is None:
+        pytest.skip(f"no pabutools reference yet for {name} / {rule}")
+    return entry
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_greedy_matches_pabutools(name: str) -> None:
+    entry = _entry(name, "greedy")
+    pb = parsed(name)
+    outcome = greedy(pb.instance, pb.profile)
+    assert list(outcome.selected_sorted) == entry["selected"]
+    assert str(outcome.to_json_dict()["spent"]) == entry["spent"]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_plain_mes_matches_pabutools(name: str) -> None:
+    entry = _entry(name, "mes")
+    pb = parsed(name)
+    outcome = equal_shares(pb.instance, pb.profile, completion=False)
+    assert list(outcome.selected_sorted) == entry["selected"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_ADD1 else n for n in FILES],
+)
+def test_equal_shares_add1_completion_matches_pabutools(name: str) -> None:
+    entry = _entry(name, "equal-shares")
+    pb = parsed(name)
+    outcome = equal_shares(pb.instance, pb.profile)
+    assert list(outcome.selected_sorted) == entry["selected"]
+    assert outcome.to_json_dict()["spent"] == entry["spent"]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_phragmen_matches_pabutools(name: str) -> None:
+    entry = _entry(name, "phragmen")
+    pb = parsed(name)
+    outcome = phragmen(pb.instance, pb.profile)
+    assert list(outcome.selected_sorted) == entry["selected"]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_utilitarian_reaches_pabutools_welfare(name: str) -> None:
+    entry = _entry(name, "utilitarian")
+    pb = parsed(name)
+    outcome = utilitarian(pb.instance, pb.profile)
+    assert outcome.details["welfare"] == entry["welfare"]
+    assert outcome.spent <= pb.instance.budget
