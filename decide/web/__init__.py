@@ -18,6 +18,10 @@ BLUEPRINT_MODULES = [
     "decide.web.rounds",
     "decide.web.proposals",
     "decide.web.review",
+    "decide.web.voting",
+    "decide.web.board",
+    "decide.web.eligibility",
+    "decide.web.paper",
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(
