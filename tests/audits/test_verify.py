@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from audits.bundle import publish
+from audits.pdf import ATTACHMENT_NAMES, printed_digests, read_attachments
+from audits.verify import UnusableInput, main, verify_bundle, verify_pdf
+
+
+def statuses(checks):
+    return [c.status for c in checks]
+
+
+def test_published_pdf_passes_every_check(full, panel):
+    _, public = panel
+    checks = verify_pdf(full.publication.pdf, pinned_keys=public)
+    assert statuses(checks) == ["PASS"] * 7 + ["SKIP"], [c.line() for c in checks]
+    assert [c.number for c in checks] == list(range(1, 9))
+
+
+def test_pdf_carries_the_files_and_prints_their_digests(full):
+    attached = read_attachments(full.publication.pdf)
+    assert set(attached) == set(ATTACHMENT_NAMES)
+    assert attached == full.files
+    printed = printed_digests(full.publication.pdf)
+    assert printed["manifest.json"] == full.closing.manifest.digest_hex()
+    assert set(printed) == set(ATTACHMENT_NAMES)
+
+
+def test_same_inputs_same_pdf_bytes(full):
+    sigs_again = publish(full.closing, _signatures(full), full.ledger)
+    assert sigs_again.pdf == full.publication.pdf
+
+
+def _signatures(built):
+    from audits.bls import SignatureRecord
+    from audits.canonical import parse_canonical
+
+    obj = parse_canonical(built.files["signatures.json"])
+    return [SignatureRecord.from_dict(s) for s in obj["signatures"]]
+
+
+def test_not_a_pdf_is_unusable():
+    with pytest.raises(UnusableInput):
+        verify_pdf(b"hello")
+    with pytest.raises(UnusableInput):
+        verify_pdf(b"%PDF-1.4 truncated")
+
+
+def test_cli_exit_codes(full, panel, tmp_path, capsys):
+    _, public = panel
+    pdf = tmp_path / "round.pdf"
+    pdf.write_bytes(full.publication.pdf)
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps([p.to_dict() for p in public]))
+    assert main([str(pdf), "--keys", str(keys)]) == 0
+    out = capsys.readouterr().out
+    assert "1. PASS" in out and "7. PASS" in out and "8. SKIP" in out
+
+    folder = tmp_path / "bundle"
+    folder.mkdir()
+    for name, data in full.files.items():
+        (folder / name).write_bytes(data)
+    assert main([str(folder)]) == 0
+    (folder / "ledger.json").write_bytes(b"{}")
+    assert main([str(folder)]) == 1
+    assert "7. FAIL" in capsys.readouterr().out
+
+    assert main([str(tmp_path / "missing.pdf")]) == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main([str(pdf), "--keys", str(bad)]) == 2
+    assert main([str(pdf), "--receipt", str(bad)]) == 2
+    text = tmp_path / "text.pdf"
+    text.write_text("not a pdf")
+    assert main([str(text)]) == 2
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_changing_any_byte_of_any_attachment_fails(full, data):
+    """Issue 5, acceptance 3: folder mode (no printed page to lean on) still fails."""
+    files = full.files
+    name = data.draw(st.sampled_from(sorted(files)))
+    blob = files[name]
+    index = data.draw(st.integers(0, len(blob) - 1))
+    new = data.draw(st.integers(0, 255).filter(lambda b: b != blob[index]))
+    files[name] = blob[:index] + bytes([new]) + blob[index + 1 :]
+    checks = verify_bundle(files)
+    assert any(c.status == "FAIL" for c in checks), (name, index, new)
