@@ -112,6 +112,14 @@ class _Engine:
                 if i in cand:
                     row.append((i, Q(pts) if prep.cardinal else costs[i]))
             self.gballot.append(row)
+        # Supporters of each project per (class, satisfaction); every voter starts in class 0.
+        self.initial_counts: dict[int, dict[tuple[int, Any], int]] = {}
+        for p in self.candidates:
+            d: dict[tuple[int, Any], int] = {}
+            for g, u in sup[p]:
+                key = (0, u)
+                d[key] = d.get(key, 0) + prep.mult[g]
+            self.initial_counts[p] = d
         # Projects sharing a supporter with p: only these change price when p is funded.
         self.neighbours: list[set[int]] = [set() for _ in range(m)]
         for row in self.gballot:
@@ -135,13 +143,7 @@ class _Engine:
         cls_s: list[Any] = [Q(1)]
         cls_size: list[int] = [prep.n_voters]
         gclass = [0] * len(prep.groups)
-        cnt: dict[int, dict[tuple[int, Any], int]] = {}
-        for p in self.candidates:
-            d: dict[tuple[int, Any], int] = {}
-            for g, u in sup[p]:
-                key = (0, u)
-                d[key] = d.get(key, 0) + mult[g]
-            cnt[p] = d
+        cnt = {p: dict(d) for p, d in self.initial_counts.items()}
         alive = set(self.candidates)
         # Lower bound on each project's price: value at `start` and slope; exact when clean.
         lb_v: dict[int, Any] = {p: zero for p in alive}

@@ -8,11 +8,12 @@ their boundary.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from ballots.model import Instance, Profile
+from ballots.model import Ballot, Instance, Profile
 
 try:  # gmpy2 is optional: the same code runs on Fraction, only slower.
     from gmpy2 import mpq as _mpq
@@ -63,6 +64,10 @@ class Prepared:
         return {self.ids[i]: self.approvals[i] for i in indices}
 
 
+def _no_points(ballot: Ballot) -> tuple[tuple[str, int], ...]:
+    raise ValueError(f"ballot {ballot.voter_id} has no points")
+
+
 def prepare(instance: Instance, profile: Profile) -> Prepared:
     """Index the projects and collapse identical ballots; reject unknown project ids."""
     ids = [p.id for p in instance.projects]
@@ -70,24 +75,26 @@ def prepare(instance: Instance, profile: Profile) -> Prepared:
         raise ValueError("project ids must be unique")
     index = {pid: i for i, pid in enumerate(ids)}
     cardinal = profile.vote_type in CARDINAL_TYPES
+    # Count identical ballots first (hashing in C), then index each distinct ballot once.
+    if cardinal:
+        raw = Counter(
+            tuple(zip(b.projects, b.points)) if b.points is not None else _no_points(b)
+            for b in profile.ballots
+        )
+    else:
+        raw = Counter(frozenset(b.projects) for b in profile.ballots)
     counts: dict[tuple[tuple[int, int], ...], int] = {}
-    for ballot in profile.ballots:
-        if cardinal:
-            if ballot.points is None:
-                raise ValueError(f"ballot {ballot.voter_id} has no points")
-            # A project listed twice keeps its last points, as pabutools' dict ballot does.
-            pts = dict(zip(ballot.projects, ballot.points))
-            items = pts.items()
-        else:
-            items = ((pid, 1) for pid in set(ballot.projects))
+    for ballot_key, n in raw.items():
+        # A project listed twice keeps its last points, as pabutools' dict ballot does.
+        items = dict(ballot_key).items() if cardinal else ((pid, 1) for pid in ballot_key)
         key_items = []
         for pid, pt in items:
             i = index.get(pid)
             if i is None:
-                raise ValueError(f"ballot {ballot.voter_id} lists unknown project {pid!r}")
+                raise ValueError(f"a ballot lists unknown project {pid!r}")
             key_items.append((i, int(pt)))
         key = tuple(sorted(key_items))
-        counts[key] = counts.get(key, 0) + 1
+        counts[key] = counts.get(key, 0) + n
     groups = list(counts)
     mult = [counts[g] for g in groups]
     approvals = [0] * len(ids)

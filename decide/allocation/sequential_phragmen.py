@@ -19,6 +19,8 @@ and update it only for the voters who just paid.
 
 from __future__ import annotations
 
+from collections import Counter
+from itertools import chain
 from typing import Any
 
 from ballots.model import Instance, Profile
@@ -46,7 +48,9 @@ def phragmen(
     approvals = prep.approvals
     remaining = {i for i in range(m) if costs[i] <= budget}
     load_sum: list[Any] = [Q(0)] * m
-    group_load: list[Any] = [Q(0)] * len(prep.groups)
+    loads: list[Any] = [Q(0)]  # loads[0] is the starting load; then one per project bought
+    last = [0] * len(prep.groups)  # index in `loads` of each group's current load
+    weighted = [[i for i, _pts in ballot] * m for ballot, m in zip(prep.groups, prep.mult)]
     spent = Q(0)
     selected: list[int] = []
     steps: list[PhragmenRound] = []
@@ -80,12 +84,19 @@ def phragmen(
         )
         if best is None:
             continue
+        # Supporters of s move from their old load to `best`: count them per old load in
+        # integers first, then touch each project's exact sum once per old load.
+        by_old: dict[int, list[int]] = {}
         for g in sup[s]:
-            delta = prep.mult[g] * (best - group_load[g])
-            if delta:
-                for i, _pts in prep.groups[g]:
-                    load_sum[i] += delta
-            group_load[g] = best
+            by_old.setdefault(last[g], []).append(g)
+            last[g] = len(loads)
+        for old, members in by_old.items():
+            # Counter counts in C; each group's list already repeats its projects per voter.
+            counts = Counter(chain.from_iterable(map(weighted.__getitem__, members)))
+            delta = best - loads[old]
+            for i, c in counts.items():
+                load_sum[i] += c * delta
+        loads.append(best)
     return make_outcome(
         "phragmen",
         instance,

@@ -98,7 +98,7 @@ def test_floor_and_cap_conflict_is_explained() -> None:
 
 
 def test_theme_shares_hold() -> None:
-    instance, profile, area_of = demo()
+    instance, profile, _area_of = demo()
     themes = {"p1": ("sport",), "p2": ("sport",), "p3": ("health",), "p5": ("health",)}
     params = EquityParams(
         project_themes=themes,
