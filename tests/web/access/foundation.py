@@ -28,26 +28,26 @@ RULES = [
         "GET",
         lambda w: f"/organisations/{w.organisation.slug}/edit",
         only("asset_member", "facilitator"),
-    ),  # fmt: skip
+    ),
     Access(
         "assets.edit",
         "POST",
         lambda w: f"/organisations/{w.organisation.slug}/edit",
         only("asset_member", "facilitator"),
-    ),  # fmt: skip
+    ),
     Access(
         "assets.add_member",
         "POST",
         lambda w: f"/organisations/{w.organisation.slug}/members",
         FACILITATOR_ONLY,
         data=lambda w: {"email": "nobody@test.example", "role": "member"},
-    ),  # fmt: skip
+    ),
     Access(
         "assets.remove_member",
         "POST",
         lambda w: f"/organisations/{w.organisation.slug}/members/{w.other_member.id}/remove",
         FACILITATOR_ONLY,
-    ),  # fmt: skip
+    ),
     # Rounds
     Access("rounds.index", "GET", lambda w: "/rounds/", PUBLIC),
     Access("rounds.show", "GET", lambda w: f"/rounds/{_round(w)}", PUBLIC),
@@ -62,7 +62,7 @@ RULES = [
         lambda w: f"/rounds/{_round(w)}/phase",
         FACILITATOR_ONLY,
         data=lambda w: {"to_phase": "deliberation"},
-    ),  # fmt: skip
+    ),
     Access("rounds.panel", "GET", lambda w: f"/rounds/{_round(w)}/panel", FACILITATOR_ONLY),
     Access(
         "rounds.panel",
@@ -70,13 +70,13 @@ RULES = [
         lambda w: f"/rounds/{_round(w)}/panel",
         FACILITATOR_ONLY,
         data=lambda w: {"email": "citizen@test.example", "role_title": "Resident"},
-    ),  # fmt: skip
+    ),
     Access(
         "rounds.remove_panel_member",
         "POST",
         lambda w: f"/rounds/{_round(w)}/panel/{w.panel_seat.id}/remove",
         FACILITATOR_ONLY,
-    ),  # fmt: skip
+    ),
     # Proposals
     Access("proposals.index", "GET", lambda w: f"/rounds/{_round(w)}/proposals", PUBLIC),
     Access(
@@ -85,7 +85,7 @@ RULES = [
         lambda w: f"/rounds/{w.draft.id}/proposals",
         FACILITATOR_ONLY,
         note="draft",
-    ),  # fmt: skip
+    ),
     Access("proposals.create", "GET", lambda w: f"/rounds/{_round(w)}/proposals/new", SIGNED_IN),
     Access(
         "proposals.create",
@@ -93,20 +93,20 @@ RULES = [
         lambda w: f"/rounds/{_round(w)}/proposals/new",
         SIGNED_IN,
         data=lambda w: {"title": ""},
-    ),  # fmt: skip
+    ),
     Access(
         "proposals.create",
         "GET",
         lambda w: f"/rounds/{w.draft.id}/proposals/new",
         FACILITATOR_ONLY,
         note="draft",
-    ),  # fmt: skip
+    ),
     Access(
         "proposals.cost_line_row",
         "GET",
         lambda w: f"/rounds/{_round(w)}/proposals/cost-line?cost_lines-0-item=x",
         SIGNED_IN,
-    ),  # fmt: skip
+    ),
     Access("proposals.show", "GET", lambda w: f"/proposals/{w.proposal.id}", PUBLIC),
     Access("proposals.versions", "GET", lambda w: f"/proposals/{w.proposal.id}/versions", PUBLIC),
     Access("proposals.version", "GET", lambda w: f"/proposals/{w.proposal.id}/versions/1", PUBLIC),
@@ -115,21 +115,21 @@ RULES = [
         "GET",
         lambda w: f"/proposals/{w.proposal.id}/edit",
         only("asset_member"),
-    ),  # fmt: skip
+    ),
     Access(
         "proposals.edit",
         "POST",
         lambda w: f"/proposals/{w.proposal.id}/edit",
         only("asset_member"),
         data=lambda w: {"title": ""},
-    ),  # fmt: skip
+    ),
     # Review
     Access(
         "review.round_review",
         "GET",
         lambda w: f"/rounds/{_round(w)}/review",
         only("panel_member", "facilitator"),
-    ),  # fmt: skip
+    ),
     Access(
         "review.review", "GET", lambda w: f"/proposals/{w.proposal.id}/review", FACILITATOR_ONLY
     ),
@@ -139,7 +139,7 @@ RULES = [
         lambda w: f"/proposals/{w.proposal.id}/review",
         FACILITATOR_ONLY,
         data=lambda w: {"feasibility": "feasible"},
-    ),  # fmt: skip
+    ),
     Access(
         "review.accept", "POST", lambda w: f"/proposals/{w.proposal.id}/accept", FACILITATOR_ONLY
     ),
@@ -148,5 +148,5 @@ RULES = [
         "POST",
         lambda w: f"/proposals/{w.proposal.id}/remove-from-ballot",
         FACILITATOR_ONLY,
-    ),  # fmt: skip
+    ),
 ]
