@@ -191,13 +191,24 @@ def _render_ballot(
     )
 
 
+def _identify_page(rnd: Round, voter: VoterKey | None, problem: str | None) -> str:
+    return render_template(
+        "voting/identify.html",
+        rnd=rnd,
+        settings=elig.settings_for(db.session, rnd.id),
+        problem=problem,
+        voter=voter,
+        rules=voting.describe_rules(db.session, rnd),
+    )
+
+
 def _gate(round_id: int) -> tuple[Round, VoterKey] | Any:
-    """Return (round, voter) when the visitor may vote now, else a response to send."""
+    """Return (round, voter) when the visitor may vote now, else a 403 page saying why."""
     rnd = _round(round_id)
     voter = current_voter(round_id)
     problem = _voter_problem(rnd, voter)
     if voter is None or problem:
-        return redirect(url_for("voting.ballot", round_id=round_id))
+        return _identify_page(rnd, voter, problem or "Show that you can vote first."), 403
     return rnd, voter
 
 
@@ -208,15 +219,7 @@ def ballot(round_id: int) -> Any:
     voter = current_voter(round_id)
     problem = _voter_problem(rnd, voter)
     if voter is None or problem:
-        settings = elig.settings_for(db.session, rnd.id)
-        return render_template(
-            "voting/identify.html",
-            rnd=rnd,
-            settings=settings,
-            problem=problem,
-            voter=voter,
-            rules=voting.describe_rules(db.session, rnd),
-        )
+        return _identify_page(rnd, voter, problem)
     return _render_ballot(rnd, voter, [] if rnd.ballot_kind != "cumulative" else {}, [])[0]
 
 
@@ -267,7 +270,7 @@ def prove_code(round_id: int) -> Any:
 def summary(round_id: int) -> Any:
     """Return the live budget bar or points counter for the choices so far (htmx fragment)."""
     gate = _gate(round_id)
-    if not isinstance(gate, tuple):
+    if not isinstance(gate[1], VoterKey):
         abort(403)
     rnd, voter = gate
     projects = _ordered_projects(rnd, voter)
@@ -283,7 +286,7 @@ def summary(round_id: int) -> Any:
 def review(round_id: int) -> Any:
     """Validate the ballot form and show the choices to check before casting."""
     gate = _gate(round_id)
-    if not isinstance(gate, tuple):
+    if not isinstance(gate[1], VoterKey):
         return gate
     rnd, voter = gate
     projects = _ordered_projects(rnd, voter)
@@ -332,7 +335,7 @@ def _read_reviewed(rnd: Round, voter: VoterKey) -> Any:
 def edit(round_id: int) -> Any:
     """Go back from the check page to the ballot with the choices filled in."""
     gate = _gate(round_id)
-    if not isinstance(gate, tuple):
+    if not isinstance(gate[1], VoterKey):
         return gate
     rnd, voter = gate
     try:
@@ -349,8 +352,16 @@ def cast(round_id: int) -> Any:
     rnd = _round(round_id)
     voter = current_voter(round_id)
     if voter is None:
-        return redirect(url_for("voting.ballot", round_id=round_id))
+        return _identify_page(rnd, None, "Show that you can vote first."), 403
     try:
+        if rnd.phase != "voting":
+            raise voting.VotingClosed(
+                f"Voting is not open in this round (it is at: {rnd.phase_label})."
+            )
+        try:
+            elig.check_voter(db.session, rnd, voter, _today())
+        except elig.EligibilityError as exc:
+            raise voting.NotEligible(str(exc)) from exc
         choices = _read_reviewed(rnd, voter)
         signed = voting.cast_ballot(
             db.session,

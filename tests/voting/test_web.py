@@ -148,7 +148,7 @@ def test_outside_voting_phase_and_ineligible_get_clear_pages(client, db):
     assert "outside the areas this round covers" in page
     # Posting anyway changes nothing.
     r = client.post(f"/rounds/{open_round.id}/vote/review", data={"project": ["P1"]})
-    assert r.status_code == 302
+    assert r.status_code == 403
     assert row_counts(db.session) == before
 
 
