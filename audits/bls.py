@@ -33,7 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from py_ecc.bls import G2ProofOfPossession as _Scheme
+from eth_typing import BLSPubkey, BLSSignature
+from py_ecc.bls.ciphersuites import G2ProofOfPossession as _Scheme
 
 from audits.canonical import canonical_json, sha256, unhex
 
@@ -137,7 +138,7 @@ def pop_prove(secret_key: int) -> bytes:
 def pop_verify(public_key: bytes, proof: bytes) -> bool:
     """Return whether `proof` proves possession of the secret key behind `public_key`."""
     try:
-        return bool(_Scheme.PopVerify(bytes(public_key), bytes(proof)))
+        return bool(_Scheme.PopVerify(BLSPubkey(bytes(public_key)), BLSSignature(bytes(proof))))
     except Exception:  # py-ecc raises assorted errors on malformed points
         return False
 
@@ -151,7 +152,9 @@ def sign(secret_key: int, digest: bytes) -> bytes:
 def verify(public_key: bytes, digest: bytes, signature: bytes) -> bool:
     """Return whether `signature` by `public_key` signs `digest`."""
     try:
-        return bool(_Scheme.Verify(public_key, cosign_message(digest), signature))
+        return bool(
+            _Scheme.Verify(BLSPubkey(public_key), cosign_message(digest), BLSSignature(signature))
+        )
     except Exception:
         return False
 
@@ -160,13 +163,17 @@ def aggregate(signatures: Sequence[bytes]) -> bytes:
     """Return the aggregate of one or more signatures."""
     if not signatures:
         raise ValueError("nothing to aggregate")
-    return bytes(_Scheme.Aggregate(list(signatures)))
+    return bytes(_Scheme.Aggregate([BLSSignature(s) for s in signatures]))
 
 
 @functools.lru_cache(maxsize=1024)
 def _fast_aggregate_verify(pks: tuple[bytes, ...], message: bytes, signature: bytes) -> bool:
     try:
-        return bool(_Scheme.FastAggregateVerify(list(pks), message, signature))
+        return bool(
+            _Scheme.FastAggregateVerify(
+                [BLSPubkey(pk) for pk in pks], message, BLSSignature(signature)
+            )
+        )
     except Exception:
         return False
 

@@ -23,6 +23,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, ByteStringObject, NameObject
@@ -155,7 +156,7 @@ def _chart(doc: TallyDocument) -> Drawing:
     return drawing
 
 
-def _story(doc: TallyDocument) -> list:
+def _story(doc: TallyDocument) -> list[Any]:
     styles = getSampleStyleSheet()
     body = styles["BodyText"]
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
@@ -163,7 +164,7 @@ def _story(doc: TallyDocument) -> list:
     h1, h2 = styles["Title"], styles["Heading2"]
     money = lambda x: format_money(x, doc.currency)  # noqa: E731
     channels = ", ".join(f"{n} {c}" for c, n in doc.ballots_by_channel) or "none"
-    story: list = [
+    story: list[Any] = [
         Paragraph(_esc(f"Results: {doc.title}"), h1),
         Paragraph(_esc(f"Round {doc.round_id} · edition {doc.edition}"), body),
         Spacer(1, 4 * mm),

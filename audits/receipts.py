@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from audits.canonical import CanonicalJSONError, canonical_json, parse_json
 from audits.chain import TRACKER_BYTES
+from audits.merkle import InclusionProof, verify_inclusion
 
 __all__ = [
     "RECEIPT_DOMAIN",
@@ -40,6 +41,7 @@ __all__ = [
     "Receipt",
     "ServerKey",
     "SignedReceipt",
+    "check_counted",
     "load_public_key",
     "sign_receipt",
     "verify_receipt",
@@ -254,3 +256,29 @@ def verify_receipt(public_key: Ed25519PublicKey | bytes | str, signed: SignedRec
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def check_counted(
+    signed: SignedReceipt,
+    *,
+    server_public_key: Ed25519PublicKey | bytes | str,
+    round_id: str,
+    merkle_root: bytes,
+    ballot_count: int,
+    proof: InclusionProof,
+) -> tuple[bool, str]:
+    """Check "my ballot was counted": signature, round, and inclusion under the published root.
+
+    `proof` is the inclusion proof the server gives for the receipt's sequence (the public
+    round page serves it); everything else comes from the published manifest.
+    """
+    r = signed.receipt
+    if r.round_id != round_id:
+        return False, f"this receipt is for round {r.round_id!r}, not {round_id!r}"
+    if not verify_receipt(server_public_key, signed):
+        return False, "the receipt's signature is not valid for this round's server key"
+    if proof.index != r.sequence - 1 or proof.size != ballot_count:
+        return False, "the inclusion proof is for another position or another board"
+    if not verify_inclusion(r.leaf, proof, merkle_root):
+        return False, "the ballot's leaf is not included under the published Merkle root"
+    return True, f"ballot {r.sequence} is one of the {ballot_count} ballots counted"

@@ -100,3 +100,21 @@ def test_pem_round_trip(key, tmp_path):
     assert ServerKey.from_pem(key.to_pem()).public_key_hex == key.public_key_hex
     with pytest.raises(FileExistsError):
         key.save(path)
+
+
+def test_check_counted(key):
+    from audits.chain import leaf_hash
+    from audits.merkle import MerkleTree
+    from audits.receipts import check_counted
+
+    leaves = [leaf_hash("round-1", i, bytes([i]) * 16, b"{}") for i in range(1, 8)]
+    tree = MerkleTree(leaves)
+    receipt = Receipt("round-1", 4, bytes([4]) * 16, leaves[3], b"\x00" * 32)
+    signed = sign_receipt(key, receipt)
+    args = {"server_public_key": key.public_key_hex, "merkle_root": tree.root, "ballot_count": 7}
+    ok, reason = check_counted(signed, round_id="round-1", proof=tree.proof(3), **args)
+    assert ok, reason
+    assert not check_counted(signed, round_id="round-2", proof=tree.proof(3), **args)[0]
+    assert not check_counted(signed, round_id="round-1", proof=tree.proof(2), **args)[0]
+    other = sign_receipt(key, Receipt("round-1", 4, bytes([4]) * 16, leaves[2], b"\x00" * 32))
+    assert not check_counted(other, round_id="round-1", proof=tree.proof(3), **args)[0]
