@@ -6,6 +6,16 @@ from decide.models.area import Area, Theme
 from decide.models.asset import ORGANISATION_KINDS, Organisation
 from decide.models.base import Base
 from decide.models.proposal import CostLine, Proposal, ProposalVersion
+from decide.models.publication import (
+    CosignSignature,
+    Edition,
+    LedgerCheckpoint,
+    LedgerPayment,
+    PublicationJob,
+    RoundClosing,
+    RoundManifest,
+    SigningKey,
+)
 from decide.models.round import (
     ALLOCATION_RULES,
     BALLOT_KINDS,
@@ -16,6 +26,7 @@ from decide.models.round import (
     Round,
     RoundLocked,
 )
+from decide.models.results import EquitySettings, RoundResult
 from decide.models.user import Membership, User
 from decide.models.voting import (
     CHANNELS,
@@ -31,6 +42,14 @@ from decide.models.voting import (
 )
 
 __all__ = [
+    "CosignSignature",
+    "Edition",
+    "LedgerCheckpoint",
+    "LedgerPayment",
+    "PublicationJob",
+    "RoundClosing",
+    "RoundManifest",
+    "SigningKey",
     "CHANNELS",
     "ELIGIBILITY_MODES",
     "AccessCode",
@@ -56,6 +75,8 @@ __all__ = [
     "Proposal",
     "ProposalVersion",
     "Round",
+    "RoundResult",
+    "EquitySettings",
     "RoundLocked",
     "Theme",
     "User",

@@ -283,8 +283,11 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("deliberation", "voting"): Transition(
         guards=[_needs_project, _ballot_rules_complete], effects=[_stamp_voting_opened]
     ),
-    ("voting", "closed"): Transition(),
-    ("closed", "published"): Transition(),
+    ("voting", "closed"): Transition(effects=["decide.services.closing:on_close"]),
+    ("closed", "published"): Transition(
+        guards=["decide.services.publication:publish_guard"],
+        effects=["decide.services.publication:on_publish"],
+    ),
     ("published", "delivery"): Transition(),
 }
 

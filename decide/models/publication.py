@@ -1,0 +1,191 @@
+"""Publication rows: closing results, the manifest, panel keys and signatures, PDF editions,
+background jobs with their progress, and the disbursement ledger.
+
+Everything a published round needs is stored in the database (PDF bytes included), so every
+web worker sees the same files. Hashes and keys are stored as lowercase hex strings, exactly
+as the published JSON writes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from decide.models.base import Base
+
+JOB_KINDS = ("close", "manifest", "publish", "edition")
+JOB_STATUSES = ("pending", "running", "done", "failed")
+SIGNER_ROLES = ("panel", "official")
+
+
+class PublicationJob(Base):
+    """A long piece of work (closing, manifest, PDF) and its progress, shared by all workers."""
+
+    __tablename__ = "publication_job"
+    __table_args__ = (
+        UniqueConstraint("round_id", "kind"),
+        CheckConstraint("kind IN ('close','manifest','publish','edition')", name="kind_known"),
+        CheckConstraint("status IN ('pending','running','done','failed')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    step: Mapped[str] = mapped_column(String(200), default="Waiting to start")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    seconds: Mapped[str] = mapped_column(String(20), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RoundClosing(Base):
+    """What closing the board found: counts, Merkle root, chain head and tally."""
+
+    __tablename__ = "round_closing"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    ballot_count: Mapped[int] = mapped_column(Integer)
+    channels_json: Mapped[str] = mapped_column(Text)
+    merkle_root: Mapped[str] = mapped_column(String(64))
+    chain_head: Mapped[str] = mapped_column(String(64))
+    tally_json: Mapped[str] = mapped_column(Text)
+    closed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RoundManifest(Base):
+    """The round's manifest and the files it names (ballots.pb, keys.json), once written."""
+
+    __tablename__ = "round_manifest"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(64))
+    manifest_json: Mapped[bytes] = mapped_column(LargeBinary)
+    ballots_pb: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    keys_json: Mapped[bytes] = mapped_column(LargeBinary)
+    # Area -> deprivation decile as the PDF chart shows it, frozen with the manifest.
+    area_deciles_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SigningKey(Base):
+    """A panel member's or official's BLS public key for a round, with its proof of possession."""
+
+    __tablename__ = "signing_key"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id"),
+        UniqueConstraint("round_id", "public_key"),
+        UniqueConstraint("round_id", "name"),
+        CheckConstraint("role IN ('panel','official')", name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10), default="panel")
+    name: Mapped[str] = mapped_column(String(120))
+    public_key: Mapped[str] = mapped_column(String(96))
+    proof_of_possession: Mapped[str] = mapped_column(String(192))
+    registered_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    user: Mapped[User] = relationship()
+
+
+class CosignSignature(Base):
+    """One verified signature by a registered key over a manifest or a ledger checkpoint."""
+
+    __tablename__ = "cosign_signature"
+    __table_args__ = (UniqueConstraint("key_id", "document_type", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("signing_key.id", ondelete="CASCADE"))
+    document_type: Mapped[str] = mapped_column(String(40))
+    digest: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(192))
+    signed_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    key: Mapped[SigningKey] = relationship()
+
+
+class Edition(Base):
+    """A published PDF edition of a round's record (bytes kept in the database)."""
+
+    __tablename__ = "edition"
+    __table_args__ = (UniqueConstraint("round_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerPayment(Base):
+    """One disbursement, hash-chained to the one before (see audits.ledger)."""
+
+    __tablename__ = "ledger_payment"
+    __table_args__ = (
+        UniqueConstraint("round_id", "sequence"),
+        CheckConstraint("amount_pence > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    project_code: Mapped[str] = mapped_column(String(40))
+    organisation: Mapped[str] = mapped_column(String(200))
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    paid_on: Mapped[dt.date] = mapped_column(Date)
+    bank_reference_sha256: Mapped[str] = mapped_column(String(64))
+    approver: Mapped[str] = mapped_column(String(120))
+    hash: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class LedgerCheckpoint(Base):
+    """A statement of the ledger head for the panel to co-sign."""
+
+    __tablename__ = "ledger_checkpoint"
+    __table_args__ = (UniqueConstraint("round_id", "count"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    manifest_digest: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    # Set when k valid signatures were reached; a new PDF edition follows.
+    signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+from decide.models.user import User  # noqa: E402

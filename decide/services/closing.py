@@ -1,0 +1,313 @@
+"""Closing a round's board, and the background jobs that do long publication work.
+
+A job (close, manifest, publish, edition) is a `PublicationJob` row: the request that asks
+for the work writes the row in its own transaction, and once that transaction commits a
+thread in the same process runs the work with its own session. Progress (step, done of total,
+heartbeat) is written to the row in short separate transactions, so a facilitator's progress
+page served by any worker sees it. A job whose heartbeat stops (its worker died) shows as
+stalled and may be started again; every job writes its results in one transaction at the
+end, so running it twice is harmless.
+
+Closing reads the board with one query (no ORM objects), re-verifies every leaf and head,
+builds the Merkle tree and counts the ballots: for 100k ballots this takes a few seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from audits import chain, recompute
+from audits.merkle import MerkleTree
+from ballots.model import Profile
+from decide.models import Ballot, ChainState, PublicationJob, Round, RoundClosing, User
+from decide.services.errors import DomainError
+from decide.services.voting import (
+    ballot_projects,
+    ballot_rules,
+    chain_round_id,
+    choices_from_json,
+    round_instance,
+)
+
+STALL_SECONDS = 60
+CHUNK = 10_000
+JOB_LABELS = {
+    "close": "Closing the board",
+    "manifest": "Writing the manifest",
+    "publish": "Publishing the results",
+    "edition": "Writing a new PDF edition",
+}
+# kind -> "module:function" taking (session, round, progress); resolved lazily (no cycles).
+JOB_WORKERS: dict[str, str] = {
+    "close": "decide.services.closing:close_board",
+    "manifest": "decide.services.publication:write_manifest",
+    "publish": "decide.services.publication:publish_round",
+    "edition": "decide.services.publication:write_edition",
+}
+_PENDING_KEY = "decide_publication_jobs"
+
+
+class ClosingError(DomainError):
+    """The board cannot be closed as it stands (a broken chain, say)."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+# --- Jobs -----------------------------------------------------------------------------------
+
+
+def job_for(session: Session, round_id: int, kind: str) -> PublicationJob | None:
+    """Return the round's job of this kind, or None."""
+    return session.scalar(
+        select(PublicationJob).where(
+            PublicationJob.round_id == round_id, PublicationJob.kind == kind
+        )
+    )
+
+
+def is_stalled(job: PublicationJob, now: dt.datetime | None = None) -> bool:
+    """Return True for an unfinished job whose heartbeat stopped (its worker is gone)."""
+    if job.status in ("done", "failed"):
+        return False
+    age = (now or _now()) - _aware(job.heartbeat_at)
+    return age.total_seconds() > STALL_SECONDS
+
+
+def is_active(job: PublicationJob | None) -> bool:
+    """Return True while a job is pending or running and not stalled."""
+    return job is not None and job.status in ("pending", "running") and not is_stalled(job)
+
+
+def schedule_job(session: Session, rnd: Round, kind: str) -> PublicationJob:
+    """Add (or reset) the round's job of this kind; it starts once the transaction commits.
+
+    Refuse while the same job is already running. The caller commits.
+    """
+    if kind not in JOB_WORKERS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    job = job_for(session, rnd.id, kind)
+    if is_active(job):
+        raise DomainError(f"{JOB_LABELS[kind]} is already under way.")
+    now = _now()
+    if job is None:
+        job = PublicationJob(round_id=rnd.id, kind=kind, created_at=now, heartbeat_at=now)
+        session.add(job)
+    job.status, job.step, job.done, job.total = "pending", "Waiting to start", 0, 0
+    job.message, job.seconds = "", ""
+    job.created_at = job.heartbeat_at = now
+    session.flush()
+    app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+    session.info.setdefault(_PENDING_KEY, []).append((app, job.id))
+    return job
+
+
+@event.listens_for(Session, "after_commit")
+def _start_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, None)
+    for app, job_id in pending or ():
+        if app is None:
+            continue
+        thread = threading.Thread(target=run_job, args=(app, job_id), daemon=True)
+        thread.start()
+        if app.config.get("PUBLICATION_JOBS_INLINE"):
+            thread.join()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
+@dataclass
+class Progress:
+    """Writes a job's step and counts to its row, at most a few times a second."""
+
+    app: Flask | None
+    job_id: int | None
+    interval: float = 0.5
+    _last: float = 0.0
+
+    def __call__(self, step: str, done: int = 0, total: int = 0, *, force: bool = False) -> None:
+        """Record that the job is at `step`, `done` of `total`."""
+        if self.job_id is None or self.app is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < self.interval:
+            return
+        self._last = now
+        from decide.extensions import db
+
+        with Session(db.engine) as s:
+            job = s.get(PublicationJob, self.job_id)
+            if job is not None:
+                job.step, job.done, job.total = step[:200], done, total
+                job.status, job.heartbeat_at = "running", _now()
+                s.commit()
+
+
+def no_progress(step: str, done: int = 0, total: int = 0, *, force: bool = False) -> None:
+    """Ignore progress (for work run outside a job)."""
+
+
+def _worker(kind: str) -> Callable[..., None]:
+    module, _, name = JOB_WORKERS[kind].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def run_job(app: Flask, job_id: int) -> None:
+    """Run one job to the end in its own app context and session, recording the outcome."""
+    from decide.extensions import db
+
+    with app.app_context():
+        progress = Progress(app, job_id)
+        with Session(db.engine) as session:
+            job = session.get(PublicationJob, job_id)
+            if job is None or job.status not in ("pending", "running"):
+                return
+            kind, round_id = job.kind, job.round_id
+        progress("Starting", force=True)
+        started = time.perf_counter()
+        status, message = "done", ""
+        with Session(db.engine, expire_on_commit=False) as session:
+            try:
+                rnd = session.get(Round, round_id)
+                if rnd is None:
+                    raise DomainError("The round no longer exists.")
+                _worker(kind)(session, rnd, progress)
+            except DomainError as exc:
+                session.rollback()
+                status, message = "failed", exc.message
+            except Exception as exc:  # recorded for the facilitator, then logged
+                session.rollback()
+                status, message = "failed", f"Unexpected error: {exc.__class__.__name__}: {exc}"
+                app.logger.exception("publication job %s failed", job_id)
+        with Session(db.engine) as session:
+            job = session.get(PublicationJob, job_id)
+            if job is not None:
+                job.status, job.message = status, message
+                job.step = "Finished" if status == "done" else "Stopped"
+                job.seconds = f"{time.perf_counter() - started:.2f}"
+                job.heartbeat_at = _now()
+                session.commit()
+
+
+# --- Closing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One ballot as read in bulk for closing and the manifest."""
+
+    sequence: int
+    tracker: bytes
+    ballot_bytes: bytes
+    choices_json: str
+    channel: str
+    leaf: bytes
+    head: bytes
+
+
+def read_board(session: Session, round_id: int, progress: Any = no_progress) -> list[BoardRow]:
+    """Return the round's ballots in sequence order, read with one query in chunks."""
+    total = session.scalar(select(ChainState.sequence).where(ChainState.round_id == round_id))
+    result = session.execute(
+        select(
+            Ballot.sequence, Ballot.tracker, Ballot.ballot_bytes, Ballot.choices_json,
+            Ballot.channel, Ballot.leaf, Ballot.head,
+        )
+        .where(Ballot.round_id == round_id)
+        .order_by(Ballot.sequence)
+        .execution_options(yield_per=CHUNK)
+    )  # fmt: skip
+    rows: list[BoardRow] = []
+    for chunk in result.partitions():
+        rows.extend(
+            BoardRow(s, bytes(t), bytes(b), c, ch, bytes(lf), bytes(h))
+            for s, t, b, c, ch, lf, h in chunk
+        )
+        progress("Reading the ballots", len(rows), total or 0)
+    return rows
+
+
+def check_board(round_id: int, rows: list[BoardRow], progress: Any = no_progress) -> list[bytes]:
+    """Recompute every leaf and head from the stored ballots; return the leaves."""
+    key = chain_round_id(round_id)
+    head = chain.genesis(key)
+    leaves = []
+    for expected, r in enumerate(rows, start=1):
+        if r.sequence != expected:
+            raise ClosingError(f"The board skips from ballot {expected - 1} to {r.sequence}.")
+        leaf = chain.leaf_hash(key, r.sequence, r.tracker, r.ballot_bytes)
+        head = chain.next_head(head, leaf)
+        if leaf != r.leaf or head != r.head:
+            raise ClosingError(f"Ballot {r.sequence} on the board does not match its chain hash.")
+        leaves.append(leaf)
+        if expected % CHUNK == 0:
+            progress("Checking the hash chain", expected, len(rows))
+    return leaves
+
+
+def close_board(session: Session, rnd: Round, progress: Any = no_progress) -> RoundClosing:
+    """Freeze the board: re-verify the chain, compute the Merkle root and the tally; commit."""
+    if rnd.phase not in ("closed", "published", "delivery"):
+        raise ClosingError("The board can be closed only once voting has closed.")
+    existing = session.get(RoundClosing, rnd.id)
+    if existing is not None:
+        return existing
+    rows = read_board(session, rnd.id, progress)
+    leaves = check_board(rnd.id, rows, progress)
+    progress("Building the Merkle tree", len(rows), len(rows), force=True)
+    root = MerkleTree(leaves).root
+    head = rows[-1].head if rows else chain.genesis(chain_round_id(rnd.id))
+    progress("Counting the votes", len(rows), len(rows), force=True)
+    instance = round_instance(rnd, ballot_projects(session, rnd.id))
+    rules = ballot_rules(rnd)
+    profile = Profile(rules.vote_type, tuple(choices_from_json(r.choices_json) for r in rows))
+    tally = recompute.tally_json(instance, profile, rules)
+    channels: dict[str, int] = {}
+    for r in rows:
+        channels[r.channel] = channels.get(r.channel, 0) + 1
+    closing = RoundClosing(
+        round_id=rnd.id,
+        ballot_count=len(rows),
+        channels_json=json.dumps(dict(sorted(channels.items()))),
+        merkle_root=root.hex(),
+        chain_head=head.hex(),
+        tally_json=json.dumps(tally, sort_keys=True),
+        closed_at=_now(),
+    )
+    session.add(closing)
+    try:
+        session.commit()
+    except IntegrityError:  # another run finished first; its result is the same
+        session.rollback()
+        return session.get(RoundClosing, rnd.id)  # type: ignore[return-value]
+    return closing
+
+
+def on_close(session: Session, rnd: Round, actor: User) -> None:
+    """Phase effect for voting -> closed: schedule the closing job for after the commit."""
+    schedule_job(session, rnd, "close")
+
+
+def closing_of(session: Session, round_id: int) -> RoundClosing | None:
+    """Return what closing found, or None before it finished."""
+    return session.get(RoundClosing, round_id)

@@ -1,0 +1,272 @@
+"""The disbursement ledger: payments hash-chained by `audits.ledger`, never over allocation.
+
+A payment is validated by appending it to the pure `audits.ledger.Ledger` rebuilt from the
+stored rows; only if that succeeds is the row inserted, with the chain hash the pure code
+computed. The unique (round, sequence) constraint decides a race between two payments: the
+loser is refused and nothing of it is written. Checkpoints of the ledger head are co-signed
+like the manifest; when one reaches k signatures a new PDF edition is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from audits.bls import check_cosigned
+from audits.ledger import Checkpoint, Ledger, LedgerEntry, LedgerError, SignedCheckpoint
+from audits.manifest import Manifest
+from decide.models import LedgerCheckpoint, LedgerPayment, Round, User
+from decide.services import signing
+from decide.services.closing import schedule_job
+from decide.services.errors import DomainError, InvalidInput
+from decide.services.publication import manifest_of, stored_closing
+from decide.services.voting import chain_round_id
+
+
+class PaymentRefused(DomainError):
+    """A payment the ledger refuses; nothing was written."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _manifest(session: Session, rnd: Round) -> Manifest:
+    row = manifest_of(session, rnd.id)
+    if row is None or rnd.phase not in ("published", "delivery"):
+        raise PaymentRefused("Payments are recorded once the round's results are published.")
+    return Manifest.from_json_bytes(row.manifest_json)
+
+
+def payments(session: Session, round_id: int) -> list[LedgerPayment]:
+    """Return the round's payments in ledger order."""
+    return list(
+        session.scalars(
+            select(LedgerPayment)
+            .where(LedgerPayment.round_id == round_id)
+            .order_by(LedgerPayment.sequence)
+        )
+    )
+
+
+def ledger_value(session: Session, rnd: Round, *, signed_only: bool = True) -> Ledger:
+    """Return the round's ledger as the pure value, with its fully signed checkpoints."""
+    key = chain_round_id(rnd.id)
+    entries = tuple(
+        LedgerEntry(
+            key, p.sequence, p.project_code, p.organisation, p.amount_pence,
+            p.paid_on.isoformat(), p.bank_reference_sha256, p.approver, bytes.fromhex(p.hash),
+        )
+        for p in payments(session, rnd.id)
+    )  # fmt: skip
+    ledger = Ledger(key, entries)
+    for cp in checkpoints(session, rnd.id):
+        if signed_only and cp.signed_at is None:
+            continue
+        sigs = checkpoint_signatures(session, rnd, cp)
+        if sigs.records:
+            ledger = ledger.with_checkpoint(SignedCheckpoint.of(_checkpoint(cp), sigs.records))
+    return ledger
+
+
+def signed_ledger(session: Session, rnd: Round) -> Ledger:
+    """Return the ledger as an edition publishes it: every payment, signed checkpoints only."""
+    return ledger_value(session, rnd, signed_only=True)
+
+
+@dataclass(frozen=True)
+class PaymentForm:
+    """A payment as the facilitator enters it."""
+
+    project_code: str
+    amount_pence: int
+    paid_on: dt.date
+    bank_reference: str
+    approver: str
+
+
+def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User) -> LedgerPayment:
+    """Append one payment to the ledger, or raise PaymentRefused writing nothing; commit."""
+    manifest = _manifest(session, rnd)
+    errors = {}
+    if not form.bank_reference.strip():
+        errors["bank_reference"] = "Enter the bank reference of the payment"
+    if not form.approver.strip():
+        errors["approver"] = "Name the person who approved the payment"
+    if form.amount_pence is None or form.amount_pence <= 0:
+        errors["amount"] = "The amount must be more than £0"
+    if errors:
+        raise InvalidInput(errors)
+    organisations = {p.id: p.organisation for p in manifest.projects}
+    organisation = organisations.get(form.project_code)
+    if organisation is None:
+        raise PaymentRefused("Choose a project of this round.", field="project_code")
+    if not organisation:
+        raise PaymentRefused(
+            f"Project {form.project_code} has no organisation named in the manifest, so the "
+            "ledger cannot say who is paid.",
+            field="project_code",
+        )
+    ledger = ledger_value(session, rnd)
+    try:
+        ledger = ledger.append(
+            project_id=form.project_code,
+            organisation=organisation,
+            amount_pence=form.amount_pence,
+            date=form.paid_on.isoformat(),
+            bank_reference_sha256=hashlib.sha256(form.bank_reference.strip().encode()).hexdigest(),
+            approver=form.approver.strip(),
+            allocation=manifest.allocation,
+            organisations=organisations,
+        )
+    except LedgerError as exc:
+        raise PaymentRefused(f"Payment refused: {exc}. Nothing was recorded.") from None
+    e = ledger.entries[-1]
+    row = LedgerPayment(
+        round_id=rnd.id,
+        sequence=e.sequence,
+        project_code=e.project_id,
+        organisation=e.organisation,
+        amount_pence=e.amount_pence,
+        paid_on=form.paid_on,
+        bank_reference_sha256=e.bank_reference_sha256,
+        approver=e.approver,
+        hash=e.hash.hex(),
+    )
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise PaymentRefused(
+            "Another payment was recorded at the same moment; nothing was recorded. "
+            "Check the ledger and enter this payment again."
+        ) from None
+    return row
+
+
+@dataclass(frozen=True)
+class ProjectSpend:
+    """Paid against allocated for one project."""
+
+    code: str
+    name: str
+    organisation: str
+    allocated: Fraction
+    paid: int
+
+    @property
+    def left(self) -> Fraction:
+        """Return what may still be paid."""
+        return self.allocated - self.paid
+
+
+def spend_by_project(session: Session, rnd: Round) -> list[ProjectSpend]:
+    """Return paid vs allocated for every funded project."""
+    row = manifest_of(session, rnd.id)
+    if row is None:
+        return []
+    m = Manifest.from_json_bytes(row.manifest_json)
+    paid: dict[str, int] = {}
+    for p in payments(session, rnd.id):
+        paid[p.project_code] = paid.get(p.project_code, 0) + p.amount_pence
+    return [
+        ProjectSpend(p.id, p.name, p.organisation, m.allocation[p.id], paid.get(p.id, 0))
+        for p in m.projects
+        if p.id in m.allocation
+    ]
+
+
+# --- Checkpoints ------------------------------------------------------------------------------
+
+
+def checkpoints(session: Session, round_id: int) -> list[LedgerCheckpoint]:
+    """Return the round's checkpoints, oldest first."""
+    return list(
+        session.scalars(
+            select(LedgerCheckpoint)
+            .where(LedgerCheckpoint.round_id == round_id)
+            .order_by(LedgerCheckpoint.count)
+        )
+    )
+
+
+def _checkpoint(cp: LedgerCheckpoint) -> Checkpoint:
+    return Checkpoint(
+        str(cp.round_id), cp.count, bytes.fromhex(cp.head), bytes.fromhex(cp.manifest_digest)
+    )
+
+
+def checkpoint_document(cp: LedgerCheckpoint) -> dict[str, object]:
+    """Return the checkpoint JSON that panel members download and sign."""
+    return _checkpoint(cp).to_dict()
+
+
+def create_checkpoint(session: Session, rnd: Round, actor: User) -> LedgerCheckpoint:
+    """Add a checkpoint of the current ledger head for the panel to sign; commit."""
+    _manifest(session, rnd)
+    row = manifest_of(session, rnd.id)
+    assert row is not None
+    ledger = ledger_value(session, rnd)
+    if ledger.count == 0:
+        raise DomainError("Record a payment before asking the panel to sign a checkpoint.")
+    if any(cp.count == ledger.count for cp in checkpoints(session, rnd.id)):
+        raise DomainError("The ledger already has a checkpoint at its current head.")
+    doc = ledger.checkpoint(bytes.fromhex(row.digest))
+    cp = LedgerCheckpoint(
+        round_id=rnd.id,
+        count=doc.count,
+        head=doc.head.hex(),
+        manifest_digest=row.digest,
+        digest=doc.digest().hex(),
+        created_at=_now(),
+    )
+    session.add(cp)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise DomainError("The ledger already has a checkpoint at its current head.") from None
+    return cp
+
+
+def checkpoint_signatures(
+    session: Session, rnd: Round, cp: LedgerCheckpoint
+) -> signing.SignatureSet:
+    """Return the stored signatures on a checkpoint by the manifest's keys."""
+    keys = signing.frozen_keys(session, rnd)
+    return signing.signature_set(session, rnd, signing.CHECKPOINT_TYPE, cp.digest, keys)
+
+
+def sign_checkpoint(
+    session: Session, rnd: Round, cp: LedgerCheckpoint, user: User, data: bytes | str
+) -> bool:
+    """Verify and store a signature on a checkpoint; start a new edition at k. Return whether
+    this signature completed the checkpoint."""
+    signing.upload_signature(
+        session, rnd, user, data, document_type=signing.CHECKPOINT_TYPE, digest=cp.digest
+    )
+    sigs = checkpoint_signatures(session, rnd, cp)
+    if cp.signed_at is not None or not sigs.complete:
+        return False
+    closing = stored_closing(manifest_of(session, rnd.id))  # type: ignore[arg-type]
+    ok, why = check_cosigned(
+        bytes.fromhex(cp.digest),
+        signing.CHECKPOINT_TYPE,
+        sigs.records,
+        bytes.fromhex(sigs.aggregate_hex),
+        closing.spec.panel,
+        rnd.signature_threshold,
+    )
+    if not ok:
+        raise DomainError(f"The checkpoint's signatures do not pass together: {why}.")
+    cp.signed_at = _now()
+    schedule_job(session, rnd, "edition")
+    session.commit()
+    return True

@@ -1,0 +1,429 @@
+"""The manifest, publication with k of n signatures, PDF editions and inclusion proofs.
+
+Every published file is produced by `audits.bundle` from plain values read here, so what the
+app publishes is exactly what `decide-verify` checks:
+
+- `write_manifest` (a job): the board, the confirmed outcome (decide.models.results) and the
+  registered keys go through `audits.bundle.close_round`; manifest.json, ballots.pb and
+  keys.json are stored. The allocation is recomputed with `audits.recompute.allocate` and must
+  equal the confirmed amounts, so the verifier's check 5 cannot disagree with the app.
+- publishing is the phase change closed -> published: its guard needs k stored signatures by
+  the manifest's keys, and its effect schedules `publish_round` (a job) to write edition 1.
+- `write_edition` (a job) writes the next edition whenever a ledger checkpoint reaches k
+  signatures. Editions are rebuilt from stored bytes only, so the same state gives the same PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from audits import recompute
+from audits.bls import PublicKeyRecord, check_cosigned
+from audits.bundle import BoardBallot, Closing, RoundSpec, close_round, publish
+from audits.canonical import parse_canonical
+from audits.manifest import Manifest
+from audits.merkle import InclusionProof, MerkleTree, verify_inclusion
+from audits.receipts import SignedReceipt, verify_receipt
+from ballots.model import Instance
+from ballots.model import Project as CoreProject
+from decide import __version__
+from decide.models import Edition, Project, Round, RoundManifest, User
+from decide.models.results import RoundResult
+from decide.services import signing
+from decide.services.closing import (
+    BoardRow,
+    check_board,
+    closing_of,
+    no_progress,
+    read_board,
+    schedule_job,
+)
+from decide.services.errors import DomainError
+from decide.services.voting import (
+    ballot_projects,
+    ballot_rules,
+    chain_round_id,
+    choices_from_json,
+    load_server_key,
+)
+
+
+class PublicationRefused(DomainError):
+    """A publication step that cannot happen yet; the message says what is missing."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def confirmed_result(session: Session, round_id: int) -> RoundResult | None:
+    """Return the round's confirmed outcome (written by the results pages), or None."""
+    return session.scalar(select(RoundResult).where(RoundResult.round_id == round_id))
+
+
+def _core_projects(session: Session, rnd: Round) -> tuple[CoreProject, ...]:
+    out = []
+    for p in ballot_projects(session, rnd.id):
+        fields = {
+            "organisation": p.organisation.name if p.organisation else "",
+            "area": p.area.name if p.area else "",
+        }
+        out.append(CoreProject(p.code, Fraction(p.cost_pence), p.title, fields))
+    return tuple(out)
+
+
+def _area_deciles(session: Session, rnd: Round) -> dict[str, int]:
+    deciles = {a.name: a.deprivation_decile for a in rnd.areas}
+    for p in ballot_projects(session, rnd.id):
+        if p.area is not None:
+            deciles[p.area.name] = p.area.deprivation_decile
+    return dict(sorted(deciles.items()))
+
+
+def round_spec(session: Session, rnd: Round, result: RoundResult) -> RoundSpec:
+    """Return the closed round as the plain values `audits.bundle` needs."""
+    keys = signing.round_keys(session, rnd.id)
+    return RoundSpec(
+        round_id=chain_round_id(rnd.id),
+        title=rnd.title,
+        currency=rnd.currency,
+        instance=Instance(Fraction(rnd.budget_pence), _core_projects(session, rnd)),
+        rules=ballot_rules(rnd),
+        rule=result.rule,
+        tie_break={"kind": result.tie_break_kind, "seed": result.tie_break_seed},
+        threshold=rnd.signature_threshold,
+        panel=tuple(signing.key_record(k) for k in keys),
+        server_public_key=load_server_key(current_app.config["RECEIPT_KEY_FILE"]).public_key_hex,
+        software_version=f"decide {__version__}",
+        rule_parameters=dict(result.parameters or {}),
+        area_deciles=_area_deciles(session, rnd),
+    )
+
+
+def manifest_problems(session: Session, rnd: Round) -> list[str]:
+    """Return what is missing before the manifest can be written (empty when ready)."""
+    problems = []
+    if rnd.phase != "closed":
+        problems.append("The manifest is written while the round is closed, before publication.")
+    if closing_of(session, rnd.id) is None:
+        problems.append("The board has not finished closing yet.")
+    if confirmed_result(session, rnd.id) is None:
+        problems.append("Confirm the allocation rule on the results page first.")
+    n_keys = len(signing.round_keys(session, rnd.id))
+    if n_keys < rnd.signature_threshold:
+        problems.append(
+            f"Publication needs {rnd.signature_threshold} signatures, but only {n_keys} panel "
+            f"key{'s are' if n_keys != 1 else ' is'} registered. Panel members register "
+            "their keys first."
+        )
+    return problems
+
+
+def start_manifest(session: Session, rnd: Round) -> None:
+    """Schedule the manifest job when the round is ready for it; commit."""
+    problems = manifest_problems(session, rnd)
+    if problems:
+        raise PublicationRefused(" ".join(problems))
+    schedule_job(session, rnd, "manifest")
+    session.commit()
+
+
+def _board(rows: list[BoardRow]) -> list[BoardBallot]:
+    return [
+        BoardBallot(r.sequence, r.tracker, choices_from_json(r.choices_json), r.channel)
+        for r in rows
+    ]
+
+
+def write_manifest(session: Session, rnd: Round, progress: Any = no_progress) -> RoundManifest:
+    """Build manifest.json, ballots.pb and keys.json from the board and the confirmed outcome."""
+    problems = manifest_problems(session, rnd)
+    if problems:
+        raise PublicationRefused(" ".join(problems))
+    result = confirmed_result(session, rnd.id)
+    closing_row = closing_of(session, rnd.id)
+    assert result is not None and closing_row is not None
+    spec = round_spec(session, rnd, result)
+    rows = read_board(session, rnd.id, progress)
+    check_board(rnd.id, rows, progress)
+    board = _board(rows)
+    progress("Recomputing the allocation", len(rows), len(rows), force=True)
+    confirmed = {code: Fraction(text) for code, text in (result.amounts or {}).items()}
+    try:
+        amounts = recompute.allocate(
+            spec.rule,
+            spec.instance,
+            _profile(spec, board),
+            spec.rule_parameters,
+            spec.tie_break,
+        )
+    except (recompute.RuleUnavailable, ValueError, TypeError) as exc:
+        raise PublicationRefused(
+            f"The confirmed rule {spec.rule!r} cannot be recomputed by the verifier: {exc}"
+        ) from None
+    if amounts != confirmed:
+        raise PublicationRefused(
+            "Recomputing the confirmed rule gives another allocation than the confirmed one; "
+            "confirm the rule again on the results page."
+        )
+    progress("Writing manifest.json and ballots.pb", len(rows), len(rows), force=True)
+    closing = close_round(spec, board, allocation=amounts)
+    m = closing.manifest
+    if (m.merkle_root, m.chain_head) != (closing_row.merkle_root, closing_row.chain_head):
+        raise PublicationRefused("The board changed since it was closed; it cannot be published.")
+    row = session.get(RoundManifest, rnd.id)
+    if row is None:
+        row = RoundManifest(round_id=rnd.id)
+        session.add(row)
+    row.digest = m.digest_hex()
+    row.manifest_json = m.to_json_bytes()
+    row.ballots_pb = closing.ballots_pb
+    row.keys_json = closing.keys_json
+    row.area_deciles_json = json.dumps(dict(spec.area_deciles), sort_keys=True)
+    row.created_at = _now()
+    session.commit()
+    return row
+
+
+def _profile(spec: RoundSpec, board: list[BoardBallot]) -> Any:
+    from ballots.model import Profile
+
+    return Profile(spec.rules.vote_type, tuple(b.ballot for b in board))
+
+
+def manifest_of(session: Session, round_id: int) -> RoundManifest | None:
+    """Return the round's stored manifest, or None."""
+    return session.get(RoundManifest, round_id)
+
+
+def stored_closing(row: RoundManifest) -> Closing:
+    """Rebuild the audits Closing from stored bytes only (no recomputation)."""
+    m = Manifest.from_json_bytes(row.manifest_json)
+    keys = tuple(PublicKeyRecord.from_dict(k) for k in parse_canonical(row.keys_json)["keys"])
+    instance = Instance(
+        m.budget,
+        tuple(
+            CoreProject(p.id, p.cost, p.name, {"organisation": p.organisation, "area": p.area})
+            for p in m.projects
+        ),
+    )
+    spec = RoundSpec(
+        round_id=m.round_id,
+        title=m.title,
+        currency=m.currency,
+        instance=instance,
+        rules=recompute.rules_from_dict(m.ballot),
+        rule=m.rule,
+        tie_break=m.tie_break,
+        threshold=m.threshold,
+        panel=keys,
+        server_public_key=m.server_public_key,
+        software_version=m.software_version,
+        rule_parameters=m.rule_parameters,
+        area_deciles=json.loads(row.area_deciles_json or "{}"),
+    )
+    return Closing(spec, m, row.ballots_pb, row.keys_json, MerkleTree([]))
+
+
+def manifest_signatures(session: Session, rnd: Round) -> signing.SignatureSet:
+    """Return the stored signatures on the round's manifest by its frozen keys."""
+    row = manifest_of(session, rnd.id)
+    if row is None:
+        return signing.SignatureSet((), rnd.signature_threshold, 0)
+    keys = signing.frozen_keys(session, rnd)
+    return signing.signature_set(session, rnd, signing.MANIFEST_TYPE, row.digest, keys)
+
+
+# --- Publication (phase hooks) ----------------------------------------------------------------
+
+
+def publish_guard(session: Session, rnd: Round) -> str | None:
+    """Phase guard closed -> published: the manifest exists and has k signatures."""
+    row = manifest_of(session, rnd.id)
+    if row is None:
+        return "Publishing needs the manifest: write it on the publication page."
+    sigs = manifest_signatures(session, rnd)
+    if not sigs.complete:
+        return (
+            f"Publishing needs {rnd.signature_threshold} valid panel signatures on the "
+            f"manifest; {len(sigs.records)} so far."
+        )
+    return None
+
+
+def on_publish(session: Session, rnd: Round, actor: User) -> None:
+    """Phase effect closed -> published: schedule the first PDF edition."""
+    schedule_job(session, rnd, "publish")
+
+
+def publish_round(session: Session, rnd: Round, progress: Any = no_progress) -> Edition:
+    """Check the signatures again and write edition 1 (job for the phase change)."""
+    if editions(session, rnd.id):
+        return editions(session, rnd.id)[0]
+    return _write_edition(session, rnd, "Results published", progress)
+
+
+def write_edition(session: Session, rnd: Round, progress: Any = no_progress) -> Edition:
+    """Write the next edition with the current ledger (job after a signed checkpoint)."""
+    return _write_edition(session, rnd, "Ledger checkpoint signed", progress)
+
+
+def _write_edition(session: Session, rnd: Round, reason: str, progress: Any) -> Edition:
+    from decide.services.ledger import signed_ledger
+
+    if rnd.phase not in ("published", "delivery"):
+        raise PublicationRefused("Editions are written once the round is published.")
+    row = manifest_of(session, rnd.id)
+    if row is None:
+        raise PublicationRefused("The round has no manifest.")
+    progress("Checking the panel's signatures", 0, 3, force=True)
+    closing = stored_closing(row)
+    sigs = manifest_signatures(session, rnd)
+    agg = bytes.fromhex(sigs.aggregate_hex) if sigs.records else None
+    ok, why = check_cosigned(
+        closing.manifest.digest(),
+        signing.MANIFEST_TYPE,
+        sigs.records,
+        agg,
+        closing.spec.panel,
+        closing.manifest.threshold,
+    )
+    if not ok:
+        raise PublicationRefused(f"The manifest's signatures do not pass: {why}.")
+    ledger = signed_ledger(session, rnd)
+    number = (
+        session.scalar(select(func.max(Edition.number)).where(Edition.round_id == rnd.id)) or 0
+    ) + 1
+    progress("Writing the PDF", 1, 3, force=True)
+    pub = publish(closing, sigs.records, ledger, edition=str(number))
+    progress("Storing the PDF", 2, 3, force=True)
+    edition = Edition(
+        round_id=rnd.id,
+        number=number,
+        reason=reason,
+        sha256=hashlib.sha256(pub.pdf).hexdigest(),
+        size=len(pub.pdf),
+        pdf=pub.pdf,
+        created_at=_now(),
+    )
+    session.add(edition)
+    session.commit()
+    return edition
+
+
+def editions(session: Session, round_id: int) -> list[Edition]:
+    """Return the round's PDF editions, oldest first (PDF bytes loaded on access)."""
+    return list(
+        session.scalars(
+            select(Edition).where(Edition.round_id == round_id).order_by(Edition.number)
+        )
+    )
+
+
+def edition(session: Session, round_id: int, number: int | None = None) -> Edition | None:
+    """Return one edition, or the latest when `number` is None."""
+    query = select(Edition).where(Edition.round_id == round_id)
+    if number is None:
+        query = query.order_by(Edition.number.desc()).limit(1)
+    else:
+        query = query.where(Edition.number == number)
+    return session.scalar(query)
+
+
+def find_round(session: Session, ref: str) -> Round | None:
+    """Return a round by id or slug."""
+    if ref.isdigit():
+        found = session.get(Round, int(ref))
+        if found is not None:
+            return found
+    return session.scalar(select(Round).where(Round.slug == ref))
+
+
+# --- Receipts: "verify my ballot was counted" -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountedCheck:
+    """The answer to "was my ballot counted?" against the published Merkle root."""
+
+    ok: bool
+    messages: tuple[str, ...]
+    round: Round | None = None
+    sequence: int | None = None
+    root: str = ""
+    proof: InclusionProof | None = None
+
+
+def check_counted(session: Session, text: str | bytes) -> CountedCheck:
+    """Check a receipt: server signature, then inclusion under the published Merkle root."""
+    try:
+        signed = SignedReceipt.from_json(text)
+    except ValueError as exc:
+        return CountedCheck(False, (f"This is not a receipt we can read: {exc}.",))
+    r = signed.receipt
+    rnd = session.get(Round, int(r.round_id)) if r.round_id.isdigit() else None
+    if rnd is None:
+        return CountedCheck(False, ("This receipt names a round that does not exist here.",))
+    row = manifest_of(session, rnd.id)
+    if rnd.phase not in ("published", "delivery") or row is None:
+        return CountedCheck(
+            False, ("The results of this round are not published yet; check again later.",), rnd
+        )
+    manifest = Manifest.from_json_bytes(row.manifest_json)
+    messages = []
+    if not verify_receipt(manifest.server_public_key, signed):
+        return CountedCheck(
+            False,
+            ("The receipt's signature is not valid for the server key in the published "
+             "manifest: it was not issued by this server, or it was changed.",),
+            rnd,
+        )  # fmt: skip
+    messages.append("The receipt's signature is valid for the key in the published manifest.")
+    rows = read_board(session, rnd.id)
+    if not 1 <= r.sequence <= len(rows) or rows[r.sequence - 1].tracker != r.tracker:
+        return CountedCheck(False, (*messages, "No counted ballot has this tracker."), rnd)
+    leaves = [b.leaf for b in rows]
+    if leaves[r.sequence - 1] != r.leaf:
+        return CountedCheck(False, (*messages, "The counted ballot has another leaf hash."), rnd)
+    tree = MerkleTree(leaves)
+    proof = tree.proof(r.sequence - 1)
+    root = bytes.fromhex(manifest.merkle_root)
+    if tree.root != root or not verify_inclusion(r.leaf, proof, root):
+        return CountedCheck(
+            False, (*messages, "The ballot is not included under the published root."), rnd
+        )
+    messages.append(
+        f"Your ballot {r.sequence} is one of the {manifest.ballot_count} ballots counted: its "
+        f"leaf hash is included under the published Merkle root {manifest.merkle_root[:16]}… "
+        f"(a proof of {len(proof.path)} hashes, shown below)."
+    )
+    return CountedCheck(True, tuple(messages), rnd, r.sequence, manifest.merkle_root, proof)
+
+
+def published_summary(session: Session, rnd: Round) -> Mapping[str, Any]:
+    """Return what the public publication page shows about a round."""
+    row = manifest_of(session, rnd.id)
+    return {
+        "closing": closing_of(session, rnd.id),
+        "manifest": row,
+        "result": confirmed_result(session, rnd.id),
+        "keys": signing.frozen_keys(session, rnd),
+        "signatures": manifest_signatures(session, rnd),
+        "editions": editions(session, rnd.id),
+    }
+
+
+def project_names(session: Session, round_id: int) -> dict[str, str]:
+    """Return project code -> title."""
+    query = select(Project.code, Project.title).where(Project.round_id == round_id)
+    return {code: title for code, title in session.execute(query)}
