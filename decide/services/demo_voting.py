@@ -85,19 +85,19 @@ _ROUNDS: dict[str, dict[str, Any]] = {
         "areas": ["riverside", "canal-side"],
     },
     "cumulative": {
-        "title": "Old Market wellbeing fund: spread your points",
+        "title": "Old Market, St Anne's and Riverside wellbeing fund: spread your points",
         "budget_pence": 1_200_000,
         "min_choices": 1,
         "points_total": 10,
         "max_points_per_project": 5,
-        "areas": ["old-market", "st-annes"],
+        "areas": ["old-market", "st-annes", "riverside"],
     },
     "ranked": {
-        "title": "Hillfoot and Moorfield: rank the projects that matter most",
+        "title": "Hillfoot, Moorfield and Riverside: rank the projects that matter most",
         "budget_pence": 1_500_000,
         "min_choices": 1,
         "rank_depth": 3,
-        "areas": ["hillfoot", "moorfield"],
+        "areas": ["hillfoot", "moorfield", "riverside"],
     },
 }
 

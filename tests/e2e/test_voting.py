@@ -1,0 +1,132 @@
+"""A citizen votes in each kind of round, keeps the receipt and checks it on the public page.
+
+Runs in Debian chromium at phone width (360 px); axe-core checks the ballot, review and receipt
+pages. The approval flow is repeated with JavaScript turned off.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from decide.services.demo import DEMO_PASSWORD
+from decide.services.demo_voting import VOTING_ROUND_SLUGS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def _round_ids(server: Any) -> dict[str, int]:
+    from decide.extensions import db
+    from decide.models import Round
+
+    with server.app.app_context():
+        return {
+            kind: db.session.scalar(select(Round.id).where(Round.slug == slug))
+            for kind, slug in VOTING_ROUND_SLUGS.items()
+        }
+
+
+def _log_in(page: Any, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(re.compile(r".*/(?!login).*"))
+
+
+def _fits_phone(page: Any) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def _cast_and_check(page: Any, base: str, axe_check: Any) -> None:
+    """From a filled-in ballot: review, cast, keep the receipt, check it on the public page."""
+    page.click("button:has-text('Check my choices')")
+    page.wait_for_selector("h1:has-text('Check your choices')")
+    axe_check(page)
+    _fits_phone(page)
+    page.click("button:has-text('Cast my ballot')")
+    page.wait_for_selector("h1:has-text('Your ballot is on the board')")
+    axe_check(page)
+    _fits_phone(page)
+    short = page.locator(".tracker").inner_text().strip()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", short)
+    href = page.get_attribute("a:has-text('Download my receipt')", "href")
+    receipt = page.request.get(base + href).text()
+    assert '"signature"' in receipt
+    page.goto(base + "/receipts/check")
+    page.fill("#receipt", receipt)
+    page.click("button:has-text('Check my receipt')")
+    page.wait_for_selector("text=Your ballot is on the board")
+    assert "Signature: valid" in page.locator("main").inner_text()
+    axe_check(page)
+
+
+def test_citizen_votes_in_each_kind_of_round(live_server, page, axe_check):
+    base = live_server.url
+    ids = _round_ids(live_server)
+    _log_in(page, base, "amira@example.org")
+
+    # Approval: tick two projects; the htmx counter follows.
+    page.goto(f"{base}/rounds/{ids['approval']}/vote")
+    axe_check(page)
+    _fits_phone(page)
+    page.check("#project-A1")
+    page.check("#project-A3")
+    page.wait_for_selector("#summary:has-text('You chose 2 projects')")
+    _cast_and_check(page, base, axe_check)
+
+    # Knapsack: the live budget bar shows what is left.
+    page.goto(f"{base}/rounds/{ids['knapsack']}/vote")
+    page.check("#project-K1")
+    page.check("#project-K2")
+    page.wait_for_selector("#summary:has-text('Budget used: £32,500.00')")
+    assert page.locator("#budget-meter").get_attribute("value") == "3250000"
+    axe_check(page)
+    _cast_and_check(page, base, axe_check)
+
+    # Cumulative: points counter.
+    page.goto(f"{base}/rounds/{ids['cumulative']}/vote")
+    page.fill("#points-C1", "5")
+    page.fill("#points-C4", "3")
+    page.locator("#points-C4").dispatch_event("change")
+    page.wait_for_selector("#summary:has-text('Points used: 8 of 10')")
+    axe_check(page)
+    _cast_and_check(page, base, axe_check)
+
+    # Ranked: choose ranks from the lists.
+    page.goto(f"{base}/rounds/{ids['ranked']}/vote")
+    page.select_option("#rank-R3", "1")
+    page.select_option("#rank-R1", "2")
+    page.wait_for_selector("#summary:has-text('You ranked 2 projects')")
+    axe_check(page)
+    page.click("button:has-text('Check my choices')")
+    rows = page.locator("tbody tr").all_inner_texts()
+    assert "Community transport to clinics" in rows[0]
+    assert "befriending" in rows[1]
+    page.go_back()
+    _cast_and_check(page, base, axe_check)
+
+    # Voting again in the same round is refused with a clear message.
+    page.goto(f"{base}/rounds/{ids['approval']}/vote")
+    assert "You have already voted in this round" in page.locator("main").inner_text()
+
+
+def test_approval_flow_without_javascript(live_server, js_disabled_page, axe_check):
+    page = js_disabled_page
+    base = live_server.url
+    ids = _round_ids(live_server)
+    _log_in(page, base, "john@example.org")
+    page.goto(f"{base}/rounds/{ids['approval']}/vote")
+    axe_check(page)
+    _fits_phone(page)
+    # Too many choices first: the server explains, and nothing is cast.
+    for code in ("A1", "A2", "A4", "A6"):
+        page.check(f"#project-{code}")
+    page.click("button:has-text('Check my choices')")
+    assert "this round allows at most 3" in page.locator(".error-summary").inner_text()
+    axe_check(page)
+    page.uncheck("#project-A6")
+    _cast_and_check(page, base, axe_check)
