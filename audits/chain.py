@@ -33,11 +33,13 @@ spaces are dropped.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 __all__ = [
     "TRACKER_BYTES",
@@ -71,6 +73,12 @@ def _round_bytes(round_id: str) -> bytes:
     return struct.pack(">I", len(data)) + data
 
 
+@functools.lru_cache(maxsize=64)
+def _leaf_state(round_id: str) -> Any:
+    # Every leaf of a round starts with the same bytes; hash them once and copy the state.
+    return hashlib.sha256(LEAF_PREFIX + _round_bytes(round_id))
+
+
 def _check_tracker(tracker: bytes) -> None:
     if not isinstance(tracker, bytes | bytearray) or len(tracker) != TRACKER_BYTES:
         raise ValueError(f"a tracker is exactly {TRACKER_BYTES} bytes")
@@ -86,8 +94,7 @@ def leaf_hash(round_id: str, sequence: int, tracker: bytes, ballot_bytes: bytes)
     if isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence < 2**64:
         raise ValueError("sequence must be an integer from 1")
     _check_tracker(tracker)
-    h = hashlib.sha256(LEAF_PREFIX)
-    h.update(_round_bytes(round_id))
+    h = _leaf_state(round_id).copy()
     h.update(struct.pack(">Q", sequence))
     h.update(bytes(tracker))
     h.update(struct.pack(">Q", len(ballot_bytes)))

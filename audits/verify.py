@@ -113,6 +113,10 @@ def _run(number: int, fn: Callable[[], str]) -> Check:
         reason = fn()
     except _Fail as exc:
         return Check(number, TITLES[number], "FAIL", str(exc))
+    except Exception as exc:
+        # Hostile files must never crash the verifier: whatever breaks a check fails it.
+        reason = f"malformed input ({type(exc).__name__}: {exc})"
+        return Check(number, TITLES[number], "FAIL", reason)
     return Check(number, TITLES[number], "PASS", reason)
 
 
