@@ -16,7 +16,7 @@ from decide.services import permissions as can
 from decide.services.errors import DomainError
 from decide.services.proposals import proposals_of_organisation
 from decide.web.access import require
-from decide.web.forms import ActionForm, MemberForm, OrganisationForm, show_domain_error
+from decide.web.forms import ActionForm, MemberForm, OrganisationForm, options, show_domain_error
 
 bp = Blueprint("assets", __name__, url_prefix="/organisations")
 
@@ -30,9 +30,8 @@ def _organisation(slug: str) -> Organisation:
 
 def _form(org: Organisation | None) -> OrganisationForm:
     form = OrganisationForm(obj=org, data={"area_ids": [a.id for a in org.areas]} if org else None)
-    form.area_ids.choices = [
-        (a.id, a.name) for a in db.session.scalars(select(Area).order_by(Area.name))
-    ]
+    areas = db.session.scalars(select(Area).order_by(Area.name))
+    form.area_ids.choices = options([(a.id, a.name) for a in areas])
     return form
 
 

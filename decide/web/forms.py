@@ -34,6 +34,20 @@ from decide.services.errors import DomainError, InvalidInput
 from decide.services.proposals import DESCRIPTION_MAX, SUMMARY_MAX, TITLE_MAX
 from decide.services.rounds import MAX_PENCE
 
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
+    from wtforms.fields.choices import SelectChoice as _SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    _SelectChoice = None
+
+
+def options(pairs: Any) -> list[Any]:
+    """Return choices for a select, radio or checkbox field from (value, label) pairs."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    if _SelectChoice is None:
+        return [(value, label) for value, label in items]
+    return [_SelectChoice(value, label) for value, label in items]
+
+
 _POUNDS_RE = re.compile(r"^(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d{1,2}))?$")
 
 
@@ -160,7 +174,7 @@ class RoundForm(FlaskForm):
     area_ids = SelectMultipleField("Areas", coerce=int, validate_choice=False)
     theme_ids = SelectMultipleField("Themes", coerce=int, validate_choice=False)
     ballot_kind = RadioField(
-        "Ballot kind", choices=list(BALLOT_KINDS.items()), default="approval",
+        "Ballot kind", choices=options(BALLOT_KINDS), default="approval",
         validators=[InputRequired("Choose a ballot kind")],
     )  # fmt: skip
     min_choices = _int_field("Minimum number of projects", required=True)
@@ -170,7 +184,7 @@ class RoundForm(FlaskForm):
     max_points_per_project = _int_field("Maximum points per project", minimum=1)
     rank_depth = _int_field("Number of projects a voter may rank", minimum=1)
     allocation_rule = RadioField(
-        "Allocation rule", choices=list(ALLOCATION_RULES.items()), default="equal-shares",
+        "Allocation rule", choices=options(ALLOCATION_RULES), default="equal-shares",
         validators=[InputRequired("Choose an allocation rule")],
     )  # fmt: skip
     signature_threshold = _int_field("Signatures needed to publish results", required=True)
@@ -262,7 +276,7 @@ class ProposalForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     feasibility = RadioField(
-        "Feasibility", choices=list(FEASIBILITY.items()),
+        "Feasibility", choices=options(FEASIBILITY),
         validators=[InputRequired("Choose pending, feasible or not feasible")],
     )  # fmt: skip
     feasibility_reason = TextAreaField(
@@ -281,7 +295,7 @@ class OrganisationForm(FlaskForm):
     name = StringField(
         "Name", validators=[InputRequired("Enter the organisation's name"), Length(max=160)]
     )
-    kind = SelectField("Kind of organisation", choices=list(ORGANISATION_KINDS.items()))
+    kind = SelectField("Kind of organisation", choices=options(ORGANISATION_KINDS))
     description = TextAreaField("About the organisation", validators=[Length(max=10_000)])
     contact_email = EmailField("Contact email", validators=[Optional(), Length(max=254)])
     contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
@@ -294,7 +308,7 @@ class MemberForm(FlaskForm):
         "Email address of their account", validators=[InputRequired("Enter an email address")]
     )
     role = SelectField(
-        "Role", choices=[("member", "Member"), ("admin", "Admin (can edit the profile)")]
+        "Role", choices=options({"member": "Member", "admin": "Admin (can edit the profile)"})
     )
 
 

@@ -15,7 +15,7 @@ from decide.services import permissions as can
 from decide.services import proposals as service
 from decide.services.errors import DomainError
 from decide.web.access import require, wants_fragment
-from decide.web.forms import ActionForm, ProposalForm, show_domain_error
+from decide.web.forms import ActionForm, ProposalForm, options, show_domain_error
 
 bp = Blueprint("proposals", __name__)
 
@@ -47,11 +47,10 @@ def _form(rnd: Round, proposal: Proposal | None = None) -> ProposalForm:
     orgs = can.proposing_organisations(current_user)
     if proposal is not None and proposal.organisation and proposal.organisation not in orgs:
         orgs.append(proposal.organisation)
-    form.organisation_id.choices = [(0, "Myself, as a local resident")] + [
-        (o.id, o.name) for o in orgs
-    ]
-    form.area_id.choices = [(0, "Choose an area")] + [(a.id, a.name) for a in rnd.areas]
-    form.theme_ids.choices = [(t.id, t.name) for t in rnd.themes]
+    people = [(0, "Myself, as a local resident")] + [(o.id, o.name) for o in orgs]
+    form.organisation_id.choices = options(people)
+    form.area_id.choices = options([(0, "Choose an area")] + [(a.id, a.name) for a in rnd.areas])
+    form.theme_ids.choices = options([(t.id, t.name) for t in rnd.themes])
     return form
 
 

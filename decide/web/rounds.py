@@ -16,7 +16,14 @@ from decide.services import permissions as can
 from decide.services import rounds as service
 from decide.services.errors import DomainError
 from decide.web.access import require
-from decide.web.forms import ActionForm, PanelMemberForm, PhaseForm, RoundForm, show_domain_error
+from decide.web.forms import (
+    ActionForm,
+    PanelMemberForm,
+    PhaseForm,
+    RoundForm,
+    options,
+    show_domain_error,
+)
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
@@ -30,12 +37,10 @@ def _round(round_id: int) -> Round:
 def _round_form(rnd: Round | None) -> RoundForm:
     data = asdict(service.RoundSettings.of(rnd)) if rnd is not None else None
     form = RoundForm(data=data)
-    form.area_ids.choices = [
-        (a.id, a.name) for a in db.session.scalars(select(Area).order_by(Area.name))
-    ]
-    form.theme_ids.choices = [
-        (t.id, t.name) for t in db.session.scalars(select(Theme).order_by(Theme.name))
-    ]
+    areas = db.session.scalars(select(Area).order_by(Area.name))
+    themes = db.session.scalars(select(Theme).order_by(Theme.name))
+    form.area_ids.choices = options([(a.id, a.name) for a in areas])
+    form.theme_ids.choices = options([(t.id, t.name) for t in themes])
     return form
 
 
