@@ -32,12 +32,13 @@ from audits.bls import PublicKeyRecord, check_cosigned
 from audits.bundle import BoardBallot, Closing, RoundSpec, close_round, publish
 from audits.canonical import parse_canonical
 from audits.manifest import Manifest
-from audits.merkle import InclusionProof, MerkleTree, verify_inclusion
+from audits.merkle import InclusionProof, MerkleTree
 from audits.receipts import SignedReceipt, verify_receipt
+from audits.receipts import check_counted as receipt_counted
 from ballots.model import Instance
 from ballots.model import Project as CoreProject
 from decide import __version__
-from decide.models import Edition, Project, Round, RoundManifest, User
+from decide.models import Ballot, Edition, Project, Round, RoundManifest, User
 from decide.models.results import RoundResult
 from decide.services import signing
 from decide.services.closing import (
@@ -389,19 +390,28 @@ def check_counted(session: Session, text: str | bytes) -> CountedCheck:
             rnd,
         )  # fmt: skip
     messages.append("The receipt's signature is valid for the key in the published manifest.")
-    rows = read_board(session, rnd.id)
-    if not 1 <= r.sequence <= len(rows) or rows[r.sequence - 1].tracker != r.tracker:
-        return CountedCheck(False, (*messages, "No counted ballot has this tracker."), rnd)
-    leaves = [b.leaf for b in rows]
-    if leaves[r.sequence - 1] != r.leaf:
-        return CountedCheck(False, (*messages, "The counted ballot has another leaf hash."), rnd)
+    leaves = [
+        bytes(leaf)
+        for (leaf,) in session.execute(
+            select(Ballot.leaf).where(Ballot.round_id == rnd.id).order_by(Ballot.sequence)
+        )
+    ]
+    if not 1 <= r.sequence <= len(leaves) or leaves[r.sequence - 1] != r.leaf:
+        return CountedCheck(
+            False, (*messages, "No counted ballot has this sequence and leaf hash."), rnd
+        )
     tree = MerkleTree(leaves)
     proof = tree.proof(r.sequence - 1)
-    root = bytes.fromhex(manifest.merkle_root)
-    if tree.root != root or not verify_inclusion(r.leaf, proof, root):
-        return CountedCheck(
-            False, (*messages, "The ballot is not included under the published root."), rnd
-        )
+    ok, why = receipt_counted(
+        signed,
+        server_public_key=manifest.server_public_key,
+        round_id=manifest.round_id,
+        merkle_root=bytes.fromhex(manifest.merkle_root),
+        ballot_count=manifest.ballot_count,
+        proof=proof,
+    )
+    if not ok:
+        return CountedCheck(False, (*messages, f"Not counted: {why}."), rnd)
     messages.append(
         f"Your ballot {r.sequence} is one of the {manifest.ballot_count} ballots counted: its "
         f"leaf hash is included under the published Merkle root {manifest.merkle_root[:16]}… "

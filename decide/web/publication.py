@@ -1,0 +1,287 @@
+"""Publication pages: closing progress, panel keys and signatures, publishing, PDF editions,
+the published files, and "verify my ballot was counted"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from decide.extensions import db
+from decide.models import Round
+from decide.services import closing as jobs
+from decide.services import permissions as can
+from decide.services import publication as service
+from decide.services import signing
+from decide.services.errors import DomainError
+from decide.services.rounds import change_phase
+from decide.web.access import require, wants_fragment
+
+bp = Blueprint("publication", __name__)
+
+MAX_JSON_UPLOAD = 64 * 1024
+PUBLISHED = ("published", "delivery")
+
+
+def _round(round_id: int) -> Round:
+    rnd = db.get_or_404(Round, round_id)
+    require(can.can_view_round(current_user, rnd))
+    return rnd
+
+
+def _uploaded_text(file_field: str, text_field: str) -> bytes:
+    upload = request.files.get(file_field)
+    if upload is not None and upload.filename:
+        return upload.read(MAX_JSON_UPLOAD + 1)
+    return request.form.get(text_field, "").encode("utf-8")
+
+
+def _json_response(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.app_template_global()
+def round_editions(round_id: int) -> list[Any]:
+    """Return a round's PDF editions for any template (the public results page lists them)."""
+    return service.editions(db.session, round_id)
+
+
+@bp.app_template_global()
+def round_is_published(round_id: Any) -> bool:
+    """Return True when the round with this id has published results."""
+    rnd = db.session.get(Round, int(round_id)) if str(round_id).isdigit() else None
+    return rnd is not None and rnd.phase in PUBLISHED
+
+
+@bp.get("/rounds/<int:round_id>/publication")
+def overview(round_id: int) -> str:
+    """Show the round's verifiable record: closing, manifest, keys, signatures, editions."""
+    rnd = _round(round_id)
+    summary = service.published_summary(db.session, rnd)
+    job_rows = {kind: jobs.job_for(db.session, rnd.id, kind) for kind in jobs.JOB_WORKERS}
+    role = signing.signer_role(current_user, rnd) if current_user.is_authenticated else None
+    own_key = signing.key_of(db.session, rnd.id, current_user.id) if role else None
+    return render_template(
+        "publication/overview.html",
+        round=rnd,
+        s=summary,
+        jobs=job_rows,
+        labels=jobs.JOB_LABELS,
+        stalled={k: j is not None and jobs.is_stalled(j) for k, j in job_rows.items()},
+        manifest_problems=service.manifest_problems(db.session, rnd),
+        publish_problem=service.publish_guard(db.session, rnd) if rnd.phase == "closed" else None,
+        is_facilitator=can.can_manage_rounds(current_user),
+        signer_role=role,
+        own_key=own_key,
+        signed=own_key is not None
+        and any(r.public_key.hex() == own_key.public_key for r in summary["signatures"].records),
+    )
+
+
+@bp.post("/rounds/<int:round_id>/publication/jobs/<kind>")
+def start_job(round_id: int, kind: str) -> Response:
+    """Start (or start again) the closing, manifest or PDF work for this round."""
+    rnd = _round(round_id)
+    require(can.can_manage_rounds(current_user))
+    if kind not in jobs.JOB_WORKERS:
+        abort(404)
+    try:
+        if kind == "manifest":
+            service.start_manifest(db.session, rnd)
+        elif kind == "close" and rnd.phase not in ("closed", *PUBLISHED):
+            raise DomainError("The board is closed when the round moves to “Voting closed”.")
+        elif kind in ("publish", "edition") and rnd.phase not in PUBLISHED:
+            raise DomainError("PDF editions are written once the round is published.")
+        else:
+            jobs.schedule_job(db.session, rnd, kind)
+            db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("publication.overview", round_id=rnd.id), 303)
+    return redirect(url_for("publication.progress", round_id=rnd.id, kind=kind), 303)
+
+
+@bp.get("/rounds/<int:round_id>/publication/progress/<kind>")
+def progress(round_id: int, kind: str) -> Any:
+    """Show a job's progress; htmx polls the fragment every second, no-JS pages refresh."""
+    rnd = _round(round_id)
+    require(can.can_manage_rounds(current_user))
+    if kind not in jobs.JOB_WORKERS:
+        abort(404)
+    job = jobs.job_for(db.session, rnd.id, kind)
+    context = {
+        "round": rnd,
+        "job": job,
+        "kind": kind,
+        "label": jobs.JOB_LABELS[kind],
+        "active": jobs.is_active(job),
+        "stalled": job is not None and jobs.is_stalled(job),
+    }
+    template = "publication/_progress.html" if wants_fragment() else "publication/progress.html"
+    response = Response(render_template(template, **context))
+    if context["active"] and not wants_fragment():
+        response.headers["Refresh"] = "2"
+    return response
+
+
+@bp.post("/rounds/<int:round_id>/publication/publish")
+def publish(round_id: int) -> Response:
+    """Publish the results once k panel members have signed the manifest."""
+    rnd = _round(round_id)
+    require(can.can_manage_rounds(current_user))
+    try:
+        change_phase(db.session, rnd, "published", current_user)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("publication.overview", round_id=rnd.id), 303)
+    flash("The results are published. The PDF edition is being written.", "success")
+    return redirect(url_for("publication.progress", round_id=rnd.id, kind="publish"), 303)
+
+
+@bp.route("/rounds/<int:round_id>/publication/key", methods=["GET", "POST"])
+def register_key(round_id: int) -> Any:
+    """Panel members and officials register their BLS public key (checked on upload)."""
+    rnd = _round(round_id)
+    require(signing.signer_role(current_user, rnd) is not None)
+    error = None
+    if request.method == "POST":
+        try:
+            key = signing.register_key(
+                db.session, rnd, current_user, _uploaded_text("key_file", "key_json")
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            flash(
+                f"Your key {key.public_key[:16]}… is registered; its proof of possession is valid.",
+                "success",
+            )
+            return redirect(url_for("publication.overview", round_id=rnd.id), 303)
+    own = signing.key_of(db.session, rnd.id, current_user.id)
+    status = 422 if error else 200
+    return render_template("publication/key.html", round=rnd, error=error, own_key=own), status
+
+
+@bp.route("/rounds/<int:round_id>/publication/sign", methods=["GET", "POST"])
+def sign(round_id: int) -> Any:
+    """A panel member uploads their signature on the manifest (verified before it is kept)."""
+    rnd = _round(round_id)
+    require(signing.signer_role(current_user, rnd) is not None)
+    manifest = service.manifest_of(db.session, rnd.id)
+    if manifest is None:
+        flash("There is no manifest to sign yet.", "error")
+        return redirect(url_for("publication.overview", round_id=rnd.id), 303)
+    error = None
+    if request.method == "POST":
+        try:
+            signing.upload_signature(
+                db.session,
+                rnd,
+                current_user,
+                _uploaded_text("signature_file", "signature_json"),
+                document_type=signing.MANIFEST_TYPE,
+                digest=manifest.digest,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            flash("Your signature on the manifest is valid and has been recorded.", "success")
+            return redirect(url_for("publication.overview", round_id=rnd.id), 303)
+    return render_template(
+        "publication/sign.html",
+        round=rnd,
+        error=error,
+        document_url=url_for("publication.manifest_json", round_id=rnd.id),
+        document_name=f"manifest-{rnd.id}.json",
+        digest=manifest.digest,
+        what="manifest",
+        action=url_for("publication.sign", round_id=rnd.id),
+    ), (422 if error else 200)
+
+
+@bp.get("/rounds/<int:round_id>/manifest.json")
+def manifest_json(round_id: int) -> Response:
+    """Download the manifest (canonical JSON), once written."""
+    rnd = _round(round_id)
+    row = service.manifest_of(db.session, rnd.id)
+    if row is None:
+        abort(404)
+    return _json_response(row.manifest_json, f"manifest-{rnd.id}.json")
+
+
+@bp.get("/rounds/<int:round_id>/keys.json")
+def keys_json(round_id: int) -> Response:
+    """Download the panel's public keys (as frozen in the manifest, or as registered so far)."""
+    rnd = _round(round_id)
+    row = service.manifest_of(db.session, rnd.id)
+    if row is not None:
+        data = row.keys_json
+    else:
+        from audits.bundle import keys_json as make_keys
+
+        keys = signing.round_keys(db.session, rnd.id)
+        data = make_keys(str(rnd.id), [signing.key_record(k) for k in keys])
+    return _json_response(data, f"keys-{rnd.id}.json")
+
+
+@bp.get("/rounds/<int:round_id>/signatures.json")
+def signatures_json(round_id: int) -> Response:
+    """Download the signatures on the manifest and their aggregate."""
+    rnd = _round(round_id)
+    row = service.manifest_of(db.session, rnd.id)
+    if row is None:
+        abort(404)
+    from audits.bundle import signatures_json as make_signatures
+
+    sigs = service.manifest_signatures(db.session, rnd)
+    data = make_signatures(str(rnd.id), bytes.fromhex(row.digest), sigs.records)
+    return _json_response(data, f"signatures-{rnd.id}.json")
+
+
+@bp.get("/rounds/<int:round_id>/editions/<int:number>.pdf")
+def edition_pdf(round_id: int, number: int) -> Response:
+    """Download a published PDF edition."""
+    rnd = _round(round_id)
+    found = service.edition(db.session, rnd.id, number)
+    if found is None:
+        abort(404)
+    return Response(
+        found.pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="round-{rnd.id}-edition-{number}.pdf"'
+        },
+    )
+
+
+@bp.route("/receipts/counted", methods=["GET", "POST"])
+def counted() -> Any:
+    """Verify my ballot was counted: an inclusion proof against the published Merkle root."""
+    result = None
+    text = ""
+    if request.method == "POST":
+        data = _uploaded_text("receipt_file", "receipt")
+        text = data.decode("utf-8", errors="replace")[:MAX_JSON_UPLOAD]
+        if not text.strip():
+            flash("Paste your receipt or choose the receipt file.", "error")
+            return render_template("publication/counted.html", result=None, text=""), 422
+        result = service.check_counted(db.session, text)
+    status = 200 if result is None or result.ok else 422
+    return render_template("publication/counted.html", result=result, text=text), status
