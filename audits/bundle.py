@@ -11,7 +11,9 @@ Files (the names are fixed; `audits.pdf` attaches them)::
                       voter_id = the tracker in hex, plus columns sequence and channel, rows in
                       sequence order, so the chain can be rebuilt from this file alone
     keys.json         canonical JSON {"type": "decide-keys/v1", "round": str,
-                      "keys": [public key record, ...]} (records: audits.bls)
+                      "keys": [public key record, ...], "threshold": int} (records:
+                      audits.bls; "threshold" is k, optional). Auditors pin this file:
+                      decide-verify --keys refuses other keys and a manifest with a lower k
     signatures.json   canonical JSON {"type": "decide-signatures/v1", "round": str,
                       "manifest": 64 hex (the manifest digest),
                       "signatures": [signature record, ...], "aggregate": 192 hex}
@@ -134,11 +136,15 @@ def _area(p: Project) -> str:
     return p.fields.get("area", "")
 
 
-def keys_json(round_id: str, panel: Sequence[PublicKeyRecord]) -> bytes:
-    """Return keys.json for a round's registered panel keys."""
-    return canonical_json(
-        {"type": KEYS_TYPE, "round": round_id, "keys": [k.to_dict() for k in panel]}
-    )
+def keys_json(
+    round_id: str, panel: Sequence[PublicKeyRecord], threshold: int | None = None
+) -> bytes:
+    """Return keys.json for a round's registered panel keys (and its threshold k, if given)."""
+    obj: dict[str, Any] = {"type": KEYS_TYPE, "round": round_id}
+    obj["keys"] = [k.to_dict() for k in panel]
+    if threshold is not None:
+        obj["threshold"] = threshold
+    return canonical_json(obj)
 
 
 def signatures_json(
@@ -216,7 +222,7 @@ def close_round(
             spec.rule, spec.instance, profile, spec.rule_parameters, spec.tie_break
         )
     ballots_pb = anonymised_pb(spec, board)
-    keys = keys_json(spec.round_id, spec.panel)
+    keys = keys_json(spec.round_id, spec.panel, spec.threshold)
     manifest = Manifest(
         round_id=spec.round_id,
         title=spec.title,

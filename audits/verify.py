@@ -49,6 +49,7 @@ from ballots.pabulib import PbFile, parse
 __all__ = [
     "TITLES",
     "Check",
+    "PinnedKeys",
     "UnusableInput",
     "load_pinned_keys",
     "main",
@@ -295,33 +296,58 @@ def _check_allocation(st: _State) -> str:
     return f"{m.rule}: {len(amounts)} projects funded, {spent} of {m.budget} spent"
 
 
-def _load_keys(data: bytes, name: str) -> tuple[PublicKeyRecord, ...]:
+@dataclass(frozen=True)
+class PinnedKeys:
+    """Keys an auditor trusts, and the threshold k they expect (None: not stated)."""
+
+    keys: tuple[PublicKeyRecord, ...]
+    threshold: int | None = None
+
+
+def _load_keys(data: bytes, name: str) -> PinnedKeys:
     try:
         obj = parse_json(data)
+        threshold = None
         if isinstance(obj, dict) and obj.get("type") == KEYS_TYPE:
             items = obj["keys"]
+            threshold = obj.get("threshold")
+            if threshold is not None and (
+                isinstance(threshold, bool) or not isinstance(threshold, int)
+            ):
+                raise ValueError("threshold must be an integer")
         elif isinstance(obj, list):
             items = obj
         else:
             items = [obj]
-        return tuple(PublicKeyRecord.from_dict(k) for k in items)
+        return PinnedKeys(tuple(PublicKeyRecord.from_dict(k) for k in items), threshold)
     except (CanonicalJSONError, ValueError, KeyError, TypeError) as exc:
         raise _Fail(f"{name} is not a list of public keys: {exc}") from exc
 
 
-def _check_signatures(st: _State, pinned: Sequence[PublicKeyRecord] | None) -> str:
+def _check_signatures(st: _State, pinned: PinnedKeys | None) -> str:
     m = _need(st.manifest, "manifest.json unusable")
-    keys = _load_keys(_need(st.files.get("keys.json"), "keys.json missing"), "keys.json")
+    published = _load_keys(_need(st.files.get("keys.json"), "keys.json missing"), "keys.json")
+    keys = published.keys
     st.keys = keys
+    if published.threshold is not None and published.threshold != m.threshold:
+        raise _Fail(f"keys.json states k={published.threshold}, the manifest k={m.threshold}")
     if m.threshold > len(keys):
         raise _Fail(f"threshold k={m.threshold} is more than the {len(keys)} registered keys")
     notes = []
     if pinned is not None:
-        pinned_set = {k.public_key for k in pinned}
+        pinned_set = {k.public_key for k in pinned.keys}
         for k in keys:
             if k.public_key not in pinned_set:
                 raise _Fail(f"key of {k.name!r} is not one of the pinned keys")
         notes.append("keys match the pinned keys")
+        # A colluding minority could lower k in the manifest and sign it alone.
+        if pinned.threshold is not None and m.threshold < pinned.threshold:
+            raise _Fail(
+                f"the manifest lowers the threshold to k={m.threshold}; the pinned keys "
+                f"require k={pinned.threshold}"
+            )
+        if pinned.threshold is None:
+            notes.append(f"k={m.threshold} taken from the manifest (not pinned)")
     else:
         notes.append("keys not pinned (give --keys to compare with keys you trust)")
     try:
@@ -408,10 +434,16 @@ def _head_at(round_id: str, leaves: Sequence[bytes], sequence: int) -> bytes:
     return head
 
 
+def _pinned(value: PinnedKeys | Sequence[PublicKeyRecord] | None) -> PinnedKeys | None:
+    if value is None or isinstance(value, PinnedKeys):
+        return value
+    return PinnedKeys(tuple(value))
+
+
 def verify_bundle(
     files: Mapping[str, bytes],
     *,
-    pinned_keys: Sequence[PublicKeyRecord] | None = None,
+    pinned_keys: PinnedKeys | Sequence[PublicKeyRecord] | None = None,
     receipt: SignedReceipt | None = None,
     printed: Mapping[str, str] | None = None,
 ) -> list[Check]:
@@ -423,7 +455,7 @@ def verify_bundle(
         _run(3, lambda: _check_chain(st)),
         _run(4, lambda: _check_tally(st)),
         _run(5, lambda: _check_allocation(st)),
-        _run(6, lambda: _check_signatures(st, pinned_keys)),
+        _run(6, lambda: _check_signatures(st, _pinned(pinned_keys))),
         _run(7, lambda: _check_ledger(st)),
     ]
     if receipt is None:
@@ -436,7 +468,7 @@ def verify_bundle(
 def verify_pdf(
     pdf: bytes,
     *,
-    pinned_keys: Sequence[PublicKeyRecord] | None = None,
+    pinned_keys: PinnedKeys | Sequence[PublicKeyRecord] | None = None,
     receipt: SignedReceipt | None = None,
 ) -> list[Check]:
     """Run checks 1-8 on a published PDF; raise UnusableInput if it is not a readable PDF."""
@@ -450,8 +482,12 @@ def verify_pdf(
     return verify_bundle(files, pinned_keys=pinned_keys, receipt=receipt, printed=printed)
 
 
-def load_pinned_keys(data: bytes) -> tuple[PublicKeyRecord, ...]:
-    """Read pinned keys (keys.json, a list of public key records, or one); raise UnusableInput."""
+def load_pinned_keys(data: bytes) -> PinnedKeys:
+    """Read pinned keys (keys.json, a list of public key records, or one); raise UnusableInput.
+
+    A keys.json (``decide-keys/v1``) may state the threshold k; the verifier then refuses a
+    manifest with a lower k.
+    """
     try:
         return _load_keys(data, "the pinned keys file")
     except _Fail as exc:

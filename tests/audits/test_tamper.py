@@ -16,7 +16,7 @@ from audits.canonical import canonical_json, parse_canonical
 from audits.chain import genesis, leaf_hash, next_head
 from audits.ledger import Ledger, LedgerEntry, SignedCheckpoint, ledger_genesis
 from audits.receipts import Receipt, ServerKey, sign_receipt
-from audits.verify import verify_bundle, verify_pdf
+from audits.verify import load_pinned_keys, verify_bundle, verify_pdf
 from ballots.model import Ballot, Profile
 from ballots.pabulib import PbFile, parse, write
 
@@ -287,3 +287,23 @@ def test_receipt_from_another_round_fails_at_8(full):
     checks = verify_bundle(full.files, receipt=other)
     assert_fails_at(checks, 8)
     assert "round" in checks[7].reason
+
+
+def test_threshold_lowered_by_one_colluder_fails_at_6_with_pinned_keys(plain, panel):
+    keys, public = panel
+    pinned = load_pinned_keys(plain.files["keys.json"])
+    assert pinned.threshold == 2
+
+    def lower(m):
+        m["threshold"] = 1
+
+    forged = collude(plain, plain.files, lower, signers=keys[:1])
+    # keys.json still states k=2, so even without pinning the mismatch shows.
+    assert_fails_at(verify_bundle(forged), 6)
+    files = dict(forged)
+    files["keys.json"] = keys_json(plain.spec.round_id, public, 1)
+    forged = collude(plain, files, lower, signers=keys[:1])
+    assert not failed(verify_bundle(forged, pinned_keys=public))
+    checks = verify_bundle(forged, pinned_keys=pinned)
+    assert_fails_at(checks, 6)
+    assert "lowers the threshold" in checks[5].reason
