@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "decide.cli.allocate",
     "decide.cli.demo",
     "decide.cli.pb",
+    "decide.cli.export",
 ]
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -115,19 +115,23 @@ def schedule_job(session: Session, rnd: Round, kind: str) -> PublicationJob:
     job.created_at = job.heartbeat_at = now
     session.flush()
     app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
-    session.info.setdefault(_PENDING_KEY, []).append((app, job.id))
+    # Outside a request (the CLI, the demo seeder) nobody waits on a page: run it inline.
+    inline = app is not None and (
+        bool(app.config.get("PUBLICATION_JOBS_INLINE")) or not has_request_context()
+    )
+    session.info.setdefault(_PENDING_KEY, []).append((app, job.id, inline))
     return job
 
 
 @event.listens_for(Session, "after_commit")
 def _start_after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING_KEY, None)
-    for app, job_id in pending or ():
+    for app, job_id, inline in pending or ():
         if app is None:
             continue
         thread = threading.Thread(target=run_job, args=(app, job_id), daemon=True)
         thread.start()
-        if app.config.get("PUBLICATION_JOBS_INLINE"):
+        if inline:
             thread.join()
 
 

@@ -36,6 +36,7 @@ from decide.services import proposals as proposal_service
 DEMO_SEEDERS: list[str] = [
     "decide.services.demo:seed_foundation",
     "decide.services.demo_voting:seed_voting",
+    "decide.services.demo_published:seed_published",
 ]
 
 DEMO_PASSWORD = "community-health"  # noqa: S105 - demo accounts only; printed by `decide accounts`

@@ -253,6 +253,14 @@ def publish_guard(session: Session, rnd: Round) -> str | None:
     row = manifest_of(session, rnd.id)
     if row is None:
         return "Publishing needs the manifest: write it on the publication page."
+    result = confirmed_result(session, rnd.id)
+    manifest = Manifest.from_json_bytes(row.manifest_json)
+    confirmed = {k: Fraction(v) for k, v in (result.amounts if result else {}).items()}
+    if result is None or result.rule != manifest.rule or confirmed != dict(manifest.allocation):
+        return (
+            "The confirmed outcome changed after the manifest was written; write the manifest "
+            "again and ask the panel to sign the new one."
+        )
     sigs = manifest_signatures(session, rnd)
     if not sigs.complete:
         return (

@@ -1,0 +1,191 @@
+"""Demo: a published round with its whole verifiable record.
+
+Ballots are cast through `cast_ballot` (online by demo residents, and paper ballots), the round
+is closed through the phase change, the rule is confirmed through the results service, two panel
+members register BLS keys and sign the manifest, the round is published (PDF edition 1), two
+payments are recorded and a ledger checkpoint is co-signed (edition 2).
+
+The two demo panel keys are derived from a fixed seed so the demo is the same every time. Their
+PRIVATE key files are written only to the instance folder (``instance/demo-panel-keys/``), never
+to the repository, so that a person trying the demo can sign later checkpoints with
+``decide-keys sign``. py-ecc's BLS is slow, so the demo does as few pairings as it can.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from audits.bls import BlsKeyPair, generate, sign_document
+from audits.canonical import canonical_json
+from audits.manifest import Manifest
+from decide.models import Area, Organisation, PanelMember, Project, Round, User
+from decide.services import ledger, publication, signing
+from decide.services.demo import FACILITATOR_EMAIL, PANEL_EMAIL, demo_user
+from decide.services.eligibility import VoterKey
+from decide.services.paper import enter_paper_ballot
+from decide.services.rounds import change_phase
+from decide.services.voting import cast_ballot, load_server_key
+
+PUBLISHED_ROUND_SLUG = "northbridge-health-fund-2026"
+SECOND_PANEL_EMAIL = "panel2@example.org"
+KEY_SEED = b"decide demo panel key v1 / "
+# (code, title, cost in pence, area slug, organisation slug)
+PROJECTS = (
+    ("N1", "Riverside food bank fresh-food shelf", 1_200_000, "riverside",
+     "riverside-community-food-bank"),
+    ("N2", "Lunch club for isolated older people", 900_000, "st-annes",
+     "st-annes-church-community-centre"),
+    ("N3", "Couch to 5k for beginners", 600_000, "moorfield", "moorfield-harriers"),
+    ("N4", "Family cooking nights", 1_500_000, "canal-side", "riverside-community-food-bank"),
+    ("N5", "Walking netball for women", 500_000, "hillfoot", "moorfield-harriers"),
+    ("N6", "Hall heating for the toddler group", 1_100_000, "old-market",
+     "st-annes-church-community-centre"),
+)  # fmt: skip
+# Approval ballots (project codes), cycled; online residents first, then paper ballots.
+PATTERNS = (
+    ("N1", "N4"), ("N1", "N2"), ("N3", "N5"), ("N1",), ("N2", "N6"), ("N4", "N1", "N3"),
+    ("N6",), ("N1", "N5"), ("N2",), ("N3", "N1"), ("N4",), ("N5", "N2", "N1"),
+)  # fmt: skip
+ONLINE_BALLOTS = 12
+PAPER_BALLOTS = 36
+
+
+def demo_key(name: str) -> BlsKeyPair:
+    """Return a demo panel member's key pair, derived from a fixed seed (demo only)."""
+    return generate(name, seed=hashlib.sha256(KEY_SEED + name.encode()).digest())
+
+
+def _write_key_files(folder: Path, key: BlsKeyPair, public_json: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = key.name.lower().replace(" ", "-")
+    private = folder / f"{slug}.key.json"
+    if not private.exists():
+        fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(canonical_json(key.private_record()) + b"\n")
+    (folder / f"{slug}.pub.json").write_bytes(public_json + b"\n")
+
+
+def seed_published(session: Session) -> None:
+    """Seed a published round with ballots, signatures, a PDF, payments and a checkpoint."""
+    if session.scalar(select(Round).where(Round.slug == PUBLISHED_ROUND_SLUG)) is not None:
+        return
+    from decide.services.results import confirm_rule
+
+    areas = {a.slug: a for a in session.scalars(select(Area))}
+    orgs = {o.slug: o for o in session.scalars(select(Organisation))}
+    facilitator = session.scalar(select(User).where(User.email == FACILITATOR_EMAIL))
+    panel_one = session.scalar(select(User).where(User.email == PANEL_EMAIL))
+    if facilitator is None or panel_one is None:
+        raise RuntimeError("seed_published needs the foundation demo (run seed_foundation)")
+    panel_two = demo_user(
+        session, SECOND_PANEL_EMAIL, "Amira Haddad", postcode="NB1 2CD",
+        date_of_birth=dt.date(1977, 11, 2),
+    )  # fmt: skip
+    today = dt.datetime.now(dt.UTC).date()
+    rnd = Round(
+        slug=PUBLISHED_ROUND_SLUG,
+        title="Northbridge Health Fund 2026",
+        description=(
+            "Last year's round: £40,000 for community health projects, decided by residents "
+            "and published with a verifiable record. Download the PDF and check it yourself."
+        ),
+        budget_pence=4_000_000,
+        phase="voting",
+        ballot_kind="approval",
+        min_choices=1,
+        max_choices=3,
+        allocation_rule="equal-shares",
+        signature_threshold=2,
+        voting_open=today - dt.timedelta(days=40),
+        voting_close=today - dt.timedelta(days=20),
+        results_date=today - dt.timedelta(days=14),
+        voting_opened_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=40),
+    )
+    rnd.areas = [a for a in areas.values()]
+    rnd.projects = [
+        Project(
+            code=code, position=i, title=title, summary=title + ".", cost_pence=cost,
+            area=areas.get(area), organisation=orgs.get(org),
+        )
+        for i, (code, title, cost, area, org) in enumerate(PROJECTS)
+    ]  # fmt: skip
+    session.add(rnd)
+    session.add(PanelMember(round=rnd, user=panel_one, role_title="Resident panel member"))
+    session.add(PanelMember(round=rnd, user=panel_two, role_title="Partnership panel member"))
+    session.commit()
+
+    server_key = load_server_key(current_app.config["RECEIPT_KEY_FILE"])
+    cast_on = today - dt.timedelta(days=25)
+    districts = ("NB1", "NB2", "NB3", "NB4", "NB5", "NB6")
+    for i in range(ONLINE_BALLOTS):
+        voter = demo_user(
+            session, f"resident-2026-{i + 1:02d}@example.org", f"Demo resident {i + 1} (2026)",
+            postcode=f"{districts[i % 6]} {1 + i % 9}EF", date_of_birth=dt.date(1960 + i, 5, 1),
+        )  # fmt: skip
+        session.commit()
+        cast_ballot(
+            session, rnd.id, VoterKey("user", voter.id), list(PATTERNS[i % len(PATTERNS)]),
+            server_key=server_key, today=cast_on,
+        )  # fmt: skip
+    for i in range(PAPER_BALLOTS):
+        pattern = PATTERNS[(i * 5 + 3) % len(PATTERNS)]
+        enter_paper_ballot(session, rnd.id, list(pattern), server_key=server_key, today=cast_on)
+
+    change_phase(session, rnd, "closed", facilitator)  # closes the board (inline outside requests)
+    publication_closing = publication.closing_of(session, rnd.id)
+    if publication_closing is None:
+        from decide.services.closing import close_board
+
+        close_board(session, rnd)
+    confirm_rule(session, rnd.id, rule=rnd.allocation_rule, reason="", actor=facilitator)
+
+    folder = Path(current_app.instance_path) / "demo-panel-keys"
+    keys = []
+    for user in (panel_one, panel_two):
+        key = demo_key(user.display_name)
+        public_json = canonical_json(key.public_record().to_dict())
+        _write_key_files(folder, key, public_json)
+        signing.register_key(session, rnd, user, public_json)
+        keys.append((user, key))
+
+    manifest = publication.write_manifest(session, rnd)
+    document = Manifest.from_json_bytes(manifest.manifest_json).to_dict()
+    for user, key in keys:
+        record = sign_document(key, document)
+        signing.upload_signature(
+            session, rnd, user, canonical_json(record.to_dict()),
+            document_type=signing.MANIFEST_TYPE, digest=manifest.digest,
+        )  # fmt: skip
+    change_phase(session, rnd, "published", facilitator)  # writes edition 1 (inline)
+    if not publication.editions(session, rnd.id):
+        publication.publish_round(session, rnd)
+
+    spend = {p.code: p for p in ledger.spend_by_project(session, rnd)}
+    for n, code in enumerate(sorted(spend)[:2], start=1):
+        ledger.record_payment(
+            session, rnd,
+            ledger.PaymentForm(
+                project_code=code, amount_pence=int(spend[code].allocated) // 2,
+                paid_on=today - dt.timedelta(days=7 - n), bank_reference=f"NB-DEMO-BACS-{n:04d}",
+                approver="Priya Shah",
+            ),
+            facilitator,
+        )  # fmt: skip
+    checkpoint = ledger.create_checkpoint(session, rnd, facilitator)
+    for user, key in keys:
+        record = sign_document(key, ledger.checkpoint_document(checkpoint))
+        ledger.sign_checkpoint(session, rnd, checkpoint, user, canonical_json(record.to_dict()))
+    latest = publication.edition(session, rnd.id)
+    print(
+        f"Published demo round {rnd.id} “{rnd.title}”: {ONLINE_BALLOTS + PAPER_BALLOTS} ballots, "
+        f"{len(publication.editions(session, rnd.id))} PDF editions (latest "
+        f"{latest.number if latest else '-'}). Demo panel keys (private, demo only): {folder}"
+    )
