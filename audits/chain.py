@@ -99,7 +99,7 @@ def leaf_hash(round_id: str, sequence: int, tracker: bytes, ballot_bytes: bytes)
     h.update(bytes(tracker))
     h.update(struct.pack(">Q", len(ballot_bytes)))
     h.update(ballot_bytes)
-    return h.digest()
+    return bytes(h.digest())
 
 
 def next_head(prev: bytes, leaf: bytes) -> bytes:

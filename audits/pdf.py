@@ -152,7 +152,10 @@ def _chart(doc: TallyDocument) -> Drawing:
     chart.valueAxis.labels.fontSize = 7
     chart.bars[0].fillColor = colors.HexColor("#2c6e49")
     drawing.add(chart)
-    drawing.add(String(0, 70 * mm, f"Funds by area ({doc.currency} major units)", fontSize=9))
+    unit = {"GBP": "£", "EUR": "€", "USD": "$"}.get(doc.currency.upper(), doc.currency)
+    chart.valueAxis.labelTextFormat = lambda v: f"{unit}{v:,.0f}"
+    title = "Funds allocated by area, with each area's deprivation decile"
+    drawing.add(String(0, 70 * mm, title, fontSize=9))
     return drawing
 
 
@@ -162,7 +165,10 @@ def _story(doc: TallyDocument) -> list[Any]:
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
     mono = ParagraphStyle("mono", parent=body, fontName="Courier", fontSize=7.5, leading=9.5)
     h1, h2 = styles["Title"], styles["Heading2"]
-    money = lambda x: format_money(x, doc.currency)  # noqa: E731
+
+    def money(amount: Fraction) -> str:
+        return format_money(amount, doc.currency)
+
     channels = ", ".join(f"{n} {c}" for c, n in doc.ballots_by_channel) or "none"
     story: list[Any] = [
         Paragraph(_esc(f"Results: {doc.title}"), h1),
