@@ -1,0 +1,323 @@
+"""Results: compare the rules, set equity, confirm the rule, the public results page, my ballot.
+
+Access: comparing, equity settings and confirming are for facilitators once voting has closed.
+The results page and "how my ballot was used" are public once the round is published; before
+that, facilitators and the round's panel see them as a preview (the panel checks what it signs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from audits.chain import parse_tracker, tracker_code
+from audits.receipts import SignedReceipt, verify_receipt
+from decide.allocation import TieBreak, fraction_text
+from decide.extensions import db
+from decide.models import ALLOCATION_RULES, Round
+from decide.services import permissions as can
+from decide.services import results as service
+from decide.services.errors import InvalidInput
+from decide.web.access import require, wants_fragment
+
+bp = Blueprint("results", __name__)
+
+MAX_RECEIPT_BYTES = 16 * 1024
+
+
+class ConfirmForm(FlaskForm):
+    """Confirm the round's rule, or choose another with a reason shown publicly."""
+
+    rule = RadioField(
+        "Allocation rule",
+        choices=[(r, ALLOCATION_RULES[r]) for r in service.RULE_ORDER],
+    )
+    reason = TextAreaField(
+        "Reason for changing the rule", validators=[Optional(), Length(max=service.REASON_MAX)]
+    )
+    tie_break = SelectField(
+        "How ties are broken",
+        choices=[
+            ("lex", "By project id (the standard, as pabutools does)"),
+            ("lottery", "By a recorded lottery seed"),
+        ],
+        default="lex",
+    )
+    seed = StringField("Lottery seed", validators=[Optional(), Length(max=100)])
+
+
+class PlainForm(FlaskForm):
+    """A form with only its CSRF token; fields are read by the service."""
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"rule_labels": ALLOCATION_RULES, "pct": _pct}
+
+
+def _pct(share: Any) -> str:
+    """Write a share of 1 as a percentage, e.g. Fraction(3, 10) -> '30%'."""
+    from fractions import Fraction
+
+    return f"{fraction_text(round(Fraction(share) * 100, 1))}%"
+
+
+def _round(round_id: int) -> Round:
+    rnd = db.session.get(Round, round_id)
+    if rnd is None or not can.can_view_round(current_user, rnd):
+        abort(404)
+    return rnd
+
+
+def _facilitator_round(round_id: int) -> Round:
+    rnd = _round(round_id)
+    require(can.is_facilitator(current_user))
+    if rnd.phase not in service.RESULT_PHASES:
+        abort(403, description="The rules can be compared once voting has closed.")
+    return rnd
+
+
+def _privileged(rnd: Round) -> bool:
+    return can.is_facilitator(current_user) or can.is_panel_member(current_user, rnd)
+
+
+def _render_compare(rnd: Round, form: ConfirmForm, status: int = 200) -> tuple[str, int]:
+    election = service.round_to_election(db.session, rnd.id)
+    spec = service.equity_spec(db.session, election)
+    summaries = service.compare_rules(election, spec)
+    result = service.confirmed_result(db.session, rnd.id)
+    return (
+        render_template(
+            "results/compare.html",
+            rnd=rnd,
+            election=election,
+            summaries=summaries,
+            spec=spec,
+            form=form,
+            result=result,
+            can_confirm=rnd.phase == "closed",
+        ),
+        status,
+    )
+
+
+@bp.get("/rounds/<int:round_id>/results/compare")
+def compare(round_id: int) -> Any:
+    """Show every allocation rule side by side on the closed round (facilitators)."""
+    rnd = _facilitator_round(round_id)
+    result = service.confirmed_result(db.session, rnd.id)
+    form = ConfirmForm(
+        rule=result.rule if result else rnd.allocation_rule,
+        reason=result.change_reason if result else "",
+        tie_break=result.tie_break_kind if result else "lex",
+        seed=(result.tie_break_seed or "") if result else "",
+    )
+    return _render_compare(rnd, form)[0]
+
+
+@bp.post("/rounds/<int:round_id>/results/confirm")
+def confirm(round_id: int) -> Any:
+    """Confirm the rule fixed at voting, or change it with a recorded reason."""
+    rnd = _facilitator_round(round_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _render_compare(rnd, form, 422)
+    try:
+        tie_break = (
+            TieBreak("lottery", form.seed.data.strip())
+            if form.tie_break.data == "lottery"
+            else TieBreak()
+        )
+    except ValueError:
+        form.seed.errors = ["Give a seed for the lottery, for example the date and a number."]
+        return _render_compare(rnd, form, 422)
+    try:
+        service.confirm_rule(
+            db.session,
+            rnd.id,
+            rule=form.rule.data or "",
+            reason=form.reason.data or "",
+            actor=current_user,
+            tie_break=tie_break,
+        )
+    except InvalidInput as error:
+        for name, message in error.errors.items():
+            getattr(form, name).errors = [message]
+        return _render_compare(rnd, form, 422)
+    except service.ResultsError as error:
+        flash(error.message, "error")
+        return _render_compare(rnd, form, 409)
+    flash(f"Rule confirmed: {ALLOCATION_RULES[form.rule.data or '']}.", "success")
+    return redirect(url_for("results.show", round_id=rnd.id), 303)
+
+
+@bp.route("/rounds/<int:round_id>/results/equity", methods=["GET", "POST"])
+def equity(round_id: int) -> Any:
+    """Set the equity program's floors, weights, caps and theme shares, with a preview."""
+    rnd = _facilitator_round(round_id)
+    election = service.round_to_election(db.session, rnd.id)
+    form = PlainForm()
+    errors: dict[str, str] = {}
+    preview = None
+    spec = service.equity_spec(db.session, election)
+    values = service.equity_form_values(spec, election)
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        values = {k: str(v) for k, v in request.form.items() if k != "csrf_token"}
+        try:
+            spec = service.parse_equity_form(request.form, election)
+        except InvalidInput as error:
+            errors, status = error.errors, 422
+        else:
+            if request.form.get("action") == "save":
+                try:
+                    service.save_equity_settings(db.session, rnd.id, spec)
+                except service.ResultsError as error:
+                    flash(error.message, "error")
+                    status = 409
+                else:
+                    flash("Equity settings saved.", "success")
+                    return redirect(url_for("results.compare", round_id=rnd.id), 303)
+            outcome = service.run_rule(
+                election, "equity", parameters=service.rule_parameters("equity", election, spec)
+            )
+            preview = service.summarise(election, outcome)
+    context = {
+        "rnd": rnd,
+        "election": election,
+        "values": values,
+        "errors": errors,
+        "preview": preview,
+        "floors": _floors(election, spec),
+        "organisations": sorted(election.organisation_ids.items()),
+        "themes": sorted(election.theme_ids.items()),
+        "form": form,
+    }
+    if wants_fragment() and request.method == "POST":
+        return render_template("results/_equity_preview.html", **context), status
+    return render_template("results/equity.html", **context), status
+
+
+def _floors(election: service.Election, spec: service.EquitySpec) -> list[tuple[str, int]]:
+    params = election.equity_params(spec)
+    names = {a.id: f"{a.name} (decile {a.decile})" for a in election.areas}
+    floors = params.area_floors(election.instance.budget)
+    return [(names.get(k, k), round(v)) for k, v in sorted(floors.items())]
+
+
+@bp.get("/rounds/<int:round_id>/results")
+def show(round_id: int) -> Any:
+    """Show the confirmed outcome, explained in plain words, with the funds chart."""
+    rnd = _round(round_id)
+    result = service.confirmed_result(db.session, rnd.id)
+    privileged = _privileged(rnd)
+    if result is None or not service.results_visible(rnd, privileged=privileged):
+        return render_template("results/pending.html", rnd=rnd, result=result)
+    election, outcome = service.recompute_result(db.session, result)
+    return render_template(
+        "results/show.html",
+        rnd=rnd,
+        result=result,
+        summary=service.summarise(election, outcome),
+        explanation=service.explain(election, outcome),
+        rows=service.funded_rows(election, outcome),
+        preview=rnd.phase not in service.PUBLIC_PHASES,
+        election=election,
+    )
+
+
+def _usage_page(rnd: Round, tracker: bytes, *, status: int = 200) -> Any:
+    try:
+        view = service.usage_for_tracker(db.session, rnd.id, tracker)
+    except service.ResultsError:
+        return render_template("results/pending.html", rnd=rnd, result=None), 200
+    if view is None:
+        return render_template(
+            "results/my_ballot.html",
+            rnd=rnd,
+            error="No ballot with this tracker is on this round's board.",
+            text="",
+        ), 404
+    return render_template(
+        "results/usage.html",
+        rnd=rnd,
+        view=view,
+        code=tracker_code(tracker),
+        currency=rnd.currency,
+    ), status
+
+
+@bp.get("/rounds/<int:round_id>/results/ballot/<tracker>")
+def ballot(round_id: int, tracker: str) -> Any:
+    """Show how the ballot with this tracker was used (trackers are public after close)."""
+    rnd = _round(round_id)
+    if not service.results_visible(rnd, privileged=_privileged(rnd)):
+        return render_template("results/pending.html", rnd=rnd, result=None)
+    try:
+        raw = parse_tracker(tracker)
+    except ValueError:
+        abort(404)
+    return _usage_page(rnd, raw)
+
+
+@bp.route("/rounds/<int:round_id>/results/my-ballot", methods=["GET", "POST"])
+def my_ballot(round_id: int) -> Any:
+    """Paste or upload a receipt to see how that ballot was used."""
+    rnd = _round(round_id)
+    if not service.results_visible(rnd, privileged=_privileged(rnd)):
+        return render_template("results/pending.html", rnd=rnd, result=None)
+    form = PlainForm()
+    if request.method == "GET":
+        return render_template("results/my_ballot.html", rnd=rnd, error=None, text="")
+    if not form.validate_on_submit():
+        abort(400)
+    upload = request.files.get("receipt_file")
+    if upload is not None and upload.filename:
+        text = upload.read(MAX_RECEIPT_BYTES + 1).decode("utf-8", errors="replace")
+    else:
+        text = request.form.get("receipt", "")
+    error = _receipt_problem(rnd, text)
+    if isinstance(error, str):
+        return render_template(
+            "results/my_ballot.html", rnd=rnd, error=error, text=text[:MAX_RECEIPT_BYTES]
+        ), 422
+    return _usage_page(rnd, error)
+
+
+def _receipt_problem(rnd: Round, text: str) -> str | bytes:
+    """Return the receipt's tracker when it is ours and for this round, else the problem."""
+    if not text.strip():
+        return "Paste your receipt or choose the receipt file."
+    if len(text) > MAX_RECEIPT_BYTES:
+        return "This is too long to be a receipt."
+    try:
+        signed = SignedReceipt.from_json(text)
+    except ValueError as exc:
+        return f"This is not a receipt we can read: {exc}."
+    from decide.services.voting import load_server_key
+
+    key = load_server_key(current_app.config["RECEIPT_KEY_FILE"])
+    if not verify_receipt(key.public_key_bytes, signed):
+        return (
+            "The receipt's signature is not valid: it was not issued by this server, or it has "
+            "been changed."
+        )
+    if signed.receipt.round_id != str(rnd.id):
+        return "This receipt is for another round."
+    return bytes(signed.receipt.tracker)
