@@ -22,6 +22,7 @@ BLUEPRINT_MODULES = [
     "decide.web.board",
     "decide.web.eligibility",
     "decide.web.paper",
+    "decide.web.results",
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(
