@@ -45,6 +45,10 @@ from decide.allocation.greedywelfare import greedy_fill
 from decide.allocation.prepare import Prepared, Q, prepare, to_fraction
 
 
+def _first(row: tuple[Any, ...]) -> Any:
+    return row[0]
+
+
 class _Limit:
     """The largest step Δ >= 0 of the starting budget for which every recorded comparison holds."""
 
@@ -58,9 +62,11 @@ class _Limit:
 
     def keep(self, d0: Any, d1: Any, strict: bool) -> None:
         """Record that ``d0 + d1 * Δ`` must stay positive (strict) or non-negative."""
-        if d1 >= 0:
+        if d1 > 0 or (d1 == 0 and (d0 > 0 or (d0 == 0 and not strict))):
             return
-        x = d0 / (-d1)
+        x = d0 / (-d1) if d1 < 0 else d0 - d0  # d1 == 0 and the comparison fails: limit 0
+        if x < 0:  # pragma: no cover - every comparison holds at Δ = 0
+            x = x - x
         if self.value is None or x < self.value or (x == self.value and strict):
             self.value = x
             self.inclusive = not strict
@@ -136,12 +142,14 @@ class _Engine:
         sup = self.sup
         gballot = self.gballot
         limit = _Limit() if certify else None
+        cardinal = prep.cardinal  # with cost satisfaction u is the same for every supporter
         zero = Q(0)
 
         # Classes of voters with equal budgets: value at `start` and slope in t.
-        cls_v: list[Any] = [start]
-        cls_s: list[Any] = [Q(1)]
-        cls_size: list[int] = [prep.n_voters]
+        # Class 1 gathers voters who have spent everything: budget 0 for every t, forever.
+        cls_v: list[Any] = [start, zero]
+        cls_s: list[Any] = [Q(1), zero]
+        cls_size: list[int] = [prep.n_voters, 0]
         gclass = [0] * len(prep.groups)
         cnt = {p: dict(d) for p, d in self.initial_counts.items()}
         alive = set(self.candidates)
@@ -151,6 +159,9 @@ class _Engine:
         clean: dict[int, bool] = {p: False for p in alive}
         cache: dict[int, tuple[Any, Any, list[tuple[Any, Any, Any, int, bool]]]] = {}
         # Last evaluation of a clean project: partition data needed to certify a win.
+        # For the certificate: price of each funded project, last funded neighbour of each.
+        price: dict[int, tuple[Any, Any]] = {}
+        last_nb: dict[int, int] = {}
         selected: list[int] = []
         rounds: list[tuple[int, Any, list[tuple[Any, int]]]] = []
 
@@ -161,7 +172,9 @@ class _Engine:
             for p in sorted(alive, key=lb_v.__getitem__):
                 if best is not None and lb_v[p] > best:
                     break
-                res = cache[p] if clean[p] else self._price(cnt[p], cls_v, cls_s, costs[p])
+                res = (
+                    cache[p] if clean[p] else self._price(cnt[p], cls_v, cls_s, costs[p], cardinal)
+                )
                 if res is None:
                     if limit is not None:
                         avail_v = zero
@@ -193,10 +206,20 @@ class _Engine:
             selected.append(s)
             if limit is not None:
                 key_s = tie_key[s]
-                for p in alive:
-                    limit.label = ("rival", len(selected), p, clean[p])
-                    # Rival's lower bound minus the winner's price must stay >= 0 (or > 0).
-                    limit.keep(lb_v[p] - rho, lb_s[p] - rho_s, tie_key[p] < key_s)
+                price[s] = (rho, rho_s)
+                for p in self.neighbours[s]:
+                    if p not in alive:
+                        continue
+                    # (C) a neighbour waiting in its current state must stay dearer than s.
+                    limit.label = ("neighbour", len(selected), p)
+                    limit.keep(lb_v[p] - rho, lb_s[p] - rho_s, True)
+                    # (B') the neighbours of p keep their order, so p's states stay the same.
+                    a = last_nb.get(p)
+                    if a is not None:
+                        pa, pa_s = price[a]
+                        limit.label = ("order", len(selected), a, s)
+                        limit.keep(rho - pa, rho_s - pa_s, tie_key[a] > key_s)
+                    last_nb[p] = s
                 limit.label = ("split", len(selected), s)
                 for v, sl, u, _n, poor in items:
                     if poor:  # v + sl Δ < ρ(Δ) u
@@ -208,6 +231,9 @@ class _Engine:
             moved: dict[tuple[int, Any], int] = {}
             for (c, u), n in cnt[s].items():
                 v = cls_v[c]
+                if not v and not cls_s[c]:  # spent out: pays nothing, changes nothing
+                    paid[zero] = paid.get(zero, 0) + n
+                    continue
                 share = rho * u
                 if v < share:
                     nv, ns, pay = zero, zero, v
@@ -217,6 +243,10 @@ class _Engine:
                 if n == cls_size[c]:
                     cls_v[c] = nv
                     cls_s[c] = ns
+                elif not nv and not ns:
+                    moved[(c, u)] = 1
+                    cls_size[1] += n
+                    cls_size[c] -= n
                 else:
                     moved[(c, u)] = len(cls_v)
                     cls_v.append(nv)
@@ -255,6 +285,7 @@ class _Engine:
         cls_v: list[Any],
         cls_s: list[Any],
         cost: Any,
+        by_ratio: bool,
     ) -> tuple[Any, Any, list[tuple[Any, Any, Any, int, bool]]] | None:
         """Return the exact price ρ of p, a slope giving an affine lower bound, and the split."""
         rows = []
@@ -262,12 +293,16 @@ class _Engine:
         total_u = 0
         for (c, u), n in counts.items():
             v = cls_v[c]
-            rows.append((v / u, v, cls_s[c], u, n))
+            sl = cls_s[c]
+            if not v and not sl:
+                # Spent-out voters pay nothing whatever the price: leave them out.
+                continue
+            rows.append((v / u if by_ratio else v, v, sl, u, n))
             money += n * v
             total_u += n * u
         if money < cost:
             return None
-        rows.sort(key=lambda r: r[0])
+        rows.sort(key=_first)
         paid_v = 0
         paid_s = 0
         rest_u = total_u
@@ -379,7 +414,12 @@ def _add1(engine: _Engine, base: Any) -> tuple[list[int], list[Any], int, int]:
         runs += 1
         chosen = run.selected
         if _cost(prep, free + chosen) > prep.budget:
-            return prev[0], prev[1], prev[2], runs
+            if prev[2] == k - 1 or not prev[0]:
+                return prev[0], prev[1], prev[2], runs
+            # The certificate proves the funded set; recompute the rounds at that exact budget.
+            again = engine.run(base + prev[2], certify=False)
+            assert set(again.selected) == set(prev[0])
+            return again.selected, again.rounds, prev[2], runs + 1
         if _exhaustive(prep, free + chosen, engine.candidates):
             return chosen, run.rounds, k, runs
         assert run.limit is not None
