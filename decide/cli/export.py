@@ -25,7 +25,7 @@ def export_pdf_command(round_ref: str, output: Path, edition: int | None) -> Non
         raise click.ClickException(f"There is no round {round_ref!r}.")
     found = find_edition(db.session, rnd.id, edition)
     if found is None:
-        which = f"edition {edition}" if edition else "a published PDF edition"
+        which = f"edition {edition}" if edition else "published PDF edition"
         raise click.ClickException(
             f"Round {rnd.id} (“{rnd.title}”, {rnd.phase_label}) has no {which} yet."
         )

@@ -237,7 +237,9 @@ def keys_json(round_id: int) -> Response:
         from audits.bundle import keys_json as make_keys
 
         keys = signing.round_keys(db.session, rnd.id)
-        data = make_keys(str(rnd.id), [signing.key_record(k) for k in keys])
+        data = make_keys(
+            str(rnd.id), [signing.key_record(k) for k in keys], rnd.signature_threshold
+        )
     return _json_response(data, f"keys-{rnd.id}.json")
 
 
