@@ -159,3 +159,50 @@ def test_propose_without_javascript(foundation_server, js_disabled_page, axe_che
     expect(page.get_by_text("Damp and mould advice surgeries")).to_be_visible()
     expect(page.get_by_text("Chair yoga at the library")).to_have_count(0)
     _check(page, axe_check)
+
+
+def test_every_foundation_page_passes_axe_at_phone_width(foundation_server, page, axe_check):
+    base = foundation_server.url
+    _log_in(page, base, FACILITATOR_EMAIL, axe_check)
+    slug = "riverside-community-food-bank"
+    for path in [
+        "/",
+        "/rounds/",
+        "/rounds/1",
+        "/rounds/1/edit",
+        "/rounds/1/panel",
+        "/rounds/1/review",
+        "/rounds/1/proposals",
+        "/proposals/1",
+        "/proposals/1/review",
+        "/proposals/1/versions",
+        "/proposals/1/versions/1",
+        "/organisations/",
+        f"/organisations/{slug}",
+        f"/organisations/{slug}/edit",
+        "/organisations/new",
+        "/account",
+        "/no-such-page",
+    ]:
+        page.goto(base + path)
+        _check(page, axe_check)
+    # Forms with every kind of error on them.
+    page.goto(base + "/rounds/new")
+    page.get_by_label("Budget in pounds").fill("-3")
+    page.get_by_role("button", name="Create round").click()
+    expect(page.locator("#budget_pence-error")).to_contain_text("more than £0")
+    expect(page.locator("#title-error")).to_contain_text("Enter a title")
+    _check(page, axe_check)
+    page.goto(base + "/proposals/1/review")
+    page.get_by_label("Not feasible").check()
+    page.get_by_role("button", name="Save review").click()
+    expect(page.locator("#feasibility_reason-error")).to_be_visible()
+    _check(page, axe_check)
+    page.goto(base + f"/organisations/{slug}")
+    page.get_by_label("Email address of their account").fill("nobody@example.net")
+    page.get_by_role("button", name="Add member").click()
+    expect(page.locator("#email-error")).to_contain_text("no account with this email")
+    _check(page, axe_check)
+    # The error summary links move focus to the field.
+    page.locator('.error-summary a[href="#email"]').click()
+    assert page.evaluate("document.activeElement.id") == "email"
