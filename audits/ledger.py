@@ -395,4 +395,7 @@ def verify_ledger(
                 False, f"checkpoint {i} names a head the ledger did not have at {cp.count}"
             )
     summary = f"{len(ledger.entries)} payments, {len(ledger.checkpoints)} checkpoints"
+    covered = max((c.checkpoint.count for c in ledger.checkpoints), default=0)
+    if covered < len(ledger.entries):
+        summary += f"; {len(ledger.entries) - covered} payments after the last checkpoint"
     return LedgerCheck(True, summary, tuple(heads))

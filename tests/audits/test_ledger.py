@@ -92,3 +92,9 @@ def test_malformed_ledger_json():
         Ledger.from_json_bytes(b'{"type":"decide-ledger/v1"}')
     with pytest.raises(LedgerError):
         Ledger.from_json_bytes(b"[1.5]")
+
+
+def test_summary_counts_payments_after_last_checkpoint():
+    ledger = pay(Ledger("r"), "a", 10)
+    check = verify_ledger(ledger, allocation=ALLOC, organisations=ORGS)
+    assert check.ok and "1 payments after the last checkpoint" in check.reason

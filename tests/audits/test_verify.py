@@ -81,7 +81,7 @@ def test_cli_exit_codes(full, panel, tmp_path, capsys):
 
 
 @settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
