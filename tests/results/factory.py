@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -130,19 +130,22 @@ def closed_round(
     head = chain.genesis(key)
     kind = "ordinal" if ballot_kind == "ranked" else "approval"
     chosen = list(voters if voters is not None else demo_choices())
+    rows = []
     for sequence, (_area, keys) in enumerate(chosen, start=1):
         core = CoreBallot("", tuple(codes[k] for k in keys))
         data = canonical_ballot_bytes(kind, core)
         tracker = tracker_for(rnd.id, sequence)
         leaf, head = chain.append(head, key, sequence, tracker, data)
-        session.add(
-            Ballot(
-                round_id=rnd.id, sequence=sequence, tracker=tracker, ballot_bytes=data,
-                choices_json=json.dumps({"projects": list(core.projects), "points": None}),
-                channel="online", cast_on=dt.date(2026, 3, 1),
-                leaf=leaf, head=head,
-            )
+        rows.append(
+            {
+                "round_id": rnd.id, "sequence": sequence, "tracker": tracker,
+                "ballot_bytes": data, "channel": "online", "cast_on": dt.date(2026, 3, 1),
+                "choices_json": json.dumps({"projects": list(core.projects), "points": None}),
+                "leaf": leaf, "head": head,
+            }
         )  # fmt: skip
+    if rows:
+        session.execute(insert(Ballot), rows)
     session.add(ChainState(round_id=rnd.id, sequence=len(chosen), head=head))
     session.commit()
     return rnd
