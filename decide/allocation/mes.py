@@ -36,7 +36,9 @@ How it is fast (our own design):
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from ballots.model import Instance, Profile
@@ -118,6 +120,8 @@ class _Engine:
                 if i in cand:
                     row.append((i, Q(pts) if prep.cardinal else costs[i]))
             self.gballot.append(row)
+        # Each group's projects, repeated once per voter, for counting with Counter.
+        self.weighted = [[i for i, _u in row] * m for row, m in zip(self.gballot, prep.mult)]
         # Supporters of each project per (class, satisfaction); every voter starts in class 0.
         self.initial_counts: dict[int, dict[tuple[int, Any], int]] = {}
         for p in self.candidates:
@@ -143,6 +147,7 @@ class _Engine:
         gballot = self.gballot
         limit = _Limit() if certify else None
         cardinal = prep.cardinal  # with cost satisfaction u is the same for every supporter
+        weighted = self.weighted
         zero = Q(0)
 
         # Classes of voters with equal budgets: value at `start` and slope in t.
@@ -157,7 +162,7 @@ class _Engine:
         lb_v: dict[int, Any] = {p: zero for p in alive}
         lb_s: dict[int, Any] = {p: zero for p in alive}
         clean: dict[int, bool] = {p: False for p in alive}
-        cache: dict[int, tuple[Any, Any, list[tuple[Any, Any, Any, int, bool]]]] = {}
+        cache: dict[int, tuple[Any, Any, list[Any], int]] = {}
         # Last evaluation of a clean project: partition data needed to certify a win.
         # For the certificate: price of each funded project, last funded neighbour of each.
         price: dict[int, tuple[Any, Any]] = {}
@@ -168,7 +173,7 @@ class _Engine:
         while True:
             best: Any = None
             tied: list[int] = []
-            evals: dict[int, tuple[Any, Any, list[tuple[Any, Any, Any, int, bool]]]] = {}
+            evals: dict[int, tuple[Any, Any, list[Any], int]] = {}
             for p in sorted(alive, key=lb_v.__getitem__):
                 if best is not None and lb_v[p] > best:
                     break
@@ -187,7 +192,7 @@ class _Engine:
                         limit.keep(costs[p] - avail_v, -avail_s, True)
                     alive.discard(p)
                     continue
-                rho, slope, items = res
+                rho, slope = res[0], res[1]
                 lb_v[p] = rho
                 lb_s[p] = slope
                 clean[p] = True
@@ -201,7 +206,7 @@ class _Engine:
             if not tied:
                 break
             s = min(tied, key=tie_key.__getitem__)
-            rho, rho_s, items = evals[s]
+            rho, rho_s, rows, split = evals[s]
             alive.discard(s)
             selected.append(s)
             if limit is not None:
@@ -221,8 +226,8 @@ class _Engine:
                         limit.keep(rho - pa, rho_s - pa_s, tie_key[a] > key_s)
                     last_nb[p] = s
                 limit.label = ("split", len(selected), s)
-                for v, sl, u, _n, poor in items:
-                    if poor:  # v + sl Δ < ρ(Δ) u
+                for j, (_key, v, sl, u, _n) in enumerate(rows):
+                    if j < split:  # v + sl Δ < ρ(Δ) u
                         limit.keep(rho * u - v, rho_s * u - sl, True)
                     else:  # v + sl Δ >= ρ(Δ) u
                         limit.keep(v - rho * u, sl - rho_s * u, False)
@@ -253,7 +258,36 @@ class _Engine:
                     cls_s.append(ns)
                     cls_size.append(n)
                     cls_size[c] -= n
-            if moved:
+            if moved and not cardinal:
+                # Cost satisfaction: u is the project's cost, so only the class changes. Bucket
+                # the moving groups by (old, new) class and count their projects in C.
+                buckets: dict[tuple[int, int], list[int]] = {}
+                for g, u in sup[s]:
+                    c = gclass[g]
+                    c2 = moved.get((c, u))
+                    if c2 is None:
+                        continue
+                    gclass[g] = c2
+                    bucket = buckets.get((c, c2))
+                    if bucket is None:
+                        buckets[(c, c2)] = [g]
+                    else:
+                        bucket.append(g)
+                for (c, c2), members in buckets.items():
+                    counted = Counter(chain.from_iterable(map(weighted.__getitem__, members)))
+                    for p, m in counted.items():
+                        if p in alive:
+                            d = cnt[p]
+                            up = costs[p]
+                            k1 = (c, up)
+                            left = d[k1] - m
+                            if left:
+                                d[k1] = left
+                            else:
+                                del d[k1]
+                            k2 = (c2, up)
+                            d[k2] = d.get(k2, 0) + m
+            elif moved:
                 for g, u in sup[s]:
                     c = gclass[g]
                     c2 = moved.get((c, u))
@@ -286,20 +320,54 @@ class _Engine:
         cls_s: list[Any],
         cost: Any,
         by_ratio: bool,
-    ) -> tuple[Any, Any, list[tuple[Any, Any, Any, int, bool]]] | None:
-        """Return the exact price ρ of p, a slope giving an affine lower bound, and the split."""
+    ) -> tuple[Any, Any, list[tuple[Any, Any, Any, Any, int]], int] | None:
+        """Return the exact price ρ of p, a slope giving an affine lower bound, and the split.
+
+        The rows are ``(sort key, budget, slope, u, voters)`` sorted by budget per unit of
+        satisfaction; the first `split` rows pay all they have, the others pay ρ * u.
+        """
         rows = []
         money = 0
         total_u = 0
-        for (c, u), n in counts.items():
-            v = cls_v[c]
-            sl = cls_s[c]
-            if not v and not sl:
-                # Spent-out voters pay nothing whatever the price: leave them out.
-                continue
-            rows.append((v / u if by_ratio else v, v, sl, u, n))
-            money += n * v
-            total_u += n * u
+        if by_ratio:
+            for (c, u), n in counts.items():
+                v = cls_v[c]
+                sl = cls_s[c]
+                if not v and not sl:
+                    # Spent-out voters pay nothing whatever the price: leave them out.
+                    continue
+                rows.append((v / u, v, sl, u, n))
+                money += n * v
+                total_u += n * u
+        else:
+            # Cost satisfaction: every supporter has u = cost, so work with the payment q = ρ u.
+            voters = 0
+            u = cost
+            for (c, _u), n in counts.items():
+                v = cls_v[c]
+                sl = cls_s[c]
+                if not v and not sl:
+                    continue
+                rows.append((v, v, sl, u, n))
+                money += n * v
+                voters += n
+            if money < cost:
+                return None
+            rows.sort(key=_first)
+            paid_v = 0
+            paid_s = 0
+            split = 0
+            q: Any = None
+            for _k, v, sl, _u2, n in rows:
+                q = (cost - paid_v) / voters
+                if q <= v:
+                    break
+                split += 1
+                paid_v += n * v
+                paid_s += n * sl
+                voters -= n
+            rest_u = voters * cost
+            return q / cost, -paid_s / rest_u, rows, split
         if money < cost:
             return None
         rows.sort(key=_first)
@@ -316,9 +384,7 @@ class _Engine:
             paid_v += n * v
             paid_s += n * sl
             rest_u -= n * u
-        slope = -paid_s / rest_u
-        items = [(v, sl, u, n, j < split) for j, (_r, v, sl, u, n) in enumerate(rows)]
-        return rho, slope, items
+        return rho, -paid_s / rest_u, rows, split
 
 
 def equal_shares(
