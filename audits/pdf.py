@@ -26,7 +26,13 @@ from fractions import Fraction
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, ByteStringObject, NameObject
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+)
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
@@ -302,7 +308,15 @@ def render_pdf(doc: TallyDocument) -> bytes:
     template.build(_story(doc))
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buf.getvalue())))
     for name, data in doc.attachments:
-        writer.add_attachment(name, data)
+        embedded = writer.add_attachment(name, data)
+        # pypdf stores attachments uncompressed; deflate them (zlib output is deterministic).
+        ref = embedded.pdf_object["/EF"].raw_get("/F")
+        stream = ref.get_object()
+        encoded = stream.flate_encode(level=1)
+        encoded[NameObject("/Params")] = DictionaryObject(
+            {NameObject("/Size"): NumberObject(len(data))}
+        )
+        writer._objects[ref.idnum - 1] = encoded
     # A document id from the content, so that equal inputs give equal files.
     ident = hashlib.sha256(buf.getvalue()).digest()[:16]
     for name, data in doc.attachments:
