@@ -88,9 +88,8 @@ def import_pb(session: Session, text: str, *, title: str | None = None, today: d
             raise PbImportError(f"project id {p.id[:40]!r}... is longer than 40 characters.")
     label = (
         title
-        or " ".join(
-            v for v in (meta.get("description"), meta.get("unit"), meta.get("instance")) if v
-        )
+        or meta.get("description")
+        or " ".join(v for v in (meta.get("unit"), meta.get("instance")) if v)
         or "Imported pabulib election"
     )
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
@@ -163,6 +162,32 @@ def import_pb(session: Session, text: str, *, title: str | None = None, today: d
     return rnd
 
 
+def round_election(session: Session, round_id: int) -> tuple[Instance, Profile]:
+    """Return a round's projects (costs in pence) and its ballots (trackers as voter ids)."""
+    rnd = session.get(Round, round_id)
+    if rnd is None:
+        raise ExportRefused(f"There is no round {round_id}.")
+    projects = session.scalars(
+        select(Project).where(Project.round_id == rnd.id).order_by(Project.position, Project.id)
+    ).all()
+    vote_type = VOTE_TYPE_OF_KIND[rnd.ballot_kind]
+    instance = Instance(
+        budget=Fraction(rnd.budget_pence),
+        projects=tuple(CoreProject(p.code, Fraction(p.cost_pence), p.title) for p in projects),
+    )
+    rows = session.execute(
+        select(Ballot.tracker, Ballot.choices_json)
+        .where(Ballot.round_id == rnd.id)
+        .order_by(Ballot.sequence)
+    ).all()
+    ballots = []
+    for tracker, choices in rows:
+        core = choices_from_json(choices)
+        points = (core.points or ()) if vote_type == "cumulative" else None
+        ballots.append(CoreBallot(bytes(tracker).hex(), core.projects, points))
+    return instance, Profile(vote_type=vote_type, ballots=tuple(ballots))
+
+
 def export_pb(session: Session, round_id: int) -> str:
     """Return the round's anonymised ballots as a pabulib file (trackers as voter ids)."""
     rnd = session.get(Round, round_id)
@@ -173,10 +198,8 @@ def export_pb(session: Session, round_id: int) -> str:
             f"The ballots of “{rnd.title}” can be exported only after voting closes; "
             f"the round is at: {rnd.phase_label}."
         )
-    projects = session.scalars(
-        select(Project).where(Project.round_id == rnd.id).order_by(Project.position, Project.id)
-    ).all()
-    vote_type = VOTE_TYPE_OF_KIND[rnd.ballot_kind]
+    pence_instance, profile = round_election(session, rnd.id)
+    vote_type = profile.vote_type
     meta = {
         "description": rnd.title,
         "country": "",
@@ -196,20 +219,10 @@ def export_pb(session: Session, round_id: int) -> str:
         meta["max_length"] = str(rnd.rank_depth)
     meta["min_length"] = str(rnd.min_choices or 0)
     meta = {k: v for k, v in meta.items() if v != ""}
+    # The file's money unit is the currency unit: pence / 100, written as exact decimals.
     instance = Instance(
-        budget=Fraction(rnd.budget_pence, 100),
-        projects=tuple(CoreProject(p.code, Fraction(p.cost_pence, 100), p.title) for p in projects),
+        budget=pence_instance.budget / 100,
+        projects=tuple(CoreProject(p.id, p.cost / 100, p.name) for p in pence_instance.projects),
         meta=meta,
     )
-    rows = session.execute(
-        select(Ballot.tracker, Ballot.choices_json)
-        .where(Ballot.round_id == rnd.id)
-        .order_by(Ballot.sequence)
-    ).all()
-    ballots = []
-    for tracker, choices in rows:
-        core = choices_from_json(choices)
-        points = (core.points or ()) if vote_type == "cumulative" else None
-        ballots.append(CoreBallot(bytes(tracker).hex(), core.projects, points))
-    profile = Profile(vote_type=vote_type, ballots=tuple(ballots))
     return pabulib.write(pabulib.PbFile(instance=instance, profile=profile), add_counts=True)

@@ -44,7 +44,7 @@ from ballots.model import Instance
 from ballots.model import Project as CoreProject
 from ballots.rules import BallotRules, describe, validate
 from decide.models import Ballot, ChainState, Participation, Project, Round
-from decide.services.eligibility import EligibilityError, VoterKey, check_voter
+from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey, check_voter
 
 Choices = Sequence[str] | Mapping[str, int]
 
@@ -75,6 +75,9 @@ class BallotRejected(VotingError):
 
 ALREADY_VOTED = "You have already voted in this round."
 CODE_USED = "This access code has already been used. Each code works once."
+PAPER_TWICE = (
+    "This paper ballot form was already recorded (it was sent twice); nothing new was stored."
+)
 
 
 def chain_round_id(round_id: int) -> str:
@@ -256,14 +259,17 @@ def cast_ballot(
         ballot = check_choices(session, rnd, choices)
         data = canonical_ballot_bytes(rnd.ballot_kind, ballot)
         _ensure_chain(session, round_id)
-        if voter.kind != "paper":
+        if voter != PAPER_VOTER:
+            # For paper, the mark is the entry form's one-time number: a form sent twice
+            # (a double click) records one ballot. It says nothing about the voter.
             try:
                 with session.begin_nested():
                     session.add(
                         Participation(round_id=round_id, voter_key=str(voter), voted_on=today)
                     )
             except IntegrityError:
-                raise AlreadyVoted(CODE_USED if voter.kind == "code" else ALREADY_VOTED) from None
+                message = {"code": CODE_USED, "paper": PAPER_TWICE}.get(voter.kind, ALREADY_VOTED)
+                raise AlreadyVoted(message) from None
         state = session.scalars(
             select(ChainState)
             .where(ChainState.round_id == round_id)

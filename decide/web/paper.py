@@ -48,6 +48,9 @@ def enter(round_id: int) -> Any:
         problems = [f"Voting is not open in this round (it is at: {rnd.phase_label})."]
     elif request.method == "POST":
         choices, problems = _form_choices(rnd, projects)
+        raw_entry = request.form.get("entry", "")
+        if not raw_entry.isdigit() or not 0 < int(raw_entry) < 2**62 + 1:
+            problems = ["This form has no entry number. Reload the page and enter the ballot."]
         if not problems:
             try:
                 signed = paper_service.enter_paper_ballot(
@@ -56,6 +59,7 @@ def enter(round_id: int) -> Any:
                     choices,
                     server_key=_key(),
                     today=dt.datetime.now(dt.UTC).date(),
+                    entry=int(raw_entry),
                 )
             except voting.BallotRejected as exc:
                 problems = exc.messages
@@ -75,6 +79,7 @@ def enter(round_id: int) -> Any:
             summary=_summary(rnd, projects, choices),
             rules=voting.describe_rules(db.session, rnd),
             counts=voting.counts(db.session, rnd.id),
+            entry=request.form.get("entry") or paper_service.new_entry_number(),
         ),
         status,
     )

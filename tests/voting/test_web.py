@@ -275,16 +275,28 @@ def test_paper_ballots_by_officer(client, db, voting_round):
     login(client, make_user(db.session, is_officer=True))
     assert client.get(url).status_code == 200
     before = row_counts(db.session)
-    bad = client.post(url, data={"project": ["P1", "P2", "P3", "P4"]})
+    entry = hidden(client.get(url).get_data(as_text=True), "entry")
+    bad = client.post(url, data={"project": ["P1", "P2", "P3", "P4"], "entry": entry})
     assert bad.status_code == 422 and "allows at most 3" in bad.get_data(as_text=True)
     assert row_counts(db.session) == before
-    ok = client.post(url, data={"project": ["P2", "P4"]})
+    ok = client.post(url, data={"project": ["P2", "P4"], "entry": entry})
     assert ok.status_code == 303
     slip = client.get(ok.headers["Location"])
     assert slip.status_code == 200 and "Paper ballot recorded" in slip.get_data(as_text=True)
     row = db.session.query(Ballot).one()
     assert row.channel == "paper"
-    assert db.session.query(Participation).count() == 0
+    mark = db.session.query(Participation).one()
+    assert mark.voter_key == f"paper:{entry}"
+    # The same form sent twice (double click) records one ballot.
+    after = row_counts(db.session)
+    twice = client.post(url, data={"project": ["P2", "P4"], "entry": entry})
+    assert twice.status_code == 422 and "sent twice" in twice.get_data(as_text=True)
+    assert row_counts(db.session) == after
+    # A fresh form is a new ballot.
+    fresh = hidden(client.get(url).get_data(as_text=True), "entry")
+    assert fresh != entry
+    assert client.post(url, data={"project": ["P1"], "entry": fresh}).status_code == 303
+    assert voting.counts(db.session, rnd.id)["ballots"] == 2
 
 
 def test_import_export_cli_and_malformed_file(app, db, tmp_path, pabulib_dir):

@@ -200,7 +200,7 @@ RULES = [
         "POST",
         lambda w: f"/rounds/{_v(w).round.id}/paper",
         only("facilitator"),
-        data=lambda w: {"project": "P3"},
+        data=lambda w: {"project": "P3", "entry": "4242"},
     ),
     Access(
         "paper.slip",
