@@ -96,3 +96,29 @@ def test_changing_any_byte_of_any_attachment_fails(full, data):
     files[name] = blob[:index] + bytes([new]) + blob[index + 1 :]
     checks = verify_bundle(files)
     assert any(c.status == "FAIL" for c in checks), (name, index, new)
+
+
+def test_unknown_rule_reports_rule_not_available(full):
+    from audits.canonical import canonical_json, parse_canonical
+
+    files = full.files
+    m = parse_canonical(files["manifest.json"])
+    m["rule"] = "borda-lottery"
+    files["manifest.json"] = canonical_json(m)
+    checks = verify_bundle(files)
+    assert checks[4].status == "FAIL" and "rule not available" in checks[4].reason
+    assert checks[5].status == "FAIL"  # the manifest no longer matches its signatures
+
+
+def test_hostile_manifest_shapes_fail_without_crashing(full):
+    from audits.canonical import canonical_json, parse_canonical
+
+    for field, value in [("tally", {"projects": [1, 2]}), ("ballot", {"kind": "x"}),
+                         ("rule_parameters", {"budget": "nope"}), ("projects", [[]])]:  # fmt: skip
+        files = full.files
+        m = parse_canonical(files["manifest.json"])
+        m[field] = value
+        files["manifest.json"] = canonical_json(m)
+        checks = verify_bundle(files)
+        assert any(c.status == "FAIL" for c in checks)
+        assert len(checks) == 8
