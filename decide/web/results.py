@@ -87,7 +87,7 @@ def _facilitator_round(round_id: int) -> Round:
     rnd = _round(round_id)
     require(can.is_facilitator(current_user))
     if rnd.phase not in service.RESULT_PHASES:
-        abort(403, description="The rules can be compared once voting has closed.")
+        abort(403, description="Comparing the rules opens once voting has closed.")
     return rnd
 
 
