@@ -7,6 +7,7 @@ possession are built once per session; verification results are cached by audits
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,10 +36,27 @@ TODAY = dt.date(2027, 5, 10)
 PATTERNS = (("P1", "P2"), ("P1",), ("P3", "P4"), ("P2", "P5"), ("P1", "P4", "P5"), ("P3",))
 
 
+@pytest.fixture(scope="session")
+def receipt_key_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One server key for every test, so equal boards give equal manifests (BLS caches hit)."""
+    return str(tmp_path_factory.mktemp("publication") / "receipt_key.pem")
+
+
 @pytest.fixture
-def app_config() -> dict[str, Any]:
+def app_config(receipt_key_file: str) -> dict[str, Any]:
     """Run publication jobs inline so tests see their results at once."""
-    return {"PUBLICATION_JOBS_INLINE": True}
+    return {"PUBLICATION_JOBS_INLINE": True, "RECEIPT_KEY_FILE": receipt_key_file}
+
+
+@pytest.fixture(autouse=True)
+def fixed_trackers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Draw trackers from a counter: every test's board, and so its manifest, is the same."""
+    from decide.services import voting
+
+    counter = iter(range(1, 1_000_000))
+    monkeypatch.setattr(
+        voting, "_fresh_tracker", lambda session, round_id: next(counter).to_bytes(16, "big")
+    )
 
 
 @dataclass(frozen=True)
@@ -136,7 +154,12 @@ def register_both(session: Any, c: ClosedRound, panel: Panel) -> None:
 
 def manifest_signature(row: RoundManifest, key: BlsKeyPair) -> bytes:
     """Return a signature file over the stored manifest, as decide-keys sign writes it."""
-    record = sign_document(key, Manifest.from_json_bytes(row.manifest_json).to_dict())
+    return _sign(row.manifest_json, key)
+
+
+@functools.lru_cache(maxsize=64)
+def _sign(manifest_json: bytes, key: BlsKeyPair) -> bytes:
+    record = sign_document(key, Manifest.from_json_bytes(manifest_json).to_dict())
     return canonical_json(record.to_dict())
 
 
