@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -95,7 +96,8 @@ class Round(Base):
     title: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    budget_pence: Mapped[int] = mapped_column(Integer)
+    # BigInteger: large city budgets in pence (Warsaw, Łódź in pabulib) exceed 32 bits.
+    budget_pence: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
     phase: Mapped[str] = mapped_column(String(20), default="draft")
 
@@ -180,7 +182,7 @@ class Project(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
-    cost_pence: Mapped[int] = mapped_column(Integer)
+    cost_pence: Mapped[int] = mapped_column(BigInteger)
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -52,6 +52,8 @@ def _pence(value: Fraction, what: str) -> int:
             f"{what} is {pabulib.format_decimal(value)}, which has more than two decimals; "
             "the app stores money in whole pence (cents) and does not round."
         )
+    if abs(pence) >= 2**63:
+        raise PbImportError(f"{what} is too large to store.")
     return int(pence)
 
 
