@@ -22,6 +22,9 @@ BLUEPRINT_MODULES = [
     "decide.web.board",
     "decide.web.eligibility",
     "decide.web.paper",
+    "decide.web.publication",
+    "decide.web.ledger",
+    "decide.web.auditor",
     "decide.web.results",
 ]
 
