@@ -90,6 +90,24 @@ class _Run:
     selected: list[int]
     rounds: list[tuple[int, Any, list[tuple[Any, int]]]]
     limit: _Limit | None
+    start: Any = None
+    exact: bool = True  # False when resumed: the rounds' prices then need a fresh run
+    round_limits: list[tuple[Any, bool]] | None = None
+    snapshots: dict[int, tuple[Any, ...]] | None = None
+
+    def resume_point(self, shift: Any) -> tuple[tuple[Any, ...], Any] | None:
+        """Return the latest snapshot whose rounds all still hold `shift` later, if any."""
+        if not self.snapshots or self.round_limits is None:
+            return None
+        first_bad = len(self.round_limits)
+        for r, (value, inclusive) in enumerate(self.round_limits):
+            if value is not None and (value < shift or (value == shift and not inclusive)):
+                first_bad = r
+                break
+        best = max((r for r in self.snapshots if r <= first_bad), default=None)
+        if not best:
+            return None
+        return self.snapshots[best], shift
 
 
 class _Engine:
@@ -137,8 +155,20 @@ class _Engine:
             for i in ids:
                 self.neighbours[i].update(ids)
 
-    def run(self, start: Any, certify: bool) -> _Run:
-        """Run MES with per-voter budget `start`; with `certify`, also find how far it holds."""
+    def run(
+        self,
+        start: Any,
+        certify: bool,
+        resume: tuple[tuple[Any, ...], Any] | None = None,
+        every: int = 0,
+    ) -> _Run:
+        """Run MES with per-voter budget `start`; with `certify`, also find how far it holds.
+
+        `resume` is a snapshot of an earlier certified run and the budget shift since: the
+        rounds before it are proved to hold at `start`, so the run continues from there (its
+        values moved along their affine forms). With `every`, snapshots are kept every that
+        many rounds for the next run to resume from.
+        """
         prep = self.prep
         costs = prep.costs
         mult = prep.mult
@@ -169,8 +199,46 @@ class _Engine:
         last_nb: dict[int, int] = {}
         selected: list[int] = []
         rounds: list[tuple[int, Any, list[tuple[Any, int]]]] = []
+        round_limits: list[tuple[Any, bool]] = []
+        snapshots: dict[int, tuple[Any, ...]] = {}
+        exact = True
+        if resume is not None:
+            snap, shift = resume
+            exact = False
+            (
+                cls_v,
+                cls_s,
+                cls_size,
+                gclass,
+                cnt,
+                alive,
+                lb_v,
+                lb_s,
+                price,
+                last_nb,
+                selected,
+                round_limits,
+            ) = self._restore(snap, shift)
+            clean = {p: False for p in alive}
 
         while True:
+            if every and certify and len(selected) % every == 0 and len(selected) not in snapshots:
+                snapshots[len(selected)] = (
+                    list(cls_v),
+                    list(cls_s),
+                    list(cls_size),
+                    list(gclass),
+                    {p: dict(d) for p, d in cnt.items()},
+                    set(alive),
+                    dict(lb_v),
+                    dict(lb_s),
+                    dict(price),
+                    dict(last_nb),
+                    list(selected),
+                    list(round_limits),
+                )
+            if limit is not None:
+                limit = _Limit()
             best: Any = None
             tied: list[int] = []
             evals: dict[int, tuple[Any, Any, list[Any], int]] = {}
@@ -204,6 +272,8 @@ class _Engine:
                 elif rho == best:
                     tied.append(p)
             if not tied:
+                if limit is not None:
+                    round_limits.append((limit.value, limit.inclusive))
                 break
             s = min(tied, key=tie_key.__getitem__)
             rho, rho_s, rows, split = evals[s]
@@ -311,7 +381,59 @@ class _Engine:
                     clean[p] = False
             del cnt[s]
             rounds.append((s, rho, sorted(paid.items(), key=lambda kv: -kv[0])))
-        return _Run(selected, rounds, limit)
+            if limit is not None:
+                round_limits.append((limit.value, limit.inclusive))
+        overall = None
+        if certify:
+            overall = _Limit()
+            for value, inclusive in round_limits:
+                if value is not None and (
+                    overall.value is None
+                    or value < overall.value
+                    or (value == overall.value and not inclusive)
+                ):
+                    overall.value = value
+                    overall.inclusive = inclusive
+        return _Run(selected, rounds, overall, start, exact, round_limits, snapshots)
+
+    @staticmethod
+    def _restore(snap: tuple[Any, ...], shift: Any) -> tuple[Any, ...]:
+        """Copy a snapshot, moving every value `shift` along its affine form."""
+        (
+            cls_v,
+            cls_s,
+            cls_size,
+            gclass,
+            cnt,
+            alive,
+            lb_v,
+            lb_s,
+            price,
+            last_nb,
+            selected,
+            round_limits,
+        ) = snap
+        cls_v = [v + sl * shift if sl else v for v, sl in zip(cls_v, cls_s)]
+        lb_v = {p: v + lb_s[p] * shift if lb_s[p] else v for p, v in lb_v.items()}
+        price = {p: (v + sl * shift, sl) for p, (v, sl) in price.items()}
+        round_limits = [
+            (None if value is None else value - shift, inclusive)
+            for value, inclusive in round_limits
+        ]
+        return (
+            cls_v,
+            list(cls_s),
+            list(cls_size),
+            list(gclass),
+            {p: dict(d) for p, d in cnt.items()},
+            set(alive),
+            lb_v,
+            dict(lb_s),
+            price,
+            dict(last_nb),
+            list(selected),
+            round_limits,
+        )
 
     @staticmethod
     def _price(
@@ -472,27 +594,33 @@ def _add1(engine: _Engine, base: Any) -> tuple[list[int], list[Any], int, int]:
     """Follow pabutools' Add1 loop exactly, jumping over runs proved to give the same outcome."""
     prep = engine.prep
     free = engine.free
-    prev: tuple[list[int], list[Any], int] = ([], [], 0)
+    prev: tuple[list[int], int] = ([], 0)
     k = 0
     runs = 0
+    resume = None
+    every = 4
     while True:
-        run = engine.run(base + k, certify=True)
+        run = engine.run(base + k, certify=True, resume=resume, every=every)
         runs += 1
         chosen = run.selected
         if _cost(prep, free + chosen) > prep.budget:
-            if prev[2] == k - 1 or not prev[0]:
-                return prev[0], prev[1], prev[2], runs
-            # The certificate proves the funded set; recompute the rounds at that exact budget.
-            again = engine.run(base + prev[2], certify=False)
+            if not prev[0] and k == 0:
+                return [], [], 0, runs
+            # The certificate proves the funded set; compute the rounds at that exact budget.
+            again = engine.run(base + prev[1], certify=False)
             assert set(again.selected) == set(prev[0])
-            return again.selected, again.rounds, prev[2], runs + 1
+            return again.selected, again.rounds, prev[1], runs + 1
         if _exhaustive(prep, free + chosen, engine.candidates):
-            return chosen, run.rounds, k, runs
+            if not run.exact:
+                run = engine.run(base + k, certify=False)
+                runs += 1
+            return run.selected, run.rounds, k, runs
         assert run.limit is not None
         step = run.limit.next_step()
         if step is None:  # pragma: no cover - budgets grow until everything is affordable
             raise RuntimeError("equal shares: Add1 found no stopping point")
-        # Every k' in [k, k + step) gives this same outcome; the one just before k + step is
-        # therefore the "previous outcome" pabutools would fall back to.
-        prev = (chosen, run.rounds, k + step - 1)
+        # Every k' in [k, k + step) gives this same funded set; the one just before k + step
+        # is therefore the "previous outcome" pabutools would fall back to.
+        prev = (chosen, k + step - 1)
+        resume = run.resume_point(step)
         k += step
