@@ -219,21 +219,53 @@ DEMO_EQUITY_FORM = {
 }
 
 
-def _fast_sqlite(session: Session) -> None:
-    """On SQLite, stop waiting for the disk at every commit while the demo ballots are cast.
+def _cast_all(
+    session: Session, rnd: Round, codes: Mapping[str, str], area_names: Mapping[str, str]
+) -> int:
+    """Hand out access codes per ward and cast every demo ballot; return how many were cast.
 
-    Each cast commits once (as it must); 400 fsyncs take half a minute on a busy disk. Demo
-    data can simply be seeded again if the machine crashes mid-way, so durability is waived
-    for this connection only; PostgreSQL is left alone.
+    The ballots are cast on one dedicated connection. On SQLite that connection stops waiting
+    for the disk at each commit while the demo is cast (300 fsyncs take many seconds on a busy
+    disk; demo data can simply be seeded again after a crash), and is restored before it goes
+    back to the pool. PostgreSQL is left alone.
     """
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA synchronous = OFF")
+    from flask import current_app
+
+    key = load_server_key(current_app.config["RECEIPT_KEY_FILE"])
+    voters = demo_choices()
+    opened = rnd.voting_open or dt.date.today()
+    with session.get_bind().connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA synchronous = OFF")
+        conn.commit()  # end the autobegun transaction: each cast commits its own
+        try:
+            with Session(bind=conn, expire_on_commit=False) as s:
+                batches: dict[str, list[int]] = {}
+                for area, count, _ in BLOCS:
+                    batch, _codes = elig.generate_codes(
+                        s, rnd.id, count, label=f"{area_names[area]} community event", today=opened
+                    )
+                    batches[area] = [c.id for c in batch.codes]
+                used = dict.fromkeys(batches, 0)
+                for area, keys in voters:
+                    code_id = batches[area][used[area]]
+                    used[area] += 1
+                    cast_ballot(
+                        s, rnd.id, elig.VoterKey("code", code_id), [codes[k] for k in keys],
+                        channel="online", server_key=key,
+                        today=opened + dt.timedelta(days=used[area] % 14),
+                    )  # fmt: skip
+        finally:
+            if sqlite:
+                conn.rollback()
+                conn.exec_driver_sql("PRAGMA synchronous = FULL")
+    session.expire_all()
+    return len(voters)
 
 
 def seed_results(session: Session) -> None:
     """Seed a closed round with 300 cast ballots and equity settings (rule not yet confirmed)."""
-    from flask import current_app
 
     if session.scalar(select(Round).where(Round.slug == RESULTS_ROUND_SLUG)) is not None:
         return
@@ -302,28 +334,7 @@ def seed_results(session: Session) -> None:
     round_service.change_phase(session, rnd, "deliberation", facilitator)
     round_service.change_phase(session, rnd, "voting", facilitator)
     elig.save_settings(session, rnd.id, by_postcode=True, by_roll=False, by_code=True, min_age=None)
-    key = load_server_key(current_app.config["RECEIPT_KEY_FILE"])
-    voters = demo_choices()
-    _fast_sqlite(session)
-    batches: dict[str, list[int]] = {}
-    for area, count, _ in BLOCS:
-        batch, _codes = elig.generate_codes(
-            session, rnd.id, count, label=f"{areas[area].name} community event", today=opened
-        )
-        batches[area] = [c.id for c in batch.codes]
-    used = dict.fromkeys(batches, 0)
-    for area, keys in voters:
-        code_id = batches[area][used[area]]
-        used[area] += 1
-        cast_ballot(
-            session,
-            rnd.id,
-            elig.VoterKey("code", code_id),
-            [codes[k] for k in keys],
-            channel="online",
-            server_key=key,
-            today=rnd.voting_open + dt.timedelta(days=used[area] % 14),
-        )
+    cast = _cast_all(session, rnd, codes, {slug: a.name for slug, a in areas.items()})
     round_service.change_phase(session, rnd, "closed", facilitator)
 
     from decide.services import results as results_service
@@ -333,5 +344,5 @@ def seed_results(session: Session) -> None:
     results_service.save_equity_settings(session, rnd.id, spec)
     print(
         f"Demo round for results: “{rnd.title}” (round {rnd.id}), closed with "
-        f"{len(voters)} ballots; compare the rules at /rounds/{rnd.id}/results/compare."
+        f"{cast} ballots; compare the rules at /rounds/{rnd.id}/results/compare."
     )
