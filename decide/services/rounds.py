@@ -361,3 +361,64 @@ def ballot_summary(rnd: Round) -> list[str]:
     rule = ALLOCATION_RULES.get(rnd.allocation_rule, rnd.allocation_rule)
     lines.append(f"The {money} budget is shared out by the rule: {rule}.")
     return lines
+
+
+# --- Areas and themes ---------------------------------------------------------------------
+def area_problems(
+    session: Session,
+    name: str,
+    population: int | None,
+    decile: int | None,
+    *,
+    exclude_id: int | None = None,
+) -> dict[str, str]:
+    """Return a message per area field that cannot be saved."""
+    errors: dict[str, str] = {}
+    clash = session.scalar(select(Area.id).where(func.lower(Area.name) == name.strip().lower()))
+    if not name.strip():
+        errors["name"] = "Enter the area's name"
+    elif clash is not None and clash != exclude_id:
+        errors["name"] = "There is already an area with this name"
+    if population is None or population < 0:
+        errors["population"] = "Enter the population as a whole number, 0 or more"
+    if decile is None or not 1 <= decile <= 10:
+        errors["deprivation_decile"] = "Enter a decile from 1 (most deprived) to 10"
+    return errors
+
+
+def save_area(
+    session: Session,
+    name: str,
+    population: int | None,
+    decile: int | None,
+    area: Area | None = None,
+) -> Area:
+    """Create an area, or update `area`, with its population and deprivation decile."""
+    problems = area_problems(
+        session, name, population, decile, exclude_id=area.id if area else None
+    )
+    if problems:
+        raise InvalidInput(problems)
+    if area is None:
+        area = Area(
+            slug=unique_slug(session, Area, name), name="", population=0, deprivation_decile=1
+        )
+        session.add(area)
+    area.name = name.strip()
+    area.population = population
+    area.deprivation_decile = decile
+    session.commit()
+    return area
+
+
+def add_theme(session: Session, name: str) -> Theme:
+    """Create a theme proposals can address."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput({"name": "Enter the theme's name"})
+    if session.scalar(select(Theme.id).where(func.lower(Theme.name) == name.lower())):
+        raise InvalidInput({"name": "There is already a theme with this name"})
+    theme = Theme(name=name, slug=unique_slug(session, Theme, name))
+    session.add(theme)
+    session.commit()
+    return theme

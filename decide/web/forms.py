@@ -348,7 +348,9 @@ def find_field(form: Any, name: str) -> Field | None:
     for field in _walk(form):
         if field.name == name:
             return field
-    return getattr(form, name, None) if isinstance(getattr(form, name, None), Field) else None
+    # A form with a prefix names its fields "prefix-name"; services use the short name.
+    field = form._fields.get(name)
+    return field if isinstance(field, Field) else None
 
 
 def add_error(form: Any, name: str | None, message: str) -> None:
@@ -393,3 +395,21 @@ def register(app: Flask) -> None:
     )  # fmt: skip
     app.jinja_env.filters["feasibility_label"] = lambda v: FEASIBILITY.get(v, v)
     app.jinja_env.filters["phase_label"] = lambda v: PHASE_LABELS.get(v, v)
+
+
+class AreaForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired("Enter the area's name"), Length(max=120)])
+    population = IntegerField(
+        "Population",
+        validators=[InputRequired("Enter the population as a whole number, 0 or more")],
+        render_kw={"inputmode": "numeric"},
+    )
+    deprivation_decile = IntegerField(
+        "Deprivation decile",
+        validators=[InputRequired("Enter a decile from 1 (most deprived) to 10")],
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+class ThemeForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired("Enter the theme's name"), Length(max=80)])

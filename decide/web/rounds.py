@@ -18,9 +18,11 @@ from decide.services.errors import DomainError
 from decide.web.access import require
 from decide.web.forms import (
     ActionForm,
+    AreaForm,
     PanelMemberForm,
     PhaseForm,
     RoundForm,
+    ThemeForm,
     options,
     show_domain_error,
 )
@@ -158,3 +160,74 @@ def remove_panel_member(round_id: int, member_id: int) -> Response:
         else:
             flash("Removed from the panel.", "success")
     return redirect(url_for("rounds.panel", round_id=rnd.id))
+
+
+def _render_places(area_form: AreaForm | None = None, theme_form: ThemeForm | None = None) -> str:
+    return render_template(
+        "rounds/places.html",
+        areas=db.session.scalars(select(Area).order_by(Area.name)).all(),
+        themes=db.session.scalars(select(Theme).order_by(Theme.name)).all(),
+        area_form=area_form or AreaForm(formdata=None, prefix="area"),
+        theme_form=theme_form or ThemeForm(formdata=None, prefix="theme"),
+    )
+
+
+@bp.get("/areas")
+def places() -> str:
+    """List the areas (with population and deprivation decile) and the themes."""
+    require(can.can_manage_rounds(current_user))
+    return _render_places()
+
+
+@bp.post("/areas")
+def add_area() -> str | Response:
+    """Add an area."""
+    require(can.can_manage_rounds(current_user))
+    form = AreaForm(prefix="area")
+    if form.validate_on_submit():
+        try:
+            area = service.save_area(
+                db.session, form.name.data, form.population.data, form.deprivation_decile.data
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"Area “{area.name}” added.", "success")
+            return redirect(url_for("rounds.places"))
+    return _render_places(area_form=form)
+
+
+@bp.route("/areas/<int:area_id>/edit", methods=["GET", "POST"])
+def edit_area(area_id: int) -> str | Response:
+    """Correct an area's name, population or deprivation decile."""
+    require(can.can_manage_rounds(current_user))
+    area = db.get_or_404(Area, area_id)
+    form = AreaForm(obj=area)
+    if form.validate_on_submit():
+        try:
+            service.save_area(
+                db.session, form.name.data, form.population.data, form.deprivation_decile.data, area
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            flash(f"Area “{area.name}” saved.", "success")
+            return redirect(url_for("rounds.places"))
+    return render_template("rounds/area_form.html", form=form, area=area)
+
+
+@bp.post("/themes")
+def add_theme() -> str | Response:
+    """Add a theme."""
+    require(can.can_manage_rounds(current_user))
+    form = ThemeForm(prefix="theme")
+    if form.validate_on_submit():
+        try:
+            theme = service.add_theme(db.session, form.name.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"Theme “{theme.name}” added.", "success")
+            return redirect(url_for("rounds.places"))
+    return _render_places(theme_form=form)

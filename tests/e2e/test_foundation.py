@@ -170,6 +170,8 @@ def test_every_foundation_page_passes_axe_at_phone_width(foundation_server, page
         "/rounds/",
         "/rounds/1",
         "/rounds/1/edit",
+        "/rounds/areas",
+        "/rounds/areas/1/edit",
         "/rounds/1/panel",
         "/rounds/1/review",
         "/rounds/1/proposals",

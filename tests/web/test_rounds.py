@@ -216,3 +216,31 @@ def test_draft_rounds_are_hidden_from_the_public(app, world):
     assert "Secret Draft" not in app.test_client().get("/rounds/").get_data(as_text=True)
     client = login(app.test_client(), world.user("facilitator"))
     assert "Secret Draft" in client.get("/rounds/").get_data(as_text=True)
+
+
+def test_facilitator_manages_areas_and_themes(app, db, world):
+    from decide.models import Area, Theme
+
+    client = login(app.test_client(), world.user("facilitator"))
+    bad = {"area-name": "Riverside", "area-population": "-1", "area-deprivation_decile": "11"}
+    html = client.post("/rounds/areas", data=bad).get_data(as_text=True)
+    assert 'id="area-name-error"' in html and "There is already an area with this name" in html
+    assert 'id="area-population-error"' in html
+    assert 'id="area-deprivation_decile-error"' in html
+    assert db.session.scalar(select(func.count(Area.id))) == 2
+    good = {"area-name": "Canal Side", "area-population": "9,000", "area-deprivation_decile": "2"}
+    assert 'id="area-population-error"' in client.post("/rounds/areas", data=good).get_data(
+        as_text=True
+    )
+    good["area-population"] = "9000"
+    assert client.post("/rounds/areas", data=good).status_code == 302
+    area = db.session.scalar(select(Area).where(Area.slug == "canal-side"))
+    assert (area.population, area.deprivation_decile) == (9000, 2)
+    edit = {"name": "Canal Side", "population": "9100", "deprivation_decile": "3"}
+    assert client.post(f"/rounds/areas/{area.id}/edit", data=edit).status_code == 302
+    db.session.expire_all()
+    assert (area.population, area.deprivation_decile) == (9100, 3)
+    assert client.post("/rounds/themes", data={"theme-name": "Older people"}).status_code == 302
+    html = client.post("/rounds/themes", data={"theme-name": "older PEOPLE"}).get_data(as_text=True)
+    assert 'id="theme-name-error"' in html
+    assert db.session.scalar(select(func.count(Theme.id))) == 3

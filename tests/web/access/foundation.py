@@ -77,6 +77,34 @@ RULES = [
         lambda w: f"/rounds/{_round(w)}/panel/{w.panel_seat.id}/remove",
         FACILITATOR_ONLY,
     ),
+    Access("rounds.places", "GET", lambda w: "/rounds/areas", FACILITATOR_ONLY),
+    Access(
+        "rounds.add_area",
+        "POST",
+        lambda w: "/rounds/areas",
+        FACILITATOR_ONLY,
+        data=lambda w: {
+            "area-name": "Canal Side",
+            "area-population": "9000",
+            "area-deprivation_decile": "2",
+        },
+    ),
+    Access(
+        "rounds.edit_area", "GET", lambda w: f"/rounds/areas/{w.areas[0].id}/edit", FACILITATOR_ONLY
+    ),
+    Access(
+        "rounds.edit_area",
+        "POST",
+        lambda w: f"/rounds/areas/{w.areas[0].id}/edit",
+        FACILITATOR_ONLY,
+    ),
+    Access(
+        "rounds.add_theme",
+        "POST",
+        lambda w: "/rounds/themes",
+        FACILITATOR_ONLY,
+        data=lambda w: {"theme-name": "Older people"},
+    ),
     # Proposals
     Access("proposals.index", "GET", lambda w: f"/rounds/{_round(w)}/proposals", PUBLIC),
     Access(
