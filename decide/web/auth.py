@@ -28,6 +28,7 @@ def _login_limit() -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def register() -> str | Response:
     """Create a citizen account and log in."""
     if current_user.is_authenticated:

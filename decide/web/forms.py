@@ -265,6 +265,14 @@ class ProposalForm(FlaskForm):
     cost_lines = FieldList(FormField(CostLineForm), min_entries=1, max_entries=50)
     add_line = SubmitField("Add another line")
 
+    def validate_area_id(self, field: SelectField) -> None:
+        if not field.data and len(field.choices or []) > 1:
+            raise ValidationError("Choose the area the proposal serves")
+
+    def validate_cost_lines(self, field: FieldList) -> None:
+        if not self.add_line.data and not self.filled_cost_lines():
+            raise ValidationError("Add at least one cost line")
+
     def filled_cost_lines(self) -> tuple[tuple[str, int], ...]:
         """Return the cost lines with something in them, as (item, pence)."""
         return tuple(
@@ -316,6 +324,7 @@ class MemberForm(FlaskForm):
 def _walk(form: Any) -> Iterator[Field]:
     for field in form:
         if isinstance(field, FieldList):
+            yield field  # its own messages, such as "Add at least one cost line"
             for entry in field.entries:
                 yield from _walk(entry.form) if isinstance(entry, FormField) else [entry]
         elif isinstance(field, FormField):

@@ -209,3 +209,20 @@ class TestForgedPost:
         response = client.post(f"/rounds/{world.round.id}/proposals/new", data=data)
         assert response.status_code == 302
         assert _counts(db)[0] == before[0] + 1
+
+
+def test_missing_area_and_no_cost_lines_are_refused_next_to_their_fields(app, db, world):
+    before = _counts(db)
+    data = _valid(world, area_id="0")
+    for key in (
+        "cost_lines-0-item",
+        "cost_lines-0-amount",
+        "cost_lines-1-item",
+        "cost_lines-1-amount",
+    ):
+        data[key] = ""
+    html = _post(app, world, data).get_data(as_text=True)
+    assert _field_error(html, "area_id") == "Choose the area the proposal serves"
+    assert "Add at least one cost line" in html
+    assert '<a href="#cost_lines">Add at least one cost line</a>' in html
+    assert _counts(db) == before
