@@ -23,15 +23,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     ByteStringObject,
     DictionaryObject,
+    IndirectObject,
     NameObject,
     NumberObject,
+    StreamObject,
 )
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -310,8 +312,9 @@ def render_pdf(doc: TallyDocument) -> bytes:
     for name, data in doc.attachments:
         embedded = writer.add_attachment(name, data)
         # pypdf stores attachments uncompressed; deflate them (zlib output is deterministic).
-        ref = embedded.pdf_object["/EF"].raw_get("/F")
-        stream = ref.get_object()
+        ef = cast(DictionaryObject, embedded.pdf_object["/EF"])
+        ref = cast(IndirectObject, ef.raw_get("/F"))
+        stream = cast(StreamObject, ref.get_object())
         encoded = stream.flate_encode(level=1)
         encoded[NameObject("/Params")] = DictionaryObject(
             {NameObject("/Size"): NumberObject(len(data))}
