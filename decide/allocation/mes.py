@@ -95,7 +95,7 @@ class _Run:
     round_limits: list[tuple[Any, bool]] | None = None
     snapshots: dict[int, tuple[Any, ...]] | None = None
 
-    def resume_point(self, shift: Any) -> tuple[tuple[Any, ...], Any] | None:
+    def resume_point(self, shift: Any) -> tuple[dict[int, tuple[Any, ...]], int] | None:
         """Return the latest snapshot whose rounds all still hold `shift` later, if any."""
         if not self.snapshots or self.round_limits is None:
             return None
@@ -107,7 +107,7 @@ class _Run:
         best = max((r for r in self.snapshots if r <= first_bad), default=None)
         if not best:
             return None
-        return self.snapshots[best], shift
+        return self.snapshots, best
 
 
 class _Engine:
@@ -159,15 +159,15 @@ class _Engine:
         self,
         start: Any,
         certify: bool,
-        resume: tuple[tuple[Any, ...], Any] | None = None,
+        resume: tuple[dict[int, tuple[Any, ...]], int] | None = None,
         every: int = 0,
     ) -> _Run:
         """Run MES with per-voter budget `start`; with `certify`, also find how far it holds.
 
-        `resume` is a snapshot of an earlier certified run and the budget shift since: the
+        `resume` holds an earlier certified run's snapshots and the round to resume from: the
         rounds before it are proved to hold at `start`, so the run continues from there (its
-        values moved along their affine forms). With `every`, snapshots are kept every that
-        many rounds for the next run to resume from.
+        values moved along their affine forms) and keeps the earlier snapshots. With `every`,
+        snapshots are kept every that many rounds for the next run to resume from.
         """
         prep = self.prep
         costs = prep.costs
@@ -203,7 +203,10 @@ class _Engine:
         snapshots: dict[int, tuple[Any, ...]] = {}
         exact = True
         if resume is not None:
-            snap, shift = resume
+            old_snapshots, at = resume
+            snap = old_snapshots[at]
+            shift = start - snap[-1]
+            snapshots = {r: old for r, old in old_snapshots.items() if r <= at}
             exact = False
             (
                 cls_v,
@@ -236,6 +239,7 @@ class _Engine:
                     dict(last_nb),
                     list(selected),
                     list(round_limits),
+                    start,
                 )
             if limit is not None:
                 limit = _Limit()
@@ -412,6 +416,7 @@ class _Engine:
             last_nb,
             selected,
             round_limits,
+            _start,
         ) = snap
         cls_v = [v + sl * shift if sl else v for v, sl in zip(cls_v, cls_s)]
         lb_v = {p: v + lb_s[p] * shift if lb_s[p] else v for p, v in lb_v.items()}
