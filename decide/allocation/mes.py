@@ -224,6 +224,7 @@ class _Engine:
             ) = self._restore(snap, shift)
             clean = {p: False for p in alive}
 
+        lbf = {p: float(v) for p, v in lb_v.items()}
         while True:
             if every and certify and len(selected) % every == 0 and len(selected) not in snapshots:
                 snapshots[len(selected)] = (
@@ -246,9 +247,15 @@ class _Engine:
             best: Any = None
             tied: list[int] = []
             evals: dict[int, tuple[Any, Any, list[Any], int]] = {}
-            for p in sorted(alive, key=lb_v.__getitem__):
-                if best is not None and lb_v[p] > best:
-                    break
+            # Floats order the scan cheaply; exact values decide. A float more than 1e-9 above
+            # the best price proves the exact bound is above it too (all prices are positive).
+            cutoff = None
+            for p in sorted(alive, key=lbf.__getitem__):
+                if best is not None:
+                    if lbf[p] > cutoff:
+                        break
+                    if lb_v[p] > best:
+                        continue
                 res = (
                     cache[p] if clean[p] else self._price(cnt[p], cls_v, cls_s, costs[p], cardinal)
                 )
@@ -266,12 +273,14 @@ class _Engine:
                     continue
                 rho, slope = res[0], res[1]
                 lb_v[p] = rho
+                lbf[p] = float(rho)
                 lb_s[p] = slope
                 clean[p] = True
                 cache[p] = res
                 evals[p] = res
                 if best is None or rho < best:
                     best = rho
+                    cutoff = float(rho) * (1 + 1e-9) + 1e-300
                     tied = [p]
                 elif rho == best:
                     tied.append(p)
