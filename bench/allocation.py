@@ -7,7 +7,8 @@ Usage::
 Prints a Markdown table: instance, voters, projects, rule, our seconds, pabutools seconds (from
 tests/data/pabutools_reference.json, written by bench/pabutools_reference.py), ratio, and
 whether our result agrees with pabutools' (same selected set; same optimal welfare for
-utilitarian). Parsing is not timed; each rule is timed once, from the Instance and Profile.
+utilitarian). Parsing is not timed; each rule is timed from the Instance and Profile (wall
+time, best of three runs when a run takes under a second).
 """
 
 from __future__ import annotations
@@ -51,15 +52,21 @@ def main(argv: list[str] | None = None) -> int:
         pb = pabulib.parse(path.read_text(encoding="utf-8"))
         ref = reference.get(path.stem, {}).get("rules", {})
         for rule in rules:
-            start = time.perf_counter()
-            outcome = run(rule, pb.instance, pb.profile)
-            ours = time.perf_counter() - start
+            # Wall time, best of three for quick rules: the machine is shared, and the best
+            # run is the one least disturbed by other processes.
+            ours = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                outcome = run(rule, pb.instance, pb.profile)
+                ours = min(ours, time.perf_counter() - start)
+                if ours > 1:
+                    break
             entry = ref.get(rule)
             if entry is None:
                 theirs, ratio, agrees = "not yet", "", ""
             else:
                 theirs = f"{entry['seconds']:.3f}"
-                ratio = f"{entry['seconds'] / ours:.0f}x" if ours > 0 else ""
+                ratio = f"{entry['seconds'] / ours:.1f}x" if ours > 0 else ""
                 if rule == "utilitarian":
                     ok = outcome.details.get("welfare") == entry["welfare"]
                 else:
