@@ -3,7 +3,6 @@ SHELL := /bin/bash
 PY      := .venv/bin/python
 PIP     := .venv/bin/pip
 STAMP   := .venv/.installed
-export DECIDE_INSTANCE_PATH ?= $(CURDIR)/instance
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install lint migrate demo chromium bench clean

@@ -44,6 +44,11 @@ def _probe_postgres() -> str | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     global _pg_problem
+    # Tests never write into the repository's instance/ folder.
+    if not os.environ.get("DECIDE_TEST_KEEP_INSTANCE_PATH"):
+        import tempfile
+
+        os.environ["DECIDE_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="decide-instance-")
     _pg_problem = _probe_postgres()
     if _pg_problem and IN_CI and not hasattr(config, "workerinput"):
         raise pytest.UsageError(

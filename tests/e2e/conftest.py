@@ -7,6 +7,7 @@ DevTools protocol, so the page's Content-Security-Policy stays on during the tes
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -53,39 +54,74 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture
-def live_app(tmp_path: Path) -> Iterator[Flask]:
-    """Return an app on a fresh SQLite file with CSRF on, as a real user meets it."""
+def _e2e_config(db_path: Path, receipt_key: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "e2e-secret-key",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": False,
+        "RECEIPT_KEY_FILE": str(receipt_key),
+    }
+
+
+@pytest.fixture(scope="session")
+def e2e_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a per-worker folder holding the receipt key and the seeded demo template."""
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def demo_template(e2e_files: Path) -> Path:
+    """Seed the demo once per worker into a template database file; tests get copies."""
     from app import create_app
     from decide.extensions import db
+    from decide.services.demo import seed_demo
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "e2e-secret-key",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.db'}",
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
-            "RECEIPT_KEY_FILE": str(tmp_path / "receipt_key.pem"),
-        }
-    )
+    template = e2e_files / "demo-template.db"
+    app = create_app(_e2e_config(template, e2e_files / "receipt_key.pem"))
     with app.app_context():
         db.create_all()
-    yield app
+        seed_demo(db.session)
+        db.session.remove()
+        db.engine.dispose()
+    return template
+
+
+def _make_app(db_path: Path, e2e_files: Path) -> Flask:
+    from app import create_app
+
+    return create_app(_e2e_config(db_path, e2e_files / "receipt_key.pem"))
+
+
+def _dispose(app: Flask) -> None:
+    from decide.extensions import db
+
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
 
 
 @pytest.fixture
-def seeded_app(live_app: Flask) -> Flask:
-    """Return the live app with the demo data seeded."""
+def live_app(tmp_path: Path, e2e_files: Path) -> Iterator[Flask]:
+    """Return an app on a fresh, empty SQLite file with CSRF on, as a real user meets it."""
     from decide.extensions import db
-    from decide.services.demo import seed_demo
 
-    with live_app.app_context():
-        seed_demo(db.session)
-    return live_app
+    app = _make_app(tmp_path / "e2e.db", e2e_files)
+    with app.app_context():
+        db.create_all()
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture
+def seeded_app(tmp_path: Path, e2e_files: Path, demo_template: Path) -> Iterator[Flask]:
+    """Return an app on a copy of the demo database (seeded once per worker)."""
+    db_path = tmp_path / "e2e.db"
+    shutil.copyfile(demo_template, db_path)
+    app = _make_app(db_path, e2e_files)
+    yield app
+    _dispose(app)
 
 
 def _serve(app: Flask) -> LiveServer:
