@@ -37,6 +37,13 @@ from decide.web.access import require, wants_fragment
 bp = Blueprint("results", __name__)
 
 MAX_RECEIPT_BYTES = 16 * 1024
+RULE_SHORT = {
+    "greedy": "Greedy",
+    "equal-shares": "Equal shares",
+    "phragmen": "Phragmén",
+    "utilitarian": "Most support",
+    "equity": "Equity",
+}
 
 
 class ConfirmForm(FlaskForm):
@@ -66,7 +73,7 @@ class PlainForm(FlaskForm):
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"rule_labels": ALLOCATION_RULES, "pct": _pct}
+    return {"rule_labels": ALLOCATION_RULES, "rule_short": RULE_SHORT, "pct": _pct}
 
 
 def _pct(share: Any) -> str:

@@ -47,7 +47,12 @@ def test_compare_shows_every_rule_side_by_side(fac, rnd):
                   "Sequential Phragmén (proportional)", "Maximum total support",
                   "Maximum support with equity constraints"):  # fmt: skip
         assert label in html
-    assert html.count("Voters with at least one funded project") == 5
+    assert html.count("Voters with at least one funded project") == 6  # table + 5 cards
+    side = html[
+        html.index('class="side-by-side"') : html.index("</table>", html.index("side-by-side"))
+    ]
+    assert re.search(r"Funds to decile 2 \(Canal Side\)</th><td class=\"num\">£0\.00</td>", side)
+    assert side.count("<abbr") == 5
     assert html.count('<svg role="img"') == 10  # per area and per decile, for each rule
     assert "Funds per deprivation decile" in html and '<th scope="row">Decile 2</th>' in html
     assert " style=" not in html  # the CSP allows no inline styles
