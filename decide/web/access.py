@@ -38,5 +38,12 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def wants_fragment() -> bool:
-    """Return True for htmx requests, which get a fragment instead of a full page."""
-    return request.headers.get("HX-Request") == "true"
+    """Return True for htmx requests, which get a fragment instead of a full page.
+
+    A history restore (the back button after hx-push-url, with the page no longer in
+    htmx's cache) also sends HX-Request, but needs the full page.
+    """
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )

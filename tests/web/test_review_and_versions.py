@@ -170,3 +170,9 @@ def test_facilitator_creates_an_organisation_and_adds_a_member(app, db, world):
     )
     db.session.expire_all()
     assert world.user("citizen").is_asset_member
+
+
+def test_history_restore_gets_the_full_page(app, world):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    html = app.test_client().get(f"/rounds/{world.round.id}/proposals", headers=headers)
+    assert "<html" in html.get_data(as_text=True)
