@@ -217,18 +217,32 @@ def check_choices(session: Session, rnd: Round, choices: Choices) -> CoreBallot:
 
 
 def _ensure_chain(session: Session, round_id: int) -> None:
+    """Create the round's chain row (genesis head) in its own short transaction if absent."""
     exists = session.scalar(select(ChainState.round_id).where(ChainState.round_id == round_id))
     if exists is not None:
         return
+    session.add(
+        ChainState(round_id=round_id, sequence=0, head=chain.genesis(chain_round_id(round_id)))
+    )
     try:
-        with session.begin_nested():
-            session.add(
-                ChainState(
-                    round_id=round_id, sequence=0, head=chain.genesis(chain_round_id(round_id))
-                )
-            )
+        session.commit()
     except IntegrityError:
-        pass  # another cast created it first
+        session.rollback()  # another cast created it first
+
+
+def _begin_write(session: Session) -> None:
+    """On SQLite, take the write lock now so the chain is read and appended by one writer.
+
+    pysqlite opens a transaction only at the first INSERT, so reads before it would see a
+    chain another writer is about to extend. BEGIN IMMEDIATE waits (busy timeout) for the lock.
+    PostgreSQL needs nothing here: the chain row is locked with SELECT ... FOR UPDATE.
+    """
+    connection = session.connection()
+    if (
+        connection.dialect.name == "sqlite"
+        and not connection.connection.dbapi_connection.in_transaction
+    ):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def cast_ballot(
@@ -259,15 +273,15 @@ def cast_ballot(
         ballot = check_choices(session, rnd, choices)
         data = canonical_ballot_bytes(rnd.ballot_kind, ballot)
         _ensure_chain(session, round_id)
+        _begin_write(session)
         if voter != PAPER_VOTER:
             # For paper, the mark is the entry form's one-time number: a form sent twice
             # (a double click) records one ballot. It says nothing about the voter.
+            session.add(Participation(round_id=round_id, voter_key=str(voter), voted_on=today))
             try:
-                with session.begin_nested():
-                    session.add(
-                        Participation(round_id=round_id, voter_key=str(voter), voted_on=today)
-                    )
+                session.flush()
             except IntegrityError:
+                session.rollback()
                 message = {"code": CODE_USED, "paper": PAPER_TWICE}.get(voter.kind, ALREADY_VOTED)
                 raise AlreadyVoted(message) from None
         state = session.scalars(

@@ -236,3 +236,40 @@ def test_receipt_check_reports_tampering(db, key):
     assert SignedReceipt.from_json(signed.to_json()) == signed
     entries = voting.chain_entries(db.session, rnd.id)
     assert verify_chain(str(rnd.id), entries).ok
+
+
+def test_concurrent_casts_keep_marks_and_ballots_together(app, db):
+    """On both backends: racing casts never leave a mark without its ballot, or a broken chain."""
+    import threading
+
+    area = make_area(db.session)
+    rnd = make_round(db.session, "approval", area=area)
+    voters = [VoterKey("user", make_user(db.session).id) for _ in range(6)]
+    round_id = rnd.id
+    db.session.remove()
+    key = voting.load_server_key(app.config["RECEIPT_KEY_FILE"])
+    jobs = voters * 2  # every voter clicks twice
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[str] = []
+
+    def work(voter: VoterKey) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                voting.cast_ballot(db.session, round_id, voter, ["P2"], server_key=key, today=TODAY)
+                outcomes.append("cast")
+            except voting.AlreadyVoted:
+                outcomes.append("already")
+            except Exception as exc:  # asserted below
+                outcomes.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(v,)) for v in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["already"] * 6 + ["cast"] * 6, outcomes
+    assert voting.counts(db.session, round_id) == {"ballots": 6, "participation": 6}
+    assert voting.verify_round_chain(db.session, round_id).ok
