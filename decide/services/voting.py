@@ -1,15 +1,17 @@
 """Casting ballots: one per voter, appended to the round's hash chain, with a signed receipt.
 
-`cast_ballot` does everything in one transaction and commits once:
+`cast_ballot` writes the ballot in one transaction and commits once:
 
 1. the round must be in the voting phase and the voter eligible;
 2. the choices are validated with `ballots.rules.validate` (every violation is reported);
-3. the participation mark is inserted: the unique constraint on (round, voter) decides any race
-   (fifty clicks at once store one ballot; the others get `AlreadyVoted`);
-4. the chain row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite serialises writers),
-   a random 128-bit tracker is drawn, leaf and head are computed with `audits.chain`, and the
-   ballot row is inserted;
-5. after the commit succeeds, and only then, the receipt is signed and returned.
+3. (the round's chain row is created with the genesis head, in its own short transaction, the
+   first time anyone votes; it holds no ballot);
+4. the participation mark is inserted: the unique constraint on (round, voter) decides any race
+   (fifty clicks at once store one ballot; the others get `AlreadyVoted` and a rollback);
+5. the chain row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the transaction
+   starts with ``BEGIN IMMEDIATE``, so one writer at a time), a random 128-bit tracker is
+   drawn, leaf and head are computed with `audits.chain`, and the ballot row is inserted;
+6. after the commit succeeds, and only then, the receipt is signed and returned.
 
 The receipt can be rebuilt at any time from the ballot row (Ed25519 signatures are
 deterministic), so the receipt page is a plain GET after a redirect.
