@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -56,6 +57,8 @@ class Proposal(Base):
     description_md: Mapped[str] = mapped_column(Text, default="")
     expected_outcomes: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The author withdrew it: kept (with its versions) but no longer considered.
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
 
     feasibility: Mapped[str] = mapped_column(String(20), default="pending")
     feasibility_reason: Mapped[str] = mapped_column(Text, default="")

@@ -185,6 +185,8 @@ def edit_proposal(
             "This proposal is already on the ballot. Ask the facilitator to take it off "
             "the ballot before changing it."
         )
+    if proposal.withdrawn:
+        raise DomainError("This proposal was withdrawn, so it can no longer be changed.")
     problems = draft_problems(draft, proposal.round, editor)
     if problems:
         raise InvalidInput(problems)
@@ -240,6 +242,25 @@ def review_proposal(
     return proposal
 
 
+def withdraw_proposal(session: Session, proposal: Proposal, actor: User) -> Proposal:
+    """Withdraw a proposal: it stays visible to its authors but leaves the round."""
+    if proposal.author_id != actor.id and not (
+        proposal.organisation_id and actor.is_member_of(proposal.organisation_id)
+    ):
+        raise NotAllowed("Only the author or the organisation's members can withdraw this")
+    if proposal.withdrawn:
+        raise DomainError("This proposal is already withdrawn.")
+    if proposal.round.phase not in REVIEW_PHASES:
+        raise DomainError("Proposals cannot be withdrawn once voting has opened.")
+    if _project_of(session, proposal) is not None:
+        raise DomainError(
+            "This proposal is on the ballot. Ask the facilitator to take it off the ballot first."
+        )
+    proposal.withdrawn = True
+    session.commit()
+    return proposal
+
+
 def _project_of(session: Session, proposal: Proposal) -> Project | None:
     return session.scalar(select(Project).where(Project.proposal_id == proposal.id))
 
@@ -257,6 +278,8 @@ def accept_onto_ballot(session: Session, proposal: Proposal, actor: User) -> Pro
         raise DomainError("The ballot is locked: voting has opened on this round.")
     if _project_of(session, proposal) is not None:
         raise DomainError("This proposal is already on the ballot.")
+    if proposal.withdrawn:
+        raise DomainError("This proposal was withdrawn by its author.")
     if proposal.feasibility != "feasible":
         raise DomainError("Only proposals marked feasible can be accepted onto the ballot.")
     code, position = _next_code(rnd)
@@ -294,7 +317,12 @@ def remove_from_ballot(session: Session, proposal: Proposal, actor: User) -> Non
 
 
 def list_proposals(
-    session: Session, rnd: Round, *, area_slug: str | None = None, theme_slug: str | None = None
+    session: Session,
+    rnd: Round,
+    *,
+    area_slug: str | None = None,
+    theme_slug: str | None = None,
+    include_withdrawn: bool = False,
 ) -> list[Proposal]:
     """Return the round's proposals, optionally only one area's or one theme's, by title."""
     query = (
@@ -303,6 +331,8 @@ def list_proposals(
         .options(selectinload(Proposal.cost_lines), selectinload(Proposal.themes))
         .order_by(Proposal.title, Proposal.id)
     )
+    if not include_withdrawn:
+        query = query.where(Proposal.withdrawn.is_(False))
     if area_slug:
         query = query.join(Area, Proposal.area_id == Area.id).where(Area.slug == area_slug)
     if theme_slug:

@@ -247,7 +247,11 @@ def _needs_area(session: Session, rnd: Round) -> str | None:
 
 
 def _needs_proposal(session: Session, rnd: Round) -> str | None:
-    count = session.scalar(select(func.count(Proposal.id)).where(Proposal.round_id == rnd.id))
+    count = session.scalar(
+        select(func.count(Proposal.id)).where(
+            Proposal.round_id == rnd.id, Proposal.withdrawn.is_(False)
+        )
+    )
     return None if count else "Deliberation needs at least one proposal."
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from decide.extensions import db, limiter
+from decide.models import PanelMember
 from decide.services import accounts
 from decide.services.errors import DomainError
 from decide.services.proposals import proposals_of_user
 from decide.web import forms
 from decide.web.access import safe_next
-from decide.web.forms import ActionForm, LoginForm, RegisterForm, add_error, show_domain_error
+from decide.web.forms import LoginForm, RegisterForm, add_error, show_domain_error
 
 bp = Blueprint("auth", __name__)
 
@@ -84,8 +86,11 @@ def logout() -> Response:
 @login_required
 def account() -> str:
     """Show the user's roles, organisations, panels and proposals."""
+    seats = db.session.scalars(
+        select(PanelMember).where(PanelMember.user_id == current_user.id)
+    ).all()
     return render_template(
         "auth/account.html",
         proposals=proposals_of_user(db.session, current_user),
-        logout_form=ActionForm(),
+        panel_seats=seats,
     )

@@ -160,6 +160,21 @@ def edit(proposal_id: int) -> str | Response:
     )
 
 
+@bp.post("/proposals/<int:proposal_id>/withdraw")
+def withdraw(proposal_id: int) -> Response:
+    """Withdraw a proposal from the round (its author or organisation)."""
+    proposal = _proposal(proposal_id)
+    require(can.can_edit_proposal(current_user, proposal))
+    if ActionForm().validate_on_submit():
+        try:
+            service.withdraw_proposal(db.session, proposal, current_user)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Your proposal has been withdrawn. It stays visible, marked withdrawn.", "info")
+    return redirect(url_for("proposals.show", proposal_id=proposal.id))
+
+
 @bp.get("/proposals/<int:proposal_id>/versions")
 def versions(proposal_id: int) -> str:
     """List every saved version of a proposal."""

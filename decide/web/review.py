@@ -31,7 +31,7 @@ def round_review(round_id: int) -> str:
     return render_template(
         "review/round.html",
         round=rnd,
-        proposals=service.list_proposals(db.session, rnd),
+        proposals=service.list_proposals(db.session, rnd, include_withdrawn=True),
         can_review=can.can_review_proposals(current_user, rnd),
         action_form=ActionForm(),
     )

@@ -176,3 +176,32 @@ def test_history_restore_gets_the_full_page(app, world):
     headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
     html = app.test_client().get(f"/rounds/{world.round.id}/proposals", headers=headers)
     assert "<html" in html.get_data(as_text=True)
+
+
+def test_author_withdraws_a_proposal(app, db, world):
+    client = login(app.test_client(), world.user("asset_member"))
+    assert client.post(f"/proposals/{world.proposal.id}/withdraw").status_code == 302
+    db.session.expire_all()
+    assert world.proposal.withdrawn
+    public = app.test_client()
+    listing = public.get(f"/rounds/{world.round.id}/proposals").get_data(as_text=True)
+    assert "Fresh food pantry" not in listing
+    page = public.get(f"/proposals/{world.proposal.id}").get_data(as_text=True)
+    assert "Withdrawn." in page
+    # A withdrawn proposal can be neither edited nor accepted.
+    world.proposal.feasibility = "feasible"
+    db.session.commit()
+    with pytest.raises(DomainError, match="withdrawn by its author"):
+        service.accept_onto_ballot(db.session, world.proposal, world.user("facilitator"))
+    html = client.post(
+        f"/proposals/{world.proposal.id}/edit",
+        data={"title": "x", "summary": "y", "area_id": str(world.areas[0].id),
+              "cost_lines-0-item": "a", "cost_lines-0-amount": "1"},
+    ).get_data(as_text=True)  # fmt: skip
+    assert "withdrawn, so it can no longer be changed" in html
+    # And it no longer counts towards the deliberation guard.
+    from decide.services import rounds
+
+    assert rounds.phase_problems(db.session, world.round, "deliberation") == [
+        "Deliberation needs at least one proposal."
+    ]

@@ -151,6 +151,12 @@ RULES = [
         only("asset_member"),
         data=lambda w: {"title": ""},
     ),
+    Access(
+        "proposals.withdraw",
+        "POST",
+        lambda w: f"/proposals/{w.proposal.id}/withdraw",
+        only("asset_member"),
+    ),
     # Review
     Access(
         "review.round_review",
