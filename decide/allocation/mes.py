@@ -95,15 +95,19 @@ class _Run:
     round_limits: list[tuple[Any, bool]] | None = None
     snapshots: dict[int, tuple[Any, ...]] | None = None
 
+    def first_failing_round(self, shift: Any) -> int:
+        """Return the first round whose comparisons may fail `shift` later (or the round count)."""
+        assert self.round_limits is not None
+        for r, (value, inclusive) in enumerate(self.round_limits):
+            if value is not None and (value < shift or (value == shift and not inclusive)):
+                return r
+        return len(self.round_limits)
+
     def resume_point(self, shift: Any) -> tuple[dict[int, tuple[Any, ...]], int] | None:
         """Return the latest snapshot whose rounds all still hold `shift` later, if any."""
         if not self.snapshots or self.round_limits is None:
             return None
-        first_bad = len(self.round_limits)
-        for r, (value, inclusive) in enumerate(self.round_limits):
-            if value is not None and (value < shift or (value == shift and not inclusive)):
-                first_bad = r
-                break
+        first_bad = self.first_failing_round(shift)
         best = max((r for r in self.snapshots if r <= first_bad), default=None)
         if not best:
             return None
@@ -161,13 +165,14 @@ class _Engine:
         certify: bool,
         resume: tuple[dict[int, tuple[Any, ...]], int] | None = None,
         every: int = 0,
+        horizon: int = 1 << 30,
     ) -> _Run:
         """Run MES with per-voter budget `start`; with `certify`, also find how far it holds.
 
         `resume` holds an earlier certified run's snapshots and the round to resume from: the
         rounds before it are proved to hold at `start`, so the run continues from there (its
         values moved along their affine forms) and keeps the earlier snapshots. With `every`,
-        snapshots are kept every that many rounds for the next run to resume from.
+        snapshots are kept every that many rounds, up to round `horizon`, for the next run.
         """
         prep = self.prep
         costs = prep.costs
@@ -226,7 +231,13 @@ class _Engine:
 
         lbf = {p: float(v) for p, v in lb_v.items()}
         while True:
-            if every and certify and len(selected) % every == 0 and len(selected) not in snapshots:
+            if (
+                every
+                and certify
+                and len(selected) % every == 0
+                and len(selected) <= horizon
+                and len(selected) not in snapshots
+            ):
                 snapshots[len(selected)] = (
                     list(cls_v),
                     list(cls_s),
@@ -613,8 +624,12 @@ def _add1(engine: _Engine, base: Any) -> tuple[list[int], list[Any], int, int]:
     runs = 0
     resume = None
     every = 4
+    # Later rounds hold more classes, so their snapshots cost more; snapshot only as far as
+    # recent runs have needed to go back.
+    recent: list[int] = []
     while True:
-        run = engine.run(base + k, certify=True, resume=resume, every=every)
+        horizon = 2 * max(recent) + every if recent else 1 << 30
+        run = engine.run(base + k, certify=True, resume=resume, every=every, horizon=horizon)
         runs += 1
         chosen = run.selected
         if _cost(prep, free + chosen) > prep.budget:
@@ -637,4 +652,5 @@ def _add1(engine: _Engine, base: Any) -> tuple[list[int], list[Any], int, int]:
         # is therefore the "previous outcome" pabutools would fall back to.
         prev = (chosen, k + step - 1)
         resume = run.resume_point(step)
+        recent = [*recent[-9:], run.first_failing_round(step)]
         k += step
