@@ -736,13 +736,6 @@ def recompute_result(session: Session, result: RoundResult) -> tuple[Election, O
     return election, outcome
 
 
-def publish_guard(session: Session, rnd: Round) -> str | None:
-    """Phase guard for closed -> published: the rule must have been confirmed."""
-    if confirmed_result(session, rnd.id) is None:
-        return "Publishing needs the allocation rule confirmed on the compare page."
-    return None
-
-
 def results_visible(rnd: Round, *, privileged: bool) -> bool:
     """Return whether the results page shows the outcome (public once published)."""
     if rnd.phase in PUBLIC_PHASES:
@@ -752,7 +745,7 @@ def results_visible(rnd: Round, *, privileged: bool) -> bool:
 
 # --- Words --------------------------------------------------------------------------------
 
-_MONEY_RE = re.compile(r"(budget of|at least|at most) (-?\d+(?:\.\d+)?(?:/\d+)?)(?![\d%./])")
+_MONEY_RE = re.compile(r"(budget of|at least|at most) (-?\d+(?:\.\d+)?(?:/\d+)?)(?![\d%/]|\.\d)")
 
 
 def money(pence: Fraction | int, currency: str = "GBP") -> str:
@@ -1049,7 +1042,6 @@ __all__: Sequence[str] = (
     "equity_params_to_json",
     "equity_spec",
     "explain",
-    "publish_guard",
     "recompute_result",
     "round_to_election",
     "rule_options",

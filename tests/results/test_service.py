@@ -285,14 +285,12 @@ def test_how_a_ballot_was_used(db, rnd, facilitator):
     assert service.usage_for_tracker(db.session, rnd.id, b"\x00" * 16) is None
 
 
-def test_publish_guard_needs_a_confirmed_rule(db, rnd, facilitator):
-    assert "confirmed" in service.publish_guard(db.session, rnd)
-    service.confirm_rule(db.session, rnd.id, rule="equal-shares", reason="", actor=facilitator)
-    assert service.publish_guard(db.session, rnd) is None
-
-
 def test_money_in_engine_text_reads_as_pounds():
-    text = "area X receives at least 1980107/10; theme Y receives at most 20% of the money spent"
+    text = (
+        "area X receives at least 1980107; area Z receives at least 8892000000/4109. "
+        "theme Y receives at most 20% of the money spent"
+    )
     out = service.money_in_text(text)
-    assert "at least £19,801.07" in out and "at most 20% of the money spent" in out
+    assert "at least £19,801.07;" in out and "at least £21,640.30." in out
+    assert "at most 20% of the money spent" in out
     assert project_codes()["track"] == "P1"
