@@ -447,6 +447,28 @@ def board_page(
     )
 
 
+def find_on_board(session: Session, round_id: int, code: str) -> int | None:
+    """Return the sequence of the ballot whose tracker starts with a typed code, or None.
+
+    The code must be at least the 12-character short code; hex trackers are accepted too.
+    """
+    try:
+        typed = chain.normalise_code(code)
+    except ValueError:
+        typed = ""
+    hex_form = code.strip().lower()
+    rows = session.execute(
+        select(Ballot.sequence, Ballot.tracker).where(Ballot.round_id == round_id)
+    ).all()
+    for sequence, tracker in rows:
+        raw = bytes(tracker)
+        if len(hex_form) == 32 and raw.hex() == hex_form:
+            return int(sequence)
+        if len(typed) >= 12 and chain.tracker_matches_code(raw, typed):
+            return int(sequence)
+    return None
+
+
 def voting_closed(rnd: Round) -> bool:
     """Return True once the round is past its voting phase."""
     return rnd.phase in ("closed", "published", "delivery")

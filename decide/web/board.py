@@ -47,6 +47,10 @@ def board(round_id: int) -> str:
     rnd = _round(round_id)
     page = request.args.get("page", "1")
     page_no = int(page) if page.isdigit() else 1
+    query = request.args.get("tracker", "").strip()[:80]
+    found = voting.find_on_board(db.session, rnd.id, query) if query else None
+    if found is not None:
+        page_no = (found - 1) // voting.BOARD_PAGE_SIZE + 1
     view = voting.board_page(db.session, rnd, page_no)
     labels = (
         {
@@ -64,6 +68,8 @@ def board(round_id: int) -> str:
         codes={row.id: tracker_code(bytes(row.tracker)) for row in view.rows},
         titles=board_service.project_titles(db.session, rnd.id) if view.show_choices else {},
         can_export=view.show_choices,
+        query=query,
+        found=found,
     )
 
 

@@ -53,6 +53,7 @@ def _cast_and_check(page: Any, base: str, axe_check: Any) -> None:
     _fits_phone(page)
     short = page.locator(".tracker").inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", short)
+    board = page.get_attribute("a:has-text('See the bulletin board')", "href")
     href = page.get_attribute("a:has-text('Download my receipt')", "href")
     receipt = page.request.get(base + href).text()
     assert '"signature"' in receipt
@@ -61,6 +62,13 @@ def _cast_and_check(page: Any, base: str, axe_check: Any) -> None:
     page.click("button:has-text('Check my receipt')")
     page.wait_for_selector("text=Your ballot is on the board")
     assert "Signature: valid" in page.locator("main").inner_text()
+    axe_check(page)
+    # The short code finds the ballot on the public board.
+    page.goto(base + board)
+    page.fill("#tracker", short)
+    page.click("button:has-text('Find')")
+    page.wait_for_selector("tr.found")
+    assert "(yours)" in page.locator("tr.found").inner_text()
     axe_check(page)
 
 

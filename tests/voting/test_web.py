@@ -340,3 +340,26 @@ def test_export_refused_before_close_cli(app, db, voting_round, tmp_path):
     )
     assert result.exit_code != 0 and "only after voting closes" in result.output
     assert not (tmp_path / "x.pb").exists()
+
+
+def test_board_finds_a_tracker_code(client, db, app, voting_round):
+    from audits.chain import tracker_code
+
+    rnd = voting_round
+    key = voting.load_server_key(app.config["RECEIPT_KEY_FILE"])
+    receipts = [
+        voting.cast_ballot(
+            db.session,
+            rnd.id,
+            elig.VoterKey("user", make_user(db.session).id),
+            ["P1"],
+            server_key=key,
+            today=TODAY,
+        )
+        for _ in range(3)
+    ]
+    code = tracker_code(receipts[1].receipt.tracker)
+    page = client.get(f"/rounds/{rnd.id}/board?tracker={code.lower()}").get_data(as_text=True)
+    assert "Ballot number 2 has tracker code" in page and "(yours)" in page
+    page = client.get(f"/rounds/{rnd.id}/board?tracker=0000-0000-0000").get_data(as_text=True)
+    assert "No ballot on this board has the tracker code" in page
