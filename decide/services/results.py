@@ -46,6 +46,7 @@ from decide.allocation import Area as AllocationArea
 from decide.models import (
     ALLOCATION_RULES,
     Ballot,
+    ChainState,
     EquitySettings,
     Organisation,
     Project,
@@ -722,8 +723,20 @@ def result_tie_break(result: RoundResult) -> TieBreak:
     return TieBreak(kind=result.tie_break_kind, seed=result.tie_break_seed)  # type: ignore[arg-type]
 
 
+# Recomputed confirmed outcomes, so the public results page does not re-run a rule (seconds on
+# a large round) for every visitor. Keyed by the result's identity and digest (a re-confirmed
+# result has a new digest) and the board's chain head (which fixes every ballot on it).
+_RECOMPUTED: dict[tuple[int, int, str, bytes], tuple[Election, Outcome]] = {}
+_RECOMPUTED_MAX = 16
+
+
 def recompute_result(session: Session, result: RoundResult) -> tuple[Election, Outcome]:
     """Re-run the confirmed rule on the board; raise ResultsError if it no longer matches."""
+    head = session.scalar(select(ChainState.head).where(ChainState.round_id == result.round_id))
+    key = (result.id, result.round_id, result.outcome_sha256, bytes(head or b""))
+    cached = _RECOMPUTED.get(key)
+    if cached is not None:
+        return cached
     election = round_to_election(session, result.round_id)
     outcome = run_rule(
         election, result.rule, parameters=result.parameters, tie_break=result_tie_break(result)
@@ -733,6 +746,9 @@ def recompute_result(session: Session, result: RoundResult) -> tuple[Election, O
             "Recomputing the confirmed rule on the board gives a different outcome; the "
             "stored result is out of date. Confirm the rule again."
         )
+    if len(_RECOMPUTED) >= _RECOMPUTED_MAX:
+        _RECOMPUTED.pop(next(iter(_RECOMPUTED)), None)
+    _RECOMPUTED[key] = (election, outcome)
     return election, outcome
 
 
