@@ -142,3 +142,17 @@ def test_compare_confirm_publish_and_see_how_a_ballot_was_used(
     page.wait_for_selector("h1:has-text('How your ballot was used')")
     assert page.locator("main").inner_text() == used
     axe_check(page)
+
+    # The demo round published through the real flow (panel signatures, PDF) shows its results.
+    from decide.models import Round
+    from decide.services.demo_published import PUBLISHED_ROUND_SLUG
+
+    published = _db(
+        live_server, lambda s: s.scalar(select(Round.id).where(Round.slug == PUBLISHED_ROUND_SLUG))
+    )
+    page.goto(f"{base}/rounds/{published}")
+    page.locator("a:has-text('See the results')").first.click()
+    page.wait_for_selector("h2:has-text('How the money was shared')")
+    assert re.search(r"shared equally between the \d+ voters", page.locator("main").inner_text())
+    assert page.locator("svg[role=img]").count() == 2
+    axe_check(page)
