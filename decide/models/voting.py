@@ -59,15 +59,19 @@ class Ballot(Base):
 
 
 class Participation(Base):
-    """A voter's "has voted" mark. The unique constraint decides any race to vote twice."""
+    """A voter's "has voted" mark. The key (round, voter) decides any race to vote twice.
+
+    There is deliberately no serial id: an id counting up in voting order would line up with
+    the ballots' sequence numbers and link marks to ballots.
+    """
 
     __tablename__ = "participation"
-    __table_args__ = (UniqueConstraint("round_id", "voter_key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
-    # "user:<id>", "roll:<voter roll entry id>" or "code:<access code id>".
-    voter_key: Mapped[str] = mapped_column(String(40))
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    # "user:<id>", "roll:<voter roll entry id>", "code:<access code id>" or "paper:<form number>".
+    voter_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     voted_on: Mapped[dt.date] = mapped_column(Date)
 
 

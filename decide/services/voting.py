@@ -333,7 +333,7 @@ def has_voted(session: Session, round_id: int, voter: VoterKey) -> bool:
     """Return whether this voter's participation mark exists."""
     return (
         session.scalar(
-            select(Participation.id).where(
+            select(Participation.voter_key).where(
                 Participation.round_id == round_id, Participation.voter_key == str(voter)
             )
         )

@@ -57,6 +57,7 @@ def test_ballot_row_has_no_voter_and_participation_no_ballot(db):
     mark_cols = set(Participation.__table__.columns.keys())
     assert not {c for c in ballot_cols if "user" in c or "voter" in c}
     assert not {c for c in mark_cols if "ballot" in c or "tracker" in c or "sequence" in c}
+    assert mark_cols == {"round_id", "voter_key", "voted_on"}  # no serial id in voting order
     assert str(Ballot.__table__.c.cast_on.type) == "DATE"
     assert str(Participation.__table__.c.voted_on.type) == "DATE"
 
