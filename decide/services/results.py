@@ -20,7 +20,7 @@ import hashlib
 import importlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -41,6 +41,7 @@ from decide.allocation import (
     PhragmenRound,
     TieBreak,
     ballot_usage,
+    fraction_text,
 )
 from decide.allocation import Area as AllocationArea
 from decide.models import (
@@ -48,7 +49,6 @@ from decide.models import (
     Ballot,
     ChainState,
     EquitySettings,
-    Organisation,
     Project,
     Proposal,
     Round,
@@ -247,8 +247,6 @@ def _exact(text: str) -> Fraction:
 
 
 def _text(x: Fraction) -> str:
-    from decide.allocation import fraction_text
-
     return fraction_text(Fraction(x))
 
 
@@ -1007,9 +1005,7 @@ def usage_for_tracker(session: Session, round_id: int, tracker: bytes) -> UsageV
     return UsageView(usage, ballot, funded, not_funded, _pence_int(usage.total))
 
 
-def funded_rows(
-    election: Election, outcome: Outcome, session: Session | None = None
-) -> list[dict[str, Any]]:
+def funded_rows(election: Election, outcome: Outcome) -> list[dict[str, Any]]:
     """Return one row per project: title, area, organisation, supporters, cost, funded."""
     supporters = _supporters(election)
     names = {a.id: a.name for a in election.areas}
@@ -1032,19 +1028,7 @@ def funded_rows(
     return rows
 
 
-def organisations_with_projects(session: Session, election: Election) -> list[Organisation]:
-    """Return the organisations that have a project on the ballot, by name."""
-    ids = list(election.organisation_ids.values())
-    if not ids:
-        return []
-    return list(
-        session.scalars(
-            select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)
-        )
-    )
-
-
-__all__: Sequence[str] = (
+__all__ = [
     "CONFIRM_EFFECTS",
     "CONFIRM_GUARDS",
     "Election",
@@ -1065,4 +1049,4 @@ __all__: Sequence[str] = (
     "save_equity_settings",
     "summarise",
     "usage_for_tracker",
-)
+]
