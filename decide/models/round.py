@@ -87,7 +87,8 @@ class Round(Base):
     __table_args__ = (
         CheckConstraint("budget_pence > 0", name="budget_positive"),
         CheckConstraint(
-            "phase IN ('draft','proposals','deliberation','voting','closed','published','delivery')",
+            "phase IN ('draft','proposals','deliberation','voting',"
+            "'closed','published','delivery')",
             name="phase_known",
         ),
     )
