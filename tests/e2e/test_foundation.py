@@ -194,6 +194,8 @@ def test_every_foundation_page_passes_axe_at_phone_width(foundation_server, page
     page.get_by_role("button", name="Create round").click()
     expect(page.locator("#budget_pence-error")).to_contain_text("more than £0")
     expect(page.locator("#title-error")).to_contain_text("Enter a title")
+    # static/js/forms.js moves focus to the error summary.
+    assert page.evaluate("document.activeElement.id") == "error-summary"
     _check(page, axe_check)
     page.goto(base + "/proposals/1/review")
     page.get_by_label("Not feasible").check()
