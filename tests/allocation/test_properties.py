@@ -177,3 +177,50 @@ def test_lottery_same_seed_same_outcome(election: tuple[Instance, Profile], seed
         b = rule(instance, profile, tie_break=TieBreak("lottery", seed))
         assert a == b
         assert a.to_json_dict()["tie_break"] == {"kind": "lottery", "seed": seed}
+
+
+@st.composite
+def costly_elections(draw: st.DrawFn) -> tuple[Instance, Profile]:
+    """Draw elections whose costs dwarf the per-voter share, so Add1 takes many steps."""
+    m = draw(st.integers(3, 9))
+    ids = [str(i) for i in draw(st.lists(st.integers(1, 60), min_size=m, max_size=m, unique=True))]
+    costs = [draw(st.sampled_from([10, 20, 30, 45, 60, 75, 100])) * 40 for _ in ids]
+    budget = sum(costs) // draw(st.integers(2, 4))
+    cumulative = draw(st.booleans())
+    ballots = []
+    for v in range(draw(st.integers(5, 40))):
+        chosen = draw(st.lists(st.sampled_from(ids), max_size=5, unique=True))
+        points = tuple(draw(st.integers(1, 4)) for _ in chosen) if cumulative else None
+        ballots.append(Ballot(str(v), tuple(chosen), points))
+    instance = Instance(
+        Fraction(budget), tuple(Project(i, Fraction(c)) for i, c in zip(ids, costs))
+    )
+    return instance, Profile("cumulative" if cumulative else "approval", tuple(ballots))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(costly_elections())
+def test_add1_jumps_land_where_every_step_lands(election: tuple[Instance, Profile]) -> None:
+    """The certified jumps of Add1 stop exactly where running MES at every k stops."""
+    from decide.allocation import mes
+    from decide.allocation.prepare import prepare
+
+    instance, profile = election
+    prep = prepare(instance, profile)
+    engine = mes._Engine(prep, TieBreak())
+    base = prep.budget / prep.n_voters
+    chosen, _rounds, k, _runs = mes._add1(engine, base)
+    previous: list[int] = []
+    step = 0
+    while True:
+        run = engine.run(base + step, certify=False)
+        if mes._cost(prep, engine.free + run.selected) > prep.budget:
+            expected, expected_k = previous, step - 1
+            break
+        if mes._exhaustive(prep, engine.free + run.selected, engine.candidates):
+            expected, expected_k = run.selected, step
+            break
+        previous = run.selected
+        step += 1
+    assert sorted(chosen) == sorted(expected)
+    assert k == expected_k
