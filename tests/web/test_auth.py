@@ -121,10 +121,15 @@ def test_logout_is_post_only(app, world):
     assert client.get("/logout").status_code == 405
 
 
-def test_anonymous_user_is_sent_to_login_with_next(app, world):
-    response = app.test_client().get(f"/rounds/{world.round.id}/proposals/new")
+def test_anonymous_user_is_sent_to_login_and_back(app, world):
+    client = app.test_client()
+    response = client.get(f"/rounds/{world.round.id}/proposals/new")
     assert response.status_code == 302
     assert response.location.startswith("/login?next=")
+    back = client.post(
+        response.location, data={"email": "citizen@test.example", "password": PASSWORD}
+    )
+    assert back.location == f"/rounds/{world.round.id}/proposals/new"
 
 
 class TestRateLimit:
