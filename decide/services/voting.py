@@ -34,7 +34,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -279,9 +279,9 @@ def cast_ballot(
         if voter != PAPER_VOTER:
             # For paper, the mark is the entry form's one-time number: a form sent twice
             # (a double click) records one ballot. It says nothing about the voter.
-            session.add(Participation(round_id=round_id, voter_key=str(voter), voted_on=today))
+            mark = {"round_id": round_id, "voter_key": str(voter), "voted_on": today}
             try:
-                session.flush()
+                session.execute(insert(Participation), [mark])
             except IntegrityError:
                 session.rollback()
                 message = {"code": CODE_USED, "paper": PAPER_TWICE}.get(voter.kind, ALREADY_VOTED)
