@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from decide.config import DEFAULT_SECRET_KEY, ConfigError, build_config, check_config
@@ -53,21 +55,61 @@ def test_create_app_refuses_default_key(monkeypatch, tmp_path):
         create_app()
 
 
-def test_redis_rate_limit_storage_is_shared(monkeypatch, tmp_path):
-    """Two app instances (two gunicorn workers) count login attempts in one Redis."""
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
-    except Exception:  # noqa: BLE001
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    from limits import parse
-    from limits.storage import storage_from_string
-    from limits.strategies import FixedWindowRateLimiter
+_LOGIN_ATTEMPTS = """
+import json, sys
+from app import create_app
+from decide.extensions import db
+config = json.loads(sys.argv[1])
+app = create_app(config)
+with app.app_context():
+    db.create_all()
+client = app.test_client()
+form = {"email": "nobody@example.org", "password": "wrong-password"}
+print(json.dumps([client.post("/login", data=form).status_code for _ in range(int(sys.argv[2]))]))
+"""
 
-    storage_a = storage_from_string("redis://127.0.0.1:6379/15")
-    storage_b = storage_from_string("redis://127.0.0.1:6379/15")
-    limit = parse("3 per minute")
-    key = f"decide-test-{tmp_path.name}"
-    a, b = FixedWindowRateLimiter(storage_a), FixedWindowRateLimiter(storage_b)
-    assert a.hit(limit, key) and b.hit(limit, key) and a.hit(limit, key)
-    assert not b.hit(limit, key)
+
+def _attempts_in_new_process(config: dict[str, object], count: int) -> list[int]:
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _LOGIN_ATTEMPTS, json.dumps(config), str(count)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("storage", ["memory://", "redis://127.0.0.1:6379/15"])
+def test_login_rate_limit_across_processes(storage, tmp_path):
+    """Separate processes (gunicorn workers) share login limits only through Redis."""
+    import uuid
+
+    if storage.startswith("redis"):
+        import redis
+
+        try:
+            redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+        except Exception:
+            pytest.skip("Redis is not running on 127.0.0.1:6379")
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'shared.db'}",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": storage,
+        # A unique key prefix per run so repeated or parallel runs never share counters.
+        "RATELIMIT_KEY_PREFIX": f"decide-test-{uuid.uuid4().hex}",
+        "LOGIN_RATE_LIMIT": "3 per minute",
+    }
+    first = _attempts_in_new_process(config, 2)
+    second = _attempts_in_new_process(config, 2)
+    assert first == [200, 200]
+    if storage == "memory://":
+        assert second == [200, 200]  # each process counts alone
+    else:
+        assert second == [200, 429]  # the fourth attempt overall is refused
