@@ -24,7 +24,8 @@ def import_pb_command(path: Path, title: str | None) -> None:
     try:
         rnd = import_pb(db.session, text, title=title, today=dt.datetime.now(dt.UTC).date())
     except PbImportError as exc:
-        raise click.ClickException(f"{path}: {exc} Nothing was imported.") from exc
+        reason = str(exc).rstrip(".")
+        raise click.ClickException(f"{path}: {reason}. Nothing was imported.") from exc
     n = len(rnd.projects)
     from decide.services.voting import counts
 

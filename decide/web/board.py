@@ -147,7 +147,7 @@ def import_pb() -> Any:
                 error = "The file is not UTF-8 text. Nothing was imported."
             except pb_io.PbImportError as exc:
                 db.session.rollback()
-                error = f"{exc} Nothing was imported."
+                error = f"{str(exc).rstrip('.')}. Nothing was imported."
             else:
                 flash(f"Imported “{rnd.title}” as a closed round.", "success")
                 return redirect(url_for("board.board", round_id=rnd.id), 303)
