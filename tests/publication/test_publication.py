@@ -89,6 +89,7 @@ def test_a_key_with_a_bad_proof_of_possession_is_refused(app, db, closed, panel_
     assert other.post(url, data={"key_json": panel_keys.public_json(1)}).status_code == 403
 
 
+@pytest.mark.slow  # three refused signatures each cost a BLS pairing check
 def test_signature_upload_refuses_bad_signatures_and_stores_a_good_one(app, db, closed, panel_keys):
     register_both(db.session, closed, panel_keys)
     row = publication.write_manifest(db.session, closed.round)
