@@ -12,9 +12,9 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from fractions import Fraction
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-from ballots.model import Ballot, Instance, Profile
+from ballots.model import Ballot, Instance
 
 TieBreakKind = Literal["lex", "lottery"]
 
@@ -217,12 +217,8 @@ def fraction_text(x: Fraction) -> str:
     return f"{sign}{text[:-digits]}.{text[-digits:]}"
 
 
-class Rule(Protocol):
-    """The call shape shared by every allocation rule."""
-
-    def __call__(
-        self, instance: Instance, profile: Profile, *, tie_break: TieBreak = ..., **options: Any
-    ) -> Outcome: ...
+Rule = Callable[..., Outcome]
+"""A rule: ``rule(instance, profile, *, tie_break=LEX, **options) -> Outcome``."""
 
 
 def make_outcome(
@@ -316,6 +312,3 @@ def ballot_usage(outcome: Outcome, instance: Instance, ballot: Ballot) -> Ballot
             "of voters who supported it."
         )
     return BallotUsage(outcome.rule, tuple(shares), not_funded, total, text)
-
-
-RuleFunction = Callable[..., Outcome]

@@ -149,8 +149,8 @@ def equity(
         coeffs = {}
         for i in range(n):
             in_theme = theme in params.project_themes.get(ids[i], ())
-            c = Fraction(costs[i]) * ((1 if in_theme else 0) - share) * share_scale
-            coeffs[i] = int(c)
+            coef = Fraction(costs[i]) * ((1 if in_theme else 0) - share) * share_scale
+            coeffs[i] = int(coef)
         constraints.append(
             LinearConstraint(
                 f"{'min' if sense == '>=' else 'max'}-share:{theme}",

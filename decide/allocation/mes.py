@@ -260,7 +260,7 @@ class _Engine:
             evals: dict[int, tuple[Any, Any, list[Any], int]] = {}
             # Floats order the scan cheaply; exact values decide. A float more than 1e-9 above
             # the best price proves the exact bound is above it too (all prices are positive).
-            cutoff = None
+            cutoff = float("inf")
             for p in sorted(alive, key=lbf.__getitem__):
                 if best is not None:
                     if lbf[p] > cutoff:

@@ -16,7 +16,7 @@ from typing import Any
 from ballots.model import Ballot, Instance, Profile
 
 try:  # gmpy2 is optional: the same code runs on Fraction, only slower.
-    from gmpy2 import mpq as _mpq
+    from gmpy2 import mpq as _mpq  # type: ignore[import-untyped]
 
     def Q(numerator: int | Fraction | Any, denominator: int = 1) -> Any:
         """Return an exact rational (gmpy2 mpq)."""
@@ -76,6 +76,7 @@ def prepare(instance: Instance, profile: Profile) -> Prepared:
     index = {pid: i for i, pid in enumerate(ids)}
     cardinal = profile.vote_type in CARDINAL_TYPES
     # Count identical ballots first (hashing in C), then index each distinct ballot once.
+    raw: Counter[Any]
     if cardinal:
         raw = Counter(
             tuple(zip(b.projects, b.points)) if b.points is not None else _no_points(b)
@@ -86,7 +87,7 @@ def prepare(instance: Instance, profile: Profile) -> Prepared:
     counts: dict[tuple[tuple[int, int], ...], int] = {}
     for ballot_key, n in raw.items():
         # A project listed twice keeps its last points, as pabutools' dict ballot does.
-        items = dict(ballot_key).items() if cardinal else ((pid, 1) for pid in ballot_key)
+        items: Any = dict(ballot_key).items() if cardinal else ((pid, 1) for pid in ballot_key)
         key_items = []
         for pid, pt in items:
             i = index.get(pid)

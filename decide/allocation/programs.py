@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import pulp
+import pulp  # type: ignore[import-untyped]
 
 
 def money_scale(values: Sequence[Fraction]) -> int:
