@@ -98,12 +98,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     else:
         if _pg_problem:
             pytest.skip(f"PostgreSQL not reachable: {_pg_problem}")
-        schema = f"decide_test_{worker}"
+        # One schema per worker process, so concurrent runs never share tables.
+        schema = f"decide_test_{worker}_{os.getpid()}"
         engine = create_engine(PG_URL)
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         engine.dispose()
+
+        def drop_schema() -> None:
+            cleanup = create_engine(PG_URL)
+            with cleanup.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            cleanup.dispose()
+
+        request.addfinalizer(drop_schema)
         sep = "&" if "?" in PG_URL else "?"
         url = f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
     from app import create_app
