@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -205,3 +206,21 @@ def test_author_withdraws_a_proposal(app, db, world):
     assert rounds.phase_problems(db.session, world.round, "deliberation") == [
         "Deliberation needs at least one proposal."
     ]
+
+
+def test_pages_with_many_forms_have_unique_ids(app, db, world):
+    second = make_proposal(db.session, world.round, world.user("citizen"), "Play streets")
+    for p in (world.proposal, second):
+        p.feasibility = "feasible"
+    db.session.commit()
+    client = login(app.test_client(), world.user("facilitator"))
+    for url in (
+        f"/rounds/{world.round.id}/review",
+        f"/rounds/{world.round.id}",
+        f"/rounds/{world.round.id}/panel",
+        f"/organisations/{world.organisation.slug}",
+        f"/proposals/{world.proposal.id}",
+    ):
+        html = client.get(url).get_data(as_text=True)
+        ids = re.findall(r'\bid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), (url, sorted({i for i in ids if ids.count(i) > 1}))
