@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "decide.cli.rounds",
     "decide.cli.allocate",
     "decide.cli.demo",
+    "decide.cli.users",
     "decide.cli.pb",
     "decide.cli.export",
 ]

@@ -101,3 +101,18 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         check_password_hash(_dummy_hash(), password)
         return None
     return user if user.check_password(password) else None
+
+
+def set_roles(
+    session: Session, email: str, *, facilitator: bool | None = None, officer: bool | None = None
+) -> User:
+    """Give or take the facilitator and officer roles (None leaves a role as it is)."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        raise DomainError(f"There is no account with the email address {email!r}", field="email")
+    if facilitator is not None:
+        user.is_facilitator = facilitator
+    if officer is not None:
+        user.is_officer = officer
+    session.commit()
+    return user

@@ -82,3 +82,19 @@ def test_demo_pages_render(app, db):
     rnd = db.session.scalar(select(Round).where(Round.slug == demo.FOUNDATION_ROUND_SLUG))
     listing = client.get(f"/rounds/{rnd.id}/proposals").get_data(as_text=True)
     assert "Saturday fresh food pantry" in listing and "Walk and Talk" in listing
+
+
+def test_role_command_appoints_the_first_facilitator(app, db):
+    from tests.web.world import make_user
+
+    make_user(db.session, "lead@council.example", "Lead")
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["role", "LEAD@council.example", "--facilitator"])
+    assert result.exit_code == 0 and "facilitator" in result.output
+    user = db.session.scalar(select(User).where(User.email == "lead@council.example"))
+    db.session.refresh(user)
+    assert user.is_facilitator
+    missing = runner.invoke(args=["role", "nobody@council.example", "--officer"])
+    assert missing.exit_code == 1 and "There is no account" in missing.output
+    assert runner.invoke(args=["role", "lead@council.example"]).exit_code == 2
