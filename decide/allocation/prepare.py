@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import chain, repeat
 from typing import Any
 
 from ballots.model import Ballot, Instance, Profile
@@ -85,25 +86,38 @@ def prepare(instance: Instance, profile: Profile) -> Prepared:
     else:
         raw = Counter(frozenset(b.projects) for b in profile.ballots)
     counts: dict[tuple[tuple[int, int], ...], int] = {}
+    ones = repeat(1)
     for ballot_key, n in raw.items():
-        # A project listed twice keeps its last points, as pabutools' dict ballot does.
-        items: Any = dict(ballot_key).items() if cardinal else ((pid, 1) for pid in ballot_key)
-        key_items = []
-        for pid, pt in items:
-            i = index.get(pid)
-            if i is None:
-                raise ValueError(f"a ballot lists unknown project {pid!r}")
-            key_items.append((i, int(pt)))
-        key = tuple(sorted(key_items))
+        if cardinal:
+            # A project listed twice keeps its last points, as pabutools' dict ballot does.
+            key_items = []
+            for pid, pt in dict(ballot_key).items():
+                i = index.get(pid)
+                if i is None:
+                    raise ValueError(f"a ballot lists unknown project {pid!r}")
+                key_items.append((i, int(pt)))
+            key = tuple(sorted(key_items))
+        else:
+            try:
+                key = tuple(zip(sorted(map(index.__getitem__, ballot_key)), ones))
+            except KeyError as exc:
+                raise ValueError(f"a ballot lists unknown project {exc.args[0]!r}") from None
         counts[key] = counts.get(key, 0) + n
     groups = list(counts)
     mult = [counts[g] for g in groups]
     approvals = [0] * len(ids)
     points = [0] * len(ids)
-    for g, m in zip(groups, mult):
-        for i, pt in g:
-            approvals[i] += m
-            points[i] += m * pt
+    if cardinal:
+        for g, m in zip(groups, mult):
+            for i, pt in g:
+                approvals[i] += m
+                points[i] += m * pt
+    else:
+        # Count supporters in C: each distinct ballot's projects, once per voter who cast it.
+        listed = Counter(chain.from_iterable(key for key, n in raw.items() for _ in range(n)))
+        for pid, n in listed.items():
+            approvals[index[pid]] = n
+            points[index[pid]] = n
     return Prepared(
         ids=ids,
         costs=[Q(p.cost) for p in instance.projects],
