@@ -57,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     reference = json.loads(REFERENCE.read_text())["entries"] if REFERENCE.exists() else {}
     print(
         "| instance | voters | projects | rule | ours (s) | ours, CPU (s) | pabutools (s) "
-        "| ratio | agrees |"
+        "| ratio | ratio, CPU | agrees |"
     )
-    print("|---|---:|---:|---|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---|")
     for path in files:
         pb = pabulib.parse(path.read_text(encoding="utf-8"))
         ref = reference.get(path.stem, {}).get("rules", {})
@@ -76,10 +76,11 @@ def main(argv: list[str] | None = None) -> int:
                     break
             entry = ref.get(rule)
             if entry is None:
-                theirs, ratio, agrees = "not yet", "", ""
+                theirs, ratio, ratio_cpu, agrees = "not yet", "", "", ""
             else:
                 theirs = f"{entry['seconds']:.3f}"
                 ratio = f"{entry['seconds'] / ours:.1f}x" if ours > 0 else ""
+                ratio_cpu = f"{entry['seconds'] / cpu:.1f}x" if cpu > 0 else ""
                 if rule == "utilitarian":
                     ok = outcome.details.get("welfare") == entry["welfare"]
                 else:
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                 agrees = "yes" if ok else "NO"
             print(
                 f"| {path.stem} | {len(pb.profile.ballots)} | {len(pb.instance.projects)} | "
-                f"{rule} | {ours:.3f} | {cpu:.3f} | {theirs} | {ratio} | {agrees} |",
+                f"{rule} | {ours:.3f} | {cpu:.3f} | {theirs} | {ratio} | {ratio_cpu} | {agrees} |",
                 flush=True,
             )
     return 0
