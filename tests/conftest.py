@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
@@ -176,6 +176,14 @@ def app(database_url: str, app_config: dict[str, Any], tmp_path: Path) -> Iterat
     config = _test_config(database_url, RECEIPT_KEY_FILE=str(tmp_path / "receipt_key.pem"))
     config.update(app_config)
     application = create_app(config)
+
+    @application.before_request
+    def _forget_cached_user() -> None:
+        # The app context below stays pushed for the whole test and Flask reuses it for every
+        # request, so Flask-Login's cached user would leak from one client to the next. In
+        # production each request has its own app context.
+        g.pop("_login_user", None)
+
     ctx = application.app_context()
     ctx.push()
     try:
