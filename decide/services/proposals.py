@@ -24,6 +24,7 @@ from decide.models import (
 from decide.models.proposal import FEASIBILITY
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.rounds import MAX_PENCE
+from decide.services.sanitise import strip_raw_html
 
 TITLE_MAX = 200
 SUMMARY_MAX = 500
@@ -121,8 +122,8 @@ def draft_problems(draft: ProposalDraft, rnd: Round, author: User) -> dict[str, 
 def _write(session: Session, proposal: Proposal, draft: ProposalDraft) -> None:
     proposal.title = draft.title.strip()
     proposal.summary = draft.summary.strip()
-    # Markdown is kept exactly as typed; it is sanitised when rendered (filters.markdown).
-    proposal.description_md = draft.description_md
+    # Raw HTML is removed before storing; the Markdown is sanitised again when rendered.
+    proposal.description_md = strip_raw_html(draft.description_md)
     proposal.expected_outcomes = draft.expected_outcomes.strip()
     proposal.area_id = draft.area_id
     proposal.organisation_id = draft.organisation_id

@@ -106,7 +106,7 @@ def test_description_of_exactly_20000_characters_is_accepted(app, db, world):
     assert response.status_code == 302
 
 
-def test_script_in_description_is_stored_as_typed_and_rendered_inert(app, db, world):
+def test_script_in_description_is_stored_sanitised_and_rendered_inert(app, db, world):
     evil = (
         'Hello <script>alert("pwned")</script> <img src=x onerror=alert(1)> '
         "[x](javascript:alert(1))"
@@ -114,13 +114,18 @@ def test_script_in_description_is_stored_as_typed_and_rendered_inert(app, db, wo
     response = _post(app, world, _valid(world, description_md=evil))
     assert response.status_code == 302
     proposal = db.session.scalars(select(Proposal).order_by(Proposal.id.desc())).first()
-    assert proposal.description_md == evil  # the author's text is kept exactly
+    # Raw HTML is gone from what is stored; the author's words and Markdown stay.
+    assert "<script" not in proposal.description_md
+    assert "pwned" not in proposal.description_md
+    assert "<img" not in proposal.description_md
+    assert proposal.description_md.startswith("Hello")
+    assert "[x](javascript:alert(1))" in proposal.description_md
     page = app.test_client().get(f"/proposals/{proposal.id}").get_data(as_text=True)
     # The only <script> elements on the page are our own files from /static, none inline.
     scripts = re.findall(r"<script\b[^>]*>", page)
     assert scripts and all(re.fullmatch(r'<script src="/static/[^"]+" defer>', t) for t in scripts)
     assert page.count("</script>") == len(scripts)
-    assert "&lt;script&gt;" in page
+    assert "pwned" not in page
     assert re.search(r"<[^>]*\sonerror=", page) is None
     assert "<img" not in page
     assert 'href="javascript:' not in page
