@@ -19,14 +19,14 @@ SLOW_ADD1 = {
     "Netherlands_Amsterdam_604",
     "Poland_Warszawa_2019_Ochota",
     "Poland_Czestochowa_2024",
+    "Netherlands_Amsterdam_309",
+    "Poland_Krakow_2020",
+    "Poland_Lodz_2022",
 }
 HEAVY_ADD1 = {
     "France_Toulouse_2024",
     "Poland_Warszawa_2021_Ochota",
-    "Netherlands_Amsterdam_309",
-    "Poland_Krakow_2020",
     "Hungary_Budapest_2024",
-    "Poland_Lodz_2022",
     "Poland_Warszawa_2020_Praga-Poludnie",
     "Poland_Warszawa_2026",
 }
