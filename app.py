@@ -27,6 +27,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     check_config(app.config, debug=app.debug or bool(app.config.get("DEBUG")))
     Path(instance_path).mkdir(parents=True, exist_ok=True)
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Rate limits and secure cookies need the client's address and scheme, not the proxy's.
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
     from decide.web import init_web
 
     init_web(app)

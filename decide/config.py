@@ -46,6 +46,8 @@ def build_config(
         # The server's receipt-signing key (Ed25519, PEM). Created in the instance folder if absent.
         "RECEIPT_KEY_FILE": str(Path(instance_path) / "receipt_key.pem"),
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+        # How many proxies in front set X-Forwarded-For/-Proto (0: trust none).
+        "PROXY_COUNT": 0,
     }
     mapping = {
         "DECIDE_SECRET_KEY": ("SECRET_KEY", str),
@@ -58,6 +60,7 @@ def build_config(
         "DECIDE_DEBUG": ("DEBUG", _bool),
         "DECIDE_RECEIPT_KEY_FILE": ("RECEIPT_KEY_FILE", str),
         "DECIDE_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
+        "DECIDE_PROXY_COUNT": ("PROXY_COUNT", int),
     }
     for name, (key, convert) in mapping.items():
         if name in env and env[name] != "":

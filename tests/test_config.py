@@ -113,3 +113,21 @@ def test_login_rate_limit_across_processes(storage, tmp_path):
         assert second == [200, 200]  # each process counts alone
     else:
         assert second == [200, 429]  # the fourth attempt overall is refused
+
+
+def test_proxy_count_makes_the_client_address_visible(tmp_path):
+    from flask import request
+
+    from app import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+            "PROXY_COUNT": 1,
+        }
+    )
+    app.add_url_rule("/_addr", "addr", lambda: request.remote_addr or "")
+    client = app.test_client()
+    response = client.get("/_addr", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.get_data(as_text=True) == "203.0.113.7"
