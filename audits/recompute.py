@@ -123,7 +123,6 @@ def allocate(
     if rules is None or rule not in rules:
         known = ", ".join(sorted(rules)) if rules else "none"
         raise RuleUnavailable(f"rule {rule!r} is not available (decide.allocation has: {known})")
-    outcome = rules[rule](
-        instance, profile, tie_break=tie_break_from_dict(tie_break), **dict(parameters)
-    )
+    options = allocation.options_from_json(rule, parameters)
+    outcome = rules[rule](instance, profile, tie_break=tie_break_from_dict(tie_break), **options)
     return {pid: Fraction(outcome.amounts[pid]) for pid in outcome.selected}

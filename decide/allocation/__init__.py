@@ -6,6 +6,7 @@ Every rule has the shape ``rule(instance, profile, *, tie_break=LEX, **options) 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from decide.allocation.core import (
     LEX,
@@ -23,7 +24,7 @@ from decide.allocation.core import (
     ballot_usage,
     fraction_text,
 )
-from decide.allocation.equity import Area, EquityParams, equity
+from decide.allocation.equity import Area, EquityParams, equity, params_from_json, params_to_json
 from decide.allocation.greedywelfare import greedy
 from decide.allocation.maxwelfare import utilitarian
 from decide.allocation.mes import equal_shares
@@ -36,6 +37,26 @@ RULES: Mapping[str, Rule] = {
     "utilitarian": utilitarian,
     "equity": equity,
 }
+
+
+def options_from_json(rule: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a rule's keyword options from the JSON parameters a manifest records.
+
+    The app and the verifier both call this, so a published result is recomputed with exactly
+    the options it was computed with. Equity records ``{"params": <params_to_json(...)>}``.
+    """
+    if rule == "equity":
+        return {"params": params_from_json(parameters.get("params", {}))}
+    return dict(parameters)
+
+
+def options_to_json(rule: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the JSON parameters to record for a rule's keyword options."""
+    if rule == "equity":
+        params = options.get("params")
+        return {"params": params_to_json(params if params is not None else EquityParams())}
+    return dict(options)
+
 
 __all__ = [
     "LEX",
@@ -58,6 +79,10 @@ __all__ = [
     "equity",
     "fraction_text",
     "greedy",
+    "options_from_json",
+    "options_to_json",
+    "params_from_json",
+    "params_to_json",
     "phragmen",
     "utilitarian",
 ]

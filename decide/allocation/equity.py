@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from ballots.model import Instance, Profile
 from decide.allocation.core import (
@@ -75,6 +76,62 @@ class EquityParams:
             return {}
         pot = Fraction(self.floor_share) * budget
         return {a: pot * w / total for a, w in weighted.items() if w > 0}
+
+
+def params_to_json(params: EquityParams) -> dict[str, Any]:
+    """Return equity parameters as JSON values (Fractions as exact strings), for manifests."""
+
+    def text(x: Fraction) -> str:
+        return fraction_text(Fraction(x))
+
+    return {
+        "areas": [
+            {"id": a.id, "name": a.name, "population": a.population, "decile": a.decile}
+            for a in params.areas
+        ],
+        "project_area": dict(sorted(params.project_area.items())),
+        "project_organisation": dict(sorted(params.project_organisation.items())),
+        "project_themes": {k: list(v) for k, v in sorted(params.project_themes.items())},
+        "decile_weights": {str(k): text(v) for k, v in sorted(params.decile_weights.items())},
+        "floor_share": text(params.floor_share),
+        "floors": (
+            None
+            if params.floors is None
+            else {k: text(v) for k, v in sorted(params.floors.items())}
+        ),
+        "organisation_cap": (
+            None if params.organisation_cap is None else text(params.organisation_cap)
+        ),
+        "organisation_caps": {k: text(v) for k, v in sorted(params.organisation_caps.items())},
+        "theme_min_share": {k: text(v) for k, v in sorted(params.theme_min_share.items())},
+        "theme_max_share": {k: text(v) for k, v in sorted(params.theme_max_share.items())},
+    }
+
+
+def params_from_json(data: Mapping[str, Any]) -> EquityParams:
+    """Return equity parameters from their JSON form (the inverse of params_to_json)."""
+
+    def exact(value: Any) -> Fraction:
+        return Fraction(str(value))
+
+    floors = data.get("floors")
+    cap = data.get("organisation_cap")
+    return EquityParams(
+        areas=tuple(
+            Area(str(a["id"]), str(a["name"]), int(a["population"]), int(a["decile"]))
+            for a in data.get("areas", [])
+        ),
+        project_area=dict(data.get("project_area", {})),
+        project_organisation=dict(data.get("project_organisation", {})),
+        project_themes={k: tuple(v) for k, v in data.get("project_themes", {}).items()},
+        decile_weights={int(k): exact(v) for k, v in data.get("decile_weights", {}).items()},
+        floor_share=exact(data.get("floor_share", "0")),
+        floors=None if floors is None else {k: exact(v) for k, v in floors.items()},
+        organisation_cap=None if cap is None else exact(cap),
+        organisation_caps={k: exact(v) for k, v in data.get("organisation_caps", {}).items()},
+        theme_min_share={k: exact(v) for k, v in data.get("theme_min_share", {}).items()},
+        theme_max_share={k: exact(v) for k, v in data.get("theme_max_share", {}).items()},
+    )
 
 
 def _money(x: Fraction) -> str:

@@ -42,6 +42,9 @@ from decide.allocation import (
     TieBreak,
     ballot_usage,
     fraction_text,
+    options_from_json,
+    params_from_json,
+    params_to_json,
 )
 from decide.allocation import Area as AllocationArea
 from decide.models import (
@@ -433,55 +436,13 @@ def save_equity_settings(session: Session, round_id: int, spec: EquitySpec) -> E
 
 
 def equity_params_to_json(params: EquityParams) -> dict[str, Any]:
-    """Return equity parameters as JSON values (exact strings for every Fraction)."""
-    return {
-        "areas": [
-            {"id": a.id, "name": a.name, "population": a.population, "decile": a.decile}
-            for a in params.areas
-        ],
-        "project_area": dict(sorted(params.project_area.items())),
-        "project_organisation": dict(sorted(params.project_organisation.items())),
-        "project_themes": {k: list(v) for k, v in sorted(params.project_themes.items())},
-        "decile_weights": {str(k): _text(v) for k, v in sorted(params.decile_weights.items())},
-        "floor_share": _text(params.floor_share),
-        "floors": (
-            None
-            if params.floors is None
-            else {k: _text(v) for k, v in sorted(params.floors.items())}
-        ),
-        "organisation_cap": (
-            None if params.organisation_cap is None else _text(params.organisation_cap)
-        ),
-        "organisation_caps": {k: _text(v) for k, v in sorted(params.organisation_caps.items())},
-        "theme_min_share": {k: _text(v) for k, v in sorted(params.theme_min_share.items())},
-        "theme_max_share": {k: _text(v) for k, v in sorted(params.theme_max_share.items())},
-    }
+    """Return equity parameters as JSON values (see decide.allocation.params_to_json)."""
+    return params_to_json(params)
 
 
 def equity_params_from_json(data: Mapping[str, Any]) -> EquityParams:
-    """Return equity parameters from their JSON form (the inverse of equity_params_to_json)."""
-    return EquityParams(
-        areas=tuple(
-            AllocationArea(a["id"], a["name"], int(a["population"]), int(a["decile"]))
-            for a in data.get("areas", [])
-        ),
-        project_area=dict(data.get("project_area", {})),
-        project_organisation=dict(data.get("project_organisation", {})),
-        project_themes={k: tuple(v) for k, v in data.get("project_themes", {}).items()},
-        decile_weights={int(k): _exact(v) for k, v in data.get("decile_weights", {}).items()},
-        floor_share=_exact(data.get("floor_share", "0")),
-        floors=(
-            None
-            if data.get("floors") is None
-            else {k: _exact(v) for k, v in data["floors"].items()}
-        ),
-        organisation_cap=(
-            None if data.get("organisation_cap") is None else _exact(data["organisation_cap"])
-        ),
-        organisation_caps={k: _exact(v) for k, v in data.get("organisation_caps", {}).items()},
-        theme_min_share={k: _exact(v) for k, v in data.get("theme_min_share", {}).items()},
-        theme_max_share={k: _exact(v) for k, v in data.get("theme_max_share", {}).items()},
-    )
+    """Return equity parameters from their JSON form (see decide.allocation.params_from_json)."""
+    return params_from_json(data)
 
 
 # --- Running the rules --------------------------------------------------------------------
@@ -496,9 +457,7 @@ def rule_parameters(rule: str, election: Election, spec: EquitySpec | None) -> d
 
 def rule_options(rule: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
     """Return the keyword options to call the rule with, from its JSON parameters."""
-    if rule == "equity":
-        return {"params": equity_params_from_json(parameters.get("params", {}))}
-    return dict(parameters)
+    return options_from_json(rule, parameters)
 
 
 def run_rule(

@@ -115,3 +115,25 @@ def test_theme_shares_hold() -> None:
     )
     assert health * 2 >= outcome.spent
     assert sport * 3 <= outcome.spent
+
+
+def test_parameters_survive_their_json_form_and_the_verifier_recomputes_equity() -> None:
+    """A published equity result is recomputed from the manifest's JSON parameters alone."""
+    from audits.canonical import canonical_json, parse_json
+    from audits.recompute import allocate
+    from decide.allocation import options_from_json, options_to_json
+
+    instance, profile, areas = demo()
+    params = EquityParams(
+        areas=AREAS,
+        project_area=areas,
+        decile_weights={1: Fraction(3), 2: Fraction(2)},
+        floor_share=Fraction(3, 10),
+        organisation_cap=Fraction(900_000),
+    )
+    recorded = parse_json(canonical_json(options_to_json("equity", {"params": params})))
+    assert options_from_json("equity", recorded)["params"] == params
+    direct = equity(instance, profile, params=params)
+    recomputed = allocate("equity", instance, profile, recorded, {"kind": "lex", "seed": None})
+    assert recomputed == {pid: Fraction(direct.amounts[pid]) for pid in direct.selected}
+    assert {"p5", "p7"} & set(recomputed)  # the floor funds the deprived areas
