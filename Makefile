@@ -44,7 +44,7 @@ lint: $(STAMP)
 	.venv/bin/lint-imports
 
 test: $(STAMP) chromium lint
-	DECIDE_TEST_DATABASE_URL=$${DECIDE_TEST_DATABASE_URL:-$(PG_TEST_URL)} \
+	DECIDE_TEST_DATABASE_URL=$${DECIDE_TEST_DATABASE_URL:-$(PG_TEST_URL)} DECIDE_FULL_DIFFERENTIAL=1 \
 	  .venv/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 bench: $(STAMP)
