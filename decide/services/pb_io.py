@@ -20,7 +20,7 @@ import re
 import secrets
 from fractions import Fraction
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from audits import chain
@@ -30,7 +30,13 @@ from ballots.model import Ballot as CoreBallot
 from ballots.model import Instance, Profile
 from ballots.model import Project as CoreProject
 from decide.models import Ballot, ChainState, Project, Round
-from decide.services.voting import chain_round_id, choices_from_json, voting_closed
+from decide.services.voting import (
+    ballot_projects,
+    board_profile,
+    chain_round_id,
+    round_instance,
+    voting_closed,
+)
 
 KIND_OF_VOTE_TYPE = {"approval": "approval", "cumulative": "cumulative", "ordinal": "ranked"}
 VOTE_TYPE_OF_KIND = {"approval": "approval", "knapsack": "approval", "cumulative": "cumulative",
@@ -165,29 +171,12 @@ def import_pb(session: Session, text: str, *, title: str | None = None, today: d
 
 
 def round_election(session: Session, round_id: int) -> tuple[Instance, Profile]:
-    """Return a round's projects (costs in pence) and its ballots (trackers as voter ids)."""
+    """Return a round's ballot projects (costs in pence) and its ballots (trackers as ids)."""
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise ExportRefused(f"There is no round {round_id}.")
-    projects = session.scalars(
-        select(Project).where(Project.round_id == rnd.id).order_by(Project.position, Project.id)
-    ).all()
-    vote_type = VOTE_TYPE_OF_KIND[rnd.ballot_kind]
-    instance = Instance(
-        budget=Fraction(rnd.budget_pence),
-        projects=tuple(CoreProject(p.code, Fraction(p.cost_pence), p.title) for p in projects),
-    )
-    rows = session.execute(
-        select(Ballot.tracker, Ballot.choices_json)
-        .where(Ballot.round_id == rnd.id)
-        .order_by(Ballot.sequence)
-    ).all()
-    ballots = []
-    for tracker, choices in rows:
-        core = choices_from_json(choices)
-        points = (core.points or ()) if vote_type == "cumulative" else None
-        ballots.append(CoreBallot(bytes(tracker).hex(), core.projects, points))
-    return instance, Profile(vote_type=vote_type, ballots=tuple(ballots))
+    instance = round_instance(rnd, ballot_projects(session, rnd.id))
+    return instance, board_profile(session, rnd)
 
 
 def export_pb(session: Session, round_id: int) -> str:

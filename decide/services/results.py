@@ -28,9 +28,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ballots.model import VOTE_TYPE_OF_KIND, Instance, Profile
 from ballots.model import Ballot as CoreBallot
-from ballots.model import Project as CoreProject
+from ballots.model import Instance, Profile
 from decide.allocation import (
     RULES,
     BallotUsage,
@@ -49,16 +48,15 @@ from decide.allocation import (
 from decide.allocation import Area as AllocationArea
 from decide.models import (
     ALLOCATION_RULES,
-    Ballot,
     ChainState,
     EquitySettings,
-    Project,
     Proposal,
     Round,
     RoundResult,
     User,
 )
 from decide.services.errors import DomainError, InvalidInput
+from decide.services.voting import ballot_projects, board_profile, round_instance
 
 RULE_ORDER = ("greedy", "equal-shares", "phragmen", "utilitarian", "equity")
 RESULT_PHASES = ("closed", "published", "delivery")
@@ -143,35 +141,9 @@ def round_to_election(session: Session, round_id: int) -> Election:
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise ResultsError(f"There is no round {round_id}.")
-    projects = list(
-        session.scalars(
-            select(Project)
-            .where(Project.round_id == round_id, Project.withdrawn.is_(False))
-            .order_by(Project.position, Project.id)
-        )
-    )
-    instance = Instance(
-        budget=Fraction(rnd.budget_pence),
-        projects=tuple(CoreProject(p.code, Fraction(p.cost_pence), p.title) for p in projects),
-    )
-    vote_type = VOTE_TYPE_OF_KIND[rnd.ballot_kind]
-    rows = session.execute(
-        select(Ballot.tracker, Ballot.choices_json)
-        .where(Ballot.round_id == round_id)
-        .order_by(Ballot.sequence)
-    ).all()
-    ballots = []
-    for tracker, choices in rows:
-        data = json.loads(choices)
-        points = data.get("points")
-        ballots.append(
-            CoreBallot(
-                bytes(tracker).hex(),
-                tuple(data["projects"]),
-                tuple(points) if vote_type == "cumulative" and points is not None else None,
-            )
-        )
-    profile = Profile(vote_type=vote_type, ballots=tuple(ballots))
+    projects = ballot_projects(session, round_id)
+    instance = round_instance(rnd, projects)
+    profile = board_profile(session, rnd)
 
     area_rows = list(rnd.areas)
     for p in projects:

@@ -41,8 +41,8 @@ from sqlalchemy.orm import Session
 from audits import chain
 from audits.receipts import Receipt, ServerKey, SignedReceipt, sign_receipt, verify_receipt
 from ballots.canonical import canonical_ballot_bytes
+from ballots.model import VOTE_TYPE_OF_KIND, Instance, Profile
 from ballots.model import Ballot as CoreBallot
-from ballots.model import Instance
 from ballots.model import Project as CoreProject
 from ballots.rules import BallotRules, describe, validate
 from decide.models import Ballot, ChainState, Participation, Project, Round
@@ -203,6 +203,22 @@ def round_instance(rnd: Round, projects: Sequence[Project]) -> Instance:
         budget=Fraction(rnd.budget_pence),
         projects=tuple(CoreProject(p.code, Fraction(p.cost_pence), p.title) for p in projects),
     )
+
+
+def board_profile(session: Session, rnd: Round) -> Profile:
+    """Return every ballot on the round's board, in sequence order, trackers as voter ids."""
+    vote_type = VOTE_TYPE_OF_KIND[rnd.ballot_kind]
+    rows = session.execute(
+        select(Ballot.tracker, Ballot.choices_json)
+        .where(Ballot.round_id == rnd.id)
+        .order_by(Ballot.sequence)
+    ).all()
+    ballots = []
+    for tracker, choices in rows:
+        core = choices_from_json(choices)
+        points = (core.points or ()) if vote_type == "cumulative" else None
+        ballots.append(CoreBallot(bytes(tracker).hex(), core.projects, points))
+    return Profile(vote_type=vote_type, ballots=tuple(ballots))
 
 
 def check_choices(session: Session, rnd: Round, choices: Choices) -> CoreBallot:
