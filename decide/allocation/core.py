@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from ballots.model import Ballot, Instance
+from ballots.pabulib import format_decimal
 
 TieBreakKind = Literal["lex", "lottery"]
 
@@ -197,24 +198,10 @@ def _jsonable(value: Any) -> Any:
 
 def fraction_text(x: Fraction) -> str:
     """Write a Fraction exactly: a decimal when it has one (``"12.5"``), else ``"n/d"``."""
-    den = x.denominator
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
-    while den % 5 == 0:
-        den //= 5
-        fives += 1
-    if den != 1:
+    try:
+        return format_decimal(x)
+    except ValueError:
         return f"{x.numerator}/{x.denominator}"
-    digits = max(twos, fives)
-    n = (x * 10**digits).numerator
-    sign = "-" if n < 0 else ""
-    text = str(abs(n))
-    if digits == 0:
-        return sign + text
-    text = text.rjust(digits + 1, "0")
-    return f"{sign}{text[:-digits]}.{text[-digits:]}"
 
 
 Rule = Callable[..., Outcome]
