@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
 
-from decide.extensions import login_manager
+from decide.extensions import db, login_manager
+from decide.models import Round
+from decide.services import permissions as can
 
 
 def require(allowed: bool) -> None:
@@ -17,6 +20,28 @@ def require(allowed: bool) -> None:
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
     abort(403)
+
+
+def viewable_round(round_id: int) -> Round:
+    """Return the round if the current user may see it (drafts: facilitators only)."""
+    rnd = db.get_or_404(Round, round_id)
+    require(can.can_view_round(current_user, rnd))
+    return rnd
+
+
+def public_round(round_id: int) -> Round:
+    """Return a round past its draft, or 404: voting and board pages never show a draft."""
+    rnd = db.session.get(Round, round_id)
+    if rnd is None or rnd.phase == "draft":
+        abort(404)
+    return rnd
+
+
+def receipt_key() -> Any:
+    """Return the server's receipt-signing key (created on first use)."""
+    from decide.services.voting import load_server_key
+
+    return load_server_key(current_app.config["RECEIPT_KEY_FILE"])
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -20,31 +20,20 @@ from flask_login import current_user
 
 from audits.chain import tracker_code
 from decide.extensions import db
-from decide.models import Round
 from decide.services import board as board_service
 from decide.services import pb_io, voting
 from decide.services.permissions import is_facilitator
+from decide.web.access import public_round, receipt_key
 
 bp = Blueprint("board", __name__)
 
 MAX_RECEIPT_BYTES = 16 * 1024
 
 
-def _round(round_id: int) -> Round:
-    rnd = db.session.get(Round, round_id)
-    if rnd is None or rnd.phase == "draft":
-        abort(404)
-    return rnd
-
-
-def _key() -> Any:
-    return voting.load_server_key(current_app.config["RECEIPT_KEY_FILE"])
-
-
 @bp.get("/rounds/<int:round_id>/board")
 def board(round_id: int) -> str:
     """List the round's ballots: number, tracker and leaf; choices only after close."""
-    rnd = _round(round_id)
+    rnd = public_round(round_id)
     page = request.args.get("page", "1")
     page_no = int(page) if page.isdigit() else 1
     query = request.args.get("tracker", "").strip()[:80]
@@ -76,13 +65,13 @@ def board(round_id: int) -> str:
 @bp.get("/board/key")
 def key() -> str:
     """Publish the server's receipt-signing public key."""
-    return render_template("board/key.html", key=board_service.published_key(_key()))
+    return render_template("board/key.html", key=board_service.published_key(receipt_key()))
 
 
 @bp.get("/board/key.txt")
 def key_text() -> Response:
     """Return the public key as 64 hex characters, for scripts."""
-    return Response(_key().public_key_hex + "\n", mimetype="text/plain")
+    return Response(receipt_key().public_key_hex + "\n", mimetype="text/plain")
 
 
 @bp.route("/receipts/check", methods=["GET", "POST"])
@@ -102,7 +91,7 @@ def check() -> Any:
             return render_template("board/check.html", result=None, text=""), 422
         if len(text) > MAX_RECEIPT_BYTES:
             text = text[:MAX_RECEIPT_BYTES]
-        result = voting.check_receipt(db.session, text, _key())
+        result = voting.check_receipt(db.session, text, receipt_key())
     status = 200 if result is None or (result.signature_valid and result.on_board) else 422
     return render_template("board/check.html", result=result, text=text), status
 
@@ -110,7 +99,7 @@ def check() -> Any:
 @bp.get("/rounds/<int:round_id>/ballots.pb")
 def export(round_id: int) -> Any:
     """Download the round's anonymised ballots as a pabulib file (after close)."""
-    rnd = _round(round_id)
+    rnd = public_round(round_id)
     try:
         text = pb_io.export_pb(db.session, rnd.id)
     except pb_io.ExportRefused as exc:

@@ -15,16 +15,10 @@ from decide.services import ledger as service
 from decide.services import permissions as can
 from decide.services import publication, signing
 from decide.services.errors import DomainError, InvalidInput
-from decide.web.access import require
+from decide.web.access import require, viewable_round
 from decide.web.forms import parse_pence
 
 bp = Blueprint("ledger", __name__)
-
-
-def _round(round_id: int) -> Round:
-    rnd = db.get_or_404(Round, round_id)
-    require(can.can_view_round(current_user, rnd))
-    return rnd
 
 
 def _checkpoint(rnd: Round, checkpoint_id: int) -> LedgerCheckpoint:
@@ -37,7 +31,7 @@ def _checkpoint(rnd: Round, checkpoint_id: int) -> LedgerCheckpoint:
 @bp.get("/rounds/<int:round_id>/ledger")
 def show(round_id: int) -> str:
     """Show paid against allocated for each funded project, every payment and checkpoint."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     cps = service.checkpoints(db.session, rnd.id)
     role = signing.signer_role(current_user, rnd) if current_user.is_authenticated else None
     own_key = signing.key_of(db.session, rnd.id, current_user.id) if role else None
@@ -97,7 +91,7 @@ def _payment_form(rnd: Round) -> tuple[service.PaymentForm | None, dict[str, str
 @bp.route("/rounds/<int:round_id>/ledger/pay", methods=["GET", "POST"])
 def pay(round_id: int) -> Any:
     """Facilitators record a payment; one over a project's allocation is refused."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -126,7 +120,7 @@ def pay(round_id: int) -> Any:
 @bp.post("/rounds/<int:round_id>/ledger/checkpoints")
 def create_checkpoint(round_id: int) -> Response:
     """Facilitators ask the panel to co-sign the ledger's current head."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
     try:
         cp = service.create_checkpoint(db.session, rnd, current_user)
@@ -140,7 +134,7 @@ def create_checkpoint(round_id: int) -> Response:
 @bp.get("/rounds/<int:round_id>/ledger/checkpoints/<int:checkpoint_id>.json")
 def checkpoint_json(round_id: int, checkpoint_id: int) -> Response:
     """Download a checkpoint document to sign with decide-keys."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     cp = _checkpoint(rnd, checkpoint_id)
     return Response(
         canonical_json(service.checkpoint_document(cp)),
@@ -156,7 +150,7 @@ def checkpoint_json(round_id: int, checkpoint_id: int) -> Response:
 )
 def sign_checkpoint(round_id: int, checkpoint_id: int) -> Any:
     """A panel member uploads their signature on a checkpoint."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(signing.signer_role(current_user, rnd) is not None)
     cp = _checkpoint(rnd, checkpoint_id)
     error = None

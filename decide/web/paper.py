@@ -14,6 +14,7 @@ from decide.models import Round
 from decide.services import paper as paper_service
 from decide.services import voting
 from decide.services.permissions import is_officer
+from decide.web.access import receipt_key
 from decide.web.voting import _form_choices, _selected, _summary
 
 bp = Blueprint("paper", __name__)
@@ -28,10 +29,6 @@ def _officer_round(round_id: int) -> Round:
     if rnd is None:
         abort(404)
     return rnd
-
-
-def _key() -> Any:
-    return voting.load_server_key(current_app.config["RECEIPT_KEY_FILE"])
 
 
 @bp.route("/rounds/<int:round_id>/paper", methods=["GET", "POST"])
@@ -57,7 +54,7 @@ def enter(round_id: int) -> Any:
                     db.session,
                     rnd.id,
                     choices,
-                    server_key=_key(),
+                    server_key=receipt_key(),
                     today=dt.datetime.now(dt.UTC).date(),
                     entry=int(raw_entry),
                 )
@@ -95,7 +92,7 @@ def slip(round_id: int, tracker: str) -> Any:
         raw = bytes.fromhex(tracker)
     except ValueError:
         abort(404)
-    signed = voting.receipt_for(db.session, rnd.id, raw, _key()) if len(raw) == 16 else None
+    signed = voting.receipt_for(db.session, rnd.id, raw, receipt_key()) if len(raw) == 16 else None
     if signed is None:
         abort(404)
     r = signed.receipt

@@ -14,16 +14,10 @@ from decide.models import Proposal, ProposalVersion, Round
 from decide.services import permissions as can
 from decide.services import proposals as service
 from decide.services.errors import DomainError
-from decide.web.access import require, wants_fragment
+from decide.web.access import require, viewable_round, wants_fragment
 from decide.web.forms import ActionForm, ProposalForm, options, show_domain_error
 
 bp = Blueprint("proposals", __name__)
-
-
-def _round(round_id: int) -> Round:
-    rnd = db.get_or_404(Round, round_id)
-    require(can.can_view_round(current_user, rnd))
-    return rnd
 
 
 def _proposal(proposal_id: int) -> Proposal:
@@ -78,7 +72,7 @@ def _wants_another_line(form: ProposalForm) -> bool:
 @bp.get("/rounds/<int:round_id>/proposals")
 def index(round_id: int) -> str:
     """List a round's proposals, filtered by area and theme (a fragment for htmx)."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     area, theme = request.args.get("area") or None, request.args.get("theme") or None
     found = service.list_proposals(db.session, rnd, area_slug=area, theme_slug=theme)
     context = {"round": rnd, "proposals": found, "area": area, "theme": theme}
@@ -90,7 +84,7 @@ def index(round_id: int) -> str:
 @bp.route("/rounds/<int:round_id>/proposals/new", methods=["GET", "POST"])
 def create(round_id: int) -> str | Response:
     """Submit a proposal to a round in its proposals phase."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(can.can_submit_proposal(current_user, rnd))
     form = _form(rnd)
     if not _wants_another_line(form) and form.validate_on_submit():
@@ -111,7 +105,7 @@ def create(round_id: int) -> str | Response:
 @bp.get("/rounds/<int:round_id>/proposals/cost-line")
 def cost_line_row(round_id: int) -> str:
     """Return one empty cost-line row for htmx, numbered after the rows already on the form."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(can.can_submit_proposal(current_user, rnd))
     indices = [int(m.group(1)) for k in request.args if (m := re.match(r"cost_lines-(\d+)-", k))]
     index = max(indices, default=-1) + 1

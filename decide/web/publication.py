@@ -25,18 +25,12 @@ from decide.services import publication as service
 from decide.services import signing
 from decide.services.errors import DomainError
 from decide.services.rounds import change_phase
-from decide.web.access import require, wants_fragment
+from decide.web.access import require, viewable_round, wants_fragment
 
 bp = Blueprint("publication", __name__)
 
 MAX_JSON_UPLOAD = 64 * 1024
 PUBLISHED = ("published", "delivery")
-
-
-def _round(round_id: int) -> Round:
-    rnd = db.get_or_404(Round, round_id)
-    require(can.can_view_round(current_user, rnd))
-    return rnd
 
 
 def _uploaded_text(file_field: str, text_field: str) -> bytes:
@@ -70,7 +64,7 @@ def round_is_published(round_id: Any) -> bool:
 @bp.get("/rounds/<int:round_id>/publication")
 def overview(round_id: int) -> str:
     """Show the round's verifiable record: closing, manifest, keys, signatures, editions."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     summary = service.published_summary(db.session, rnd)
     job_rows = {kind: jobs.job_for(db.session, rnd.id, kind) for kind in jobs.JOB_WORKERS}
     role = signing.signer_role(current_user, rnd) if current_user.is_authenticated else None
@@ -95,7 +89,7 @@ def overview(round_id: int) -> str:
 @bp.post("/rounds/<int:round_id>/publication/jobs/<kind>")
 def start_job(round_id: int, kind: str) -> Response:
     """Start (or start again) the closing, manifest or PDF work for this round."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
     if kind not in jobs.JOB_WORKERS:
         abort(404)
@@ -119,7 +113,7 @@ def start_job(round_id: int, kind: str) -> Response:
 @bp.get("/rounds/<int:round_id>/publication/progress/<kind>")
 def progress(round_id: int, kind: str) -> Any:
     """Show a job's progress; htmx polls the fragment every second, no-JS pages refresh."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
     if kind not in jobs.JOB_WORKERS:
         abort(404)
@@ -142,7 +136,7 @@ def progress(round_id: int, kind: str) -> Any:
 @bp.post("/rounds/<int:round_id>/publication/publish")
 def publish(round_id: int) -> Response:
     """Publish the results once k panel members have signed the manifest."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
     try:
         change_phase(db.session, rnd, "published", current_user)
@@ -156,7 +150,7 @@ def publish(round_id: int) -> Response:
 @bp.route("/rounds/<int:round_id>/publication/key", methods=["GET", "POST"])
 def register_key(round_id: int) -> Any:
     """Panel members and officials register their BLS public key (checked on upload)."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(signing.signer_role(current_user, rnd) is not None)
     error = None
     if request.method == "POST":
@@ -181,7 +175,7 @@ def register_key(round_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/publication/sign", methods=["GET", "POST"])
 def sign(round_id: int) -> Any:
     """A panel member uploads their signature on the manifest (verified before it is kept)."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(signing.signer_role(current_user, rnd) is not None)
     manifest = service.manifest_of(db.session, rnd.id)
     if manifest is None:
@@ -219,7 +213,7 @@ def sign(round_id: int) -> Any:
 @bp.get("/rounds/<int:round_id>/manifest.json")
 def manifest_json(round_id: int) -> Response:
     """Download the manifest (canonical JSON), once written."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     row = service.manifest_of(db.session, rnd.id)
     if row is None:
         abort(404)
@@ -229,7 +223,7 @@ def manifest_json(round_id: int) -> Response:
 @bp.get("/rounds/<int:round_id>/keys.json")
 def keys_json(round_id: int) -> Response:
     """Download the panel's public keys (as frozen in the manifest, or as registered so far)."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     row = service.manifest_of(db.session, rnd.id)
     if row is not None:
         data = row.keys_json
@@ -246,7 +240,7 @@ def keys_json(round_id: int) -> Response:
 @bp.get("/rounds/<int:round_id>/signatures.json")
 def signatures_json(round_id: int) -> Response:
     """Download the signatures on the manifest and their aggregate."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     row = service.manifest_of(db.session, rnd.id)
     if row is None:
         abort(404)
@@ -260,7 +254,7 @@ def signatures_json(round_id: int) -> Response:
 @bp.get("/rounds/<int:round_id>/editions/<int:number>.pdf")
 def edition_pdf(round_id: int, number: int) -> Response:
     """Download a published PDF edition."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     found = service.edition(db.session, rnd.id, number)
     if found is None:
         abort(404)

@@ -12,7 +12,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -32,7 +31,7 @@ from decide.models import ALLOCATION_RULES, Round
 from decide.services import permissions as can
 from decide.services import results as service
 from decide.services.errors import InvalidInput
-from decide.web.access import require, wants_fragment
+from decide.web.access import receipt_key, require, wants_fragment
 
 bp = Blueprint("results", __name__)
 
@@ -317,9 +316,7 @@ def _receipt_problem(rnd: Round, text: str) -> str | bytes:
         signed = SignedReceipt.from_json(text)
     except ValueError as exc:
         return f"This is not a receipt we can read: {exc}."
-    from decide.services.voting import load_server_key
-
-    key = load_server_key(current_app.config["RECEIPT_KEY_FILE"])
+    key = receipt_key()
     if not verify_receipt(key.public_key_bytes, signed):
         return (
             "The receipt's signature is not valid: it was not issued by this server, or it has "

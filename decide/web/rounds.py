@@ -15,7 +15,7 @@ from decide.models import PHASE_LABELS, PHASES, Area, Round, Theme
 from decide.services import permissions as can
 from decide.services import rounds as service
 from decide.services.errors import DomainError
-from decide.web.access import require
+from decide.web.access import require, viewable_round
 from decide.web.forms import (
     ActionForm,
     AreaForm,
@@ -28,12 +28,6 @@ from decide.web.forms import (
 )
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
-
-
-def _round(round_id: int) -> Round:
-    rnd = db.get_or_404(Round, round_id)
-    require(can.can_view_round(current_user, rnd))
-    return rnd
 
 
 def _round_form(rnd: Round | None) -> RoundForm:
@@ -70,7 +64,7 @@ def index() -> str:
 @bp.get("/<int:round_id>")
 def show(round_id: int) -> str:
     """Show a round: timetable, budget, areas, themes and ballot rules."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     problems = {p: service.phase_problems(db.session, rnd, p) for p in service.next_phases(rnd)}
     return render_template(
         "rounds/show.html", round=rnd, next_phases=problems, phase_form=PhaseForm(),
@@ -97,7 +91,7 @@ def create() -> str | Response:
 @bp.route("/<int:round_id>/edit", methods=["GET", "POST"])
 def edit(round_id: int) -> str | Response:
     """Edit a round's settings; ballot settings lock when voting opens."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
     form = _round_form(rnd)
     if form.validate_on_submit():
@@ -115,7 +109,7 @@ def edit(round_id: int) -> str | Response:
 @bp.post("/<int:round_id>/phase")
 def change_phase(round_id: int) -> Response:
     """Move the round to another phase when its guards allow."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
     form = PhaseForm()
     if form.validate_on_submit():
@@ -131,7 +125,7 @@ def change_phase(round_id: int) -> Response:
 @bp.route("/<int:round_id>/panel", methods=["GET", "POST"])
 def panel(round_id: int) -> str | Response:
     """Show the round's panel and add members to it."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
     form = PanelMemberForm()
     if form.validate_on_submit():
@@ -150,7 +144,7 @@ def panel(round_id: int) -> str | Response:
 @bp.post("/<int:round_id>/panel/<int:member_id>/remove")
 def remove_panel_member(round_id: int, member_id: int) -> Response:
     """Take someone off the round's panel."""
-    rnd = _round(round_id)
+    rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
     if ActionForm().validate_on_submit():
         try:

@@ -33,6 +33,7 @@ from decide.models import Project, Round
 from decide.services import eligibility as elig
 from decide.services import voting
 from decide.services.eligibility import VoterKey
+from decide.web.access import public_round, receipt_key
 
 bp = Blueprint("voting", __name__)
 
@@ -41,17 +42,6 @@ SESSION_VOTERS = "voters"
 
 def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
-
-
-def _round(round_id: int) -> Round:
-    rnd = db.session.get(Round, round_id)
-    if rnd is None or rnd.phase == "draft":
-        abort(404)
-    return rnd
-
-
-def _server_key() -> Any:
-    return voting.load_server_key(current_app.config["RECEIPT_KEY_FILE"])
 
 
 def current_voter(round_id: int) -> VoterKey | None:
@@ -204,7 +194,7 @@ def _identify_page(rnd: Round, voter: VoterKey | None, problem: str | None) -> s
 
 def _gate(round_id: int) -> tuple[Round, VoterKey] | Any:
     """Return (round, voter) when the visitor may vote now, else a 403 page saying why."""
-    rnd = _round(round_id)
+    rnd = public_round(round_id)
     voter = current_voter(round_id)
     problem = _voter_problem(rnd, voter)
     if voter is None or problem:
@@ -215,7 +205,7 @@ def _gate(round_id: int) -> tuple[Round, VoterKey] | Any:
 @bp.get("/rounds/<int:round_id>/vote")
 def ballot(round_id: int) -> Any:
     """Show the ballot, or how to prove you may vote."""
-    rnd = _round(round_id)
+    rnd = public_round(round_id)
     voter = current_voter(round_id)
     problem = _voter_problem(rnd, voter)
     if voter is None or problem:
@@ -226,7 +216,7 @@ def ballot(round_id: int) -> Any:
 @bp.post("/rounds/<int:round_id>/vote/roll")
 def prove_roll(round_id: int) -> Any:
     """Prove a place on the voter roll with reference number and date of birth."""
-    rnd = _round(round_id)
+    rnd = public_round(round_id)
     reference = request.form.get("reference", "").strip()
     try:
         born = elig.parse_birth_date(request.form.get("date_of_birth", ""))
@@ -253,7 +243,7 @@ def prove_roll(round_id: int) -> Any:
 @bp.post("/rounds/<int:round_id>/vote/code")
 def prove_code(round_id: int) -> Any:
     """Start voting with a one-time access code (no account needed)."""
-    rnd = _round(round_id)
+    rnd = public_round(round_id)
     try:
         voter = elig.verify_code(db.session, rnd.id, request.form.get("code", ""))
     except elig.EligibilityError as exc:
@@ -349,7 +339,7 @@ def edit(round_id: int) -> Any:
 @limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"])
 def cast(round_id: int) -> Any:
     """Cast the reviewed ballot; on success go to the receipt."""
-    rnd = _round(round_id)
+    rnd = public_round(round_id)
     voter = current_voter(round_id)
     if voter is None:
         return _identify_page(rnd, None, "Show that you can vote first."), 403
@@ -369,7 +359,7 @@ def cast(round_id: int) -> Any:
             voter,
             choices,
             channel="online",
-            server_key=_server_key(),
+            server_key=receipt_key(),
             today=_today(),
         )
     except voting.AlreadyVoted as exc:
@@ -391,7 +381,7 @@ def _receipt_or_404(round_id: int, tracker: str) -> Any:
         abort(404)
     if len(raw) != 16:
         abort(404)
-    signed = voting.receipt_for(db.session, round_id, raw, _server_key())
+    signed = voting.receipt_for(db.session, round_id, raw, receipt_key())
     if signed is None:
         abort(404)
     return signed
@@ -400,7 +390,7 @@ def _receipt_or_404(round_id: int, tracker: str) -> Any:
 @bp.get("/rounds/<int:round_id>/receipt/<tracker>")
 def receipt(round_id: int, tracker: str) -> str:
     """Show the receipt: short and full tracker, board position, hashes and signature."""
-    rnd = _round(round_id)
+    rnd = public_round(round_id)
     signed = _receipt_or_404(round_id, tracker)
     r = signed.receipt
     return render_template(
@@ -416,7 +406,7 @@ def receipt(round_id: int, tracker: str) -> str:
 @bp.get("/rounds/<int:round_id>/receipt/<tracker>.json")
 def receipt_json(round_id: int, tracker: str) -> Response:
     """Download the signed receipt as a JSON file."""
-    _round(round_id)
+    public_round(round_id)
     signed = _receipt_or_404(round_id, tracker)
     code = tracker_code(signed.receipt.tracker)
     return Response(
