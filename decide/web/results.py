@@ -32,6 +32,7 @@ from decide.services import permissions as can
 from decide.services import results as service
 from decide.services.errors import InvalidInput
 from decide.web.access import receipt_key, require, wants_fragment
+from decide.web.forms import options
 
 bp = Blueprint("results", __name__)
 
@@ -50,17 +51,19 @@ class ConfirmForm(FlaskForm):
 
     rule = RadioField(
         "Allocation rule",
-        choices=[(r, ALLOCATION_RULES[r]) for r in service.RULE_ORDER],
+        choices=options([(r, ALLOCATION_RULES[r]) for r in service.RULE_ORDER]),
     )
     reason = TextAreaField(
         "Reason for changing the rule", validators=[Optional(), Length(max=service.REASON_MAX)]
     )
     tie_break = SelectField(
         "How ties are broken",
-        choices=[
-            ("lex", "By project id (the standard, as pabutools does)"),
-            ("lottery", "By a recorded lottery seed"),
-        ],
+        choices=options(
+            [
+                ("lex", "By project id (the standard, as pabutools does)"),
+                ("lottery", "By a recorded lottery seed"),
+            ]
+        ),
         default="lex",
     )
     seed = StringField("Lottery seed", validators=[Optional(), Length(max=100)])
