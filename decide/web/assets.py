@@ -16,7 +16,14 @@ from decide.services import permissions as can
 from decide.services.errors import DomainError
 from decide.services.proposals import proposals_of_organisation
 from decide.web.access import require
-from decide.web.forms import ActionForm, MemberForm, OrganisationForm, options, show_domain_error
+from decide.web.forms import (
+    ActionForm,
+    MemberForm,
+    OrganisationForm,
+    options,
+    run_action,
+    show_domain_error,
+)
 
 bp = Blueprint("assets", __name__, url_prefix="/organisations")
 
@@ -131,11 +138,5 @@ def remove_member(slug: str, membership_id: int) -> Response:
     """Remove a member from the organisation."""
     org = _organisation(slug)
     require(can.can_manage_members(current_user, org))
-    if ActionForm().validate_on_submit():
-        try:
-            service.remove_member(db.session, org, membership_id)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash("Member removed.", "success")
+    run_action(lambda: service.remove_member(db.session, org, membership_id), "Member removed.")
     return redirect(url_for("assets.show", slug=org.slug))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Flask
+from flask import Flask, flash
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -110,6 +110,21 @@ def positive_pence(form: Any, field: PoundsField) -> None:
 
 class ActionForm(FlaskForm):
     """A form with only the CSRF token, for buttons that POST an action."""
+
+
+def run_action(
+    action: Callable[[], Any], success: str | Callable[[Any], str], category: str = "success"
+) -> None:
+    """Run a one-button POST action and flash its outcome: the service's refusal, or success."""
+    if not ActionForm().validate_on_submit():
+        flash("This form expired. Reload the page and try again.", "error")
+        return
+    try:
+        result = action()
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(success(result) if callable(success) else success, category)
 
 
 # --- Accounts -------------------------------------------------------------------------------

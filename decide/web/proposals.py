@@ -15,7 +15,7 @@ from decide.services import permissions as can
 from decide.services import proposals as service
 from decide.services.errors import DomainError
 from decide.web.access import require, viewable_round, wants_fragment
-from decide.web.forms import ActionForm, ProposalForm, options, show_domain_error
+from decide.web.forms import ActionForm, ProposalForm, options, run_action, show_domain_error
 
 bp = Blueprint("proposals", __name__)
 
@@ -159,13 +159,11 @@ def withdraw(proposal_id: int) -> Response:
     """Withdraw a proposal from the round (its author or organisation)."""
     proposal = _proposal(proposal_id)
     require(can.can_edit_proposal(current_user, proposal))
-    if ActionForm().validate_on_submit():
-        try:
-            service.withdraw_proposal(db.session, proposal, current_user)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash("Your proposal has been withdrawn. It stays visible, marked withdrawn.", "info")
+    run_action(
+        lambda: service.withdraw_proposal(db.session, proposal, current_user),
+        "Your proposal has been withdrawn. It stays visible, marked withdrawn.",
+        "info",
+    )
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
 
 

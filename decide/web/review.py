@@ -12,7 +12,7 @@ from decide.services import permissions as can
 from decide.services import proposals as service
 from decide.services.errors import DomainError
 from decide.web.access import require
-from decide.web.forms import ActionForm, ReviewForm, show_domain_error
+from decide.web.forms import ActionForm, ReviewForm, run_action, show_domain_error
 
 bp = Blueprint("review", __name__)
 
@@ -68,13 +68,10 @@ def review(proposal_id: int) -> str | Response:
 def accept(proposal_id: int) -> Response:
     """Accept a feasible proposal onto the ballot as a project."""
     proposal = _proposal_for_review(proposal_id)
-    if ActionForm().validate_on_submit():
-        try:
-            project = service.accept_onto_ballot(db.session, proposal, current_user)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(f"Accepted onto the ballot as project {project.code}.", "success")
+    run_action(
+        lambda: service.accept_onto_ballot(db.session, proposal, current_user),
+        lambda project: f"Accepted onto the ballot as project {project.code}.",
+    )
     return redirect(url_for("proposals.show", proposal_id=proposal.id))
 
 
@@ -82,11 +79,8 @@ def accept(proposal_id: int) -> Response:
 def remove_from_ballot(proposal_id: int) -> Response:
     """Take a proposal off the ballot before voting opens."""
     proposal = _proposal_for_review(proposal_id)
-    if ActionForm().validate_on_submit():
-        try:
-            service.remove_from_ballot(db.session, proposal, current_user)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash("Taken off the ballot.", "success")
+    run_action(
+        lambda: service.remove_from_ballot(db.session, proposal, current_user),
+        "Taken off the ballot.",
+    )
     return redirect(url_for("proposals.show", proposal_id=proposal.id))

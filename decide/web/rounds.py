@@ -24,6 +24,7 @@ from decide.web.forms import (
     RoundForm,
     ThemeForm,
     options,
+    run_action,
     show_domain_error,
 )
 
@@ -146,13 +147,9 @@ def remove_panel_member(round_id: int, member_id: int) -> Response:
     """Take someone off the round's panel."""
     rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
-    if ActionForm().validate_on_submit():
-        try:
-            service.remove_panel_member(db.session, rnd, member_id)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash("Removed from the panel.", "success")
+    run_action(
+        lambda: service.remove_panel_member(db.session, rnd, member_id), "Removed from the panel."
+    )
     return redirect(url_for("rounds.panel", round_id=rnd.id))
 
 
