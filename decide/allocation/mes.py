@@ -36,7 +36,6 @@ How it is fast (our own design):
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -45,6 +44,14 @@ from ballots.model import Instance, Profile
 from decide.allocation.core import LEX, MesRound, Outcome, Payment, TieBreak, make_outcome
 from decide.allocation.greedywelfare import greedy_fill
 from decide.allocation.prepare import Prepared, Q, prepare, to_fraction
+
+try:  # the C helper behind Counter: counts straight into a plain dict, without its overhead
+    from collections import _count_elements  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other Python implementations
+
+    def _count_elements(mapping: dict[Any, int], iterable: Any) -> None:
+        for elem in iterable:
+            mapping[elem] = mapping.get(elem, 0) + 1
 
 
 def _first(row: tuple[Any, ...]) -> Any:
@@ -135,6 +142,7 @@ class _Engine:
         self.candidates = [i for i in range(m) if total_sat[i] > 0 and costs[i] > 0]
         cand = set(self.candidates)
         self.sup = sup
+        self.sup_groups = [[g for g, _u in row] for row in sup]
         self.gballot: list[list[tuple[int, Any]]] = []
         for ballot in prep.groups:
             row = []
@@ -142,7 +150,7 @@ class _Engine:
                 if i in cand:
                     row.append((i, Q(pts) if prep.cardinal else costs[i]))
             self.gballot.append(row)
-        # Each group's projects, repeated once per voter, for counting with Counter.
+        # Each group's projects, repeated once per voter, for counting in C.
         self.weighted = [[i for i, _u in row] * m for row, m in zip(self.gballot, prep.mult)]
         # Supporters of each project per (class, satisfaction); every voter starts in class 0.
         self.initial_counts: dict[int, dict[tuple[int, Any], int]] = {}
@@ -183,6 +191,7 @@ class _Engine:
         limit = _Limit() if certify else None
         cardinal = prep.cardinal  # with cost satisfaction u is the same for every supporter
         weighted = self.weighted
+        sup_groups = self.sup_groups
         zero = Q(0)
 
         # Classes of voters with equal budgets: value at `start` and slope in t.
@@ -320,11 +329,24 @@ class _Engine:
                         limit.keep(rho - pa, rho_s - pa_s, tie_key[a] > key_s)
                     last_nb[p] = s
                 limit.label = ("split", len(selected), s)
+                keep = limit.keep
+                last_u: Any = None
+                ru = rsu = zero
                 for j, (_key, v, sl, u, _n) in enumerate(rows):
+                    if u is not last_u:
+                        last_u = u
+                        ru = rho * u
+                        rsu = rho_s * u
                     if j < split:  # v + sl Δ < ρ(Δ) u
-                        limit.keep(rho * u - v, rho_s * u - sl, True)
+                        d1 = rsu - sl
+                        if d1 > 0:  # holds for every Δ >= 0 (it holds at Δ = 0)
+                            continue
+                        keep(ru - v, d1, True)
                     else:  # v + sl Δ >= ρ(Δ) u
-                        limit.keep(v - rho * u, sl - rho_s * u, False)
+                        d1 = sl - rsu
+                        if d1 > 0:
+                            continue
+                        keep(v - ru, d1, False)
             # Charge the supporters, class by class.
             paid: dict[Any, int] = {}
             moved: dict[tuple[int, Any], int] = {}
@@ -356,9 +378,10 @@ class _Engine:
                 # Cost satisfaction: u is the project's cost, so only the class changes. Bucket
                 # the moving groups by (old, new) class and count their projects in C.
                 buckets: dict[tuple[int, int], list[int]] = {}
-                for g, u in sup[s]:
+                moved_c = {c: c2 for (c, _u), c2 in moved.items()}
+                for g in sup_groups[s]:
                     c = gclass[g]
-                    c2 = moved.get((c, u))
+                    c2 = moved_c.get(c)
                     if c2 is None:
                         continue
                     gclass[g] = c2
@@ -368,7 +391,10 @@ class _Engine:
                     else:
                         bucket.append(g)
                 for (c, c2), members in buckets.items():
-                    counted = Counter(chain.from_iterable(map(weighted.__getitem__, members)))
+                    counted: dict[int, int] = {}
+                    _count_elements(
+                        counted, chain.from_iterable(map(weighted.__getitem__, members))
+                    )
                     for p, m in counted.items():
                         if p in alive:
                             d = cnt[p]
@@ -506,13 +532,14 @@ class _Engine:
             split = 0
             q: Any = None
             for _k, v, sl, _u2, n in rows:
-                q = (cost - paid_v) / voters
-                if q <= v:
+                # q = (cost - paid_v) / voters <= v, without the division
+                if cost - paid_v <= v * voters:
                     break
                 split += 1
                 paid_v += n * v
                 paid_s += n * sl
                 voters -= n
+            q = (cost - paid_v) / voters
             rest_u = voters * cost
             return q / cost, -paid_s / rest_u, rows, split
         if money < cost:
