@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from ballots.model import Instance, Profile
@@ -54,8 +55,7 @@ except ImportError:  # pragma: no cover - other Python implementations
             mapping[elem] = mapping.get(elem, 0) + 1
 
 
-def _first(row: tuple[Any, ...]) -> Any:
-    return row[0]
+_first = itemgetter(0)
 
 
 class _Limit:
@@ -319,14 +319,19 @@ class _Engine:
                     if p not in alive:
                         continue
                     # (C) a neighbour waiting in its current state must stay dearer than s.
-                    limit.label = ("neighbour", len(selected), p)
-                    limit.keep(lb_v[p] - rho, lb_s[p] - rho_s, True)
+                    # (keep() accepts any growing slope at once: skip the call for those.)
+                    d1 = lb_s[p] - rho_s
+                    if not d1 > 0:
+                        limit.label = ("neighbour", len(selected), p)
+                        limit.keep(lb_v[p] - rho, d1, True)
                     # (B') the neighbours of p keep their order, so p's states stay the same.
                     a = last_nb.get(p)
                     if a is not None:
                         pa, pa_s = price[a]
-                        limit.label = ("order", len(selected), a, s)
-                        limit.keep(rho - pa, rho_s - pa_s, tie_key[a] > key_s)
+                        d1 = rho_s - pa_s
+                        if not d1 > 0:
+                            limit.label = ("order", len(selected), a, s)
+                            limit.keep(rho - pa, d1, tie_key[a] > key_s)
                     last_nb[p] = s
                 limit.label = ("split", len(selected), s)
                 keep = limit.keep
@@ -377,20 +382,18 @@ class _Engine:
             if moved and not cardinal:
                 # Cost satisfaction: u is the project's cost, so only the class changes. Bucket
                 # the moving groups by (old, new) class and count their projects in C.
-                buckets: dict[tuple[int, int], list[int]] = {}
+                # The new class depends only on the old one (u is the same for everyone).
                 moved_c = {c: c2 for (c, _u), c2 in moved.items()}
+                buckets: dict[int, list[int]] = {c: [] for c in moved_c}
                 for g in sup_groups[s]:
                     c = gclass[g]
-                    c2 = moved_c.get(c)
-                    if c2 is None:
+                    if c in moved_c:
+                        gclass[g] = moved_c[c]
+                        buckets[c].append(g)
+                for c, members in buckets.items():
+                    if not members:
                         continue
-                    gclass[g] = c2
-                    bucket = buckets.get((c, c2))
-                    if bucket is None:
-                        buckets[(c, c2)] = [g]
-                    else:
-                        bucket.append(g)
-                for (c, c2), members in buckets.items():
+                    new_c = moved_c[c]
                     counted: dict[int, int] = {}
                     _count_elements(
                         counted, chain.from_iterable(map(weighted.__getitem__, members))
@@ -405,7 +408,7 @@ class _Engine:
                                 d[k1] = left
                             else:
                                 del d[k1]
-                            k2 = (c2, up)
+                            k2 = (new_c, up)
                             d[k2] = d.get(k2, 0) + m
             elif moved:
                 for g, u in sup[s]:
@@ -522,24 +525,23 @@ class _Engine:
                 if not v and not sl:
                     continue
                 rows.append((v, v, sl, u, n))
-                money += n * v
                 voters += n
-            if money < cost:
-                return None
             rows.sort(key=_first)
-            paid_v = 0
+            rest = cost  # what the voters not yet paying in full still owe
             paid_s = 0
             split = 0
-            q: Any = None
             for _k, v, sl, _u2, n in rows:
-                # q = (cost - paid_v) / voters <= v, without the division
-                if cost - paid_v <= v * voters:
+                # q = rest / voters <= v, without the division
+                if rest <= v * voters:
                     break
                 split += 1
-                paid_v += n * v
+                rest -= n * v
                 paid_s += n * sl
                 voters -= n
-            q = (cost - paid_v) / voters
+            else:
+                # Even the richest pay in full and fall short: their money is below the cost.
+                return None
+            q = rest / voters
             rest_u = voters * cost
             return q / cost, -paid_s / rest_u, rows, split
         if money < cost:
