@@ -355,16 +355,21 @@ class _Engine:
             # Charge the supporters, class by class.
             paid: dict[Any, int] = {}
             moved: dict[tuple[int, Any], int] = {}
+            share_u: Any = None  # the u that `share` and `share_s` were computed for
+            share = share_s = zero
             for (c, u), n in cnt[s].items():
                 v = cls_v[c]
                 if not v and not cls_s[c]:  # spent out: pays nothing, changes nothing
                     paid[zero] = paid.get(zero, 0) + n
                     continue
-                share = rho * u
+                if u is not share_u:
+                    share_u = u
+                    share = rho * u
+                    share_s = rho_s * u
                 if v < share:
                     nv, ns, pay = zero, zero, v
                 else:
-                    nv, ns, pay = v - share, cls_s[c] - rho_s * u, share
+                    nv, ns, pay = v - share, cls_s[c] - share_s, share
                 paid[pay] = paid.get(pay, 0) + n
                 if n == cls_size[c]:
                     cls_v[c] = nv
