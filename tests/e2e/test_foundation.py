@@ -195,7 +195,8 @@ def test_every_foundation_page_passes_axe_at_phone_width(foundation_server, page
     expect(page.locator("#budget_pence-error")).to_contain_text("more than £0")
     expect(page.locator("#title-error")).to_contain_text("Enter a title")
     # static/js/forms.js moves focus to the error summary.
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    # (expect waits for the deferred script instead of racing it).
+    expect(page.locator("#error-summary")).to_be_focused()
     _check(page, axe_check)
     page.goto(base + "/proposals/1/review")
     page.get_by_label("Not feasible").check()
@@ -209,4 +210,4 @@ def test_every_foundation_page_passes_axe_at_phone_width(foundation_server, page
     _check(page, axe_check)
     # The error summary links move focus to the field.
     page.locator('.error-summary a[href="#email"]').click()
-    assert page.evaluate("document.activeElement.id") == "email"
+    expect(page.locator("#email")).to_be_focused()
