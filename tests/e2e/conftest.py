@@ -207,6 +207,9 @@ def js_disabled_page(browser: Any) -> Iterator[Any]:
 
 def run_axe(page: Any) -> list[dict[str, Any]]:
     """Run axe-core on the current page and return its WCAG 2 A/AA violations."""
+    # After a click that navigates, wait until the new page and its stylesheet have loaded:
+    # axe on an unstyled page reports the browser's defaults, not ours.
+    page.wait_for_load_state("load")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     result = page.evaluate(
