@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import chain, repeat
+from itertools import chain
+from operator import attrgetter, mul
 from typing import Any
 
 from ballots.model import Ballot, Instance, Profile
@@ -76,19 +77,14 @@ def prepare(instance: Instance, profile: Profile) -> Prepared:
         raise ValueError("project ids must be unique")
     index = {pid: i for i, pid in enumerate(ids)}
     cardinal = profile.vote_type in CARDINAL_TYPES
-    # Count identical ballots first (hashing in C), then index each distinct ballot once.
-    raw: Counter[Any]
+    counts: dict[tuple[tuple[int, int], ...], int] = {}
     if cardinal:
+        # Count identical ballots first (hashing in C), then index each distinct ballot once.
         raw = Counter(
             tuple(zip(b.projects, b.points)) if b.points is not None else _no_points(b)
             for b in profile.ballots
         )
-    else:
-        raw = Counter(frozenset(b.projects) for b in profile.ballots)
-    counts: dict[tuple[tuple[int, int], ...], int] = {}
-    ones = repeat(1)
-    for ballot_key, n in raw.items():
-        if cardinal:
+        for ballot_key, n in raw.items():
             # A project listed twice keeps its last points, as pabutools' dict ballot does.
             key_items = []
             for pid, pt in dict(ballot_key).items():
@@ -97,14 +93,20 @@ def prepare(instance: Instance, profile: Profile) -> Prepared:
                     raise ValueError(f"a ballot lists unknown project {pid!r}")
                 key_items.append((i, int(pt)))
             key = tuple(sorted(key_items))
-        else:
+            counts[key] = counts.get(key, 0) + n
+    else:
+        # Count ballots as cast first (their tuples already exist, so this hashes in C), then
+        # index each distinct one as a set. The (index, 1) pairs are shared, not rebuilt per
+        # ballot, which leaves far fewer new objects for the garbage collector to scan.
+        approve = [(i, 1) for i in range(len(ids))]
+        for cast, n in Counter(map(attrgetter("projects"), profile.ballots)).items():
             try:
-                key = tuple(zip(sorted(map(index.__getitem__, ballot_key)), ones))
+                key = tuple(map(approve.__getitem__, sorted({*map(index.__getitem__, cast)})))
             except KeyError as exc:
                 raise ValueError(f"a ballot lists unknown project {exc.args[0]!r}") from None
-        counts[key] = counts.get(key, 0) + n
+            counts[key] = counts.get(key, 0) + n
     groups = list(counts)
-    mult = [counts[g] for g in groups]
+    mult = list(counts.values())
     approvals = [0] * len(ids)
     points = [0] * len(ids)
     if cardinal:
@@ -113,11 +115,11 @@ def prepare(instance: Instance, profile: Profile) -> Prepared:
                 approvals[i] += m
                 points[i] += m * pt
     else:
-        # Count supporters in C: each distinct ballot's projects, once per voter who cast it.
-        listed = Counter(chain.from_iterable(key for key, n in raw.items() for _ in range(n)))
-        for pid, n in listed.items():
-            approvals[index[pid]] = n
-            points[index[pid]] = n
+        # Count supporters in C: each distinct ballot's pairs, repeated once per voter.
+        listed = Counter(chain.from_iterable(map(mul, groups, mult)))
+        for (i, _pt), n in listed.items():
+            approvals[i] = n
+            points[i] = n
     return Prepared(
         ids=ids,
         costs=[Q(p.cost) for p in instance.projects],

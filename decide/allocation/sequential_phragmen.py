@@ -14,14 +14,18 @@ representation", AAAI 2017; pabutools 1.2.3 ``rules/phragmen.py``):
 
 Every supporter of the project just bought ends with the same load, so a voter's load is the
 load of the last bought project they support; we keep each project's sum of supporters' loads
-and update it only for the voters who just paid.
+and update it only for the voters who just paid. All loads are kept as integer numerators over
+one shared denominator, so that bookkeeping is plain integer arithmetic: exact, and free of the
+gcd work each rational addition would do.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from fractions import Fraction
 from itertools import chain
-from typing import Any
+from math import gcd, lcm
+from operator import mul
 
 from ballots.model import Instance, Profile
 from decide.allocation.core import LEX, Outcome, PhragmenRound, TieBreak, make_outcome
@@ -41,62 +45,94 @@ def phragmen(
     budget = prep.budget
     m = len(prep.ids)
     keys = [tie_break.key(pid) for pid in prep.ids]
+    approvals = prep.approvals
+    affordable = [i for i in range(m) if costs[i] <= budget]
+    active = [i for i in affordable if approvals[i]]
+    # Every load is an integer numerator over one common denominator `den`. total[p] is the
+    # numerator of (sum of p's supporters' loads + cost(p)), so p's new load would be
+    # total[p] / (approvals[p] * den). Entries of projects no longer active go stale.
+    den = lcm(*(int(costs[i].denominator) for i in active))
+    total = [0] * m
+    for i in active:
+        total[i] = int(costs[i].numerator) * (den // int(costs[i].denominator))
+    level = [0]  # numerator of the starting load, then of each bought project's load
+    last = [0] * len(prep.groups)  # index in `level` of each group's current load
     sup: list[list[int]] = [[] for _ in range(m)]
     for g, ballot in enumerate(prep.groups):
         for i, _pts in ballot:
             sup[i].append(g)
-    approvals = prep.approvals
-    remaining = {i for i in range(m) if costs[i] <= budget}
-    load_sum: list[Any] = [Q(0)] * m
-    loads: list[Any] = [Q(0)]  # loads[0] is the starting load; then one per project bought
-    last = [0] * len(prep.groups)  # index in `loads` of each group's current load
-    weighted = [[i for i, _pts in ballot] * m for ballot, m in zip(prep.groups, prep.mult)]
+    groups, mult = prep.groups, prep.mult
     spent = Q(0)
     selected: list[int] = []
     steps: list[PhragmenRound] = []
-    while remaining:
-        best: Any = None
-        tied: list[int] = []
-        for p in remaining:
-            if approvals[p] == 0:
-                continue
-            load = (load_sum[p] + costs[p]) / approvals[p]
-            if best is None or load < best:
-                best = load
+    stopped = False
+    while active:
+        # Smallest total[p] / approvals[p], compared exactly by cross-multiplying.
+        s = active[0]
+        best_total, best_app = total[s], approvals[s]
+        tied = [s]
+        for p in active[1:]:
+            lhs, rhs = total[p] * best_app, best_total * approvals[p]
+            if lhs < rhs:
+                best_total, best_app = total[p], approvals[p]
                 tied = [p]
-            elif load == best:
+            elif lhs == rhs:
                 tied.append(p)
-        if best is None:  # only unsupported projects are left: all tied at infinite load
-            tied = list(remaining)
         if any(spent + costs[p] > budget for p in tied):
+            stopped = True
             break
         s = min(tied, key=keys.__getitem__)
-        remaining.discard(s)
+        active.remove(s)
         selected.append(s)
         spent += costs[s]
+        # The new load is best_total / (best_app * den); grow `den` just enough that it stays
+        # an integer numerator, scaling every live numerator by the same factor.
+        common = gcd(best_total, best_app)
+        num, grow = best_total // common, best_app // common
+        if grow > 1:
+            den *= grow
+            for p in active:
+                total[p] *= grow
+            level = [x * grow for x in level]
         steps.append(
             PhragmenRound(
                 project=prep.ids[s],
                 cost=to_fraction(costs[s]),
-                load=None if best is None else to_fraction(best),
+                load=Fraction(num, den),
                 supporters=approvals[s],
             )
         )
-        if best is None:
-            continue
-        # Supporters of s move from their old load to `best`: count them per old load in
-        # integers first, then touch each project's exact sum once per old load.
+        # Supporters of s move from their old load to the new one: count them per old load in
+        # integers first, then touch each project's total once per old load.
+        new = len(level)
         by_old: dict[int, list[int]] = {}
         for g in sup[s]:
             by_old.setdefault(last[g], []).append(g)
-            last[g] = len(loads)
+            last[g] = new
         for old, members in by_old.items():
-            # Counter counts in C; each group's list already repeats its projects per voter.
-            counts = Counter(chain.from_iterable(map(weighted.__getitem__, members)))
-            delta = best - loads[old]
-            for i, c in counts.items():
-                load_sum[i] += c * delta
-        loads.append(best)
+            # Counter counts in C, each group's (project, points) pairs repeated per voter.
+            counts = Counter(
+                chain.from_iterable(
+                    map(mul, map(groups.__getitem__, members), map(mult.__getitem__, members))
+                )
+            )
+            delta = num - level[old]
+            for (i, _pts), c in counts.items():
+                total[i] += c * delta
+        level.append(num)
+    if not stopped:
+        # Only unsupported projects are left, all tied at infinite load: buy them in tie-break
+        # order while every one of them still fits.
+        rest = sorted((i for i in affordable if not approvals[i]), key=keys.__getitem__)
+        while rest and all(spent + costs[p] <= budget for p in rest):
+            s = rest.pop(0)
+            selected.append(s)
+            spent += costs[s]
+            steps.append(
+                PhragmenRound(
+                    project=prep.ids[s], cost=to_fraction(costs[s]), load=None, supporters=0
+                )
+            )
     return make_outcome(
         "phragmen",
         instance,
