@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PY      := .venv/bin/python
 PIP     := .venv/bin/pip
 STAMP   := .venv/.installed
+# The float screen behind equal shares' Add1 (decide/allocation/mesfloat.py), loaded by ctypes.
+MESFLOAT := decide/allocation/_mesfloat.so
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install lint migrate demo chromium bench clean
@@ -15,14 +17,17 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(MESFLOAT): decide/allocation/_mesfloat.c
+	$(CC) -O2 -Wall -shared -fPIC -o $@ $< -lm
+
+install: $(STAMP) $(MESFLOAT)
 
 instance/secret_key:
 	mkdir -p instance
 	$(PY) -c 'import secrets; print(secrets.token_urlsafe(48))' > instance/secret_key
 	chmod 600 instance/secret_key
 
-migrate: $(STAMP) instance/secret_key
+migrate: install instance/secret_key
 	DECIDE_SECRET_KEY=$$(cat instance/secret_key) .venv/bin/flask --app app db upgrade
 
 demo: migrate
@@ -39,16 +44,16 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-lint: $(STAMP)
+lint: install
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
 
-test: $(STAMP) chromium lint
+test: install chromium lint
 	DECIDE_TEST_DATABASE_URL=$${DECIDE_TEST_DATABASE_URL:-$(PG_TEST_URL)} DECIDE_FULL_DIFFERENTIAL=1 \
 	  .venv/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: install
 	$(PY) bench/allocation.py
 
 clean:
-	rm -rf .venv instance .pytest_cache .ruff_cache .hypothesis
+	rm -rf .venv instance .pytest_cache .ruff_cache .hypothesis $(MESFLOAT)

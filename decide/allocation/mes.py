@@ -37,13 +37,14 @@ How it is fast (our own design):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any
 
 from ballots.model import Instance, Profile
 from decide.allocation.core import LEX, MesRound, Outcome, Payment, TieBreak, make_outcome
 from decide.allocation.greedywelfare import greedy_fill
+from decide.allocation.mesfloat import CLEAR, TOO_CLOSE, FloatRun, FloatRunner
 from decide.allocation.prepare import Prepared, Q, prepare, to_fraction
 
 try:  # the C helper behind Counter: counts straight into a plain dict, without its overhead
@@ -130,42 +131,74 @@ class _Engine:
         costs = prep.costs
         m = len(prep.ids)
         # Satisfaction u_i(p): the cost (cost satisfaction) or the points (cardinal ballots).
-        total_sat = [Q(0)] * m
-        sup: list[list[tuple[int, Any]]] = [[] for _ in range(m)]
-        for g, (ballot, mult) in enumerate(zip(prep.groups, prep.mult)):
-            for i, pts in ballot:
-                u = Q(pts) if prep.cardinal else costs[i]
-                if u > 0:
-                    sup[i].append((g, u))
-                    total_sat[i] += mult * u
+        sup_groups: list[list[int]] = [[] for _ in range(m)]
+        if prep.cardinal:
+            sup: list[list[tuple[int, Any]]] = [[] for _ in range(m)]
+            for g, ballot in enumerate(prep.groups):
+                for i, pts in ballot:
+                    if pts > 0:
+                        sup[i].append((g, Q(pts)))
+                        sup_groups[i].append(g)
+            total_sat = [
+                sum((prep.mult[g] * u for g, u in row), Q(0)) for row in sup
+            ]
+        else:
+            for g, ballot in enumerate(prep.groups):
+                for i, _pts in ballot:
+                    sup_groups[i].append(g)
+            zero = Q(0)
+            sup = [
+                list(zip(row, repeat(costs[i]))) if costs[i] > 0 else []
+                for i, row in enumerate(sup_groups)
+            ]
+            sup_groups = [row if costs[i] > 0 else [] for i, row in enumerate(sup_groups)]
+            total_sat = [costs[i] if sup[i] else zero for i in range(m)]
         self.free = [i for i in range(m) if total_sat[i] > 0 and costs[i] == 0]
         self.candidates = [i for i in range(m) if total_sat[i] > 0 and costs[i] > 0]
-        cand = set(self.candidates)
         self.sup = sup
-        self.sup_groups = [[g for g, _u in row] for row in sup]
-        self.gballot: list[list[tuple[int, Any]]] = []
-        for ballot in prep.groups:
-            row = []
-            for i, pts in ballot:
-                if i in cand:
-                    row.append((i, Q(pts) if prep.cardinal else costs[i]))
-            self.gballot.append(row)
-        # Each group's projects, repeated once per voter, for counting in C.
-        self.weighted = [[i for i, _u in row] * m for row, m in zip(self.gballot, prep.mult)]
-        # Supporters of each project per (class, satisfaction); every voter starts in class 0.
+        self.sup_groups = sup_groups
+        self._neighbours: list[set[int]] | None = None
+        self._gballot: list[list[tuple[int, Any]]] | None = None
+        self.weighted: list[list[int]] = []
         self.initial_counts: dict[int, dict[tuple[int, Any], int]] = {}
-        for p in self.candidates:
-            d: dict[tuple[int, Any], int] = {}
-            for g, u in sup[p]:
-                key = (0, u)
-                d[key] = d.get(key, 0) + prep.mult[g]
-            self.initial_counts[p] = d
-        # Projects sharing a supporter with p: only these change price when p is funded.
-        self.neighbours: list[set[int]] = [set() for _ in range(m)]
-        for row in self.gballot:
-            ids = [i for i, _ in row]
-            for i in ids:
-                self.neighbours[i].update(ids)
+
+    @property
+    def gballot(self) -> list[list[tuple[int, Any]]]:
+        """Each group's candidate projects with its satisfaction; built on first use."""
+        if self._gballot is None:
+            prep = self.prep
+            cand = set(self.candidates)
+            costs = prep.costs
+            gballot = []
+            for ballot in prep.groups:
+                row = []
+                for i, pts in ballot:
+                    if i in cand:
+                        row.append((i, Q(pts) if prep.cardinal else costs[i]))
+                gballot.append(row)
+            self._gballot = gballot
+            # Each group's projects, repeated once per voter, for counting in C.
+            self.weighted = [[i for i, _u in row] * m for row, m in zip(gballot, prep.mult)]
+            # Supporters of each project per (class, satisfaction); all start in class 0.
+            for p in self.candidates:
+                d: dict[tuple[int, Any], int] = {}
+                for g, u in self.sup[p]:
+                    key = (0, u)
+                    d[key] = d.get(key, 0) + prep.mult[g]
+                self.initial_counts[p] = d
+        return self._gballot
+
+    @property
+    def neighbours(self) -> list[set[int]]:
+        """Projects sharing a supporter with each project: only these change price with it."""
+        if self._neighbours is None:
+            found: list[set[int]] = [set() for _ in self.prep.ids]
+            for row in self.gballot:
+                ids = [i for i, _ in row]
+                for i in ids:
+                    found[i].update(ids)
+            self._neighbours = found
+        return self._neighbours
 
     def run(
         self,
@@ -187,7 +220,7 @@ class _Engine:
         mult = prep.mult
         tie_key = self.tie_key
         sup = self.sup
-        gballot = self.gballot
+        gballot = self.gballot  # first: builds `weighted` and `initial_counts` too
         limit = _Limit() if certify else None
         cardinal = prep.cardinal  # with cost satisfaction u is the same for every supporter
         weighted = self.weighted
@@ -454,6 +487,57 @@ class _Engine:
                     overall.inclusive = inclusive
         return _Run(selected, rounds, overall, start, exact, round_limits, snapshots)
 
+    def replay(self, start: Any, order: list[int]) -> list[tuple[int, Any, list[tuple[Any, int]]]]:
+        """Return the exact rounds of the run from `start` that funds `order`, in that order.
+
+        Only the funded projects are priced, one per round: this gives the exact prices and
+        payments of a run whose order is already known (from the float screen). Raises
+        ValueError if a project of `order` turns out unaffordable when its turn comes.
+        """
+        prep = self.prep
+        costs = prep.costs
+        mult = prep.mult
+        cardinal = prep.cardinal
+        zero = Q(0)
+        cls_v: list[Any] = [start]  # the budget of each class of voters
+        cls_s: list[Any] = [zero]  # slopes, all zero here (for _price)
+        cls_n: list[int] = [prep.n_voters]
+        gclass = [0] * len(prep.groups)
+        rounds: list[tuple[int, Any, list[tuple[Any, int]]]] = []
+        for s in order:
+            counts: dict[tuple[int, Any], int] = {}
+            for g, u in self.sup[s]:
+                key = (gclass[g], u)
+                counts[key] = counts.get(key, 0) + mult[g]
+            res = self._price(counts, cls_v, cls_s, costs[s], cardinal)
+            if res is None:
+                raise ValueError("equal shares: a project of the order is unaffordable")
+            rho = res[0]
+            paid: dict[Any, int] = {}
+            moved: dict[tuple[int, Any], int] = {}
+            for (c, u), n in counts.items():
+                v = cls_v[c]
+                share = rho * u
+                pay = v if v < share else share
+                paid[pay] = paid.get(pay, 0) + n
+                if not pay:
+                    continue
+                if n == cls_n[c]:
+                    cls_v[c] = v - pay
+                else:
+                    moved[(c, u)] = len(cls_v)
+                    cls_v.append(v - pay)
+                    cls_s.append(zero)
+                    cls_n.append(n)
+                    cls_n[c] -= n
+            if moved:
+                for g, u in self.sup[s]:
+                    c2 = moved.get((gclass[g], u))
+                    if c2 is not None:
+                        gclass[g] = c2
+            rounds.append((s, rho, sorted(paid.items(), key=lambda kv: -kv[0])))
+        return rounds
+
     @staticmethod
     def _restore(snap: tuple[Any, ...], shift: Any) -> tuple[Any, ...]:
         """Copy a snapshot, moving every value `shift` along its affine form."""
@@ -608,7 +692,11 @@ def equal_shares(
             run = engine.run(base, certify=False)
             chosen, rounds, k, runs = run.selected, run.rounds, 0, 1
         else:
-            chosen, rounds, k, runs = _add1(engine, base)
+            screened = _add1_screened(engine, base)
+            if screened is None:
+                chosen, rounds, k, runs = _add1(engine, base)
+            else:
+                chosen, rounds, k, runs = screened
         details["mes_budget_per_voter"] = str(to_fraction(base + k))
         details["add1_increment"] = k
         details["mes_runs"] = runs
@@ -688,3 +776,115 @@ def _add1(engine: _Engine, base: Any) -> tuple[list[int], list[Any], int, int]:
         resume = run.resume_point(step)
         recent = [*recent[-9:], run.first_failing_round(step)]
         k += step
+
+
+def _float_runner(engine: _Engine) -> FloatRunner | None:
+    """Return the compiled float screen loaded with this instance, or None without it."""
+    prep = engine.prep
+    candidates = engine.candidates
+    ranked = sorted(candidates, key=engine.tie_key.__getitem__)
+    rank = {p: r for r, p in enumerate(ranked)}
+    return FloatRunner.load(
+        prep.mult,
+        candidates,
+        [float(prep.costs[p]) for p in candidates],
+        [engine.sup_groups[p] for p in candidates],
+        [[float(u) for _g, u in engine.sup[p]] for p in candidates] if prep.cardinal else None,
+        [rank[p] for p in candidates],
+    )
+
+
+def _add1_screened(engine: _Engine, base: Any) -> tuple[list[int], list[Any], int, int] | None:
+    """Follow pabutools' Add1 loop with the compiled float screen; None without it.
+
+    Each budget B/n + k is first run in doubles (mesfloat.py). A run whose decisions were all
+    clear by a wide margin is the exact run; any other is redone exactly. Runs at two budgets
+    that fund the same projects in the same order, with every rival dearer at the larger budget
+    than the winner at the smaller, prove every budget between gives that run too (prices only
+    fall and budgets only grow with the starting budget), so the loop gallops over such
+    stretches. The outcome returned is recomputed exactly, and must agree with the screen.
+    """
+    prep = engine.prep
+    candidates = engine.candidates
+    runner = _float_runner(engine)
+    if runner is None:
+        return None
+    free = engine.free
+    runs = 0
+    verdicts: dict[tuple[int, ...], str] = {}
+
+    def verdict(order: list[int]) -> str:
+        key = tuple(order)
+        found = verdicts.get(key)
+        if found is None:
+            chosen = free + order
+            if _cost(prep, chosen) > prep.budget:
+                found = "over"
+            elif _exhaustive(prep, chosen, candidates):
+                found = "stop"
+            else:
+                found = "go on"
+            verdicts[key] = found
+        return found
+
+    def outcome_at(k: int, check: FloatRun | None) -> tuple[FloatRun | None, list[int]]:
+        nonlocal runs
+        runs += 1
+        run = runner.run(float(base + k), check)
+        if run.status == TOO_CLOSE:
+            runs += 1
+            return None, engine.run(base + k, certify=False).selected
+        return run, run.order
+
+    k = 0
+    cur, order = outcome_at(0, None)
+    prev: tuple[list[int], int] | None = None
+    step = 1
+    while True:
+        found = verdict(order)
+        if found == "over":
+            if prev is None:
+                return [], [], 0, runs
+            return _exact_at(engine, base, prev, runs)
+        if found == "stop":
+            return _exact_at(engine, base, (order, k), runs)
+        prev = (order, k)
+        while True:
+            if cur is None:  # the run at k was exact: nothing to check against
+                cur, order = outcome_at(k + 1, None)
+                k += 1
+                step = 1
+                break
+            runs += 1
+            ahead = runner.run(float(base + k + step), cur)
+            if ahead.status == CLEAR:  # every budget up to k + step gives this same run
+                k += step
+                cur = ahead
+                prev = (order, k)
+                step *= 2
+                continue
+            if step > 1:
+                step = max(1, step // 4)
+                continue
+            # The next budget gives a run not proved equal to this one: decide it on its own.
+            k += 1
+            if ahead.status == TOO_CLOSE:
+                runs += 1
+                cur = None
+                order = engine.run(base + k, certify=False).selected
+            else:
+                cur = ahead
+                order = ahead.order
+            break
+
+
+def _exact_at(
+    engine: _Engine, base: Any, screened: tuple[list[int], int], runs: int
+) -> tuple[list[int], list[Any], int, int] | None:
+    """Recompute the chosen run exactly; fall back to the certified loop if they disagree."""
+    order, k = screened
+    try:
+        rounds = engine.replay(base + k, order)
+    except ValueError:  # pragma: no cover - the screen's margins forbid this
+        return _add1(engine, base)
+    return order, rounds, k, runs + 1

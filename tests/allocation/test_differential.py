@@ -3,42 +3,19 @@ bench/pabutools_reference.py, because pabutools takes minutes on the large files
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from decide.allocation import equal_shares, greedy, phragmen, utilitarian
 from tests.allocation.conftest import pabulib_files, parsed, reference
 
 FILES = [p.stem for p in pabulib_files()]
-# Equal shares with Add1 runs MES once per Add1 step that its certificate cannot skip: seconds
-# on these files (marked slow), minutes on the heavy ones, which run only when
-# DECIDE_FULL_DIFFERENTIAL=1 is set (bench/allocation.py checks them too).
-SLOW_ADD1 = {
-    "France_Toulouse_2019",
-    "Netherlands_Amsterdam_604",
-    "Poland_Warszawa_2019_Ochota",
-    "Poland_Czestochowa_2024",
-    "Netherlands_Amsterdam_309",
-    "Poland_Krakow_2020",
-    "Poland_Lodz_2022",
-}
-HEAVY_ADD1 = {
-    "France_Toulouse_2024",
-    "Poland_Warszawa_2021_Ochota",
-    "Hungary_Budapest_2024",
-    "Poland_Warszawa_2020_Praga-Poludnie",
-    "Poland_Warszawa_2026",
-}
-FULL = os.environ.get("DECIDE_FULL_DIFFERENTIAL") == "1"
+# Equal shares with Add1 runs MES once per Add1 step (thousands of steps on the large files);
+# with the compiled float screen (mesfloat.py) every file takes about a second or less, except
+# Budapest (seconds), which has no pabutools reference anyway: pabutools takes hours on it.
+SLOW_ADD1 = {"Hungary_Budapest_2024"}
 
 
 def _add1_param(name: str) -> object:
-    if name in HEAVY_ADD1:
-        marks = [pytest.mark.slow]
-        if not FULL:
-            marks.append(pytest.mark.skip(reason="minutes: set DECIDE_FULL_DIFFERENTIAL=1"))
-        return pytest.param(name, marks=marks)
     if name in SLOW_ADD1:
         return pytest.param(name, marks=pytest.mark.slow)
     return name

@@ -1,0 +1,313 @@
+/*
+ * One run of the Method of Equal Shares in double precision, as a screening step for Add1.
+ *
+ * Add1 (see mes.py) re-runs the method for per-voter budgets B/n + k, k = 0, 1, 2, ..., until an
+ * outcome is exhaustive. Each run here is a plain MES run in doubles; it also reports whether
+ * any decision was too close to call: a rival priced within a relative `tol` of the winner, or
+ * a project whose supporters' money is within `tol` of its cost. Only runs with no such
+ * decision are trusted (their decisions hold with a margin far above the rounding error of a
+ * few hundred double operations); every other run is redone in exact arithmetic by the caller,
+ * and the outcome that is finally returned is always recomputed exactly.
+ *
+ * Data: voter groups (identical ballots) with multiplicities; projects with costs; for each
+ * project, its supporting groups and each one's satisfaction u (the cost under cost
+ * satisfaction, the points under cardinal ballots), in compressed rows (indptr, grp, u).
+ *
+ * Our own code; the rule follows Peters, Pierczyński and Skowron (NeurIPS 2021) and the
+ * behaviour of pabutools 1.2.3 described in mes.py.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct {
+    double key; /* budget per unit of satisfaction */
+    double b;   /* budget */
+    double u;   /* satisfaction */
+    double m;   /* voters in the group */
+} Row;
+
+/*
+ * Price of project p: the smallest rho with sum_g m_g * min(b_g, rho * u_g) = cost.
+ * Returns -1 when the supporters cannot afford it. Sets *near when the decision "affordable or
+ * not" is within tol. Sets *pure when, by a margin of tol, no supporter pays all they have: the
+ * price is then cost / sum(m_g u_g) exactly, and *voters is sum(m_g) over the paying groups.
+ */
+static double price(int p, const int *indptr, const int *grp, const double *u,
+                    const double *mult, const double *b, double cost, double tol, Row *rows,
+                    int *near, int *pure, double *voters)
+{
+    int n = 0;
+    double money = 0.0, total_u = 0.0;
+    for (int j = indptr[p]; j < indptr[p + 1]; j++) {
+        int g = grp[j];
+        double bg = b[g];
+        if (bg <= 0.0)
+            continue;
+        rows[n].key = bg / u[j];
+        rows[n].b = bg;
+        rows[n].u = u[j];
+        rows[n].m = mult[g];
+        money += mult[g] * bg;
+        total_u += mult[g] * u[j];
+        n++;
+    }
+    if (fabs(money - cost) <= tol * cost)
+        *near = 1;
+    if (money < cost)
+        return -1.0;
+    /* The supporters who pay all they have are those whose budget per unit of satisfaction is
+       below the price. Start from the price if nobody did, and move every group below it to
+       "pays in full" until none is left: the price only rises, and it stops at the exact
+       water level (the same fixed point a sort would find, without sorting). */
+    double rho = cost / total_u, paid = 0.0, rest_u = total_u, v = 0.0;
+    int m = n, capped = 0;
+    for (;;) {
+        int kept = 0, moved = 0;
+        for (int i = 0; i < m; i++) {
+            if (rows[i].key < rho) {
+                paid += rows[i].m * rows[i].b;
+                rest_u -= rows[i].m * rows[i].u;
+                moved = 1;
+            } else {
+                rows[kept++] = rows[i];
+            }
+        }
+        m = kept;
+        if (!moved)
+            break;
+        capped = 1;
+        if (m == 0 || rest_u <= 0.0) {
+            /* Rounding left nobody paying the price: only when money is about the cost. */
+            *near = 1;
+            *pure = 0;
+            return rho;
+        }
+        rho = (cost - paid) / rest_u;
+    }
+    *pure = 0;
+    if (!capped) {
+        double smallest = INFINITY;
+        for (int i = 0; i < m; i++) {
+            v += rows[i].m;
+            if (rows[i].key < smallest)
+                smallest = rows[i].key;
+        }
+        if (rho * (1.0 + tol) < smallest) {
+            *pure = 1;
+            *voters = v;
+        }
+    }
+    return rho;
+}
+
+/*
+ * Fill nb (n_projects * n_projects bytes) with 1 where two projects share a supporting group.
+ * Returns -1 when memory ran out.
+ */
+int mes_float_neighbours(int n_groups, int n_projects, const int *indptr, const int *grp,
+                         unsigned char *nb)
+{
+    /* Transpose the supporter lists into each group's projects, then mark every pair. */
+    int *start = calloc((size_t)n_groups + 1, sizeof(int));
+    int *fill = calloc((size_t)n_groups + 1, sizeof(int));
+    int nnz = indptr[n_projects];
+    int *proj = malloc(sizeof(int) * (size_t)(nnz ? nnz : 1));
+    if (!start || !fill || !proj) {
+        free(start);
+        free(fill);
+        free(proj);
+        return -1;
+    }
+    for (int j = 0; j < nnz; j++)
+        start[grp[j] + 1]++;
+    for (int g = 0; g < n_groups; g++)
+        start[g + 1] += start[g];
+    for (int p = 0; p < n_projects; p++)
+        for (int j = indptr[p]; j < indptr[p + 1]; j++) {
+            int g = grp[j];
+            proj[start[g] + fill[g]++] = p;
+        }
+    for (int k = 0; k < n_projects * n_projects; k++)
+        nb[k] = 0;
+    for (int g = 0; g < n_groups; g++)
+        for (int a = start[g]; a < start[g + 1]; a++)
+            for (int b = start[g]; b < start[g + 1]; b++)
+                nb[proj[a] * n_projects + proj[b]] = 1;
+    free(start);
+    free(fill);
+    free(proj);
+    return 0;
+}
+
+/*
+ * Run MES with per-voter budget t. Writes the funded projects, in order, to seq, their number to
+ * *seq_len, and for each round the winner's price to price_out and, when that price is pure
+ * (see below), its number of paying voters to voters_out (else -1).
+ *
+ * Returns 0 when every decision was clear, 1 when some was too close to call, 2 when the
+ * interval check below failed, -1 when memory ran out.
+ *
+ * With cost satisfaction (cost_sat), a project that no supporter pays in full costs each of its
+ * N paying supporters rho = 1/N per unit of cost, exactly: two such projects tie exactly when
+ * their N agree, and then the lower rank (the tie-break order) wins, as in the exact rule.
+ * Any other pair of prices within tol of each other makes the run "too close to call".
+ *
+ * Interval check (when check_len >= 0): check_seq, check_price and check_voters describe a run
+ * at a smaller budget t0 (check_len rounds). For a fixed order of funding, every budget can only
+ * grow with the starting budget and every price can only fall, so if this run funds the same
+ * projects in the same order and, in every round, every other project still in play costs more
+ * here than the winner cost at t0, then every budget between t0 and t gives that same run.
+ */
+int mes_float_run(int n_groups, const double *mult, int n_projects, const double *cost,
+                  const int *indptr, const int *grp, const double *u, const int *rank,
+                  int cost_sat, double t, double tol, int *seq, int *seq_len, double *price_out,
+                  double *voters_out, int check_len, const int *check_seq,
+                  const double *check_price, const double *check_voters,
+                  const unsigned char *nb)
+{
+    int max_deg = 0;
+    for (int p = 0; p < n_projects; p++)
+        if (indptr[p + 1] - indptr[p] > max_deg)
+            max_deg = indptr[p + 1] - indptr[p];
+    size_t np = (size_t)(n_projects ? n_projects : 1);
+    double *b = malloc(sizeof(double) * (size_t)(n_groups ? n_groups : 1));
+    double *lb = malloc(sizeof(double) * np);
+    int *order = malloc(sizeof(int) * np);
+    int *pure = malloc(sizeof(int) * np);
+    char *clean = calloc(np, 1); /* the last price is exact: no supporter has paid since */
+    double *voters = malloc(sizeof(double) * np);
+    Row *rows = malloc(sizeof(Row) * (size_t)(max_deg ? max_deg : 1));
+    if (!b || !lb || !order || !rows || !pure || !voters || !clean) {
+        free(clean);
+        free(b);
+        free(lb);
+        free(order);
+        free(rows);
+        free(pure);
+        free(voters);
+        return -1;
+    }
+    for (int g = 0; g < n_groups; g++)
+        b[g] = t;
+    for (int p = 0; p < n_projects; p++) {
+        lb[p] = 0.0;
+        order[p] = p;
+    }
+    int n_alive = n_projects, len = 0, uncertain = 0, failed = 0;
+    while (n_alive > 0) {
+        /* Alive projects by their last known price (a lower bound: prices only rise). The
+           list is nearly sorted from the last round, so insertion sort is cheap. */
+        for (int i = 1; i < n_alive; i++) {
+            int p = order[i], j = i - 1;
+            while (j >= 0 && lb[order[j]] > lb[p]) {
+                order[j + 1] = order[j];
+                j--;
+            }
+            order[j + 1] = p;
+        }
+        /* In an interval check, every project below the earlier winner's price must be seen. */
+        double floor_price = -1.0;
+        if (check_len >= 0 && len < check_len)
+            floor_price = check_price[len] * (1.0 + tol);
+        double best = INFINITY;
+        int best_p = -1, kept = 0;
+        int i = 0;
+        for (; i < n_alive; i++) {
+            int p = order[i];
+            if (best_p >= 0 && lb[p] > best * (1.0 + tol) && lb[p] > floor_price)
+                break;
+            double rho = lb[p];
+            if (!clean[p]) {
+                int near = 0;
+                rho = price(p, indptr, grp, u, mult, b, cost[p], tol, rows, &near, &pure[p],
+                            &voters[p]);
+                if (near)
+                    uncertain = 1;
+                if (rho < 0.0)
+                    continue; /* unaffordable now, so for ever: drop it */
+                lb[p] = rho;
+                clean[p] = nb != NULL;
+            }
+            order[kept++] = p;
+            if (rho < best) {
+                best = rho;
+                best_p = p;
+            }
+        }
+        int looked = kept;
+        /* Keep the projects not looked at this round. */
+        for (; i < n_alive; i++)
+            order[kept++] = order[i];
+        n_alive = kept;
+        if (best_p < 0)
+            break;
+        /* Every rival within tol of the best must tie with it exactly, as pure prices with the
+           same number of paying voters; the tie-break then decides. */
+        for (int k = 0; k < looked; k++) {
+            int p = order[k];
+            if (p == best_p || lb[p] > best * (1.0 + tol))
+                continue;
+            if (cost_sat && pure[p] && pure[best_p] && voters[p] == voters[best_p]) {
+                if (rank[p] < rank[best_p])
+                    best_p = p;
+            } else {
+                uncertain = 1;
+            }
+        }
+        best = lb[best_p];
+        if (check_len >= 0 && !failed) {
+            if (len >= check_len || check_seq[len] != best_p) {
+                failed = 1;
+            } else {
+                /* Every rival must cost more here than the winner did at t0. A rival whose
+                   price here ties the winner's price at t0 as pure prices with the same N
+                   costs at least that throughout, and then loses the tie-break if it ranks
+                   after the winner. */
+                for (int k = 0; k < looked && !failed; k++) {
+                    int p = order[k];
+                    if (p == best_p || lb[p] > floor_price)
+                        continue;
+                    if (!(cost_sat && pure[p] && check_voters[len] >= 0.0 &&
+                          voters[p] == check_voters[len] && rank[best_p] < rank[p]))
+                        failed = 1;
+                }
+            }
+        }
+        price_out[len] = best;
+        voters_out[len] = pure[best_p] ? voters[best_p] : -1.0;
+        for (int j = indptr[best_p]; j < indptr[best_p + 1]; j++) {
+            int g = grp[j];
+            double share = best * u[j];
+            /* A budget about equal to the share: whether something is left (and the voter
+               still counts as a supporter later) is too close to call. */
+            if (fabs(b[g] - share) <= tol * share)
+                uncertain = 1;
+            b[g] = b[g] <= share ? 0.0 : b[g] - share;
+        }
+        for (int k = 0; k < n_alive; k++)
+            if (order[k] == best_p) {
+                order[k] = order[--n_alive];
+                break;
+            }
+        if (nb != NULL) {
+            const unsigned char *row = nb + (size_t)best_p * (size_t)n_projects;
+            for (int k = 0; k < n_alive; k++)
+                if (row[order[k]])
+                    clean[order[k]] = 0;
+        }
+        seq[len++] = best_p;
+    }
+    if (check_len >= 0 && len != check_len)
+        failed = 1;
+    *seq_len = len;
+    free(b);
+    free(lb);
+    free(order);
+    free(rows);
+    free(pure);
+    free(voters);
+    free(clean);
+    if (uncertain)
+        return 1;
+    return failed ? 2 : 0;
+}

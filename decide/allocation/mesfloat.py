@@ -1,0 +1,200 @@
+"""A double-precision MES run in C, used by Add1 to screen budgets quickly (see mes.py).
+
+`make install` compiles ``_mesfloat.c`` into ``_mesfloat.so`` beside this file (gcc, no Python
+headers needed: it is loaded with ctypes). Without it, `FloatRunner.load` returns None and Add1
+uses its exact certificates alone, which gives the same outcomes, only slower.
+
+A float run is trusted only when the C code reports that every decision in it was clear by a
+relative margin of `TOLERANCE`: the rounding error of the few hundred operations behind any one
+price is below 1e-13 relative, so such decisions are the exact ones. A run with any decision
+closer than that is redone exactly by the caller.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from array import array
+from dataclasses import dataclass, field
+from itertools import chain, repeat
+from pathlib import Path
+from typing import Any
+
+TOLERANCE = 1e-9
+LIBRARY = Path(__file__).with_name("_mesfloat.so")
+
+_lib: Any = None
+_loaded = False
+
+
+def _library() -> Any:
+    global _lib, _loaded
+    if _loaded:
+        return _lib
+    _loaded = True
+    if os.environ.get("DECIDE_NO_FLOAT_SCREEN") or not LIBRARY.exists():
+        return None
+    lib = ctypes.CDLL(str(LIBRARY))
+    fn = lib.mes_float_run
+    dp = ctypes.POINTER(ctypes.c_double)
+    ip = ctypes.POINTER(ctypes.c_int)
+    fn.argtypes = [
+        ctypes.c_int,
+        dp,
+        ctypes.c_int,
+        dp,
+        ip,
+        ip,
+        dp,
+        ip,
+        ctypes.c_int,
+        ctypes.c_double,
+        ctypes.c_double,
+        ip,
+        ip,
+        dp,
+        dp,
+        ctypes.c_int,
+        ip,
+        dp,
+        dp,
+        ctypes.c_char_p,
+    ]
+    fn.restype = ctypes.c_int
+    lib.mes_float_neighbours.argtypes = [ctypes.c_int, ctypes.c_int, ip, ip, ctypes.c_char_p]
+    lib.mes_float_neighbours.restype = ctypes.c_int
+    _lib = lib
+    return lib
+
+
+def available() -> bool:
+    """Return whether the compiled screen is present (and not switched off)."""
+    return _library() is not None
+
+
+class FloatRunner:
+    """The instance as C arrays, ready for repeated runs at different starting budgets."""
+
+    def __init__(
+        self,
+        lib: Any,
+        mult: list[int],
+        projects: list[int],
+        costs: list[float],
+        groups: list[list[int]],
+        sats: list[list[float]] | None,
+        ranks: list[int],
+    ) -> None:
+        self._fn = lib.mes_float_run
+        self.projects = projects
+        indptr = array("i", [0])
+        total = 0
+        for row in groups:
+            total += len(row)
+            indptr.append(total)
+        grp = array("i", chain.from_iterable(groups))
+        if sats is None:  # cost satisfaction: each supporter's satisfaction is the cost
+            per_project = (repeat(c, len(row)) for c, row in zip(costs, groups))
+            u = array("d", chain.from_iterable(per_project))
+        else:
+            u = array("d", chain.from_iterable(sats))
+        self._keep: list[array[Any]] = [
+            array("d", mult),
+            array("d", costs),
+            indptr,
+            grp if len(grp) else array("i", [0]),
+            u if len(u) else array("d", [0.0]),
+            array("i", ranks) if ranks else array("i", [0]),
+        ]
+        d, i = ctypes.c_double, ctypes.c_int
+        m, c, ip, g, uu, r = self._keep
+        self._args = (
+            len(mult),
+            (d * len(m)).from_buffer(m) if len(m) else None,
+            len(projects),
+            (d * len(c)).from_buffer(c) if len(c) else None,
+            (i * len(ip)).from_buffer(ip),
+            (i * len(g)).from_buffer(g),
+            (d * len(uu)).from_buffer(uu),
+            (i * len(r)).from_buffer(r),
+            1 if sats is None else 0,
+        )
+        # Which projects share a supporter: a price stays exact until one of these is funded.
+        self._nb = ctypes.create_string_buffer(max(1, len(projects) ** 2))
+        found = lib.mes_float_neighbours(
+            len(mult), len(projects), self._args[4], self._args[5], self._nb
+        )
+        if found != 0:  # pragma: no cover - out of memory
+            raise MemoryError("equal shares: the float screen ran out of memory")
+        self._len = ctypes.c_int(0)
+
+    @classmethod
+    def load(
+        cls,
+        mult: list[int],
+        projects: list[int],
+        costs: list[float],
+        groups: list[list[int]],
+        sats: list[list[float]] | None,
+        ranks: list[int],
+    ) -> FloatRunner | None:
+        """Return a runner, or None when the compiled screen is not available.
+
+        `groups[j]` lists the voter groups supporting ``projects[j]``; `sats[j]` their
+        satisfaction, or None for cost satisfaction. `ranks` gives each project's place in the
+        tie-break order (lower wins).
+        """
+        lib = _library()
+        if lib is None:
+            return None
+        return cls(lib, mult, projects, costs, groups, sats, ranks)
+
+    def run(self, start: float, check: FloatRun | None = None) -> FloatRun:
+        """Run MES from per-voter budget `start`.
+
+        With `check` (a clear run at a smaller budget), the result's status is CLEAR only if
+        every budget from check's to `start` is proved to give that same run.
+        """
+        n = len(self.projects)
+        seq = (ctypes.c_int * max(1, n))()
+        prices = (ctypes.c_double * max(1, n))()
+        voters = (ctypes.c_double * max(1, n))()
+        if check is None:
+            check_args: tuple[Any, ...] = (-1, None, None, None)
+        else:
+            check_args = (len(check.order), check._seq, check._prices, check._voters)
+        status = self._fn(
+            *self._args, start, TOLERANCE, seq, ctypes.byref(self._len), prices, voters,
+            *check_args, self._nb,
+        )
+        if status < 0:  # pragma: no cover - out of memory
+            raise MemoryError("equal shares: the float screen ran out of memory")
+        length = self._len.value
+        projects = self.projects
+        return FloatRun(
+            start=start,
+            status=status,
+            order=[projects[i] for i in seq[:length]],
+            _seq=seq,
+            _prices=prices,
+            _voters=voters,
+        )
+
+
+CLEAR, TOO_CLOSE, NOT_PROVED = 0, 1, 2
+
+
+@dataclass
+class FloatRun:
+    """One float run: its status and the funded projects in order (indices of the instance).
+
+    `order` is right when status is CLEAR or NOT_PROVED (every decision was clear; only the
+    interval check failed); with TOO_CLOSE the caller must redo the run exactly.
+    """
+
+    start: float
+    status: int
+    order: list[int]
+    _seq: Any = field(repr=False)
+    _prices: Any = field(repr=False)
+    _voters: Any = field(repr=False)

@@ -1,0 +1,232 @@
+"""The compiled float screen behind Add1 (decide/allocation/mesfloat.py and _mesfloat.c).
+
+Its runs must match exact runs whenever it calls them clear, its interval proofs must hold at
+every budget inside the interval, and equal shares must give the same outcome with it and
+without it.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from ballots.model import Ballot, Instance, Profile, Project
+from decide.allocation import equal_shares, mes, mesfloat
+from decide.allocation.core import TieBreak
+from decide.allocation.prepare import prepare
+from tests.allocation.conftest import parsed
+from tests.allocation.test_properties import costly_elections, elections
+
+needs_screen = pytest.mark.skipif(
+    not mesfloat.available(), reason="the float screen is not built (make install builds it)"
+)
+
+
+def _engine(instance: Instance, profile: Profile) -> tuple[mes._Engine, Any]:
+    prep = prepare(instance, profile)
+    return mes._Engine(prep, TieBreak()), prep.budget / prep.n_voters
+
+
+def test_float_screen_is_built() -> None:
+    """`make install` compiles the screen; without it equal shares is far slower."""
+    if os.environ.get("DECIDE_NO_FLOAT_SCREEN"):
+        pytest.skip("switched off by DECIDE_NO_FLOAT_SCREEN")
+    assert mesfloat.LIBRARY.exists(), "run `make install` to build decide/allocation/_mesfloat.so"
+    assert mesfloat.available()
+
+
+@needs_screen
+@pytest.mark.parametrize(
+    ("name", "ks"),
+    [
+        ("France_Toulouse_2024", [0, 1, 2, 40, 333, 668, 669]),
+        ("Poland_Warszawa_2021_Ochota", [0, 7, 80, 160, 161]),
+        ("Netherlands_Amsterdam_604", [0, 1, 30, 55, 56]),
+        ("France_Toulouse_2019", [0, 3, 300, 736, 737]),  # cumulative ballots
+        ("Poland_Czestochowa_2024", [0, 9, 200, 365, 366]),  # cumulative ballots
+    ],
+)
+def test_clear_float_runs_are_the_exact_runs(name: str, ks: list[int]) -> None:
+    pb = parsed(name)
+    engine, base = _engine(pb.instance, pb.profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    clear = 0
+    for k in ks:
+        run = runner.run(float(base + k))
+        if run.status == mesfloat.TOO_CLOSE:
+            continue
+        clear += 1
+        assert run.order == engine.run(base + k, certify=False).selected, k
+    assert clear >= len(ks) - 1  # near-ties are rare on real data
+
+
+@needs_screen
+@pytest.mark.parametrize(
+    ("name", "limit"), [("Poland_Krakow_2024_Podgorze", 40), ("France_Toulouse_2019", 60)]
+)
+def test_interval_proofs_hold_at_every_budget_inside(
+    name: str, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every stretch Add1 gallops over gives, at each whole step inside it, the same run."""
+    pb = parsed(name)
+    engine, base = _engine(pb.instance, pb.profile)
+    proved: list[tuple[float, float, list[int]]] = []
+    real_run = mesfloat.FloatRunner.run
+
+    def recording(self: mesfloat.FloatRunner, start: float, check: Any = None) -> Any:
+        result = real_run(self, start, check)
+        if check is not None and result.status == mesfloat.CLEAR and start - check.start >= 2:
+            proved.append((check.start, start, result.order))
+        return result
+
+    monkeypatch.setattr(mesfloat.FloatRunner, "run", recording)
+    assert mes._add1_screened(engine, base) is not None
+    assert proved, "the galloping never proved a stretch"
+    checked = 0
+    for lo, hi, order in proved:
+        k = int(lo - float(base)) + 1
+        while float(base + k) < hi and checked < limit:
+            assert engine.run(base + k, certify=False).selected == order, k
+            checked += 1
+            k += 1
+    assert checked >= min(limit, 10)
+
+
+@needs_screen
+@pytest.mark.parametrize(
+    ("name", "k"),
+    [
+        ("France_Toulouse_2024", 669),
+        ("Poland_Warszawa_2019_Ochota", 62),
+        ("France_Toulouse_2019", 737),
+        ("Poland_Krakow_2024_Podgorze", 0),
+    ],
+)
+def test_replay_gives_the_rounds_of_the_full_run(name: str, k: int) -> None:
+    pb = parsed(name)
+    engine, base = _engine(pb.instance, pb.profile)
+    full = engine.run(base + k, certify=False)
+    assert engine.replay(base + k, full.selected) == full.rounds
+
+
+def test_replay_refuses_an_order_that_is_not_affordable() -> None:
+    instance = Instance(Fraction(10), (Project("a", Fraction(8)), Project("b", Fraction(8))))
+    profile = Profile("approval", (Ballot("1", ("a", "b")), Ballot("2", ("a", "b"))))
+    engine, base = _engine(instance, profile)
+    with pytest.raises(ValueError, match="unaffordable"):
+        engine.replay(base, [0, 1])
+
+
+@needs_screen
+def test_a_lone_supporter_who_can_just_pay_is_too_close_for_floats() -> None:
+    """Money exactly equal to the cost: the float screen defers, the exact run funds it."""
+    instance = Instance(
+        Fraction(2000),
+        tuple(Project(i, Fraction(c)) for i, c in [("1", 400), ("2", 400), ("3", 800)]),
+    )
+    ballots = [Ballot(str(v), ()) for v in range(4)] + [Ballot("4", ("1",))]
+    profile = Profile("approval", tuple(ballots))
+    engine, base = _engine(instance, profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    assert runner.run(float(base)).status == mesfloat.TOO_CLOSE
+    outcome = equal_shares(instance, profile)
+    assert outcome.details["mes_selected"] == ["1"]
+    assert outcome.details["add1_increment"] == 0
+
+
+def _every_step(engine: mes._Engine, base: Any) -> tuple[list[int], int]:
+    """pabutools' Add1 loop, one exact run per step."""
+    prep = engine.prep
+    previous: list[int] = []
+    k = 0
+    while True:
+        run = engine.run(base + k, certify=False)
+        if mes._cost(prep, engine.free + run.selected) > prep.budget:
+            return previous, k - 1
+        if mes._exhaustive(prep, engine.free + run.selected, engine.candidates):
+            return run.selected, k
+        previous = run.selected
+        k += 1
+
+
+def _check_screened(election: tuple[Instance, Profile]) -> None:
+    instance, profile = election
+    engine, base = _engine(instance, profile)
+    if engine.prep.n_voters == 0:
+        return
+    screened = mes._add1_screened(engine, base)
+    assert screened is not None
+    chosen, rounds, k, _runs = screened
+    expected, expected_k = _every_step(engine, base)
+    assert sorted(chosen) == sorted(expected)
+    assert k == expected_k
+    assert rounds == engine.run(base + k, certify=False).rounds
+
+
+@needs_screen
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(costly_elections())
+def test_screened_add1_lands_where_every_step_lands(election: tuple[Instance, Profile]) -> None:
+    _check_screened(election)
+
+
+@needs_screen
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(elections(cumulative=True))
+def test_screened_add1_with_points_lands_where_every_step_lands(
+    election: tuple[Instance, Profile],
+) -> None:
+    _check_screened(election)
+
+
+@needs_screen
+@pytest.mark.parametrize(
+    "name",
+    ["Poland_Warszawa_2019_Ochota", "Netherlands_Amsterdam_604", "Poland_Katowice_2024_Murcki"],
+)
+def test_equal_shares_is_the_same_with_and_without_the_screen(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pb = parsed(name)
+    screened = equal_shares(pb.instance, pb.profile)
+    monkeypatch.setattr(mes, "_float_runner", lambda engine: None)
+    exact = equal_shares(pb.instance, pb.profile)
+    assert screened.selected_sorted == exact.selected_sorted
+    assert screened.steps == exact.steps
+    for key in ("add1_increment", "mes_budget_per_voter", "mes_selected"):
+        assert screened.details[key] == exact.details[key]
+
+
+@needs_screen
+def test_interval_check_fails_when_a_rival_could_undercut_the_winner() -> None:
+    """Pretend the winners cost half as much again at the lower budget: some rival at the
+    higher budget is then cheaper than that, so nothing is proved about the stretch."""
+    pb = parsed("France_Toulouse_2024")
+    engine, base = _engine(pb.instance, pb.profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    low = runner.run(float(base))
+    assert low.status == mesfloat.CLEAR
+    same = runner.run(float(base), low)
+    assert same.status == mesfloat.CLEAR  # a run proves the one-point stretch to itself
+    for r in range(len(low.order)):
+        low._prices[r] *= 1.5
+    assert runner.run(float(base), low).status == mesfloat.NOT_PROVED
+
+
+@needs_screen
+def test_interval_check_fails_when_the_order_differs() -> None:
+    pb = parsed("France_Toulouse_2024")
+    engine, base = _engine(pb.instance, pb.profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    low = runner.run(float(base))
+    first, second = low._seq[0], low._seq[1]
+    low._seq[0], low._seq[1] = second, first
+    assert runner.run(float(base), low).status == mesfloat.NOT_PROVED
