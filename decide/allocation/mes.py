@@ -689,8 +689,8 @@ def equal_shares(
     else:
         base = prep.budget / prep.n_voters
         if not use_add1:
-            run = engine.run(base, certify=False)
-            chosen, rounds, k, runs = run.selected, run.rounds, 0, 1
+            chosen, rounds = _single_run(engine, base)
+            k, runs = 0, 1
         else:
             screened = _add1_screened(engine, base)
             if screened is None:
@@ -776,6 +776,20 @@ def _add1(engine: _Engine, base: Any) -> tuple[list[int], list[Any], int, int]:
         resume = run.resume_point(step)
         recent = [*recent[-9:], run.first_failing_round(step)]
         k += step
+
+
+def _single_run(engine: _Engine, start: Any) -> tuple[list[int], list[Any]]:
+    """Run MES once from `start`: screened in floats when possible, priced exactly."""
+    runner = _float_runner(engine) if engine.candidates else None
+    if runner is not None:
+        run = runner.run(float(start))
+        if run.status != TOO_CLOSE:
+            try:
+                return run.order, engine.replay(start, run.order)
+            except ValueError:  # pragma: no cover - the screen's margins forbid this
+                pass
+    exact = engine.run(start, certify=False)
+    return exact.selected, exact.rounds
 
 
 def _float_runner(engine: _Engine) -> FloatRunner | None:

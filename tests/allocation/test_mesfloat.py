@@ -186,17 +186,18 @@ def test_screened_add1_with_points_lands_where_every_step_lands(
 
 
 @needs_screen
+@pytest.mark.parametrize("completion", [True, False])
 @pytest.mark.parametrize(
     "name",
     ["Poland_Warszawa_2019_Ochota", "Netherlands_Amsterdam_604", "Poland_Katowice_2024_Murcki"],
 )
 def test_equal_shares_is_the_same_with_and_without_the_screen(
-    name: str, monkeypatch: pytest.MonkeyPatch
+    name: str, completion: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pb = parsed(name)
-    screened = equal_shares(pb.instance, pb.profile)
+    screened = equal_shares(pb.instance, pb.profile, completion=completion)
     monkeypatch.setattr(mes, "_float_runner", lambda engine: None)
-    exact = equal_shares(pb.instance, pb.profile)
+    exact = equal_shares(pb.instance, pb.profile, completion=completion)
     assert screened.selected_sorted == exact.selected_sorted
     assert screened.steps == exact.steps
     for key in ("add1_increment", "mes_budget_per_voter", "mes_selected"):
