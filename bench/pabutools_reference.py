@@ -20,6 +20,33 @@ Rules (names as our command line spells them):
 The run is resumable: entries already in OUT.json are skipped, and the file is rewritten after
 every entry. Entries are processed file by file in the order given, so pass the quick files
 first (and run the slow ``equal-shares`` in a second invocation after the other rules).
+
+Add1 samples (a partial cross-check where the full Add1 loop is out of reach)::
+
+    .venv/bin/python bench/pabutools_reference.py OUT.json FILE.pb --add1-samples 0,1,5000
+
+With ``--add1-samples`` only the samples are computed (``--rules`` is ignored). For each listed
+increment k, plain ``method_of_equal_shares`` (no ``voter_budget_increment``; same
+satisfaction as above) is run on the instance with ``budget_limit`` set to B + k*n (B the
+file's budget, n the number of ballots), so every voter starts with (B + k*n)/n = B/n + k. That
+is exactly the voters' starting budget at step k of pabutools' Add1 loop (read in pabutools
+1.2.3, ``pabutools/rules/mes/mes_rule.py``): ``method_of_equal_shares`` passes
+``frac(instance.budget_limit, profile.num_ballots())`` as the starting budget (line 732),
+``method_of_equal_shares_scheme`` gives it to every ``MESVoter`` (lines 546-556), and after a
+non-exhaustive feasible outcome adds ``voter_budget_increment`` to it (line 623, or 635 when
+irresolute) and resets every voter's budget to it (lines 637-638) before the next run. The
+budget limit itself enters a run only through ``is_feasible`` and ``is_exhaustive`` (lines
+619-621), which the plain rule never calls (it returns at line 617-618): ``mes_inner_algo``
+uses the instance only for the tie-breaking, which is lexicographic on names, and the cost and
+points satisfactions do not read the budget limit. The limit is restored after every run.
+
+Stored per k, under ``entries[file]["add1_samples"]["samples"][str(k)]``: the selected
+project ids (sorted as strings), their total cost, ``exhaustive`` (no supported project of
+positive cost -- the ``projects`` set pabutools tests with ``available_projects`` -- that is
+not selected still fits within the ORIGINAL budget B), ``over_budget`` (the cost exceeds B),
+and pabutools' seconds. These are samples of pabutools' Add1 steps, not the full loop: they
+check individual steps, not that the loop stops where ours does in between the samples.
+Samples already stored are skipped; the rest of the file is left unchanged.
 """
 
 from __future__ import annotations
@@ -142,13 +169,108 @@ def run_rule(rule: str, instance: Any, profile: Any) -> dict[str, Any]:
     return entry
 
 
+ADD1_NOTE = (
+    "Samples of pabutools' Add1 steps, not the full loop: plain method_of_equal_shares with "
+    "budget_limit B + k*n (each voter starts with B/n + k, as at step k of the Add1 loop); "
+    "'exhaustive' and 'over_budget' are judged against the original budget B over the "
+    "supported projects of positive cost. Written by bench/pabutools_reference.py "
+    "--add1-samples."
+)
+
+
+def run_add1_sample(k: int, instance: Any, profile: Any) -> dict[str, Any]:
+    """Run plain pabutools MES with each voter starting at B/n + k; judge it against B."""
+    from pabutools.election import AbstractCardinalProfile, Additive_Cardinal_Sat, Cost_Sat
+    from pabutools.rules import method_of_equal_shares
+
+    cardinal = isinstance(profile, AbstractCardinalProfile)
+    sat = Additive_Cardinal_Sat if cardinal else Cost_Sat
+    budget = to_fraction(instance.budget_limit)
+    n = profile.num_ballots()
+    sat_profile = profile.as_sat_profile(sat_class=sat)
+    # The projects MES can pay for: positive cost and some voter with positive satisfaction.
+    supported = set()
+    for voter_sat in sat_profile:
+        for p in voter_sat.ballot:
+            if to_fraction(p.cost) > 0 and voter_sat.sat_project(p) > 0:
+                supported.add(p)
+    original_limit = instance.budget_limit
+    instance.budget_limit = original_limit + k * n
+    try:
+        start = time.perf_counter()
+        result = method_of_equal_shares(instance, profile, sat_profile=sat_profile)
+        seconds = time.perf_counter() - start
+    finally:
+        instance.budget_limit = original_limit
+    chosen = {str(p.name) for p in result}
+    spent = sum((to_fraction(p.cost) for p in result), Fraction(0))
+    exhaustive = not any(
+        str(p.name) not in chosen and spent + to_fraction(p.cost) <= budget for p in supported
+    )
+    return {
+        "selected": sorted(chosen),
+        "spent": exact_decimal(spent),
+        "exhaustive": exhaustive,
+        "over_budget": spent > budget,
+        "voter_budget": exact_decimal(budget / n + k),
+        "seconds": round(seconds, 3),
+        "sat": "Additive_Cardinal_Sat" if cardinal else "Cost_Sat",
+    }
+
+
+def add1_samples(out: Path, files: list[Path], ks: list[int]) -> int:
+    """Compute the missing Add1 samples for each file."""
+    from pabutools.election import parse_pabulib
+
+    data = load(out)
+    entries = data.setdefault("entries", {})
+    for path in files:
+        name = path.stem
+        parsed_file = None
+        for k in ks:
+            samples = entries.get(name, {}).get("add1_samples", {}).get("samples", {})
+            if str(k) in samples:
+                continue
+            if parsed_file is None:
+                parsed_file = parse_pabulib(str(path))
+            instance, profile = parsed_file
+            file_entry = entries.setdefault(name, {"rules": {}})
+            block = file_entry.setdefault("add1_samples", {})
+            block["note"] = ADD1_NOTE
+            block["budget"] = exact_decimal(to_fraction(instance.budget_limit))
+            block["voters"] = profile.num_ballots()
+            print(f"{name} add1 sample k={k} ...", flush=True)
+            sample = run_add1_sample(k, instance, profile)
+            print(
+                f"  {sample['seconds']} s, {len(sample['selected'])} selected, "
+                f"exhaustive={sample['exhaustive']}, over_budget={sample['over_budget']}",
+                flush=True,
+            )
+            block.setdefault("samples", {})[str(k)] = sample
+            save(out, data)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Compute the missing reference entries."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--rules", default=",".join(ALL_RULES))
+    parser.add_argument(
+        "--add1-samples",
+        metavar="K1,K2,...",
+        help="only run plain MES at the given Add1 steps k (voter budget B/n + k)",
+    )
     args = parser.parse_args(argv)
+    if args.add1_samples is not None:
+        try:
+            ks = sorted({int(x) for x in args.add1_samples.split(",") if x.strip()})
+        except ValueError:
+            parser.error("--add1-samples takes comma-separated non-negative integers")
+        if not ks or ks[0] < 0:
+            parser.error("--add1-samples takes comma-separated non-negative integers")
+        return add1_samples(args.out, args.files, ks)
     rules = [r for r in args.rules.split(",") if r]
     for r in rules:
         if r not in ALL_RULES:
