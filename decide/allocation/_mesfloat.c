@@ -311,3 +311,187 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
         return 1;
     return failed ? 2 : 0;
 }
+
+/*
+ * A cheap test of whether project p's price is above theta, without finding the price.
+ * F(x) = sum_g m_g * min(b_g, x * u_g) is the money the supporters give at price x; the price is
+ * the least x with F(x) = cost. If F(theta) < cost, the price is above theta, and as F is concave
+ * its tangent at theta gives a better lower bound: theta + (cost - F(theta)) / F'(theta+).
+ * Returns that bound (infinity when no supporter has money left beyond theta), or -1 when the
+ * price may be theta or less.
+ */
+static double price_above(int p, const int *indptr, const int *grp, const double *u,
+                          const double *mult, const double *b, double cost, double theta)
+{
+    double given = 0.0, slope = 0.0;
+    for (int j = indptr[p]; j < indptr[p + 1]; j++) {
+        int g = grp[j];
+        double cap = theta * u[j], bg = b[g], m = mult[g];
+        if (bg < cap) {
+            given += m * bg;
+        } else {
+            given += m * cap;
+            slope += m * u[j];
+        }
+    }
+    if (given >= cost)
+        return -1.0;
+    if (slope <= 0.0)
+        return INFINITY;
+    return theta + (cost - given) / slope;
+}
+
+/*
+ * The interval check of mes_float_run alone, following the order of the run at t0 instead of
+ * searching for winners: in each round the run-at-t0 winner is priced exactly, and every other
+ * project still in play only has to be shown dearer here than that winner was at t0 (a cheap
+ * test, see price_above). After the last round nothing else may be affordable here.
+ *
+ * Returns 0 when every budget between t0 and t is proved to give that run (seq, price_out and
+ * voters_out then describe the run at t), 1 when a decision was too close to call, 3 when the
+ * proof failed (the outputs are then incomplete), -1 when memory ran out.
+ */
+int mes_float_check(int n_groups, const double *mult, int n_projects, const double *cost,
+                    const int *indptr, const int *grp, const double *u, const int *rank,
+                    int cost_sat, double t, double tol, int *seq, int *seq_len,
+                    double *price_out, double *voters_out, int check_len,
+                    const int *check_seq, const double *check_price,
+                    const double *check_voters, const unsigned char *nb)
+{
+    int max_deg = 0;
+    for (int p = 0; p < n_projects; p++)
+        if (indptr[p + 1] - indptr[p] > max_deg)
+            max_deg = indptr[p + 1] - indptr[p];
+    size_t np = (size_t)(n_projects ? n_projects : 1);
+    double *b = malloc(sizeof(double) * (size_t)(n_groups ? n_groups : 1));
+    double *lb = malloc(sizeof(double) * np);
+    int *alive = malloc(sizeof(int) * np); /* projects still in play */
+    int *pure = malloc(sizeof(int) * np);
+    double *voters = malloc(sizeof(double) * np);
+    char *clean = calloc(np, 1);
+    char *in_play = malloc(np);
+    Row *rows = malloc(sizeof(Row) * (size_t)(max_deg ? max_deg : 1));
+    if (!b || !lb || !alive || !pure || !voters || !clean || !in_play || !rows) {
+        free(b);
+        free(lb);
+        free(alive);
+        free(pure);
+        free(voters);
+        free(clean);
+        free(in_play);
+        free(rows);
+        return -1;
+    }
+    for (int g = 0; g < n_groups; g++)
+        b[g] = t;
+    for (int p = 0; p < n_projects; p++) {
+        lb[p] = 0.0;
+        alive[p] = p;
+        in_play[p] = 1;
+    }
+    int n_alive = n_projects, uncertain = 0, failed = 0, len = 0;
+    for (; len < check_len && !failed; len++) {
+        int s = check_seq[len];
+        if (!in_play[s]) {
+            failed = 1;
+            break;
+        }
+        if (!clean[s]) {
+            int near = 0;
+            double rho = price(s, indptr, grp, u, mult, b, cost[s], tol, rows, &near, &pure[s],
+                               &voters[s]);
+            if (near)
+                uncertain = 1;
+            if (rho < 0.0) {
+                failed = 1;
+                break;
+            }
+            lb[s] = rho;
+            clean[s] = nb != NULL;
+        }
+        double best = lb[s], theta = check_price[len] * (1.0 + tol);
+        if (best > theta) { /* prices cannot rise with the budget: only rounding does this */
+            failed = 1;
+            break;
+        }
+        for (int k = 0; k < n_alive && !failed; k++) {
+            int p = alive[k];
+            if (p == s || lb[p] > theta)
+                continue;
+            if (!clean[p]) {
+                double above = price_above(p, indptr, grp, u, mult, b, cost[p], theta);
+                if (above >= 0.0) {
+                    if (above > lb[p])
+                        lb[p] = above;
+                    continue;
+                }
+                int near = 0;
+                double rho = price(p, indptr, grp, u, mult, b, cost[p], tol, rows, &near,
+                                   &pure[p], &voters[p]);
+                if (near)
+                    uncertain = 1;
+                if (rho < 0.0) { /* unaffordable now, so for ever */
+                    in_play[p] = 0;
+                    alive[k--] = alive[--n_alive];
+                    continue;
+                }
+                lb[p] = rho;
+                clean[p] = nb != NULL;
+                if (rho > theta)
+                    continue;
+            }
+            /* As cheap as the winner was at t0: only an exact tie of pure prices that p loses
+               on the tie-break keeps the order (see mes_float_run). */
+            if (!(cost_sat && pure[p] && check_voters[len] >= 0.0 &&
+                  voters[p] == check_voters[len] && rank[s] < rank[p]))
+                failed = 1;
+        }
+        if (failed)
+            break;
+        price_out[len] = best;
+        voters_out[len] = pure[s] ? voters[s] : -1.0;
+        for (int j = indptr[s]; j < indptr[s + 1]; j++) {
+            int g = grp[j];
+            double share = best * u[j];
+            if (fabs(b[g] - share) <= tol * share)
+                uncertain = 1;
+            b[g] = b[g] <= share ? 0.0 : b[g] - share;
+        }
+        in_play[s] = 0;
+        for (int k = 0; k < n_alive; k++)
+            if (alive[k] == s) {
+                alive[k] = alive[--n_alive];
+                break;
+            }
+        if (nb != NULL) {
+            const unsigned char *row = nb + (size_t)s * (size_t)n_projects;
+            for (int k = 0; k < n_alive; k++)
+                if (row[alive[k]])
+                    clean[alive[k]] = 0;
+        }
+        seq[len] = s;
+    }
+    /* The run at t0 ended here: every other project must be unaffordable here too. */
+    for (int k = 0; k < n_alive && !failed; k++) {
+        int p = alive[k];
+        double money = 0.0;
+        for (int j = indptr[p]; j < indptr[p + 1]; j++)
+            money += mult[grp[j]] * b[grp[j]];
+        if (fabs(money - cost[p]) <= tol * cost[p])
+            uncertain = 1;
+        if (money >= cost[p])
+            failed = 1;
+    }
+    *seq_len = len;
+    free(b);
+    free(lb);
+    free(alive);
+    free(pure);
+    free(voters);
+    free(clean);
+    free(in_play);
+    free(rows);
+    if (failed)
+        return 3;
+    return uncertain ? 1 : 0;
+}

@@ -870,7 +870,9 @@ def _add1_screened(engine: _Engine, base: Any) -> tuple[list[int], list[Any], in
                 step = 1
                 break
             runs += 1
-            ahead = runner.run(float(base + k + step), cur)
+            start = float(base + k + step)
+            # A long step is only worth its proof; one step on also needs the run if unproved.
+            ahead = runner.check(start, cur) if step > 1 else runner.run(start, cur)
             if ahead.status == CLEAR:  # every budget up to k + step gives this same run
                 k += step
                 cur = ahead

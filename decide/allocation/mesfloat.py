@@ -61,6 +61,12 @@ def _library() -> Any:
         ctypes.c_char_p,
     ]
     fn.restype = ctypes.c_int
+    check = lib.mes_float_check
+    check.argtypes = [
+        ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, ip, ctypes.c_int, ctypes.c_double,
+        ctypes.c_double, ip, ip, dp, dp, ctypes.c_int, ip, dp, dp, ctypes.c_char_p,
+    ]
+    check.restype = ctypes.c_int
     lib.mes_float_neighbours.argtypes = [ctypes.c_int, ctypes.c_int, ip, ip, ctypes.c_char_p]
     lib.mes_float_neighbours.restype = ctypes.c_int
     _lib = lib
@@ -86,6 +92,7 @@ class FloatRunner:
         ranks: list[int],
     ) -> None:
         self._fn = lib.mes_float_run
+        self._lib = lib
         self.projects = projects
         indptr = array("i", [0])
         total = 0
@@ -180,8 +187,34 @@ class FloatRunner:
             _voters=voters,
         )
 
+    def check(self, start: float, anchor: FloatRun) -> FloatRun:
+        """Try to prove that every budget from `anchor`'s to `start` gives `anchor`'s run.
 
-CLEAR, TOO_CLOSE, NOT_PROVED = 0, 1, 2
+        Cheaper than `run(start, anchor)`: it follows the anchor's order instead of searching.
+        CLEAR means proved (and the result describes the run at `start`); otherwise the result
+        is cut short (ABANDONED) or a decision was TOO_CLOSE.
+        """
+        n = len(self.projects)
+        seq = (ctypes.c_int * max(1, n))()
+        prices = (ctypes.c_double * max(1, n))()
+        voters = (ctypes.c_double * max(1, n))()
+        status = self._lib.mes_float_check(
+            *self._args, start, TOLERANCE, seq, ctypes.byref(self._len), prices, voters,
+            len(anchor.order), anchor._seq, anchor._prices, anchor._voters, self._nb,
+        )
+        if status < 0:  # pragma: no cover - out of memory
+            raise MemoryError("equal shares: the float screen ran out of memory")
+        return FloatRun(
+            start=start,
+            status=status,
+            order=list(anchor.order) if status == CLEAR else [],
+            _seq=seq,
+            _prices=prices,
+            _voters=voters,
+        )
+
+
+CLEAR, TOO_CLOSE, NOT_PROVED, ABANDONED = 0, 1, 2, 3
 
 
 @dataclass
@@ -189,7 +222,8 @@ class FloatRun:
     """One float run: its status and the funded projects in order (indices of the instance).
 
     `order` is right when status is CLEAR or NOT_PROVED (every decision was clear; only the
-    interval check failed); with TOO_CLOSE the caller must redo the run exactly.
+    interval check failed); with TOO_CLOSE the caller must redo the run exactly; with ABANDONED
+    it is cut short.
     """
 
     start: float

@@ -77,14 +77,21 @@ def test_interval_proofs_hold_at_every_budget_inside(
     engine, base = _engine(pb.instance, pb.profile)
     proved: list[tuple[float, float, list[int]]] = []
     real_run = mesfloat.FloatRunner.run
+    real_check = mesfloat.FloatRunner.check
 
-    def recording(self: mesfloat.FloatRunner, start: float, check: Any = None) -> Any:
-        result = real_run(self, start, check)
+    def note(start: float, check: Any, result: Any) -> Any:
         if check is not None and result.status == mesfloat.CLEAR and start - check.start >= 2:
             proved.append((check.start, start, result.order))
         return result
 
-    monkeypatch.setattr(mesfloat.FloatRunner, "run", recording)
+    def recording_run(self: mesfloat.FloatRunner, start: float, check: Any = None) -> Any:
+        return note(start, check, real_run(self, start, check))
+
+    def recording_check(self: mesfloat.FloatRunner, start: float, anchor: Any) -> Any:
+        return note(start, anchor, real_check(self, start, anchor))
+
+    monkeypatch.setattr(mesfloat.FloatRunner, "run", recording_run)
+    monkeypatch.setattr(mesfloat.FloatRunner, "check", recording_check)
     assert mes._add1_screened(engine, base) is not None
     assert proved, "the galloping never proved a stretch"
     checked = 0
@@ -204,8 +211,15 @@ def test_equal_shares_is_the_same_with_and_without_the_screen(
         assert screened.details[key] == exact.details[key]
 
 
+def _prove(runner: Any, how: str, start: float, anchor: Any) -> int:
+    if how == "run":
+        return runner.run(start, anchor).status
+    return runner.check(start, anchor).status
+
+
 @needs_screen
-def test_interval_check_fails_when_a_rival_could_undercut_the_winner() -> None:
+@pytest.mark.parametrize("how", ["run", "check"])
+def test_interval_check_fails_when_a_rival_could_undercut_the_winner(how: str) -> None:
     """Pretend the winners cost half as much again at the lower budget: some rival at the
     higher budget is then cheaper than that, so nothing is proved about the stretch."""
     pb = parsed("France_Toulouse_2024")
@@ -214,15 +228,16 @@ def test_interval_check_fails_when_a_rival_could_undercut_the_winner() -> None:
     assert runner is not None
     low = runner.run(float(base))
     assert low.status == mesfloat.CLEAR
-    same = runner.run(float(base), low)
-    assert same.status == mesfloat.CLEAR  # a run proves the one-point stretch to itself
+    # A run proves the one-point stretch to itself, and a few steps on here.
+    assert _prove(runner, how, float(base), low) == mesfloat.CLEAR
     for r in range(len(low.order)):
         low._prices[r] *= 1.5
-    assert runner.run(float(base), low).status == mesfloat.NOT_PROVED
+    assert _prove(runner, how, float(base), low) in (mesfloat.NOT_PROVED, mesfloat.ABANDONED)
 
 
 @needs_screen
-def test_interval_check_fails_when_the_order_differs() -> None:
+@pytest.mark.parametrize("how", ["run", "check"])
+def test_interval_check_fails_when_the_order_differs(how: str) -> None:
     pb = parsed("France_Toulouse_2024")
     engine, base = _engine(pb.instance, pb.profile)
     runner = mes._float_runner(engine)
@@ -230,4 +245,16 @@ def test_interval_check_fails_when_the_order_differs() -> None:
     low = runner.run(float(base))
     first, second = low._seq[0], low._seq[1]
     low._seq[0], low._seq[1] = second, first
-    assert runner.run(float(base), low).status == mesfloat.NOT_PROVED
+    assert _prove(runner, how, float(base), low) in (mesfloat.NOT_PROVED, mesfloat.ABANDONED)
+
+
+@needs_screen
+def test_check_fails_when_another_project_is_still_affordable_at_the_end() -> None:
+    """Cut the lower run short: at the end, projects it would still fund are affordable."""
+    pb = parsed("France_Toulouse_2024")
+    engine, base = _engine(pb.instance, pb.profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    low = runner.run(float(base))
+    low.order = low.order[:-3]
+    assert runner.check(float(base), low).status == mesfloat.ABANDONED
