@@ -688,18 +688,16 @@ def equal_shares(
         details["mes_budget_per_voter"] = "0"
     else:
         base = prep.budget / prep.n_voters
+        # How many runs Add1 took is not recorded: it depends on whether the float screen is
+        # built, and the details are hashed when a result is confirmed.
+        k = 0
         if not use_add1:
             chosen, rounds = _single_run(engine, base)
-            k, runs = 0, 1
         else:
-            screened = _add1_screened(engine, base)
-            if screened is None:
-                chosen, rounds, k, runs = _add1(engine, base)
-            else:
-                chosen, rounds, k, runs = screened
+            screened = _add1_screened(engine, base) or _add1(engine, base)
+            chosen, rounds, k, _runs = screened
         details["mes_budget_per_voter"] = str(to_fraction(base + k))
         details["add1_increment"] = k
-        details["mes_runs"] = runs
     mes_selected = free + chosen
     steps: list[Any] = [
         MesRound(

@@ -258,3 +258,13 @@ def test_check_fails_when_another_project_is_still_affordable_at_the_end() -> No
     low = runner.run(float(base))
     low.order = low.order[:-3]
     assert runner.check(float(base), low).status == mesfloat.ABANDONED
+
+
+@needs_screen
+def test_the_outcome_json_does_not_depend_on_the_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Confirmed results are hashed from to_json_dict(): with or without the compiled screen
+    (an auditor's machine may lack it), the JSON must be byte for byte the same."""
+    pb = parsed("Poland_Warszawa_2019_Ochota")
+    screened = equal_shares(pb.instance, pb.profile).to_json_dict()
+    monkeypatch.setattr(mes, "_float_runner", lambda engine: None)
+    assert equal_shares(pb.instance, pb.profile).to_json_dict() == screened
