@@ -139,6 +139,113 @@ int mes_float_neighbours(int n_groups, int n_projects, const int *indptr, const 
     return 0;
 }
 
+/* The working state of one run: budgets, what is known of each project's price, and which
+   projects are still in play. */
+typedef struct {
+    double *b;      /* each group's budget */
+    double *lb;     /* each project's last known price: a lower bound, exact while clean */
+    int *play;      /* the projects still in play (the first n_play entries) */
+    int n_play;
+    int *pure;      /* from the last exact pricing: no supporter paid all they had */
+    double *voters; /* ... and then the number of paying voters */
+    char *clean;    /* the last price is exact: no supporter has paid since */
+    char *in_play;
+    Row *rows;
+} State;
+
+static void state_free(State *st)
+{
+    free(st->b);
+    free(st->lb);
+    free(st->play);
+    free(st->pure);
+    free(st->voters);
+    free(st->clean);
+    free(st->in_play);
+    free(st->rows);
+}
+
+/* Every group starts with budget t; every project is in play. Returns -1 out of memory. */
+static int state_init(State *st, int n_groups, int n_projects, const int *indptr, double t)
+{
+    int max_deg = 0;
+    for (int p = 0; p < n_projects; p++)
+        if (indptr[p + 1] - indptr[p] > max_deg)
+            max_deg = indptr[p + 1] - indptr[p];
+    size_t np = (size_t)(n_projects ? n_projects : 1);
+    st->b = malloc(sizeof(double) * (size_t)(n_groups ? n_groups : 1));
+    st->lb = malloc(sizeof(double) * np);
+    st->play = malloc(sizeof(int) * np);
+    st->pure = calloc(np, sizeof(int));
+    st->voters = calloc(np, sizeof(double));
+    st->clean = calloc(np, 1);
+    st->in_play = malloc(np);
+    st->rows = malloc(sizeof(Row) * (size_t)(max_deg ? max_deg : 1));
+    if (!st->b || !st->lb || !st->play || !st->pure || !st->voters || !st->clean ||
+        !st->in_play || !st->rows) {
+        state_free(st);
+        return -1;
+    }
+    for (int g = 0; g < n_groups; g++)
+        st->b[g] = t;
+    for (int p = 0; p < n_projects; p++) {
+        st->lb[p] = 0.0;
+        st->play[p] = p;
+        st->in_play[p] = 1;
+    }
+    st->n_play = n_projects;
+    return 0;
+}
+
+/*
+ * Fund project s at price rho: each supporter pays min(budget, rho * u). Returns 1 when some
+ * budget was about equal to its share (whether anything is left, and so whether the voter still
+ * counts as a supporter later, is then too close to call), else 0.
+ */
+static int charge(State *st, int s, double rho, int n_projects, const int *indptr,
+                  const int *grp, const double *u, double tol, const unsigned char *nb)
+{
+    int close = 0;
+    double *b = st->b;
+    for (int j = indptr[s]; j < indptr[s + 1]; j++) {
+        int g = grp[j];
+        double share = rho * u[j];
+        if (fabs(b[g] - share) <= tol * share)
+            close = 1;
+        b[g] = b[g] <= share ? 0.0 : b[g] - share;
+    }
+    st->in_play[s] = 0;
+    for (int k = 0; k < st->n_play; k++)
+        if (st->play[k] == s) {
+            st->play[k] = st->play[--st->n_play];
+            break;
+        }
+    if (nb != NULL) { /* the projects sharing a supporter with s have new prices */
+        const unsigned char *row = nb + (size_t)s * (size_t)n_projects;
+        for (int k = 0; k < st->n_play; k++)
+            if (row[st->play[k]])
+                st->clean[st->play[k]] = 0;
+    }
+    return close;
+}
+
+/* Price p exactly into st->lb[p] (and its pure flag); returns the price or -1 (unaffordable,
+   then p leaves play). Sets *near as price() does. */
+static double reprice(State *st, int p, const int *indptr, const int *grp, const double *u,
+                      const double *mult, const double *cost, double tol, int *near,
+                      const unsigned char *nb)
+{
+    double rho = price(p, indptr, grp, u, mult, st->b, cost[p], tol, st->rows, near,
+                       &st->pure[p], &st->voters[p]);
+    if (rho < 0.0) {
+        st->in_play[p] = 0;
+        return rho;
+    }
+    st->lb[p] = rho;
+    st->clean[p] = nb != NULL;
+    return rho;
+}
+
 /*
  * Run MES with per-voter budget t. Writes the funded projects, in order, to seq, their number to
  * *seq_len, and for each round the winner's price to price_out and, when that price is pure
@@ -165,37 +272,16 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
                   const double *check_price, const double *check_voters,
                   const unsigned char *nb)
 {
-    int max_deg = 0;
-    for (int p = 0; p < n_projects; p++)
-        if (indptr[p + 1] - indptr[p] > max_deg)
-            max_deg = indptr[p + 1] - indptr[p];
-    size_t np = (size_t)(n_projects ? n_projects : 1);
-    double *b = malloc(sizeof(double) * (size_t)(n_groups ? n_groups : 1));
-    double *lb = malloc(sizeof(double) * np);
-    int *order = malloc(sizeof(int) * np);
-    int *pure = malloc(sizeof(int) * np);
-    char *clean = calloc(np, 1); /* the last price is exact: no supporter has paid since */
-    double *voters = malloc(sizeof(double) * np);
-    Row *rows = malloc(sizeof(Row) * (size_t)(max_deg ? max_deg : 1));
-    if (!b || !lb || !order || !rows || !pure || !voters || !clean) {
-        free(clean);
-        free(b);
-        free(lb);
-        free(order);
-        free(rows);
-        free(pure);
-        free(voters);
+    State st;
+    if (state_init(&st, n_groups, n_projects, indptr, t))
         return -1;
-    }
-    for (int g = 0; g < n_groups; g++)
-        b[g] = t;
-    for (int p = 0; p < n_projects; p++) {
-        lb[p] = 0.0;
-        order[p] = p;
-    }
-    int n_alive = n_projects, len = 0, uncertain = 0, failed = 0;
-    while (n_alive > 0) {
-        /* Alive projects by their last known price (a lower bound: prices only rise). The
+    double *lb = st.lb;
+    int *order = st.play, *pure = st.pure;
+    double *voters = st.voters;
+    int len = 0, uncertain = 0, failed = 0;
+    while (st.n_play > 0) {
+        int n_alive = st.n_play;
+        /* Projects in play by their last known price (a lower bound: prices only rise). The
            list is nearly sorted from the last round, so insertion sort is cheap. */
         for (int i = 1; i < n_alive; i++) {
             int p = order[i], j = i - 1;
@@ -217,16 +303,13 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
             if (best_p >= 0 && lb[p] > best * (1.0 + tol) && lb[p] > floor_price)
                 break;
             double rho = lb[p];
-            if (!clean[p]) {
+            if (!st.clean[p]) {
                 int near = 0;
-                rho = price(p, indptr, grp, u, mult, b, cost[p], tol, rows, &near, &pure[p],
-                            &voters[p]);
+                rho = reprice(&st, p, indptr, grp, u, mult, cost, tol, &near, nb);
                 if (near)
                     uncertain = 1;
                 if (rho < 0.0)
                     continue; /* unaffordable now, so for ever: drop it */
-                lb[p] = rho;
-                clean[p] = nb != NULL;
             }
             order[kept++] = p;
             if (rho < best) {
@@ -238,7 +321,7 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
         /* Keep the projects not looked at this round. */
         for (; i < n_alive; i++)
             order[kept++] = order[i];
-        n_alive = kept;
+        st.n_play = kept;
         if (best_p < 0)
             break;
         /* Every rival within tol of the best must tie with it exactly, as pure prices with the
@@ -275,38 +358,14 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
         }
         price_out[len] = best;
         voters_out[len] = pure[best_p] ? voters[best_p] : -1.0;
-        for (int j = indptr[best_p]; j < indptr[best_p + 1]; j++) {
-            int g = grp[j];
-            double share = best * u[j];
-            /* A budget about equal to the share: whether something is left (and the voter
-               still counts as a supporter later) is too close to call. */
-            if (fabs(b[g] - share) <= tol * share)
-                uncertain = 1;
-            b[g] = b[g] <= share ? 0.0 : b[g] - share;
-        }
-        for (int k = 0; k < n_alive; k++)
-            if (order[k] == best_p) {
-                order[k] = order[--n_alive];
-                break;
-            }
-        if (nb != NULL) {
-            const unsigned char *row = nb + (size_t)best_p * (size_t)n_projects;
-            for (int k = 0; k < n_alive; k++)
-                if (row[order[k]])
-                    clean[order[k]] = 0;
-        }
+        if (charge(&st, best_p, best, n_projects, indptr, grp, u, tol, nb))
+            uncertain = 1;
         seq[len++] = best_p;
     }
     if (check_len >= 0 && len != check_len)
         failed = 1;
     *seq_len = len;
-    free(b);
-    free(lb);
-    free(order);
-    free(rows);
-    free(pure);
-    free(voters);
-    free(clean);
+    state_free(&st);
     if (uncertain)
         return 1;
     return failed ? 2 : 0;
@@ -358,139 +417,74 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
                     const int *check_seq, const double *check_price,
                     const double *check_voters, const unsigned char *nb)
 {
-    int max_deg = 0;
-    for (int p = 0; p < n_projects; p++)
-        if (indptr[p + 1] - indptr[p] > max_deg)
-            max_deg = indptr[p + 1] - indptr[p];
-    size_t np = (size_t)(n_projects ? n_projects : 1);
-    double *b = malloc(sizeof(double) * (size_t)(n_groups ? n_groups : 1));
-    double *lb = malloc(sizeof(double) * np);
-    int *alive = malloc(sizeof(int) * np); /* projects still in play */
-    int *pure = malloc(sizeof(int) * np);
-    double *voters = malloc(sizeof(double) * np);
-    char *clean = calloc(np, 1);
-    char *in_play = malloc(np);
-    Row *rows = malloc(sizeof(Row) * (size_t)(max_deg ? max_deg : 1));
-    if (!b || !lb || !alive || !pure || !voters || !clean || !in_play || !rows) {
-        free(b);
-        free(lb);
-        free(alive);
-        free(pure);
-        free(voters);
-        free(clean);
-        free(in_play);
-        free(rows);
+    State st;
+    if (state_init(&st, n_groups, n_projects, indptr, t))
         return -1;
-    }
-    for (int g = 0; g < n_groups; g++)
-        b[g] = t;
-    for (int p = 0; p < n_projects; p++) {
-        lb[p] = 0.0;
-        alive[p] = p;
-        in_play[p] = 1;
-    }
-    int n_alive = n_projects, uncertain = 0, failed = 0, len = 0;
+    double *lb = st.lb;
+    int uncertain = 0, failed = 0, len = 0;
     for (; len < check_len && !failed; len++) {
-        int s = check_seq[len];
-        if (!in_play[s]) {
+        int s = check_seq[len], near = 0;
+        if (!st.in_play[s] ||
+            (!st.clean[s] && reprice(&st, s, indptr, grp, u, mult, cost, tol, &near, nb) < 0.0)) {
             failed = 1;
             break;
         }
-        if (!clean[s]) {
-            int near = 0;
-            double rho = price(s, indptr, grp, u, mult, b, cost[s], tol, rows, &near, &pure[s],
-                               &voters[s]);
-            if (near)
-                uncertain = 1;
-            if (rho < 0.0) {
-                failed = 1;
-                break;
-            }
-            lb[s] = rho;
-            clean[s] = nb != NULL;
-        }
+        if (near)
+            uncertain = 1;
         double best = lb[s], theta = check_price[len] * (1.0 + tol);
         if (best > theta) { /* prices cannot rise with the budget: only rounding does this */
             failed = 1;
             break;
         }
-        for (int k = 0; k < n_alive && !failed; k++) {
-            int p = alive[k];
+        for (int k = 0; k < st.n_play && !failed; k++) {
+            int p = st.play[k];
             if (p == s || lb[p] > theta)
                 continue;
-            if (!clean[p]) {
-                double above = price_above(p, indptr, grp, u, mult, b, cost[p], theta);
+            if (!st.clean[p]) {
+                double above = price_above(p, indptr, grp, u, mult, st.b, cost[p], theta);
                 if (above >= 0.0) {
                     if (above > lb[p])
                         lb[p] = above;
                     continue;
                 }
-                int near = 0;
-                double rho = price(p, indptr, grp, u, mult, b, cost[p], tol, rows, &near,
-                                   &pure[p], &voters[p]);
+                near = 0;
+                double rho = reprice(&st, p, indptr, grp, u, mult, cost, tol, &near, nb);
                 if (near)
                     uncertain = 1;
                 if (rho < 0.0) { /* unaffordable now, so for ever */
-                    in_play[p] = 0;
-                    alive[k--] = alive[--n_alive];
+                    st.play[k--] = st.play[--st.n_play];
                     continue;
                 }
-                lb[p] = rho;
-                clean[p] = nb != NULL;
                 if (rho > theta)
                     continue;
             }
             /* As cheap as the winner was at t0: only an exact tie of pure prices that p loses
                on the tie-break keeps the order (see mes_float_run). */
-            if (!(cost_sat && pure[p] && check_voters[len] >= 0.0 &&
-                  voters[p] == check_voters[len] && rank[s] < rank[p]))
+            if (!(cost_sat && st.pure[p] && check_voters[len] >= 0.0 &&
+                  st.voters[p] == check_voters[len] && rank[s] < rank[p]))
                 failed = 1;
         }
         if (failed)
             break;
         price_out[len] = best;
-        voters_out[len] = pure[s] ? voters[s] : -1.0;
-        for (int j = indptr[s]; j < indptr[s + 1]; j++) {
-            int g = grp[j];
-            double share = best * u[j];
-            if (fabs(b[g] - share) <= tol * share)
-                uncertain = 1;
-            b[g] = b[g] <= share ? 0.0 : b[g] - share;
-        }
-        in_play[s] = 0;
-        for (int k = 0; k < n_alive; k++)
-            if (alive[k] == s) {
-                alive[k] = alive[--n_alive];
-                break;
-            }
-        if (nb != NULL) {
-            const unsigned char *row = nb + (size_t)s * (size_t)n_projects;
-            for (int k = 0; k < n_alive; k++)
-                if (row[alive[k]])
-                    clean[alive[k]] = 0;
-        }
+        voters_out[len] = st.pure[s] ? st.voters[s] : -1.0;
+        if (charge(&st, s, best, n_projects, indptr, grp, u, tol, nb))
+            uncertain = 1;
         seq[len] = s;
     }
     /* The run at t0 ended here: every other project must be unaffordable here too. */
-    for (int k = 0; k < n_alive && !failed; k++) {
-        int p = alive[k];
+    for (int k = 0; k < st.n_play && !failed; k++) {
+        int p = st.play[k];
         double money = 0.0;
         for (int j = indptr[p]; j < indptr[p + 1]; j++)
-            money += mult[grp[j]] * b[grp[j]];
+            money += mult[grp[j]] * st.b[grp[j]];
         if (fabs(money - cost[p]) <= tol * cost[p])
             uncertain = 1;
         if (money >= cost[p])
             failed = 1;
     }
     *seq_len = len;
-    free(b);
-    free(lb);
-    free(alive);
-    free(pure);
-    free(voters);
-    free(clean);
-    free(in_play);
-    free(rows);
+    state_free(&st);
     if (failed)
         return 3;
     return uncertain ? 1 : 0;

@@ -42,6 +42,7 @@ from operator import itemgetter
 from typing import Any
 
 from ballots.model import Instance, Profile
+from decide.allocation import mesfloat
 from decide.allocation.core import LEX, MesRound, Outcome, Payment, TieBreak, make_outcome
 from decide.allocation.greedywelfare import greedy_fill
 from decide.allocation.mesfloat import CLEAR, TOO_CLOSE, FloatRun, FloatRunner
@@ -792,11 +793,13 @@ def _single_run(engine: _Engine, start: Any) -> tuple[list[int], list[Any]]:
 
 def _float_runner(engine: _Engine) -> FloatRunner | None:
     """Return the compiled float screen loaded with this instance, or None without it."""
+    if not mesfloat.available():
+        return None
     prep = engine.prep
     candidates = engine.candidates
     ranked = sorted(candidates, key=engine.tie_key.__getitem__)
     rank = {p: r for r, p in enumerate(ranked)}
-    return FloatRunner.load(
+    return FloatRunner(
         prep.mult,
         candidates,
         [float(prep.costs[p]) for p in candidates],

@@ -1,8 +1,8 @@
 """A double-precision MES run in C, used by Add1 to screen budgets quickly (see mes.py).
 
 `make install` compiles ``_mesfloat.c`` into ``_mesfloat.so`` beside this file (gcc, no Python
-headers needed: it is loaded with ctypes). Without it, `FloatRunner.load` returns None and Add1
-uses its exact certificates alone, which gives the same outcomes, only slower.
+headers needed: it is loaded with ctypes). Without it, `available()` is False and Add1 uses
+its exact certificates alone, which gives the same outcomes, only slower.
 
 A float run is trusted only when the C code reports that every decision in it was clear by a
 relative margin of `TOLERANCE`: the rounding error of the few hundred operations behind any one
@@ -83,7 +83,6 @@ class FloatRunner:
 
     def __init__(
         self,
-        lib: Any,
         mult: list[int],
         projects: list[int],
         costs: list[float],
@@ -91,6 +90,13 @@ class FloatRunner:
         sats: list[list[float]] | None,
         ranks: list[int],
     ) -> None:
+        """Load one instance: `groups[j]` lists the voter groups supporting ``projects[j]``,
+        `sats[j]` their satisfaction (None for cost satisfaction), `ranks[j]` the project's
+        place in the tie-break order (lower wins). Check `available()` first.
+        """
+        lib = _library()
+        if lib is None:
+            raise RuntimeError("the float screen is not built: run `make install`")
         self._fn = lib.mes_float_run
         self._lib = lib
         self.projects = projects
@@ -134,27 +140,6 @@ class FloatRunner:
         if found != 0:  # pragma: no cover - out of memory
             raise MemoryError("equal shares: the float screen ran out of memory")
         self._len = ctypes.c_int(0)
-
-    @classmethod
-    def load(
-        cls,
-        mult: list[int],
-        projects: list[int],
-        costs: list[float],
-        groups: list[list[int]],
-        sats: list[list[float]] | None,
-        ranks: list[int],
-    ) -> FloatRunner | None:
-        """Return a runner, or None when the compiled screen is not available.
-
-        `groups[j]` lists the voter groups supporting ``projects[j]``; `sats[j]` their
-        satisfaction, or None for cost satisfaction. `ranks` gives each project's place in the
-        tie-break order (lower wins).
-        """
-        lib = _library()
-        if lib is None:
-            return None
-        return cls(lib, mult, projects, costs, groups, sats, ranks)
 
     def run(self, start: float, check: FloatRun | None = None) -> FloatRun:
         """Run MES from per-voter budget `start`.
