@@ -19,6 +19,13 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* The interface version: mesfloat.py refuses a library built from another version of this
+   file (a stale build would be called with the wrong arguments). */
+int mes_float_version(void)
+{
+    return 1;
+}
+
 typedef struct {
     double key; /* budget per unit of satisfaction */
     double b;   /* budget */

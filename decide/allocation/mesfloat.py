@@ -22,6 +22,7 @@ from typing import Any
 
 TOLERANCE = 1e-9
 LIBRARY = Path(__file__).with_name("_mesfloat.so")
+VERSION = 1  # must match mes_float_version() in _mesfloat.c
 
 _lib: Any = None
 _loaded = False
@@ -35,6 +36,12 @@ def _library() -> Any:
     if os.environ.get("DECIDE_NO_FLOAT_SCREEN") or not LIBRARY.exists():
         return None
     lib = ctypes.CDLL(str(LIBRARY))
+    try:
+        version = lib.mes_float_version()
+    except AttributeError:
+        version = 0
+    if version != VERSION:  # a stale build: `make install` rebuilds it
+        return None
     fn = lib.mes_float_run
     dp = ctypes.POINTER(ctypes.c_double)
     ip = ctypes.POINTER(ctypes.c_int)

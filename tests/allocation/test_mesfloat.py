@@ -36,7 +36,12 @@ def test_float_screen_is_built() -> None:
     if os.environ.get("DECIDE_NO_FLOAT_SCREEN"):
         pytest.skip("switched off by DECIDE_NO_FLOAT_SCREEN")
     assert mesfloat.LIBRARY.exists(), "run `make install` to build decide/allocation/_mesfloat.so"
-    assert mesfloat.available()
+    assert mesfloat.available(), "decide/allocation/_mesfloat.so is stale: run `make install`"
+
+
+def test_the_c_source_and_the_wrapper_agree_on_the_interface_version() -> None:
+    source = (mesfloat.LIBRARY.parent / "_mesfloat.c").read_text(encoding="utf-8")
+    assert f"int mes_float_version(void)\n{{\n    return {mesfloat.VERSION};" in source
 
 
 @needs_screen
