@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Without a C compiler the app still runs: equal shares then uses its exact path alone (slower,
+# same outcomes), and the test that the screen is built fails.
 $(MESFLOAT): decide/allocation/_mesfloat.c
-	$(CC) -O2 -Wall -shared -fPIC -o $@ $< -lm
+	$(CC) -O2 -Wall -shared -fPIC -o $@ $< -lm || \
+	  echo "warning: could not compile $<; equal shares will run without its float screen"
 
 install: $(STAMP) $(MESFLOAT)
 
