@@ -507,9 +507,16 @@ class _Engine:
         rounds: list[tuple[int, Any, list[tuple[Any, int]]]] = []
         for s in order:
             counts: dict[tuple[int, Any], int] = {}
-            for g, u in self.sup[s]:
-                key = (gclass[g], u)
-                counts[key] = counts.get(key, 0) + mult[g]
+            if cardinal:
+                for g, u in self.sup[s]:
+                    key = (gclass[g], u)
+                    counts[key] = counts.get(key, 0) + mult[g]
+            else:
+                # Cost satisfaction: everyone's u is the cost; count voters per class in C.
+                per_class: dict[int, int] = {}
+                _count_elements(per_class, map(gclass.__getitem__, self._voters_of(s)))
+                u_s = costs[s]
+                counts = {(c, u_s): n for c, n in per_class.items()}
             res = self._price(counts, cls_v, cls_s, costs[s], cardinal)
             if res is None:
                 raise ValueError("equal shares: a project of the order is unaffordable")
@@ -531,13 +538,24 @@ class _Engine:
                     cls_s.append(zero)
                     cls_n.append(n)
                     cls_n[c] -= n
-            if moved:
+            if moved and cardinal:
                 for g, u in self.sup[s]:
                     c2 = moved.get((gclass[g], u))
                     if c2 is not None:
                         gclass[g] = c2
+            elif moved:
+                by_class = {c: c2 for (c, _u), c2 in moved.items()}
+                for g in self.sup_groups[s]:
+                    c2 = by_class.get(gclass[g])
+                    if c2 is not None:
+                        gclass[g] = c2
             rounds.append((s, rho, sorted(paid.items(), key=lambda kv: -kv[0])))
         return rounds
+
+    def _voters_of(self, p: int) -> list[int]:
+        """Return p's supporting groups, each repeated once per voter (for counting in C)."""
+        mult = self.prep.mult
+        return list(chain.from_iterable(repeat(g, mult[g]) for g in self.sup_groups[p]))
 
     @staticmethod
     def _restore(snap: tuple[Any, ...], shift: Any) -> tuple[Any, ...]:
