@@ -1,7 +1,9 @@
 """The `decide` command. Every subcommand is also mounted under `flask --app app`.
 
 Each module in COMMAND_MODULES exposes `commands`, a list of click commands. The commands run
-inside the app context, so they use the same configuration and database as the web app.
+inside the app context, so they use the same configuration and database as the web app. The
+commands in PURE_COMMANDS need neither (`decide allocate FILE.pb` works on any machine, with no
+secret key or database), so `decide` runs them without creating the app.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import importlib
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, NoAppException
 
 COMMAND_MODULES = [
     "decide.cli.rounds",
@@ -32,8 +34,12 @@ def register_commands(app: Flask) -> None:
 
 def _create_app() -> Flask:
     from app import create_app
+    from decide.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:  # a plain message, not a traceback
+        raise NoAppException(str(exc)) from None
 
 
 @click.group(
@@ -45,3 +51,13 @@ def _create_app() -> Flask:
 )
 def main() -> None:
     """decide: participatory budgeting for community health."""
+
+
+def _add_pure_commands() -> None:
+    from decide.cli.allocate import allocate_command
+
+    main.add_command(allocate_command)
+
+
+PURE_COMMANDS = ["allocate"]
+_add_pure_commands()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -79,3 +83,20 @@ def test_allocate_as_published_prints_match() -> None:
     result = CliRunner().invoke(allocate_command, [str(path), "--rule", "as-published"])
     assert result.exit_code == 0, result.output
     assert "match" in result.output and "mismatch" not in result.output
+
+
+def test_decide_allocate_needs_no_secret_key_or_database(tmp_path: Path) -> None:
+    """`decide allocate` is pure: it runs on a machine with no configuration at all."""
+    path = PABULIB / "Poland_Warszawa_2017_Przyczolek_Grochowski.pb"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DECIDE_")}
+    decide = Path(sys.executable).with_name("decide")
+    result = subprocess.run(
+        [str(decide), "allocate", str(path), "--rule", "greedy", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["selected"] == ["1772", "1774"]
