@@ -4,10 +4,10 @@
 headers needed: it is loaded with ctypes). Without it, `available()` is False and Add1 uses
 its exact certificates alone, which gives the same outcomes, only slower.
 
-A float run is trusted only when the C code reports that every decision in it was clear by a
-relative margin of `TOLERANCE`: the rounding error of the few hundred operations behind any one
-price is below 1e-13 relative, so such decisions are the exact ones. A run with any decision
-closer than that is redone exactly by the caller.
+A float run is trusted only when the C code reports that every decision in it was clear: the
+values compared differ by more than the bounds on their rounding errors, which the C code carries
+along with every budget and price, and by at least a relative `TOLERANCE`. Such decisions are
+the exact ones. A run with any decision closer than that is redone exactly by the caller.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 TOLERANCE = 1e-9
 LIBRARY = Path(__file__).with_name("_mesfloat.so")
-VERSION = 1  # must match mes_float_version() in _mesfloat.c
+VERSION = 3  # must match mes_float_version() in _mesfloat.c
 
 _lib: Any = None
 _loaded = False
@@ -53,6 +53,7 @@ def _library() -> Any:
         ip,
         ip,
         dp,
+        dp,
         ip,
         ctypes.c_int,
         ctypes.c_double,
@@ -61,8 +62,10 @@ def _library() -> Any:
         ip,
         dp,
         dp,
+        dp,
         ctypes.c_int,
         ip,
+        dp,
         dp,
         dp,
         ctypes.c_char_p,
@@ -70,8 +73,8 @@ def _library() -> Any:
     fn.restype = ctypes.c_int
     check = lib.mes_float_check
     check.argtypes = [
-        ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, ip, ctypes.c_int, ctypes.c_double,
-        ctypes.c_double, ip, ip, dp, dp, ctypes.c_int, ip, dp, dp, ctypes.c_char_p,
+        ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, dp, ip, ctypes.c_int, ctypes.c_double,
+        ctypes.c_double, ip, ip, dp, dp, dp, ctypes.c_int, ip, dp, dp, dp, ctypes.c_char_p,
     ]
     check.restype = ctypes.c_int
     lib.mes_float_neighbours.argtypes = [ctypes.c_int, ctypes.c_int, ip, ip, ctypes.c_char_p]
@@ -116,18 +119,22 @@ class FloatRunner:
         if sats is None:  # cost satisfaction: each supporter's satisfaction is the cost
             per_project = (repeat(c, len(row)) for c, row in zip(costs, groups))
             u = array("d", chain.from_iterable(per_project))
+            per_project = (repeat(1.0 / c, len(row)) for c, row in zip(costs, groups))
+            inv_u = array("d", chain.from_iterable(per_project))
         else:
             u = array("d", chain.from_iterable(sats))
+            inv_u = array("d", (1.0 / x for x in u))
         self._keep: list[array[Any]] = [
             array("d", mult),
             array("d", costs),
             indptr,
             grp if len(grp) else array("i", [0]),
             u if len(u) else array("d", [0.0]),
+            inv_u if len(inv_u) else array("d", [0.0]),
             array("i", ranks) if ranks else array("i", [0]),
         ]
         d, i = ctypes.c_double, ctypes.c_int
-        m, c, ip, g, uu, r = self._keep
+        m, c, ip, g, uu, iu, r = self._keep
         self._args = (
             len(mult),
             (d * len(m)).from_buffer(m) if len(m) else None,
@@ -136,6 +143,7 @@ class FloatRunner:
             (i * len(ip)).from_buffer(ip),
             (i * len(g)).from_buffer(g),
             (d * len(uu)).from_buffer(uu),
+            (d * len(iu)).from_buffer(iu),
             (i * len(r)).from_buffer(r),
             1 if sats is None else 0,
         )
@@ -154,30 +162,19 @@ class FloatRunner:
         With `check` (a clear run at a smaller budget), the result's status is CLEAR only if
         every budget from check's to `start` is proved to give that same run.
         """
-        n = len(self.projects)
-        seq = (ctypes.c_int * max(1, n))()
-        prices = (ctypes.c_double * max(1, n))()
-        voters = (ctypes.c_double * max(1, n))()
+        out = self._outputs()
         if check is None:
-            check_args: tuple[Any, ...] = (-1, None, None, None)
+            check_args: tuple[Any, ...] = (-1, None, None, None, None)
         else:
-            check_args = (len(check.order), check._seq, check._prices, check._voters)
+            check_args = (
+                len(check.order), check._seq, check._prices, check._errors, check._voters
+            )
         status = self._fn(
-            *self._args, start, TOLERANCE, seq, ctypes.byref(self._len), prices, voters,
+            *self._args, start, TOLERANCE, out[0], ctypes.byref(self._len), *out[1:],
             *check_args, self._nb,
         )
-        if status < 0:  # pragma: no cover - out of memory
-            raise MemoryError("equal shares: the float screen ran out of memory")
-        length = self._len.value
         projects = self.projects
-        return FloatRun(
-            start=start,
-            status=status,
-            order=[projects[i] for i in seq[:length]],
-            _seq=seq,
-            _prices=prices,
-            _voters=voters,
-        )
+        return self._result(start, status, [projects[i] for i in out[0][: self._len.value]], out)
 
     def check(self, start: float, anchor: FloatRun) -> FloatRun:
         """Try to prove that every budget from `anchor`'s to `start` gives `anchor`'s run.
@@ -186,24 +183,26 @@ class FloatRunner:
         CLEAR means proved (and the result describes the run at `start`); otherwise the result
         is cut short (ABANDONED) or a decision was TOO_CLOSE.
         """
-        n = len(self.projects)
-        seq = (ctypes.c_int * max(1, n))()
-        prices = (ctypes.c_double * max(1, n))()
-        voters = (ctypes.c_double * max(1, n))()
+        out = self._outputs()
         status = self._lib.mes_float_check(
-            *self._args, start, TOLERANCE, seq, ctypes.byref(self._len), prices, voters,
-            len(anchor.order), anchor._seq, anchor._prices, anchor._voters, self._nb,
+            *self._args, start, TOLERANCE, out[0], ctypes.byref(self._len), *out[1:],
+            len(anchor.order), anchor._seq, anchor._prices, anchor._errors, anchor._voters,
+            self._nb,
         )
+        return self._result(start, status, list(anchor.order) if status == CLEAR else [], out)
+
+    def _outputs(self) -> tuple[Any, Any, Any, Any]:
+        """Fresh output arrays: order, winners' prices, their error bounds, pure voter counts."""
+        n = max(1, len(self.projects))
+        d = ctypes.c_double * n
+        return (ctypes.c_int * n)(), d(), d(), d()
+
+    @staticmethod
+    def _result(start: float, status: int, order: list[int], out: tuple[Any, ...]) -> FloatRun:
         if status < 0:  # pragma: no cover - out of memory
             raise MemoryError("equal shares: the float screen ran out of memory")
-        return FloatRun(
-            start=start,
-            status=status,
-            order=list(anchor.order) if status == CLEAR else [],
-            _seq=seq,
-            _prices=prices,
-            _voters=voters,
-        )
+        seq, prices, errors, voters = out
+        return FloatRun(start, status, order, seq, prices, errors, voters)
 
 
 CLEAR, TOO_CLOSE, NOT_PROVED, ABANDONED = 0, 1, 2, 3
@@ -223,4 +222,5 @@ class FloatRun:
     order: list[int]
     _seq: Any = field(repr=False)
     _prices: Any = field(repr=False)
+    _errors: Any = field(repr=False)
     _voters: Any = field(repr=False)
