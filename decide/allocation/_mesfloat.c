@@ -34,7 +34,7 @@
    file (a stale build would be called with the wrong arguments). */
 int mes_float_version(void)
 {
-    return 3;
+    return 4;
 }
 
 /* A voter group as a run sees it; kept together so that one memory access finds all three. */
@@ -588,4 +588,99 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
     if (failed)
         return 3;
     return uncertain ? 1 : 0;
+}
+
+/*
+ * The classes of voters in the run from t that funds `order` (cost satisfaction only): groups
+ * that have paid the same so far, and so hold exactly the same budget. For each round r, writes
+ * to out[round_start[r] ... round_start[r + 1]) one entry of four ints for every class among the
+ * winner's supporters with money left: the class, the class its members move to, their number of
+ * voters, and 1 if they pay all they have, 0 if they pay the share. Class 0 is everyone at the
+ * start. The exact prices then take a few rational operations per class (mes.py), instead of a
+ * pass over every supporting group.
+ *
+ * Returns 0, 1 when a payment or a price was too close to call, 2 when a project of the order
+ * was unaffordable or out_len was too small, -1 when memory ran out.
+ */
+int mes_float_classes(int n_groups, const double *mult, int n_projects, const double *cost,
+                      const int *indptr, const int *grp, const double *u, const double *inv_u,
+                      double t, double tol, int n_order, const int *order, int *round_start,
+                      int *out, int out_len)
+{
+    State st;
+    if (state_init(&st, n_groups, n_projects, indptr, mult, t))
+        return -1;
+    int nnz = indptr[n_projects];
+    size_t nc = (size_t)nnz + 2; /* at most one new class per supporter per round, in all */
+    int *cls = calloc((size_t)(n_groups ? n_groups : 1), sizeof(int));
+    int *to = malloc(sizeof(int) * nc), *seen = malloc(sizeof(int) * nc);
+    int *touched = malloc(sizeof(int) * nc), *capped = malloc(sizeof(int) * nc);
+    long long *count = malloc(sizeof(long long) * nc);
+    if (!cls || !to || !seen || !touched || !capped || !count) {
+        free(cls);
+        free(to);
+        free(seen);
+        free(touched);
+        free(capped);
+        free(count);
+        state_free(&st);
+        return -1;
+    }
+    for (size_t c = 0; c < nc; c++)
+        seen[c] = -1;
+    int n_cls = 1, pos = 0, status = 0;
+    for (int r = 0; r < n_order && status != 2; r++) {
+        int s = order[r], near = 0;
+        if (!st.in_play[s] ||
+            reprice(&st, s, indptr, grp, u, inv_u, cost, tol, &near, NULL) < 0.0) {
+            status = 2;
+            break;
+        }
+        if (near)
+            status = 1;
+        double rho = st.est[s];
+        round_start[r] = pos;
+        int n_touched = 0;
+        for (int j = indptr[s]; j < indptr[s + 1]; j++) {
+            int g = grp[j], c = cls[g];
+            if (st.g[g].b <= 0.0)
+                continue; /* spent out: pays nothing */
+            if (seen[c] != r) {
+                if (n_cls >= (int)nc) {
+                    status = 2;
+                    break;
+                }
+                seen[c] = r;
+                to[c] = n_cls++;
+                count[c] = 0;
+                capped[c] = st.g[g].b <= rho * u[j];
+                touched[n_touched++] = c;
+            }
+            count[c] += (long long)mult[g];
+            cls[g] = to[c];
+        }
+        if (status == 2 || pos + 4 * n_touched > out_len) {
+            status = 2;
+            break;
+        }
+        for (int i = 0; i < n_touched; i++) {
+            int c = touched[i];
+            out[pos++] = c;
+            out[pos++] = to[c];
+            out[pos++] = (int)count[c];
+            out[pos++] = capped[c];
+        }
+        if (charge(&st, s, rho, st.err[s], n_projects, indptr, grp, u, tol, NULL))
+            status = 1;
+    }
+    if (status != 2)
+        round_start[n_order] = pos;
+    free(cls);
+    free(to);
+    free(seen);
+    free(touched);
+    free(capped);
+    free(count);
+    state_free(&st);
+    return status;
 }

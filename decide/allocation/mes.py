@@ -493,7 +493,8 @@ class _Engine:
 
         Only the funded projects are priced, one per round: this gives the exact prices and
         payments of a run whose order is already known (from the float screen). Raises
-        ValueError if a project of `order` turns out unaffordable when its turn comes.
+        ValueError if a project of `order` turns out unaffordable when its turn comes, or if
+        the prices fall from one round to the next (in a real run they never do).
         """
         prep = self.prep
         costs = prep.costs
@@ -521,6 +522,8 @@ class _Engine:
             if res is None:
                 raise ValueError("equal shares: a project of the order is unaffordable")
             rho = res[0]
+            if rounds and rho < rounds[-1][1]:
+                raise ValueError("equal shares: prices fall along the order, so it is not a run")
             paid: dict[Any, int] = {}
             moved: dict[tuple[int, Any], int] = {}
             for (c, u), n in counts.items():
@@ -549,6 +552,56 @@ class _Engine:
                     c2 = by_class.get(gclass[g])
                     if c2 is not None:
                         gclass[g] = c2
+            rounds.append((s, rho, sorted(paid.items(), key=lambda kv: -kv[0])))
+        return rounds
+
+    def replay_by_classes(
+        self, start: Any, order: list[int], runner: FloatRunner
+    ) -> list[tuple[int, Any, list[tuple[Any, int]]]] | None:
+        """Return the rounds `replay` would, from the screen's classes of voters.
+
+        Under cost satisfaction the compiled screen can say which supporters paid the same so
+        far (a class) and whether each class pays all it has; then each round takes a few exact
+        operations per class. Every such claim is checked in exact arithmetic; None when the
+        screen cannot give the classes or a claim fails (use `replay` then).
+        """
+        prep = self.prep
+        if prep.cardinal:
+            return None
+        got = runner.classes(float(start), order)
+        if got is None:
+            return None
+        starts, out = got
+        costs = prep.costs
+        zero = Q(0)
+        cls_v: list[Any] = [start]
+        cls_s: list[Any] = [zero]
+        rounds: list[tuple[int, Any, list[tuple[Any, int]]]] = []
+        for r, s in enumerate(order):
+            entries = [out[i : i + 4] for i in range(starts[r], starts[r + 1], 4)]
+            cost_s = costs[s]
+            counts = {(c, cost_s): n for c, _c2, n, _all in entries}
+            res = self._price(counts, cls_v, cls_s, cost_s, False)
+            if res is None:
+                return None
+            rho = res[0]
+            if rounds and rho < rounds[-1][1]:
+                return None  # prices never fall from round to round: not a real run
+            share = rho * cost_s
+            paid: dict[Any, int] = {}
+            for c, c2, n, pays_all in entries:
+                v = cls_v[c]
+                if v != share and (v < share) != bool(pays_all):
+                    return None  # the screen's class disagrees with exact arithmetic
+                pay = v if v < share else share
+                paid[pay] = paid.get(pay, 0) + n
+                while len(cls_v) <= c2:
+                    cls_v.append(zero)
+                    cls_s.append(zero)
+                cls_v[c2] = v - pay
+            spent_out = prep.approvals[s] - sum(n for _c, _c2, n, _all in entries)
+            if spent_out:
+                paid[zero] = paid.get(zero, 0) + spent_out
             rounds.append((s, rho, sorted(paid.items(), key=lambda kv: -kv[0])))
         return rounds
 
@@ -801,6 +854,9 @@ def _single_run(engine: _Engine, start: Any) -> tuple[list[int], list[Any]]:
     if runner is not None:
         run = runner.run(float(start))
         if run.status != TOO_CLOSE:
+            rounds = engine.replay_by_classes(start, run.order, runner)
+            if rounds is not None:
+                return run.order, rounds
             try:
                 return run.order, engine.replay(start, run.order)
             except ValueError:  # pragma: no cover - the screen's margins forbid this
@@ -878,9 +934,9 @@ def _add1_screened(engine: _Engine, base: Any) -> tuple[list[int], list[Any], in
         if found == "over":
             if prev is None:
                 return [], [], 0, runs
-            return _exact_at(engine, base, prev, runs)
+            return _exact_at(engine, base, prev, runs, runner)
         if found == "stop":
-            return _exact_at(engine, base, (order, k), runs)
+            return _exact_at(engine, base, (order, k), runs, runner)
         prev = (order, k)
         while True:
             if cur is None:  # the run at k was exact: nothing to check against
@@ -914,12 +970,18 @@ def _add1_screened(engine: _Engine, base: Any) -> tuple[list[int], list[Any], in
 
 
 def _exact_at(
-    engine: _Engine, base: Any, screened: tuple[list[int], int], runs: int
+    engine: _Engine,
+    base: Any,
+    screened: tuple[list[int], int],
+    runs: int,
+    runner: FloatRunner,
 ) -> tuple[list[int], list[Any], int, int] | None:
     """Recompute the chosen run exactly; fall back to the certified loop if they disagree."""
     order, k = screened
-    try:
-        rounds = engine.replay(base + k, order)
-    except ValueError:  # pragma: no cover - the screen's margins forbid this
-        return _add1(engine, base)
+    rounds = engine.replay_by_classes(base + k, order, runner)
+    if rounds is None:
+        try:
+            rounds = engine.replay(base + k, order)
+        except ValueError:  # pragma: no cover - the screen's margins forbid this
+            return _add1(engine, base)
     return order, rounds, k, runs + 1

@@ -22,7 +22,7 @@ from typing import Any
 
 TOLERANCE = 1e-9
 LIBRARY = Path(__file__).with_name("_mesfloat.so")
-VERSION = 3  # must match mes_float_version() in _mesfloat.c
+VERSION = 4  # must match mes_float_version() in _mesfloat.c
 
 _lib: Any = None
 _loaded = False
@@ -77,6 +77,12 @@ def _library() -> Any:
         ctypes.c_double, ip, ip, dp, dp, dp, ctypes.c_int, ip, dp, dp, dp, ctypes.c_char_p,
     ]
     check.restype = ctypes.c_int
+    classes = lib.mes_float_classes
+    classes.argtypes = [
+        ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, dp, ctypes.c_double, ctypes.c_double,
+        ctypes.c_int, ip, ip, ip, ctypes.c_int,
+    ]
+    classes.restype = ctypes.c_int
     lib.mes_float_neighbours.argtypes = [ctypes.c_int, ctypes.c_int, ip, ip, ctypes.c_char_p]
     lib.mes_float_neighbours.restype = ctypes.c_int
     _lib = lib
@@ -190,6 +196,26 @@ class FloatRunner:
             self._nb,
         )
         return self._result(start, status, list(anchor.order) if status == CLEAR else [], out)
+
+    def classes(self, start: float, order: list[int]) -> tuple[list[int], list[int]] | None:
+        """Return the voter classes of the run from `start` that funds `order` (see
+        mes_float_classes in the C file): per round, entries (class, new class, voters, pays
+        all), and where each round's entries start. None if a payment was too close to call or
+        the order cannot be followed (cost satisfaction only: use the exact replay then)."""
+        local = {p: i for i, p in enumerate(self.projects)}
+        n = len(order)
+        seq = (ctypes.c_int * max(1, n))(*(local[p] for p in order))
+        starts = (ctypes.c_int * (n + 1))()
+        room = 4 * (len(self._keep[3]) + 1)
+        out = (ctypes.c_int * room)()
+        status = self._lib.mes_float_classes(
+            *self._args[:8], start, TOLERANCE, n, seq, starts, out, room
+        )
+        if status < 0:  # pragma: no cover - out of memory
+            raise MemoryError("equal shares: the float screen ran out of memory")
+        if status != 0:
+            return None
+        return list(starts), list(out[: starts[n]])
 
     def _outputs(self) -> tuple[Any, Any, Any, Any]:
         """Fresh output arrays: order, winners' prices, their error bounds, pure voter counts."""

@@ -322,3 +322,54 @@ def test_price_order_after_a_near_total_spend(monkeypatch: pytest.MonkeyPatch) -
     screened, exact = _screened_and_exact(monkeypatch, instance, profile, completion=False)
     assert [s.project for s in exact.steps] == ["1", "2", "3"]  # pabutools' order
     assert screened.to_json_dict() == exact.to_json_dict()
+
+
+@needs_screen
+@pytest.mark.parametrize(
+    ("name", "k"),
+    [
+        ("France_Toulouse_2024", 669),
+        ("Poland_Warszawa_2026", 184),
+        ("Poland_Warszawa_2019_Ochota", 62),
+        ("Netherlands_Amsterdam_604", 0),
+    ],
+)
+def test_replay_by_classes_gives_the_rounds_of_the_full_run(name: str, k: int) -> None:
+    pb = parsed(name)
+    engine, base = _engine(pb.instance, pb.profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    full = engine.run(base + k, certify=False)
+    rounds = engine.replay_by_classes(base + k, full.selected, runner)
+    assert rounds is not None
+    assert rounds == full.rounds
+
+
+@needs_screen
+def test_replay_by_classes_refuses_a_wrong_claim(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A class the screen says pays all it has, which exact arithmetic says pays the share,
+    makes the classes unusable (the caller then replays group by group)."""
+    pb = parsed("Poland_Warszawa_2019_Ochota")
+    engine, base = _engine(pb.instance, pb.profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    order = engine.run(base, certify=False).selected
+    real = mesfloat.FloatRunner.classes
+
+    def flipped(self: mesfloat.FloatRunner, start: float, order: list[int]) -> Any:
+        starts, out = real(self, start, order)
+        out[3] = 1 - out[3]
+        return starts, out
+
+    monkeypatch.setattr(mesfloat.FloatRunner, "classes", flipped)
+    assert engine.replay_by_classes(base, order, runner) is None
+
+
+def test_replay_refuses_an_order_whose_prices_fall() -> None:
+    """In a run of the method prices never fall from round to round; an order that makes them
+    fall cannot be the run's, so the replay refuses it (the caller then runs exactly)."""
+    pb = parsed("Poland_Warszawa_2019_Ochota")
+    engine, base = _engine(pb.instance, pb.profile)
+    order = engine.run(base, certify=False).selected
+    with pytest.raises(ValueError, match="prices fall"):
+        engine.replay(base, order[::-1])
