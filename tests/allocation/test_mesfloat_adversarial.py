@@ -21,6 +21,7 @@ from ballots.model import Ballot, Instance, Profile, Project
 from decide.allocation import equal_shares, mes, mesfloat
 from decide.allocation.core import TieBreak
 from decide.allocation.prepare import prepare
+from tests.allocation.test_mesfloat import _every_step
 
 needs_screen = pytest.mark.skipif(
     not mesfloat.available(), reason="the float screen is not built (make install builds it)"
@@ -102,21 +103,6 @@ def _without_screen(monkeypatch: pytest.MonkeyPatch, call: Any) -> Any:
     with monkeypatch.context() as mp:
         mp.setattr(mes, "_float_runner", lambda engine: None)
         return call()
-
-
-def _every_step(engine: mes._Engine, base: Any) -> tuple[list[int], int]:
-    """pabutools' Add1 loop, one exact run per step."""
-    prep = engine.prep
-    previous: list[int] = []
-    k = 0
-    while True:
-        run = engine.run(base + k, certify=False)
-        if mes._cost(prep, engine.free + run.selected) > prep.budget:
-            return previous, k - 1
-        if mes._exhaustive(prep, engine.free + run.selected, engine.candidates):
-            return run.selected, k
-        previous = run.selected
-        k += 1
 
 
 SETTINGS = settings(
