@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml | $(PY)
 # same outcomes), and the test that the screen is built fails.
 # -march=native: the file is built where it runs; its error bounds hold with or without FMA.
 $(MESFLOAT): decide/allocation/_mesfloat.c
-	$(CC) -O2 -march=native -Wall -shared -fPIC -o $@ $< -lm || \
+	@echo "$(CC) -O2 -march=native -shared -fPIC -o $@ $< -lm"
+	@$(CC) -O2 -march=native -Wall -shared -fPIC -o $@ $< -lm || \
 	  $(CC) -O2 -Wall -shared -fPIC -o $@ $< -lm || \
 	  echo "warning: could not compile $<; equal shares will run without its float screen"
 
