@@ -52,6 +52,14 @@ typedef struct {
     double me;  /* voters times the budget's error bound */
 } Row;
 
+/* Whether money (a sum of n terms, with budget errors summing to budget_err) is not clearly
+   above or below cost: then "affordable or not" is too close to call. */
+static int money_near(double money, double budget_err, int n, double cost, double tol)
+{
+    double margin = SAFE * (budget_err + (n + 4) * EPS * (money + cost));
+    return fabs(money - cost) <= fmax(tol * cost, margin);
+}
+
 /*
  * Price of project p: the smallest rho with sum_g m_g * min(b_g, rho * u_g) = cost, and in *err
  * a first-order bound on its distance from the exact price. Returns -1 when the supporters
@@ -84,8 +92,7 @@ static double price(int p, const int *indptr, const int *grp, const double *u,
     *pure = 0;
     *err = INFINITY;
     double sums = (n + 4) * EPS; /* relative rounding of a sum of n positive terms, and more */
-    double money_err = SAFE * (budget_err + sums * (money + cost));
-    if (fabs(money - cost) <= fmax(tol * cost, money_err))
+    if (money_near(money, budget_err, n, cost, tol))
         *near = 1;
     if (money < cost)
         return -1.0;
@@ -577,8 +584,7 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
             budget_err += g->m * g->e;
             n++;
         }
-        double margin = SAFE * (budget_err + (n + 4) * EPS * (money + cost[p]));
-        if (fabs(money - cost[p]) <= fmax(tol * cost[p], margin))
+        if (money_near(money, budget_err, n, cost[p], tol))
             uncertain = 1;
         if (money >= cost[p])
             failed = 1;

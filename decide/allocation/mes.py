@@ -854,15 +854,26 @@ def _single_run(engine: _Engine, start: Any) -> tuple[list[int], list[Any]]:
     if runner is not None:
         run = runner.run(float(start))
         if run.status != TOO_CLOSE:
-            rounds = engine.replay_by_classes(start, run.order, runner)
+            rounds = _priced(engine, start, run.order, runner)
             if rounds is not None:
                 return run.order, rounds
-            try:
-                return run.order, engine.replay(start, run.order)
-            except ValueError:  # pragma: no cover - the screen's margins forbid this
-                pass
     exact = engine.run(start, certify=False)
     return exact.selected, exact.rounds
+
+
+def _priced(
+    engine: _Engine, start: Any, order: list[int], runner: FloatRunner
+) -> list[Any] | None:
+    """Return the exact rounds of the screened run funding `order` from `start`: from the
+    screen's classes of voters when it can give them, else group by group. None if the order
+    fails an exact check (the screen's margins forbid that; the caller then runs exactly)."""
+    rounds = engine.replay_by_classes(start, order, runner)
+    if rounds is not None:
+        return rounds
+    try:
+        return engine.replay(start, order)
+    except ValueError:  # pragma: no cover - the screen's margins forbid this
+        return None
 
 
 def _float_runner(engine: _Engine) -> FloatRunner | None:
@@ -978,10 +989,7 @@ def _exact_at(
 ) -> tuple[list[int], list[Any], int, int] | None:
     """Recompute the chosen run exactly; fall back to the certified loop if they disagree."""
     order, k = screened
-    rounds = engine.replay_by_classes(base + k, order, runner)
-    if rounds is None:
-        try:
-            rounds = engine.replay(base + k, order)
-        except ValueError:  # pragma: no cover - the screen's margins forbid this
-            return _add1(engine, base)
+    rounds = _priced(engine, base + k, order, runner)
+    if rounds is None:  # pragma: no cover - the screen's margins forbid this
+        return _add1(engine, base)
     return order, rounds, k, runs + 1

@@ -26,9 +26,11 @@ needs_screen = pytest.mark.skipif(
 )
 
 
-def _engine(instance: Instance, profile: Profile) -> tuple[mes._Engine, Any]:
+def _engine(
+    instance: Instance, profile: Profile, tie: TieBreak | None = None
+) -> tuple[mes._Engine, Any]:
     prep = prepare(instance, profile)
-    return mes._Engine(prep, TieBreak()), prep.budget / prep.n_voters
+    return mes._Engine(prep, tie or TieBreak()), prep.budget / prep.n_voters
 
 
 def test_float_screen_is_built() -> None:

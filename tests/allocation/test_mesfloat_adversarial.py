@@ -11,7 +11,6 @@ pabutools 1.2.3.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,8 +19,7 @@ from hypothesis import strategies as st
 from ballots.model import Ballot, Instance, Profile, Project
 from decide.allocation import equal_shares, mes, mesfloat
 from decide.allocation.core import TieBreak
-from decide.allocation.prepare import prepare
-from tests.allocation.test_mesfloat import _every_step
+from tests.allocation.test_mesfloat import _engine, _every_step, _screened_and_exact
 
 needs_screen = pytest.mark.skipif(
     not mesfloat.available(), reason="the float screen is not built (make install builds it)"
@@ -99,12 +97,6 @@ def adversarial(draw: st.DrawFn, cumulative: bool | None = None) -> tuple[Instan
 TIES = st.sampled_from([TieBreak(), TieBreak(kind="lottery", seed="x")])
 
 
-def _without_screen(monkeypatch: pytest.MonkeyPatch, call: Any) -> Any:
-    with monkeypatch.context() as mp:
-        mp.setattr(mes, "_float_runner", lambda engine: None)
-        return call()
-
-
 SETTINGS = settings(
     max_examples=150,
     deadline=None,
@@ -122,10 +114,8 @@ def test_same_json_with_and_without_the_screen(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     instance, profile = election
-    screened = equal_shares(instance, profile, tie_break=tie, completion=completion)
-    exact = _without_screen(
-        monkeypatch,
-        lambda: equal_shares(instance, profile, tie_break=tie, completion=completion),
+    screened, exact = _screened_and_exact(
+        monkeypatch, instance, profile, tie_break=tie, completion=completion
     )
     assert screened.to_json_dict() == exact.to_json_dict()
 
@@ -137,9 +127,7 @@ def test_screened_add1_lands_where_every_step_lands(
     election: tuple[Instance, Profile], tie: TieBreak
 ) -> None:
     instance, profile = election
-    prep = prepare(instance, profile)
-    engine = mes._Engine(prep, tie)
-    base = prep.budget / prep.n_voters
+    engine, base = _engine(instance, profile, tie)
     screened = mes._add1_screened(engine, base)
     assert screened is not None
     chosen, rounds, k, _runs = screened
@@ -156,59 +144,29 @@ def test_single_screened_run_is_the_exact_run(
     election: tuple[Instance, Profile], tie: TieBreak
 ) -> None:
     instance, profile = election
-    prep = prepare(instance, profile)
-    engine = mes._Engine(prep, tie)
-    base = prep.budget / prep.n_voters
+    engine, base = _engine(instance, profile, tie)
     for k in range(4):
         exact = engine.run(base + k, certify=False)
         assert mes._single_run(engine, base + k) == (exact.selected, exact.rounds)
 
 
-pabutools = pytest.importorskip("pabutools")
-from pabutools.election import (  # noqa: E402
-    Additive_Cardinal_Sat,
-    ApprovalBallot,
-    ApprovalProfile,
-    Cost_Sat,
-    CumulativeBallot,
-    CumulativeProfile,
-)
-from pabutools.election import Instance as PInstance  # noqa: E402
-from pabutools.election import Project as PProject  # noqa: E402
+pytest.importorskip("pabutools")
+from pabutools.election import Additive_Cardinal_Sat, Cost_Sat  # noqa: E402
 from pabutools.rules import (  # noqa: E402
     completion_by_rule_combination,
     greedy_utilitarian_welfare,
     method_of_equal_shares,
 )
 
-
-def _to_pabutools(instance: Instance, profile: Profile) -> tuple[Any, Any]:
-    """Convert with exact Fraction costs and budget (decimals kept)."""
-    projects = {p.id: PProject(p.id, p.cost) for p in instance.projects}
-    inst = PInstance(projects.values(), budget_limit=instance.budget)
-    if profile.vote_type == "cumulative":
-        prof: Any = CumulativeProfile(
-            [
-                CumulativeBallot({projects[i]: pt for i, pt in zip(b.projects, b.points or ())})
-                for b in profile.ballots
-            ],
-            instance=inst,
-        )
-    else:
-        prof = ApprovalProfile(
-            [ApprovalBallot({projects[i] for i in b.projects}) for b in profile.ballots],
-            instance=inst,
-        )
-    return inst, prof
+from tests.allocation.test_properties import names, to_pabutools  # noqa: E402
 
 
 @SETTINGS
 @given(adversarial())
 def test_matches_live_pabutools(election: tuple[Instance, Profile]) -> None:
     instance, profile = election
-    inst, prof = _to_pabutools(instance, profile)
+    inst, prof = to_pabutools(instance, profile)
     sat = Additive_Cardinal_Sat if profile.vote_type == "cumulative" else Cost_Sat
-    names = lambda alloc: sorted(str(p.name) for p in alloc)  # noqa: E731
     plain = method_of_equal_shares(inst, prof, sat_class=sat)
     assert sorted(equal_shares(instance, profile, completion=False).selected) == names(plain)
     add1 = method_of_equal_shares(inst, prof, sat_class=sat, voter_budget_increment=1)

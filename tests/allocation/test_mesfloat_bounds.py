@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ballots.model import Ballot, Instance, Profile, Project
-from decide.allocation import equal_shares, mes, mesfloat
+from decide.allocation import mesfloat
+from tests.allocation.test_mesfloat import _screened_and_exact
 
 pytestmark = pytest.mark.skipif(
     not mesfloat.available(), reason="the float screen is not built (make install builds it)"
@@ -32,10 +33,9 @@ SMALL = st.sampled_from(
 
 def _same(monkeypatch: pytest.MonkeyPatch, instance: Instance, profile: Profile) -> None:
     for completion in (False, True):
-        screened = equal_shares(instance, profile, completion=completion)
-        with monkeypatch.context() as patch:
-            patch.setattr(mes, "_float_runner", lambda engine: None)
-            exact = equal_shares(instance, profile, completion=completion)
+        screened, exact = _screened_and_exact(
+            monkeypatch, instance, profile, completion=completion
+        )
         assert screened.to_json_dict() == exact.to_json_dict(), completion
 
 

@@ -62,8 +62,9 @@ def elections(draw: st.DrawFn, cumulative: bool = False) -> tuple[Instance, Prof
 
 
 def to_pabutools(instance: Instance, profile: Profile):  # type: ignore[no-untyped-def]
-    projects = {p.id: PProject(p.id, int(p.cost)) for p in instance.projects}
-    inst = PInstance(projects.values(), budget_limit=int(instance.budget))
+    """Convert with exact costs and budget (Fractions, so decimals are kept)."""
+    projects = {p.id: PProject(p.id, p.cost) for p in instance.projects}
+    inst = PInstance(projects.values(), budget_limit=instance.budget)
     if profile.vote_type == "cumulative":
         prof = CumulativeProfile(
             [
