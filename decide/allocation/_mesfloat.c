@@ -34,7 +34,7 @@
    file (a stale build would be called with the wrong arguments). */
 int mes_float_version(void)
 {
-    return 4;
+    return 5;
 }
 
 /* A voter group as a run sees it; kept together so that one memory access finds all three. */
@@ -201,6 +201,29 @@ int mes_float_neighbours(int n_groups, int n_projects, const int *indptr, const 
     return 0;
 }
 
+/*
+ * For each project p, write to summary[3p ... 3p + 2] what start_prices needs: its supporting
+ * voters, sum(m u) over its supporting groups (summed in order, as price() sums it) and the
+ * largest u.
+ */
+void mes_float_summary(const double *mult, int n_projects, const int *indptr, const int *grp,
+                       const double *u, double *summary)
+{
+    for (int p = 0; p < n_projects; p++) {
+        double voters = 0.0, sum_mu = 0.0, max_u = 0.0;
+        for (int j = indptr[p]; j < indptr[p + 1]; j++) {
+            double m = mult[grp[j]];
+            voters += m;
+            sum_mu += m * u[j];
+            if (u[j] > max_u)
+                max_u = u[j];
+        }
+        summary[3 * p] = voters;
+        summary[3 * p + 1] = sum_mu;
+        summary[3 * p + 2] = max_u;
+    }
+}
+
 /* The working state of one run: budgets with their error bounds, what is known of each
    project's price, and which projects are still in play. */
 typedef struct {
@@ -268,6 +291,51 @@ static int state_init(State *st, int n_groups, int n_projects, const int *indptr
     }
     st->n_play = n_projects;
     return 0;
+}
+
+/*
+ * The first round's prices without a pass over any supporter: every budget is t, so a project
+ * whose supporters all clearly afford the equal share costs cost / sum(m u), and one whose
+ * supporters clearly cannot pay it together leaves play. summary holds, per project, the number
+ * of supporting voters, sum(m u) and the largest u (see mes_float_summary). The price and its error
+ * bound are those price() finds in that case; a project near either edge is left for price().
+ */
+static void start_prices(State *st, int n_projects, const int *indptr, const double *cost,
+                         const double *summary, double t, double tol, const unsigned char *nb)
+{
+    if (summary == NULL || !(t > 0.0))
+        return;
+    double e = 2.0 * EPS * t;
+    for (int p = 0; p < n_projects; p++) {
+        int n = indptr[p + 1] - indptr[p];
+        double voters = summary[3 * p], sum_mu = summary[3 * p + 1], max_u = summary[3 * p + 2];
+        if (n == 0 || !(sum_mu > 0.0))
+            continue;
+        double money = voters * t;
+        if (money_near(money, voters * e, n, cost[p], tol))
+            continue;
+        if (money < cost[p]) { /* clearly unaffordable now, so for ever */
+            st->in_play[p] = 0;
+            for (int k = 0; k < st->n_play; k++)
+                if (st->play[k] == p) {
+                    st->play[k] = st->play[--st->n_play];
+                    break;
+                }
+            continue;
+        }
+        double sums = (n + 4) * EPS, rho = cost[p] / sum_mu;
+        double near_level = rho * (1.0 + SAFE * (sums + 2.0 * EPS));
+        if (t - near_level * max_u <= SAFE * e)
+            continue; /* some supporter may pay all they have: price() decides */
+        double err = rho * (2.0 * sums + 2.0 * EPS);
+        double level = (rho + SAFE * err) * (1.0 + tol);
+        st->est[p] = rho;
+        st->err[p] = err;
+        st->lb[p] = rho - SAFE * err;
+        st->pure[p] = t - SAFE * e > level * max_u;
+        st->voters[p] = voters;
+        st->clean[p] = nb != NULL;
+    }
 }
 
 /*
@@ -394,7 +462,7 @@ static double price_above(int p, const int *indptr, const int *grp, const double
  */
 int mes_float_run(int n_groups, const double *mult, int n_projects, const double *cost,
                   const int *indptr, const int *grp, const double *u, const double *inv_u,
-                  const int *rank,
+                  const int *rank, const double *summary,
                   int cost_sat, double t, double tol, int *seq, int *seq_len, double *price_out,
                   double *err_out, double *voters_out, int check_len, const int *check_seq,
                   const double *check_price, const double *check_err,
@@ -403,6 +471,7 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
     State st;
     if (state_init(&st, n_groups, n_projects, indptr, mult, t))
         return -1;
+    start_prices(&st, n_projects, indptr, cost, summary, t, tol, nb);
     double *lb = st.lb, *est = st.est, *err = st.err;
     int *order = st.play, *pure = st.pure;
     double *voters = st.voters;
@@ -511,7 +580,7 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
  */
 int mes_float_check(int n_groups, const double *mult, int n_projects, const double *cost,
                     const int *indptr, const int *grp, const double *u, const double *inv_u,
-                    const int *rank,
+                    const int *rank, const double *summary,
                     int cost_sat, double t, double tol, int *seq, int *seq_len,
                     double *price_out, double *err_out, double *voters_out, int check_len,
                     const int *check_seq, const double *check_price, const double *check_err,
@@ -520,6 +589,7 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
     State st;
     if (state_init(&st, n_groups, n_projects, indptr, mult, t))
         return -1;
+    start_prices(&st, n_projects, indptr, cost, summary, t, tol, nb);
     double *lb = st.lb;
     int uncertain = 0, failed = 0, len = 0;
     for (; len < check_len && !failed; len++) {

@@ -575,16 +575,24 @@ class _Engine:
         costs = prep.costs
         zero = Q(0)
         cls_v: list[Any] = [start]
-        cls_s: list[Any] = [zero]
         rounds: list[tuple[int, Any, list[tuple[Any, int]]]] = []
         for r, s in enumerate(order):
             entries = [out[i : i + 4] for i in range(starts[r], starts[r + 1], 4)]
             cost_s = costs[s]
-            counts = {(c, cost_s): n for c, _c2, n, _all in entries}
-            res = self._price(counts, cls_v, cls_s, cost_s, False)
-            if res is None:
+            # The screen says which classes pay all they have; the share q that the others pay
+            # then follows, and the loop below checks every class against it: each class that
+            # pays all it has holds at most q, each other at least q. That makes q the exact
+            # water level (the money given at q is then the cost), with no sorting.
+            rest = cost_s
+            voters = 0
+            for c, _c2, n, pays_all in entries:
+                if pays_all:
+                    rest -= n * cls_v[c]
+                else:
+                    voters += n
+            if not voters or rest <= 0:
                 return None
-            rho = res[0]
+            rho = rest / voters / cost_s
             if rounds and rho < rounds[-1][1]:
                 return None  # prices never fall from round to round: not a real run
             share = rho * cost_s
@@ -597,7 +605,6 @@ class _Engine:
                 paid[pay] = paid.get(pay, 0) + n
                 while len(cls_v) <= c2:
                     cls_v.append(zero)
-                    cls_s.append(zero)
                 cls_v[c2] = v - pay
             spent_out = prep.approvals[s] - sum(n for _c, _c2, n, _all in entries)
             if spent_out:

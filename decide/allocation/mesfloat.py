@@ -22,7 +22,7 @@ from typing import Any
 
 TOLERANCE = 1e-9
 LIBRARY = Path(__file__).with_name("_mesfloat.so")
-VERSION = 4  # must match mes_float_version() in _mesfloat.c
+VERSION = 5  # must match mes_float_version() in _mesfloat.c
 
 _lib: Any = None
 _loaded = False
@@ -55,6 +55,7 @@ def _library() -> Any:
         dp,
         dp,
         ip,
+        dp,
         ctypes.c_int,
         ctypes.c_double,
         ctypes.c_double,
@@ -73,8 +74,9 @@ def _library() -> Any:
     fn.restype = ctypes.c_int
     check = lib.mes_float_check
     check.argtypes = [
-        ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, dp, ip, ctypes.c_int, ctypes.c_double,
-        ctypes.c_double, ip, ip, dp, dp, dp, ctypes.c_int, ip, dp, dp, dp, ctypes.c_char_p,
+        ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, dp, ip, dp, ctypes.c_int,
+        ctypes.c_double, ctypes.c_double, ip, ip, dp, dp, dp, ctypes.c_int, ip, dp, dp, dp,
+        ctypes.c_char_p,
     ]
     check.restype = ctypes.c_int
     classes = lib.mes_float_classes
@@ -85,6 +87,8 @@ def _library() -> Any:
     classes.restype = ctypes.c_int
     lib.mes_float_neighbours.argtypes = [ctypes.c_int, ctypes.c_int, ip, ip, ctypes.c_char_p]
     lib.mes_float_neighbours.restype = ctypes.c_int
+    lib.mes_float_summary.argtypes = [dp, ctypes.c_int, ip, ip, dp, dp]
+    lib.mes_float_summary.restype = None
     _lib = lib
     return lib
 
@@ -138,9 +142,10 @@ class FloatRunner:
             u if len(u) else array("d", [0.0]),
             inv_u if len(inv_u) else array("d", [0.0]),
             array("i", ranks) if ranks else array("i", [0]),
+            array("d", bytes(8 * max(1, 3 * len(projects)))),
         ]
         d, i = ctypes.c_double, ctypes.c_int
-        m, c, ip, g, uu, iu, r = self._keep
+        m, c, ip, g, uu, iu, r, sm = self._keep
         self._args = (
             len(mult),
             (d * len(m)).from_buffer(m) if len(m) else None,
@@ -151,8 +156,13 @@ class FloatRunner:
             (d * len(uu)).from_buffer(uu),
             (d * len(iu)).from_buffer(iu),
             (i * len(r)).from_buffer(r),
+            (d * len(sm)).from_buffer(sm),
             1 if sats is None else 0,
         )
+        # Per project: supporting voters, total and largest satisfaction, for the first round's
+        # prices (start_prices in the C file).
+        lib.mes_float_summary(self._args[1], len(projects), self._args[4], self._args[5],
+                              self._args[6], self._args[9])
         # Which projects share a supporter: a price stays exact until one of these is funded.
         self._nb = ctypes.create_string_buffer(max(1, len(projects) ** 2))
         found = lib.mes_float_neighbours(
