@@ -36,6 +36,10 @@ How it is fast (our own design):
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import itemgetter
@@ -148,20 +152,28 @@ class _Engine:
                 for i, _pts in ballot:
                     sup_groups[i].append(g)
             zero = Q(0)
-            sup = [
-                list(zip(row, repeat(costs[i]))) if costs[i] > 0 else []
-                for i, row in enumerate(sup_groups)
-            ]
             sup_groups = [row if costs[i] > 0 else [] for i, row in enumerate(sup_groups)]
-            total_sat = [costs[i] if sup[i] else zero for i in range(m)]
+            total_sat = [costs[i] if sup_groups[i] else zero for i in range(m)]
         self.free = [i for i in range(m) if total_sat[i] > 0 and costs[i] == 0]
         self.candidates = [i for i in range(m) if total_sat[i] > 0 and costs[i] > 0]
-        self.sup = sup
+        self._sup: list[list[tuple[int, Any]]] | None = None
+        if prep.cardinal:
+            self._sup = sup
         self.sup_groups = sup_groups
         self._neighbours: list[set[int]] | None = None
         self._gballot: list[list[tuple[int, Any]]] | None = None
         self.weighted: list[list[int]] = []
         self.initial_counts: dict[int, dict[tuple[int, Any], int]] = {}
+
+    @property
+    def sup(self) -> list[list[tuple[int, Any]]]:
+        """Each project's supporting groups with their satisfaction. Under cost satisfaction
+        it is the cost for every supporter, so the list is only built when an exact run needs
+        it (the float screen works from sup_groups)."""
+        if self._sup is None:
+            costs = self.prep.costs
+            self._sup = [list(zip(row, repeat(costs[i]))) for i, row in enumerate(self.sup_groups)]
+        return self._sup
 
     @property
     def gballot(self) -> list[list[tuple[int, Any]]]:
@@ -731,6 +743,20 @@ class _Engine:
         return rho, -paid_s / rest_u, rows, split
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one computation. The rule makes many small
+    objects but no cycles, and while a large profile is in memory each collection scans all of
+    it: about a tenth of the time on the largest files."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def equal_shares(
     instance: Instance,
     profile: Profile,
@@ -744,6 +770,18 @@ def equal_shares(
 
     `completion=False` gives plain MES (no Add1, no greedy) unless `add1=True` is also given.
     """
+    with _collector_paused():
+        return _equal_shares(instance, profile, tie_break, completion, add1, prepared)
+
+
+def _equal_shares(
+    instance: Instance,
+    profile: Profile,
+    tie_break: TieBreak,
+    completion: bool,
+    add1: bool | None,
+    prepared: Prepared | None,
+) -> Outcome:
     prep = prepared or prepare(instance, profile)
     use_add1 = completion if add1 is None else add1
     engine = _Engine(prep, tie_break)
@@ -910,66 +948,138 @@ def _add1_screened(engine: _Engine, base: Any) -> tuple[list[int], list[Any], in
     than the winner at the smaller, prove every budget between gives that run too (prices only
     fall and budgets only grow with the starting budget), so the loop gallops over such
     stretches. The outcome returned is recomputed exactly, and must agree with the screen.
+
+    The budgets are taken in blocks that can be followed independently; with two cores, two
+    blocks go on at once and their findings are read in order (see _Scan).
     """
-    prep = engine.prep
-    candidates = engine.candidates
     runner = _float_runner(engine)
     if runner is None:
         return None
-    free = engine.free
-    runs = 0
-    verdicts: dict[tuple[int, ...], str] = {}
+    scan = _Scan(engine, base, runner)
+    prev: tuple[list[int], int] | None = None  # the outcome just before the block
+    workers = mesfloat.workers()
+    blocks = _blocks()
+    try:
+        if workers is None:
+            found = scan.block(*next(blocks))
+            while found[0] == "go on":
+                prev = (found[2], found[1])
+                found = scan.block(*next(blocks))
+        else:
+            pending = [workers.submit(scan.block, *next(blocks)) for _ in range(2)]
+            while True:
+                found = pending.pop(0).result()
+                if found[0] != "go on":
+                    break
+                prev = (found[2], found[1])
+                pending.append(workers.submit(scan.block, *next(blocks)))
+    finally:
+        scan.cancelled = True  # a block still under way stops at its next run
+    kind, k, order, before = found
+    if kind == "over":
+        if before is not None:
+            prev = (before, k - 1)
+        if prev is None:
+            return [], [], 0, scan.runs
+        return _exact_at(engine, base, prev, scan.runs, runner)
+    return _exact_at(engine, base, (order, k), scan.runs, runner)
 
-    def verdict(order: list[int]) -> str:
+
+# The first blocks of Add1's budgets hold this many; tests set it smaller to cross many blocks.
+_FIRST_BLOCK = 32
+
+
+def _blocks() -> Iterator[tuple[int, int]]:
+    """Blocks of budgets B/n + k for Add1, in pairs of equal size that grow to 32 times the
+    first: small first, as many instances stop early; larger later, as each block starts with a
+    full run."""
+    lo, size = 0, _FIRST_BLOCK
+    while True:
+        for _ in range(2):
+            yield lo, lo + size
+            lo += size
+        size = min(2 * size, 32 * _FIRST_BLOCK)
+
+
+class _Scan:
+    """Add1's budgets B/n + k, one block of k at a time (blocks are independent)."""
+
+    def __init__(self, engine: _Engine, base: Any, runner: FloatRunner) -> None:
+        self.engine = engine
+        self.base = base
+        self.runner = runner
+        self.runs = 0
+        self.cancelled = False
+        self._verdicts: dict[tuple[int, ...], str] = {}
+        self._exact = threading.Lock()  # exact runs fill the engine's caches as they go
+
+    def verdict(self, order: list[int]) -> str:
+        """'over' when the outcome costs more than the budget, 'stop' when it is exhaustive,
+        else 'go on'."""
         key = tuple(order)
-        found = verdicts.get(key)
+        found = self._verdicts.get(key)
         if found is None:
-            chosen = free + order
+            engine = self.engine
+            prep = engine.prep
+            chosen = engine.free + order
             if _cost(prep, chosen) > prep.budget:
                 found = "over"
-            elif _exhaustive(prep, chosen, candidates):
+            elif _exhaustive(prep, chosen, engine.candidates):
                 found = "stop"
             else:
                 found = "go on"
-            verdicts[key] = found
+            self._verdicts[key] = found
         return found
 
-    def outcome_at(k: int, check: FloatRun | None) -> tuple[FloatRun | None, list[int]]:
-        nonlocal runs
-        runs += 1
-        run = runner.run(float(base + k), check)
-        if run.status == TOO_CLOSE:
-            runs += 1
-            return None, engine.run(base + k, certify=False).selected
-        return run, run.order
+    def exact(self, k: int) -> list[int]:
+        """The outcome at budget B/n + k in exact arithmetic (a screened run was too close)."""
+        self.runs += 1
+        with self._exact:
+            return self.engine.run(self.base + k, certify=False).selected
 
-    k = 0
-    cur, order = outcome_at(0, None)
-    prev: tuple[list[int], int] | None = None
-    step = 1
-    while True:
-        found = verdict(order)
-        if found == "over":
-            if prev is None:
-                return [], [], 0, runs
-            return _exact_at(engine, base, prev, runs, runner)
-        if found == "stop":
-            return _exact_at(engine, base, (order, k), runs, runner)
-        prev = (order, k)
+    def block(self, lo: int, hi: int) -> tuple[str, int, list[int], list[int] | None]:
+        """Follow Add1 over k = lo .. hi - 1. Returns ('stop' or 'over', k, the outcome at k,
+        the outcome at k - 1 if k > lo else None) at the first k whose outcome ends the loop,
+        else ('go on', hi - 1, the outcome there, None). A cancelled block returns 'go on' early;
+        its finding is never read."""
+        runner = self.runner
+        base = self.base
+        k = lo
+        self.runs += 1
+        cur: FloatRun | None = runner.run(float(base + k))
+        if cur.status == TOO_CLOSE:
+            cur = None
+            order = self.exact(k)
+        else:
+            order = cur.order
+        before: list[int] | None = None
+        step = 1
         while True:
+            found = self.verdict(order)
+            if found != "go on":
+                return found, k, order, before
+            if k == hi - 1 or self.cancelled:
+                return "go on", k, order, None
+            before = order
             if cur is None:  # the run at k was exact: nothing to check against
-                cur, order = outcome_at(k + 1, None)
                 k += 1
+                self.runs += 1
+                cur = runner.run(float(base + k))
+                if cur.status == TOO_CLOSE:
+                    cur = None
+                    order = self.exact(k)
+                else:
+                    order = cur.order
                 step = 1
-                break
-            runs += 1
+                continue
+            step = min(step, hi - 1 - k)
+            self.runs += 1
             start = float(base + k + step)
             # A long step is only worth its proof; one step on also needs the run if unproved.
             ahead = runner.check(start, cur) if step > 1 else runner.run(start, cur)
             if ahead.status == CLEAR:  # every budget up to k + step gives this same run
                 k += step
                 cur = ahead
-                prev = (order, k)
                 step *= 2
                 continue
             if step > 1:
@@ -978,13 +1088,11 @@ def _add1_screened(engine: _Engine, base: Any) -> tuple[list[int], list[Any], in
             # The next budget gives a run not proved equal to this one: decide it on its own.
             k += 1
             if ahead.status == TOO_CLOSE:
-                runs += 1
                 cur = None
-                order = engine.run(base + k, certify=False).selected
+                order = self.exact(k)
             else:
                 cur = ahead
                 order = ahead.order
-            break
 
 
 def _exact_at(

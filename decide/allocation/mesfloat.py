@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import os
 from array import array
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from pathlib import Path
@@ -91,6 +92,23 @@ def _library() -> Any:
     lib.mes_float_summary.restype = None
     _lib = lib
     return lib
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def workers() -> ThreadPoolExecutor | None:
+    """Two threads for screened runs that can go on at once (Add1's blocks of budgets), or None
+    on one core or when switched off with DECIDE_SCREEN_THREADS=1. The C code keeps no shared
+    state, and ctypes lets go of the interpreter lock during each call, so two runs really go
+    on in parallel."""
+    global _pool
+    if _pool is None:
+        threads = os.environ.get("DECIDE_SCREEN_THREADS", "")
+        wanted = int(threads) if threads.isdigit() else (os.cpu_count() or 1)
+        if wanted > 1:
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mes-screen")
+    return _pool
 
 
 def available() -> bool:
@@ -170,7 +188,6 @@ class FloatRunner:
         )
         if found != 0:  # pragma: no cover - out of memory
             raise MemoryError("equal shares: the float screen ran out of memory")
-        self._len = ctypes.c_int(0)
 
     def run(self, start: float, check: FloatRun | None = None) -> FloatRun:
         """Run MES from per-voter budget `start`.
@@ -179,6 +196,7 @@ class FloatRunner:
         every budget from check's to `start` is proved to give that same run.
         """
         out = self._outputs()
+        length = ctypes.c_int(0)  # per call: runs may go on in two threads at once
         if check is None:
             check_args: tuple[Any, ...] = (-1, None, None, None, None)
         else:
@@ -186,11 +204,11 @@ class FloatRunner:
                 len(check.order), check._seq, check._prices, check._errors, check._voters
             )
         status = self._fn(
-            *self._args, start, TOLERANCE, out[0], ctypes.byref(self._len), *out[1:],
+            *self._args, start, TOLERANCE, out[0], ctypes.byref(length), *out[1:],
             *check_args, self._nb,
         )
         projects = self.projects
-        return self._result(start, status, [projects[i] for i in out[0][: self._len.value]], out)
+        return self._result(start, status, [projects[i] for i in out[0][: length.value]], out)
 
     def check(self, start: float, anchor: FloatRun) -> FloatRun:
         """Try to prove that every budget from `anchor`'s to `start` gives `anchor`'s run.
@@ -200,8 +218,9 @@ class FloatRunner:
         is cut short (ABANDONED) or a decision was TOO_CLOSE.
         """
         out = self._outputs()
+        length = ctypes.c_int(0)
         status = self._lib.mes_float_check(
-            *self._args, start, TOLERANCE, out[0], ctypes.byref(self._len), *out[1:],
+            *self._args, start, TOLERANCE, out[0], ctypes.byref(length), *out[1:],
             len(anchor.order), anchor._seq, anchor._prices, anchor._errors, anchor._voters,
             self._nb,
         )

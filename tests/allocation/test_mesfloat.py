@@ -375,3 +375,47 @@ def test_replay_refuses_an_order_whose_prices_fall() -> None:
     order = engine.run(base, certify=False).selected
     with pytest.raises(ValueError, match="prices fall"):
         engine.replay(base, order[::-1])
+
+
+@needs_screen
+@pytest.mark.parametrize("first_block", [1, 3])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(election=costly_elections())
+def test_screened_add1_in_small_blocks_lands_where_every_step_lands(
+    first_block: int, election: tuple[Instance, Profile]
+) -> None:
+    """Blocks of Add1's budgets are followed on their own: the outcome must not depend on where
+    they start and end, nor on whether they run in two threads or one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mes, "_FIRST_BLOCK", first_block)
+        _check_screened(election)
+        patch.setattr(mesfloat, "workers", lambda: None)
+        _check_screened(election)
+
+
+@needs_screen
+@pytest.mark.parametrize(
+    "name", ["Poland_Warszawa_2019_Ochota", "France_Toulouse_2019", "Netherlands_Amsterdam_604"]
+)
+def test_add1_is_the_same_in_two_threads_and_in_one(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pb = parsed(name)
+    engine, base = _engine(pb.instance, pb.profile)
+    monkeypatch.setattr(mes, "_FIRST_BLOCK", 4)
+    threaded = mes._add1_screened(engine, base)
+    monkeypatch.setattr(mesfloat, "workers", lambda: None)
+    alone = mes._add1_screened(engine, base)
+    assert threaded is not None and alone is not None
+    assert threaded[:3] == alone[:3]
+    assert threaded[2] > 8  # several blocks were crossed before Add1 stopped
+
+
+def test_two_workers_on_more_than_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mesfloat, "_pool", None)
+    monkeypatch.setenv("DECIDE_SCREEN_THREADS", "1")
+    assert mesfloat.workers() is None
+    monkeypatch.setenv("DECIDE_SCREEN_THREADS", "2")
+    pool = mesfloat.workers()
+    assert pool is not None and pool._max_workers == 2
+    pool.shutdown()
