@@ -990,15 +990,16 @@ _FIRST_BLOCK = 32
 
 
 def _blocks() -> Iterator[tuple[int, int]]:
-    """Blocks of budgets B/n + k for Add1, in pairs of equal size that grow to 32 times the
-    first: small first, as many instances stop early; larger later, as each block starts with a
-    full run."""
+    """Blocks of budgets B/n + k for Add1, in pairs of equal size that double: small first, as
+    many instances stop early; ever larger later, as a block starts with a full run and the
+    loop's proofs cannot reach past its end (some instances stop only after millions of
+    steps)."""
     lo, size = 0, _FIRST_BLOCK
     while True:
         for _ in range(2):
             yield lo, lo + size
             lo += size
-        size = min(2 * size, 32 * _FIRST_BLOCK)
+        size *= 2
 
 
 class _Scan:

@@ -419,3 +419,23 @@ def test_two_workers_on_more_than_one_core(monkeypatch: pytest.MonkeyPatch) -> N
     pool = mesfloat.workers()
     assert pool is not None and pool._max_workers == 2
     pool.shutdown()
+
+
+@needs_screen
+def test_add1_reaches_a_stop_hundreds_of_millions_of_steps_away() -> None:
+    """Two voters, a project costing all but a penny of the budget and a penny project: Add1
+    stops only after about 1.7e8 steps. Blocks of budgets double in size, so the loop's proofs
+    still cross them in a few hundred runs, where fixed blocks would need hundreds of
+    thousands. The stop: both pay a third of a penny for "2", then need 2 (B/3 + k - 1/300) >=
+    B - 1/100 for "1", so k = 166,666,667."""
+    budget = Fraction(10**9)
+    penny = Fraction(1, 100)
+    instance = Instance(budget, (Project("1", budget - penny), Project("2", penny)))
+    ballots = (Ballot("a", ("1", "2")), Ballot("b", ("1", "2")), Ballot("c", ("2",)))
+    engine, base = _engine(instance, Profile("approval", ballots))
+    screened = mes._add1_screened(engine, base)
+    assert screened is not None
+    chosen, _rounds, k, runs = screened
+    assert k == 166_666_667
+    assert sorted(engine.prep.ids[i] for i in chosen) == ["1", "2"]
+    assert runs < 5_000
