@@ -990,16 +990,16 @@ _FIRST_BLOCK = 32
 
 
 def _blocks() -> Iterator[tuple[int, int]]:
-    """Blocks of budgets B/n + k for Add1, in pairs of equal size that double: small first, as
-    many instances stop early; ever larger later, as a block starts with a full run and the
-    loop's proofs cannot reach past its end (some instances stop only after millions of
-    steps)."""
-    lo, size = 0, _FIRST_BLOCK
+    """Blocks of budgets B/n + k for Add1: two of the first size, then each a quarter of all
+    the budgets before it. Small first, as many instances stop early; ever larger later, as a
+    block starts with a full run and the loop's proofs cannot reach past its end (some
+    instances stop only after millions of steps); never more than a quarter, so that the block
+    where Add1 stops, followed alone, is a small part of the whole."""
+    lo = 0
     while True:
-        for _ in range(2):
-            yield lo, lo + size
-            lo += size
-        size *= 2
+        size = max(_FIRST_BLOCK, lo // 4)
+        yield lo, lo + size
+        lo += size
 
 
 class _Scan:
