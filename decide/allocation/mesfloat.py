@@ -95,15 +95,20 @@ def _library() -> Any:
 
 
 _pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
 
 
 def workers() -> ThreadPoolExecutor | None:
     """Two threads for screened runs that can go on at once (Add1's blocks of budgets), or None
     on one core or when switched off with DECIDE_SCREEN_THREADS=1. The C code keeps no shared
     state, and ctypes lets go of the interpreter lock during each call, so two runs really go
-    on in parallel."""
-    global _pool
+    on in parallel. A process forked after the threads started (a web server's workers) gets
+    threads of its own: the parent's do not exist in the child."""
+    global _pool, _pool_pid
+    if _pool is not None and _pool_pid != os.getpid():
+        _pool = None
     if _pool is None:
+        _pool_pid = os.getpid()
         threads = os.environ.get("DECIDE_SCREEN_THREADS", "")
         wanted = int(threads) if threads.isdigit() else (os.cpu_count() or 1)
         if wanted > 1:

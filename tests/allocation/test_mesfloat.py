@@ -8,6 +8,8 @@ without it.
 from __future__ import annotations
 
 import os
+import signal
+import time
 from fractions import Fraction
 from typing import Any
 
@@ -439,3 +441,40 @@ def test_add1_reaches_a_stop_hundreds_of_millions_of_steps_away() -> None:
     assert k == 166_666_667
     assert sorted(engine.prep.ids[i] for i in chosen) == ["1", "2"]
     assert runs < 5_000
+
+
+@needs_screen
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_process_gets_workers_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A web server forks its workers after start-up: a pool made in the parent has no threads
+    in the child, and blocks handed to it would wait for ever."""
+    monkeypatch.setenv("DECIDE_SCREEN_THREADS", "2")
+    monkeypatch.setattr(mesfloat, "_pool", None)
+    parent_pool = mesfloat.workers()
+    assert parent_pool is not None
+    assert parent_pool.submit(lambda: 1).result() == 1  # the parent's threads have started
+    pb = parsed("Netherlands_Amsterdam_604")
+    engine, base = _engine(pb.instance, pb.profile)
+    expected = mes._add1_screened(engine, base)
+    assert expected is not None
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit status
+        try:
+            got = mes._add1_screened(engine, base)
+            own = mesfloat.workers() is not parent_pool
+            ok = got is not None and got[:3] == expected[:3] and own
+            os._exit(0 if ok else 1)
+        except BaseException:
+            os._exit(2)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("Add1 in the forked child did not finish")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0
+    parent_pool.shutdown()
