@@ -31,7 +31,12 @@ How it is fast (our own design):
   where one of these comparisons could change, so the loop jumps straight to the first k past
   that point. The lower bound on a rival's price comes from any split of its supporters into
   "pay in full" P and "pay the price" R: ``ρ(t) >= (cost - sum_P b_i(t)) / sum_R u_i``.
-  The stopping point (which is not monotone in k) is therefore reproduced exactly.
+  The stopping point (which is not monotone in k) is therefore reproduced exactly. This exact
+  path is the fallback; see the next point.
+- With the compiled float screen (mesfloat.py, _mesfloat.c), each Add1 step is run in doubles
+  with error bounds, and stretches of steps are proved at once (`_add1_screened`). The steps are
+  taken in independent blocks, two at a time on two cores, read in order; the outcome returned
+  is always priced exactly.
 """
 
 from __future__ import annotations
