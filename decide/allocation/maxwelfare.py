@@ -52,6 +52,66 @@ def knapsack_bound(
     return total
 
 
+def knapsack_at_least(
+    weights: list[int],
+    costs: list[int],
+    capacity: int,
+    fixed: dict[int, int],
+    floor: int,
+    limit: int = 200_000,
+) -> set[int] | None:
+    """Return a selection worth at least `floor` within `capacity` that respects `fixed`, or
+    None when there is none, in exact integer arithmetic (depth-first branch and bound, pruned
+    by the linear-relaxation bound rounded down: weights are integers). Raises OverflowError
+    after `limit` nodes.
+
+    CBC's answers are checked with it: CBC's knapsack cover cuts can cut off the optimum and
+    still report "Optimal" (coin-or/Cbc issue 82, coin-or/Cgl issue 32), and we met such a case
+    on five projects."""
+    chosen = {i for i, v in fixed.items() if v}
+    value = sum(weights[i] for i in chosen)
+    room = capacity - sum(costs[i] for i in chosen)
+    if room < 0:
+        return None
+    free = [i for i in range(len(weights)) if i not in fixed and weights[i] > 0]
+    for i in [i for i in free if costs[i] == 0]:  # worth something and free: always take
+        chosen.add(i)
+        value += weights[i]
+    items = sorted(
+        (i for i in free if 0 < costs[i] <= room),
+        key=lambda i: (-Fraction(weights[i], costs[i]), i),
+    )
+    nodes = 0
+
+    def bound(k: int, room: int, value: int) -> int:
+        for i in items[k:]:
+            if costs[i] <= room:
+                room -= costs[i]
+                value += weights[i]
+            else:
+                return value + weights[i] * room // costs[i]
+        return value
+
+    def search(k: int, room: int, value: int, taken: list[int]) -> list[int] | None:
+        nonlocal nodes
+        nodes += 1
+        if nodes > limit:
+            raise OverflowError("knapsack search: too many nodes")
+        if value >= floor:
+            return taken
+        if k == len(items) or bound(k, room, value) < floor:
+            return None
+        i = items[k]
+        if costs[i] <= room:
+            found = search(k + 1, room - costs[i], value + weights[i], [*taken, i])
+            if found is not None:
+                return found
+        return search(k + 1, room, value, taken)
+
+    found = search(0, room, value, [])
+    return None if found is None else chosen | set(found)
+
+
 def utilitarian(
     instance: Instance,
     profile: Profile,
@@ -90,6 +150,10 @@ def utilitarian(
     bound = knapsack_bound(weights, costs, budget, out)
     if bound < target:  # pragma: no cover - CBC answer contradicts the relaxation
         raise RuntimeError("utilitarian: inconsistent solver answer")
+    # Certify CBC's optimum exactly: no selection may be worth more. Where one is, CBC stopped
+    # short (see knapsack_at_least): climb to the true optimum.
+    while (better := _exact_search(weights, costs, budget, out, target + 1)) is not None:
+        optimum, target = better, program.value(better)
     order = sorted(range(n), key=lambda i: tie_break.key(prep.ids[i]))
     order = [i for i in order if i not in out]
     chosen = lexicographic_best(
@@ -97,6 +161,7 @@ def utilitarian(
         optimum,
         order,
         upper_bound=lambda fx: knapsack_bound(weights, costs, budget, {**out, **fx}),
+        search=lambda fx: _exact_search(weights, costs, budget, {**out, **fx}, target),
     )
     selected = [prep.ids[i] for i in order if i in chosen]
     welfare = Fraction(target * common, scale)
@@ -138,6 +203,16 @@ def utilitarian(
             "supporters": prep.supporters([i for i in order if i in chosen]),
         },
     )
+
+
+def _exact_search(
+    weights: list[int], costs: list[int], capacity: int, fixed: dict[int, int], floor: int
+) -> set[int] | None:
+    """knapsack_at_least, or None on a search too large to finish (CBC's answer then stands)."""
+    try:
+        return knapsack_at_least(weights, costs, capacity, fixed, floor)
+    except OverflowError:  # pragma: no cover - PB knapsacks are easy for branch and bound
+        return None
 
 
 def _gcd(a: int, b: int) -> int:

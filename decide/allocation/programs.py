@@ -95,13 +95,16 @@ def lexicographic_best(
     optimum: set[int],
     order: Sequence[int],
     upper_bound: object | None = None,
+    search: object | None = None,
 ) -> set[int]:
     """Among selections with the optimal objective, return the lexicographically preferred one.
 
     Walk the projects in tie-break order and fund each one if some optimal selection (given the
     earlier choices) funds it. A project already in the current optimal selection is kept
     without solving; `upper_bound(fixed)` (if given) proves cheaply that a project cannot join
-    an optimal selection, so CBC runs only for the few projects that might.
+    an optimal selection, so CBC runs only for the few projects that might. `search(fixed)`
+    (if given) is an exact search for a selection reaching the optimum: it is asked first, and
+    CBC only when it finds none (its "none" can be a search cut short).
     """
     target = program.value(optimum)
     current = set(optimum)
@@ -115,7 +118,9 @@ def lexicographic_best(
         if upper_bound is not None and upper_bound(trial) < target:  # type: ignore[operator]
             fixed[p] = 0
             continue
-        found = program.solve(fixed=trial, floor=target)
+        found = search(trial) if search is not None else None  # type: ignore[operator]
+        if found is None:
+            found = program.solve(fixed=trial, floor=target)
         if found is not None and program.value(found) >= target:
             current = found
             fixed[p] = 1
