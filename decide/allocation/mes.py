@@ -1007,6 +1007,10 @@ def _blocks() -> Iterator[tuple[int, int]]:
         lo += size
 
 
+class _Cancelled(Exception):
+    """A block of Add1's budgets whose finding is no longer wanted."""
+
+
 class _Scan:
     """Add1's budgets B/n + k, one block of k at a time (blocks are independent)."""
 
@@ -1038,12 +1042,22 @@ class _Scan:
         return found
 
     def exact(self, k: int) -> list[int]:
-        """The outcome at budget B/n + k in exact arithmetic (a screened run was too close)."""
+        """The outcome at budget B/n + k in exact arithmetic (a screened run was too close).
+        A cancelled block stops here rather than start an exact run (they can take seconds)."""
+        if self.cancelled:
+            raise _Cancelled
         self.runs += 1
         with self._exact:
             return self.engine.run(self.base + k, certify=False).selected
 
     def block(self, lo: int, hi: int) -> tuple[str, int, list[int], list[int] | None]:
+        """See _block; a block cancelled during an exact run returns 'go on' (never read)."""
+        try:
+            return self._block(lo, hi)
+        except _Cancelled:
+            return "go on", lo, [], None
+
+    def _block(self, lo: int, hi: int) -> tuple[str, int, list[int], list[int] | None]:
         """Follow Add1 over k = lo .. hi - 1. Returns ('stop' or 'over', k, the outcome at k,
         the outcome at k - 1 if k > lo else None) at the first k whose outcome ends the loop,
         else ('go on', hi - 1, the outcome there, None). A cancelled block returns 'go on' early;

@@ -478,3 +478,19 @@ def test_a_forked_process_gets_workers_of_its_own(monkeypatch: pytest.MonkeyPatc
         time.sleep(0.05)
     assert os.waitstatus_to_exitcode(status) == 0
     parent_pool.shutdown()
+
+
+@needs_screen
+def test_a_cancelled_block_stops_before_an_exact_run() -> None:
+    """Once Add1 has its answer, a block still running in the other thread must not start an
+    exact run (those can take seconds): it stops and its finding is never read."""
+    pb = parsed("Netherlands_Amsterdam_604")
+    engine, base = _engine(pb.instance, pb.profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    scan = mes._Scan(engine, base, runner)
+    assert scan.block(0, 4)[0] in ("go on", "stop", "over")
+    scan.cancelled = True
+    with pytest.raises(mes._Cancelled):
+        scan.exact(0)
+    assert scan.block(0, 4)[0] == "go on"
