@@ -112,7 +112,9 @@ def start_job(round_id: int, kind: str) -> Response:
 
 @bp.get("/rounds/<int:round_id>/publication/progress/<kind>")
 def progress(round_id: int, kind: str) -> Any:
-    """Show a job's progress; htmx polls the fragment every second, no-JS pages refresh."""
+    """Show a job's progress; htmx polls the fragment every second, pages without JavaScript
+    reload themselves (a <noscript> refresh, so that a page with JavaScript does not also
+    reload and cut short the next navigation)."""
     rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
     if kind not in jobs.JOB_WORKERS:
@@ -127,10 +129,7 @@ def progress(round_id: int, kind: str) -> Any:
         "stalled": job is not None and jobs.is_stalled(job),
     }
     template = "publication/_progress.html" if wants_fragment() else "publication/progress.html"
-    response = Response(render_template(template, **context))
-    if context["active"] and not wants_fragment():
-        response.headers["Refresh"] = "2"
-    return response
+    return Response(render_template(template, **context))
 
 
 @bp.post("/rounds/<int:round_id>/publication/publish")
