@@ -995,11 +995,12 @@ _FIRST_BLOCK = 32
 
 
 def _blocks() -> Iterator[tuple[int, int]]:
-    """Blocks of budgets B/n + k for Add1: two of the first size, then each a quarter of all
-    the budgets before it. Small first, as many instances stop early; ever larger later, as a
-    block starts with a full run and the loop's proofs cannot reach past its end (some
-    instances stop only after millions of steps); never more than a quarter, so that the block
-    where Add1 stops, followed alone, is a small part of the whole."""
+    """Blocks of budgets B/n + k for Add1: each a quarter of all the budgets before it, and at
+    least _FIRST_BLOCK (so the first five hold 32 each). Small first, as many instances stop
+    early; ever larger later, as a block starts with a full run and the loop's proofs cannot
+    reach past its end (some instances stop only after millions of steps); never more than a
+    quarter, so that the block where Add1 stops, followed alone, is a small part of the
+    whole."""
     lo = 0
     while True:
         size = max(_FIRST_BLOCK, lo // 4)
