@@ -692,19 +692,13 @@ int mes_float_classes(int n_groups, const double *mult, int n_projects, const do
     int *to = malloc(sizeof(int) * nc), *seen = malloc(sizeof(int) * nc);
     int *touched = malloc(sizeof(int) * nc), *capped = malloc(sizeof(int) * nc);
     long long *count = malloc(sizeof(long long) * nc);
+    int n_cls = 1, pos = 0, status = 0;
     if (!cls || !to || !seen || !touched || !capped || !count) {
-        free(cls);
-        free(to);
-        free(seen);
-        free(touched);
-        free(capped);
-        free(count);
-        state_free(&st);
-        return -1;
+        status = -1;
+        goto done;
     }
     for (size_t c = 0; c < nc; c++)
         seen[c] = -1;
-    int n_cls = 1, pos = 0, status = 0;
     for (int r = 0; r < n_order && status != 2; r++) {
         int s = order[r], near = 0;
         if (!st.in_play[s] ||
@@ -751,6 +745,7 @@ int mes_float_classes(int n_groups, const double *mult, int n_projects, const do
     }
     if (status != 2)
         round_start[n_order] = pos;
+done: /* free(NULL) does nothing, so one exit serves a failed allocation too */
     free(cls);
     free(to);
     free(seen);

@@ -42,14 +42,26 @@ def knapsack_bound(
         return Fraction(-1)
     free = [i for i in range(len(weights)) if i not in fixed and weights[i] > 0]
     free.sort(key=lambda i: Fraction(weights[i], costs[i]) if costs[i] else Fraction(10**30))
-    for i in reversed(free):
-        if costs[i] <= room:
-            total += weights[i]
-            room -= costs[i]
-        else:
-            total += Fraction(weights[i] * room, costs[i])
-            break
+    whole, room, cut = _greedy_fill(free[::-1], weights, costs, room)
+    total += whole
+    if cut is not None:
+        total += Fraction(weights[cut] * room, costs[cut])
     return total
+
+
+def _greedy_fill(
+    items: list[int], weights: list[int], costs: list[int], room: int
+) -> tuple[int, int, int | None]:
+    """Take whole items in the order given (densest first) while they fit: return their value,
+    the room left, and the first item that did not fit (None if all did). The linear
+    relaxation adds that item's fraction room / cost."""
+    whole = 0
+    for i in items:
+        if costs[i] > room:
+            return whole, room, i
+        whole += weights[i]
+        room -= costs[i]
+    return whole, room, None
 
 
 def knapsack_at_least(
@@ -84,13 +96,11 @@ def knapsack_at_least(
     nodes = 0
 
     def bound(k: int, room: int, value: int) -> int:
-        for i in items[k:]:
-            if costs[i] <= room:
-                room -= costs[i]
-                value += weights[i]
-            else:
-                return value + weights[i] * room // costs[i]
-        return value
+        """The relaxation bound, rounded down (weights are integers)."""
+        whole, room, cut = _greedy_fill(items[k:], weights, costs, room)
+        if cut is None:
+            return value + whole
+        return value + whole + weights[cut] * room // costs[cut]
 
     def search(k: int, room: int, value: int, taken: list[int]) -> list[int] | None:
         nonlocal nodes

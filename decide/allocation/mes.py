@@ -44,6 +44,7 @@ from __future__ import annotations
 import gc
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, repeat
@@ -964,20 +965,23 @@ def _add1_screened(engine: _Engine, base: Any) -> tuple[list[int], list[Any], in
     prev: tuple[list[int], int] | None = None  # the outcome just before the block
     workers = mesfloat.workers()
     blocks = _blocks()
+
+    def start() -> Future[tuple[str, int, list[int], list[int] | None]]:
+        if workers is not None:
+            return workers.submit(scan.block, *next(blocks))
+        done: Future[tuple[str, int, list[int], list[int] | None]] = Future()
+        done.set_result(scan.block(*next(blocks)))
+        return done
+
     try:
-        if workers is None:
-            found = scan.block(*next(blocks))
-            while found[0] == "go on":
-                prev = (found[2], found[1])
-                found = scan.block(*next(blocks))
-        else:
-            pending = [workers.submit(scan.block, *next(blocks)) for _ in range(2)]
-            while True:
-                found = pending.pop(0).result()
-                if found[0] != "go on":
-                    break
-                prev = (found[2], found[1])
-                pending.append(workers.submit(scan.block, *next(blocks)))
+        # Two blocks in flight with two threads; one at a time without them.
+        pending = [start() for _ in range(1 if workers is None else 2)]
+        while True:
+            found = pending.pop(0).result()
+            if found[0] != "go on":
+                break
+            prev = (found[2], found[1])
+            pending.append(start())
     finally:
         scan.cancelled = True  # a block still under way stops at its next run
     kind, k, order, before = found
