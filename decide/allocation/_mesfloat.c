@@ -34,7 +34,7 @@
    file (a stale build would be called with the wrong arguments). */
 int mes_float_version(void)
 {
-    return 5;
+    return 6;
 }
 
 /* A voter group as a run sees it; kept together so that one memory access finds all three. */
@@ -72,12 +72,19 @@ static double price(int p, const int *indptr, const int *grp, const double *u,
                     int *near, int *pure, double *voters, double *err)
 {
     int n = 0;
-    double money = 0.0, total_u = 0.0, budget_err = 0.0, v = 0.0;
+    double money = 0.0, total_u = 0.0, budget_err = 0.0, v = 0.0, owed = 0.0, owed_err = 0.0;
     for (int j = indptr[p]; j < indptr[p + 1]; j++) {
         const Group *g = &vg[grp[j]];
         double bg = g->b;
-        if (bg <= 0.0)
-            continue; /* exactly zero: see charge() */
+        if (bg <= 0.0) {
+            /* Exactly zero: see charge(). Below zero only on mes_float_check's low path: such
+               a group gives its (negative) budget at any price, so the others owe it. */
+            if (bg < 0.0) {
+                owed -= g->m * bg;
+                owed_err += g->m * g->e;
+            }
+            continue;
+        }
         double m = g->m, me = m * g->e;
         rows[n].key = bg * inv_u[j];
         rows[n].mb = m * bg;
@@ -91,6 +98,8 @@ static double price(int p, const int *indptr, const int *grp, const double *u,
     }
     *pure = 0;
     *err = INFINITY;
+    cost += owed;
+    budget_err += owed_err;
     double sums = (n + 4) * EPS; /* relative rounding of a sum of n positive terms, and more */
     if (money_near(money, budget_err, n, cost, tol))
         *near = 1;
@@ -100,7 +109,7 @@ static double price(int p, const int *indptr, const int *grp, const double *u,
        below the price. Start from the price if nobody did, and move every group below it to
        "pays in full" until none is left: the price only rises, and it stops at the exact water
        level (the same fixed point a sort would find, without sorting). */
-    double rho = cost / total_u, paid = 0.0, rest_u = total_u, capped_err = 0.0;
+    double rho = cost / total_u, paid = 0.0, rest_u = total_u, capped_err = owed_err;
     int m = n, capped = 0;
     for (;;) {
         int kept = 0, moved = 0;
@@ -412,15 +421,18 @@ static double reprice(State *st, int p, const int *indptr, const int *grp, const
  * give more), or -1 when the price may be theta or less.
  */
 static double price_above(int p, const int *indptr, const int *grp, const double *u,
-                          const Group *vg, double cost, double theta)
+                          const Group *vg, double cost, double theta, const double *dv,
+                          double *fall)
 {
     int n = 0;
-    double given = 0.0, slope = 0.0, budget_err = 0.0;
+    double given = 0.0, slope = 0.0, budget_err = 0.0, gain = 0.0;
     for (int j = indptr[p]; j < indptr[p + 1]; j++) {
         const Group *g = &vg[grp[j]];
         double cap = theta * u[j], bg = g->b, m = g->m;
         if (bg < cap) {
             given += m * bg;
+            if (dv)
+                gain += m * dv[grp[j]];
             if (bg + g->e + 4.0 * EPS * cap >= cap)
                 slope += m * u[j];
         } else {
@@ -432,6 +444,8 @@ static double price_above(int p, const int *indptr, const int *grp, const double
     }
     double sums = (n + 4) * EPS;
     double margin = SAFE * (budget_err + sums * (given + cost));
+    if (fall)
+        *fall = slope > 0.0 ? gain / slope : 0.0;
     if (cost - given <= margin)
         return -1.0;
     if (slope <= 0.0)
@@ -569,29 +583,151 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
 }
 
 /*
- * The interval check of mes_float_run alone, following the order of the run at t0 instead of
- * searching for winners: in each round the run-at-t0 winner is priced, and every other project
- * still in play only has to be shown clearly dearer here than that winner was at t0 (a cheap
- * proof, see price_above). After the last round nothing else may be affordable here.
+ * The interval check of mes_float_run alone, following the order of the run at t0 (the
+ * anchor) instead of searching for winners, with a proof that follows how prices move
+ * between t0 and t rather than only "every rival here is dearer than the winner was at t0".
+ *
+ * Why it holds. Let F(b, x) = sum_g m_g * min(b_g, x * u_g): the money a project's supporters
+ * give at price x (a negative budget gives itself at any price). F is concave in (b, x)
+ * together, so a project's price (the least x with F = cost) is a convex function of the
+ * budgets, and it never rises when budgets grow. For starting budgets k in [t0, t] and the
+ * anchor's order of funding, the real budgets only grow with k, and two paths of budgets
+ * bracket them:
+ *
+ * - a low path L(k) <= the real budgets, concave in k, equal to the anchor's run at t0: a
+ *   supporter of the winner who pays only the share at t0 keeps "budget - price * u" (concave:
+ *   a concave budget less a convex price; it may go below zero at t, which only makes it
+ *   lower), one who pays all at t0 keeps nothing. The winner's price on L is convex in k, so
+ *   it lies below the chord from the anchor's price at t0 to its price on L at t, and the real
+ *   price lies below that.
+ * - a high path H(k) >= the real budgets, concave and non-decreasing in k, equal to the real
+ *   budgets at t: a supporter who clearly pays only the share at both ends keeps "budget -
+ *   price * u" (which only grows with k, so it stays positive); any other keeps the constant
+ *   it has at t (budgets only grow with k), or 0 if spent out. A rival's price on H is convex
+ *   in k, so it lies above its tangent at t, and the real price lies above that: price(t) +
+ *   slope * (t - k), where slope is a lower bound on how fast the price falls as k grows, from
+ *   lower bounds on every budget's derivative along H (dv, carried from round to round).
+ *
+ * The chord and the tangent are straight lines, so a rival that is dearer than the winner at
+ * both ends is dearer throughout. A rival dearer at t than the winner was at t0 needs no slope
+ * (prices only fall with k). The derivative of a price when budgets move by d is
+ * -sum_{pays all} m d / sum_{pays the share} m u; counting a group whose side is not clear as
+ * paying the share only makes the slope smaller, which keeps the bound valid.
+ *
+ * *reach receives a guess for the caller, never needed for correctness: when the proof holds,
+ * the starting budget beyond t where the nearest rival's line would meet the winner's (or where
+ * an unaffordable project's money would reach its cost), infinity when none is in sight; when
+ * it fails, where the first failing rival's line meets the winner's between t0 and t (or where
+ * its money reaches its cost), NaN when there is no such point.
  *
  * Returns 0 when every budget between t0 and t is proved to give that run (seq, price_out,
  * err_out and voters_out then describe the run at t), 1 when a decision was too close to call,
  * 3 when the proof failed (the outputs are then incomplete), -1 when memory ran out.
  */
+
+/* A lower bound on how fast project p's price falls per unit of starting budget, at the budgets
+   vg whose derivatives (lower bounds) are dv, the price being at least rho_lo. */
+static double price_slope(int p, const int *indptr, const int *grp, const double *u,
+                          const Group *vg, const double *dv, double rho_lo)
+{
+    double num = 0.0, den = 0.0;
+    for (int j = indptr[p]; j < indptr[p + 1]; j++) {
+        int g = grp[j];
+        const Group *v = &vg[g];
+        if (v->b <= 0.0)
+            continue; /* spent out: gives nothing, whatever the price */
+        if (v->b + SAFE * v->e < rho_lo * u[j] * (1.0 - 4.0 * EPS))
+            num += v->m * dv[g]; /* clearly pays all: gives more as the budget grows */
+        else
+            den += v->m * u[j];
+    }
+    if (!(num > 0.0) || !(den > 0.0))
+        return 0.0;
+    return num / den * (1.0 - 1e-6); /* sums of positive terms: far inside this margin */
+}
+
+/* What project p's supporters hold together at budgets vg. */
+static double money_of(int p, const int *indptr, const int *grp, const Group *vg)
+{
+    double money = 0.0;
+    for (int j = indptr[p]; j < indptr[p + 1]; j++)
+        money += vg[grp[j]].m * vg[grp[j]].b;
+    return money;
+}
+
+/* The low path's step for the winner s. At t0 it is the anchor's run itself: each supporter
+   pays the anchor's price (ra, error ea) or all they have, as in charge(). At t, a supporter
+   who paid only the share at t0 keeps "budget - price * u" (rb, error eb), concave in k and
+   below the real budget even when negative; one who paid all at t0 keeps nothing. Sets
+   okay[j - indptr[s]] for the first kind. Returns 1 if a payment at t0 was too close to call
+   (the anchor was then not a clear run), else 0. */
+static int charge_ends(Group *la, Group *lb, int s, double ra, double ea, double rb, double eb,
+                       const int *indptr, const int *grp, const double *u, double tol,
+                       char *okay)
+{
+    for (int j = indptr[s]; j < indptr[s + 1]; j++) {
+        Group *a = &la[grp[j]], *b = &lb[grp[j]];
+        okay[j - indptr[s]] = 0;
+        if (a->b <= 0.0)
+            continue; /* spent out at t0, and so nothing on the low path at t */
+        double sa = ra * u[j], sb = rb * u[j];
+        double sa_err = ea * u[j] + 4.0 * EPS * sa, sb_err = eb * u[j] + 4.0 * EPS * sb;
+        double gap = fabs(a->b - sa);
+        if (gap <= tol * sa || gap <= SAFE * (a->e + sa_err))
+            return 1;
+        if (a->b <= sa) {
+            a->b = a->e = 0.0;
+            b->b = b->e = 0.0;
+            continue;
+        }
+        okay[j - indptr[s]] = 1;
+        a->b -= sa;
+        a->e += sa_err + EPS * a->b;
+        b->b -= sb;
+        b->e += sb_err + EPS * fabs(b->b);
+    }
+    return 0;
+}
+
 int mes_float_check(int n_groups, const double *mult, int n_projects, const double *cost,
                     const int *indptr, const int *grp, const double *u, const double *inv_u,
                     const int *rank, const double *summary,
-                    int cost_sat, double t, double tol, int *seq, int *seq_len,
+                    int cost_sat, double t0, double t, double tol, int *seq, int *seq_len,
                     double *price_out, double *err_out, double *voters_out, int check_len,
                     const int *check_seq, const double *check_price, const double *check_err,
-                    const double *check_voters, const unsigned char *nb)
+                    const double *check_voters, const unsigned char *nb, double *reach)
 {
     State st;
+    *reach = NAN;
     if (state_init(&st, n_groups, n_projects, indptr, mult, t))
         return -1;
+    int max_deg = 0;
+    for (int p = 0; p < n_projects; p++)
+        if (indptr[p + 1] - indptr[p] > max_deg)
+            max_deg = indptr[p + 1] - indptr[p];
+    size_t ng = (size_t)(n_groups ? n_groups : 1), np = (size_t)(n_projects ? n_projects : 1);
+    Group *la = malloc(sizeof(Group) * ng), *lo = malloc(sizeof(Group) * ng);
+    double *dv = malloc(sizeof(double) * ng), *slope = malloc(sizeof(double) * np);
+    char *has_slope = calloc(np, 1), *okay = malloc((size_t)(max_deg ? max_deg : 1));
+    int uncertain = 0, failed = 0, len = 0;
+    if (!la || !lo || !dv || !slope || !has_slope || !okay) {
+        failed = -1;
+        goto done;
+    }
+    for (int g = 0; g < n_groups; g++) {
+        la[g].b = t0;
+        la[g].e = 2.0 * EPS * t0;
+        la[g].m = mult[g];
+        lo[g] = st.g[g];
+        dv[g] = 1.0;
+    }
     start_prices(&st, n_projects, indptr, cost, summary, t, tol, nb);
     double *lb = st.lb;
-    int uncertain = 0, failed = 0, len = 0;
+    /* k runs over [t0, t]; the tangent's reach, rounded down. */
+    double width = (t - t0) * (1.0 - 1e-9);
+    /* Guesses for the caller: where the first failing rival's line meets the winner's chord
+       (within), and where the nearest line would meet it beyond t (ahead). */
+    double within = NAN, ahead = INFINITY;
     for (; len < check_len && !failed; len++) {
         int s = check_seq[len], near = 0;
         if (!st.in_play[s] ||
@@ -601,21 +737,45 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
         }
         if (near)
             uncertain = 1;
-        double theta = (check_price[len] + SAFE * check_err[len]) * (1.0 + tol);
+        /* The winner's price on the low path: at t0 the anchor's, at t priced here. The chord
+           between them bounds it in between. */
+        int pb = 0, near_low = 0;
+        double vb = 0.0, eb = 0.0, ra = check_price[len], ea = check_err[len];
+        double rb = price(s, indptr, grp, u, inv_u, lo, cost[s], tol, st.rows, &near_low, &pb,
+                          &vb, &eb);
+        if (rb < 0.0 || near_low || !isfinite(eb)) {
+            failed = 1;
+            break;
+        }
+        double top_a = (ra + SAFE * ea) * (1.0 + tol), top_b = (rb + SAFE * eb) * (1.0 + tol);
+        /* The flat test: a rival dearer here than the winner was at t0 (prices only fall). */
+        double theta = top_a;
         if (lb[s] > theta) { /* prices cannot rise with the budget: only rounding does this */
             failed = 1;
             break;
         }
         for (int k = 0; k < st.n_play && !failed; k++) {
             int p = st.play[k];
-            if (p == s || lb[p] > theta)
+            if (p == s)
+                continue;
+            if (lb[p] > theta)
                 continue;
             if (!st.clean[p]) {
-                double above =
-                    price_above(p, indptr, grp, u, st.g, cost[p], theta);
+                has_slope[p] = 0;
+                /* First try the price p had when last priced: it can only have risen since,
+                   and a bound above it lasts for more rounds than one just above theta. */
+                double fall = 0.0, probe = fmax(theta, st.est[p]);
+                double above = price_above(p, indptr, grp, u, st.g, cost[p], probe, dv, &fall);
+                if (above < 0.0 && probe > theta)
+                    above = price_above(p, indptr, grp, u, st.g, cost[p], theta, dv, &fall);
                 if (above >= 0.0) {
                     if (above > lb[p])
                         lb[p] = above;
+                    /* A guess: where this rival's bound, falling as fast as its price seems
+                       to, would meet the winner's line beyond t. */
+                    double closing = fall - (top_a - top_b) / (t - t0);
+                    if (closing > 0.0 && isfinite(lb[p]))
+                        ahead = fmin(ahead, t + (lb[p] - top_b) / closing);
                     continue;
                 }
                 near = 0;
@@ -629,14 +789,57 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
                 if (lb[p] > theta)
                     continue;
             }
-            /* Not clearly dearer than the winner was at t0: only an exact tie of pure prices
-               that p loses on the tie-break keeps the order (see mes_float_run). */
-            if (!(cost_sat && st.pure[p] && check_voters[len] >= 0.0 &&
-                  st.voters[p] == check_voters[len] && rank[s] < rank[p]))
-                failed = 1;
+            /* The tangent at t: the rival's price falls no faster than its slope. Both lines
+               are straight, so the rival is dearer throughout when it is at both ends. */
+            if (!has_slope[p]) {
+                slope[p] = st.pure[p] ? 0.0
+                                      : price_slope(p, indptr, grp, u, st.g, dv,
+                                                    st.est[p] - SAFE * st.err[p]);
+                has_slope[p] = st.clean[p];
+            }
+            double gap_t = lb[p] - top_b, gap_t0 = lb[p] + slope[p] * width - top_a;
+            if (gap_t > 0.0 && gap_t0 > 0.0) {
+                if (gap_t0 > gap_t) /* the lines would meet beyond t */
+                    ahead = fmin(ahead, t + (t - t0) * gap_t / (gap_t0 - gap_t));
+                continue;
+            }
+            /* Not clearly dearer than the winner: only an exact tie of pure prices that p loses
+               on the tie-break keeps the order (see mes_float_run). */
+            if (cost_sat && st.pure[p] && check_voters[len] >= 0.0 &&
+                st.voters[p] == check_voters[len] && rank[s] < rank[p])
+                continue;
+            failed = 1;
+            /* A guess for the caller: where the lines meet, if they do in between; else where
+               the rival's money, straight between its values at t0 and t, meets its cost
+               (a rival that cannot afford itself at t0 has no price there to meet). */
+            if (gap_t0 > 0.0) {
+                within = t0 + (t - t0) * gap_t0 / (gap_t0 - gap_t);
+            } else {
+                double m0 = money_of(p, indptr, grp, la), m1 = money_of(p, indptr, grp, st.g);
+                if (m0 < cost[p] && m1 > m0)
+                    within = t0 + (t - t0) * (cost[p] - m0) / (m1 - m0);
+            }
         }
         if (failed)
             break;
+        /* The high path's derivatives: a supporter who clearly pays only the share at both ends
+           gains u times the winner's slope; any other is constant (or spent). */
+        double ws = st.pure[s] ? 0.0
+                               : price_slope(s, indptr, grp, u, st.g, dv,
+                                             st.est[s] - SAFE * st.err[s]);
+        if (charge_ends(la, lo, s, ra, ea, rb, eb, indptr, grp, u, tol, okay)) {
+            failed = 1; /* the anchor was not a clear run: prove nothing */
+            break;
+        }
+        for (int j = indptr[s]; j < indptr[s + 1]; j++) {
+            const Group *v = &st.g[grp[j]];
+            double share = st.est[s] * u[j];
+            double share_err = st.err[s] * u[j] + 4.0 * EPS * share;
+            if (okay[j - indptr[s]] && v->b > 0.0 && v->b - share > SAFE * (v->e + share_err))
+                dv[grp[j]] += ws * u[j] * (1.0 - 1e-6);
+            else
+                dv[grp[j]] = 0.0;
+        }
         price_out[len] = st.est[s];
         err_out[len] = st.err[s];
         voters_out[len] = st.pure[s] ? st.voters[s] : -1.0;
@@ -647,20 +850,37 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
     /* The run at t0 ended here: every other project must be clearly unaffordable here too. */
     for (int k = 0; k < st.n_play && !failed; k++) {
         int p = st.play[k], n = 0;
-        double money = 0.0, budget_err = 0.0;
+        double money = 0.0, budget_err = 0.0, low = 0.0;
         for (int j = indptr[p]; j < indptr[p + 1]; j++) {
             const Group *g = &st.g[grp[j]];
             money += g->m * g->b;
             budget_err += g->m * g->e;
+            low += la[grp[j]].m * la[grp[j]].b;
             n++;
         }
         if (money_near(money, budget_err, n, cost[p], tol))
             uncertain = 1;
-        if (money >= cost[p])
+        if (money >= cost[p]) {
             failed = 1;
+            /* A guess: where the money, straight between its values at t0 and t, meets cost. */
+            if (low < cost[p] && money > low)
+                within = t0 + (t - t0) * (cost[p] - low) / (money - low);
+        } else if (money > low) { /* ... and where it would meet it beyond t */
+            ahead = fmin(ahead, t + (t - t0) * (cost[p] - money) / (money - low));
+        }
     }
     *seq_len = len;
+    *reach = failed ? within : ahead;
+done:
+    free(la);
+    free(lo);
+    free(dv);
+    free(slope);
+    free(has_slope);
+    free(okay);
     state_free(&st);
+    if (failed < 0)
+        return -1;
     if (failed)
         return 3;
     return uncertain ? 1 : 0;

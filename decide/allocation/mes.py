@@ -996,6 +996,8 @@ def _add1_screened(engine: _Engine, base: Any) -> tuple[list[int], list[Any], in
 
 # The first blocks of Add1's budgets hold this many; tests set it smaller to cross many blocks.
 _FIRST_BLOCK = 32
+# How far a block's first proof tries to reach, and the least a proof tries after a change.
+_FIRST_STEP = 16
 
 
 def _blocks() -> Iterator[tuple[int, int]]:
@@ -1078,7 +1080,8 @@ class _Scan:
         else:
             order = cur.order
         before: list[int] | None = None
-        step = 1
+        step = _FIRST_STEP  # how far the next proof tries to reach
+        reached = _FIRST_STEP  # the length of the last proof that held
         while True:
             found = self.verdict(order)
             if found != "go on":
@@ -1086,7 +1089,9 @@ class _Scan:
             if k == hi - 1 or self.cancelled:
                 return "go on", k, order, None
             before = order
-            if cur is None:  # the run at k was exact: nothing to check against
+            step = max(1, min(step, hi - 1 - k))
+            if cur is None or step == 1:
+                # Only whole steps count: the run one step on is the outcome there, proof or not.
                 k += 1
                 self.runs += 1
                 cur = runner.run(float(base + k))
@@ -1095,29 +1100,24 @@ class _Scan:
                     order = self.exact(k)
                 else:
                     order = cur.order
-                step = 1
+                step = max(reached, _FIRST_STEP)
                 continue
-            step = min(step, hi - 1 - k)
             self.runs += 1
-            start = float(base + k + step)
-            # A long step is only worth its proof; one step on also needs the run if unproved.
-            ahead = runner.check(start, cur) if step > 1 else runner.run(start, cur)
+            ahead = runner.check(float(base + k + step), cur)
+            # The check's guess at where the order may change, as steps from k (FloatRun.reach).
+            room = ahead.reach - cur.start
             if ahead.status == CLEAR:  # every budget up to k + step gives this same run
                 k += step
                 cur = ahead
-                step *= 2
-                continue
-            if step > 1:
+                reached = step
+                # Reach twice as far next time, but not past where a rival's price line meets
+                # the winner's (no guess: infinity).
+                room -= step
+                step = 2 * step if not room < 2 * step else max(1, int(room))
+            elif 0 < room < step:  # try just short of where the proof broke down
+                step = max(1, int(room))
+            else:  # no guess
                 step = max(1, step // 4)
-                continue
-            # The next budget gives a run not proved equal to this one: decide it on its own.
-            k += 1
-            if ahead.status == TOO_CLOSE:
-                cur = None
-                order = self.exact(k)
-            else:
-                cur = ahead
-                order = ahead.order
 
 
 def _exact_at(

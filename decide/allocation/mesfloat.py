@@ -13,6 +13,7 @@ the exact ones. A run with any decision closer than that is redone exactly by th
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 from array import array
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from typing import Any
 
 TOLERANCE = 1e-9
 LIBRARY = Path(__file__).with_name("_mesfloat.so")
-VERSION = 5  # must match mes_float_version() in _mesfloat.c
+VERSION = 6  # must match mes_float_version() in _mesfloat.c
 
 _lib: Any = None
 _loaded = False
@@ -76,8 +77,8 @@ def _library() -> Any:
     check = lib.mes_float_check
     check.argtypes = [
         ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, dp, ip, dp, ctypes.c_int,
-        ctypes.c_double, ctypes.c_double, ip, ip, dp, dp, dp, ctypes.c_int, ip, dp, dp, dp,
-        ctypes.c_char_p,
+        ctypes.c_double, ctypes.c_double, ctypes.c_double, ip, ip, dp, dp, dp, ctypes.c_int, ip,
+        dp, dp, dp, ctypes.c_char_p, dp,
     ]
     check.restype = ctypes.c_int
     classes = lib.mes_float_classes
@@ -224,12 +225,15 @@ class FloatRunner:
         """
         out = self._outputs()
         length = ctypes.c_int(0)
+        reach = ctypes.c_double(0.0)
         status = self._lib.mes_float_check(
-            *self._args, start, TOLERANCE, out[0], ctypes.byref(length), *out[1:],
+            *self._args, anchor.start, start, TOLERANCE, out[0], ctypes.byref(length), *out[1:],
             len(anchor.order), anchor._seq, anchor._prices, anchor._errors, anchor._voters,
-            self._nb,
+            self._nb, ctypes.byref(reach),
         )
-        return self._result(start, status, list(anchor.order) if status == CLEAR else [], out)
+        result = self._result(start, status, list(anchor.order) if status == CLEAR else [], out)
+        result.reach = reach.value
+        return result
 
     def classes(self, start: float, order: list[int]) -> tuple[list[int], list[int]] | None:
         """Return the voter classes of the run from `start` that funds `order` (see
@@ -284,3 +288,7 @@ class FloatRun:
     _prices: Any = field(repr=False)
     _errors: Any = field(repr=False)
     _voters: Any = field(repr=False)
+    # From `check` only, a guess for the caller (never needed for correctness): when proved,
+    # the starting budget up to which the same proof might reach (infinity: no rival in
+    # sight); when not, the budget near which it broke down (nan: no guess).
+    reach: float = math.nan

@@ -227,21 +227,73 @@ def _prove(runner: Any, how: str, start: float, anchor: Any) -> int:
 
 
 @needs_screen
-@pytest.mark.parametrize("how", ["run", "check"])
-def test_interval_check_fails_when_a_rival_could_undercut_the_winner(how: str) -> None:
+def test_interval_check_fails_when_a_rival_could_undercut_the_winner() -> None:
     """Pretend the winners cost half as much again at the lower budget: some rival at the
-    higher budget is then cheaper than that, so nothing is proved about the stretch."""
+    higher budget is then cheaper than that, so the run proves nothing about the stretch."""
     pb = parsed("France_Toulouse_2024")
     engine, base = _engine(pb.instance, pb.profile)
     runner = mes._float_runner(engine)
     assert runner is not None
     low = runner.run(float(base))
     assert low.status == mesfloat.CLEAR
-    # A run proves the one-point stretch to itself, and a few steps on here.
-    assert _prove(runner, how, float(base), low) == mesfloat.CLEAR
+    # A run proves the one-point stretch to itself.
+    assert runner.run(float(base), low).status == mesfloat.CLEAR
     for r in range(len(low.order)):
         low._prices[r] *= 1.5
-    assert _prove(runner, how, float(base), low) in (mesfloat.NOT_PROVED, mesfloat.ABANDONED)
+    assert runner.run(float(base), low).status == mesfloat.NOT_PROVED
+
+
+@needs_screen
+def test_the_check_prices_the_winners_at_the_lower_budget_itself() -> None:
+    """The check follows the winners' prices between the two budgets on its own (the chord of
+    the lower path), so prices said to be higher at the lower budget do not weaken it, and a
+    stretch it cannot prove stays unproved."""
+    pb = parsed("France_Toulouse_2024")
+    engine, base = _engine(pb.instance, pb.profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    low = runner.run(float(base))
+    assert runner.check(float(base), low).status == mesfloat.CLEAR
+    for r in range(len(low.order)):
+        low._prices[r] *= 1.5
+    assert runner.check(float(base), low).status == mesfloat.CLEAR
+    far = next(k for k in range(1, 5000) if runner.run(float(base + k)).order != low.order)
+    assert runner.check(float(base + far), low).status == mesfloat.ABANDONED
+
+
+@needs_screen
+@pytest.mark.parametrize("name", ["Poland_Krakow_2024_Podgorze", "France_Toulouse_2019"])
+def test_checks_prove_each_stretch_up_to_where_the_order_changes(name: str) -> None:
+    """Between two budgets whose runs fund the same projects in the same order, with no other
+    order at any whole step between (found by running every step), the check proves the
+    stretch at least half the time: the chord and tangent follow the prices as they fall
+    together (it fails mostly next to a change, where two prices nearly tie). One step past a
+    stretch, where the order differs, it never proves anything."""
+    pb = parsed(name)
+    engine, base = _engine(pb.instance, pb.profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    runs = [runner.run(float(base + k)) for k in range(400)]
+    assert all(r.status != mesfloat.TOO_CLOSE for r in runs)
+    stretches = []  # (first, last) whole steps of one order
+    first = 0
+    for k in range(1, len(runs) + 1):
+        if k == len(runs) or runs[k].order != runs[first].order:
+            stretches.append((first, k - 1))
+            first = k
+    proved = tried = 0
+    for first, last in stretches:
+        for lo, hi in ((first, last), (first, (first + last) // 2)):
+            if hi - lo < 2:
+                continue
+            tried += 1
+            if runner.check(float(base + hi), runs[lo]).status == mesfloat.CLEAR:
+                proved += 1
+        # Past the stretch's end, the next step's order differs: never proved.
+        if last + 1 < len(runs):
+            assert runner.check(float(base + last + 1), runs[first]).status != mesfloat.CLEAR
+    assert tried >= 2
+    assert proved * 2 >= tried, (proved, tried)
 
 
 @needs_screen
