@@ -347,6 +347,23 @@ static void start_prices(State *st, int n_projects, const int *indptr, const dou
     }
 }
 
+/* Funded project s leaves play; the projects sharing a supporter with it have new prices. */
+static void leave_play(State *st, int s, int n_projects, const unsigned char *nb)
+{
+    st->in_play[s] = 0;
+    for (int k = 0; k < st->n_play; k++)
+        if (st->play[k] == s) {
+            st->play[k] = st->play[--st->n_play];
+            break;
+        }
+    if (nb != NULL) {
+        const unsigned char *row = nb + (size_t)s * (size_t)n_projects;
+        for (int k = 0; k < st->n_play; k++)
+            if (row[st->play[k]])
+                st->clean[st->play[k]] = 0;
+    }
+}
+
 /*
  * Fund project s at price rho (error bound rho_err): each supporter pays min(budget, rho * u).
  * Returns 1 when some budget was not clearly above or below its share (whether anything is
@@ -375,18 +392,7 @@ static int charge(State *st, int s, double rho, double rho_err, int n_projects,
             g->e += share_err + EPS * g->b;
         }
     }
-    st->in_play[s] = 0;
-    for (int k = 0; k < st->n_play; k++)
-        if (st->play[k] == s) {
-            st->play[k] = st->play[--st->n_play];
-            break;
-        }
-    if (nb != NULL) { /* the projects sharing a supporter with s have new prices */
-        const unsigned char *row = nb + (size_t)s * (size_t)n_projects;
-        for (int k = 0; k < st->n_play; k++)
-            if (row[st->play[k]])
-                st->clean[st->play[k]] = 0;
-    }
+    leave_play(st, s, n_projects, nb);
     return close;
 }
 
@@ -655,38 +661,73 @@ static double money_of(int p, const int *indptr, const int *grp, const Group *vg
     return money;
 }
 
-/* The low path's step for the winner s. At t0 it is the anchor's run itself: each supporter
-   pays the anchor's price (ra, error ea) or all they have, as in charge(). At t, a supporter
-   who paid only the share at t0 keeps "budget - price * u" (rb, error eb), concave in k and
-   below the real budget even when negative; one who paid all at t0 keeps nothing. Sets
-   okay[j - indptr[s]] for the first kind. Returns 1 if a payment at t0 was too close to call
-   (the anchor was then not a clear run), else 0. */
-static int charge_ends(Group *la, Group *lb, int s, double ra, double ea, double rb, double eb,
-                       const int *indptr, const int *grp, const double *u, double tol,
-                       char *okay)
+/*
+ * One round of mes_float_check for the winner s, on every path at once, in one pass over its
+ * supporters (see the comment above mes_float_check):
+ * - la, the anchor's run at t0: each supporter pays the anchor's price ra (error ea) or all
+ *   they have, as in charge();
+ * - lo, the low path at t: a supporter who paid only the share at t0 keeps "budget - rb * u"
+ *   (the low path's price at t; it may go below zero), one who paid all at t0 keeps nothing;
+ * - st, the real run at t, at the price st->est[s], as in charge();
+ * - dv, the high path's derivatives at t: a supporter who clearly pays only the share at both
+ *   ends gains u times ws (a lower bound on how fast the winner's price falls); any other
+ *   keeps its budget at t as a constant, so its derivative is 0.
+ * Returns 2 if a payment at t0 was too close to call (the anchor was not a clear run), 1 if one
+ * at t was, else 0.
+ */
+static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, double ra,
+                        double ea, double rb, double eb, double ws, int n_projects,
+                        const int *indptr, const int *grp, const double *u, double tol,
+                        const unsigned char *nb)
 {
+    int close = 0;
+    double rho = st->est[s], rho_err = st->err[s];
     for (int j = indptr[s]; j < indptr[s + 1]; j++) {
-        Group *a = &la[grp[j]], *b = &lb[grp[j]];
-        okay[j - indptr[s]] = 0;
-        if (a->b <= 0.0)
-            continue; /* spent out at t0, and so nothing on the low path at t */
-        double sa = ra * u[j], sb = rb * u[j];
-        double sa_err = ea * u[j] + 4.0 * EPS * sa, sb_err = eb * u[j] + 4.0 * EPS * sb;
-        double gap = fabs(a->b - sa);
-        if (gap <= tol * sa || gap <= SAFE * (a->e + sa_err))
-            return 1;
-        if (a->b <= sa) {
-            a->b = a->e = 0.0;
-            b->b = b->e = 0.0;
-            continue;
+        int gi = grp[j];
+        Group *a = &la[gi], *g = &st->g[gi];
+        int shares_at_t0 = 0;
+        if (a->b > 0.0) {
+            double sa = ra * u[j], sa_err = ea * u[j] + 4.0 * EPS * sa;
+            double gap = fabs(a->b - sa);
+            if (gap <= tol * sa || gap <= SAFE * (a->e + sa_err))
+                return 2;
+            Group *l = &lo[gi];
+            if (a->b <= sa) {
+                a->b = a->e = 0.0;
+                l->b = l->e = 0.0;
+            } else {
+                double sb = rb * u[j], sb_err = eb * u[j] + 4.0 * EPS * sb;
+                shares_at_t0 = 1;
+                a->b -= sa;
+                a->e += sa_err + EPS * a->b;
+                l->b -= sb;
+                l->e += sb_err + EPS * fabs(l->b);
+            }
         }
-        okay[j - indptr[s]] = 1;
-        a->b -= sa;
-        a->e += sa_err + EPS * a->b;
-        b->b -= sb;
-        b->e += sb_err + EPS * fabs(b->b);
+        if (g->b <= 0.0) {
+            dv[gi] = 0.0;
+            continue; /* spent out, exactly: pays nothing */
+        }
+        double share = rho * u[j];
+        double share_err = rho_err * u[j] + 4.0 * EPS * share;
+        double gap = fabs(g->b - share), slack = SAFE * (g->e + share_err);
+        if (gap <= tol * share || gap <= slack)
+            close = 1;
+        if (g->b <= share) {
+            g->b = 0.0;
+            g->e = 0.0;
+            dv[gi] = 0.0;
+        } else {
+            if (shares_at_t0 && g->b - share > slack)
+                dv[gi] += ws * u[j] * (1.0 - 1e-6);
+            else
+                dv[gi] = 0.0;
+            g->b -= share;
+            g->e += share_err + EPS * g->b;
+        }
     }
-    return 0;
+    leave_play(st, s, n_projects, nb);
+    return close;
 }
 
 int mes_float_check(int n_groups, const double *mult, int n_projects, const double *cost,
@@ -701,16 +742,12 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
     *reach = NAN;
     if (state_init(&st, n_groups, n_projects, indptr, mult, t))
         return -1;
-    int max_deg = 0;
-    for (int p = 0; p < n_projects; p++)
-        if (indptr[p + 1] - indptr[p] > max_deg)
-            max_deg = indptr[p + 1] - indptr[p];
     size_t ng = (size_t)(n_groups ? n_groups : 1), np = (size_t)(n_projects ? n_projects : 1);
     Group *la = malloc(sizeof(Group) * ng), *lo = malloc(sizeof(Group) * ng);
     double *dv = malloc(sizeof(double) * ng), *slope = malloc(sizeof(double) * np);
-    char *has_slope = calloc(np, 1), *okay = malloc((size_t)(max_deg ? max_deg : 1));
+    char *has_slope = calloc(np, 1);
     int uncertain = 0, failed = 0, len = 0;
-    if (!la || !lo || !dv || !slope || !has_slope || !okay) {
+    if (!la || !lo || !dv || !slope || !has_slope) {
         failed = -1;
         goto done;
     }
@@ -822,28 +859,20 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
         }
         if (failed)
             break;
-        /* The high path's derivatives: a supporter who clearly pays only the share at both ends
-           gains u times the winner's slope; any other is constant (or spent). */
+        /* How fast the winner's price falls at t, at least (for the high path's derivatives). */
         double ws = st.pure[s] ? 0.0
                                : price_slope(s, indptr, grp, u, st.g, dv,
                                              st.est[s] - SAFE * st.err[s]);
-        if (charge_ends(la, lo, s, ra, ea, rb, eb, indptr, grp, u, tol, okay)) {
-            failed = 1; /* the anchor was not a clear run: prove nothing */
-            break;
-        }
-        for (int j = indptr[s]; j < indptr[s + 1]; j++) {
-            const Group *v = &st.g[grp[j]];
-            double share = st.est[s] * u[j];
-            double share_err = st.err[s] * u[j] + 4.0 * EPS * share;
-            if (okay[j - indptr[s]] && v->b > 0.0 && v->b - share > SAFE * (v->e + share_err))
-                dv[grp[j]] += ws * u[j] * (1.0 - 1e-6);
-            else
-                dv[grp[j]] = 0.0;
-        }
         price_out[len] = st.est[s];
         err_out[len] = st.err[s];
         voters_out[len] = st.pure[s] ? st.voters[s] : -1.0;
-        if (charge(&st, s, st.est[s], st.err[s], n_projects, indptr, grp, u, tol, nb))
+        int close = charge_paths(&st, la, lo, dv, s, ra, ea, rb, eb, ws, n_projects, indptr,
+                                 grp, u, tol, nb);
+        if (close == 2) {
+            failed = 1; /* the anchor was not a clear run: prove nothing */
+            break;
+        }
+        if (close)
             uncertain = 1;
         seq[len] = s;
     }
@@ -877,7 +906,6 @@ done:
     free(dv);
     free(slope);
     free(has_slope);
-    free(okay);
     state_free(&st);
     if (failed < 0)
         return -1;

@@ -996,7 +996,7 @@ def _add1_screened(engine: _Engine, base: Any) -> tuple[list[int], list[Any], in
 
 # The first blocks of Add1's budgets hold this many; tests set it smaller to cross many blocks.
 _FIRST_BLOCK = 32
-# How far a block's first proof tries to reach, and the least a proof tries after a change.
+# The least a proof tries to reach after a change of order (four times that at a block's start).
 _FIRST_STEP = 16
 
 
@@ -1080,7 +1080,7 @@ class _Scan:
         else:
             order = cur.order
         before: list[int] | None = None
-        step = _FIRST_STEP  # how far the next proof tries to reach
+        step = 4 * _FIRST_STEP  # how far the next proof tries to reach
         reached = _FIRST_STEP  # the length of the last proof that held
         while True:
             found = self.verdict(order)
@@ -1110,10 +1110,15 @@ class _Scan:
                 k += step
                 cur = ahead
                 reached = step
-                # Reach twice as far next time, but not past where a rival's price line meets
-                # the winner's (no guess: infinity).
+                # Reach further next time (four times as far while no rival is in sight), but
+                # not past where a rival's price line meets the winner's (no guess: infinity).
                 room -= step
-                step = 2 * step if not room < 2 * step else max(1, int(room))
+                if not room < 8 * step:
+                    step *= 4
+                elif not room < 2 * step:
+                    step *= 2
+                else:
+                    step = max(1, int(room))
             elif 0 < room < step:  # try just short of where the proof broke down
                 step = max(1, int(room))
             else:  # no guess

@@ -7,6 +7,7 @@ without it.
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import time
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ballots.model import Ballot, Instance, Profile, Project
 from decide.allocation import equal_shares, mes, mesfloat
@@ -194,6 +196,75 @@ def test_screened_add1_lands_where_every_step_lands(election: tuple[Instance, Pr
 
 @needs_screen
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(election=costly_elections(), data=st.data())
+def test_a_proved_stretch_gives_the_same_run_at_every_budget_inside(
+    election: tuple[Instance, Profile], data: st.DataObject
+) -> None:
+    """Whatever two budgets a check is asked about, when it says "proved" the exact run at
+    every whole step between them, and half-way between steps too, funds the anchor's order."""
+    instance, profile = election
+    engine, base = _engine(instance, profile)
+    if engine.prep.n_voters == 0 or not engine.candidates:
+        return
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    exact: dict[Any, list[int]] = {}
+
+    def order_at(budget: Any) -> list[int]:
+        if budget not in exact:
+            exact[budget] = engine.run(budget, certify=False).selected
+        return exact[budget]
+
+    for _ in range(6):
+        lo = data.draw(st.integers(0, 120), label="lo")
+        hi = lo + data.draw(st.integers(1, 150), label="width")
+        anchor = runner.run(float(base + lo))
+        if anchor.status == mesfloat.TOO_CLOSE:
+            continue
+        if runner.check(float(base + hi), anchor).status != mesfloat.CLEAR:
+            continue
+        for k in range(lo, hi + 1):
+            assert order_at(base + k) == anchor.order, (lo, hi, k)
+            if k < hi:
+                assert order_at(base + k + Fraction(1, 2)) == anchor.order, (lo, hi, k)
+
+
+@needs_screen
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(costly_elections())
+def test_a_check_never_proves_a_stretch_where_another_order_comes_and_goes(
+    election: tuple[Instance, Profile],
+) -> None:
+    """Budgets a < c whose runs fund the same order, with some budget between them funding
+    another (a rival dips below the winner and comes back above it): the runs at a and c agree,
+    so only the proof's treatment of the budgets between (the winner's chord, the rival's
+    tangent) can refuse the stretch, and it must."""
+    instance, profile = election
+    engine, base = _engine(instance, profile)
+    if engine.prep.n_voters == 0 or not engine.candidates:
+        return
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    runs = [runner.run(float(base + k)) for k in range(200)]
+    last: dict[tuple[int, ...], int] = {}
+    for k, run in enumerate(runs):
+        if run.status == mesfloat.TOO_CLOSE:
+            continue
+        order = tuple(run.order)
+        a = last.get(order)
+        last[order] = k
+        if a is None or a == k - 1:
+            continue
+        between = [j for j in range(a + 1, k) if runs[j].status != mesfloat.TOO_CLOSE]
+        if all(tuple(runs[j].order) == order for j in between):
+            continue
+        j = next(j for j in between if tuple(runs[j].order) != order)
+        assert engine.run(base + j, certify=False).selected != list(order)  # truly another
+        assert runner.check(float(base + k), runs[a]).status != mesfloat.CLEAR, (a, j, k)
+
+
+@needs_screen
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(elections(cumulative=True))
 def test_screened_add1_with_points_lands_where_every_step_lands(
     election: tuple[Instance, Profile],
@@ -244,21 +315,19 @@ def test_interval_check_fails_when_a_rival_could_undercut_the_winner() -> None:
 
 
 @needs_screen
-def test_the_check_prices_the_winners_at_the_lower_budget_itself() -> None:
-    """The check follows the winners' prices between the two budgets on its own (the chord of
-    the lower path), so prices said to be higher at the lower budget do not weaken it, and a
-    stretch it cannot prove stays unproved."""
+def test_the_check_proves_its_own_budget_and_not_past_a_change() -> None:
+    """A check from a run to that run's own budget holds; one to the first budget whose run
+    funds another order fails, and guesses where the order changes (never past that budget)."""
     pb = parsed("France_Toulouse_2024")
     engine, base = _engine(pb.instance, pb.profile)
     runner = mes._float_runner(engine)
     assert runner is not None
     low = runner.run(float(base))
     assert runner.check(float(base), low).status == mesfloat.CLEAR
-    for r in range(len(low.order)):
-        low._prices[r] *= 1.5
-    assert runner.check(float(base), low).status == mesfloat.CLEAR
     far = next(k for k in range(1, 5000) if runner.run(float(base + k)).order != low.order)
-    assert runner.check(float(base + far), low).status == mesfloat.ABANDONED
+    failed = runner.check(float(base + far), low)
+    assert failed.status == mesfloat.ABANDONED
+    assert math.isnan(failed.reach) or float(base) <= failed.reach <= float(base + far)
 
 
 @needs_screen
