@@ -20,10 +20,12 @@ $(STAMP): pyproject.toml | $(PY)
 # Without a C compiler the app still runs: equal shares then uses its exact path alone (slower,
 # same outcomes), and the test that the screen is built fails.
 # -march=native: the file is built where it runs; its error bounds hold with or without FMA.
+# -funswitch-loops: a hot loop that asks "cost satisfaction?" for every supporter becomes two
+# loops that ask once (about 6% of Budapest's equal shares).
 $(MESFLOAT): decide/allocation/_mesfloat.c
-	@echo "$(CC) -O2 -march=native -shared -fPIC -o $@ $< -lm"
-	@$(CC) -O2 -march=native -Wall -shared -fPIC -o $@ $< -lm || \
-	  $(CC) -O2 -Wall -shared -fPIC -o $@ $< -lm || \
+	@echo "$(CC) -O2 -funswitch-loops -march=native -shared -fPIC -o $@ $< -lm"
+	@$(CC) -O2 -funswitch-loops -march=native -Wall -shared -fPIC -o $@ $< -lm || \
+	  $(CC) -O2 -funswitch-loops -Wall -shared -fPIC -o $@ $< -lm || \
 	  echo "warning: could not compile $<; equal shares will run without its float screen"
 
 install: $(STAMP) $(MESFLOAT)

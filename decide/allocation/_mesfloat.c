@@ -15,9 +15,10 @@
  * it keeps the absolute rounding error of the payment, which can be large next to what is left.
  *
  * Data: voter groups (identical ballots) with multiplicities; projects with costs; for each
- * project, its supporting groups and each one's satisfaction u (the cost under cost
- * satisfaction, the points under cardinal ballots) and 1/u, in compressed rows (indptr, grp,
- * u, inv_u).
+ * project, its supporting groups and each one's satisfaction u (the points under cardinal
+ * ballots) and 1/u, in compressed rows (indptr, grp, u, inv_u). Under cost satisfaction u and
+ * inv_u are NULL: every supporter's satisfaction is the project's cost, read once per project
+ * rather than once per supporter (the hot loops are bound by memory).
  *
  * Our own code; the rule follows Peters, Pierczyński and Skowron (NeurIPS 2021) and the
  * behaviour of pabutools 1.2.3 described in mes.py. The error bounds follow the standard model
@@ -34,7 +35,7 @@
    file (a stale build would be called with the wrong arguments). */
 int mes_float_version(void)
 {
-    return 6;
+    return 7;
 }
 
 /* A voter group as a run sees it; kept together so that one memory access finds all three. */
@@ -73,6 +74,7 @@ static double price(int p, const int *indptr, const int *grp, const double *u,
 {
     int n = 0;
     double money = 0.0, total_u = 0.0, budget_err = 0.0, v = 0.0, owed = 0.0, owed_err = 0.0;
+    const double u0 = cost, inv_u0 = 1.0 / cost; /* cost satisfaction (u == NULL) */
     for (int j = indptr[p]; j < indptr[p + 1]; j++) {
         const Group *g = &vg[grp[j]];
         double bg = g->b;
@@ -86,9 +88,9 @@ static double price(int p, const int *indptr, const int *grp, const double *u,
             continue;
         }
         double m = g->m, me = m * g->e;
-        rows[n].key = bg * inv_u[j];
+        rows[n].key = bg * (u ? inv_u[j] : inv_u0);
         rows[n].mb = m * bg;
-        rows[n].mu = m * u[j];
+        rows[n].mu = m * (u ? u[j] : u0);
         rows[n].me = me;
         money += rows[n].mb;
         total_u += rows[n].mu;
@@ -215,17 +217,17 @@ int mes_float_neighbours(int n_groups, int n_projects, const int *indptr, const 
  * voters, sum(m u) over its supporting groups (summed in order, as price() sums it) and the
  * largest u.
  */
-void mes_float_summary(const double *mult, int n_projects, const int *indptr, const int *grp,
-                       const double *u, double *summary)
+void mes_float_summary(const double *mult, int n_projects, const double *cost,
+                       const int *indptr, const int *grp, const double *u, double *summary)
 {
     for (int p = 0; p < n_projects; p++) {
         double voters = 0.0, sum_mu = 0.0, max_u = 0.0;
         for (int j = indptr[p]; j < indptr[p + 1]; j++) {
-            double m = mult[grp[j]];
+            double m = mult[grp[j]], uj = u ? u[j] : cost[p];
             voters += m;
-            sum_mu += m * u[j];
-            if (u[j] > max_u)
-                max_u = u[j];
+            sum_mu += m * uj;
+            if (uj > max_u)
+                max_u = uj;
         }
         summary[3 * p] = voters;
         summary[3 * p + 1] = sum_mu;
@@ -365,13 +367,14 @@ static void leave_play(State *st, int s, int n_projects, const unsigned char *nb
 }
 
 /*
- * Fund project s at price rho (error bound rho_err): each supporter pays min(budget, rho * u).
+ * Fund project s at price rho (error bound rho_err): each supporter pays min(budget, rho * u);
+ * u0 is the project's cost (cost satisfaction: u is NULL).
  * Returns 1 when some budget was not clearly above or below its share (whether anything is
  * left, and so whether the voter still counts as a supporter later, is then too close to call),
  * else 0. A voter clearly short of the share is left with exactly nothing.
  */
 static int charge(State *st, int s, double rho, double rho_err, int n_projects,
-                  const int *indptr, const int *grp, const double *u, double tol,
+                  const int *indptr, const int *grp, const double *u, double u0, double tol,
                   const unsigned char *nb)
 {
     int close = 0;
@@ -379,8 +382,9 @@ static int charge(State *st, int s, double rho, double rho_err, int n_projects,
         Group *g = &st->g[grp[j]];
         if (g->b <= 0.0)
             continue; /* spent out, exactly: pays nothing */
-        double share = rho * u[j];
-        double share_err = rho_err * u[j] + 4.0 * EPS * share;
+        double uj = u ? u[j] : u0;
+        double share = rho * uj;
+        double share_err = rho_err * uj + 4.0 * EPS * share;
         double gap = fabs(g->b - share), slack = SAFE * (g->e + share_err);
         if (gap <= tol * share || gap <= slack)
             close = 1;
@@ -434,16 +438,17 @@ static double price_above(int p, const int *indptr, const int *grp, const double
     double given = 0.0, slope = 0.0, budget_err = 0.0, gain = 0.0;
     for (int j = indptr[p]; j < indptr[p + 1]; j++) {
         const Group *g = &vg[grp[j]];
-        double cap = theta * u[j], bg = g->b, m = g->m;
+        double uj = u ? u[j] : cost;
+        double cap = theta * uj, bg = g->b, m = g->m;
         if (bg < cap) {
             given += m * bg;
             if (dv)
                 gain += m * dv[grp[j]];
             if (bg + g->e + 4.0 * EPS * cap >= cap)
-                slope += m * u[j];
+                slope += m * uj;
         } else {
             given += m * cap;
-            slope += m * u[j];
+            slope += m * uj;
         }
         budget_err += m * g->e;
         n++;
@@ -575,7 +580,8 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
         price_out[len] = est[best_p];
         err_out[len] = err[best_p];
         voters_out[len] = pure[best_p] ? voters[best_p] : -1.0;
-        if (charge(&st, best_p, est[best_p], err[best_p], n_projects, indptr, grp, u, tol, nb))
+        if (charge(&st, best_p, est[best_p], err[best_p], n_projects, indptr, grp, u,
+                   cost[best_p], tol, nb))
             uncertain = 1;
         seq[len++] = best_p;
     }
@@ -632,9 +638,10 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
  */
 
 /* A lower bound on how fast project p's price falls per unit of starting budget, at the budgets
-   vg whose derivatives (lower bounds) are dv, the price being at least rho_lo. */
+   vg whose derivatives (lower bounds) are dv, the price being at least rho_lo (u0: see
+   charge()). */
 static double price_slope(int p, const int *indptr, const int *grp, const double *u,
-                          const Group *vg, const double *dv, double rho_lo)
+                          double u0, const Group *vg, const double *dv, double rho_lo)
 {
     double num = 0.0, den = 0.0;
     for (int j = indptr[p]; j < indptr[p + 1]; j++) {
@@ -642,10 +649,11 @@ static double price_slope(int p, const int *indptr, const int *grp, const double
         const Group *v = &vg[g];
         if (v->b <= 0.0)
             continue; /* spent out: gives nothing, whatever the price */
-        if (v->b + SAFE * v->e < rho_lo * u[j] * (1.0 - 4.0 * EPS))
+        double uj = u ? u[j] : u0;
+        if (v->b + SAFE * v->e < rho_lo * uj * (1.0 - 4.0 * EPS))
             num += v->m * dv[g]; /* clearly pays all: gives more as the budget grows */
         else
-            den += v->m * u[j];
+            den += v->m * uj;
     }
     if (!(num > 0.0) || !(den > 0.0))
         return 0.0;
@@ -677,17 +685,18 @@ static double money_of(int p, const int *indptr, const int *grp, const Group *vg
  */
 static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, double ra,
                         double ea, double rb, double eb, double ws, int n_projects,
-                        const int *indptr, const int *grp, const double *u, double tol,
-                        const unsigned char *nb)
+                        const int *indptr, const int *grp, const double *u, double u0,
+                        double tol, const unsigned char *nb)
 {
     int close = 0;
     double rho = st->est[s], rho_err = st->err[s];
     for (int j = indptr[s]; j < indptr[s + 1]; j++) {
         int gi = grp[j];
         Group *a = &la[gi], *g = &st->g[gi];
+        double uj = u ? u[j] : u0;
         int shares_at_t0 = 0;
         if (a->b > 0.0) {
-            double sa = ra * u[j], sa_err = ea * u[j] + 4.0 * EPS * sa;
+            double sa = ra * uj, sa_err = ea * uj + 4.0 * EPS * sa;
             double gap = fabs(a->b - sa);
             if (gap <= tol * sa || gap <= SAFE * (a->e + sa_err))
                 return 2;
@@ -696,7 +705,7 @@ static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, doub
                 a->b = a->e = 0.0;
                 l->b = l->e = 0.0;
             } else {
-                double sb = rb * u[j], sb_err = eb * u[j] + 4.0 * EPS * sb;
+                double sb = rb * uj, sb_err = eb * uj + 4.0 * EPS * sb;
                 shares_at_t0 = 1;
                 a->b -= sa;
                 a->e += sa_err + EPS * a->b;
@@ -708,8 +717,8 @@ static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, doub
             dv[gi] = 0.0;
             continue; /* spent out, exactly: pays nothing */
         }
-        double share = rho * u[j];
-        double share_err = rho_err * u[j] + 4.0 * EPS * share;
+        double share = rho * uj;
+        double share_err = rho_err * uj + 4.0 * EPS * share;
         double gap = fabs(g->b - share), slack = SAFE * (g->e + share_err);
         if (gap <= tol * share || gap <= slack)
             close = 1;
@@ -719,7 +728,7 @@ static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, doub
             dv[gi] = 0.0;
         } else {
             if (shares_at_t0 && g->b - share > slack)
-                dv[gi] += ws * u[j] * (1.0 - 1e-6);
+                dv[gi] += ws * uj * (1.0 - 1e-6);
             else
                 dv[gi] = 0.0;
             g->b -= share;
@@ -830,7 +839,7 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
                are straight, so the rival is dearer throughout when it is at both ends. */
             if (!has_slope[p]) {
                 slope[p] = st.pure[p] ? 0.0
-                                      : price_slope(p, indptr, grp, u, st.g, dv,
+                                      : price_slope(p, indptr, grp, u, cost[p], st.g, dv,
                                                     st.est[p] - SAFE * st.err[p]);
                 has_slope[p] = st.clean[p];
             }
@@ -861,13 +870,13 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
             break;
         /* How fast the winner's price falls at t, at least (for the high path's derivatives). */
         double ws = st.pure[s] ? 0.0
-                               : price_slope(s, indptr, grp, u, st.g, dv,
+                               : price_slope(s, indptr, grp, u, cost[s], st.g, dv,
                                              st.est[s] - SAFE * st.err[s]);
         price_out[len] = st.est[s];
         err_out[len] = st.err[s];
         voters_out[len] = st.pure[s] ? st.voters[s] : -1.0;
         int close = charge_paths(&st, la, lo, dv, s, ra, ea, rb, eb, ws, n_projects, indptr,
-                                 grp, u, tol, nb);
+                                 grp, u, cost[s], tol, nb);
         if (close == 2) {
             failed = 1; /* the anchor was not a clear run: prove nothing */
             break;
@@ -971,7 +980,7 @@ int mes_float_classes(int n_groups, const double *mult, int n_projects, const do
                 seen[c] = r;
                 to[c] = n_cls++;
                 count[c] = 0;
-                capped[c] = st.g[g].b <= rho * u[j];
+                capped[c] = st.g[g].b <= rho * (u ? u[j] : cost[s]);
                 touched[n_touched++] = c;
             }
             count[c] += (long long)mult[g];
@@ -988,7 +997,7 @@ int mes_float_classes(int n_groups, const double *mult, int n_projects, const do
             out[pos++] = (int)count[c];
             out[pos++] = capped[c];
         }
-        if (charge(&st, s, rho, st.err[s], n_projects, indptr, grp, u, tol, NULL))
+        if (charge(&st, s, rho, st.err[s], n_projects, indptr, grp, u, cost[s], tol, NULL))
             status = 1;
     }
     if (status != 2)

@@ -24,7 +24,7 @@ from typing import Any
 
 TOLERANCE = 1e-9
 LIBRARY = Path(__file__).with_name("_mesfloat.so")
-VERSION = 6  # must match mes_float_version() in _mesfloat.c
+VERSION = 7  # must match mes_float_version() in _mesfloat.c
 
 _lib: Any = None
 _loaded = False
@@ -89,7 +89,7 @@ def _library() -> Any:
     classes.restype = ctypes.c_int
     lib.mes_float_neighbours.argtypes = [ctypes.c_int, ctypes.c_int, ip, ip, ctypes.c_char_p]
     lib.mes_float_neighbours.restype = ctypes.c_int
-    lib.mes_float_summary.argtypes = [dp, ctypes.c_int, ip, ip, dp, dp]
+    lib.mes_float_summary.argtypes = [dp, ctypes.c_int, dp, ip, ip, dp, dp]
     lib.mes_float_summary.restype = None
     _lib = lib
     return lib
@@ -150,11 +150,8 @@ class FloatRunner:
             total += len(row)
             indptr.append(total)
         grp = array("i", chain.from_iterable(groups))
-        if sats is None:  # cost satisfaction: each supporter's satisfaction is the cost
-            per_project = (repeat(c, len(row)) for c, row in zip(costs, groups))
-            u = array("d", chain.from_iterable(per_project))
-            per_project = (repeat(1.0 / c, len(row)) for c, row in zip(costs, groups))
-            inv_u = array("d", chain.from_iterable(per_project))
+        if sats is None:  # cost satisfaction: the C code reads each project's cost instead
+            u = inv_u = array("d")
         else:
             u = array("d", chain.from_iterable(sats))
             inv_u = array("d", (1.0 / x for x in u))
@@ -177,16 +174,16 @@ class FloatRunner:
             (d * len(c)).from_buffer(c) if len(c) else None,
             (i * len(ip)).from_buffer(ip),
             (i * len(g)).from_buffer(g),
-            (d * len(uu)).from_buffer(uu),
-            (d * len(iu)).from_buffer(iu),
+            (d * len(uu)).from_buffer(uu) if sats is not None else None,
+            (d * len(iu)).from_buffer(iu) if sats is not None else None,
             (i * len(r)).from_buffer(r),
             (d * len(sm)).from_buffer(sm),
             1 if sats is None else 0,
         )
         # Per project: supporting voters, total and largest satisfaction, for the first round's
         # prices (start_prices in the C file).
-        lib.mes_float_summary(self._args[1], len(projects), self._args[4], self._args[5],
-                              self._args[6], self._args[9])
+        lib.mes_float_summary(self._args[1], len(projects), self._args[3], self._args[4],
+                              self._args[5], self._args[6], self._args[9])
         # Which projects share a supporter: a price stays exact until one of these is funded.
         self._nb = ctypes.create_string_buffer(max(1, len(projects) ** 2))
         found = lib.mes_float_neighbours(
