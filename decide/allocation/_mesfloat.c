@@ -686,7 +686,7 @@ static double money_of(int p, const int *indptr, const int *grp, const Group *vg
 static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, double ra,
                         double ea, double rb, double eb, double ws, int n_projects,
                         const int *indptr, const int *grp, const double *u, double u0,
-                        double tol, const unsigned char *nb)
+                        double tol, const unsigned char *nb, int *same)
 {
     int close = 0;
     double rho = st->est[s], rho_err = st->err[s];
@@ -735,6 +735,10 @@ static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, doub
             g->e += share_err + EPS * g->b;
         }
     }
+    if (*same) /* does the low path at t still hold the real budgets at t? */
+        for (int j = indptr[s]; j < indptr[s + 1] && *same; j++)
+            if (lo[grp[j]].b != st->g[grp[j]].b || lo[grp[j]].e != st->g[grp[j]].e)
+                *same = 0;
     leave_play(st, s, n_projects, nb);
     return close;
 }
@@ -755,7 +759,7 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
     Group *la = malloc(sizeof(Group) * ng), *lo = malloc(sizeof(Group) * ng);
     double *dv = malloc(sizeof(double) * ng), *slope = malloc(sizeof(double) * np);
     char *has_slope = calloc(np, 1);
-    int uncertain = 0, failed = 0, len = 0;
+    int uncertain = 0, failed = 0, len = 0, same = 1;
     if (!la || !lo || !dv || !slope || !has_slope) {
         failed = -1;
         goto done;
@@ -786,9 +790,11 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
         /* The winner's price on the low path: at t0 the anchor's, at t priced here. The chord
            between them bounds it in between. */
         int pb = 0, near_low = 0;
-        double vb = 0.0, eb = 0.0, ra = check_price[len], ea = check_err[len];
-        double rb = price(s, indptr, grp, u, inv_u, lo, cost[s], tol, st.rows, &near_low, &pb,
-                          &vb, &eb);
+        double vb = 0.0, eb = st.err[s], ra = check_price[len], ea = check_err[len];
+        double rb = st.est[s]; /* while the low path at t is the real run, so is its price */
+        if (!same)
+            rb = price(s, indptr, grp, u, inv_u, lo, cost[s], tol, st.rows, &near_low, &pb, &vb,
+                       &eb);
         if (rb < 0.0 || near_low || !isfinite(eb)) {
             failed = 1;
             break;
@@ -876,7 +882,7 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
         err_out[len] = st.err[s];
         voters_out[len] = st.pure[s] ? st.voters[s] : -1.0;
         int close = charge_paths(&st, la, lo, dv, s, ra, ea, rb, eb, ws, n_projects, indptr,
-                                 grp, u, cost[s], tol, nb);
+                                 grp, u, cost[s], tol, nb, &same);
         if (close == 2) {
             failed = 1; /* the anchor was not a clear run: prove nothing */
             break;
