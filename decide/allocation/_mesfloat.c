@@ -715,6 +715,8 @@ static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, doub
         }
         if (g->b <= 0.0) {
             dv[gi] = 0.0;
+            if (lo[gi].b != g->b || lo[gi].e != g->e)
+                *same = 0;
             continue; /* spent out, exactly: pays nothing */
         }
         double share = rho * uj;
@@ -734,11 +736,10 @@ static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, doub
             g->b -= share;
             g->e += share_err + EPS * g->b;
         }
+        /* Does the low path at t still hold the real budgets at t? */
+        if (*same && (lo[gi].b != g->b || lo[gi].e != g->e))
+            *same = 0;
     }
-    if (*same) /* does the low path at t still hold the real budgets at t? */
-        for (int j = indptr[s]; j < indptr[s + 1] && *same; j++)
-            if (lo[grp[j]].b != st->g[grp[j]].b || lo[grp[j]].e != st->g[grp[j]].e)
-                *same = 0;
     leave_play(st, s, n_projects, nb);
     return close;
 }
