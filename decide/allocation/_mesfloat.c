@@ -744,13 +744,71 @@ static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, doub
     return close;
 }
 
+/*
+ * What each group has paid after each of the first n_rounds rounds of a run whose rounds are all
+ * pure (no supporter pays all they have: see mes_float_run): then every supporter pays price * u
+ * whatever the starting budget, so after r + 1 rounds every budget is the starting budget less
+ * paid[r * n_groups + g], with paid_err[...] a bound on that sum's rounding. seq, price and err
+ * are the rounds' winners, prices and their error bounds. Returns -1 when memory ran out.
+ */
+int mes_float_prefix(int n_groups, const double *cost, const int *indptr, const int *grp,
+                     const double *u, int n_rounds, const int *seq, const double *price,
+                     const double *err, double *paid, double *paid_err)
+{
+    double *sum = calloc((size_t)(n_groups ? n_groups : 1), sizeof(double));
+    double *sum_err = calloc((size_t)(n_groups ? n_groups : 1), sizeof(double));
+    if (!sum || !sum_err) {
+        free(sum);
+        free(sum_err);
+        return -1;
+    }
+    for (int r = 0; r < n_rounds; r++) {
+        int s = seq[r];
+        for (int j = indptr[s]; j < indptr[s + 1]; j++) {
+            int g = grp[j];
+            double uj = u ? u[j] : cost[s], share = price[r] * uj;
+            sum[g] += share;
+            sum_err[g] += err[r] * uj + 4.0 * EPS * share + EPS * sum[g];
+        }
+        for (int g = 0; g < n_groups; g++) {
+            paid[(size_t)r * (size_t)n_groups + (size_t)g] = sum[g];
+            paid_err[(size_t)r * (size_t)n_groups + (size_t)g] = sum_err[g];
+        }
+    }
+    free(sum);
+    free(sum_err);
+    return 0;
+}
+
+/* Every path of mes_float_check after the first r rounds of a pure prefix (see
+   mes_float_prefix): budgets t (and t0) less what each group has paid; derivatives 1. */
+static void after_prefix(State *st, Group *la, Group *lo, double *dv, int n_groups, int r,
+                         const double *paid, const double *paid_err, double t0, double t)
+{
+    for (int g = 0; g < n_groups; g++) {
+        double p = 0.0, pe = 0.0;
+        if (r > 0) {
+            p = paid[(size_t)(r - 1) * (size_t)n_groups + (size_t)g];
+            pe = paid_err[(size_t)(r - 1) * (size_t)n_groups + (size_t)g];
+        }
+        Group *b = &st->g[g];
+        b->b = t - p;
+        b->e = 2.0 * EPS * t + (p > 0.0 ? pe + EPS * fabs(b->b) : 0.0);
+        la[g].b = t0 - p;
+        la[g].e = 2.0 * EPS * t0 + (p > 0.0 ? pe + EPS * fabs(la[g].b) : 0.0);
+        lo[g] = *b;
+        dv[g] = 1.0;
+    }
+}
+
 int mes_float_check(int n_groups, const double *mult, int n_projects, const double *cost,
                     const int *indptr, const int *grp, const double *u, const double *inv_u,
                     const int *rank, const double *summary,
                     int cost_sat, double t0, double t, double tol, int *seq, int *seq_len,
                     double *price_out, double *err_out, double *voters_out, int check_len,
                     const int *check_seq, const double *check_price, const double *check_err,
-                    const double *check_voters, const unsigned char *nb, double *reach)
+                    const double *check_voters, const unsigned char *nb, double *reach,
+                    int n_prefix, const double *paid, const double *paid_err)
 {
     State st;
     *reach = NAN;
@@ -779,6 +837,44 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
     /* Guesses for the caller: where the first failing rival's line meets the winner's chord
        (within), and where the nearest line would meet it beyond t (ahead). */
     double within = NAN, ahead = INFINITY;
+    /* The anchor's first n_prefix rounds were pure: every budget is then the starting budget
+       less a fixed sum (mes_float_prefix), and the winners' prices are the anchor's. Those
+       rounds are followed without touching a budget as long as every rival is shown dearer by
+       what is known of its price already; the budgets are set when one is not, or at the end of
+       the prefix, and the rounds go on as usual from there. */
+    int virtual_rounds = n_prefix > 0 && n_prefix <= check_len;
+    for (; virtual_rounds && len < n_prefix && !failed; len++) {
+        int s = check_seq[len];
+        if (!st.in_play[s] || check_voters[len] < 0.0) {
+            failed = 1;
+            break;
+        }
+        double theta = (check_price[len] + SAFE * check_err[len]) * (1.0 + tol);
+        int known = 1;
+        for (int k = 0; k < st.n_play && known; k++) {
+            int p = st.play[k];
+            if (p == s || lb[p] > theta)
+                continue;
+            /* An exact tie of pure prices that p loses on the tie-break (see mes_float_run). */
+            if (cost_sat && st.clean[p] && st.pure[p] && st.voters[p] == check_voters[len] &&
+                rank[s] < rank[p])
+                continue;
+            known = 0;
+        }
+        if (!known)
+            break;
+        st.est[s] = check_price[len];
+        st.err[s] = check_err[len];
+        st.pure[s] = 1;
+        st.voters[s] = check_voters[len];
+        price_out[len] = check_price[len];
+        err_out[len] = check_err[len];
+        voters_out[len] = check_voters[len];
+        leave_play(&st, s, n_projects, nb);
+        seq[len] = s;
+    }
+    if (virtual_rounds && !failed)
+        after_prefix(&st, la, lo, dv, n_groups, len, paid, paid_err, t0, t);
     for (; len < check_len && !failed; len++) {
         int s = check_seq[len], near = 0;
         if (!st.in_play[s] ||

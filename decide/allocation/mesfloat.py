@@ -78,9 +78,11 @@ def _library() -> Any:
     check.argtypes = [
         ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, dp, ip, dp, ctypes.c_int,
         ctypes.c_double, ctypes.c_double, ctypes.c_double, ip, ip, dp, dp, dp, ctypes.c_int, ip,
-        dp, dp, dp, ctypes.c_char_p, dp,
+        dp, dp, dp, ctypes.c_char_p, dp, ctypes.c_int, dp, dp,
     ]
     check.restype = ctypes.c_int
+    lib.mes_float_prefix.argtypes = [ctypes.c_int, dp, ip, ip, dp, ctypes.c_int, ip, dp, dp, dp, dp]
+    lib.mes_float_prefix.restype = ctypes.c_int
     classes = lib.mes_float_classes
     classes.argtypes = [
         ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, dp, ctypes.c_double, ctypes.c_double,
@@ -184,6 +186,7 @@ class FloatRunner:
         # prices (start_prices in the C file).
         lib.mes_float_summary(self._args[1], len(projects), self._args[3], self._args[4],
                               self._args[5], self._args[6], self._args[9])
+        self._prefixes: dict[tuple[int, ...], tuple[int, Any, Any]] = {}
         # Which projects share a supporter: a price stays exact until one of these is funded.
         self._nb = ctypes.create_string_buffer(max(1, len(projects) ** 2))
         found = lib.mes_float_neighbours(
@@ -223,14 +226,41 @@ class FloatRunner:
         out = self._outputs()
         length = ctypes.c_int(0)
         reach = ctypes.c_double(0.0)
+        rounds, paid, paid_err = self._prefix(anchor)
         status = self._lib.mes_float_check(
             *self._args, anchor.start, start, TOLERANCE, out[0], ctypes.byref(length), *out[1:],
             len(anchor.order), anchor._seq, anchor._prices, anchor._errors, anchor._voters,
-            self._nb, ctypes.byref(reach),
+            self._nb, ctypes.byref(reach), rounds, paid, paid_err,
         )
         result = self._result(start, status, list(anchor.order) if status == CLEAR else [], out)
         result.reach = reach.value
         return result
+
+    def _prefix(self, anchor: FloatRun) -> tuple[int, Any, Any]:
+        """The anchor's leading pure rounds (nobody paid all they had) and what each voter group
+        has paid after each of them, which is the same at every starting budget
+        (mes_float_prefix in the C file); made once per sequence of winners and kept."""
+        rounds = 0
+        while rounds < len(anchor.order) and anchor._voters[rounds] >= 0.0:
+            rounds += 1
+        if rounds == 0:
+            return 0, None, None
+        key = tuple(anchor.order[:rounds])
+        found = self._prefixes.get(key)
+        if found is None:
+            n = max(1, len(self._keep[0]))
+            paid = (ctypes.c_double * (n * rounds))()
+            paid_err = (ctypes.c_double * (n * rounds))()
+            status = self._lib.mes_float_prefix(
+                len(self._keep[0]), self._args[3], self._args[4], self._args[5], self._args[6],
+                rounds, anchor._seq, anchor._prices, anchor._errors, paid, paid_err,
+            )
+            if status != 0:  # pragma: no cover - out of memory
+                raise MemoryError("equal shares: the float screen ran out of memory")
+            if len(self._prefixes) >= 8:  # a few sequences are enough: Add1 moves slowly
+                self._prefixes.pop(next(iter(self._prefixes)))
+            found = self._prefixes[key] = (rounds, paid, paid_err)
+        return found
 
     def classes(self, start: float, order: list[int]) -> tuple[list[int], list[int]] | None:
         """Return the voter classes of the run from `start` that funds `order` (see

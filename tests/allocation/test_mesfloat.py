@@ -230,6 +230,40 @@ def test_a_proved_stretch_gives_the_same_run_at_every_budget_inside(
 
 
 @needs_screen
+@pytest.mark.parametrize(
+    "name", ["Poland_Warszawa_2019_Ochota", "France_Toulouse_2019", "Poland_Krakow_2024_Podgorze"]
+)
+def test_checks_decide_the_same_with_and_without_the_pure_prefix(name: str) -> None:
+    """The rounds where nobody pays all they have are followed without budgets when possible
+    (mes_float_prefix): every check must come out as it does when they are followed in full."""
+    pb = parsed(name)
+    engine, base = _engine(pb.instance, pb.profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    plain = mes._float_runner(engine)
+    assert plain is not None
+    plain._prefix = lambda anchor: (0, None, None)  # type: ignore[method-assign]
+    shortcut = 0
+    for lo in range(0, 120, 7):
+        anchor = runner.run(float(base + lo))
+        if anchor.status == mesfloat.TOO_CLOSE:
+            continue
+        shortcut += runner._prefix(anchor)[0] > 0
+        for width in (1, 3, 10, 40):
+            fast = runner.check(float(base + lo + width), anchor)
+            slow = plain.check(float(base + lo + width), anchor)
+            assert (fast.status, fast.order) == (slow.status, slow.order), (lo, width)
+            if fast.status == mesfloat.CLEAR:
+                # Budgets reached by one subtraction or by several round differently: the
+                # prices agree within their error bounds.
+                for r in range(len(fast.order)):
+                    bound = 8 * (fast._errors[r] + slow._errors[r])
+                    assert abs(fast._prices[r] - slow._prices[r]) <= bound, (lo, width, r)
+                    assert fast._voters[r] == slow._voters[r]
+    assert shortcut > 0
+
+
+@needs_screen
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(costly_elections())
 def test_a_check_never_proves_a_stretch_where_another_order_comes_and_goes(
