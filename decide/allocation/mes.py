@@ -34,9 +34,11 @@ How it is fast (our own design):
   The stopping point (which is not monotone in k) is therefore reproduced exactly. This exact
   path is the fallback; see the next point.
 - With the compiled float screen (mesfloat.py, _mesfloat.c), each Add1 step is run in doubles
-  with error bounds, and stretches of steps are proved at once (`_add1_screened`). The steps are
-  taken in independent blocks, two at a time on two cores, read in order; the outcome returned
-  is always priced exactly.
+  with error bounds, and stretches of steps are proved at once (`_add1_screened`): a project's
+  price is a convex function of the budgets, so along the starting budget the winner's price
+  stays under a chord and each rival's over a tangent. The steps are taken in independent
+  blocks, two at a time on two cores, read in order; the outcome returned is always priced
+  exactly.
 """
 
 from __future__ import annotations
@@ -949,11 +951,14 @@ def _add1_screened(engine: _Engine, base: Any) -> tuple[list[int], list[Any], in
     """Follow pabutools' Add1 loop with the compiled float screen; None without it.
 
     Each budget B/n + k is first run in doubles (mesfloat.py). A run whose decisions were all
-    clear by a wide margin is the exact run; any other is redone exactly. Runs at two budgets
-    that fund the same projects in the same order, with every rival dearer at the larger budget
-    than the winner at the smaller, prove every budget between gives that run too (prices only
-    fall and budgets only grow with the starting budget), so the loop gallops over such
-    stretches. The outcome returned is recomputed exactly, and must agree with the screen.
+    clear by a wide margin is the exact run; any other is redone exactly. From a clear run at
+    one budget, a check at a larger one proves that every budget between funds the same
+    projects in the same order: in each round, the winner's price lies below a chord and every
+    rival's above a tangent, both straight lines in the starting budget, because prices are
+    convex functions of the budgets (mes_float_check in _mesfloat.c says why). The loop
+    gallops over such stretches, aiming each proof short of where the check guesses that a
+    rival's price line meets the winner's; only whole steps count, so a step of one is a plain
+    run. The outcome returned is recomputed exactly, and must agree with the screen.
 
     The budgets are taken in blocks that can be followed independently; with two cores, two
     blocks go on at once and their findings are read in order (see _Scan).
