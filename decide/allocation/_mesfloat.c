@@ -35,7 +35,7 @@
    file (a stale build would be called with the wrong arguments). */
 int mes_float_version(void)
 {
-    return 7;
+    return 8;
 }
 
 /* A voter group as a run sees it; kept together so that one memory access finds all three. */
@@ -62,11 +62,37 @@ static int money_near(double money, double budget_err, int n, double cost, doubl
 }
 
 /*
+ * Whether rival p's price is surely no lower than winner w's, and loses the tie-break if equal,
+ * when both are pure prices (nobody paying all they have). A pure price is cost / weight, where
+ * the weight is the paying voters' total satisfaction: under cost satisfaction the price is
+ * exactly 1 / (paying voters), and weights are counts of voters; under cardinal ballots the
+ * weight is voters times points, an integer held exactly in a double, and the comparison is
+ * made in integers when the exact costs are given as num / den (else it is not made). A weight
+ * below zero means "not pure".
+ */
+static int rival_loses(int cost_sat, const long long *num, const long long *den, const int *rank,
+                       int p, double weight_p, int w, double weight_w)
+{
+    if (weight_p < 0.0 || weight_w < 0.0)
+        return 0;
+    if (cost_sat)
+        return weight_p == weight_w && rank[w] < rank[p];
+    const double limit = 1099511627776.0; /* 2^40: the products below fit in 128 bits */
+    if (num == NULL || !(weight_p < limit) || !(weight_w < limit) ||
+        weight_p != floor(weight_p) || weight_w != floor(weight_w))
+        return 0;
+    __int128 rival = (__int128)num[p] * den[w] * (long long)weight_w;
+    __int128 winner = (__int128)num[w] * den[p] * (long long)weight_p;
+    return rival > winner || (rival == winner && rank[w] < rank[p]);
+}
+
+/*
  * Price of project p: the smallest rho with sum_g m_g * min(b_g, rho * u_g) = cost, and in *err
  * a first-order bound on its distance from the exact price. Returns -1 when the supporters
  * cannot afford it. Sets *near when "affordable or not" is not clear. Sets *pure when, clearly,
  * no supporter pays all they have: the exact price is then cost / sum(m_g u_g), and *voters is
- * sum(m_g). Each group carries its budget b, the budget's error bound e, and its voters m.
+ * its weight (see rival_loses): sum(m_g) under cost satisfaction (u == NULL), sum(m_g u_g)
+ * otherwise. Each group carries its budget b, the budget's error bound e, and its voters m.
  */
 static double price(int p, const int *indptr, const int *grp, const double *u,
                     const double *inv_u, const Group *vg, double cost, double tol, Row *rows,
@@ -167,7 +193,7 @@ static double price(int p, const int *indptr, const int *grp, const double *u,
                 all = 0;
         if (all) {
             *pure = 1;
-            *voters = v;
+            *voters = u ? total_u : v;
         }
     }
     return rho;
@@ -245,7 +271,7 @@ typedef struct {
     int *play;      /* the projects still in play (the first n_play entries) */
     int n_play;
     int *pure;      /* from the last pricing: clearly, no supporter paid all they had */
-    double *voters; /* ... and then the number of paying voters */
+    double *voters; /* ... and then its weight (see rival_loses) */
     char *clean;    /* est is the price now: no supporter has paid since it was computed */
     char *in_play;
     Row *rows;
@@ -312,7 +338,8 @@ static int state_init(State *st, int n_groups, int n_projects, const int *indptr
  * bound are those price() finds in that case; a project near either edge is left for price().
  */
 static void start_prices(State *st, int n_projects, const int *indptr, const double *cost,
-                         const double *summary, double t, double tol, const unsigned char *nb)
+                         const double *summary, int cost_sat, double t, double tol,
+                         const unsigned char *nb)
 {
     if (summary == NULL || !(t > 0.0))
         return;
@@ -344,7 +371,7 @@ static void start_prices(State *st, int n_projects, const int *indptr, const dou
         st->err[p] = err;
         st->lb[p] = rho - SAFE * err;
         st->pure[p] = t - SAFE * e > level * max_u;
-        st->voters[p] = voters;
+        st->voters[p] = cost_sat ? voters : sum_mu; /* the weight: see rival_loses */
         st->clean[p] = nb != NULL;
     }
 }
@@ -467,16 +494,18 @@ static double price_above(int p, const int *indptr, const int *grp, const double
 /*
  * Run MES with per-voter budget t. Writes the funded projects, in order, to seq and their number
  * to *seq_len, and for each round the winner's float price to price_out, its error bound to
- * err_out and, when that price is pure (see below), its number of paying voters to voters_out
+ * err_out and, when that price is pure (see below), its weight (see rival_loses) to voters_out
  * (else -1).
  *
  * Returns 0 when every decision was clear, 1 when some was too close to call, 2 when the
  * interval check below failed, -1 when memory ran out.
  *
- * With cost satisfaction (cost_sat), a project that no supporter pays in full costs each of its
- * N paying supporters rho = 1/N per unit of cost, exactly: two such projects tie exactly when
- * their N agree, and then the lower rank (the tie-break order) wins, as in the exact rule.
- * Any other pair of prices not clearly apart makes the run "too close to call".
+ * A project that no supporter pays in full has a pure price, cost / weight: with cost
+ * satisfaction (cost_sat) rho = 1/N per unit of cost for its N paying voters, with cardinal
+ * ballots cost / (voters times points). Two pure prices are compared exactly (rival_loses; for
+ * cardinal ballots only when num and den give the costs exactly, else they are NULL), and an
+ * exact tie goes to the lower rank (the tie-break order), as in the exact rule. Any other pair
+ * of prices not clearly apart makes the run "too close to call".
  *
  * Interval check (when check_len >= 0): check_seq, check_price, check_err and check_voters
  * describe a run at a smaller budget t0 (check_len rounds). For a fixed order of funding, every
@@ -491,12 +520,13 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
                   int cost_sat, double t, double tol, int *seq, int *seq_len, double *price_out,
                   double *err_out, double *voters_out, int check_len, const int *check_seq,
                   const double *check_price, const double *check_err,
-                  const double *check_voters, const unsigned char *nb)
+                  const double *check_voters, const unsigned char *nb, const long long *num,
+                  const long long *den)
 {
     State st;
     if (state_init(&st, n_groups, n_projects, indptr, mult, t))
         return -1;
-    start_prices(&st, n_projects, indptr, cost, summary, t, tol, nb);
+    start_prices(&st, n_projects, indptr, cost, summary, cost_sat, t, tol, nb);
     double *lb = st.lb, *est = st.est, *err = st.err;
     int *order = st.play, *pure = st.pure;
     double *voters = st.voters;
@@ -546,33 +576,33 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
         st.n_play = kept;
         if (best_p < 0)
             break;
-        /* Every rival not clearly dearer than the best must tie with it exactly, as pure prices
-           with the same number of paying voters; the tie-break then decides. */
+        /* Every rival not clearly dearer than the best must be compared with it exactly, as
+           pure prices (rival_loses); an exact tie goes to the tie-break. */
         for (int k = 0; k < looked; k++) {
             int p = order[k];
             if (p == best_p || lb[p] > best_up * (1.0 + tol))
                 continue;
-            if (cost_sat && pure[p] && pure[best_p] && voters[p] == voters[best_p]) {
-                if (rank[p] < rank[best_p])
-                    best_p = p;
-            } else {
+            double wp = pure[p] ? voters[p] : -1.0, wb = pure[best_p] ? voters[best_p] : -1.0;
+            if (rival_loses(cost_sat, num, den, rank, p, wp, best_p, wb))
+                continue;
+            if (rival_loses(cost_sat, num, den, rank, best_p, wb, p, wp))
+                best_p = p;
+            else
                 uncertain = 1;
-            }
         }
         if (check_len >= 0 && !failed) {
             if (len >= check_len || check_seq[len] != best_p) {
                 failed = 1;
             } else {
                 /* Every rival must clearly cost more here than the winner did at t0. A rival
-                   whose price here ties the winner's price at t0 as pure prices with the same N
-                   costs at least that throughout, and then loses the tie-break if it ranks
-                   after the winner. */
+                   whose pure price here is exactly no lower than the winner's pure price at t0
+                   costs at least that throughout, and loses a tie (rival_loses). */
                 for (int k = 0; k < looked && !failed; k++) {
                     int p = order[k];
                     if (p == best_p || lb[p] > floor_price)
                         continue;
-                    if (!(cost_sat && pure[p] && check_voters[len] >= 0.0 &&
-                          voters[p] == check_voters[len] && rank[best_p] < rank[p]))
+                    if (!rival_loses(cost_sat, num, den, rank, p, pure[p] ? voters[p] : -1.0,
+                                     best_p, check_voters[len]))
                         failed = 1;
                 }
             }
@@ -808,7 +838,8 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
                     double *price_out, double *err_out, double *voters_out, int check_len,
                     const int *check_seq, const double *check_price, const double *check_err,
                     const double *check_voters, const unsigned char *nb, double *reach,
-                    int n_prefix, const double *paid, const double *paid_err)
+                    int n_prefix, const double *paid, const double *paid_err,
+                    const long long *num, const long long *den)
 {
     State st;
     *reach = NAN;
@@ -830,7 +861,7 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
         lo[g] = st.g[g];
         dv[g] = 1.0;
     }
-    start_prices(&st, n_projects, indptr, cost, summary, t, tol, nb);
+    start_prices(&st, n_projects, indptr, cost, summary, cost_sat, t, tol, nb);
     double *lb = st.lb;
     /* k runs over [t0, t]; the tangent's reach, rounded down. */
     double width = (t - t0) * (1.0 - 1e-9);
@@ -855,9 +886,10 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
             int p = st.play[k];
             if (p == s || lb[p] > theta)
                 continue;
-            /* An exact tie of pure prices that p loses on the tie-break (see mes_float_run). */
-            if (cost_sat && st.clean[p] && st.pure[p] && st.voters[p] == check_voters[len] &&
-                rank[s] < rank[p])
+            /* A pure price exactly no lower, that loses a tie (rival_loses). */
+            if (st.clean[p] && rival_loses(cost_sat, num, den, rank, p,
+                                           st.pure[p] ? st.voters[p] : -1.0, s,
+                                           check_voters[len]))
                 continue;
             known = 0;
         }
@@ -952,10 +984,10 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
                     ahead = fmin(ahead, t + (t - t0) * gap_t / (gap_t0 - gap_t));
                 continue;
             }
-            /* Not clearly dearer than the winner: only an exact tie of pure prices that p loses
-               on the tie-break keeps the order (see mes_float_run). */
-            if (cost_sat && st.pure[p] && check_voters[len] >= 0.0 &&
-                st.voters[p] == check_voters[len] && rank[s] < rank[p])
+            /* Not clearly dearer than the winner: only a pure price exactly no lower than the
+               winner's at t0, that loses a tie, keeps the order (rival_loses). */
+            if (rival_loses(cost_sat, num, den, rank, p, st.pure[p] ? st.voters[p] : -1.0, s,
+                            check_voters[len]))
                 continue;
             failed = 1;
             /* A guess for the caller: where the lines meet, if they do in between; else where

@@ -372,12 +372,13 @@ class _Engine:
                 for p in self.neighbours[s]:
                     if p not in alive:
                         continue
-                    # (C) a neighbour waiting in its current state must stay dearer than s.
+                    # (C) a neighbour waiting in its current state must stay dearer than s, or
+                    # as dear if it loses the tie-break to s (its bound is below its price).
                     # (keep() accepts any growing slope at once: skip the call for those.)
                     d1 = lb_s[p] - rho_s
                     if not d1 > 0:
                         limit.label = ("neighbour", len(selected), p)
-                        limit.keep(lb_v[p] - rho, d1, True)
+                        limit.keep(lb_v[p] - rho, d1, tie_key[p] < key_s)
                     # (B') the neighbours of p keep their order, so p's states stay the same.
                     a = last_nb.get(p)
                     if a is not None:
@@ -937,6 +938,12 @@ def _float_runner(engine: _Engine) -> FloatRunner | None:
     candidates = engine.candidates
     ranked = sorted(candidates, key=engine.tie_key.__getitem__)
     rank = {p: r for r, p in enumerate(ranked)}
+    exact = None
+    if prep.cardinal:  # costs exactly, when small enough, for exact ties of pure prices
+        costs = [to_fraction(prep.costs[p]) for p in candidates]
+        whole = all(to_fraction(u).denominator == 1 for p in candidates for _g, u in engine.sup[p])
+        if whole and all(c.numerator < 1 << 40 and c.denominator < 1 << 40 for c in costs):
+            exact = [(c.numerator, c.denominator) for c in costs]
     return FloatRunner(
         prep.mult,
         candidates,
@@ -944,6 +951,7 @@ def _float_runner(engine: _Engine) -> FloatRunner | None:
         [engine.sup_groups[p] for p in candidates],
         [[float(u) for _g, u in engine.sup[p]] for p in candidates] if prep.cardinal else None,
         [rank[p] for p in candidates],
+        exact,
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 TOLERANCE = 1e-9
 LIBRARY = Path(__file__).with_name("_mesfloat.so")
-VERSION = 7  # must match mes_float_version() in _mesfloat.c
+VERSION = 8  # must match mes_float_version() in _mesfloat.c
 
 _lib: Any = None
 _loaded = False
@@ -47,6 +47,7 @@ def _library() -> Any:
     fn = lib.mes_float_run
     dp = ctypes.POINTER(ctypes.c_double)
     ip = ctypes.POINTER(ctypes.c_int)
+    lp = ctypes.POINTER(ctypes.c_longlong)
     fn.argtypes = [
         ctypes.c_int,
         dp,
@@ -72,13 +73,15 @@ def _library() -> Any:
         dp,
         dp,
         ctypes.c_char_p,
+        lp,
+        lp,
     ]
     fn.restype = ctypes.c_int
     check = lib.mes_float_check
     check.argtypes = [
         ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, dp, ip, dp, ctypes.c_int,
         ctypes.c_double, ctypes.c_double, ctypes.c_double, ip, ip, dp, dp, dp, ctypes.c_int, ip,
-        dp, dp, dp, ctypes.c_char_p, dp, ctypes.c_int, dp, dp,
+        dp, dp, dp, ctypes.c_char_p, dp, ctypes.c_int, dp, dp, lp, lp,
     ]
     check.restype = ctypes.c_int
     lib.mes_float_prefix.argtypes = [ctypes.c_int, dp, ip, ip, dp, ctypes.c_int, ip, dp, dp, dp, dp]
@@ -135,10 +138,15 @@ class FloatRunner:
         groups: list[list[int]],
         sats: list[list[float]] | None,
         ranks: list[int],
+        exact_costs: list[tuple[int, int]] | None = None,
     ) -> None:
         """Load one instance: `groups[j]` lists the voter groups supporting ``projects[j]``,
         `sats[j]` their satisfaction (None for cost satisfaction), `ranks[j]` the project's
-        place in the tie-break order (lower wins). Check `available()` first.
+        place in the tie-break order (lower wins). With cardinal ballots, `exact_costs[j]` may
+        give ``projects[j]``'s cost exactly as (numerator, denominator), each below 2**40, when
+        every satisfaction is a whole number: pure prices are then compared exactly (ties of
+        equal prices are common there, e.g. two projects of the same cost with the same
+        supporters). Check `available()` first.
         """
         lib = _library()
         if lib is None:
@@ -182,6 +190,11 @@ class FloatRunner:
             (d * len(sm)).from_buffer(sm),
             1 if sats is None else 0,
         )
+        if exact_costs is not None and sats is not None:
+            self._num = (ctypes.c_longlong * max(1, len(projects)))(*(n for n, _d in exact_costs))
+            self._den = (ctypes.c_longlong * max(1, len(projects)))(*(d for _n, d in exact_costs))
+        else:
+            self._num = self._den = None
         # Per project: supporting voters, total and largest satisfaction, for the first round's
         # prices (start_prices in the C file).
         lib.mes_float_summary(self._args[1], len(projects), self._args[3], self._args[4],
@@ -211,7 +224,7 @@ class FloatRunner:
             )
         status = self._fn(
             *self._args, start, TOLERANCE, out[0], ctypes.byref(length), *out[1:],
-            *check_args, self._nb,
+            *check_args, self._nb, self._num, self._den,
         )
         projects = self.projects
         return self._result(start, status, [projects[i] for i in out[0][: length.value]], out)
@@ -233,7 +246,7 @@ class FloatRunner:
         status = self._lib.mes_float_check(
             *self._args, anchor.start, start, TOLERANCE, out[0], ctypes.byref(length), *out[1:],
             len(anchor.order), anchor._seq, anchor._prices, anchor._errors, anchor._voters,
-            self._nb, ctypes.byref(reach), rounds, paid, paid_err,
+            self._nb, ctypes.byref(reach), rounds, paid, paid_err, self._num, self._den,
         )
         result = self._result(start, status, list(anchor.order) if status == CLEAR else [], out)
         result.reach = reach.value

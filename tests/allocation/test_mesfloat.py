@@ -578,6 +578,38 @@ def test_two_workers_on_more_than_one_core(monkeypatch: pytest.MonkeyPatch) -> N
     pool.shutdown()
 
 
+def test_equal_pure_prices_of_points_ballots_are_an_exact_tie_over_a_long_add1() -> None:
+    """Two projects of the same cost, each with the same single supporter and one point: their
+    prices are equal at every budget (a pure price, cost / points). Add1 runs to step 1,530,824
+    here (then "1", which the second voter also supports, becomes affordable and the outcome
+    costs more than the budget). The tie must be recognised as exact, not "too close to call",
+    else every one of those steps is run on its own (it took 40 s; found by
+    test_mesfloat_bounds.py, where it stalled the suite now and then)."""
+    budget = Fraction(6123293)
+    instance = Instance(
+        budget,
+        (
+            Project("1", budget + 2),
+            Project("2", budget / 2),
+            Project("3", budget / 2),
+        ),
+    )
+    profile = Profile(
+        "cumulative", (Ballot("0", ("1", "2", "3"), (1, 1, 1)), Ballot("1", ("1",), (1,)))
+    )
+    engine, base = _engine(instance, profile)
+    exact = mes._add1(engine, base)
+    assert exact[2] == 1_530_824 and exact[0] == [engine.prep.ids.index("2")]
+    assert exact[3] < 50
+    if mesfloat.available():
+        screened = mes._add1_screened(engine, base)
+        assert screened is not None
+        assert screened[:3] == exact[:3]
+        assert screened[3] < 1000
+    outcome = equal_shares(instance, profile)
+    assert outcome.selected_sorted == ("2", "3")
+
+
 @needs_screen
 def test_add1_reaches_a_stop_hundreds_of_millions_of_steps_away() -> None:
     """Two voters, a project costing all but a penny of the budget and a penny project: Add1
