@@ -394,6 +394,29 @@ static void leave_play(State *st, int s, int n_projects, const unsigned char *nb
 }
 
 /*
+ * A supporting group with money left pays share (share_err: the price's error bound times u)
+ * or, when short of it, all it has, and is then left with exactly nothing. Sets *close when
+ * which of the two is not clear. Returns 0 if it paid all it had, 2 if it clearly paid the
+ * share, 1 if it paid the share but only just.
+ */
+static int pay(Group *g, double share, double share_err, double tol, int *close)
+{
+    share_err += 4.0 * EPS * share;
+    double gap = fabs(g->b - share), slack = SAFE * (g->e + share_err);
+    if (gap <= tol * share || gap <= slack)
+        *close = 1;
+    if (g->b <= share) {
+        g->b = 0.0;
+        g->e = 0.0;
+        return 0;
+    }
+    int clearly = g->b - share > slack;
+    g->b -= share;
+    g->e += share_err + EPS * g->b;
+    return clearly ? 2 : 1;
+}
+
+/*
  * Fund project s at price rho (error bound rho_err): each supporter pays min(budget, rho * u);
  * u0 is the project's cost (cost satisfaction: u is NULL).
  * Returns 1 when some budget was not clearly above or below its share (whether anything is
@@ -410,18 +433,7 @@ static int charge(State *st, int s, double rho, double rho_err, int n_projects,
         if (g->b <= 0.0)
             continue; /* spent out, exactly: pays nothing */
         double uj = u ? u[j] : u0;
-        double share = rho * uj;
-        double share_err = rho_err * uj + 4.0 * EPS * share;
-        double gap = fabs(g->b - share), slack = SAFE * (g->e + share_err);
-        if (gap <= tol * share || gap <= slack)
-            close = 1;
-        if (g->b <= share) {
-            g->b = 0.0;
-            g->e = 0.0;
-        } else {
-            g->b -= share;
-            g->e += share_err + EPS * g->b;
-        }
+        pay(g, rho * uj, rho_err * uj, tol, &close);
     }
     leave_play(st, s, n_projects, nb);
     return close;
@@ -749,23 +761,10 @@ static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, doub
                 *same = 0;
             continue; /* spent out, exactly: pays nothing */
         }
-        double share = rho * uj;
-        double share_err = rho_err * uj + 4.0 * EPS * share;
-        double gap = fabs(g->b - share), slack = SAFE * (g->e + share_err);
-        if (gap <= tol * share || gap <= slack)
-            close = 1;
-        if (g->b <= share) {
-            g->b = 0.0;
-            g->e = 0.0;
+        if (pay(g, rho * uj, rho_err * uj, tol, &close) == 2 && shares_at_t0)
+            dv[gi] += ws * uj * (1.0 - 1e-6);
+        else
             dv[gi] = 0.0;
-        } else {
-            if (shares_at_t0 && g->b - share > slack)
-                dv[gi] += ws * uj * (1.0 - 1e-6);
-            else
-                dv[gi] = 0.0;
-            g->b -= share;
-            g->e += share_err + EPS * g->b;
-        }
         /* Does the low path at t still hold the real budgets at t? */
         if (*same && (lo[gi].b != g->b || lo[gi].e != g->e))
             *same = 0;

@@ -37,6 +37,18 @@ def _engine(
     return mes._Engine(prep, tie or TieBreak()), prep.budget / prep.n_voters
 
 
+def _screened_engine(
+    election: tuple[Instance, Profile],
+) -> tuple[mes._Engine, Any, mesfloat.FloatRunner] | None:
+    """The engine, B/n and float screen of a drawn election; None if nothing can be funded."""
+    engine, base = _engine(*election)
+    if engine.prep.n_voters == 0 or not engine.candidates:
+        return None
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    return engine, base, runner
+
+
 def test_float_screen_is_built() -> None:
     """`make install` compiles the screen; without it equal shares is far slower."""
     if os.environ.get("DECIDE_NO_FLOAT_SCREEN"):
@@ -202,12 +214,10 @@ def test_a_proved_stretch_gives_the_same_run_at_every_budget_inside(
 ) -> None:
     """Whatever two budgets a check is asked about, when it says "proved" the exact run at
     every whole step between them, and half-way between steps too, funds the anchor's order."""
-    instance, profile = election
-    engine, base = _engine(instance, profile)
-    if engine.prep.n_voters == 0 or not engine.candidates:
+    loaded = _screened_engine(election)
+    if loaded is None:
         return
-    runner = mes._float_runner(engine)
-    assert runner is not None
+    engine, base, runner = loaded
     exact: dict[Any, list[int]] = {}
 
     def order_at(budget: Any) -> list[int]:
@@ -273,12 +283,10 @@ def test_a_check_never_proves_a_stretch_where_another_order_comes_and_goes(
     another (a rival dips below the winner and comes back above it): the runs at a and c agree,
     so only the proof's treatment of the budgets between (the winner's chord, the rival's
     tangent) can refuse the stretch, and it must."""
-    instance, profile = election
-    engine, base = _engine(instance, profile)
-    if engine.prep.n_voters == 0 or not engine.candidates:
+    loaded = _screened_engine(election)
+    if loaded is None:
         return
-    runner = mes._float_runner(engine)
-    assert runner is not None
+    engine, base, runner = loaded
     runs = [runner.run(float(base + k)) for k in range(200)]
     last: dict[tuple[int, ...], int] = {}
     for k, run in enumerate(runs):
