@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import threading
 from array import array
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -200,6 +201,7 @@ class FloatRunner:
         lib.mes_float_summary(self._args[1], len(projects), self._args[3], self._args[4],
                               self._args[5], self._args[6], self._args[9])
         self._prefixes: dict[tuple[int, ...], tuple[int, Any, Any]] = {}
+        self._prefix_lock = threading.Lock()
         # Which projects share a supporter: a price stays exact until one of these is funded.
         self._nb = ctypes.create_string_buffer(max(1, len(projects) ** 2))
         found = lib.mes_float_neighbours(
@@ -262,7 +264,8 @@ class FloatRunner:
         if rounds == 0:
             return 0, None, None
         key = tuple(anchor.order[:rounds])
-        found = self._prefixes.get(key)
+        with self._prefix_lock:  # checks may go on in two threads at once
+            found = self._prefixes.get(key)
         if found is None:
             n = max(1, len(self._keep[0]))
             paid = (ctypes.c_double * (n * rounds))()
@@ -273,9 +276,11 @@ class FloatRunner:
             )
             if status != 0:  # pragma: no cover - out of memory
                 raise MemoryError("equal shares: the float screen ran out of memory")
-            if len(self._prefixes) >= 8:  # a few sequences are enough: Add1 moves slowly
-                self._prefixes.pop(next(iter(self._prefixes)))
-            found = self._prefixes[key] = (rounds, paid, paid_err)
+            found = (rounds, paid, paid_err)
+            with self._prefix_lock:
+                if len(self._prefixes) >= 8:  # a few sequences are enough: Add1 moves slowly
+                    self._prefixes.pop(next(iter(self._prefixes)))
+                self._prefixes[key] = found
         return found
 
     def classes(self, start: float, order: list[int]) -> tuple[list[int], list[int]] | None:
