@@ -809,6 +809,30 @@ int mes_float_prefix(int n_groups, const double *cost, const int *indptr, const 
     return 0;
 }
 
+/* Round r of mes_float_check: raise each project's lower bound to what an earlier check of the
+   same anchor's order, at a larger budget, proved for that round (prices are only higher at a
+   smaller budget, the earlier rounds' winners being the same). */
+static void take_hints(State *st, int n_projects, int r, int hint_rounds, const double *hint_lb)
+{
+    if (r >= hint_rounds)
+        return;
+    const double *h = hint_lb + (size_t)r * (size_t)n_projects;
+    for (int k = 0; k < st->n_play; k++) {
+        int p = st->play[k];
+        if (h[p] > st->lb[p])
+            st->lb[p] = h[p];
+    }
+}
+
+/* ... and the lower bounds known at the end of round r, for a later check at a smaller budget. */
+static void give_hints(const State *st, int n_projects, int r, double *lb_out, int *lb_rounds)
+{
+    double *h = lb_out + (size_t)r * (size_t)n_projects;
+    for (int p = 0; p < n_projects; p++)
+        h[p] = st->lb[p];
+    *lb_rounds = r + 1;
+}
+
 /* Every path of mes_float_check after the first r rounds of a pure prefix (see
    mes_float_prefix): budgets t (and t0) less what each group has paid; derivatives 1. */
 static void after_prefix(State *st, Group *la, Group *lo, double *dv, int n_groups, int r,
@@ -838,7 +862,8 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
                     const int *check_seq, const double *check_price, const double *check_err,
                     const double *check_voters, const unsigned char *nb, double *reach,
                     int n_prefix, const double *paid, const double *paid_err,
-                    const long long *num, const long long *den)
+                    const long long *num, const long long *den, int hint_rounds,
+                    const double *hint_lb, double *lb_out, int *lb_rounds)
 {
     State st;
     *reach = NAN;
@@ -873,12 +898,14 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
        what is known of its price already; the budgets are set when one is not, or at the end of
        the prefix, and the rounds go on as usual from there. */
     int virtual_rounds = n_prefix > 0 && n_prefix <= check_len;
+    *lb_rounds = 0;
     for (; virtual_rounds && len < n_prefix && !failed; len++) {
         int s = check_seq[len];
         if (!st.in_play[s] || check_voters[len] < 0.0) {
             failed = 1;
             break;
         }
+        take_hints(&st, n_projects, len, hint_rounds, hint_lb);
         double theta = (check_price[len] + SAFE * check_err[len]) * (1.0 + tol);
         int known = 1;
         for (int k = 0; k < st.n_play && known; k++) {
@@ -894,6 +921,7 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
         }
         if (!known)
             break;
+        give_hints(&st, n_projects, len, lb_out, lb_rounds);
         st.est[s] = check_price[len];
         st.err[s] = check_err[len];
         st.pure[s] = 1;
@@ -934,6 +962,7 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
             failed = 1;
             break;
         }
+        take_hints(&st, n_projects, len, hint_rounds, hint_lb);
         for (int k = 0; k < st.n_play && !failed; k++) {
             int p = st.play[k];
             if (p == s)
@@ -1000,6 +1029,8 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
                     within = t0 + (t - t0) * (cost[p] - m0) / (m1 - m0);
             }
         }
+        if (!uncertain) /* bounds found on a state that rounding may have misled are not kept */
+            give_hints(&st, n_projects, len, lb_out, lb_rounds);
         if (failed)
             break;
         /* How fast the winner's price falls at t, at least (for the high path's derivatives). */

@@ -1095,6 +1095,7 @@ class _Scan:
         before: list[int] | None = None
         step = 4 * _FIRST_STEP  # how far the next proof tries to reach
         reached = _FIRST_STEP  # the length of the last proof that held
+        missed: FloatRun | None = None  # the last check from `cur` that failed
         while True:
             found = self.verdict(order)
             if found != "go on":
@@ -1108,6 +1109,7 @@ class _Scan:
                 k += 1
                 self.runs += 1
                 cur = runner.run(float(base + k))
+                missed = None
                 if cur.status == TOO_CLOSE:
                     cur = None
                     order = self.exact(k)
@@ -1116,7 +1118,8 @@ class _Scan:
                 step = max(reached, _FIRST_STEP)
                 continue
             self.runs += 1
-            ahead = runner.check(float(base + k + step), cur)
+            ahead = runner.check(float(base + k + step), cur, missed)
+            missed = None
             # The check's guess at where the order may change, as steps from k (FloatRun.reach).
             room = ahead.reach - cur.start
             if ahead.status == CLEAR:  # every budget up to k + step gives this same run
@@ -1132,10 +1135,10 @@ class _Scan:
                     step *= 2
                 else:
                     step = max(1, int(room))
-            elif 0 < room < step:  # try just short of where the proof broke down
-                step = max(1, int(room))
-            else:  # no guess
-                step = max(1, step // 4)
+                continue
+            missed = ahead  # what it proved still holds for a shorter try from the same run
+            # Try just short of where the proof broke down; without a guess, a quarter as far.
+            step = max(1, int(room)) if 0 < room < step else max(1, step // 4)
 
 
 def _exact_at(

@@ -82,7 +82,7 @@ def _library() -> Any:
     check.argtypes = [
         ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, dp, ip, dp, ctypes.c_int,
         ctypes.c_double, ctypes.c_double, ctypes.c_double, ip, ip, dp, dp, dp, ctypes.c_int, ip,
-        dp, dp, dp, ctypes.c_char_p, dp, ctypes.c_int, dp, dp, lp, lp,
+        dp, dp, dp, ctypes.c_char_p, dp, ctypes.c_int, dp, dp, lp, lp, ctypes.c_int, dp, dp, ip,
     ]
     check.restype = ctypes.c_int
     lib.mes_float_prefix.argtypes = [ctypes.c_int, dp, ip, ip, dp, ctypes.c_int, ip, dp, dp, dp, dp]
@@ -231,7 +231,7 @@ class FloatRunner:
         projects = self.projects
         return self._result(start, status, [projects[i] for i in out[0][: length.value]], out)
 
-    def check(self, start: float, anchor: FloatRun) -> FloatRun:
+    def check(self, start: float, anchor: FloatRun, hints: FloatRun | None = None) -> FloatRun:
         """Try to prove that every budget from `anchor`'s to `start` gives `anchor`'s run.
 
         Stronger than `run(start, anchor)`, and cheaper: it follows the anchor's order instead
@@ -239,19 +239,27 @@ class FloatRunner:
         between the two budgets (mes_float_check in the C file). CLEAR means proved (and the
         result describes the run at `start`); otherwise the result is cut short (ABANDONED) or
         a decision was TOO_CLOSE. Either way the result's `reach` guesses where the order may
-        change.
+        change. `hints`: an earlier check from the same anchor to a larger budget; the bounds it
+        proved on prices there hold here too, and spare some work.
         """
         out = self._outputs()
         length = ctypes.c_int(0)
         reach = ctypes.c_double(0.0)
         rounds, paid, paid_err = self._prefix(anchor)
+        lbs = (ctypes.c_double * max(1, len(anchor.order) * len(self.projects)))()
+        lb_rounds = ctypes.c_int(0)
+        hint_rounds, hint_lbs = 0, None
+        if hints is not None and hints.start >= start:
+            hint_rounds, hint_lbs = hints._lb_rounds, hints._lbs
         status = self._lib.mes_float_check(
             *self._args, anchor.start, start, TOLERANCE, out[0], ctypes.byref(length), *out[1:],
             len(anchor.order), anchor._seq, anchor._prices, anchor._errors, anchor._voters,
             self._nb, ctypes.byref(reach), rounds, paid, paid_err, self._num, self._den,
+            hint_rounds, hint_lbs, lbs, ctypes.byref(lb_rounds),
         )
         result = self._result(start, status, list(anchor.order) if status == CLEAR else [], out)
         result.reach = reach.value
+        result._lbs, result._lb_rounds = lbs, lb_rounds.value
         return result
 
     def _prefix(self, anchor: FloatRun) -> tuple[int, Any, Any]:
@@ -340,3 +348,7 @@ class FloatRun:
     # the starting budget up to which the same proof might reach (infinity: no rival in
     # sight); when not, the budget near which it broke down (nan: no guess).
     reach: float = math.nan
+    # From `check` only: lower bounds on prices proved in each round, for a later check from the
+    # same anchor to a smaller budget (see `check`'s hints).
+    _lbs: Any = field(default=None, repr=False)
+    _lb_rounds: int = 0

@@ -110,8 +110,10 @@ def test_interval_proofs_hold_at_every_budget_inside(
     def recording_run(self: mesfloat.FloatRunner, start: float, check: Any = None) -> Any:
         return note(start, check, real_run(self, start, check))
 
-    def recording_check(self: mesfloat.FloatRunner, start: float, anchor: Any) -> Any:
-        return note(start, anchor, real_check(self, start, anchor))
+    def recording_check(
+        self: mesfloat.FloatRunner, start: float, anchor: Any, hints: Any = None
+    ) -> Any:
+        return note(start, anchor, real_check(self, start, anchor, hints))
 
     monkeypatch.setattr(mesfloat.FloatRunner, "run", recording_run)
     monkeypatch.setattr(mesfloat.FloatRunner, "check", recording_check)
@@ -237,6 +239,100 @@ def test_a_proved_stretch_gives_the_same_run_at_every_budget_inside(
             assert order_at(base + k) == anchor.order, (lo, hi, k)
             if k < hi:
                 assert order_at(base + k + Fraction(1, 2)) == anchor.order, (lo, hi, k)
+
+
+def _exact_prices(engine: mes._Engine, start: Any, order: list[int], rounds: int) -> list[dict]:
+    """For each of the first `rounds` rounds of funding `order` from per-voter budget `start`,
+    every project's exact MES price then (None when its supporters cannot afford it), by plain
+    water-filling in fractions: the reference for the float screen's bounds."""
+    prep = engine.prep
+    budget = {g: Fraction(start) for g in range(len(prep.mult))}
+    sat: list[dict[int, Fraction]] = []
+    for p in range(len(prep.ids)):
+        if prep.cardinal:
+            sat.append({g: Fraction(u) for g, u in engine.sup[p]})
+        else:
+            sat.append({g: Fraction(prep.costs[p]) for g in engine.sup_groups[p]})
+
+    def price(p: int) -> Fraction | None:
+        cost = Fraction(prep.costs[p])
+        rows = sorted((budget[g] / u, g) for g, u in sat[p].items() if budget[g] > 0)
+        paid, rest = Fraction(0), sum(prep.mult[g] * sat[p][g] for _k, g in rows)
+        for key, g in rows:  # groups in order of budget per unit: the first ones pay all
+            if rest > 0 and (cost - paid) / rest <= key:
+                return (cost - paid) / rest
+            paid += prep.mult[g] * budget[g]
+            rest -= prep.mult[g] * sat[p][g]
+        return rows[-1][0] if rows and paid == cost else None  # all pay all, or cannot
+
+    found = []
+    for r in range(rounds):
+        prices = {p: price(p) for p in engine.candidates if p not in order[:r]}
+        found.append(prices)
+        s, rho = order[r], prices[order[r]]
+        assert rho is not None
+        for g, u in sat[s].items():
+            budget[g] = max(Fraction(0), budget[g] - rho * u)
+    return found
+
+
+@needs_screen
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(election=costly_elections(), data=st.data())
+def test_a_failed_checks_bounds_are_below_the_exact_prices(
+    election: tuple[Instance, Profile], data: st.DataObject
+) -> None:
+    """The price bounds a failed check hands to a shorter try (see FloatRunner.check) must be
+    below every project's exact price in their round at the failed check's own budget, the
+    lowest prices of the stretch (prices only fall as budgets grow)."""
+    loaded = _screened_engine(election)
+    if loaded is None:
+        return
+    engine, base, runner = loaded
+    lo = data.draw(st.integers(0, 60), label="lo")
+    anchor = runner.run(float(base + lo))
+    if anchor.status == mesfloat.TOO_CLOSE or not anchor.order:
+        return
+    width = data.draw(st.integers(1, 400), label="width")
+    failed = runner.check(float(base + lo + width), anchor)
+    if failed.status == mesfloat.CLEAR or failed._lb_rounds == 0:
+        return
+    exact = _exact_prices(engine, base + lo + width, anchor.order, failed._lb_rounds)
+    local = {p: i for i, p in enumerate(runner.projects)}
+    n = len(runner.projects)
+    for r, prices in enumerate(exact):
+        for p, rho in prices.items():
+            bound = failed._lbs[r * n + local[p]]
+            assert rho is None or bound <= float(rho) * (1 + 1e-12), (r, p, bound, rho)
+
+
+@needs_screen
+@pytest.mark.parametrize("name", ["France_Toulouse_2019", "Poland_Krakow_2024_Podgorze"])
+def test_a_failed_checks_bounds_carry_over_to_a_shorter_try(name: str) -> None:
+    """After a check from a run fails at some budget, a shorter try from the same run may start
+    from the price bounds it proved (prices are only higher at smaller budgets): it must decide
+    as it does without them, and what it proves must hold at every step."""
+    pb = parsed(name)
+    engine, base = _engine(pb.instance, pb.profile)
+    runner = mes._float_runner(engine)
+    assert runner is not None
+    carried = 0
+    for lo in range(0, 200, 11):
+        anchor = runner.run(float(base + lo))
+        if anchor.status == mesfloat.TOO_CLOSE:
+            continue
+        failed = runner.check(float(base + lo + 300), anchor)
+        if failed.status == mesfloat.CLEAR or failed._lb_rounds == 0:
+            continue
+        carried += 1
+        for width in (2, 5, 20, 60):
+            with_hints = runner.check(float(base + lo + width), anchor, failed)
+            without = runner.check(float(base + lo + width), anchor)
+            assert with_hints.status == without.status, (lo, width)
+            if with_hints.status == mesfloat.CLEAR:
+                for k in (lo + 1, lo + width // 2, lo + width):
+                    assert engine.run(base + k, certify=False).selected == anchor.order
+    assert carried > 0
 
 
 @needs_screen
