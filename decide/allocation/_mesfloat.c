@@ -533,7 +533,9 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
                   double *err_out, double *voters_out, int check_len, const int *check_seq,
                   const double *check_price, const double *check_err,
                   const double *check_voters, const unsigned char *nb, const long long *num,
-                  const long long *den)
+                  const long long *den, int n_prefix, const int *prefix_seq,
+                  const double *prefix_price, const double *prefix_err,
+                  const double *prefix_weight, const double *paid, const double *paid_err)
 {
     State st;
     if (state_init(&st, n_groups, n_projects, indptr, mult, t))
@@ -543,6 +545,46 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
     int *order = st.play, *pure = st.pure;
     double *voters = st.voters;
     int len = 0, uncertain = 0, failed = 0;
+    /* A pure prefix known from an earlier run at a budget no larger (mes_float_prefix; the
+       caller passes one only then, so its rounds are pure here too): its winners win here as
+       long as every rival is shown dearer by what is known of its price already, and the
+       budgets after them are set at once. */
+    for (; check_len < 0 && len < n_prefix; len++) {
+        int s = prefix_seq[len];
+        if (!st.in_play[s])
+            break;
+        double theta = (prefix_price[len] + SAFE * prefix_err[len]) * (1.0 + tol);
+        int known = 1;
+        for (int k = 0; k < st.n_play && known; k++) {
+            int p = st.play[k];
+            if (p == s || lb[p] > theta)
+                continue;
+            if (st.clean[p] && rival_loses(cost_sat, num, den, rank, p,
+                                           pure[p] ? voters[p] : -1.0, s, prefix_weight[len]))
+                continue;
+            known = 0;
+        }
+        if (!known)
+            break;
+        est[s] = prefix_price[len];
+        err[s] = prefix_err[len];
+        pure[s] = 1;
+        voters[s] = prefix_weight[len];
+        price_out[len] = est[s];
+        err_out[len] = err[s];
+        voters_out[len] = voters[s];
+        leave_play(&st, s, n_projects, nb);
+        seq[len] = s;
+    }
+    if (len > 0) {
+        const double *p = paid + (size_t)(len - 1) * (size_t)n_groups;
+        const double *pe = paid_err + (size_t)(len - 1) * (size_t)n_groups;
+        for (int g = 0; g < n_groups; g++)
+            if (p[g] > 0.0) {
+                st.g[g].b = t - p[g];
+                st.g[g].e = 2.0 * EPS * t + pe[g] + EPS * fabs(st.g[g].b);
+            }
+    }
     while (st.n_play > 0) {
         int n_alive = st.n_play;
         /* Projects in play by their proven lower bound (prices only rise). The list is nearly

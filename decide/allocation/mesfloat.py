@@ -76,6 +76,13 @@ def _library() -> Any:
         ctypes.c_char_p,
         lp,
         lp,
+        ctypes.c_int,
+        ip,
+        dp,
+        dp,
+        dp,
+        dp,
+        dp,
     ]
     fn.restype = ctypes.c_int
     check = lib.mes_float_check
@@ -202,6 +209,7 @@ class FloatRunner:
                               self._args[5], self._args[6], self._args[9])
         self._prefixes: dict[tuple[int, ...], tuple[int, Any, Any]] = {}
         self._prefix_lock = threading.Lock()
+        self._run_prefix: tuple[Any, ...] | None = None
         # Which projects share a supporter: a price stays exact until one of these is funded.
         self._nb = ctypes.create_string_buffer(max(1, len(projects) ** 2))
         found = lib.mes_float_neighbours(
@@ -224,9 +232,13 @@ class FloatRunner:
             check_args = (
                 len(check.order), check._seq, check._prices, check._errors, check._voters
             )
+        prefix: tuple[Any, ...] = (0, None, None, None, None, None, None)
+        known = self._run_prefix
+        if check is None and known is not None and start >= known[0]:
+            prefix = known[1:]
         status = self._fn(
             *self._args, start, TOLERANCE, out[0], ctypes.byref(length), *out[1:],
-            *check_args, self._nb, self._num, self._den,
+            *check_args, self._nb, self._num, self._den, *prefix,
         )
         projects = self.projects
         return self._result(start, status, [projects[i] for i in out[0][: length.value]], out)
@@ -289,6 +301,11 @@ class FloatRunner:
                 if len(self._prefixes) >= 8:  # a few sequences are enough: Add1 moves slowly
                     self._prefixes.pop(next(iter(self._prefixes)))
                 self._prefixes[key] = found
+            # Runs from this budget on may start from it too: its rounds stay pure there.
+            self._run_prefix = (
+                anchor.start, rounds, anchor._seq, anchor._prices, anchor._errors,
+                anchor._voters, paid, paid_err,
+            )
         return found
 
     def classes(self, start: float, order: list[int]) -> tuple[list[int], list[int]] | None:

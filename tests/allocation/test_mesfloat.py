@@ -341,7 +341,8 @@ def test_a_failed_checks_bounds_carry_over_to_a_shorter_try(name: str) -> None:
 )
 def test_checks_decide_the_same_with_and_without_the_pure_prefix(name: str) -> None:
     """The rounds where nobody pays all they have are followed without budgets when possible
-    (mes_float_prefix): every check must come out as it does when they are followed in full."""
+    (mes_float_prefix): every check and run must come out as it does when they are followed in
+    full."""
     pb = parsed(name)
     engine, base = _engine(pb.instance, pb.profile)
     runner = mes._float_runner(engine)
@@ -367,6 +368,11 @@ def test_checks_decide_the_same_with_and_without_the_pure_prefix(name: str) -> N
                     assert abs(fast._prices[r] - slow._prices[r]) <= bound, (lo, width, r)
                     assert fast._voters[r] == slow._voters[r]
     assert shortcut > 0
+    # Runs at budgets from the prefix's own on start from it too (FloatRunner.run).
+    assert runner._run_prefix is not None
+    for k in range(0, 200, 9):
+        fast, slow = runner.run(float(base + k)), plain.run(float(base + k))
+        assert (fast.status, fast.order) == (slow.status, slow.order), k
 
 
 @needs_screen
