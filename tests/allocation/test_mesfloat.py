@@ -49,6 +49,34 @@ def _screened_engine(
     return engine, base, runner
 
 
+@needs_screen
+@pytest.mark.parametrize("name", ["Poland_Warszawa_2019_Ochota", "France_Toulouse_2019"])
+def test_the_screen_numbers_voter_groups_for_memory_not_for_outcomes(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screen renumbers voter groups so that one project's supporters sit together in
+    memory (_group_order): a permutation, in which groups sharing the most supported project
+    come first, and runs and Add1 come out as with the groups in their first order."""
+    pb = parsed(name)
+    engine, base = _engine(pb.instance, pb.profile)
+    prep = engine.prep
+    new = mes._group_order(prep)
+    assert sorted(new) == list(range(len(prep.mult)))
+    top = max(range(len(prep.ids)), key=lambda i: (prep.approvals[i], -i))
+    holding = {g for g, ballot in enumerate(prep.groups) if any(i == top for i, _ in ballot)}
+    assert holding and {g for g in range(len(new)) if new[g] < len(holding)} == holding
+    reordered = mes._float_runner(engine)
+    monkeypatch.setattr(mes, "_group_order", lambda prep: list(range(len(prep.mult))))
+    plain = mes._float_runner(engine)
+    assert reordered is not None and plain is not None
+    for k in range(0, 300, 17):
+        a, b = reordered.run(float(base + k)), plain.run(float(base + k))
+        assert (a.status == mesfloat.TOO_CLOSE) == (b.status == mesfloat.TOO_CLOSE), k
+        if a.status != mesfloat.TOO_CLOSE:
+            assert a.order == b.order, k
+    assert mes._add1_screened(engine, base)[:3] == mes._add1(engine, base)[:3]
+
+
 def test_float_screen_is_built() -> None:
     """`make install` compiles the screen; without it equal shares is far slower."""
     if os.environ.get("DECIDE_NO_FLOAT_SCREEN"):
