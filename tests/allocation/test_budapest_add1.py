@@ -2,9 +2,13 @@
 
 pabutools' full Add1 loop on Budapest needs about 22,000 MES runs of ~10 s each, so the
 reference file holds no equal-shares outcome for it. Instead `bench/pabutools_reference.py
---add1-samples` stored pabutools' plain MES at a few per-voter budgets B/n + k (the budget of
-step k of its Add1 loop). Here every stored sample is checked against our exact run at the
-same budget, and our Add1 stopping step against what the samples support.
+--add1-samples` stored pabutools' plain MES at per-voter budgets B/n + k (the budget of step k
+of its Add1 loop): a few spread-out steps, and every step where the funded set changes on the
+way to the stop (as our runs at every step found them) together with the step before it. Here
+every stored sample is checked against our exact run at the same budget, and our Add1 stopping
+step against what the samples support. Whether Add1 stops depends only on the funded set, so
+pabutools agrees with us at both ends of every stretch of one set; within a stretch, our
+checks prove the set unchanged.
 """
 
 from __future__ import annotations
