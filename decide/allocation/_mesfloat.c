@@ -393,6 +393,25 @@ static void leave_play(State *st, int s, int n_projects, const unsigned char *nb
     }
 }
 
+/* In a round of a pure prefix, where s's price is pure, at most theta, with weight `weight`:
+   whether every other project in play is shown dearer from what is already known of its price
+   (its lower bound, or its own pure price when no supporter has paid since it was found, which
+   loses to s exactly: rival_loses). Then s wins this round without a look at any budget. */
+static int still_wins(const State *st, int s, double theta, double weight, int cost_sat,
+                      const long long *num, const long long *den, const int *rank)
+{
+    for (int k = 0; k < st->n_play; k++) {
+        int p = st->play[k];
+        if (p == s || st->lb[p] > theta)
+            continue;
+        if (st->clean[p] && rival_loses(cost_sat, num, den, rank, p,
+                                        st->pure[p] ? st->voters[p] : -1.0, s, weight))
+            continue;
+        return 0;
+    }
+    return 1;
+}
+
 /*
  * A supporting group with money left pays share (share_err: the price's error bound times u)
  * or, when short of it, all it has, and is then left with exactly nothing. Sets *close when
@@ -554,17 +573,7 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
         if (!st.in_play[s])
             break;
         double theta = (prefix_price[len] + SAFE * prefix_err[len]) * (1.0 + tol);
-        int known = 1;
-        for (int k = 0; k < st.n_play && known; k++) {
-            int p = st.play[k];
-            if (p == s || lb[p] > theta)
-                continue;
-            if (st.clean[p] && rival_loses(cost_sat, num, den, rank, p,
-                                           pure[p] ? voters[p] : -1.0, s, prefix_weight[len]))
-                continue;
-            known = 0;
-        }
-        if (!known)
+        if (!still_wins(&st, s, theta, prefix_weight[len], cost_sat, num, den, rank))
             break;
         est[s] = prefix_price[len];
         err[s] = prefix_err[len];
@@ -949,19 +958,7 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
         }
         take_hints(&st, n_projects, len, hint_rounds, hint_lb);
         double theta = (check_price[len] + SAFE * check_err[len]) * (1.0 + tol);
-        int known = 1;
-        for (int k = 0; k < st.n_play && known; k++) {
-            int p = st.play[k];
-            if (p == s || lb[p] > theta)
-                continue;
-            /* A pure price exactly no lower, that loses a tie (rival_loses). */
-            if (st.clean[p] && rival_loses(cost_sat, num, den, rank, p,
-                                           st.pure[p] ? st.voters[p] : -1.0, s,
-                                           check_voters[len]))
-                continue;
-            known = 0;
-        }
-        if (!known)
+        if (!still_wins(&st, s, theta, check_voters[len], cost_sat, num, den, rank))
             break;
         give_hints(&st, n_projects, len, lb_out, lb_rounds);
         st.est[s] = check_price[len];
