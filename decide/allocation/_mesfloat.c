@@ -412,6 +412,39 @@ static int still_wins(const State *st, int s, double theta, double weight, int c
     return 1;
 }
 
+/* Fund s in a round of a pure prefix at its known price (error err, weight: see rival_loses),
+   without a look at any budget: the run's outputs for round r, and s leaves play. */
+static void fund_pure(State *st, int s, double price, double err, double weight, int r,
+                      int n_projects, const unsigned char *nb, int *seq, double *price_out,
+                      double *err_out, double *voters_out)
+{
+    st->est[s] = price;
+    st->err[s] = err;
+    st->pure[s] = 1;
+    st->voters[s] = weight;
+    price_out[r] = price;
+    err_out[r] = err;
+    voters_out[r] = weight;
+    leave_play(st, s, n_projects, nb);
+    seq[r] = s;
+}
+
+/* The budgets from starting budget t after the first r rounds of a pure prefix: t less what
+   each group has paid (mes_float_prefix). Groups that paid nothing keep t as state_init set it. */
+static void prefix_budgets(Group *vg, int n_groups, int r, const double *paid,
+                           const double *paid_err, double t)
+{
+    if (r == 0)
+        return;
+    const double *p = paid + (size_t)(r - 1) * (size_t)n_groups;
+    const double *pe = paid_err + (size_t)(r - 1) * (size_t)n_groups;
+    for (int g = 0; g < n_groups; g++)
+        if (p[g] > 0.0) {
+            vg[g].b = t - p[g];
+            vg[g].e = 2.0 * EPS * t + pe[g] + EPS * fabs(vg[g].b);
+        }
+}
+
 /*
  * A supporting group with money left pays share (share_err: the price's error bound times u)
  * or, when short of it, all it has, and is then left with exactly nothing. Sets *close when
@@ -575,25 +608,10 @@ int mes_float_run(int n_groups, const double *mult, int n_projects, const double
         double theta = (prefix_price[len] + SAFE * prefix_err[len]) * (1.0 + tol);
         if (!still_wins(&st, s, theta, prefix_weight[len], cost_sat, num, den, rank))
             break;
-        est[s] = prefix_price[len];
-        err[s] = prefix_err[len];
-        pure[s] = 1;
-        voters[s] = prefix_weight[len];
-        price_out[len] = est[s];
-        err_out[len] = err[s];
-        voters_out[len] = voters[s];
-        leave_play(&st, s, n_projects, nb);
-        seq[len] = s;
+        fund_pure(&st, s, prefix_price[len], prefix_err[len], prefix_weight[len], len,
+                  n_projects, nb, seq, price_out, err_out, voters_out);
     }
-    if (len > 0) {
-        const double *p = paid + (size_t)(len - 1) * (size_t)n_groups;
-        const double *pe = paid_err + (size_t)(len - 1) * (size_t)n_groups;
-        for (int g = 0; g < n_groups; g++)
-            if (p[g] > 0.0) {
-                st.g[g].b = t - p[g];
-                st.g[g].e = 2.0 * EPS * t + pe[g] + EPS * fabs(st.g[g].b);
-            }
-    }
+    prefix_budgets(st.g, n_groups, len, paid, paid_err, t);
     while (st.n_play > 0) {
         int n_alive = st.n_play;
         /* Projects in play by their proven lower bound (prices only rise). The list is nearly
@@ -885,24 +903,15 @@ static void give_hints(const State *st, int n_projects, int r, double *lb_out, i
 }
 
 /* Every path of mes_float_check after the first r rounds of a pure prefix (see
-   mes_float_prefix): budgets t (and t0) less what each group has paid; derivatives 1. */
-static void after_prefix(State *st, Group *la, Group *lo, double *dv, int n_groups, int r,
+   mes_float_prefix): budgets t (and t0) less what each group has paid; the low path at t is
+   the real run; derivatives stay 1 (pure rounds move no budget's slope). */
+static void after_prefix(State *st, Group *la, Group *lo, int n_groups, int r,
                          const double *paid, const double *paid_err, double t0, double t)
 {
-    for (int g = 0; g < n_groups; g++) {
-        double p = 0.0, pe = 0.0;
-        if (r > 0) {
-            p = paid[(size_t)(r - 1) * (size_t)n_groups + (size_t)g];
-            pe = paid_err[(size_t)(r - 1) * (size_t)n_groups + (size_t)g];
-        }
-        Group *b = &st->g[g];
-        b->b = t - p;
-        b->e = 2.0 * EPS * t + (p > 0.0 ? pe + EPS * fabs(b->b) : 0.0);
-        la[g].b = t0 - p;
-        la[g].e = 2.0 * EPS * t0 + (p > 0.0 ? pe + EPS * fabs(la[g].b) : 0.0);
-        lo[g] = *b;
-        dv[g] = 1.0;
-    }
+    prefix_budgets(st->g, n_groups, r, paid, paid_err, t);
+    prefix_budgets(la, n_groups, r, paid, paid_err, t0);
+    for (int g = 0; g < n_groups; g++)
+        lo[g] = st->g[g];
 }
 
 int mes_float_check(int n_groups, const double *mult, int n_projects, const double *cost,
@@ -961,18 +970,11 @@ int mes_float_check(int n_groups, const double *mult, int n_projects, const doub
         if (!still_wins(&st, s, theta, check_voters[len], cost_sat, num, den, rank))
             break;
         give_hints(&st, n_projects, len, lb_out, lb_rounds);
-        st.est[s] = check_price[len];
-        st.err[s] = check_err[len];
-        st.pure[s] = 1;
-        st.voters[s] = check_voters[len];
-        price_out[len] = check_price[len];
-        err_out[len] = check_err[len];
-        voters_out[len] = check_voters[len];
-        leave_play(&st, s, n_projects, nb);
-        seq[len] = s;
+        fund_pure(&st, s, check_price[len], check_err[len], check_voters[len], len, n_projects,
+                  nb, seq, price_out, err_out, voters_out);
     }
     if (virtual_rounds && !failed)
-        after_prefix(&st, la, lo, dv, n_groups, len, paid, paid_err, t0, t);
+        after_prefix(&st, la, lo, n_groups, len, paid, paid_err, t0, t);
     for (; len < check_len && !failed; len++) {
         int s = check_seq[len], near = 0;
         if (!st.in_play[s] ||
