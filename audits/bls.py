@@ -12,9 +12,15 @@ Byte formats:
   document's ``"type"`` field (``decide-manifest/v1`` or ``decide-ledger-checkpoint/v1``) is
   inside the digest, so a signature on one kind of document never counts for another.
 - A private key file is JSON ``{"type": "decide-bls-private-key/v1", "name": str,
-  "secret_key": 64 hex}`` (the secret scalar, big-endian, 32 bytes).
+  "secret_key": 64 hex, "fingerprint": str}`` (the secret scalar, big-endian, 32 bytes; the
+  fingerprint of its public key, so its owner can compare it with the minutes).
 - A public key record is ``{"type": "decide-bls-public-key/v1", "name": str,
-  "public_key": 96 hex, "proof_of_possession": 192 hex}``.
+  "public_key": 96 hex, "proof_of_possession": 192 hex, "fingerprint": str}`` plus, in a
+  round's keys.json, ``"role": "panel" | "official"``. ``fingerprint`` is optional on input
+  and must then be right.
+- A key's fingerprint, short enough to read aloud and print in minutes, is the first 10 bytes
+  of ``SHA-256(b"decide/key-fingerprint/v1\x00" || public key)`` in Crockford base32
+  (``0123456789ABCDEFGHJKMNPQRSTVWXYZ``), 16 letters in groups of four: ``7K2F-9QXM-A4D1-B8CE``.
 - A signature record is ``{"type": "decide-signature/v1", "signer": str, "public_key": 96 hex,
   "document_type": str, "digest": 64 hex, "signature": 192 hex}``.
 
@@ -47,6 +53,7 @@ __all__ = [
     "check_cosigned",
     "cosign_message",
     "document_digest",
+    "fingerprint",
     "generate",
     "pop_prove",
     "pop_verify",
@@ -57,6 +64,8 @@ __all__ = [
 ]
 
 COSIGN_DOMAIN = b"decide/cosign/v1\x00"
+FINGERPRINT_DOMAIN = b"decide/key-fingerprint/v1\x00"
+ROLES = ("panel", "official")
 PUBLIC_KEY_TYPE = "decide-bls-public-key/v1"
 PRIVATE_KEY_TYPE = "decide-bls-private-key/v1"
 SIGNATURE_TYPE = "decide-signature/v1"
@@ -73,6 +82,15 @@ def _name(data: Any, key: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"field {key!r} must be a non-empty string")
     return value
+
+
+def fingerprint(public_key: bytes) -> str:
+    """Return a public key's short fingerprint, e.g. ``7K2F-9QXM-A4D1-B8CE`` (80 bits)."""
+    digest = sha256(FINGERPRINT_DOMAIN + bytes(public_key))[:10]
+    number = int.from_bytes(digest, "big")
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    letters = "".join(alphabet[(number >> (5 * i)) & 31] for i in range(15, -1, -1))
+    return "-".join(letters[i : i + 4] for i in range(0, 16, 4))
 
 
 def document_digest(document: Any) -> bytes:
@@ -101,6 +119,7 @@ class BlsKeyPair:
             "type": PRIVATE_KEY_TYPE,
             "name": self.name,
             "secret_key": self.secret_key.to_bytes(32, "big").hex(),
+            "fingerprint": fingerprint(self.public_key),
         }
 
     @classmethod
@@ -205,26 +224,46 @@ class PublicKeyRecord:
     name: str
     public_key: bytes
     proof_of_possession: bytes
+    role: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """Return the key's short fingerprint."""
+        return fingerprint(self.public_key)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as plain JSON values."""
-        return {
+        out = {
             "type": PUBLIC_KEY_TYPE,
             "name": self.name,
             "public_key": self.public_key.hex(),
             "proof_of_possession": self.proof_of_possession.hex(),
+            "fingerprint": self.fingerprint,
         }
+        if self.role:
+            out["role"] = self.role
+        return out
 
     @classmethod
     def from_dict(cls, data: Any) -> PublicKeyRecord:
         """Build a record from its JSON object, or raise ValueError."""
         if not isinstance(data, dict) or data.get("type") != PUBLIC_KEY_TYPE:
             raise ValueError(f"not a public key record (type must be {PUBLIC_KEY_TYPE!r})")
-        return cls(
+        role = data.get("role", "")
+        if role and role not in ROLES:
+            raise ValueError(f"field 'role' must be one of {', '.join(ROLES)}")
+        record = cls(
             _name(data, "name"),
             _hexfield(data, "public_key", 48),
             _hexfield(data, "proof_of_possession", 96),
+            role,
         )
+        if "fingerprint" in data and data["fingerprint"] != record.fingerprint:
+            raise ValueError(
+                f"field 'fingerprint' says {data['fingerprint']!r}, but the key's fingerprint "
+                f"is {record.fingerprint}"
+            )
+        return record
 
     def check(self) -> bool:
         """Return whether the proof of possession is valid (what registration checks)."""

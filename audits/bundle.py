@@ -11,9 +11,10 @@ Files (the names are fixed; `audits.pdf` attaches them)::
                       voter_id = the tracker in hex, plus columns sequence and channel, rows in
                       sequence order, so the chain can be rebuilt from this file alone
     keys.json         canonical JSON {"type": "decide-keys/v1", "round": str,
-                      "keys": [public key record, ...], "threshold": int} (records:
-                      audits.bls; "threshold" is k, optional). Auditors pin this file:
-                      decide-verify --keys refuses other keys and a manifest with a lower k
+                      "keys": [public key record with "role", ...], "threshold": int}
+                      (records: audits.bls; "threshold" is k, optional). Auditors pin this
+                      file: decide-verify --keys refuses other keys and a manifest with a
+                      lower k
     signatures.json   canonical JSON {"type": "decide-signatures/v1", "round": str,
                       "manifest": 64 hex (the manifest digest),
                       "signatures": [signature record, ...], "aggregate": 192 hex}
@@ -24,20 +25,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 from audits import recompute
+from audits.archive import source_archive_sha256
 from audits.bls import PublicKeyRecord, SignatureRecord, aggregate
 from audits.canonical import canonical_json, sha256_hex
 from audits.chain import genesis, leaf_hash, next_head
+from audits.edition import document_from_files
+from audits.html import render_html
 from audits.ledger import Ledger
 from audits.manifest import Manifest, ManifestProject
 from audits.merkle import InclusionProof, MerkleTree
-from audits.pdf import AreaFunds, ResultRow, SignerLine, TallyDocument, render_pdf
+from audits.pdf import LAYOUT, render_pdf
+from audits.typeface import font_digests
+from audits.words import RULE_DESCRIPTIONS, rule_words, tie_break_words
 from ballots.model import Ballot, Instance, Profile, Project
 from ballots.pabulib import PbFile, default_project_columns, write
-from ballots.rules import BallotRules, describe
+from ballots.rules import BallotRules
 
 __all__ = [
     "KEYS_TYPE",
@@ -56,21 +61,6 @@ __all__ = [
 KEYS_TYPE = "decide-keys/v1"
 SIGNATURES_TYPE = "decide-signatures/v1"
 
-RULE_DESCRIPTIONS: Mapping[str, str] = {
-    "greedy": "Projects are taken in order of votes, most first; a project that no longer "
-    "fits in the remaining budget is skipped and the next one is tried.",
-    "utilitarian": "The set of projects with the most total support that fits in the budget.",
-    "equal-shares": "The Method of Equal Shares: the budget is split equally between voters, "
-    "and a project is funded when its supporters can pay for it from their shares; the "
-    "cheapest per supporter goes first. Shares are then raised step by step (Add1) and any "
-    "money left is spent greedily.",
-    "phragmen": "Sequential Phragmén: projects are added one by one so that the cost carried "
-    "by their supporters stays as even as possible.",
-    "equity": "An optimisation that maximises support within the budget while guaranteeing "
-    "each area a floor weighted by deprivation, with caps per organisation and quotas per "
-    "theme.",
-}
-
 
 @dataclass(frozen=True)
 class BoardBallot:
@@ -87,7 +77,9 @@ class RoundSpec:
     """What a closed round was: its settings, its panel and its server key, as plain values.
 
     Projects carry ``fields["organisation"]`` and ``fields["area"]``; `area_deciles` gives
-    each area's deprivation decile for the PDF chart.
+    each area's deprivation decile for the PDF chart. `rule_at_voting` is the rule fixed when
+    voting opened ('' means `rule`), and `rule_change_reason` the public reason for confirming
+    another. `publication_date` (YYYY-MM-DD) dates the first edition.
     """
 
     round_id: str
@@ -103,6 +95,12 @@ class RoundSpec:
     software_version: str
     rule_parameters: Mapping[str, Any] = field(default_factory=dict)
     area_deciles: Mapping[str, int] = field(default_factory=dict)
+    rule_at_voting: str = ""
+    rule_change_reason: str = ""
+    publication_date: str = ""
+    threshold_reason: str = ""
+    software_commit: str = "unknown"
+    software_repository: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,10 +120,12 @@ class Closing:
 
 @dataclass(frozen=True)
 class Publication:
-    """A published edition: the attachments by name, and the PDF that carries them."""
+    """A published edition: the attachments by name, the PDF that carries them, and the same
+    tally as an accessible HTML page (tally.html)."""
 
     files: Mapping[str, bytes]
     pdf: bytes
+    html: bytes = b""
 
 
 def _organisation(p: Project) -> str:
@@ -193,12 +193,12 @@ def close_round(
     spec: RoundSpec,
     board: Sequence[BoardBallot],
     *,
-    allocation: Mapping[str, Fraction] | None = None,
+    allocation: recompute.Allocation | None = None,
 ) -> Closing:
     """Freeze the board: chain, Merkle tree, tally, allocation and the manifest.
 
-    `board` must be in sequence order from 1. `allocation` (project -> amount) defaults to
-    running the round's rule through `audits.recompute.allocate`.
+    `board` must be in sequence order from 1. `allocation` (amounts and Add1's k) defaults to
+    running the round's rule through `audits.recompute.allocation`.
     """
     head = genesis(spec.round_id)
     leaves = []
@@ -218,9 +218,11 @@ def close_round(
     tree = MerkleTree(leaves)
     profile = Profile(spec.rules.vote_type, tuple(b.ballot for b in board))
     if allocation is None:
-        allocation = recompute.allocate(
+        allocation = recompute.allocation(
             spec.rule, spec.instance, profile, spec.rule_parameters, spec.tie_break
         )
+    if spec.rule_at_voting and spec.rule_at_voting != spec.rule and not spec.rule_change_reason:
+        raise ValueError("a rule other than the one fixed at voting needs a public reason")
     ballots_pb = anonymised_pb(spec, board)
     keys = keys_json(spec.round_id, spec.panel, spec.threshold)
     manifest = Manifest(
@@ -242,102 +244,36 @@ def close_round(
         merkle_root=tree.root.hex(),
         chain_head=head.hex(),
         tally=recompute.tally_json(spec.instance, profile, spec.rules),
-        allocation=dict(allocation),
+        allocation=dict(allocation.amounts),
         software_version=spec.software_version,
         server_public_key=spec.server_public_key,
         threshold=spec.threshold,
+        software_commit=spec.software_commit,
+        software_repository=spec.software_repository,
+        verifier_archive_sha256=source_archive_sha256(),
+        threshold_reason=spec.threshold_reason,
+        rule_at_voting=spec.rule_at_voting or spec.rule,
+        rule_change_reason=spec.rule_change_reason,
+        rule_words=rule_words(spec.rule, spec.rule_parameters),
+        tie_break_words=tie_break_words(spec.tie_break),
+        add1=allocation.add1,
+        area_deciles=dict(sorted(spec.area_deciles.items())),
+        publication_date=spec.publication_date,
+        rendering={"layout": LAYOUT, "fonts": font_digests()},
     )
     return Closing(spec, manifest, ballots_pb, keys, tree)
-
-
-def _support(tally: Mapping[str, Any], pid: str, kind: str) -> int:
-    row = tally.get("projects", {}).get(pid, {})
-    key = {"cumulative": "points", "ranked": "borda"}.get(kind, "approvals")
-    return int(row.get(key, 0))
-
-
-def tally_document(
-    closing: Closing,
-    signatures: Sequence[SignatureRecord],
-    files: Sequence[tuple[str, bytes]],
-    ledger: Ledger,
-    *,
-    edition: str = "1",
-) -> TallyDocument:
-    """Return the PDF's content for a closed round and its signatures."""
-    spec, m = closing.spec, closing.manifest
-    kind = spec.rules.kind
-    rows = tuple(
-        ResultRow(
-            p.id,
-            p.name,
-            _organisation(p),
-            _area(p),
-            _support(m.tally, p.id, kind),
-            p.cost,
-            p.id in m.allocation,
-            m.allocation.get(p.id, Fraction(0)),
-        )
-        for p in spec.instance.projects
-    )
-    area_totals: dict[str, Fraction] = {}
-    for p in spec.instance.projects:
-        area_totals.setdefault(_area(p), Fraction(0))
-        area_totals[_area(p)] += m.allocation.get(p.id, Fraction(0))
-    areas = tuple(
-        AreaFunds(a or "(no area)", spec.area_deciles.get(a), amount)
-        for a, amount in sorted(area_totals.items())
-    )
-    label = {"cumulative": "Points", "ranked": "Borda score"}.get(kind, "Votes")
-    paid = sum(e.amount_pence for e in ledger.entries)
-    ledger_summary = (
-        f"{ledger.count} payments recorded, {paid} {spec.currency} minor units in total; "
-        f"{len(ledger.checkpoints)} signed checkpoints."
-        if ledger.entries or ledger.checkpoints
-        else ""
-    )
-    return TallyDocument(
-        round_id=spec.round_id,
-        title=spec.title,
-        currency=spec.currency,
-        budget=spec.instance.budget,
-        rule_name=spec.rule,
-        rule_description=RULE_DESCRIPTIONS.get(spec.rule, ""),
-        tie_break=str(m.tie_break.get("kind", ""))
-        + (f" (seed {m.tie_break['seed']})" if m.tie_break.get("seed") else ""),
-        ballot_description=" ".join(describe(spec.rules, spec.instance)),
-        ballot_count=m.ballot_count,
-        ballots_by_channel=tuple(sorted(m.ballots_by_channel.items())),
-        support_label=label,
-        rows=rows,
-        areas=areas,
-        merkle_root=m.merkle_root,
-        chain_head=m.chain_head,
-        manifest_digest=m.digest_hex(),
-        threshold=m.threshold,
-        key_count=len(spec.panel),
-        signers=tuple(
-            SignerLine(s.signer, s.public_key.hex(), s.signature.hex()) for s in signatures
-        ),
-        aggregate_signature=aggregate([s.signature for s in signatures]).hex()
-        if signatures
-        else "",
-        attachments=tuple(files),
-        edition=edition,
-        ledger_summary=ledger_summary,
-    )
 
 
 def publish(
     closing: Closing,
     signatures: Sequence[SignatureRecord],
     ledger: Ledger | None = None,
-    *,
-    edition: str = "1",
 ) -> Publication:
     """Return every file of the published record and the PDF that carries them.
 
-    The caller checks the signatures first (`audits.bls.check_cosigned`); this only writes.
+    The PDF prints what `audits.edition.document_from_files` reads from these files, so its
+    edition number and date follow from the ledger's co-signed checkpoints. The caller checks
+    the signatures first (`audits.bls.check_cosigned`); this only writes.
     """
     m = closing.manifest
     ledger = ledger if ledger is not None else Ledger(m.round_id)
@@ -348,5 +284,5 @@ def publish(
         "keys.json": closing.keys_json,
         "ledger.json": ledger.to_json_bytes(),
     }
-    doc = tally_document(closing, signatures, list(files.items()), ledger, edition=edition)
-    return Publication(files, render_pdf(doc))
+    doc = document_from_files(files)
+    return Publication(files, render_pdf(doc), render_html(doc))

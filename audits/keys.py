@@ -13,6 +13,9 @@ Usage::
         the same, refusing anything but a ledger checkpoint
     decide-keys check PUBLIC.json
         checks a public key file's proof of possession
+    decide-keys fingerprint KEY.json
+        prints the short fingerprint of a public or private key file, or of every key in a
+        round's keys.json: compare it with the one in the approved minutes and in the PDF
 
 The document is read as JSON and signed over the SHA-256 of its canonical form, so a manifest
 saved with other whitespace still gets the signature the server expects.
@@ -28,7 +31,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from audits.bls import BlsKeyPair, PublicKeyRecord, generate, sign_document
+from audits.bls import BlsKeyPair, PublicKeyRecord, fingerprint, generate, sign_document
 from audits.canonical import CanonicalJSONError, canonical_json, parse_json
 
 SIGNABLE = ("decide-manifest/v1", "decide-ledger-checkpoint/v1")
@@ -65,7 +68,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     public.write_bytes(canonical_json(record.to_dict()) + b"\n")
     print(f"private key: {private} (keep it on this machine)")
     print(f"public key:  {public} (register this file)")
-    print(f"fingerprint: {record.public_key.hex()[:16]}")
+    print(f"fingerprint: {record.fingerprint}")
     return 0
 
 
@@ -116,6 +119,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    """Print the fingerprint of each key in a key file."""
+    try:
+        data = parse_json(Path(args.key).read_bytes())
+        if isinstance(data, dict) and data.get("type") == "decide-keys/v1":
+            records = [PublicKeyRecord.from_dict(k) for k in data["keys"]]
+            pairs = [(r.name, r.fingerprint) for r in records]
+        elif isinstance(data, dict) and data.get("type") == "decide-bls-private-key/v1":
+            key = BlsKeyPair.from_private_record(data)
+            pairs = [(key.name, fingerprint(key.public_key))]
+        elif isinstance(data, list):
+            pairs = [(r.name, r.fingerprint) for r in map(PublicKeyRecord.from_dict, data)]
+        else:
+            record = PublicKeyRecord.from_dict(data)
+            pairs = [(record.name, record.fingerprint)]
+    except (OSError, ValueError, KeyError, TypeError, CanonicalJSONError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for name, finger in pairs:
+        print(f"{finger}  {name}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the decide-keys command line."""
     parser = argparse.ArgumentParser(prog="decide-keys", description=__doc__.splitlines()[0])
@@ -133,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("-o", "--output")
     p_check = sub.add_parser("check", help="check a public key file")
     p_check.add_argument("public")
+    p_finger = sub.add_parser("fingerprint", help="print a key file's short fingerprint")
+    p_finger.add_argument("key")
     args = parser.parse_args(argv)
     if args.command == "new":
         return cmd_new(args)
@@ -140,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sign(args, SIGNABLE)
     if args.command == "sign-checkpoint":
         return _sign(args, SIGNABLE[1:])
+    if args.command == "fingerprint":
+        return cmd_fingerprint(args)
     return cmd_check(args)
 
 

@@ -9,9 +9,15 @@ Byte formats (``H`` = SHA-256, ``u32`` big-endian, ``cj`` = `audits.canonical.ca
     head_n = H( b"decide/ledger/entry/v1\\x00" || head_{n-1} || cj(body_n) )
 
 A checkpoint is the document ``{"type": "decide-ledger-checkpoint/v1", "round": str,
-"count": int, "head": 64 hex, "manifest": 64 hex}`` (``manifest`` is the digest of the
-round's manifest); panel members co-sign its digest exactly as they sign the manifest
-(`audits.bls`). ``ledger.json`` is ``cj`` of::
+"count": int, "head": 64 hex, "manifest": 64 hex, "previous": 64 hex | null,
+"date": "YYYY-MM-DD"}``: ``head`` is head_count, ``manifest`` the digest of the round's
+manifest, ``previous`` the digest of the checkpoint before it (null for the first), and
+``date`` the day it was drawn up. Panel members co-sign its digest exactly as they sign the
+manifest (`audits.bls`). Checkpoints form a chain: each names the one before, counts never go
+down, and dates never go back, so a checkpoint cannot be dropped from the middle unnoticed; an
+auditor who kept a later head detects a dropped last one (``decide-verify --ledger-head``).
+A payment is *covered* when a co-signed checkpoint's count reaches its sequence; a published
+edition carries only covered payments. ``ledger.json`` is ``cj`` of::
 
     {"type": "decide-ledger/v1", "round": str,
      "entries": [body_n + {"hash": 64 hex (head_n)}, ...],
@@ -32,6 +38,8 @@ from typing import Any
 
 from audits.bls import SignatureRecord, aggregate, document_digest
 from audits.canonical import CanonicalJSONError, canonical_json, parse_canonical, unhex
+from ballots.wording import money as format_money
+from ballots.wording import plural
 
 __all__ = [
     "Checkpoint",
@@ -59,13 +67,11 @@ class OverAllocation(LedgerError):
     """A payment that would take a project over its allocation."""
 
 
-def _pounds(pence: int | Fraction) -> str:
-    q = Fraction(pence)
-    if q.denominator != 1:
-        return f"{q} pence"
-    sign = "-" if q < 0 else ""
-    pounds, rest = divmod(abs(q.numerator), 100)
-    return f"{sign}£{pounds:,}.{rest:02d}"
+def _is_date(text: object) -> bool:
+    try:
+        return isinstance(text, str) and dt.date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
 
 
 def ledger_genesis(round_id: str) -> bytes:
@@ -140,6 +146,8 @@ class Checkpoint:
     count: int
     head: bytes
     manifest_digest: bytes
+    previous: bytes | None = None
+    date: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the checkpoint document as plain JSON values."""
@@ -149,6 +157,8 @@ class Checkpoint:
             "count": self.count,
             "head": self.head.hex(),
             "manifest": self.manifest_digest.hex(),
+            "previous": None if self.previous is None else self.previous.hex(),
+            "date": self.date,
         }
 
     def digest(self) -> bytes:
@@ -166,11 +176,18 @@ class Checkpoint:
                 raise LedgerError("checkpoint count must be a non-negative integer")
             if not isinstance(data["round"], str):
                 raise LedgerError("checkpoint round must be a string")
+            if set(data) != _CHECKPOINT_KEYS:
+                raise LedgerError(f"checkpoint fields must be {sorted(_CHECKPOINT_KEYS)}")
+            if not _is_date(data["date"]):
+                raise LedgerError(f"checkpoint date {data['date']!r} is not YYYY-MM-DD")
+            previous = data["previous"]
             return cls(
                 data["round"],
                 count,
                 unhex(data["head"], 32, "checkpoint head"),
                 unhex(data["manifest"], 32, "checkpoint manifest"),
+                None if previous is None else unhex(previous, 32, "checkpoint previous"),
+                data["date"],
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, LedgerError):
@@ -233,6 +250,7 @@ class Ledger:
         approver: str,
         allocation: Mapping[str, Fraction | int],
         organisations: Mapping[str, str] | None = None,
+        currency: str = "GBP",
     ) -> Ledger:
         """Return the ledger with one more payment, or raise LedgerError saying why not."""
         entry = LedgerEntry(
@@ -258,17 +276,33 @@ class Ledger:
         limit = Fraction(allocation[project_id])
         paid = self.paid(project_id)
         if paid + amount_pence > limit:
+
+            def money(amount: Fraction | int) -> str:
+                return format_money(amount, currency)
+
             raise OverAllocation(
-                f"paying {_pounds(amount_pence)} to project {project_id} would bring its "
-                f"payments to {_pounds(paid + amount_pence)}, over its allocation of "
-                f"{_pounds(limit)} ({_pounds(limit - paid)} left)"
+                f"paying {money(amount_pence)} to project {project_id} would bring its "
+                f"payments to {money(paid + amount_pence)}, over its allocation of "
+                f"{money(limit)} ({money(limit - paid)} left)"
             )
         entry = LedgerEntry(**{**entry.__dict__, "hash": entry.chain_hash(self.head)})
         return Ledger(self.round_id, (*self.entries, entry), self.checkpoints)
 
-    def checkpoint(self, manifest_digest: bytes) -> Checkpoint:
-        """Return a checkpoint of the current head, to be co-signed."""
-        return Checkpoint(self.round_id, self.count, self.head, manifest_digest)
+    def checkpoint(self, manifest_digest: bytes, date: str) -> Checkpoint:
+        """Return a checkpoint of the current head, naming the last one, to be co-signed."""
+        if not _is_date(date):
+            raise LedgerError(f"checkpoint date {date!r} is not YYYY-MM-DD")
+        previous = self.checkpoints[-1].checkpoint.digest() if self.checkpoints else None
+        return Checkpoint(self.round_id, self.count, self.head, manifest_digest, previous, date)
+
+    @property
+    def covered_count(self) -> int:
+        """Return how many payments a co-signed checkpoint covers (the last one's count)."""
+        return self.checkpoints[-1].checkpoint.count if self.checkpoints else 0
+
+    def covered(self) -> Ledger:
+        """Return the ledger as far as its last checkpoint: what an edition publishes."""
+        return Ledger(self.round_id, self.entries[: self.covered_count], self.checkpoints)
 
     def with_checkpoint(self, signed: SignedCheckpoint) -> Ledger:
         """Return the ledger with a signed checkpoint added."""
@@ -329,6 +363,7 @@ class Ledger:
             raise LedgerError(f"ledger.json: malformed ({exc})") from exc
 
 
+_CHECKPOINT_KEYS = {"type", "round", "count", "head", "manifest", "previous", "date"}
 _ENTRY_KEYS = {
     "type", "round", "sequence", "project", "organisation", "amount_pence", "date",
     "bank_reference_sha256", "approver", "hash",
@@ -342,6 +377,7 @@ class LedgerCheck:
     ok: bool
     reason: str
     heads: tuple[bytes, ...] = ()
+    uncovered: tuple[LedgerEntry, ...] = ()
 
 
 def verify_ledger(
@@ -386,6 +422,7 @@ def verify_ledger(
                 f"{where}: payments to project {e.project_id} reach {paid[e.project_id]} pence, "
                 f"over its allocation of {allocation[e.project_id]}",
             )
+    previous: Checkpoint | None = None
     for i, c in enumerate(ledger.checkpoints, start=1):
         cp = c.checkpoint
         if cp.round_id != ledger.round_id:
@@ -394,8 +431,24 @@ def verify_ledger(
             return LedgerCheck(
                 False, f"checkpoint {i} names a head the ledger did not have at {cp.count}"
             )
-    summary = f"{len(ledger.entries)} payments, {len(ledger.checkpoints)} checkpoints"
-    covered = max((c.checkpoint.count for c in ledger.checkpoints), default=0)
-    if covered < len(ledger.entries):
-        summary += f"; {len(ledger.entries) - covered} payments after the last checkpoint"
-    return LedgerCheck(True, summary, tuple(heads))
+        expected = None if previous is None else previous.digest()
+        if cp.previous != expected:
+            what = (
+                "the first checkpoint names a previous one"
+                if expected is None
+                else (
+                    f"checkpoint {i} does not name checkpoint {i - 1} as the one before it "
+                    "(a checkpoint was removed or reordered)"
+                )
+            )
+            return LedgerCheck(False, what)
+        if previous is not None and (cp.count < previous.count or cp.date < previous.date):
+            return LedgerCheck(False, f"checkpoint {i} goes back in count or date")
+        previous = cp
+    payments, checkpoints = len(ledger.entries), len(ledger.checkpoints)
+    summary = f"{plural(payments, 'payment')}, {plural(checkpoints, 'checkpoint')}"
+    covered = previous.count if previous is not None else 0
+    uncovered = ledger.entries[covered:]
+    if uncovered:
+        summary += f"; {plural(len(uncovered), 'payment')} after the last checkpoint"
+    return LedgerCheck(True, summary, tuple(heads), tuple(uncovered))

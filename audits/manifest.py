@@ -22,9 +22,25 @@ co-signed message is ``b"decide/cosign/v1\\x00" || digest`` (see `audits.bls`)::
       "chain_head": 64 hex,           head after the last ballot (audits.chain)
       "tally": {...},                 ballots.tally.Tally.as_json(): approvals, points, borda
       "allocation": {project id: exact decimal},   funded projects and their amounts
-      "software_version": str,
+      "software_version": str,        e.g. "decide 0.1.0"
+      "software_commit": str,         the git commit the server ran (40 hex), or "unknown"
+      "software_repository": str,     where that commit and the verifier's source are kept
+      "verifier_archive_sha256": 64 hex,   SHA-256 of the verifier's source archive
+                                      (audits.archive: a reproducible tar of the pure packages)
       "server_public_key": 64 hex,    Ed25519 receipt-signing key (audits.receipts)
-      "threshold": int                k: signatures needed to publish
+      "threshold": int,               k: signatures needed to publish
+      "threshold_reason": str,        why one signature is enough ("" when k >= 2)
+      "rule_at_voting": str,          the rule fixed when voting opened
+      "rule_change_reason": str,      the public reason for confirming another rule ("" if none)
+      "rule_words": str,              the confirmed rule in words (audits.words.rule_words)
+      "tie_break_words": str,         the tie-break in words (audits.words.tie_break_words)
+      "add1": null | {"k": int, "step": exact, "budget_per_voter": exact},
+                                      equal shares: Add1's final k, its step (one minor unit)
+                                      and the final per-voter budget B/n + k*step
+      "area_deciles": {area: int},    each area's deprivation decile (1 = most deprived)
+      "publication_date": "YYYY-MM-DD",   the date of the first edition (the PDF's creation date)
+      "rendering": {"layout": str, "fonts": {file name: 64 hex}}
+                                      what the printed pages are rendered with (audits.pdf)
     }
 
 Exact decimals are strings such as ``"125000"`` or ``"2572946.76"`` (no exponent); a value
@@ -119,6 +135,18 @@ class Manifest:
     server_public_key: str
     threshold: int
     extra: Mapping[str, Any] = field(default_factory=dict)
+    software_commit: str = "unknown"
+    software_repository: str = ""
+    verifier_archive_sha256: str = ""
+    threshold_reason: str = ""
+    rule_at_voting: str = ""
+    rule_change_reason: str = ""
+    rule_words: str = ""
+    tie_break_words: str = ""
+    add1: Mapping[str, Any] | None = None
+    area_deciles: Mapping[str, int] = field(default_factory=dict)
+    publication_date: str = ""
+    rendering: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the manifest as plain JSON values."""
@@ -143,6 +171,18 @@ class Manifest:
             "software_version": self.software_version,
             "server_public_key": self.server_public_key,
             "threshold": self.threshold,
+            "software_commit": self.software_commit,
+            "software_repository": self.software_repository,
+            "verifier_archive_sha256": self.verifier_archive_sha256,
+            "threshold_reason": self.threshold_reason,
+            "rule_at_voting": self.rule_at_voting or self.rule,
+            "rule_change_reason": self.rule_change_reason,
+            "rule_words": self.rule_words,
+            "tie_break_words": self.tie_break_words,
+            "add1": None if self.add1 is None else _plain(self.add1),
+            "area_deciles": dict(self.area_deciles),
+            "publication_date": self.publication_date,
+            "rendering": _plain(self.rendering),
         }
         clash = set(self.extra) & set(out)
         if clash:
@@ -187,7 +227,10 @@ class Manifest:
             "type", "round", "title", "budget", "currency", "ballot", "rule",
             "rule_parameters", "tie_break", "projects", "ballot_count", "ballots_by_channel",
             "files", "merkle_root", "chain_head", "tally", "allocation", "software_version",
-            "server_public_key", "threshold",
+            "server_public_key", "threshold", "software_commit", "software_repository",
+            "verifier_archive_sha256", "threshold_reason", "rule_at_voting",
+            "rule_change_reason", "rule_words", "tie_break_words", "add1", "area_deciles",
+            "publication_date", "rendering",
         }  # fmt: skip
         missing = standard - set(obj)
         if missing:
@@ -210,6 +253,12 @@ class Manifest:
                 if not all(isinstance(x, str) for x in (p.id, p.name, p.organisation, p.area)):
                     raise ValueError("manifest.json: project fields must be strings")
             tally = typed("tally", dict)
+            add1 = obj["add1"]
+            if add1 is not None and not isinstance(add1, dict):
+                raise ValueError("manifest.json: 'add1' must be an object or null")
+            deciles = typed("area_deciles", dict)
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in deciles.values()):
+                raise ValueError("manifest.json: area deciles must be integers")
             return cls(
                 round_id=typed("round", str),
                 title=typed("title", str),
@@ -231,6 +280,18 @@ class Manifest:
                 server_public_key=typed("server_public_key", str),
                 threshold=typed("threshold", int),
                 extra={k: v for k, v in obj.items() if k not in standard},
+                software_commit=typed("software_commit", str),
+                software_repository=typed("software_repository", str),
+                verifier_archive_sha256=typed("verifier_archive_sha256", str),
+                threshold_reason=typed("threshold_reason", str),
+                rule_at_voting=typed("rule_at_voting", str),
+                rule_change_reason=typed("rule_change_reason", str),
+                rule_words=typed("rule_words", str),
+                tie_break_words=typed("tie_break_words", str),
+                add1=add1,
+                area_deciles=deciles,
+                publication_date=typed("publication_date", str),
+                rendering=typed("rendering", dict),
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"manifest.json: malformed field ({exc})") from exc

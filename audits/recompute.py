@@ -13,13 +13,17 @@ Plain-value forms written into the manifest:
   exact strings (see `audits.manifest.exact`);
 - tie-break: ``{"kind": "lex" | "lottery", "seed": str | null}``;
 - tally: `ballots.tally.Tally.as_json`;
-- allocation: ``{project id: exact amount}`` for the funded projects.
+- allocation: ``{project id: exact amount}`` for the funded projects;
+- Add1 (equal shares only): ``{"k": int, "step": "1", "budget_per_voter": exact}``: the final
+  number of steps, the step (one minor unit of the round's money) and the per-voter budget
+  ``B/n + k`` the last run started from.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -30,8 +34,10 @@ from ballots.rules import BallotRules, validate
 from ballots.tally import tally as _tally
 
 __all__ = [
+    "Allocation",
     "RuleUnavailable",
     "allocate",
+    "allocation",
     "ballot_bytes",
     "rules_from_dict",
     "rules_to_dict",
@@ -104,6 +110,14 @@ def tie_break_from_dict(data: Mapping[str, Any]) -> Any:
     return core.TieBreak(kind=data.get("kind", "lex"), seed=data.get("seed"))
 
 
+@dataclass(frozen=True)
+class Allocation:
+    """A rule's funded projects with their amounts, and Add1's final step (equal shares)."""
+
+    amounts: dict[str, Fraction]
+    add1: dict[str, Any] | None = None
+
+
 def allocate(
     rule: str,
     instance: Instance,
@@ -115,6 +129,17 @@ def allocate(
 
     Raise RuleUnavailable if the rule is not (yet) registered there.
     """
+    return allocation(rule, instance, profile, parameters, tie_break).amounts
+
+
+def allocation(
+    rule: str,
+    instance: Instance,
+    profile: Profile,
+    parameters: Mapping[str, Any],
+    tie_break: Mapping[str, Any],
+) -> Allocation:
+    """Run the named rule; return the funded amounts and, for equal shares, Add1's final k."""
     try:
         allocation = importlib.import_module("decide.allocation")
     except ImportError as exc:
@@ -125,4 +150,13 @@ def allocate(
         raise RuleUnavailable(f"rule {rule!r} is not available (decide.allocation has: {known})")
     options = allocation.options_from_json(rule, parameters)
     outcome = rules[rule](instance, profile, tie_break=tie_break_from_dict(tie_break), **options)
-    return {pid: Fraction(outcome.amounts[pid]) for pid in outcome.selected}
+    amounts = {pid: Fraction(outcome.amounts[pid]) for pid in outcome.selected}
+    details = outcome.details or {}
+    add1 = None
+    if details.get("add1") and "add1_increment" in details:
+        add1 = {
+            "k": int(details["add1_increment"]),
+            "step": "1",
+            "budget_per_voter": exact(Fraction(details["mes_budget_per_voter"])),
+        }
+    return Allocation(amounts, add1)

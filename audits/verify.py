@@ -3,10 +3,19 @@
 Usage::
 
     decide-verify FILE.pdf|FOLDER [--keys KEYS.json] [--receipt RECEIPT.json]
+                  [--ledger-head HEX] [--with-pabutools]
+    decide-verify --source-archive FILE.tar | --source-listing
 
-It prints numbered checks, each PASS or FAIL with a reason (check 8 is SKIP without
-``--receipt``), and exits 0 when every check passes, 1 when any fails, and 2 when the input
-cannot be used at all (no such file, not a PDF, a malformed --keys or --receipt file).
+It prints what the manifest decided (rules, reason for a change, Add1's k, the tie-break,
+the software), then numbered checks, each PASS, WARN, FAIL or SKIP with a reason, and exits:
+
+- 0: ALL CHECKS PASSED, against keys you pinned with ``--keys``;
+- 3: every check passed, but trust is incomplete: no keys were pinned ("the signatures are
+  consistent, but anyone could have made them: pin the panel's keys"), or payments in the
+  ledger lie outside every co-signed checkpoint (they are listed);
+- 1: a check failed;
+- 2: the input cannot be used at all (no such file, not a PDF, a malformed --keys or
+  --receipt file, a malformed --ledger-head).
 
 1. attachments present; their digests match the manifest and the digests printed on the page;
    ballots.pb states the manifest's budget and projects
@@ -16,9 +25,20 @@ cannot be used at all (no such file, not a PDF, a malformed --keys or --receipt 
 5. allocation recomputed with the named rule and parameters (decide.allocation)
 6. every key's proof of possession; each signature; the k-of-n threshold; the aggregate;
    keys match the pinned --keys when given
+   (WARN when no keys are pinned)
 7. ledger chain intact; payments per project <= allocation; payees are the projects'
-   organisations; checkpoint signatures
+   organisations; checkpoint signatures; each checkpoint names the one before; with
+   --ledger-head, a co-signed checkpoint has that head (WARN for payments after the last
+   checkpoint)
 8. with --receipt: the receipt's server signature, and its inclusion in the Merkle tree
+9. the printed pages: re-rendered from the attached files with the fonts and layout the
+   manifest names, byte for byte; the first page and line that differ are reported (in
+   folder mode the folder's tally.html is re-rendered instead; SKIP without one)
+10. with --with-pabutools: pabutools recomputes greedy, Phragmén or equal shares (at Add1's
+   k and k+1, completed by greedy) and agrees (SKIP otherwise)
+
+Check 5 also checks the manifest's words against its data: the rule and tie-break in words,
+Add1's k, and that a rule other than the one fixed at voting comes with a public reason.
 
 `verify_bundle` and `verify_pdf` return the same checks for the web auditor page.
 """
@@ -26,6 +46,7 @@ cannot be used at all (no such file, not a PDF, a malformed --keys or --receipt 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,26 +55,44 @@ from pathlib import Path
 from typing import Any
 
 from audits import recompute
+from audits.archive import source_archive, source_archive_sha256, source_files, source_root
 from audits.bls import PublicKeyRecord, SignatureRecord, check_cosigned
 from audits.bundle import KEYS_TYPE, SIGNATURES_TYPE
 from audits.canonical import CanonicalJSONError, parse_canonical, parse_json, sha256_hex, unhex
 from audits.chain import ChainCheck, ChainEntry, genesis, next_head, verify_chain
-from audits.ledger import Ledger, LedgerError, verify_ledger
+from audits.edition import document_from_files
+from audits.ledger import Ledger, LedgerEntry, LedgerError, ledger_genesis, verify_ledger
 from audits.manifest import Manifest
 from audits.merkle import MerkleTree, verify_inclusion
-from audits.pdf import ATTACHMENT_NAMES, printed_digests, read_attachments
+from audits.pdf import (
+    ATTACHMENT_NAMES,
+    LAYOUT,
+    compare_pdfs,
+    printed_digests,
+    read_attachments,
+    render_pdf,
+)
 from audits.receipts import SignedReceipt, verify_receipt
+from audits.typeface import font_digests
+from audits.words import rule_words, tie_break_words
 from ballots.model import Instance, Profile, Project
 from ballots.pabulib import PbFile, parse
+from ballots.wording import money as format_money
+from ballots.wording import plural
+from decide.allocation.names import rule_name
 
 __all__ = [
+    "NOT_PINNED",
     "TITLES",
     "Check",
     "PinnedKeys",
     "UnusableInput",
+    "Verdict",
     "load_pinned_keys",
     "main",
+    "quick_checks",
     "read_folder",
+    "verdict",
     "verify_bundle",
     "verify_pdf",
 ]
@@ -67,7 +106,10 @@ TITLES: Mapping[int, str] = {
     6: "keys, signatures and threshold",
     7: "ledger",
     8: "receipt",
+    9: "printed pages match the attached files",
+    10: "second opinion from pabutools",
 }
+NOT_PINNED = "the signatures are consistent, but anyone could have made them: pin the panel's keys"
 
 
 class UnusableInput(ValueError):
@@ -80,7 +122,11 @@ class _Fail(Exception):
 
 @dataclass(frozen=True)
 class Check:
-    """One numbered check: PASS, FAIL or SKIP, with a reason."""
+    """One numbered check: PASS, WARN, FAIL or SKIP, with a reason.
+
+    WARN means the check found nothing wrong but cannot vouch for the result on its own:
+    keys that nobody pinned, or payments outside every co-signed checkpoint.
+    """
 
     number: int
     title: str
@@ -89,7 +135,7 @@ class Check:
 
     @property
     def ok(self) -> bool:
-        """Return whether this check does not fail (PASS or SKIP)."""
+        """Return whether this check does not fail (PASS, WARN or SKIP)."""
         return self.status != "FAIL"
 
     def line(self) -> str:
@@ -107,11 +153,26 @@ class _State:
     chain: ChainCheck | None = None
     keys: tuple[PublicKeyRecord, ...] | None = None
     pb_error: str = ""
+    outcome: recompute.Allocation | None = None
+    uncovered: tuple[LedgerEntry, ...] = ()
+    quick: bool = False
+
+
+class _Warn(Exception):
+    """A check found nothing wrong but cannot vouch on its own; the message says why."""
+
+
+class _Skip(Exception):
+    """A check that had nothing to compare; the message says why."""
 
 
 def _run(number: int, fn: Callable[[], str]) -> Check:
     try:
         reason = fn()
+    except _Warn as exc:
+        return Check(number, TITLES[number], "WARN", str(exc))
+    except _Skip as exc:
+        return Check(number, TITLES[number], "SKIP", str(exc))
     except _Fail as exc:
         return Check(number, TITLES[number], "FAIL", str(exc))
     except Exception as exc:
@@ -122,8 +183,9 @@ def _run(number: int, fn: Callable[[], str]) -> Check:
 
 
 def _need(value: Any, what: str) -> Any:
+    # Only ever missing because an earlier check failed: that check is the one to report.
     if value is None:
-        raise _Fail(f"cannot check: {what}")
+        raise _Skip(f"not checked: {what}")
     return value
 
 
@@ -153,7 +215,7 @@ def _check_files(st: _State, printed: Mapping[str, str] | None) -> str:
                 problems.append(f"the digest printed for {name} differs from the attachment")
         for name in sorted(set(printed) - set(st.files)):
             problems.append(f"a digest is printed for {name}, which is not attached")
-    if "ballots.pb" in st.files:
+    if "ballots.pb" in st.files and not st.quick:
         # A file that does not parse is reported by check 2 (the ballots), not here.
         try:
             st.pb = parse(st.files["ballots.pb"].decode("utf-8"))
@@ -281,11 +343,12 @@ def _check_allocation(st: _State) -> str:
     if spent > m.budget:
         raise _Fail(f"the allocation spends {spent}, more than the budget {m.budget}")
     try:
-        amounts = recompute.allocate(m.rule, instance, profile, m.rule_parameters, m.tie_break)
+        outcome = recompute.allocation(m.rule, instance, profile, m.rule_parameters, m.tie_break)
     except recompute.RuleUnavailable as exc:
         raise _Fail(f"rule not available: {exc}") from exc
     except (ValueError, TypeError) as exc:
         raise _Fail(f"the rule {m.rule!r} cannot run on these parameters: {exc}") from exc
+    amounts = outcome.amounts
     if dict(amounts) != dict(m.allocation):
         changed = sorted(set(amounts) ^ set(m.allocation)) or sorted(
             pid for pid in amounts if amounts[pid] != m.allocation.get(pid)
@@ -293,7 +356,43 @@ def _check_allocation(st: _State) -> str:
         raise _Fail(
             f"recomputing {m.rule!r} gives another allocation (differs on {', '.join(changed[:5])})"
         )
-    return f"{m.rule}: {len(amounts)} projects funded, {spent} of {m.budget} spent"
+    if outcome.add1 != (None if m.add1 is None else dict(m.add1)):
+        raise _Fail(
+            f"Add1's final step differs: the manifest records {_add1_text(m.add1)}, "
+            f"recomputing gives {_add1_text(outcome.add1)}"
+        )
+    _check_decision_words(m)
+    st.outcome = outcome
+    money = format_money(spent, m.currency), format_money(m.budget, m.currency)
+    extra = f"; Add1 k={outcome.add1['k']}" if outcome.add1 else ""
+    funded = plural(len(amounts), "project")
+    return f"{rule_name(m.rule)}: {funded} funded, {money[0]} of {money[1]} spent{extra}"
+
+
+def _add1_text(add1: Mapping[str, Any] | None) -> str:
+    if not add1:
+        return "no Add1"
+    return f"k={add1.get('k')}, step {add1.get('step')}, {add1.get('budget_per_voter')} per voter"
+
+
+def _check_decision_words(m: Manifest) -> None:
+    """Fail unless the manifest's words say what its data says (rule, tie-break, change)."""
+    if m.rule_words != rule_words(m.rule, m.rule_parameters):
+        raise _Fail(
+            f"the manifest words the rule as {m.rule_words!r}, but its data "
+            f"({m.rule!r}) is {rule_words(m.rule, m.rule_parameters)!r}"
+        )
+    if m.tie_break_words != tie_break_words(m.tie_break):
+        raise _Fail("the manifest's tie-break in words does not match its tie-break data")
+    if not m.rule_at_voting:
+        raise _Fail("the manifest does not state the rule fixed when voting opened")
+    if m.rule_at_voting != m.rule and not m.rule_change_reason.strip():
+        raise _Fail(
+            f"the confirmed rule {m.rule!r} differs from the rule fixed at voting "
+            f"({m.rule_at_voting!r}) and the manifest gives no public reason"
+        )
+    if m.rule_at_voting == m.rule and m.rule_change_reason:
+        raise _Fail("the manifest gives a reason for a rule change that did not happen")
 
 
 @dataclass(frozen=True)
@@ -348,8 +447,6 @@ def _check_signatures(st: _State, pinned: PinnedKeys | None) -> str:
             )
         if pinned.threshold is None:
             notes.append(f"k={m.threshold} taken from the manifest (not pinned)")
-    else:
-        notes.append("keys not pinned (give --keys to compare with keys you trust)")
     try:
         obj = parse_canonical(_need(st.files.get("signatures.json"), "signatures.json missing"))
         if obj.get("type") != SIGNATURES_TYPE:
@@ -366,10 +463,22 @@ def _check_signatures(st: _State, pinned: PinnedKeys | None) -> str:
     ok, reason = check_cosigned(m.digest(), "decide-manifest/v1", sigs, agg, keys, m.threshold)
     if not ok:
         raise _Fail(reason)
-    return f"{reason}; every proof of possession valid; " + "; ".join(notes)
+    if m.threshold < 2 and not m.threshold_reason.strip():
+        raise _Fail(f"a threshold of k={m.threshold} needs a stated reason; the manifest has none")
+    by_key = {k.public_key: k for k in keys}
+    if sigs and all(by_key[s.public_key].role == "official" for s in sigs):
+        raise _Fail("only officials signed: the panel must sign too, never the facilitator alone")
+    signers = ", ".join(
+        f"{s.signer} ({by_key[s.public_key].role or 'no role'}, {by_key[s.public_key].fingerprint})"
+        for s in sigs
+    )
+    text = f"{reason}; every proof of possession valid; signed by {signers}"
+    if pinned is None:
+        raise _Warn(f"{text}; but {NOT_PINNED}")
+    return f"{text}; " + "; ".join(notes)
 
 
-def _check_ledger(st: _State) -> str:
+def _check_ledger(st: _State, ledger_head: bytes | None = None) -> str:
     m = _need(st.manifest, "manifest.json unusable")
     try:
         ledger = Ledger.from_json_bytes(_need(st.files.get("ledger.json"), "ledger.json missing"))
@@ -396,7 +505,79 @@ def _check_ledger(st: _State) -> str:
             )
             if not ok:
                 raise _Fail(f"checkpoint {i}: {reason}")
-    return result.reason
+    reason = result.reason
+    if ledger_head is not None:
+        heads = {c.checkpoint.head for c in ledger.checkpoints} | {ledger_genesis(m.round_id)}
+        if ledger_head not in heads:
+            raise _Fail(
+                f"no co-signed checkpoint in this ledger has the head {ledger_head.hex()} you "
+                "kept: the ledger was rolled back or a checkpoint was removed"
+            )
+        reason += f"; the head you kept ({ledger_head.hex()[:16]}…) is co-signed here"
+    if result.uncovered:
+        st.uncovered = result.uncovered
+        raise _Warn(
+            f"{reason}; {len(result.uncovered)} payment"
+            f"{'s are' if len(result.uncovered) != 1 else ' is'} outside any co-signed "
+            "checkpoint: " + "; ".join(_payment_text(e, m.currency) for e in result.uncovered)
+        )
+    return reason
+
+
+def _payment_text(e: LedgerEntry, currency: str) -> str:
+    return (
+        f"payment {e.sequence} on {e.date}, {format_money(e.amount_pence, currency)} to "
+        f"project {e.project_id} ({e.organisation})"
+    )
+
+
+def _check_html(st: _State, html: bytes) -> str:
+    from audits.html import HTML_NAME, render_html
+
+    _need(st.manifest, "manifest.json unusable")
+    try:
+        expected = render_html(document_from_files(st.files))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _Fail(f"the attached files cannot be rendered: {exc}") from exc
+    if html == expected:
+        return f"{HTML_NAME} re-rendered byte for byte ({len(html):,} bytes)"
+    ours = html.decode("utf-8", "replace").splitlines()
+    theirs = expected.decode("utf-8").splitlines()
+    for i in range(max(len(ours), len(theirs))):
+        a = ours[i] if i < len(ours) else ""
+        b = theirs[i] if i < len(theirs) else ""
+        if a != b:
+            raise _Fail(
+                f"{HTML_NAME} is not what the files give: line {i + 1} reads {a[:120]!r} where "
+                f"the attached files give {b[:120]!r}"
+            )
+    raise _Fail(f"{HTML_NAME} differs from the re-rendering in its line endings or encoding")
+
+
+def _check_pages(st: _State, pdf: bytes) -> str:
+    m = _need(st.manifest, "manifest.json unusable")
+    rendering = dict(m.rendering)
+    if rendering.get("layout") != LAYOUT:
+        raise _Fail(
+            f"the manifest names the layout {rendering.get('layout')!r}; this verifier renders "
+            f"{LAYOUT!r} (get the verifier of {m.software_version}, commit {m.software_commit})"
+        )
+    fonts = rendering.get("fonts")
+    if fonts != font_digests():
+        raise _Fail(
+            "the manifest names other font files than this verifier has "
+            f"(get the verifier of {m.software_version}, commit {m.software_commit})"
+        )
+    try:
+        expected = render_pdf(document_from_files(st.files))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _Fail(f"the attached files cannot be rendered: {exc}") from exc
+    difference = compare_pdfs(pdf, expected)
+    if difference is not None:
+        raise _Fail(
+            f"the printed document is not what the attached files give: {difference.describe()}"
+        )
+    return f"re-rendered byte for byte ({len(pdf):,} bytes; layout {LAYOUT}, embedded fonts)"
 
 
 def _check_receipt(st: _State, receipt: SignedReceipt) -> str:
@@ -446,8 +627,16 @@ def verify_bundle(
     pinned_keys: PinnedKeys | Sequence[PublicKeyRecord] | None = None,
     receipt: SignedReceipt | None = None,
     printed: Mapping[str, str] | None = None,
+    pdf: bytes | None = None,
+    ledger_head: bytes | None = None,
+    with_pabutools: bool = False,
+    html: bytes | None = None,
 ) -> list[Check]:
-    """Run checks 1-8 on a round's files; `printed` holds the digests read from the PDF page."""
+    """Run checks 1-10 on a round's files; `printed` holds the digests read from the PDF page.
+
+    `pdf` is the published PDF itself, for check 9; in folder mode check 9 compares the folder's
+    tally.html (`html`) instead, and is SKIP without one.
+    """
     st = _State(files)
     checks = [
         _run(1, lambda: _check_files(st, printed)),
@@ -456,13 +645,40 @@ def verify_bundle(
         _run(4, lambda: _check_tally(st)),
         _run(5, lambda: _check_allocation(st)),
         _run(6, lambda: _check_signatures(st, _pinned(pinned_keys))),
-        _run(7, lambda: _check_ledger(st)),
+        _run(7, lambda: _check_ledger(st, ledger_head)),
     ]
     if receipt is None:
         checks.append(Check(8, TITLES[8], "SKIP", "no receipt given"))
     else:
         checks.append(_run(8, lambda: _check_receipt(st, receipt)))
+    if pdf is None and html is not None:
+        checks.append(_run(9, lambda: _check_html(st, html)))
+    elif pdf is None:
+        checks.append(Check(9, TITLES[9], "SKIP", "a folder of files has no printed pages"))
+    else:
+        checks.append(_run(9, lambda: _check_pages(st, pdf)))
+    if not with_pabutools:
+        checks.append(Check(10, TITLES[10], "SKIP", "not asked for (--with-pabutools)"))
+    elif importlib.util.find_spec("pabutools") is None:
+        checks.append(
+            Check(10, TITLES[10], "SKIP", "pabutools is not installed (pip install pabutools)")
+        )
+    else:
+        checks.append(_run(10, lambda: _check_pabutools(st)))
     return checks
+
+
+def _check_pabutools(st: _State) -> str:
+    from audits.second_opinion import second_opinion
+
+    m = _need(st.manifest, "manifest.json unusable")
+    _need(st.profile, "the ballots did not pass check 2")
+    agrees, reason = second_opinion(m, st.files["ballots.pb"].decode("utf-8"))
+    if agrees is None:
+        raise _Skip(reason)
+    if not agrees:
+        raise _Fail(reason)
+    return reason
 
 
 def verify_pdf(
@@ -470,8 +686,10 @@ def verify_pdf(
     *,
     pinned_keys: PinnedKeys | Sequence[PublicKeyRecord] | None = None,
     receipt: SignedReceipt | None = None,
+    ledger_head: bytes | None = None,
+    with_pabutools: bool = False,
 ) -> list[Check]:
-    """Run checks 1-8 on a published PDF; raise UnusableInput if it is not a readable PDF."""
+    """Run checks 1-10 on a published PDF; raise UnusableInput if it is not a readable PDF."""
     if not pdf.startswith(b"%PDF-"):
         raise UnusableInput("not a PDF file")
     try:
@@ -479,7 +697,92 @@ def verify_pdf(
         printed = printed_digests(pdf)
     except ValueError as exc:
         raise UnusableInput(str(exc)) from exc
-    return verify_bundle(files, pinned_keys=pinned_keys, receipt=receipt, printed=printed)
+    return verify_bundle(
+        files,
+        pinned_keys=pinned_keys,
+        receipt=receipt,
+        printed=printed,
+        pdf=pdf,
+        ledger_head=ledger_head,
+        with_pabutools=with_pabutools,
+    )
+
+
+def quick_checks(
+    files: Mapping[str, bytes],
+    *,
+    pinned_keys: PinnedKeys | Sequence[PublicKeyRecord] | None = None,
+    printed: Mapping[str, str] | None = None,
+) -> list[Check]:
+    """Run only the cheap checks: 1 (files and digests, ballots not parsed) and 6 (signatures).
+
+    A public page runs these first and stops at the first failure, before any ballot is parsed
+    or any rule is run.
+    """
+    st = _State(files, quick=True)
+    first = _run(1, lambda: _check_files(st, printed))
+    if first.status == "FAIL":
+        return [first]
+    return [first, _run(6, lambda: _check_signatures(st, _pinned(pinned_keys)))]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The exit status and the closing lines for a list of checks."""
+
+    status: int
+    lines: tuple[str, ...]
+
+
+def verdict(checks: Sequence[Check]) -> Verdict:
+    """Return exit 1 if a check failed, 3 if one only warned, else 0, with the final words."""
+    failed = [c.number for c in checks if c.status == "FAIL"]
+    if failed:
+        return Verdict(1, (f"FAILED: check(s) {', '.join(map(str, failed))}",))
+    warned = [c for c in checks if c.status == "WARN"]
+    if not warned:
+        return Verdict(0, ("ALL CHECKS PASSED",))
+    lines = []
+    for c in warned:
+        if c.number == 6:
+            lines.append(NOT_PINNED + " (--keys KEYS.json)")
+        elif c.number == 7:
+            lines.append(f"payments not covered by the panel: {c.reason}")
+        else:
+            lines.append(f"check {c.number}: {c.reason}")
+    lines.append(f"NOT TRUSTED YET: check(s) {', '.join(str(c.number) for c in warned)} warn")
+    return Verdict(3, tuple(lines))
+
+
+def summary_lines(files: Mapping[str, bytes]) -> list[str]:
+    """Return what the manifest decided, for people, before the checks (empty if unreadable)."""
+    try:
+        m = Manifest.from_json_bytes(files["manifest.json"])
+    except (KeyError, ValueError):
+        return []
+    lines = [
+        f"Round {m.round_id}: {m.title}",
+        f"Rule fixed when voting opened: {m.rule_at_voting}",
+        f"Rule confirmed: {m.rule} ({m.rule_words})",
+    ]
+    if m.rule_change_reason:
+        lines.append(f"Public reason for the change: {m.rule_change_reason}")
+    if m.add1:
+        lines.append(
+            f"Add1: final k = {m.add1.get('k')}, step {m.add1.get('step')} minor unit, "
+            f"{m.add1.get('budget_per_voter')} per voter (minor units)"
+        )
+    lines.append(f"Tie-break: {m.tie_break_words} (data: {dict(m.tie_break)})")
+    lines.append(f"Threshold: k={m.threshold}" + (
+        f" (reason: {m.threshold_reason})" if m.threshold_reason else ""))  # fmt: skip
+    lines.append(
+        f"Software: {m.software_version}, commit {m.software_commit}, "
+        f"{m.software_repository or 'repository not stated'}"
+    )
+    ours = source_archive_sha256()
+    same = "this verifier's" if ours == m.verifier_archive_sha256 else "NOT this verifier's"
+    lines.append(f"Verifier source archive named: {m.verifier_archive_sha256} ({same})")
+    return lines
 
 
 def load_pinned_keys(data: bytes) -> PinnedKeys:
@@ -504,11 +807,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="decide-verify", description="Verify a published decide round from its PDF."
     )
-    parser.add_argument("source", help="the published PDF, or a folder holding its files")
+    parser.add_argument(
+        "source", nargs="?", help="the published PDF, or a folder holding its files"
+    )
     parser.add_argument("--keys", help="the panel's public keys, as you got them yourself")
     parser.add_argument("--receipt", help="your ballot receipt (JSON)")
+    parser.add_argument(
+        "--ledger-head", help="a ledger head (64 hex) you kept from an earlier edition"
+    )
+    parser.add_argument(
+        "--with-pabutools", action="store_true", help="recompute the allocation with pabutools"
+    )
+    parser.add_argument("--source-archive", help="write this verifier's source archive here")
+    parser.add_argument(
+        "--source-listing", action="store_true", help="print each source file's SHA-256"
+    )
     args = parser.parse_args(argv)
+    if args.source_archive or args.source_listing:
+        return _source(args)
+    if not args.source:
+        parser.error("give the published PDF or a folder of its files")
     try:
+        head = None
+        if args.ledger_head is not None:
+            try:
+                head = unhex(args.ledger_head.strip().lower(), 32, "--ledger-head")
+            except ValueError as exc:
+                raise UnusableInput(str(exc)) from exc
         pinned = load_pinned_keys(Path(args.keys).read_bytes()) if args.keys else None
         receipt = None
         if args.receipt:
@@ -517,22 +842,46 @@ def main(argv: Sequence[str] | None = None) -> int:
             except ValueError as exc:
                 raise UnusableInput(f"{args.receipt}: {exc}") from exc
         source = Path(args.source)
+        options: dict[str, Any] = {
+            "pinned_keys": pinned,
+            "receipt": receipt,
+            "ledger_head": head,
+            "with_pabutools": args.with_pabutools,
+        }
         if source.is_dir():
-            checks = verify_bundle(read_folder(source), pinned_keys=pinned, receipt=receipt)
+            files = read_folder(source)
+            page = source / "tally.html"
+            html = page.read_bytes() if page.is_file() else None
+            checks = verify_bundle(files, html=html, **options)
         elif source.is_file():
-            checks = verify_pdf(source.read_bytes(), pinned_keys=pinned, receipt=receipt)
+            data = source.read_bytes()
+            checks = verify_pdf(data, **options)
+            files = read_attachments(data)
         else:
             raise UnusableInput(f"{source}: no such file or folder")
     except (OSError, UnusableInput) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    for line in summary_lines(files):
+        print(line)
+    print()
     for check in checks:
         print(check.line())
-    failed = [c.number for c in checks if not c.ok]
-    if failed:
-        print(f"FAILED: check(s) {', '.join(map(str, failed))}")
-        return 1
-    print("ALL CHECKS PASSED")
+    result = verdict(checks)
+    for line in result.lines:
+        print(line)
+    return result.status
+
+
+def _source(args: argparse.Namespace) -> int:
+    if args.source_listing:
+        root = source_root()
+        for rel in source_files(root):
+            print(f"{sha256_hex((root / rel).read_bytes())}  {rel}")
+    if args.source_archive:
+        data = source_archive()
+        Path(args.source_archive).write_bytes(data)
+        print(f"{sha256_hex(data)}  {args.source_archive}")
     return 0
 
 

@@ -119,7 +119,7 @@ def main() -> int:
             allocation=closing.manifest.allocation,
             organisations=orgs,
         )
-    cp = ledger.checkpoint(closing.manifest.digest())
+    cp = ledger.checkpoint(closing.manifest.digest(), "2026-11-20")
     cp_sigs = timed(
         "BLS: members sign a ledger checkpoint",
         lambda: [bls.sign_document(k, cp.to_dict()) for k in keys[: args.threshold]],

@@ -16,16 +16,20 @@ from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from audits.ledger import Checkpoint, Ledger, LedgerEntry, LedgerError, SignedCheckpoint
 from audits.manifest import Manifest
+from ballots.wording import plural
 from decide.models import LedgerCheckpoint, LedgerPayment, Round, User
 from decide.services import signing
 from decide.services.closing import schedule_job
 from decide.services.errors import DomainError, InvalidInput
 from decide.services.publication import manifest_of
+from decide.services.sanitise import has_control_characters
 from decide.services.voting import chain_round_id
+
+APPROVER_MAX = 120  # LedgerPayment.approver
 
 
 class PaymentRefused(DomainError):
@@ -65,18 +69,22 @@ def ledger_value(session: Session, rnd: Round, *, signed_only: bool = True) -> L
         for p in payments(session, rnd.id)
     )  # fmt: skip
     ledger = Ledger(key, entries)
+    previous = None
     for cp in checkpoints(session, rnd.id):
         if signed_only and cp.signed_at is None:
             continue
         sigs = checkpoint_signatures(session, rnd, cp)
         if sigs.records:
-            ledger = ledger.with_checkpoint(SignedCheckpoint.of(_checkpoint(cp), sigs.records))
+            doc = _checkpoint(cp, previous)
+            ledger = ledger.with_checkpoint(SignedCheckpoint.of(doc, sigs.records))
+            previous = cp
     return ledger
 
 
 def signed_ledger(session: Session, rnd: Round) -> Ledger:
-    """Return the ledger as an edition publishes it: every payment, signed checkpoints only."""
-    return ledger_value(session, rnd, signed_only=True)
+    """Return the ledger as an edition publishes it: the payments that co-signed checkpoints
+    cover, with those checkpoints (later payments wait for the next checkpoint)."""
+    return ledger_value(session, rnd, signed_only=True).covered()
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,11 @@ def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User)
         errors["bank_reference"] = "Enter the bank reference of the payment"
     if not form.approver.strip():
         errors["approver"] = "Name the person who approved the payment"
+    elif len(form.approver.strip()) > APPROVER_MAX:
+        errors["approver"] = f"The approver's name must be {APPROVER_MAX} characters or fewer"
+    for name in ("bank_reference", "approver", "project_code"):
+        if has_control_characters(getattr(form, name)):
+            errors[name] = "This contains invisible control characters; type it again"
     if form.amount_pence is None or form.amount_pence <= 0:
         errors["amount"] = "The amount must be more than £0"
     if errors:
@@ -107,9 +120,11 @@ def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User)
     if organisation is None:
         raise PaymentRefused("Choose a project of this round.", field="project_code")
     if not organisation:
+        # Payees are chosen when proposals are accepted onto the ballot, and voting cannot
+        # open without one for every project; only a round from before payees lacks one.
         raise PaymentRefused(
-            f"Project {form.project_code} has no organisation named in the manifest, so the "
-            "ledger cannot say who is paid.",
+            f"Project {form.project_code} has no payee named in the manifest, so the ledger "
+            "cannot say who is paid (a signed manifest never changes).",
             field="project_code",
         )
     ledger = ledger_value(session, rnd)
@@ -196,15 +211,27 @@ def checkpoints(session: Session, round_id: int) -> list[LedgerCheckpoint]:
     )
 
 
-def _checkpoint(cp: LedgerCheckpoint) -> Checkpoint:
+def _checkpoint(cp: LedgerCheckpoint, previous: LedgerCheckpoint | None) -> Checkpoint:
     return Checkpoint(
-        str(cp.round_id), cp.count, bytes.fromhex(cp.head), bytes.fromhex(cp.manifest_digest)
+        chain_round_id(cp.round_id),
+        cp.count,
+        bytes.fromhex(cp.head),
+        bytes.fromhex(cp.manifest_digest),
+        None if previous is None else bytes.fromhex(previous.digest),
+        cp.created_at.date().isoformat(),
     )
+
+
+def _previous(session: Session, cp: LedgerCheckpoint) -> LedgerCheckpoint | None:
+    earlier = [c for c in checkpoints(session, cp.round_id) if c.count < cp.count]
+    return earlier[-1] if earlier else None
 
 
 def checkpoint_document(cp: LedgerCheckpoint) -> dict[str, object]:
     """Return the checkpoint JSON that panel members download and sign."""
-    return _checkpoint(cp).to_dict()
+    session = object_session(cp)
+    previous = _previous(session, cp) if session is not None else None
+    return _checkpoint(cp, previous).to_dict()
 
 
 def create_checkpoint(session: Session, rnd: Round, actor: User) -> LedgerCheckpoint:
@@ -215,16 +242,25 @@ def create_checkpoint(session: Session, rnd: Round, actor: User) -> LedgerCheckp
     ledger = ledger_value(session, rnd)
     if ledger.count == 0:
         raise DomainError("Record a payment before asking the panel to sign a checkpoint.")
-    if any(cp.count == ledger.count for cp in checkpoints(session, rnd.id)):
+    existing = checkpoints(session, rnd.id)
+    if any(cp.count == ledger.count for cp in existing):
         raise DomainError("The ledger already has a checkpoint at its current head.")
-    doc = ledger.checkpoint(bytes.fromhex(row.digest))
+    pending = [cp for cp in existing if cp.signed_at is None]
+    if pending:
+        # Each checkpoint names the one before it, so they are signed one at a time.
+        raise DomainError(
+            f"The checkpoint of {plural(pending[-1].count, 'payment')} is still waiting for the "
+            "panel's signatures; a new checkpoint can be drawn up once it is signed."
+        )
+    now = _now()
+    doc = ledger.checkpoint(bytes.fromhex(row.digest), now.date().isoformat())
     cp = LedgerCheckpoint(
         round_id=rnd.id,
         count=doc.count,
         head=doc.head.hex(),
         manifest_digest=row.digest,
         digest=doc.digest().hex(),
-        created_at=_now(),
+        created_at=now,
     )
     session.add(cp)
     try:

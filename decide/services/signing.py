@@ -69,7 +69,10 @@ def round_keys(session: Session, round_id: int) -> list[SigningKey]:
 def key_record(key: SigningKey) -> PublicKeyRecord:
     """Return a registered key as the audits record."""
     return PublicKeyRecord(
-        key.name, bytes.fromhex(key.public_key), bytes.fromhex(key.proof_of_possession)
+        key.name,
+        bytes.fromhex(key.public_key),
+        bytes.fromhex(key.proof_of_possession),
+        key.role if key.role in ("panel", "official") else "",
     )
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from audits.canonical import canonical_json
+from ballots.wording import plural
 from decide.extensions import db
 from decide.models import LedgerCheckpoint, Round
 from decide.services import ledger as service
@@ -127,7 +128,8 @@ def create_checkpoint(round_id: int) -> Response:
     except DomainError as exc:
         flash(exc.message, "error")
     else:
-        flash(f"Checkpoint of {cp.count} payments ready for the panel to sign.", "success")
+        ready = f"Checkpoint of {plural(cp.count, 'payment')} ready for the panel to sign."
+        flash(ready, "success")
     return redirect(url_for("ledger.show", round_id=rnd.id), 303)
 
 

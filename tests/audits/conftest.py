@@ -100,6 +100,9 @@ def make_spec(public: tuple[bls.PublicKeyRecord, ...], server: ServerKey) -> Rou
         server_public_key=server.public_key_hex,
         software_version="decide 0.1.0",
         area_deciles={"Northside": 1, "Riverside": 4, "Hillside": 9},
+        publication_date="2026-11-01",
+        software_commit="0" * 40,
+        software_repository="https://example.org/decide.git",
     )
 
 
@@ -129,7 +132,7 @@ def build(panel, *, checkpoint: bool) -> Built:
     ledger = pay(ledger, closing, funded[0], 100_000, 1)
     ledger = pay(ledger, closing, funded[1], 50_000, 2)
     if checkpoint:
-        cp = ledger.checkpoint(closing.manifest.digest())
+        cp = ledger.checkpoint(closing.manifest.digest(), "2026-11-20")
         cp_sigs = [bls.sign_document(k, cp.to_dict()) for k in keys[:2]]
         ledger = ledger.with_checkpoint(SignedCheckpoint.of(cp, cp_sigs))
     return Built(keys, server, spec, board, closing, ledger, publish(closing, sigs, ledger))

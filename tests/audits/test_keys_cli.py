@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 from audits.bls import SignatureRecord, document_digest
 from audits.keys import main
@@ -49,3 +50,30 @@ def test_check_rejects_bad_proof(tmp_path, panel):
     path = tmp_path / "bad.pub.json"
     path.write_text(json.dumps(bad))
     assert main(["check", str(path)]) == 1
+
+
+def test_fingerprint_is_on_both_key_files_and_printed_by_the_command(tmp_path, capsys):
+    out = tmp_path / "keys"
+    assert main(["new", "--name", "Bo Jones", "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    public = json.loads((out / "bo-jones.pub.json").read_text())
+    private = json.loads((out / "bo-jones.key.json").read_text())
+    finger = public["fingerprint"]
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", finger)
+    assert private["fingerprint"] == finger and f"fingerprint: {finger}" in said
+    for path in ("bo-jones.pub.json", "bo-jones.key.json"):
+        assert main(["fingerprint", str(out / path)]) == 0
+        assert capsys.readouterr().out == f"{finger}  Bo Jones\n"
+    # A public key file whose fingerprint was edited is refused.
+    forged = out / "forged.pub.json"
+    forged.write_text(json.dumps(public | {"fingerprint": "0000-0000-0000-0000"}))
+    assert main(["fingerprint", str(forged)]) == 2
+    assert main(["check", str(forged)]) == 2
+
+
+def test_fingerprint_lists_every_key_of_a_keys_json(tmp_path, capsys, full):
+    path = tmp_path / "keys.json"
+    path.write_bytes(full.files["keys.json"])
+    assert main(["fingerprint", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[1] for line in lines] == ["Ada", "Bo", "Cy"]

@@ -97,4 +97,4 @@ def test_malformed_ledger_json():
 def test_summary_counts_payments_after_last_checkpoint():
     ledger = pay(Ledger("r"), "a", 10)
     check = verify_ledger(ledger, allocation=ALLOC, organisations=ORGS)
-    assert check.ok and "1 payments after the last checkpoint" in check.reason
+    assert check.ok and "1 payment after the last checkpoint" in check.reason

@@ -10,7 +10,6 @@ from audits.pdf import (
     ResultRow,
     SignerLine,
     TallyDocument,
-    format_money,
     printed_digests,
     read_attachments,
     render_pdf,
@@ -60,6 +59,24 @@ def test_page_text_and_attachments():
     assert set(printed_digests(pdf)) == {"manifest.json", "ballots.pb"}
 
 
-def test_format_money():
-    assert format_money(Fraction(123456), "GBP") == "£1,234.56"
-    assert format_money(5, "XYZ") == "5 XYZ minor units"
+def test_amounts_print_in_pounds_zloty_and_forint_never_minor_units():
+    for currency, words in (("GBP", "£10.00"), ("PLN", "10.00 zł"), ("HUF", "10 Ft")):
+        pdf = render_pdf(doc(currency=currency))
+        text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        assert words in text
+        assert "minor units" not in text
+
+
+def test_html_tally_has_the_pdfs_evidence_and_reads_right_to_left_names():
+    from audits.html import render_html
+
+    d = doc(rows=(ResultRow("p1", "پارک کی صفائی", "Org", "North", 3, Fraction(1000), True,
+                            Fraction(1000)),))  # fmt: skip
+    html = render_html(d).decode()
+    assert html == render_html(d).decode()
+    assert '<html lang="en">' in html and "<script" not in html
+    assert '<th scope="row" dir="auto">پارک کی صفائی (p1)</th>' in html
+    pdf = render_pdf(d)
+    for name, digest in printed_digests(pdf).items():
+        assert f"{name} SHA-256 {digest}" in html
+    assert "Health &amp; wellbeing &lt;2026&gt;" in html

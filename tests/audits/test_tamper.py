@@ -117,7 +117,7 @@ def test_budget_altered_and_resigned_fails_at_5(plain):
 
 
 def resign_checkpoint(built, ledger, keys):
-    cp = ledger.checkpoint(built.closing.manifest.digest())
+    cp = ledger.checkpoint(built.closing.manifest.digest(), "2026-11-21")
     return Ledger(ledger.round_id, ledger.entries).with_checkpoint(
         SignedCheckpoint.of(cp, [bls.sign_document(k, cp.to_dict()) for k in keys])
     )
@@ -296,6 +296,8 @@ def test_threshold_lowered_by_one_colluder_fails_at_6_with_pinned_keys(plain, pa
 
     def lower(m):
         m["threshold"] = 1
+        # A threshold of one needs a stated reason; a colluder states one.
+        m["threshold_reason"] = "the other members are away"
 
     forged = collude(plain, plain.files, lower, signers=keys[:1])
     # keys.json still states k=2, so even without pinning the mismatch shows.

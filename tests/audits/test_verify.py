@@ -18,8 +18,8 @@ def statuses(checks):
 def test_published_pdf_passes_every_check(full, panel):
     _, public = panel
     checks = verify_pdf(full.publication.pdf, pinned_keys=public)
-    assert statuses(checks) == ["PASS"] * 7 + ["SKIP"], [c.line() for c in checks]
-    assert [c.number for c in checks] == list(range(1, 9))
+    assert statuses(checks) == ["PASS"] * 7 + ["SKIP", "PASS", "SKIP"], [c.line() for c in checks]
+    assert [c.number for c in checks] == list(range(1, 11))
 
 
 def test_pdf_carries_the_files_and_prints_their_digests(full):
@@ -59,13 +59,25 @@ def test_cli_exit_codes(full, panel, tmp_path, capsys):
     keys.write_text(json.dumps([p.to_dict() for p in public]))
     assert main([str(pdf), "--keys", str(keys)]) == 0
     out = capsys.readouterr().out
-    assert "1. PASS" in out and "7. PASS" in out and "8. SKIP" in out
+    assert "1. PASS" in out and "7. PASS" in out and "8. SKIP" in out and "9. PASS" in out
+    assert out.rstrip().endswith("ALL CHECKS PASSED")
+
+    # Without pinned keys every check passes, but nobody vouches for the keys: exit 3.
+    assert main([str(pdf)]) == 3
+    out = capsys.readouterr().out
+    assert "6. WARN" in out
+    assert (
+        "the signatures are consistent, but anyone could have made them: pin the panel's keys"
+        in out
+    )
+    assert "ALL CHECKS PASSED" not in out
 
     folder = tmp_path / "bundle"
     folder.mkdir()
     for name, data in full.files.items():
         (folder / name).write_bytes(data)
-    assert main([str(folder)]) == 0
+    assert main([str(folder), "--keys", str(keys)]) == 0
+    assert "9. SKIP" in capsys.readouterr().out
     (folder / "ledger.json").write_bytes(b"{}")
     assert main([str(folder)]) == 1
     assert "7. FAIL" in capsys.readouterr().out
@@ -121,4 +133,4 @@ def test_hostile_manifest_shapes_fail_without_crashing(full):
         files["manifest.json"] = canonical_json(m)
         checks = verify_bundle(files)
         assert any(c.status == "FAIL" for c in checks)
-        assert len(checks) == 8
+        assert len(checks) == 10
