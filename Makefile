@@ -30,20 +30,21 @@ $(MESFLOAT): decide/allocation/_mesfloat.c
 
 install: $(STAMP) $(MESFLOAT)
 
+# The app reads the secret key from instance/secret_key itself (decide/config.py), so the
+# server, `decide ...` in any shell and these targets all use the same key. Never committed.
 instance/secret_key:
 	mkdir -p instance
-	$(PY) -c 'import secrets; print(secrets.token_urlsafe(48))' > instance/secret_key
-	chmod 600 instance/secret_key
+	(umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(48))' > instance/secret_key)
 
 migrate: install instance/secret_key
-	DECIDE_SECRET_KEY=$$(cat instance/secret_key) .venv/bin/flask --app app db upgrade
+	.venv/bin/decide db upgrade
 
 demo: migrate
-	DECIDE_SECRET_KEY=$$(cat instance/secret_key) .venv/bin/decide demo --if-empty
+	.venv/bin/decide demo --if-empty
 
 run: demo
-	@DECIDE_SECRET_KEY=$$(cat instance/secret_key) .venv/bin/decide accounts
-	DECIDE_SECRET_KEY=$$(cat instance/secret_key) .venv/bin/flask --app app run --host 127.0.0.1 --port 5000
+	@.venv/bin/decide accounts
+	.venv/bin/flask --app app run --host 127.0.0.1 --port 5000
 
 # Debian's chromium for the browser tests; Playwright never downloads a browser here.
 chromium:

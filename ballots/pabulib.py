@@ -19,7 +19,9 @@ Cells follow CSV quoting as Python's `csv` module reads it, which is what pabuto
 * `Instance.meta` holds every META entry in file order as the file spelled it, including
   ``budget`` and ``vote_type``. `Instance.budget` and `Profile.vote_type` are the values to
   compute with; ``meta["vote_type"]`` keeps variants such as ``choose-1`` (read as approval);
-* points are integers; every malformed line is a `PbError` naming its 1-based line number.
+* points are integers; every malformed line is a `PbError` naming its 1-based line number;
+* a NUL character anywhere, and a number longer than `MAX_NUMBER_LENGTH` characters, are
+  refused (a pabulib file is plain text, and no real amount needs more digits).
 
 Ballots keep the projects as cast, repeats included (Amsterdam 604 has one ballot that lists a
 project twice), so that a file round-trips exactly. Allocation rules should read
@@ -45,6 +47,7 @@ SECTIONS = ("meta", "projects", "votes")
 VOTE_TYPES: tuple[VoteType, ...] = ("approval", "cumulative", "ordinal", "scoring")
 
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+MAX_NUMBER_LENGTH = 100  # characters of one number; far above any amount, far below int's limit
 _CHOOSE_K = re.compile(r"choose-\d+")
 
 
@@ -115,13 +118,33 @@ def normalise_vote_type(label: str) -> VoteType | None:
 
 
 def parse_decimal(text: str) -> Fraction | None:
-    """Return the exact value of a decimal string such as ``102533.36`` (or ``1,5``), else None."""
+    """Return the exact value of a decimal string such as ``102533.36`` (or ``1,5``), else None.
+
+    A string longer than MAX_NUMBER_LENGTH is None too: reading thousands of digits is slow,
+    and Python refuses to turn more than 4,300 into an int.
+    """
     s = text.strip()
+    if len(s) > MAX_NUMBER_LENGTH:
+        return None
     if "," in s and "." not in s and s.count(",") == 1:
         s = s.replace(",", ".")
     if not _DECIMAL.fullmatch(s):
         return None
     return Fraction(s)
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """Return `text` stripped, and cut to `limit` characters with its length when longer."""
+    s = text.strip()
+    return s if len(s) <= limit else f"{s[:limit]}… ({len(s):,} characters)"
+
+
+def number_problem(text: str, *, whole: bool = False) -> str:
+    """Return why `text` is not a number this module reads, as words after "which"."""
+    kind = "a whole number" if whole else "a number"
+    if len(text.strip()) > MAX_NUMBER_LENGTH:
+        return f"is longer than the {MAX_NUMBER_LENGTH} characters a number may have"
+    return f"is not {kind}"
 
 
 def format_decimal(value: Fraction | int) -> str:
@@ -148,6 +171,8 @@ def format_decimal(value: Fraction | int) -> str:
 
 def _parse_int(text: str) -> int | None:
     s = text.strip()
+    if len(s) > MAX_NUMBER_LENGTH:
+        return None
     body = s[1:] if s[:1] in ("+", "-") else s
     if not (body.isascii() and body.isdigit()):
         return None
@@ -200,6 +225,12 @@ def _check_header(line: int, section: str, header: list[str], required: tuple[st
 
 def parse(text: str) -> PbFile:
     """Parse the text of a pabulib file; raise PbError naming the line of the first fault."""
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise PbError(
+            text.count("\n", 0, nul) + 1,
+            "contains a NUL character; a pabulib file is plain text (was a binary file chosen?)",
+        )
     source = _Rows(text)
     rows = iter(source)
     meta: dict[str, str] = {}
@@ -274,9 +305,12 @@ def parse(text: str) -> PbFile:
         raise PbError(meta_line, "META has no 'budget'")
     budget = parse_decimal(meta["budget"])
     if budget is None:
-        raise PbError(meta_lines["budget"], f"budget '{meta['budget'].strip()}' is not a number")
+        raise PbError(
+            meta_lines["budget"],
+            f"budget '{shown(meta['budget'])}' {number_problem(meta['budget'])}",
+        )
     if budget < 0:
-        raise PbError(meta_lines["budget"], f"budget {meta['budget'].strip()} is negative")
+        raise PbError(meta_lines["budget"], f"budget {shown(meta['budget'])} is negative")
     if "vote_type" not in meta:
         raise PbError(meta_line, "META has no 'vote_type'")
     vote_type = normalise_vote_type(meta["vote_type"])
@@ -321,10 +355,12 @@ def _parse_projects(header: list[str], rows: list[tuple[int, list[str]]]) -> tup
         cost = parse_decimal(row[i_cost])
         if cost is None:
             raise PbError(
-                line, f"project {pid} has cost '{row[i_cost].strip()}', which is not a number"
+                line,
+                f"project {pid} has cost '{shown(row[i_cost])}', which "
+                + number_problem(row[i_cost]),
             )
         if cost < 0:
-            raise PbError(line, f"project {pid} has a negative cost ({row[i_cost].strip()})")
+            raise PbError(line, f"project {pid} has a negative cost ({shown(row[i_cost])})")
         projects.append(
             Project(
                 id=pid,
@@ -414,7 +450,9 @@ def _parse_points(line: int, voter: str, cell: str, n: int) -> tuple[int, ...]:
         value = _parse_int(part)
         if value is None:
             raise PbError(
-                line, f"voter {voter} has points '{part.strip()}', which is not a whole number"
+                line,
+                f"voter {voter} has points '{shown(part)}', which "
+                + number_problem(part, whole=True),
             )
         points.append(value)
     return tuple(points)

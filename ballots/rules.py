@@ -24,6 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from ballots.model import VOTE_TYPE_OF_KIND, Ballot, BallotKind, Instance, VoteType
+from ballots.wording import money, plural
 
 KINDS: tuple[BallotKind, ...] = ("approval", "knapsack", "cumulative", "ranked")
 
@@ -143,24 +144,8 @@ class Violation:
 
 
 def format_money(amount: Fraction | int, rules: BallotRules) -> str:
-    """Format an amount in the round's unit for people, e.g. ``£12,500.00`` or ``PLN 1,250``."""
-    value = Fraction(amount)
-    if rules.unit_is_pence:
-        value /= 100
-        decimals = 2
-    else:
-        decimals = 0 if value.denominator == 1 else 2
-    sign = "-" if value < 0 else ""
-    scale = 10**decimals
-    # Round half away from zero, as people do on paper; exact values are not affected.
-    scaled = (abs(value) * scale * 2 + 1) // 2
-    whole, frac = divmod(int(scaled), scale)
-    text = f"{whole:,}"
-    if decimals:
-        text += "." + str(frac).rjust(decimals, "0")
-    symbol = rules.currency
-    sep = " " if symbol and symbol[-1].isalpha() else ""
-    return f"{sign}{symbol}{sep}{text}"
+    """Format an amount in the round's unit for people, e.g. ``£12,500.00`` or ``1,250 zł``."""
+    return money(amount, rules.currency, minor_units=rules.unit_is_pence)
 
 
 def _percent(share: Fraction) -> str:
@@ -170,14 +155,8 @@ def _percent(share: Fraction) -> str:
     return f"{float(round(pct, 1)):g}%"
 
 
-def _count(n: int, one: str, many: str | None = None) -> str:
-    if n == 1:
-        return f"1 {one}"
-    return f"{n} {many or one + 's'}"
-
-
 def _chose(n: int) -> str:
-    return "no projects" if n == 0 else _count(n, "project")
+    return "no projects" if n == 0 else plural(n, "project")
 
 
 def _label(names: Mapping[str, str], pid: str) -> str:
@@ -256,7 +235,7 @@ def validate(ballot: Ballot, rules: BallotRules, instance: Instance) -> list[Vio
             Violation(
                 TOO_FEW_CHOICES,
                 f"You {counted} {_chose(chosen)}; this round asks you {what} at least "
-                f"{_count(rules.min_choices, 'project')}.",
+                f"{plural(rules.min_choices, 'project')}.",
             )
         )
     if most is not None and chosen > most:
@@ -318,8 +297,8 @@ def _check_points(
         out.append(
             Violation(
                 POINTS_MISALIGNED,
-                f"Your ballot lists {_count(len(projects), 'project')} but "
-                f"{_count(len(points), 'points value')}; give each project one number of "
+                f"Your ballot lists {plural(len(projects), 'project')} but "
+                f"{plural(len(points), 'points value')}; give each project one number of "
                 "points.",
             )
         )
@@ -341,7 +320,7 @@ def _check_points(
             out.append(
                 Violation(
                     POINTS_NEGATIVE,
-                    f"You gave {value} points to {label}; points cannot be negative.",
+                    f"You gave {plural(value, 'point')} to {label}; points cannot be negative.",
                     pid if isinstance(pid, str) else None,
                 )
             )
@@ -354,7 +333,7 @@ def _check_points(
             out.append(
                 Violation(
                     POINTS_OVER_PROJECT_MAX,
-                    f"You gave {_count(value, 'point')} to {_label(names, pid)}; "
+                    f"You gave {plural(value, 'point')} to {_label(names, pid)}; "
                     f"one project can get at most {cap}.",
                     pid,
                 )
@@ -364,7 +343,7 @@ def _check_points(
         out.append(
             Violation(
                 POINTS_OVER_TOTAL,
-                f"You gave {_count(total, 'point')} in total, which is {total - n} more than "
+                f"You gave {plural(total, 'point')} in total, which is {total - n} more than "
                 f"the {n} this round allows.",
             )
         )
@@ -372,7 +351,7 @@ def _check_points(
         out.append(
             Violation(
                 POINTS_UNDER_TOTAL,
-                f"You gave {_count(total, 'point')} in total; this round asks you to give all {n}.",
+                f"You gave {plural(total, 'point')} in total; this round asks you to give all {n}.",
             )
         )
     return sum(1 for v in per_project.values() if v > 0)
@@ -382,11 +361,11 @@ def _choose_sentence(verb: str, least: int, most: int | None) -> str:
     if most is None:
         if least <= 0:
             return f"{verb} any number of projects."
-        return f"{verb} at least {_count(least, 'project')}."
+        return f"{verb} at least {plural(least, 'project')}."
     if least == most:
-        return f"{verb} exactly {_count(most, 'project')}."
+        return f"{verb} exactly {plural(most, 'project')}."
     if least <= 0:
-        return f"{verb} up to {_count(most, 'project')}."
+        return f"{verb} up to {plural(most, 'project')}."
     return f"{verb} between {least} and {most} projects."
 
 
@@ -409,12 +388,12 @@ def describe(rules: BallotRules, instance: Instance) -> list[str]:
             )
     if rules.kind == "cumulative":
         n = rules.total_points or 0
-        amount = f"exactly {n}" if rules.spend_all_points else f"up to {n}"
+        amount = f"{'exactly' if rules.spend_all_points else 'up to'} {plural(n, 'point')}"
         per_project = rules.per_project_cap
         if per_project is not None and per_project < n:
-            lines.append(f"Spread {amount} points; at most {per_project} on one project.")
+            lines.append(f"Spread {amount}; at most {per_project} on one project.")
         else:
-            lines.append(f"Spread {amount} points over the projects you support.")
+            lines.append(f"Spread {amount} over the projects you support.")
         if rules.min_choices > 1 or rules.max_choices is not None:
             lines.append(_choose_sentence("Give points to", rules.min_choices, rules.max_choices))
         lines.append("Points are whole numbers.")

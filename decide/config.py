@@ -1,13 +1,19 @@
-"""Configuration: defaults, then DECIDE_* environment variables, then explicit overrides."""
+"""Configuration: defaults, then DECIDE_* environment variables, then explicit overrides.
+
+The secret key comes from DECIDE_SECRET_KEY, else the file named by DECIDE_SECRET_KEY_FILE,
+else the instance folder's `secret_key` file when it exists.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
+# Read from the instance folder when no variable names a key (`make run` writes it there).
+SECRET_KEY_FILENAME = "secret_key"  # noqa: S105 - a file name, not a key
 
 
 class ConfigError(RuntimeError):
@@ -48,8 +54,12 @@ def build_config(
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
         # How many proxies in front set X-Forwarded-For/-Proto (0: trust none).
         "PROXY_COUNT": 0,
+        # Publication jobs report progress every so many ballots, at most once per interval
+        # (seconds; 0 reports every chunk).
+        "PUBLICATION_PROGRESS_CHUNK": 10_000,
+        "PUBLICATION_PROGRESS_INTERVAL": 0.5,
     }
-    mapping = {
+    mapping: dict[str, tuple[str, Callable[[str], Any]]] = {
         "DECIDE_SECRET_KEY": ("SECRET_KEY", str),
         "DECIDE_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
         "DECIDE_RATELIMIT_STORAGE_URL": ("RATELIMIT_STORAGE_URI", str),
@@ -61,16 +71,45 @@ def build_config(
         "DECIDE_RECEIPT_KEY_FILE": ("RECEIPT_KEY_FILE", str),
         "DECIDE_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
         "DECIDE_PROXY_COUNT": ("PROXY_COUNT", int),
+        "DECIDE_PUBLICATION_PROGRESS_CHUNK": ("PUBLICATION_PROGRESS_CHUNK", int),
+        "DECIDE_PUBLICATION_PROGRESS_INTERVAL": ("PUBLICATION_PROGRESS_INTERVAL", float),
     }
     for name, (key, convert) in mapping.items():
         if name in env and env[name] != "":
             cfg[key] = convert(env[name])
-    if "DECIDE_SECRET_KEY_FILE" in env and "DECIDE_SECRET_KEY" not in env:
-        cfg["SECRET_KEY"] = Path(env["DECIDE_SECRET_KEY_FILE"]).read_text().strip()
+    if not env.get("DECIDE_SECRET_KEY"):
+        key_file = secret_key_file(instance_path, env)
+        if key_file is not None:
+            cfg["SECRET_KEY"] = read_secret_key(key_file)
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
     if overrides:
         cfg.update(overrides)
     return cfg
+
+
+def secret_key_file(instance_path: str, environ: Mapping[str, str]) -> Path | None:
+    """Return the file that holds the secret key, or None when there is none."""
+    # DECIDE_SECRET_KEY_FILE first, else the instance folder's file, so that `flask run`,
+    # `decide ...` and the Makefile all find the key that `make run` wrote.
+    named = environ.get("DECIDE_SECRET_KEY_FILE", "")
+    if named:
+        return Path(named)
+    default = Path(instance_path) / SECRET_KEY_FILENAME
+    return default if default.exists() else None
+
+
+def read_secret_key(path: Path) -> str:
+    """Return the secret key stored in `path`, refusing a missing, unreadable or empty file."""
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise ConfigError(f"The secret key file {path} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc.__class__.__name__
+        raise ConfigError(f"The secret key file {path} cannot be read: {reason}.") from None
+    if not key:
+        raise ConfigError(f"The secret key file {path} is empty; put a long random value in it.")
+    return key
 
 
 def normalise_database_url(url: str) -> str:
@@ -88,5 +127,7 @@ def check_config(cfg: Mapping[str, Any], *, debug: bool) -> None:
     if not cfg.get("SECRET_KEY") or cfg["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise ConfigError(
             "Refusing to start: the default secret key is only for debug and tests. "
-            "Set DECIDE_SECRET_KEY (or DECIDE_SECRET_KEY_FILE) to a long random value."
+            "Set DECIDE_SECRET_KEY (or DECIDE_SECRET_KEY_FILE) to a long random value, "
+            f"or put one in the instance folder's {SECRET_KEY_FILENAME} file (`make run` "
+            "writes it)."
         )

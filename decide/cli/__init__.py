@@ -1,18 +1,27 @@
 """The `decide` command. Every subcommand is also mounted under `flask --app app`.
 
-Each module in COMMAND_MODULES exposes `commands`, a list of click commands. The commands run
-inside the app context, so they use the same configuration and database as the web app. The
-commands in PURE_COMMANDS need neither (`decide allocate FILE.pb` works on any machine, with no
-secret key or database), so `decide` runs them without creating the app.
+Each module in COMMAND_MODULES exposes `commands`, a list of click commands. `decide` knows
+every subcommand without creating the app, so `decide --help` lists them all even before the
+app can start (no secret key yet, say). The app is created when a subcommand that needs it
+runs, and its commands run inside the app context, with the same configuration and database
+as the web app. The commands in PURE_COMMANDS need neither (`decide allocate FILE.pb` works on
+any machine, with no secret key or database).
+
+A database that is missing tables, or that cannot be reached, gets a one-line message saying
+what to run, never a traceback.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import importlib
+from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, NoAppException
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 COMMAND_MODULES = [
     "decide.cli.rounds",
@@ -22,14 +31,55 @@ COMMAND_MODULES = [
     "decide.cli.pb",
     "decide.cli.export",
 ]
+PURE_COMMANDS = ["allocate"]
+
+
+def _with_database_messages(command: click.Command) -> click.Command:
+    """Return a copy of `command` that turns database errors into a one-line message."""
+    callback = command.callback
+    assert callback is not None
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except (OperationalError, ProgrammingError) as exc:
+            from decide.cli.database import database_problem
+
+            raise click.ClickException(database_problem(exc)) from None
+
+    wrapped = copy.copy(command)
+    wrapped.callback = run
+    return wrapped
+
+
+@functools.cache
+def app_commands() -> tuple[click.Command, ...]:
+    """Return every subcommand, those that need the app wrapped to run in its context."""
+    out = []
+    for name in COMMAND_MODULES:
+        for command in importlib.import_module(name).commands:
+            if command.name not in PURE_COMMANDS:
+                command = _with_database_messages(command)
+                command.callback = with_appcontext(command.callback)  # type: ignore[type-var]
+            out.append(command)
+    return tuple(out)
 
 
 def register_commands(app: Flask) -> None:
     """Mount every subcommand on the app's `flask` command group."""
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(name)
-        for command in module.commands:
-            app.cli.add_command(command)
+    for command in app_commands():
+        app.cli.add_command(command)
+
+
+class AppUnavailable(NoAppException):
+    """The app cannot start (its configuration is unsafe): one line, exit status 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        """Print the message alone, without the usage lines of a usage error."""
+        click.ClickException.show(self, file)
 
 
 def _create_app() -> Flask:
@@ -39,11 +89,20 @@ def _create_app() -> Flask:
     try:
         return create_app()
     except ConfigError as exc:  # a plain message, not a traceback
-        raise NoAppException(str(exc)) from None
+        raise AppUnavailable(str(exc)) from None
+
+
+class DecideGroup(FlaskGroup):
+    """Flask's command group, listing its subcommands without creating the app."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return the subcommands' names: ours, `db` and the installed Flask plugins'."""
+        self._load_plugin_commands()
+        return sorted(self.commands)
 
 
 @click.group(
-    cls=FlaskGroup,
+    cls=DecideGroup,
     create_app=_create_app,
     add_default_commands=False,
     add_version_option=False,
@@ -53,11 +112,13 @@ def main() -> None:
     """decide: participatory budgeting for community health."""
 
 
-def _add_pure_commands() -> None:
-    from decide.cli.allocate import allocate_command
+def _add_commands() -> None:
+    from flask_migrate.cli import db as migrations
 
-    main.add_command(allocate_command)
+    for command in app_commands():
+        main.add_command(command)
+    # Flask-Migrate mounts `db` on the app; here it is known before the app exists.
+    main.add_command(migrations, "db")
 
 
-PURE_COMMANDS = ["allocate"]
-_add_pure_commands()
+_add_commands()

@@ -10,12 +10,22 @@ from decide.extensions import db
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has any account.")
 def demo_command(if_empty: bool) -> None:
-    """Seed the demo: areas, community assets, people, and a round taking proposals."""
+    """Seed the demo (on a database with no tables, apply the migrations first)."""
     from sqlalchemy import func, select
 
+    from decide.cli.database import SchemaState, schema_state
     from decide.models import User
     from decide.services.demo import demo_present, seed_demo
 
+    state, problem = schema_state(db.engine)
+    if state is SchemaState.EMPTY:
+        # A fresh database: migrating is what the person asking for a demo wants.
+        from flask_migrate import upgrade
+
+        click.echo("The database has no tables yet: applying the migrations first.")
+        upgrade()
+    elif state is not SchemaState.CURRENT:
+        raise click.ClickException(problem)
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("The database already has accounts: demo not seeded (--if-empty).")
         return

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import click
 
 from decide.extensions import db
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def _one_line(message: str) -> str:
+    """Return `message` on one line: a value quoted from a file may hold line breaks."""
+    return _CONTROL.sub(" ", message).strip()
 
 
 @click.command("import-pb")
@@ -15,16 +23,20 @@ from decide.extensions import db
 @click.option("--title", default=None, help="Round title (default: from the file's META).")
 def import_pb_command(path: Path, title: str | None) -> None:
     """Create a closed round from a pabulib file; the last line printed is the round id."""
+    from decide.models import ValueDoesNotFit
     from decide.services.pb_io import PbImportError, import_pb
 
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise click.ClickException(f"{path}: not UTF-8 text ({exc}).") from exc
+    except OSError as exc:
+        raise click.ClickException(_one_line(f"{path}: cannot be read ({exc.strerror}).")) from exc
     try:
         rnd = import_pb(db.session, text, title=title, today=dt.datetime.now(dt.UTC).date())
-    except PbImportError as exc:
-        reason = str(exc).rstrip(".")
+    except (PbImportError, ValueDoesNotFit) as exc:
+        db.session.rollback()
+        reason = _one_line(str(exc)).rstrip(".")
         raise click.ClickException(f"{path}: {reason}. Nothing was imported.") from exc
     n = len(rnd.projects)
     from decide.services.voting import counts

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decide.models.area import Area, Theme
 from decide.models.asset import ORGANISATION_KINDS, Organisation
 from decide.models.base import Base
+from decide.models.limits import ValueDoesNotFit  # also registers the listeners
 from decide.models.proposal import CostLine, Proposal, ProposalVersion
 from decide.models.publication import (
     CosignSignature,
@@ -79,5 +80,6 @@ __all__ = [
     "SigningKey",
     "Theme",
     "User",
+    "ValueDoesNotFit",
     "VoterRollEntry",
 ]

@@ -51,6 +51,9 @@ class Proposal(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # Who is paid if the project is funded, chosen by the facilitator when accepting it onto
+    # the ballot. Empty means the proposing organisation; a resident's proposal needs one.
+    payee_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(500))
@@ -74,7 +77,8 @@ class Proposal(Base):
 
     round: Mapped[Round] = relationship()
     author: Mapped[User] = relationship()
-    organisation: Mapped[Organisation | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
+    payee: Mapped[Organisation | None] = relationship(foreign_keys=[payee_id])
     area: Mapped[Area | None] = relationship()
     themes: Mapped[list[Theme]] = relationship(secondary=proposal_theme, order_by=Theme.name)
     cost_lines: Mapped[list[CostLine]] = relationship(
@@ -89,6 +93,16 @@ class Proposal(Base):
     def total_pence(self) -> int:
         """Return the sum of the cost lines."""
         return sum(line.amount_pence for line in self.cost_lines)
+
+    @property
+    def payee_organisation(self) -> Organisation | None:
+        """Return who is paid if funded: the chosen payee, else the proposing organisation."""
+        return self.payee if self.payee is not None else self.organisation
+
+    @property
+    def needs_payee(self) -> bool:
+        """Return True for a resident's proposal for which nobody has been chosen to be paid."""
+        return self.payee_organisation is None
 
     @property
     def ballot_cost_pence(self) -> int:

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from decide.allocation.names import RULE_NAMES
 from decide.models.area import Area, Theme
 from decide.models.base import Base
 
@@ -42,13 +43,8 @@ BALLOT_KINDS = {
     "cumulative": "Points: spread your points over projects",
     "ranked": "Ranked: put your favourite projects in order",
 }
-ALLOCATION_RULES = {
-    "equal-shares": "Method of Equal Shares (proportional)",
-    "greedy": "Greedy by votes",
-    "phragmen": "Sequential Phragmén (proportional)",
-    "utilitarian": "Maximum total support",
-    "equity": "Maximum support with equity constraints",
-}
+# The rules' names in words live with the rules (pure, so the verifier can use them too).
+ALLOCATION_RULES = RULE_NAMES
 # Settings that change what a ballot means. They lock once voting has opened.
 BALLOT_MEANING_FIELDS = (
     "budget_pence",
@@ -60,7 +56,11 @@ BALLOT_MEANING_FIELDS = (
     "max_points_per_project",
     "rank_depth",
     "allocation_rule",
+    # Who must sign the results is fixed with the ballot: no raising and lowering k later.
+    "signature_threshold",
 )
+# Also fixed when voting opens, though not a ballot setting of the round form.
+LOCKED_AT_VOTING = (*BALLOT_MEANING_FIELDS, "threshold_reason")
 
 round_area = Table(
     "round_area",
@@ -111,7 +111,9 @@ class Round(Base):
     max_points_per_project: Mapped[int | None] = mapped_column(Integer)
     rank_depth: Mapped[int | None] = mapped_column(Integer)
     allocation_rule: Mapped[str] = mapped_column(String(20), default="equal-shares")
-    signature_threshold: Mapped[int] = mapped_column(Integer, default=1)
+    # At least two signers by default (issue 13); one needs a stated reason, printed on the PDF.
+    signature_threshold: Mapped[int] = mapped_column(Integer, default=2)
+    threshold_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     # Timetable (dates shown to the public; phase changes are explicit actions).
     proposals_open: Mapped[dt.date | None] = mapped_column(Date)
@@ -207,7 +209,7 @@ def _ballot_meaning_changes(session: Session) -> list[str]:
             )
             if not was_locked or obj in session.new:
                 continue
-            for name in BALLOT_MEANING_FIELDS:
+            for name in LOCKED_AT_VOTING:
                 if state.attrs[name].history.has_changes():
                     problems.append(f"{name.replace('_', ' ')} cannot change after voting opened")
         elif isinstance(obj, Project):

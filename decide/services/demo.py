@@ -23,10 +23,13 @@ from werkzeug.security import generate_password_hash
 
 from decide.models import (
     Area,
+    CostLine,
     Membership,
     Organisation,
     PanelMember,
+    Project,
     Proposal,
+    ProposalVersion,
     Round,
     Theme,
     User,
@@ -73,6 +76,9 @@ THEMES: dict[str, str] = {
     "older-people": "Older people",
     "housing-health": "Housing and health",
 }
+
+
+COUNCIL_SLUG = "northbridge-city-council"
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,18 @@ ORGANISATIONS: tuple[DemoOrg, ...] = (
         "sisters@alnoor.example.org",
         "0113 496 0108",
         ("alnoor@example.org", "Farah Qureshi"),
+    ),
+    DemoOrg(
+        COUNCIL_SLUG,
+        "Northbridge City Council",
+        "statutory",
+        tuple(AREAS),
+        "The council's communities and public health team. Residents' own projects need an "
+        "organisation to receive the money: when no local group hosts one, the council holds "
+        "the grant and pays suppliers on the residents' behalf.",
+        "communities@northbridge.example.org",
+        "0113 496 0100",
+        ("council@example.org", "Helen Okoro"),
     ),
 )
 
@@ -435,6 +453,11 @@ PROPOSALS: tuple[DemoProposal, ...] = (
             ("Marshal training and hi-vis", 80_000),
             ("Play kit: chalk, balls, skipping ropes, crates", 150_000),
         ),
+        (
+            "feasible",
+            "The council's highways team issues play-street orders within six weeks. As a "
+            "resident's proposal it needs a payee before it goes on the ballot.",
+        ),
     ),
 )
 
@@ -580,6 +603,88 @@ def _seed_proposals(
                 session, proposal, feasibility=status, feasibility_reason=reason,
                 adjusted_cost_pence=None, cost_adjustment_reason="", actor=facilitator,
             )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoBallotItem:
+    """A project on a demo ballot with the proposal behind it."""
+
+    code: str
+    title: str
+    summary: str
+    area: str  # area slug
+    proposer: str  # organisation slug, or a resident's email
+    description: str
+    outcomes: str
+    lines: tuple[tuple[str, int], ...]  # (item, pence); they add up to the project's cost
+    themes: tuple[str, ...] = ()
+    payee: str | None = None  # organisation slug paid for a resident's project
+
+
+def seed_ballot(session: Session, rnd: Round, items: tuple[DemoBallotItem, ...]) -> list[Project]:
+    """Put each item on the round's ballot with its proposal (version 1, reviewed feasible).
+
+    Call it before voting opens: it flushes the new rows, so the caller may then open voting
+    and commit. A resident's item names its payee; an organisation's is paid itself.
+    """
+    areas = {a.slug: a for a in session.scalars(select(Area))}
+    themes = {t.slug: t for t in session.scalars(select(Theme))}
+    orgs = {o.slug: o for o in session.scalars(select(Organisation))}
+    rnd.themes = sorted(
+        {*rnd.themes, *(themes[t] for item in items for t in item.themes)}, key=lambda t: t.name
+    )
+    projects = []
+    for position, item in enumerate(items):
+        org = orgs.get(item.proposer)
+        author = _author_of(session, item.proposer, org)
+        payee = orgs[item.payee] if item.payee else org
+        if payee is None:
+            raise ValueError(f"demo project {item.code} is a resident's: it needs a payee")
+        note = f"{payee.name} hosts this resident's project and receives the money."
+        proposal = Proposal(
+            round=rnd, author=author, organisation=org, area=areas[item.area],
+            payee_id=payee.id if org is None else None, title=item.title,
+            summary=item.summary, description_md=item.description,
+            expected_outcomes=item.outcomes, version=1, feasibility="feasible",
+            feasibility_reason=note if org is None else "",
+            themes=[themes[t] for t in item.themes],
+            cost_lines=[
+                CostLine(position=i, item=what, amount_pence=pence)
+                for i, (what, pence) in enumerate(item.lines)
+            ],
+        )  # fmt: skip
+        session.add(proposal)
+        session.flush()
+        session.add(
+            ProposalVersion(
+                proposal=proposal, number=1, content=proposal.snapshot(), edited_by_id=author.id
+            )
+        )
+        project = Project(
+            round=rnd, proposal_id=proposal.id, code=item.code, position=position,
+            title=item.title, summary=item.summary, cost_pence=proposal.total_pence,
+            area=areas[item.area], organisation=payee,
+        )  # fmt: skip
+        session.add(project)
+        projects.append(project)
+    session.flush()
+    return projects
+
+
+def _author_of(session: Session, proposer: str, org: Organisation | None) -> User:
+    if org is None:
+        user = session.scalar(select(User).where(User.email == proposer))
+    else:
+        user = session.scalar(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == org.id, Membership.role == "admin")
+            .order_by(Membership.id)
+            .limit(1)
+        )
+    if user is None:
+        raise RuntimeError(f"the demo has no account to propose for {proposer}")
+    return user
 
 
 def demo_present(session: Session) -> bool:

@@ -29,16 +29,20 @@ from audits.manifest import Manifest
 from decide.models import (
     Area,
     CosignSignature,
-    Organisation,
     PanelMember,
-    Project,
     Round,
     SigningKey,
     User,
 )
 from decide.services import ledger, publication, signing
 from decide.services.closing import schedule_job
-from decide.services.demo import FACILITATOR_EMAIL, PANEL_EMAIL, demo_user
+from decide.services.demo import (
+    FACILITATOR_EMAIL,
+    PANEL_EMAIL,
+    DemoBallotItem,
+    demo_user,
+    seed_ballot,
+)
 from decide.services.eligibility import VoterKey
 from decide.services.paper import enter_paper_ballot
 from decide.services.rounds import change_phase
@@ -47,17 +51,83 @@ from decide.services.voting import cast_ballot, load_server_key
 PUBLISHED_ROUND_SLUG = "northbridge-health-fund-2026"
 SECOND_PANEL_EMAIL = "panel2@example.org"
 KEY_SEED = b"decide demo panel key v1 / "
-# (code, title, cost in pence, area slug, organisation slug)
-PROJECTS = (
-    ("N1", "Riverside food bank fresh-food shelf", 1_200_000, "riverside",
-     "riverside-community-food-bank"),
-    ("N2", "Lunch club for isolated older people", 900_000, "st-annes",
-     "st-annes-church-community-centre"),
-    ("N3", "Couch to 5k for beginners", 600_000, "moorfield", "moorfield-harriers"),
-    ("N4", "Family cooking nights", 1_500_000, "canal-side", "riverside-community-food-bank"),
-    ("N5", "Walking netball for women", 500_000, "hillfoot", "moorfield-harriers"),
-    ("N6", "Hall heating for the toddler group", 1_100_000, "old-market",
-     "st-annes-church-community-centre"),
+# The ballot, each project with the proposal behind it; a resident proposed N5, which the
+# Harriers host and are paid for.
+PROJECTS: tuple[DemoBallotItem, ...] = (
+    DemoBallotItem(
+        "N1", "Riverside food bank fresh-food shelf",
+        "A chilled shelf of fresh fruit, vegetables and dairy alongside the emergency parcels.",
+        "riverside", "riverside-community-food-bank",
+        "Our parcels keep people from going hungry, but they are tins and dried food. A "
+        "**chilled shelf**, restocked twice a week from local growers, adds fresh food to "
+        "every parcel.",
+        "Every parcel includes fresh food; 150 households a week.",
+        (("Chilled shelving", 400_000), ("Fresh produce for a year", 700_000),
+         ("Volunteer food hygiene training", 100_000)),
+        ("healthy-food",),
+    ),
+    DemoBallotItem(
+        "N2", "Lunch club for isolated older people",
+        "A hot two-course lunch twice a week in the church hall, with transport for those who "
+        "need it.",
+        "st-annes", "st-annes-church-community-centre",
+        "For many of our older neighbours a shared meal is the only time they talk to anyone "
+        "all week. **Two lunches a week**, with a minibus for people who cannot walk to the "
+        "hall.",
+        "45 regular guests; lower loneliness scores after six months.",
+        (("Cook, two lunches a week", 450_000), ("Food and drinks", 300_000),
+         ("Door-to-door transport", 150_000)),
+        ("older-people", "social-isolation"),
+    ),
+    DemoBallotItem(
+        "N3", "Couch to 5k for beginners",
+        "A nine-week beginners' running course with trained run leaders and fitted shoes.",
+        "moorfield", "moorfield-harriers",
+        "Three courses a year for people who have never run. Everyone gets a **pair of running "
+        "shoes fitted by a local shop**, the biggest cost of starting.",
+        "Three courses of 20 people; two in three finish a 5 km parkrun.",
+        (("Run leader training", 150_000), ("Running shoes for 40 beginners", 300_000),
+         ("Venue hire and changing rooms", 150_000)),
+        ("physical-activity",),
+    ),
+    DemoBallotItem(
+        "N4", "Family cooking nights",
+        "Weekly evenings where families cook a healthy meal together and take the "
+        "ingredients home.",
+        "canal-side", "riverside-community-food-bank",
+        "Parents and children cook **a cheap, healthy meal together** in the Canal Side "
+        "community flat, eat it together, and take home the ingredients to cook it again.",
+        "60 families complete eight evenings; families cook from scratch more often.",
+        (("Sessional chef, 48 evenings", 720_000), ("Ingredients and take-home bags", 600_000),
+         ("Crèche for younger children", 180_000)),
+        ("healthy-food", "children-families"),
+    ),
+    DemoBallotItem(
+        "N5", "Walking netball for women",
+        "Weekly walking netball in Hillfoot sports hall for women of every age and fitness.",
+        "hillfoot", "olivia@example.org",
+        "I played netball at school and miss it. **Walking netball** has no running or "
+        "jumping, so anyone can play. The Harriers have offered to host the sessions and "
+        "hold the money.",
+        "40 women playing every week; players report feeling fitter after twelve weeks.",
+        (("Qualified coach, 45 sessions", 270_000), ("Sports hall hire", 180_000),
+         ("Balls, bibs and first-aid kit", 50_000)),
+        ("physical-activity",),
+        "moorfield-harriers",
+    ),
+    DemoBallotItem(
+        "N6", "Hall heating for the toddler group",
+        "A new boiler and insulation so the church hall is warm enough for toddlers all "
+        "winter.",
+        "old-market", "st-annes-church-community-centre",
+        "Our toddler group closes on the coldest days because the hall's old boiler cannot "
+        "cope. A **new boiler, radiator valves and loft insulation** keep it open all winter "
+        "and cut the hall's bills.",
+        "The toddler group open every week of the year; 30 families a week.",
+        (("Replacement boiler", 800_000), ("Radiator valves and insulation", 250_000),
+         ("Electrical safety check", 50_000)),
+        ("children-families", "housing-health"),
+    ),
 )  # fmt: skip
 # Approval ballots (project codes), cycled; online residents first, then paper ballots.
 PATTERNS = (
@@ -104,7 +174,6 @@ def seed_published(session: Session) -> None:
     from decide.services.results import confirm_rule
 
     areas = {a.slug: a for a in session.scalars(select(Area))}
-    orgs = {o.slug: o for o in session.scalars(select(Organisation))}
     facilitator = session.scalar(select(User).where(User.email == FACILITATOR_EMAIL))
     panel_one = session.scalar(select(User).where(User.email == PANEL_EMAIL))
     if facilitator is None or panel_one is None:
@@ -122,7 +191,7 @@ def seed_published(session: Session) -> None:
             "and published with a verifiable record. Download the PDF and check it yourself."
         ),
         budget_pence=4_000_000,
-        phase="voting",
+        phase="deliberation",  # voting opens below, once the ballot is in place
         ballot_kind="approval",
         min_choices=1,
         max_choices=3,
@@ -131,17 +200,12 @@ def seed_published(session: Session) -> None:
         voting_open=today - dt.timedelta(days=40),
         voting_close=today - dt.timedelta(days=20),
         results_date=today - dt.timedelta(days=14),
-        voting_opened_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=40),
     )
     rnd.areas = [a for a in areas.values()]
-    rnd.projects = [
-        Project(
-            code=code, position=i, title=title, summary=title + ".", cost_pence=cost,
-            area=areas.get(area), organisation=orgs.get(org),
-        )
-        for i, (code, title, cost, area, org) in enumerate(PROJECTS)
-    ]  # fmt: skip
     session.add(rnd)
+    seed_ballot(session, rnd, PROJECTS)
+    rnd.phase = "voting"
+    rnd.voting_opened_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
     session.add(PanelMember(round=rnd, user=panel_one, role_title="Resident panel member"))
     session.add(PanelMember(round=rnd, user=panel_two, role_title="Partnership panel member"))
     session.commit()

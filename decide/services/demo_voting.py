@@ -17,12 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from decide.models import Area, PostcodeDistrict, Project, Round, User
+from decide.models import Area, PostcodeDistrict, Round, User
 from decide.services import eligibility as elig
 from decide.services.demo import (
     AREAS,
     DEMO_POSTCODE_DISTRICTS,
+    DemoBallotItem,
     demo_user,
+    seed_ballot,
 )
 from decide.services.voting import cast_ballot, load_server_key
 
@@ -68,6 +70,115 @@ _PROJECTS: dict[str, list[tuple[str, str, str, int, str]]] = {
         ("R5", "Falls prevention home visits", "Occupational therapist visits with small home adaptations for people at risk of falls.", 700_000, "hillfoot"),
     ],
 }  # fmt: skip
+
+# The proposal behind each project: (proposer: organisation slug or a resident's email,
+# payee slug for a resident's project, themes, description, expected outcomes, cost lines).
+_BEHIND: dict[str, tuple[str, str | None, tuple[str, ...], str, str, tuple[tuple[str, int], ...]]] = {
+    "A1": ("riverside-community-food-bank", None, ("healthy-food",),
+           "Local shops throw away good food every evening while families nearby go without. A **shared fridge** in the Riverside Centre's foyer, stocked by volunteers twice a day, lets anyone take what they need with no questions asked.",
+           "Two tonnes of food a year eaten rather than thrown away; 80 households using the fridge each week.",
+           (("Commercial fridge and freezer", 260_000), ("Electrical work and hygiene signage", 70_000), ("Volunteer coordinator, 10 hours a month for a year", 150_000))),
+    "A2": ("kwame@example.org", "canal-side-tenants-association", ("physical-activity", "older-people"),
+           "I walk the towpath every day and see neighbours who have been ill stop going out. A **led walk every Thursday**, short enough for anyone, with a cup of tea at the lock café at the end, would get them back on their feet. The tenants' association has offered to host it.",
+           "30 regular walkers; walkers say they feel more confident going out alone after three months.",
+           (("Walk leader training for 6 volunteers", 120_000), ("First-aid kits and hi-vis vests", 40_000), ("Tea stop at the lock café, 50 weeks", 100_000))),
+    "A3": ("old-market-wellbeing-hub", None, ("mental-health",),
+           "Men referred to our link workers rarely come to a clinic. **Peer circles at the rugby club**, every other Tuesday evening, are led by men who have been through hard times themselves and supervised by a counsellor.",
+           "35 men attend at least four evenings; a clear route to NHS Talking Therapies for those who need it.",
+           (("Two peer facilitators, 26 evenings", 234_000), ("Room hire at the rugby club", 78_000), ("Clinical supervision", 38_000))),
+    "A4": ("st-annes-church-community-centre", None, ("older-people", "social-isolation"),
+           "Our hall will be **warm and open three afternoons a week** from November to March, with hot drinks, free Wi-Fi, board games and a benefits adviser every other week.",
+           "Around 35 visitors each afternoon; 80 households helped to claim benefits or cut their energy bills.",
+           (("Heating and lighting, three afternoons a week for 20 weeks", 240_000), ("Hot drinks and snacks", 90_000), ("Benefits adviser, one afternoon a fortnight", 90_000))),
+    "A5": ("john@example.org", "northbridge-city-council", ("physical-activity", "older-people"),
+           "I care for my wife, and carers like me stop looking after ourselves. **Chair-based strength and balance classes** once a week, with someone to sit with the person we care for, would keep us well enough to keep caring. The council's carers' service will hold the grant.",
+           "25 carers attending regularly; fewer falls and better sleep reported after ten weeks.",
+           (("Qualified instructor, 40 classes", 120_000), ("Respite cover for carers", 50_000), ("Resistance bands and chairs", 20_000))),
+    "A6": ("green-plate-kitchen", None, ("healthy-food", "children-families"),
+           "Families with an allotment plot often do not know what to do with a glut of courgettes. **Grow-and-cook sessions** on the Moorfield allotments turn the harvest into cheap, healthy meals, cooked on site.",
+           "40 families take part; families eat more vegetables they grew themselves.",
+           (("Sessional cook, 30 sessions", 150_000), ("Ingredients and seeds", 90_000), ("Camping stoves and cookware", 60_000))),
+    "K1": ("amira@example.org", "riverside-community-food-bank", ("children-families", "healthy-food"),
+           "Teachers at Riverside Primary tell me some children arrive too hungry to learn. A **free breakfast club** from 8 am, run by parent volunteers with food from the food bank, would give 60 children a good start. The food bank has agreed to host it.",
+           "60 children eating breakfast every school day; better attendance and punctuality by the spring term.",
+           (("Breakfast food for 60 children, 38 weeks", 910_000), ("Breakfast club assistant, 7.5 hours a week", 480_000), ("Toaster, fridge and crockery", 60_000))),
+    "K2": ("canal-side-tenants-association", None, ("housing-health",),
+           "Damp and mould make children's asthma worse, and many tenants do not know how to get landlords to act. A **housing-health worker** visits affected flats, records the problem, chases repairs and lends dehumidifiers.",
+           "120 homes visited; repair requests logged and followed up; fewer asthma-related GP visits.",
+           (("Housing-health worker, 0.5 full-time equivalent", 1_500_000), ("Humidity meters and dehumidifiers to lend", 220_000), ("Interpreting", 80_000))),
+    "K3": ("olivia@example.org", "northbridge-city-council", ("physical-activity", "mental-health"),
+           "My brother turned his life around at a boxing club. **Two evenings a week of boxing with a mentor** for young people at risk of exclusion would give others the same chance. The council's youth service will hold the money and employ the coach.",
+           "30 young people attend regularly; fewer exclusions among those taking part.",
+           (("Boxing coach and youth mentor, 2 evenings a week", 880_000), ("Gym hire", 220_000), ("Gloves, pads and first-aid kit", 100_000))),
+    "K4": ("old-market-wellbeing-hub", None, ("social-isolation",),
+           "We will train **twelve health champions** who speak the languages of Canal Side, so that advice about screening, vaccinations and local services reaches people in their own words.",
+           "12 champions trained; 600 conversations a year; more people from the estate taking up screening.",
+           (("Training for twelve champions", 360_000), ("Champion expenses and childcare", 290_000), ("Coordinator, 6 hours a week", 300_000))),
+    "K5": ("riverside-community-food-bank", None, ("healthy-food", "older-people"),
+           "Housebound people cannot collect parcels. A **second-hand electric van** and a volunteer driver rota would deliver every week to people referred by GPs and district nurses.",
+           "70 housebound households receive food every week.",
+           (("Second-hand electric van", 1_350_000), ("Insurance and charging for a year", 180_000), ("Signwriting and crates", 70_000))),
+    "K6": ("green-plate-kitchen", None, ("children-families", "healthy-food"),
+           "A **baby bank** of donated clothes and equipment, checked for safety, alongside monthly weaning workshops in our kitchen where parents make purées and finger foods to take home.",
+           "150 families helped with equipment; 120 parents attend a weaning workshop.",
+           (("Storage and shelving for donated equipment", 150_000), ("Weaning workshops, 24 sessions", 360_000), ("New car seats and safety items", 190_000))),
+    "C1": ("st-annes-church-community-centre", None, ("older-people", "mental-health"),
+           "A **monthly café** for people living with dementia and the people who care for them, with live music, memory activities and a dementia adviser to talk to.",
+           "25 families attending regularly; carers feel less alone.",
+           (("Dementia adviser time", 260_000), ("Musician and memory activities", 200_000), ("Refreshments and transport", 140_000))),
+    "C2": ("olivia@example.org", "old-market-wellbeing-hub", ("mental-health", "social-isolation"),
+           "After my dad died there was a six-month wait for counselling. **Trained volunteers who have been bereaved themselves** could offer one-to-one and group support straight away. The Wellbeing Hub will supervise the volunteers and hold the grant.",
+           "60 people supported in the first year; shorter waits for NHS bereavement counselling.",
+           (("Training for 10 volunteers", 180_000), ("Volunteer supervision", 150_000), ("Room hire and refreshments", 120_000))),
+    "C3": ("kwame@example.org", "northbridge-city-council", ("physical-activity", "older-people"),
+           "The market square is empty on Sunday mornings. **Free football for everyone**, with walking football for the over-60s at the same time, would fill it. The square belongs to the council, which will hold the money and the event licence.",
+           "50 players a week, a third of them over 60.",
+           (("Coaches, 50 sessions", 250_000), ("Portable goals and balls", 80_000), ("Event licence and insurance", 50_000))),
+    "C4": ("al-noor-womens-group", None, ("healthy-food",),
+           "**Six-week courses** in our community kitchen teaching healthy family meals for under £2 a portion, in English, Urdu and Bengali.",
+           "90 people complete a course; families report cooking from scratch more often.",
+           (("Cookery tutor, 36 sessions", 180_000), ("Ingredients", 100_000), ("Translated recipe cards", 40_000))),
+    "C5": ("old-market-wellbeing-hub", None, ("older-people", "social-isolation"),
+           "More and more of the NHS is online. A **digital help desk** at Old Market library, three mornings a week, helps people book GP appointments, order prescriptions and fill in forms.",
+           "400 people helped a year; fewer missed appointments.",
+           (("Digital helper, 6 hours a week", 200_000), ("Two tablets and a printer", 60_000), ("Leaflets in community languages", 20_000))),
+    "R1": ("hillfoot-mind-matters", None, ("social-isolation", "older-people"),
+           "Trained volunteers **phone isolated older residents twice a week** for a chat and a check that all is well, and pass on worries to the right service.",
+           "100 people called regularly; lower loneliness scores after six months.",
+           (("Volunteer coordinator, 12 hours a week", 420_000), ("Phone system and call costs", 80_000), ("Volunteer training", 50_000))),
+    "R2": ("john@example.org", "moorfield-harriers", ("physical-activity", "mental-health"),
+           "Moorfield's woods and hedges need looking after, and so do we. A **green gym**, two mornings a week of conservation work led by a ranger, gets people active outdoors. The Harriers will host it and hold the money.",
+           "40 regular volunteers; a path and two hedgerows restored.",
+           (("Conservation leader, 48 sessions", 250_000), ("Tools and gloves", 90_000), ("Tool store", 60_000))),
+    "R3": ("northbridge-city-council", None, ("older-people",),
+           "People without a car miss hospital appointments because the bus takes two changes. A **booked minibus** to the hospital and GP surgeries, five days a week, with a driver trained to help passengers.",
+           "3,000 journeys a year; fewer missed hospital appointments from Hillfoot.",
+           (("Minibus lease for a year", 520_000), ("Driver, 20 hours a week", 330_000), ("Fuel and insurance", 50_000))),
+    "R4": ("moorfield-harriers", None, ("children-families", "physical-activity"),
+           "**Subsidised parent and toddler swimming** with a qualified instructor, at times that suit parents on shifts.",
+           "60 toddlers and their parents swimming weekly.",
+           (("Pool hire, 40 sessions", 200_000), ("Qualified instructor", 110_000), ("Subsidised places", 40_000))),
+    "R5": ("old-market-wellbeing-hub", None, ("older-people", "housing-health"),
+           "An **occupational therapist visits people at risk of falls** at home and fits small adaptations the same week: grab rails, a second banister, brighter bulbs.",
+           "150 homes made safer; fewer falls needing an ambulance.",
+           (("Occupational therapist, 2 days a week for 6 months", 480_000), ("Grab rails, ramps and small adaptations", 190_000), ("Travel", 30_000))),
+}  # fmt: skip
+
+
+def ballot_items(kind: str) -> tuple[DemoBallotItem, ...]:
+    """Return a voting round's demo ballot with the proposal behind each project."""
+    items = []
+    for code, title, summary, cost, area in _PROJECTS[kind]:
+        proposer, payee, themes, description, outcomes, lines = _BEHIND[code]
+        if sum(pence for _, pence in lines) != cost:
+            raise ValueError(f"the cost lines of demo project {code} do not add up to its cost")
+        items.append(
+            DemoBallotItem(
+                code, title, summary, area, proposer, description, outcomes, lines, themes, payee
+            )
+        )
+    return tuple(items)
+
 
 _ROUNDS: dict[str, dict[str, Any]] = {
     "approval": {
@@ -159,27 +270,18 @@ def seed_voting(session: Session) -> None:
         rnd = Round(
             slug=slug,
             description=_DESCRIPTION,
-            phase="voting",
+            phase="deliberation",  # voting opens below, once the ballot is in place
             ballot_kind=kind,
             allocation_rule="equal-shares" if kind != "ranked" else "greedy",
             voting_open=today - dt.timedelta(days=3),
             voting_close=today + dt.timedelta(days=18),
-            voting_opened_at=dt.datetime.now(dt.UTC),
             **values,
         )
         rnd.areas = [areas[a] for a in settings["areas"] if a in areas]
-        rnd.projects = [
-            Project(
-                code=code,
-                position=i,
-                title=title,
-                summary=summary,
-                cost_pence=cost,
-                area=areas.get(area),
-            )
-            for i, (code, title, summary, cost, area) in enumerate(_PROJECTS[kind])
-        ]
         session.add(rnd)
+        seed_ballot(session, rnd, ballot_items(kind))
+        rnd.phase = "voting"
+        rnd.voting_opened_at = dt.datetime.now(dt.UTC)
         session.commit()
         elig.save_settings(
             session, rnd.id, by_postcode=True, by_roll=kind == "ranked", by_code=kind == "approval",

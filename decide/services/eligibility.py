@@ -22,10 +22,12 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ballots.wording import plural
 from decide.models import (
     AccessCode,
     AccessCodeBatch,
@@ -218,11 +220,32 @@ def identity_hash(secret_key: str, salt: str, reference: str, born: dt.date) -> 
     return hmac.new(key.digest(), message, hashlib.sha256).hexdigest()
 
 
+class _RollReader:
+    """A csv.reader over the roll whose unreadable line is a RollError, not a crash."""
+
+    def __init__(self, text: str) -> None:
+        self._reader = csv.reader(io.StringIO(text, newline=""))
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num
+
+    def __iter__(self) -> _RollReader:
+        return self
+
+    def __next__(self) -> list[str]:
+        try:
+            return next(self._reader)
+        except csv.Error as exc:
+            line = self._reader.line_num + 1
+            raise RollError([f"line {line}: cannot be read as CSV ({exc})"]) from None
+
+
 def upload_roll(
     session: Session, round_id: int, csv_text: str, *, secret_key: str, replace: bool = True
 ) -> int:
     """Store a voter roll CSV (reference, date_of_birth) hashed; all rows or none. Commit."""
-    reader = csv.reader(io.StringIO(csv_text))
+    reader = _RollReader(csv_text)
     problems: list[str] = []
     people: list[tuple[str, dt.date]] = []
     seen: dict[tuple[str, dt.date], int] = {}
@@ -345,7 +368,7 @@ def generate_codes(
     """Create a batch of one-time codes, commit, and return the codes (shown only now)."""
     if not 1 <= count <= MAX_BATCH:
         raise EligibilityError(f"A batch holds between 1 and {MAX_BATCH} codes.")
-    label = label.strip() or f"Batch of {count} codes"
+    label = label.strip() or f"Batch of {plural(count, 'code')}"
     codes: set[str] = set()
     while len(codes) < count:
         codes.add("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)))
@@ -379,37 +402,141 @@ def verify_code(session: Session, round_id: int, code: str) -> VoterKey:
     return VoterKey("code", code_id)
 
 
+def code_vote_url(vote_url: str, code: str) -> str:
+    """Return the voting link with the access code filled in (what a slip's QR code holds)."""
+    return f"{vote_url}?{urlencode({'code': code})}#by-code"
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Split text into lines no wider than `width`; a word wider than a line is cut."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if stringWidth(candidate, font, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        # A web address longer than the line is cut where the line is full.
+        while len(word) > 1 and stringWidth(word, font, size) > width:
+            cut = 1
+            while cut < len(word) and stringWidth(word[: cut + 1], font, size) <= width:
+                cut += 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _fit(
+    text: str, font: str, width: float, height: float, sizes: Sequence[float]
+) -> tuple[float, float, list[str]]:
+    """Return (size, leading, lines) for the largest size whose wrapped text fits the box."""
+    for size in sizes:
+        lines = _wrap(text, font, size, width)
+        if len(lines) * size * 1.18 <= height:
+            return size, size * 1.18, lines
+    size = sizes[-1]
+    return size, size * 1.18, _wrap(text, font, size, width)
+
+
 def access_code_pdf(round_title: str, label: str, codes: Sequence[str], *, vote_url: str) -> bytes:
-    """Return a printable PDF with one cut-out card per access code."""
+    """Return a printable A4 PDF with one cut-out slip per access code.
+
+    Each slip has the round's whole title (wrapped, smaller if it is long), the code, a QR code
+    of `vote_url` with the code filled in (see `code_vote_url`), and one sentence saying what to
+    do. The QR code is drawn as vector squares, so it prints sharp at any size.
+    """
+    import segno
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
+
+    # The PDF tally's embedded fonts, so a Welsh or Polish title prints as typed.
+    from audits.typeface import BODY, BOLD, MONO, register_fonts
+
+    register_fonts()
 
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     pdf.setTitle(f"Access codes: {round_title}")
     pdf.setAuthor("decide")
+    pdf.setSubject("One-time voting codes")
     width, height = A4
     cols, rows = 2, 5
     card_w, card_h = (width - 20 * mm) / cols, (height - 20 * mm) / rows
+    pad, qr_size = 5 * mm, 30 * mm
+    inner_w = card_w - 2 * pad
+    title_size, title_leading, title_lines = _fit(
+        round_title.strip() or "Voting code", BOLD, inner_w, 15 * mm,
+        (11, 10, 9, 8, 7, 6),
+    )  # fmt: skip
+    text_w = inner_w - qr_size - 5 * mm
+    sentence = (
+        f"To vote, scan the QR code, or go to {vote_url} and type this code: "
+        "it works once, so keep it private."
+    )
+    total = len(codes)
     for index, code in enumerate(codes):
         slot = index % (cols * rows)
         if index and slot == 0:
             pdf.showPage()
         x = 10 * mm + (slot % cols) * card_w
         y = height - 10 * mm - (slot // cols + 1) * card_h
+        top = y + card_h - pad
         pdf.setDash(3, 3)
+        pdf.setStrokeGray(0.55)
         pdf.rect(x, y, card_w, card_h)
         pdf.setDash()
-        pdf.setFont("Helvetica-Bold", 11)
-        pdf.drawString(x + 6 * mm, y + card_h - 10 * mm, round_title[:48])
-        pdf.setFont("Helvetica", 9)
-        pdf.drawString(x + 6 * mm, y + card_h - 16 * mm, "Your one-time voting code:")
-        pdf.setFont("Courier-Bold", 18)
-        pdf.drawString(x + 6 * mm, y + card_h - 27 * mm, code)
-        pdf.setFont("Helvetica", 8)
-        pdf.drawString(x + 6 * mm, y + 12 * mm, f"Vote at {vote_url}"[:70])
-        pdf.drawString(x + 6 * mm, y + 7 * mm, f"{label[:40]} - code {index + 1} of {len(codes)}")
-        pdf.drawString(x + 6 * mm, y + 3 * mm, "Each code works once. Keep it private.")
+        pdf.setFillGray(0)
+        # The round's whole title, wrapped.
+        pdf.setFont(BOLD, title_size)
+        cursor = top - title_size
+        for line in title_lines:
+            pdf.drawString(x + pad, cursor, line)
+            cursor -= title_leading
+        body_top = top - max(len(title_lines) * title_leading, 2 * title_leading) - 3.5 * mm
+        # The QR code of the voting link with this code filled in, on the right, with white
+        # space around it (the symbol's quiet zone) up to the card's edges.
+        qr = segno.make(code_vote_url(vote_url, code), error="m")
+        matrix = qr.matrix
+        side = min(qr_size, body_top - y - 4 * mm)
+        module = side / len(matrix)
+        qx, qy = x + card_w - pad - side, body_top - side
+        path = pdf.beginPath()
+        for r, modules in enumerate(matrix):
+            c = 0
+            while c < len(modules):
+                if modules[c]:
+                    run = c
+                    while run < len(modules) and modules[run]:
+                        run += 1
+                    path.rect(qx + c * module, qy + side - (r + 1) * module,
+                              (run - c) * module, module)  # fmt: skip
+                    c = run
+                else:
+                    c += 1
+        pdf.drawPath(path, stroke=0, fill=1)
+        # The code, then the one sentence saying what to do, on the left.
+        pdf.setFont(BODY, 8)
+        pdf.drawString(x + pad, body_top - 8, "Your one-time voting code:")
+        pdf.setFont(MONO, 16)
+        pdf.drawString(x + pad, body_top - 8 - 17, code)
+        size, leading, lines = _fit(
+            sentence, BODY, text_w, body_top - 8 - 17 - 4 * mm - (y + 7 * mm), (8, 7, 6)
+        )
+        pdf.setFont(BODY, size)
+        cursor = body_top - 8 - 17 - 3.5 * mm - size
+        for line in lines:
+            pdf.drawString(x + pad, cursor, line)
+            cursor -= leading
+        pdf.setFont(BODY, 6.5)
+        pdf.setFillGray(0.25)
+        pdf.drawString(x + pad, y + 3 * mm, f"{label} · code {index + 1} of {total}"[:90])
     pdf.save()
     return buffer.getvalue()

@@ -30,6 +30,7 @@ from ballots.model import Ballot as CoreBallot
 from ballots.model import Instance, Profile
 from ballots.model import Project as CoreProject
 from decide.models import Ballot, ChainState, Project, Round
+from decide.models.limits import INT32_MAX
 from decide.services.voting import (
     ballot_projects,
     board_profile,
@@ -64,12 +65,62 @@ def _pence(value: Fraction, what: str) -> int:
 
 
 def _int_meta(meta: dict[str, str], key: str) -> int | None:
+    """Return a whole-number META value (None when absent or empty); it must fit the round."""
     text = (meta.get(key) or "").strip()
-    return int(text) if text.isdigit() else None
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > pabulib.MAX_NUMBER_LENGTH:
+        raise PbImportError(
+            f"META {key} is '{pabulib.shown(text)}', which is not a whole number of 0 or more."
+        )
+    value = int(text)
+    if value > INT32_MAX:
+        raise PbImportError(
+            f"META {key} is {pabulib.shown(text)}, more than the {INT32_MAX:,} that a round can "
+            "hold."
+        )
+    return value
+
+
+def _check_points(profile: Profile, points_total: int, max_per_project: int | None) -> None:
+    """Refuse a ballot whose points are negative or above the round's limits."""
+    for ballot in profile.ballots:
+        given = ballot.points or ()
+        for pid, value in zip(ballot.projects, given):
+            if value < 0:
+                raise PbImportError(
+                    f"voter {ballot.voter_id} gives {value} points to project {pid}; points "
+                    "cannot be negative."
+                )
+            if max_per_project is not None and value > max_per_project:
+                raise PbImportError(
+                    f"voter {ballot.voter_id} gives {value} points to project {pid}, more than "
+                    f"the {max_per_project} that max_points allows."
+                )
+        if sum(given) > points_total:
+            raise PbImportError(
+                f"voter {ballot.voter_id} gives {sum(given)} points in all, more than the "
+                f"{points_total} that max_sum_points allows."
+            )
+
+
+def _title(title: str | None) -> str | None:
+    """Return the title asked for, stripped (None when empty); refuse control characters."""
+    if title is None or not title.strip():
+        return None
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in title):
+        raise PbImportError(
+            "the title contains invisible control characters; type it again instead of pasting it."
+        )
+    return title.strip()
 
 
 def import_pb(session: Session, text: str, *, title: str | None = None, today: dt.date) -> Round:
-    """Create a closed round with the file's projects, budget and ballots; commit; return it."""
+    """Create a closed round with the file's projects, budget and ballots; commit; return it.
+
+    Raise PbImportError, writing nothing, for a file or title that cannot become a round.
+    """
+    title = _title(title)
     try:
         pb = pabulib.parse(text)
     except pabulib.PbError as exc:
@@ -105,6 +156,19 @@ def import_pb(session: Session, text: str, *, title: str | None = None, today: d
     lengths = [len(b.ranking) for b in profile.ballots]
     sums = [sum(b.points_by_project.values()) for b in profile.ballots]
     max_len = _int_meta(meta, "max_length")
+    min_len = _int_meta(meta, "min_length")
+    if max_len is not None and min_len is not None and min_len > max_len:
+        raise PbImportError(f"META min_length ({min_len}) is more than max_length ({max_len}).")
+    points_total = max_per_project = None
+    if kind == "cumulative":
+        points_total = _int_meta(meta, "max_sum_points") or max(sums, default=1) or 1
+        if points_total > INT32_MAX:
+            raise PbImportError(
+                f"a ballot gives {points_total:,} points in all, more than the {INT32_MAX:,} "
+                "that a round can hold."
+            )
+        max_per_project = _int_meta(meta, "max_points") or None
+        _check_points(profile, points_total, max_per_project)
     currency = (meta.get("currency") or "").strip().upper()
     rnd = Round(
         title=f"Imported: {label}"[:200],
@@ -114,12 +178,11 @@ def import_pb(session: Session, text: str, *, title: str | None = None, today: d
         currency=currency if re.fullmatch(r"[A-Z]{3}", currency) else "GBP",
         phase="closed",
         ballot_kind=kind,
-        min_choices=_int_meta(meta, "min_length") or 0,
+        min_choices=min_len or 0,
         max_choices=max_len if kind != "ranked" else None,
         rank_depth=(max_len or max(lengths, default=1) or 1) if kind == "ranked" else None,
-        points_total=(_int_meta(meta, "max_sum_points") or max(sums, default=1) or 1)
-        if kind == "cumulative"
-        else None,
+        points_total=points_total,
+        max_points_per_project=max_per_project,
     )
     rnd.projects = [
         Project(

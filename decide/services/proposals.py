@@ -272,8 +272,37 @@ def _next_code(rnd: Round) -> tuple[str, int]:
     return f"P{n}", max((p.position for p in rnd.projects), default=0) + 1
 
 
-def accept_onto_ballot(session: Session, proposal: Proposal, actor: User) -> Project:
-    """Make a feasible proposal a project of its round, with a stable code such as 'P3'."""
+def payee_options(session: Session) -> list[Organisation]:
+    """Return the organisations that can be paid for a project, by name."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+NO_PAYEE = (
+    "Choose who will be paid if this project is funded, such as a host organisation or the "
+    "council: a resident's proposal has no organisation of its own to pay."
+)
+
+
+def _chosen_payee(session: Session, proposal: Proposal, payee_id: int | None) -> Organisation:
+    if payee_id is None:
+        payee = proposal.payee_organisation
+    else:
+        payee = session.get(Organisation, payee_id)
+        if payee is None:
+            raise InvalidInput({"payee_id": "Choose a payee from the list of organisations"})
+    if payee is None:
+        raise InvalidInput({"payee_id": NO_PAYEE})
+    return payee
+
+
+def accept_onto_ballot(
+    session: Session, proposal: Proposal, actor: User, *, payee_id: int | None = None
+) -> Project:
+    """Make a feasible proposal a project of its round, with a stable code such as 'P3'.
+
+    The project's organisation (named in the manifest and paid through the ledger) is the
+    payee: `payee_id` when given, else the one already chosen, else the proposing organisation.
+    """
     rnd = proposal.round
     if rnd.phase not in REVIEW_PHASES:
         raise DomainError("The ballot is locked: voting has opened on this round.")
@@ -283,6 +312,9 @@ def accept_onto_ballot(session: Session, proposal: Proposal, actor: User) -> Pro
         raise DomainError("This proposal was withdrawn by its author.")
     if proposal.feasibility != "feasible":
         raise DomainError("Only proposals marked feasible can be accepted onto the ballot.")
+    payee = _chosen_payee(session, proposal, payee_id)
+    # Stored only when it differs from the proposer, so an asset's proposal follows its author.
+    proposal.payee_id = None if payee.id == proposal.organisation_id else payee.id
     code, position = _next_code(rnd)
     project = Project(
         round=rnd,
@@ -293,7 +325,7 @@ def accept_onto_ballot(session: Session, proposal: Proposal, actor: User) -> Pro
         summary=proposal.summary,
         cost_pence=proposal.ballot_cost_pence,
         area_id=proposal.area_id,
-        organisation_id=proposal.organisation_id,
+        organisation_id=payee.id,
     )
     session.add(project)
     try:
@@ -354,6 +386,14 @@ def proposals_of_organisation(session: Session, organisation: Organisation) -> l
     """Return the proposals an organisation has submitted, newest first."""
     query = select(Proposal).where(Proposal.organisation_id == organisation.id)
     return list(session.scalars(query.order_by(Proposal.id.desc())))
+
+
+def proposal_ids_by_code(session: Session, round_id: int) -> dict[str, int]:
+    """Return project code -> the id of the proposal behind it, for a round's projects."""
+    query = select(Project.code, Project.proposal_id).where(
+        Project.round_id == round_id, Project.proposal_id.is_not(None)
+    )
+    return {code: proposal_id for code, proposal_id in session.execute(query)}
 
 
 def version_content(session: Session, version: ProposalVersion) -> dict[str, object]:

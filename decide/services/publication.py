@@ -18,13 +18,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audits import recompute
@@ -37,8 +40,10 @@ from audits.receipts import SignedReceipt, verify_receipt
 from audits.receipts import check_counted as receipt_counted
 from ballots.model import Instance
 from ballots.model import Project as CoreProject
+from ballots.wording import plural
 from decide import __version__
 from decide.models import Ballot, Edition, Project, Round, RoundManifest, User
+from decide.models.limits import INT32_MAX
 from decide.models.results import RoundResult
 from decide.services import signing
 from decide.services.closing import (
@@ -50,6 +55,8 @@ from decide.services.closing import (
     schedule_job,
 )
 from decide.services.errors import DomainError
+from decide.services.rounds import PhaseBlocker
+from decide.services.sanitise import whole_number
 from decide.services.voting import (
     ballot_projects,
     ballot_rules,
@@ -90,6 +97,41 @@ def _area_deciles(session: Session, rnd: Round) -> dict[str, int]:
     return dict(sorted(deciles.items()))
 
 
+def _git(*args: str) -> str:
+    """Return a git command's output in this checkout, or '' where there is no git."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip()
+
+
+def software_commit() -> str:
+    """Return the git commit this server runs (DECIDE_COMMIT, else the checkout's HEAD)."""
+    configured = os.environ.get("DECIDE_COMMIT", "").strip()
+    if configured:
+        return configured
+    commit = _git("rev-parse", "HEAD")
+    return commit if len(commit) == 40 else "unknown"
+
+
+def software_repository() -> str:
+    """Return where the published code is kept: DECIDE_SOURCE_REPOSITORY, else git's origin.
+
+    Printed on every PDF, so that auditors get the verifier by repository, version and archive
+    hash rather than by a package name. '' when neither is known (the PDF then says so).
+    """
+    configured = os.environ.get("DECIDE_SOURCE_REPOSITORY", "").strip()
+    return configured or _git("remote", "get-url", "origin")
+
+
 def round_spec(session: Session, rnd: Round, result: RoundResult) -> RoundSpec:
     """Return the closed round as the plain values `audits.bundle` needs."""
     keys = signing.round_keys(session, rnd.id)
@@ -107,6 +149,12 @@ def round_spec(session: Session, rnd: Round, result: RoundResult) -> RoundSpec:
         software_version=f"decide {__version__}",
         rule_parameters=dict(result.parameters or {}),
         area_deciles=_area_deciles(session, rnd),
+        rule_at_voting=result.original_rule or result.rule,
+        rule_change_reason=result.change_reason or "",
+        publication_date=_now().date().isoformat(),
+        threshold_reason=(rnd.threshold_reason or "").strip(),
+        software_commit=software_commit(),
+        software_repository=software_repository(),
     )
 
 
@@ -120,10 +168,17 @@ def manifest_problems(session: Session, rnd: Round) -> list[str]:
     if confirmed_result(session, rnd.id) is None:
         problems.append("Confirm the allocation rule on the results page first.")
     n_keys = len(signing.round_keys(session, rnd.id))
+    if rnd.signature_threshold < 2 and not (rnd.threshold_reason or "").strip():
+        problems.append(
+            "This round needs only one signature to publish, and a threshold of one needs a "
+            "stated reason (it is signed in the manifest and printed on the PDF). Set the "
+            "reason in the round's settings, or ask for two signatures."
+        )
     if n_keys < rnd.signature_threshold:
         problems.append(
-            f"Publication needs {rnd.signature_threshold} signatures, but only {n_keys} panel "
-            f"key{'s are' if n_keys != 1 else ' is'} registered. Panel members register "
+            f"Publication needs {plural(rnd.signature_threshold, 'signature')}, but only "
+            f"{plural(n_keys, 'panel key')} {'is' if n_keys == 1 else 'are'} registered. "
+            "Panel members register "
             "their keys first."
         )
     return problems
@@ -161,7 +216,7 @@ def write_manifest(session: Session, rnd: Round, progress: Any = no_progress) ->
     progress("Recomputing the allocation", len(rows), len(rows), force=True)
     confirmed = {code: Fraction(text) for code, text in (result.amounts or {}).items()}
     try:
-        amounts = recompute.allocate(
+        allocation = recompute.allocation(
             spec.rule,
             spec.instance,
             _profile(spec, board),
@@ -172,13 +227,13 @@ def write_manifest(session: Session, rnd: Round, progress: Any = no_progress) ->
         raise PublicationRefused(
             f"The confirmed rule {spec.rule!r} cannot be recomputed by the verifier: {exc}"
         ) from None
-    if amounts != confirmed:
+    if allocation.amounts != confirmed:
         raise PublicationRefused(
             "Recomputing the confirmed rule gives another allocation than the confirmed one; "
             "confirm the rule again on the results page."
         )
     progress("Writing manifest.json and ballots.pb", len(rows), len(rows), force=True)
-    closing = close_round(spec, board, allocation=amounts)
+    closing = close_round(spec, board, allocation=allocation)
     m = closing.manifest
     if (m.merkle_root, m.chain_head) != (closing_row.merkle_root, closing_row.chain_head):
         raise PublicationRefused("The board changed since it was closed; it cannot be published.")
@@ -249,23 +304,45 @@ def manifest_signatures(session: Session, rnd: Round) -> signing.SignatureSet:
 
 
 def publish_guard(session: Session, rnd: Round) -> str | None:
-    """Phase guard closed -> published: the manifest exists and has k signatures."""
-    row = manifest_of(session, rnd.id)
-    if row is None:
-        return "Publishing needs the manifest: write it on the publication page."
+    """Return why the round cannot be published yet (the publication page shows it), or None."""
+    blocker = publish_blocker(session, rnd)
+    return blocker.message if blocker else None
+
+
+def publish_blocker(session: Session, rnd: Round) -> PhaseBlocker | None:
+    """Phase guard closed -> published: a confirmed rule, its manifest, and k signatures."""
     result = confirmed_result(session, rnd.id)
+    row = manifest_of(session, rnd.id)
+    if result is None and row is None:
+        return PhaseBlocker(
+            "Publishing needs a confirmed allocation rule: compare the rules and confirm one.",
+            "results",
+        )
+    if row is None:
+        return PhaseBlocker(
+            "Publishing needs the manifest: write it on the publication page.", "publication"
+        )
     manifest = Manifest.from_json_bytes(row.manifest_json)
     confirmed = {k: Fraction(v) for k, v in (result.amounts if result else {}).items()}
     if result is None or result.rule != manifest.rule or confirmed != dict(manifest.allocation):
-        return (
+        return PhaseBlocker(
             "The confirmed outcome changed after the manifest was written; write the manifest "
-            "again and ask the panel to sign the new one."
+            "again and ask the panel to sign the new one.",
+            "publication",
         )
     sigs = manifest_signatures(session, rnd)
+    roles = {k.public_key: k.role for k in signing.frozen_keys(session, rnd)}
+    if sigs.records and all(roles.get(r.public_key.hex()) == "official" for r in sigs.records):
+        return PhaseBlocker(
+            "Only the round's officials have signed; the facilitator's side alone never "
+            "publishes. A panel member must sign the manifest too.",
+            "publication",
+        )
     if not sigs.complete:
-        return (
-            f"Publishing needs {rnd.signature_threshold} valid panel signatures on the "
-            f"manifest; {len(sigs.records)} so far."
+        return PhaseBlocker(
+            f"Publishing needs {plural(rnd.signature_threshold, 'valid panel signature')} on "
+            f"the manifest; {len(sigs.records)} so far.",
+            "publication",
         )
     return None
 
@@ -303,17 +380,21 @@ def _write_edition(session: Session, rnd: Round, reason: str, progress: Any) -> 
     sigs = manifest_signatures(session, rnd)
     if not sigs.complete:
         raise PublicationRefused(
-            f"The manifest has {len(sigs.records)} valid signatures; "
-            f"{closing.manifest.threshold} are needed."
+            f"The manifest has {plural(len(sigs.records), 'valid signature')}; "
+            f"{closing.manifest.threshold} {'is' if closing.manifest.threshold == 1 else 'are'} "
+            "needed."
         )
+    # An edition carries the ledger as far as its last co-signed checkpoint, and is numbered
+    # by it (edition 1 + checkpoints): the verifier derives both from ledger.json.
     ledger = signed_ledger(session, rnd)
-    number = (
-        session.scalar(select(func.max(Edition.number)).where(Edition.round_id == rnd.id)) or 0
-    ) + 1
+    number = len(ledger.checkpoints) + 1
+    existing = edition(session, rnd.id, number)
+    if existing is not None:
+        return existing
     progress("Writing the PDF", 1, 3, force=True)
-    pub = publish(closing, sigs.records, ledger, edition=str(number))
+    pub = publish(closing, sigs.records, ledger)
     progress("Storing the PDF", 2, 3, force=True)
-    edition = Edition(
+    row = Edition(
         round_id=rnd.id,
         number=number,
         reason=reason,
@@ -322,9 +403,9 @@ def _write_edition(session: Session, rnd: Round, reason: str, progress: Any) -> 
         pdf=pub.pdf,
         created_at=_now(),
     )
-    session.add(edition)
+    session.add(row)
     session.commit()
-    return edition
+    return row
 
 
 def editions(session: Session, round_id: int) -> list[Edition]:
@@ -348,8 +429,8 @@ def edition(session: Session, round_id: int, number: int | None = None) -> Editi
 
 def find_round(session: Session, ref: str) -> Round | None:
     """Return a round by id or slug."""
-    if ref.isdigit():
-        found = session.get(Round, int(ref))
+    if (round_id := whole_number(ref, maximum=INT32_MAX)) is not None:
+        found = session.get(Round, round_id)
         if found is not None:
             return found
     return session.scalar(select(Round).where(Round.slug == ref))
@@ -377,7 +458,8 @@ def check_counted(session: Session, text: str | bytes) -> CountedCheck:
     except ValueError as exc:
         return CountedCheck(False, (f"This is not a receipt we can read: {exc}.",))
     r = signed.receipt
-    rnd = session.get(Round, int(r.round_id)) if r.round_id.isdigit() else None
+    round_id = whole_number(r.round_id, maximum=INT32_MAX)
+    rnd = session.get(Round, round_id) if round_id is not None else None
     if rnd is None:
         return CountedCheck(False, ("This receipt names a round that does not exist here.",))
     row = manifest_of(session, rnd.id)
@@ -418,9 +500,10 @@ def check_counted(session: Session, text: str | bytes) -> CountedCheck:
     if not ok:
         return CountedCheck(False, (*messages, f"Not counted: {why}."), rnd)
     messages.append(
-        f"Your ballot {r.sequence} is one of the {manifest.ballot_count} ballots counted: its "
+        f"Your ballot {r.sequence} is one of the {plural(manifest.ballot_count, 'ballot')} "
+        "counted: its "
         f"leaf hash is included under the published Merkle root {manifest.merkle_root[:16]}… "
-        f"(a proof of {len(proof.path)} hashes, shown below)."
+        f"(a proof of {plural(len(proof.path), 'hash', 'hashes')}, shown below)."
     )
     return CountedCheck(True, tuple(messages), rnd, r.sequence, manifest.merkle_root, proof)
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from ballots.model import Ballot as CoreBallot
 from ballots.model import Instance, Profile
+from ballots.wording import money, plural
 from decide.allocation import (
     RULES,
     BallotUsage,
@@ -533,6 +534,46 @@ def summarise(election: Election, outcome: Outcome) -> RuleSummary:
     )
 
 
+# England's deprivation deciles 1 to 5: the more deprived half of its neighbourhoods.
+MORE_DEPRIVED_DECILES = 5
+
+
+@dataclass(frozen=True)
+class RuleGlance:
+    """One rule's row in the compare page's combined chart: where its money goes, in pence."""
+
+    rule: str
+    spent: int
+    more_deprived: int
+    elsewhere: int
+    leftover: int
+    funded: int
+    share_percent: str
+
+
+def glance(election: Election, summary: RuleSummary) -> RuleGlance:
+    """Split a rule's spending between areas in deciles 1-5 and the rest."""
+    decile = {a.id: a.decile for a in election.areas}
+    deprived = sum(
+        (
+            Fraction(summary.outcome.amounts[code])
+            for code in summary.funded
+            if decile.get(election.project_area.get(code, ""), 99) <= MORE_DEPRIVED_DECILES
+        ),
+        Fraction(0),
+    )
+    more_deprived = _pence_int(deprived)
+    return RuleGlance(
+        rule=summary.rule,
+        spent=summary.spent,
+        more_deprived=more_deprived,
+        elsewhere=summary.spent - more_deprived,
+        leftover=summary.leftover,
+        funded=len(summary.funded),
+        share_percent=summary.share_percent,
+    )
+
+
 def compare_rules(
     election: Election, spec: EquitySpec, *, tie_break: TieBreak | None = None
 ) -> list[RuleSummary]:
@@ -693,15 +734,6 @@ def results_visible(rnd: Round, *, privileged: bool) -> bool:
 _MONEY_RE = re.compile(r"(budget of|at least|at most) (-?\d+(?:\.\d+)?(?:/\d+)?)(?![\d%/]|\.\d)")
 
 
-def money(pence: Fraction | int, currency: str = "GBP") -> str:
-    """Format pence as pounds to the nearest penny, e.g. Fraction(120714, 100) -> '£12.07'."""
-    value = round(Fraction(pence))
-    sign = "-" if value < 0 else ""
-    pounds, rem = divmod(abs(value), 100)
-    symbol = {"GBP": "£", "EUR": "€"}.get(currency, "")
-    return f"{sign}{symbol}{pounds:,}.{rem:02d}"
-
-
 def money_in_text(text: str, currency: str = "GBP") -> str:
     """Rewrite the engine's amounts in pence ('at least 2500000') as pounds ('£25,000.00')."""
     return _MONEY_RE.sub(lambda m: f"{m.group(1)} {money(Fraction(m.group(2)), currency)}", text)
@@ -743,7 +775,7 @@ def _nth(i: int) -> str:
 
 
 def _people(n: int, one: str = "supporter", many: str = "supporters") -> str:
-    return f"{n:,} {one if n == 1 else many}"
+    return plural(n, one, many)
 
 
 def explain(election: Election, outcome: Outcome) -> Explanation:
@@ -762,7 +794,7 @@ def explain(election: Election, outcome: Outcome) -> Explanation:
         base = election.instance.budget / n if n else Fraction(0)
         intro.append(
             f"The budget of {money(election.instance.budget, c)} was shared equally between "
-            f"the {n:,} voters: each had {money(base, c)} to spend on the projects they "
+            f"the {plural(n, 'voter')}: each had {money(base, c)} to spend on the projects they "
             "supported."
         )
         if per_voter > base:
@@ -782,7 +814,7 @@ def explain(election: Election, outcome: Outcome) -> Explanation:
                     for p in groups[:4]
                 ]
                 more = len(groups) - 4
-                tail = f" and {more} more groups paid other amounts" if more > 0 else ""
+                tail = f" and {plural(more, 'more group')} paid other amounts" if more > 0 else ""
                 paid = (
                     f"its {_people(payers)} shared the cost: "
                     + "; ".join(parts)
@@ -818,7 +850,7 @@ def explain(election: Election, outcome: Outcome) -> Explanation:
         for s in greedy_steps:
             name = f"\u2018{title.get(s.project, s.project)}\u2019"
             votes = (
-                f"{points.get(s.project, 0):,} points"
+                plural(points.get(s.project, 0), "point")
                 if cardinal
                 else _people(supporters.get(s.project, 0))
             )

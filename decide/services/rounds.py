@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ballots.wording import money as format_money
+from ballots.wording import plural
 from decide.models import (
     ALLOCATION_RULES,
     BALLOT_KINDS,
@@ -24,12 +26,14 @@ from decide.models import (
     Theme,
     User,
 )
+from decide.models.limits import INT32_MAX
 from decide.models.round import BALLOT_MEANING_FIELDS
 from decide.services.accounts import find_user_by_email
 from decide.services.errors import DomainError, InvalidInput, NotFound
 from decide.services.slugs import unique_slug
 
 MAX_PENCE = 2_000_000_000  # fits a 32-bit integer column: about £20 million
+MAX_COUNT = INT32_MAX  # the largest whole number an INTEGER column holds (32 bits in PostgreSQL)
 TIMETABLE_FIELDS = (
     "proposals_open",
     "proposals_close",
@@ -57,6 +61,19 @@ FIELD_LABELS = {
     "rank_depth": "number of ranks",
     "allocation_rule": "allocation rule",
 }
+# Whole-number settings with the words for them; each must fit its INTEGER column.
+COUNT_LABELS = {
+    "min_choices": "minimum number of projects",
+    "max_choices": "maximum number of projects",
+    "min_budget_share_percent": "minimum share of the budget",
+    "points_total": "number of points",
+    "max_points_per_project": "maximum points per project",
+    "rank_depth": "number of projects a voter may rank",
+    "signature_threshold": "number of signatures",
+}
+# Settings whose column always has a value: left empty (None), they take the value that
+# means "not set" (no minimum, no minimum share, the one signature every round needs).
+NOT_SET = {"min_choices": 0, "min_budget_share_percent": 0, "signature_threshold": 1}
 
 
 class PhaseChangeRefused(DomainError):
@@ -65,7 +82,11 @@ class PhaseChangeRefused(DomainError):
 
 @dataclass(frozen=True)
 class RoundSettings:
-    """Everything a facilitator sets on a round, as plain values."""
+    """Everything a facilitator sets on a round, as plain values.
+
+    An optional setting may be given as None ("not set"); see NOT_SET for those whose column
+    needs a value, and `description` (None is empty).
+    """
 
     title: str
     budget_pence: int
@@ -87,6 +108,13 @@ class RoundSettings:
     voting_open: dt.date | None = None
     voting_close: dt.date | None = None
     results_date: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        for name, value in NOT_SET.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
+        if self.description is None:
+            object.__setattr__(self, "description", "")
 
     @classmethod
     def of(cls, rnd: Round) -> RoundSettings:
@@ -138,6 +166,10 @@ def settings_problems(s: RoundSettings) -> dict[str, str]:
         errors["rank_depth"] = "Ranked ballots need the number of projects a voter may rank"
     if s.signature_threshold < 1:
         errors["signature_threshold"] = "At least one signature is needed to publish results"
+    for name, words in COUNT_LABELS.items():
+        value = getattr(s, name)
+        if isinstance(value, int) and value > MAX_COUNT:
+            errors[name] = f"The {words} must be {MAX_COUNT:,} or less"
     previous: tuple[str, dt.date] | None = None
     for name in TIMETABLE_FIELDS:
         value = getattr(s, name)
@@ -233,37 +265,68 @@ def remove_panel_member(session: Session, rnd: Round, panel_member_id: int) -> N
 
 
 # --- Phase changes ------------------------------------------------------------------------
-# A guard returns None when the change may go ahead, else a message saying what is missing.
+# A guard returns None when the change may go ahead, else a message saying what is missing:
+# a plain string, or a PhaseBlocker that also names the place where it can be fixed.
 # An effect runs inside the same transaction after the phase is set (it may raise
 # DomainError to stop the change). Entries are callables or "module:function" strings, so
 # other parts of the app add their own without import cycles: for example closing a round
 # adds "decide.services.results:compute_on_close" to the effects of ("voting", "closed").
-Guard = Callable[[Session, Round], "str | None"]
+# Places where a blocked phase change can be fixed; the web layer turns each into a link.
+FIX_PLACES = ("settings", "proposals", "review", "results", "publication")
+
+
+@dataclass(frozen=True)
+class PhaseBlocker:
+    """Why a phase change cannot happen yet, and the place (one of FIX_PLACES) to fix it."""
+
+    message: str
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+Guard = Callable[[Session, Round], "str | PhaseBlocker | None"]
 Effect = Callable[[Session, Round, User], None]
 
 
-def _needs_area(session: Session, rnd: Round) -> str | None:
-    return None if rnd.areas else "Proposals need at least one area."
+def _needs_area(session: Session, rnd: Round) -> PhaseBlocker | None:
+    return None if rnd.areas else PhaseBlocker("Proposals need at least one area.", "settings")
 
 
-def _needs_proposal(session: Session, rnd: Round) -> str | None:
+def _needs_proposal(session: Session, rnd: Round) -> PhaseBlocker | None:
     count = session.scalar(
         select(func.count(Proposal.id)).where(
             Proposal.round_id == rnd.id, Proposal.withdrawn.is_(False)
         )
     )
-    return None if count else "Deliberation needs at least one proposal."
+    return None if count else PhaseBlocker("Deliberation needs at least one proposal.", "proposals")
 
 
-def _needs_project(session: Session, rnd: Round) -> str | None:
+def _needs_project(session: Session, rnd: Round) -> PhaseBlocker | None:
     live = [p for p in rnd.projects if not p.withdrawn]
-    return None if live else "Voting needs at least one accepted project."
+    return None if live else PhaseBlocker("Voting needs at least one accepted project.", "review")
 
 
-def _ballot_rules_complete(session: Session, rnd: Round) -> str | None:
+def _needs_payees(session: Session, rnd: Round) -> PhaseBlocker | None:
+    # The manifest names each project's organisation and the ledger pays only that one, so a
+    # project without one could never be paid once the results are signed.
+    unpaid = [p for p in rnd.projects if not p.withdrawn and p.organisation_id is None]
+    if not unpaid:
+        return None
+    names = ", ".join(f"{p.code} “{p.title}”" for p in unpaid)
+    return PhaseBlocker(
+        f"Voting needs a payee for every project on the ballot; {names} "
+        f"{'has' if len(unpaid) == 1 else 'have'} none.",
+        "review",
+    )
+
+
+def _ballot_rules_complete(session: Session, rnd: Round) -> PhaseBlocker | None:
     problems = settings_problems(RoundSettings.of(rnd))
     if problems:
-        return "Voting needs complete ballot rules: " + next(iter(problems.values())) + "."
+        message = "Voting needs complete ballot rules: " + next(iter(problems.values())) + "."
+        return PhaseBlocker(message, "settings")
     return None
 
 
@@ -285,11 +348,12 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("proposals", "deliberation"): Transition(guards=[_needs_proposal]),
     ("deliberation", "proposals"): Transition(),
     ("deliberation", "voting"): Transition(
-        guards=[_needs_project, _ballot_rules_complete], effects=[_stamp_voting_opened]
+        guards=[_needs_project, _needs_payees, _ballot_rules_complete],
+        effects=[_stamp_voting_opened],
     ),
     ("voting", "closed"): Transition(effects=["decide.services.closing:on_close"]),
     ("closed", "published"): Transition(
-        guards=["decide.services.publication:publish_guard"],
+        guards=["decide.services.publication:publish_blocker"],
         effects=["decide.services.publication:on_publish"],
     ),
     ("published", "delivery"): Transition(),
@@ -309,13 +373,48 @@ def next_phases(rnd: Round) -> list[str]:
     return sorted(options, key=lambda p: (PHASES.index(p) < PHASES.index(rnd.phase), p))
 
 
-def phase_problems(session: Session, rnd: Round, to_phase: str) -> list[str]:
-    """Return why the round cannot move to `to_phase` now (empty when it can)."""
+def phase_blockers(session: Session, rnd: Round, to_phase: str) -> list[PhaseBlocker]:
+    """Return what stops the round moving to `to_phase` now (empty when it can)."""
     transition = TRANSITIONS.get((rnd.phase, to_phase))
     if transition is None:
         label = PHASE_LABELS.get(to_phase, to_phase)
-        return [f"A round in “{rnd.phase_label}” cannot move to “{label}”."]
-    return [m for g in transition.guards if (m := _resolve(g)(session, rnd))]
+        return [PhaseBlocker(f"A round in “{rnd.phase_label}” cannot move to “{label}”.")]
+    found = [_resolve(g)(session, rnd) for g in transition.guards]
+    return [b if isinstance(b, PhaseBlocker) else PhaseBlocker(str(b)) for b in found if b]
+
+
+def phase_problems(session: Session, rnd: Round, to_phase: str) -> list[str]:
+    """Return why the round cannot move to `to_phase` now (empty when it can)."""
+    return [b.message for b in phase_blockers(session, rnd, to_phase)]
+
+
+@dataclass(frozen=True)
+class PhaseOption:
+    """A phase the round may move to next, and what stands in the way now."""
+
+    to_phase: str
+    label: str
+    forward: bool
+    blockers: tuple[PhaseBlocker, ...]
+
+    @property
+    def allowed(self) -> bool:
+        """Return True when the change may go ahead now."""
+        return not self.blockers
+
+
+def phase_options(session: Session, rnd: Round) -> list[PhaseOption]:
+    """Return each phase the round may move to, forwards first, with its blockers."""
+    here = PHASES.index(rnd.phase)
+    return [
+        PhaseOption(
+            to_phase=p,
+            label=PHASE_LABELS.get(p, p),
+            forward=PHASES.index(p) > here,
+            blockers=tuple(phase_blockers(session, rnd, p)),
+        )
+        for p in next_phases(rnd)
+    ]
 
 
 def change_phase(session: Session, rnd: Round, to_phase: str, actor: User) -> Round:
@@ -340,9 +439,7 @@ def change_phase(session: Session, rnd: Round, to_phase: str, actor: User) -> Ro
 
 def ballot_summary(rnd: Round) -> list[str]:
     """Describe the round's ballot rules in plain words, one sentence each."""
-    money = f"£{rnd.budget_pence // 100:,}" + (
-        f".{rnd.budget_pence % 100:02d}" if rnd.budget_pence % 100 else ""
-    )
+    money = format_money(rnd.budget_pence, rnd.currency)
     lines: list[str] = []
     if rnd.ballot_kind in ("approval", "knapsack"):
         most = f"at most {rnd.max_choices}" if rnd.max_choices else "as many as you like"
@@ -359,9 +456,9 @@ def ballot_summary(rnd: Round) -> list[str]:
             if rnd.max_points_per_project
             else ""
         )
-        lines.append(f"Spread {rnd.points_total or 0} points over the projects{cap}.")
+        lines.append(f"Spread {plural(rnd.points_total or 0, 'point')} over the projects{cap}.")
     elif rnd.ballot_kind == "ranked":
-        lines.append(f"Put up to {rnd.rank_depth or 0} projects in order of preference.")
+        lines.append(f"Put up to {plural(rnd.rank_depth or 0, 'project')} in order of preference.")
     rule = ALLOCATION_RULES.get(rnd.allocation_rule, rnd.allocation_rule)
     lines.append(f"The {money} budget is shared out by the rule: {rule}.")
     return lines
@@ -385,6 +482,8 @@ def area_problems(
         errors["name"] = "There is already an area with this name"
     if population is None or population < 0:
         errors["population"] = "Enter the population as a whole number, 0 or more"
+    elif population > MAX_COUNT:
+        errors["population"] = f"Enter the population as a whole number up to {MAX_COUNT:,}"
     if decile is None or not 1 <= decile <= 10:
         errors["deprivation_decile"] = "Enter a decile from 1 (most deprived) to 10"
     return errors

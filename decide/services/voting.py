@@ -46,7 +46,9 @@ from ballots.model import Ballot as CoreBallot
 from ballots.model import Project as CoreProject
 from ballots.rules import BallotRules, describe, validate
 from decide.models import Ballot, ChainState, Participation, Project, Round
+from decide.models.limits import INT32_MAX
 from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey, check_voter
+from decide.services.sanitise import whole_number
 
 Choices = Sequence[str] | Mapping[str, int]
 
@@ -357,6 +359,19 @@ def has_voted(session: Session, round_id: int, voter: VoterKey) -> bool:
     )
 
 
+def voted_on(session: Session, round_id: int, voter: VoterKey) -> dt.date | None:
+    """Return the day this voter's participation mark was made, or None if they have not voted.
+
+    The mark records only the day and names no ballot, so this says nothing about which
+    ballot is theirs.
+    """
+    return session.scalar(
+        select(Participation.voted_on).where(
+            Participation.round_id == round_id, Participation.voter_key == str(voter)
+        )
+    )
+
+
 # Receipts and the board -------------------------------------------------------------------
 
 
@@ -401,7 +416,7 @@ def check_receipt(session: Session, text: str | bytes, server_key: ServerKey) ->
         )
     r = signed.receipt
     on_board = False
-    round_id = int(r.round_id) if r.round_id.isdigit() else None
+    round_id = whole_number(r.round_id, maximum=INT32_MAX)
     row = None
     if round_id is not None:
         row = session.scalar(

@@ -9,6 +9,9 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter, ValidationError
+
+from decide.models.limits import INT32_MAX, ValueDoesNotFit
 
 # One blueprint per area; each module exposes `bp`. Order matters only for url_prefix clashes.
 BLUEPRINT_MODULES = [
@@ -44,6 +47,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+class RowNumberConverter(IntegerConverter):
+    """`<int:...>` in our URLs: an id or number that fits an INTEGER column, else a 404.
+
+    Werkzeug's own converter takes any length of digits; a 30-digit id then reaches the
+    database, where SQLite cannot even bind it (OverflowError, a 500).
+    """
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = INT32_MAX, signed: bool = False) -> None:  # fmt: skip
+        super().__init__(map, fixed_digits, min, max, signed)
+
+    def to_python(self, value: str) -> Any:
+        if len(value) > len(str(INT32_MAX)):  # int() refuses thousands of digits outright
+            raise ValidationError()
+        return super().to_python(value)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
     """Turn on foreign keys (and a busy timeout) for every SQLite connection."""
@@ -76,12 +96,14 @@ def init_web(app: Flask) -> None:
             return None
         return db.session.get(User, int(user_id))
 
+    app.url_map.converters["int"] = RowNumberConverter
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
 
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(ValueDoesNotFit, _value_does_not_fit)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page)
 
@@ -124,6 +146,22 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
             title="Your form expired",
             message="This form was missing its security token or it had expired. "
             "Go back, reload the page and try again.",
+        ),
+        400,
+    )
+
+
+def _value_does_not_fit(error: Exception) -> tuple[str, int]:
+    # The net under the forms' own checks (decide.models.limits): nothing of it was written.
+    from decide.extensions import db
+
+    db.session.rollback()
+    return (
+        render_template(
+            "error.html",
+            code=400,
+            title="This could not be saved",
+            message=f"{str(error).rstrip('.')}. Nothing was saved.",
         ),
         400,
     )

@@ -23,6 +23,9 @@ from decide.extensions import db
 from decide.services import board as board_service
 from decide.services import pb_io, voting
 from decide.services.permissions import is_facilitator
+from decide.services.proposals import proposal_ids_by_code
+from decide.services.rounds import MAX_COUNT
+from decide.services.sanitise import whole_number
 from decide.web.access import public_round, receipt_key
 
 bp = Blueprint("board", __name__)
@@ -35,7 +38,7 @@ def board(round_id: int) -> str:
     """List the round's ballots: number, tracker and leaf; choices only after close."""
     rnd = public_round(round_id)
     page = request.args.get("page", "1")
-    page_no = int(page) if page.isdigit() else 1
+    page_no = whole_number(page, maximum=MAX_COUNT) or 1
     query = request.args.get("tracker", "").strip()[:80]
     found = voting.find_on_board(db.session, rnd.id, query) if query else None
     if found is not None:
@@ -56,6 +59,7 @@ def board(round_id: int) -> str:
         labels=labels,
         codes={row.id: tracker_code(bytes(row.tracker)) for row in view.rows},
         titles=board_service.project_titles(db.session, rnd.id) if view.show_choices else {},
+        proposal_ids=proposal_ids_by_code(db.session, rnd.id) if view.show_choices else {},
         can_export=view.show_choices,
         query=query,
         found=found,

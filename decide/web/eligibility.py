@@ -23,6 +23,8 @@ from decide.extensions import db
 from decide.models import AccessCodeBatch, Round
 from decide.services import eligibility as elig
 from decide.services.permissions import is_facilitator
+from decide.services.rounds import MAX_COUNT
+from decide.services.sanitise import has_control_characters, whole_number
 
 bp = Blueprint("eligibility", __name__)
 
@@ -66,7 +68,8 @@ def settings(round_id: int) -> Any:
     if request.method == "GET":
         return _page(rnd)
     raw_age = request.form.get("min_age", "").strip()
-    if raw_age and not raw_age.isdigit():
+    min_age = whole_number(raw_age, maximum=MAX_COUNT)
+    if raw_age and min_age is None:
         return _page(rnd, {"min_age": ["The minimum age must be a whole number of years."]}, 422)
     try:
         elig.save_settings(
@@ -75,7 +78,7 @@ def settings(round_id: int) -> Any:
             by_postcode="by_postcode" in request.form,
             by_roll="by_roll" in request.form,
             by_code="by_code" in request.form,
-            min_age=int(raw_age) if raw_age else None,
+            min_age=min_age,
         )
     except elig.EligibilityError as exc:
         db.session.rollback()
@@ -118,14 +121,17 @@ def generate_codes(round_id: int) -> Any:
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     rnd = _facilitator_round(round_id)
-    raw = request.form.get("count", "").strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= elig.MAX_BATCH:
+    count = whole_number(request.form.get("count"), maximum=elig.MAX_BATCH)
+    if not count:
         return _page(rnd, {"codes": [f"Enter a number of codes from 1 to {elig.MAX_BATCH}."]}, 422)
+    label = request.form.get("label", "")
+    if has_control_characters(label):
+        return _page(rnd, {"codes": ["The label contains invisible control characters."]}, 422)
     batch, codes = elig.generate_codes(
         db.session,
         rnd.id,
-        int(raw),
-        label=request.form.get("label", ""),
+        count,
+        label=label,
         today=dt.datetime.now(dt.UTC).date(),
     )
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)

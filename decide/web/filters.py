@@ -1,13 +1,23 @@
-"""Template filters and globals: money, dates, Markdown (sanitised)."""
+"""Template filters and globals: money, counts, rule names, dates, Markdown (sanitised).
+
+Money and counts are written by `ballots.wording`, the one formatter for pages, messages and
+printed documents; rule and tie-break names come from `decide.allocation.names`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
 import nh3
 from flask import Flask
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from audits.chain import tracker_code, tracker_code_full
+from ballots import wording
+from decide.allocation.names import RULE_SHORT_NAMES, rule_name, tie_break_name
+from decide.services.accounts import POSTCODE_EXAMPLE
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
 
@@ -17,14 +27,14 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 
 
-def money(pence: int | None, currency: str = "GBP") -> str:
-    """Format integer pence as pounds, e.g. 123456 -> '£1,234.56'."""
-    if pence is None:
-        return "–"
-    sign = "-" if pence < 0 else ""
-    pounds, rem = divmod(abs(int(pence)), 100)
-    symbol = {"GBP": "£", "EUR": "€"}.get(currency, "")
-    return f"{sign}{symbol}{pounds:,}.{rem:02d}"
+def money(pence: int | Fraction | None, currency: str = "GBP") -> str:
+    """Format integer pence as pounds, e.g. 123456 -> '£1,234.56' (ballots.wording.money)."""
+    return wording.money(pence, currency)
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """Write a count with its noun in agreement, e.g. `{{ n|plural("ballot") }}`."""
+    return wording.plural(n, one, many)
 
 
 def render_markdown(text: str | None) -> Markup:
@@ -53,6 +63,14 @@ def long_date(value: dt.date | dt.datetime | None) -> str:
 def register(app: Flask) -> None:
     """Register the filters on the app's Jinja environment."""
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["number"] = wording.number
+    app.jinja_env.filters["rule_name"] = rule_name
+    app.jinja_env.filters["rule_short"] = lambda rule: RULE_SHORT_NAMES.get(rule, rule_name(rule))
+    app.jinja_env.filters["tie_break_name"] = tie_break_name
+    app.jinja_env.filters["tracker_code"] = tracker_code
+    app.jinja_env.filters["tracker_code_full"] = tracker_code_full
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.globals["HTMX_SRC"] = "vendor/htmx-2.0.11.min.js"
+    app.jinja_env.globals["POSTCODE_EXAMPLE"] = POSTCODE_EXAMPLE

@@ -32,7 +32,8 @@ from decide.models.proposal import FEASIBILITY
 from decide.services.accounts import PASSWORD_MIN_LENGTH
 from decide.services.errors import DomainError, InvalidInput
 from decide.services.proposals import DESCRIPTION_MAX, SUMMARY_MAX, TITLE_MAX
-from decide.services.rounds import MAX_PENCE
+from decide.services.rounds import MAX_COUNT, MAX_PENCE
+from decide.services.sanitise import has_control_characters
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
     from wtforms.fields.choices import SelectChoice as _SelectChoice
@@ -62,6 +63,8 @@ def parse_pence(text: str) -> int:
     match = _POUNDS_RE.match(cleaned)
     if not match:
         raise ValueError("Enter an amount in pounds, like 1,250 or 1250.50")
+    if len(match.group("whole")) > 20:  # int() refuses thousands of digits; no budget needs 20
+        raise ValueError("The amount is too large")
     whole = int(match.group("whole").replace(",", ""))
     frac = (match.group("frac") or "").ljust(2, "0")
     return whole * 100 + int(frac or "0")
@@ -73,6 +76,14 @@ def format_pounds(pence: int | None) -> str:
         return ""
     pounds, rem = divmod(pence, 100)
     return f"{pounds}" if rem == 0 else f"{pounds}.{rem:02d}"
+
+
+def row_id(value: Any) -> int:
+    """Coerce a submitted id (of an area, a theme...); one no id column holds is refused."""
+    number = int(value)  # a ValueError (also for '²' or thousands of digits) is WTForms' cue
+    if not 0 <= number <= MAX_COUNT:
+        raise ValueError("Not a valid choice")
+    return number
 
 
 class PoundsField(Field):
@@ -108,7 +119,27 @@ def positive_pence(form: Any, field: PoundsField) -> None:
         raise ValidationError("The amount must be more than £0")
 
 
-class ActionForm(FlaskForm):
+CONTROL_CHARACTERS_MESSAGE = (
+    "This contains invisible control characters. Delete them, or type the text again "
+    "instead of pasting it"
+)
+
+
+class DecideForm(FlaskForm):
+    """The base of our forms: a field with invisible control characters is refused, with a
+    message next to it, before any service sees the value."""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in _walk(self):
+            if has_control_characters(field.raw_data):
+                field.errors = [CONTROL_CHARACTERS_MESSAGE]
+                valid = False
+        self._errors = None  # Form.errors caches; let it see the messages set here
+        return valid
+
+
+class ActionForm(DecideForm):
     """A form with only the CSRF token, for buttons that POST an action."""
 
 
@@ -128,7 +159,7 @@ def run_action(
 
 
 # --- Accounts -------------------------------------------------------------------------------
-class RegisterForm(FlaskForm):
+class RegisterForm(DecideForm):
     display_name = StringField(
         "Your name",
         validators=[InputRequired("Enter your name"), Length(max=120)],
@@ -159,7 +190,7 @@ class RegisterForm(FlaskForm):
     date_of_birth = DateField("Date of birth", validators=[Optional()])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(DecideForm):
     email = EmailField(
         "Email address",
         validators=[InputRequired("Enter your email address")],
@@ -172,29 +203,70 @@ class LoginForm(FlaskForm):
     )
 
 
+class AccountDetailsForm(DecideForm):
+    """The account page: name, postcode and date of birth (the service checks each)."""
+
+    display_name = StringField(
+        "Your name",
+        validators=[InputRequired("Enter your name")],
+        render_kw={"autocomplete": "name"},
+    )
+    postcode = StringField("Postcode", render_kw={"autocomplete": "postal-code"})
+    date_of_birth = DateField("Date of birth", validators=[Optional()])
+
+
+class PasswordChangeForm(DecideForm):
+    """The account page: a new password, allowed only with the current one."""
+
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired("Enter your current password")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[InputRequired("Enter a new password")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class PostcodeForm(DecideForm):
+    """A voting page asks an account without a postcode for one, in place."""
+
+    postcode = StringField(
+        "Your postcode",
+        validators=[InputRequired("Enter your postcode")],
+        render_kw={"autocomplete": "postal-code", "autocapitalize": "characters"},
+    )
+
+
 # --- Rounds ---------------------------------------------------------------------------------
-def _int_field(label: str, *, required: bool = False, minimum: int = 0) -> IntegerField:
+def _int_field(
+    label: str, *, required: bool = False, minimum: int = 0, maximum: int = MAX_COUNT
+) -> IntegerField:
+    """Return a whole-number field bounded to what its column holds; empty is None if optional."""
     checks: list[Any] = [InputRequired(f"Enter the {label.lower()}")] if required else [Optional()]
     checks.append(NumberRange(min=minimum, message=f"Enter a whole number of {minimum} or more"))
+    checks.append(NumberRange(max=maximum, message=f"Enter a whole number of {maximum:,} or less"))
     return IntegerField(label, validators=checks, render_kw={"inputmode": "numeric"})
 
 
-class RoundForm(FlaskForm):
+class RoundForm(DecideForm):
     title = StringField("Title", validators=[InputRequired("Enter a title"), Length(max=200)])
     description = TextAreaField("Description", validators=[Length(max=20_000)])
     budget_pence = PoundsField(
         "Budget in pounds",
         validators=[InputRequired("Enter the budget in pounds"), positive_pence],
     )
-    area_ids = SelectMultipleField("Areas", coerce=int, validate_choice=False)
-    theme_ids = SelectMultipleField("Themes", coerce=int, validate_choice=False)
+    area_ids = SelectMultipleField("Areas", coerce=row_id, validate_choice=False)
+    theme_ids = SelectMultipleField("Themes", coerce=row_id, validate_choice=False)
     ballot_kind = RadioField(
         "Ballot kind", choices=options(BALLOT_KINDS), default="approval",
         validators=[InputRequired("Choose a ballot kind")],
     )  # fmt: skip
     min_choices = _int_field("Minimum number of projects", required=True)
     max_choices = _int_field("Maximum number of projects", minimum=1)
-    min_budget_share_percent = _int_field("Minimum share of the budget (per cent)")
+    min_budget_share_percent = _int_field("Minimum share of the budget (per cent)", maximum=100)
     points_total = _int_field("Points each voter has", minimum=1)
     max_points_per_project = _int_field("Maximum points per project", minimum=1)
     rank_depth = _int_field("Number of projects a voter may rank", minimum=1)
@@ -211,11 +283,11 @@ class RoundForm(FlaskForm):
     results_date = DateField("Results published", validators=[Optional()])
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(DecideForm):
     to_phase = HiddenField(validators=[InputRequired()])
 
 
-class PanelMemberForm(FlaskForm):
+class PanelMemberForm(DecideForm):
     email = EmailField(
         "Email address of their account",
         validators=[InputRequired("Enter the email address of their account")],
@@ -247,8 +319,8 @@ class CostLineForm(Form):
             raise ValidationError("Describe what this amount pays for")
 
 
-class ProposalForm(FlaskForm):
-    organisation_id = SelectField("Who is proposing?", coerce=int, validate_choice=False)
+class ProposalForm(DecideForm):
+    organisation_id = SelectField("Who is proposing?", coerce=row_id, validate_choice=False)
     title = StringField(
         "Title",
         validators=[
@@ -275,8 +347,8 @@ class ProposalForm(FlaskForm):
         ],
     )
     expected_outcomes = TextAreaField("Expected outcomes", validators=[Length(max=5_000)])
-    area_id = SelectField("Area", coerce=int, validate_choice=False)
-    theme_ids = SelectMultipleField("Themes", coerce=int, validate_choice=False)
+    area_id = SelectField("Area", coerce=row_id, validate_choice=False)
+    theme_ids = SelectMultipleField("Themes", coerce=row_id, validate_choice=False)
     cost_lines = FieldList(FormField(CostLineForm), min_entries=1, max_entries=50)
     add_line = SubmitField("Add another line")
 
@@ -297,7 +369,7 @@ class ProposalForm(FlaskForm):
         )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(DecideForm):
     feasibility = RadioField(
         "Feasibility", choices=options(FEASIBILITY),
         validators=[InputRequired("Choose pending, feasible or not feasible")],
@@ -313,8 +385,22 @@ class ReviewForm(FlaskForm):
     )
 
 
+def _optional_id(value: Any) -> int | None:
+    """Coerce a select's value to an id, or None for the empty "choose" option."""
+    if value in ("", None):
+        return None
+    return row_id(value)
+
+
+class AcceptForm(DecideForm):
+    """Accept a proposal onto the ballot, naming who is paid if it is funded."""
+
+    payee_id = SelectField("Paid to", coerce=_optional_id, validate_choice=False)
+    next = HiddenField()
+
+
 # --- Community assets -----------------------------------------------------------------------
-class OrganisationForm(FlaskForm):
+class OrganisationForm(DecideForm):
     name = StringField(
         "Name", validators=[InputRequired("Enter the organisation's name"), Length(max=160)]
     )
@@ -323,10 +409,10 @@ class OrganisationForm(FlaskForm):
     contact_email = EmailField("Contact email", validators=[Optional(), Length(max=254)])
     contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=40)])
     website = StringField("Website", validators=[Optional(), Length(max=254)])
-    area_ids = SelectMultipleField("Areas served", coerce=int, validate_choice=False)
+    area_ids = SelectMultipleField("Areas served", coerce=row_id, validate_choice=False)
 
 
-class MemberForm(FlaskForm):
+class MemberForm(DecideForm):
     email = EmailField(
         "Email address of their account", validators=[InputRequired("Enter an email address")]
     )
@@ -421,7 +507,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["phase_label"] = lambda v: PHASE_LABELS.get(v, v)
 
 
-class AreaForm(FlaskForm):
+class AreaForm(DecideForm):
     name = StringField("Name", validators=[InputRequired("Enter the area's name"), Length(max=120)])
     population = IntegerField(
         "Population",
@@ -435,5 +521,5 @@ class AreaForm(FlaskForm):
     )
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(DecideForm):
     name = StringField("Name", validators=[InputRequired("Enter the theme's name"), Length(max=80)])

@@ -14,6 +14,7 @@ from decide.models import Round
 from decide.services import paper as paper_service
 from decide.services import voting
 from decide.services.permissions import is_officer
+from decide.services.sanitise import whole_number
 from decide.web.access import receipt_key
 from decide.web.voting import _form_choices, _selected, _summary
 
@@ -46,7 +47,7 @@ def enter(round_id: int) -> Any:
     elif request.method == "POST":
         choices, problems = _form_choices(rnd, projects)
         raw_entry = request.form.get("entry", "")
-        if not raw_entry.isdigit() or not 0 < int(raw_entry) < 2**62 + 1:
+        if not whole_number(raw_entry, maximum=2**62):
             problems = ["This form has no entry number. Reload the page and enter the ballot."]
         if not problems:
             try:

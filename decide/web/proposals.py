@@ -107,7 +107,8 @@ def cost_line_row(round_id: int) -> str:
     """Return one empty cost-line row for htmx, numbered after the rows already on the form."""
     rnd = viewable_round(round_id)
     require(can.can_submit_proposal(current_user, rnd))
-    indices = [int(m.group(1)) for k in request.args if (m := re.match(r"cost_lines-(\d+)-", k))]
+    found = (re.match(r"cost_lines-(\d{1,6})-", k) for k in request.args)  # int() of bounded digits
+    indices = [int(m.group(1)) for m in found if m]
     index = max(indices, default=-1) + 1
     if index >= 50:
         abort(400, "A proposal can have at most 50 cost lines.")
@@ -123,12 +124,14 @@ def cost_line_row(round_id: int) -> str:
 def show(proposal_id: int) -> str:
     """Show a proposal with its costs, review and ballot status."""
     proposal = _proposal(proposal_id)
+    can_review = can.can_review_proposals(current_user, proposal.round)
     return render_template(
         "proposals/show.html",
         proposal=proposal,
         round=proposal.round,
         can_edit=can.can_edit_proposal(current_user, proposal),
-        can_review=can.can_review_proposals(current_user, proposal.round),
+        can_review=can_review,
+        payees=service.payee_options(db.session) if can_review else [],
         action_form=ActionForm(),
     )
 

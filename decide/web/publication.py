@@ -93,6 +93,10 @@ def start_job(round_id: int, kind: str) -> Response:
     require(can.can_manage_rounds(current_user))
     if kind not in jobs.JOB_WORKERS:
         abort(404)
+    if jobs.is_active(jobs.job_for(db.session, rnd.id, kind)):
+        # A second click on "Try again" (or another facilitator's): follow the run under way.
+        flash(f"{jobs.JOB_LABELS[kind]} is already under way.", "info")
+        return redirect(url_for("publication.progress", round_id=rnd.id, kind=kind), 303)
     try:
         if kind == "manifest":
             service.start_manifest(db.session, rnd)
@@ -120,13 +124,15 @@ def progress(round_id: int, kind: str) -> Any:
     if kind not in jobs.JOB_WORKERS:
         abort(404)
     job = jobs.job_for(db.session, rnd.id, kind)
+    stalled = job is not None and jobs.is_stalled(job)
     context = {
         "round": rnd,
         "job": job,
         "kind": kind,
         "label": jobs.JOB_LABELS[kind],
         "active": jobs.is_active(job),
-        "stalled": job is not None and jobs.is_stalled(job),
+        "stalled": stalled,
+        "stall_reason": jobs.stall_reason(job) if job is not None and stalled else "",
     }
     template = "publication/_progress.html" if wants_fragment() else "publication/progress.html"
     return Response(render_template(template, **context))

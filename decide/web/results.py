@@ -19,34 +19,28 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from audits.chain import parse_tracker, tracker_code
 from audits.receipts import SignedReceipt, verify_receipt
 from decide.allocation import TieBreak, fraction_text
+from decide.allocation.names import RULE_SHORT_NAMES, TIE_BREAK_NAMES
 from decide.extensions import db
 from decide.models import ALLOCATION_RULES, Round
 from decide.services import permissions as can
 from decide.services import results as service
 from decide.services.errors import InvalidInput
+from decide.services.proposals import proposal_ids_by_code
 from decide.web.access import receipt_key, require, wants_fragment
-from decide.web.forms import options
+from decide.web.forms import DecideForm, options
 
 bp = Blueprint("results", __name__)
 
 MAX_RECEIPT_BYTES = 16 * 1024
-RULE_SHORT = {
-    "greedy": "Greedy",
-    "equal-shares": "Equal shares",
-    "phragmen": "Phragmén",
-    "utilitarian": "Most support",
-    "equity": "Equity",
-}
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(DecideForm):
     """Confirm the round's rule, or choose another with a reason shown publicly."""
 
     rule = RadioField(
@@ -60,8 +54,8 @@ class ConfirmForm(FlaskForm):
         "How ties are broken",
         choices=options(
             [
-                ("lex", "By project id (the standard, as pabutools does)"),
-                ("lottery", "By a recorded lottery seed"),
+                ("lex", f"{TIE_BREAK_NAMES['lex'].capitalize()} (the standard, as pabutools does)"),
+                ("lottery", f"{TIE_BREAK_NAMES['lottery'].capitalize()}, from a seed you record"),
             ]
         ),
         default="lex",
@@ -69,13 +63,13 @@ class ConfirmForm(FlaskForm):
     seed = StringField("Lottery seed", validators=[Optional(), Length(max=100)])
 
 
-class PlainForm(FlaskForm):
+class PlainForm(DecideForm):
     """A form with only its CSRF token; fields are read by the service."""
 
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"rule_labels": ALLOCATION_RULES, "rule_short": RULE_SHORT, "pct": _pct}
+    return {"rule_labels": ALLOCATION_RULES, "rule_short": RULE_SHORT_NAMES, "pct": _pct}
 
 
 def _pct(share: Any) -> str:
@@ -115,6 +109,7 @@ def _render_compare(rnd: Round, form: ConfirmForm, status: int = 200) -> tuple[s
             rnd=rnd,
             election=election,
             summaries=summaries,
+            glance=[service.glance(election, s) for s in summaries],
             spec=spec,
             form=form,
             result=result,
@@ -147,7 +142,7 @@ def confirm(round_id: int) -> Any:
         return _render_compare(rnd, form, 422)
     try:
         tie_break = (
-            TieBreak("lottery", form.seed.data.strip())
+            TieBreak("lottery", (form.seed.data or "").strip())
             if form.tie_break.data == "lottery"
             else TieBreak()
         )
@@ -246,6 +241,7 @@ def show(round_id: int) -> Any:
         summary=service.summarise(election, outcome),
         explanation=service.explain(election, outcome),
         rows=service.funded_rows(election, outcome),
+        proposal_ids=proposal_ids_by_code(db.session, rnd.id),
         preview=rnd.phase not in service.PUBLIC_PHASES,
         election=election,
     )

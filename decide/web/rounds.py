@@ -66,11 +66,31 @@ def index() -> str:
 def show(round_id: int) -> str:
     """Show a round: timetable, budget, areas, themes and ballot rules."""
     rnd = viewable_round(round_id)
-    problems = {p: service.phase_problems(db.session, rnd, p) for p in service.next_phases(rnd)}
+    manages = can.can_manage_rounds(current_user)
     return render_template(
-        "rounds/show.html", round=rnd, next_phases=problems, phase_form=PhaseForm(),
+        "rounds/show.html", round=rnd, phase_form=PhaseForm(),
+        phase_options=service.phase_options(db.session, rnd) if manages else [],
+        fix_links=_fix_links(rnd) if manages else {},
         phases=PHASES, phase_labels=PHASE_LABELS, timetable=service.TIMETABLE_LABELS,
     )  # fmt: skip
+
+
+# Where each place named by a blocked phase change (service.FIX_PLACES) is fixed.
+FIX_LINKS = {
+    "settings": ("rounds.edit", "Edit the round settings"),
+    "proposals": ("proposals.index", "See the proposals"),
+    "review": ("review.round_review", "Review proposals"),
+    "results": ("results.compare", "Compare the rules and confirm one"),
+    "publication": ("publication.overview", "Open the verifiable record"),
+}
+
+
+def _fix_links(rnd: Round) -> dict[str, tuple[str, str]]:
+    """Return place -> (address, link text) for the round's blocked phase changes."""
+    return {
+        place: (url_for(endpoint, round_id=rnd.id), text)
+        for place, (endpoint, text) in FIX_LINKS.items()
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])

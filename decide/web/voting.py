@@ -1,6 +1,8 @@
 """Voting in the browser: prove eligibility, fill in the ballot, check it, cast it, get a receipt.
 
 The flow works as plain HTML forms: ballot -> (POST) review -> (POST) cast -> (redirect) receipt.
+An account without a postcode, in a round that places voters by postcode, is asked for it on
+the voting page itself; saving it goes on to the ballot (or says plainly why not).
 With JavaScript, htmx posts the ballot form to a fragment endpoint on every change to show a
 live budget bar or points counter. The reviewed choices travel in a hidden field with a MAC
 bound to the voter and round, so a tampered field is refused before anything is written.
@@ -29,11 +31,14 @@ from flask_login import current_user
 from audits.chain import tracker_code, tracker_code_full
 from ballots.model import Ballot as CoreBallot
 from decide.extensions import db, limiter
-from decide.models import Project, Round
+from decide.models import Project, Round, User
+from decide.services import accounts, voting
 from decide.services import eligibility as elig
-from decide.services import voting
 from decide.services.eligibility import VoterKey
-from decide.web.access import public_round, receipt_key
+from decide.services.errors import DomainError
+from decide.services.sanitise import whole_number
+from decide.web.access import public_round, receipt_key, require, wants_fragment
+from decide.web.forms import PostcodeForm, show_domain_error
 
 bp = Blueprint("voting", __name__)
 
@@ -64,6 +69,27 @@ def _forget_voter(round_id: int) -> None:
     voters = dict(session.get(SESSION_VOTERS, {}))
     if voters.pop(str(round_id), None) is not None:
         session[SESSION_VOTERS] = voters
+
+
+@bp.app_template_global("voted_on")
+def voted_on(round_id: int) -> dt.date | None:
+    """Return the day the visitor voted in the round (from the participation mark), or None."""
+    voter = current_voter(round_id)
+    if voter is None:
+        return None
+    return voting.voted_on(db.session, round_id, voter)
+
+
+def _account_without_postcode(rnd: Round, voter: VoterKey | None) -> User | None:
+    """Return the voting account when the round places voters by postcode and it has none."""
+    if voter is None or voter.kind != "user" or rnd.phase != "voting":
+        return None
+    if not elig.settings_for(db.session, rnd.id).by_postcode:
+        return None
+    user = db.session.get(User, voter.id)
+    if user is None or user.postcode or voting.has_voted(db.session, rnd.id, voter):
+        return None
+    return user
 
 
 def _voter_problem(rnd: Round, voter: VoterKey | None) -> str | None:
@@ -123,13 +149,14 @@ def _form_choices(rnd: Round, projects: list[Project]) -> tuple[Any, list[str]]:
         if code not in known:
             problems.append(f"Project {code!r} is not on this ballot; please choose from the list.")
             continue
-        if not raw.isdigit() or int(raw) < 1:
-            problems.append("Ranks are whole numbers from 1.")
+        rank = whole_number(raw, maximum=len(known))  # '²' passes isdigit, but not int()
+        if not rank:
+            problems.append(f"Ranks are whole numbers from 1 to {len(known)}.")
             continue
-        if int(raw) in ranks:
+        if rank in ranks:
             problems.append(f"You gave rank {raw} to more than one project; give each rank once.")
             continue
-        ranks[int(raw)] = code
+        ranks[rank] = code
     return [ranks[r] for r in sorted(ranks)], problems
 
 
@@ -181,7 +208,16 @@ def _render_ballot(
     )
 
 
-def _identify_page(rnd: Round, voter: VoterKey | None, problem: str | None) -> str:
+def _identify_page(
+    rnd: Round,
+    voter: VoterKey | None,
+    problem: str | None,
+    postcode_form: PostcodeForm | None = None,
+) -> str:
+    """Render how to prove you may vote; an account missing its postcode is asked for it."""
+    if postcode_form is None and _account_without_postcode(rnd, voter) is not None:
+        # The only problem is the missing postcode: ask for it instead of refusing.
+        postcode_form, problem = PostcodeForm(formdata=None), None
     return render_template(
         "voting/identify.html",
         rnd=rnd,
@@ -189,6 +225,7 @@ def _identify_page(rnd: Round, voter: VoterKey | None, problem: str | None) -> s
         problem=problem,
         voter=voter,
         rules=voting.describe_rules(db.session, rnd),
+        postcode_form=postcode_form,
     )
 
 
@@ -211,6 +248,44 @@ def ballot(round_id: int) -> Any:
     if voter is None or problem:
         return _identify_page(rnd, voter, problem)
     return _render_ballot(rnd, voter, [] if rnd.ballot_kind != "cumulative" else {}, [])[0]
+
+
+@bp.post("/rounds/<int:round_id>/vote/postcode")
+def add_postcode(round_id: int) -> Any:
+    """Save the postcode the account was missing, then go on to the ballot."""
+    rnd = public_round(round_id)
+    require(current_user.is_authenticated)
+    target = url_for("voting.ballot", round_id=rnd.id)
+    user = db.session.get(User, current_user.id)
+    form = PostcodeForm()
+    if user is not None and user.postcode:
+        # Sent twice (a double click, the back button): the postcode is already saved.
+        return _go_on(target)
+    if user is not None and form.validate_on_submit():
+        try:
+            accounts.add_postcode(db.session, user, form.postcode.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"Your postcode {user.postcode} is saved on your account.", "success")
+            return _go_on(target)
+    if wants_fragment():
+        response = Response(
+            render_template("voting/_postcode.html", rnd=rnd, form=form, fragment=True)
+        )
+        response.vary.add("HX-Request")
+        return response
+    return _identify_page(rnd, current_voter(rnd.id), None, postcode_form=form)
+
+
+def _go_on(target: str) -> Response:
+    """Redirect to `target`; htmx gets HX-Redirect, so the whole page moves on."""
+    if wants_fragment():
+        response = Response("", 200)
+        response.headers["HX-Redirect"] = target
+        response.vary.add("HX-Request")
+        return response
+    return redirect(target, 303)  # type: ignore[return-value]
 
 
 @bp.post("/rounds/<int:round_id>/vote/roll")
@@ -267,7 +342,7 @@ def summary(round_id: int) -> Any:
     choices, problems = _form_choices(rnd, projects)
     figures = _summary(rnd, projects, choices)
     figures["problems"] = problems + figures["problems"]
-    response = Response(render_template("voting/_summary.html", rnd=rnd, summary=figures))
+    response = Response(render_template("voting/_summary.html", rnd=rnd, summary=figures, oob=True))
     response.vary.add("HX-Request")
     return response
 
@@ -311,7 +386,8 @@ def _read_reviewed(rnd: Round, voter: VoterKey) -> Any:
     payload = request.form.get("choices", "")
     check = request.form.get("check", "")
     expected = voting.sign_choices(current_app.config["SECRET_KEY"], rnd.id, voter, payload)
-    if not hmac.compare_digest(check, expected):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, so a 500).
+    if not hmac.compare_digest(check.encode(), expected.encode()):
         raise voting.BallotRejected(
             [
                 "Your choices changed between the check page and casting, so nothing was "

@@ -243,7 +243,7 @@ def test_inconsistent_rules_are_refused(kwargs: dict[str, object], message: str)
         (
             Fraction(10253336, 100),
             BallotRules("approval", currency="PLN", unit_is_pence=False),
-            "PLN 102,533.36",
+            "102,533.36 zł",
         ),
         (300_000, BallotRules("approval", currency="€", unit_is_pence=False), "€300,000"),
         (Fraction(1, 3), BallotRules("approval", currency="$", unit_is_pence=False), "$0.33"),

@@ -252,5 +252,16 @@ def axe_check() -> Callable[[Any], None]:
         assert not summary, f"axe violations on {page.url}:\n" + "\n".join(summary)
         csp = [e for e in getattr(page, "console_errors", []) if "Content Security Policy" in e]
         assert not csp, f"CSP violations on {page.url}: {csp}"
+        assert_fits_viewport(page)
 
     return check
+
+
+def assert_fits_viewport(page: Any) -> None:
+    """Fail when the page scrolls sideways: nothing may be wider than the viewport."""
+    scroll_width, viewport = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert scroll_width <= viewport, (
+        f"{page.url} is {scroll_width} px wide in a {viewport} px viewport"
+    )

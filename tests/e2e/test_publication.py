@@ -9,6 +9,7 @@ page; the voter checks that their ballot was counted.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -149,8 +150,19 @@ def test_close_cosign_publish_verify_and_check_receipt(
     axe_check(visitor)
     visitor.set_input_files("#pdf", str(pdf))
     visitor.click("button:has-text('Check')")
+    # Without keys of their own, the visitor learns the files agree, not who signed them.
+    visitor.wait_for_selector("h2:has-text('CONSISTENT, BUT NOT TRUSTED YET')")
+    assert "anyone could have made them: pin the panel's keys" in visitor.inner_text("main")
+    axe_check(visitor)
+    # With the keys the two members handed over themselves, every check passes.
+    pinned = tmp_path / "pinned.json"
+    public_files = [Path(str(k).replace(".key.json", ".pub.json")) for _, k in members]
+    pinned.write_text(json.dumps([json.loads(f.read_text()) for f in public_files]))
+    visitor.set_input_files("#pdf", str(pdf))
+    visitor.set_input_files("#keys", str(pinned))
+    visitor.click("button:has-text('Check')")
     visitor.wait_for_selector("h2:has-text('ALL CHECKS PASSED')")
-    assert visitor.locator("ol.checks li").count() == 8
+    assert visitor.locator("ol.checks li").count() == 10
     axe_check(visitor)
     visitor.context.close()
 

@@ -88,7 +88,7 @@ def test_signed_checkpoint_makes_a_new_edition_that_verifies(app, db, published,
     pdf = editions[-1].pdf
     checks = verify_pdf(pdf, pinned_keys=panel_keys.public)
     assert all(c.ok for c in checks), [c.line() for c in checks]
-    assert "1 payments, 1 checkpoints" in checks[6].reason
+    assert "1 payment, 1 checkpoint" in checks[6].reason
     assert b"BACS-9" not in read_attachments(pdf)["ledger.json"]
 
 
@@ -96,7 +96,16 @@ def test_auditor_page_passes_a_good_pdf_and_fails_a_tampered_one(app, db, publis
     rnd = published.round
     good = db.session.scalar(select(Edition)).pdf
     client = app.test_client()
-    ok = client.post("/audit", data={"pdf": (io.BytesIO(good), "round.pdf")})
+    unpinned = client.post("/audit", data={"pdf": (io.BytesIO(good), "round.pdf")})
+    text = unpinned.get_data(as_text=True)
+    assert unpinned.status_code == 200 and "CONSISTENT, BUT NOT TRUSTED YET" in text
+    assert "anyone could have made them: pin the panel&#39;s keys" in text
+    # The keys as the panel members handed them over (here: the registered ones).
+    keys = publication.manifest_of(db.session, rnd.id).keys_json
+    ok = client.post(
+        "/audit",
+        data={"pdf": (io.BytesIO(good), "round.pdf"), "keys": (io.BytesIO(keys), "keys.json")},
+    )
     text = ok.get_data(as_text=True)
     assert ok.status_code == 200 and "ALL CHECKS PASSED" in text
     for title in ("attachments present", "Merkle root recomputed", "allocation recomputed"):
@@ -126,6 +135,9 @@ def test_auditor_page_passes_a_good_pdf_and_fails_a_tampered_one(app, db, publis
     files = read_attachments(good)
     bundle = client.post(
         "/audit",
-        data={"bundle": [(io.BytesIO(data), name) for name, data in files.items()]},
+        data={
+            "bundle": [(io.BytesIO(data), name) for name, data in files.items()],
+            "keys": (io.BytesIO(keys), "keys.json"),
+        },
     )
     assert bundle.status_code == 200 and "ALL CHECKS PASSED" in bundle.get_data(as_text=True)

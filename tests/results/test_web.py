@@ -8,7 +8,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from decide.models import EquitySettings, RoundResult
+from decide.models import EquitySettings, Proposal, RoundResult
 from decide.services import results as service
 from decide.services.voting import load_server_key, receipt_for
 from tests.results.factory import closed_round, tracker_for, user
@@ -47,14 +47,17 @@ def test_compare_shows_every_rule_side_by_side(fac, rnd):
                   "Sequential Phragmén (proportional)", "Maximum total support",
                   "Maximum support with equity constraints"):  # fmt: skip
         assert label in html
-    assert html.count("Voters with at least one funded project") == 6  # table + 5 cards
+    assert html.count("at least one funded project") == 6  # table + 5 cards
     side = html[
         html.index('class="side-by-side"') : html.index("</table>", html.index("side-by-side"))
     ]
     assert re.search(r"Funds to decile 2 \(Canal Side\)</th><td class=\"num\">£0\.00</td>", side)
     assert side.count("<abbr") == 5
-    assert html.count('<svg role="img"') == 10  # per area and per decile, for each rule
-    assert "Funds per deprivation decile" in html and '<th scope="row">Decile 2</th>' in html
+    # One combined chart at the top (a bar per rule), and tables, not charts, in the cards.
+    assert html.count('<svg role="img"') == 1
+    chart = html[html.index('<svg role="img"') : html.index("</svg>")]
+    assert chart.count('stroke="#59636c"') == 5  # the budget's outline, once per rule
+    assert "Funds per deprivation decile" in html and '<th scope="row">Decile 2' in html
     assert " style=" not in html  # the CSP allows no inline styles
     assert "fixed at voting" in html
 
@@ -112,7 +115,11 @@ def test_confirming_the_fixed_rule_needs_no_reason(db, app, fac, rnd):
     assert "The budget of £100,000.00 was shared equally between the 300 voters" in html
     assert "was funded first: its 129 supporters paid £" in html
     assert "The rule was changed" not in html
-    assert '<th scope="row">Outdoor gym on Hillfoot Park</th>' in html
+    # Each project links to the proposal behind it (issue 11).
+    gym = db.session.scalar(
+        select(Proposal).where(Proposal.title == "Outdoor gym on Hillfoot Park")
+    )
+    assert f'<a href="/proposals/{gym.id}">Outdoor gym on Hillfoot Park</a></th>' in html
 
 
 def test_a_lottery_needs_a_seed(db, fac, rnd):

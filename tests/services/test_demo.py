@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from decide.models import Area, Membership, Organisation, PanelMember, Proposal, Round, User
@@ -21,8 +22,10 @@ def test_foundation_seed_has_what_the_issue_asks_for(db):
     assert {a.deprivation_decile for a in areas} >= {1, 2}
     assert all(a.population > 0 for a in areas)
     orgs = db.session.scalars(select(Organisation)).all()
-    assert len(orgs) == 8
-    assert {"charity", "faith", "sports", "tenants", "social-prescribing"} <= {o.kind for o in orgs}
+    assert len(orgs) == 9
+    assert {"charity", "faith", "sports", "tenants", "social-prescribing", "statutory"} <= {
+        o.kind for o in orgs
+    }  # the council is there to be paid for residents' projects no group hosts
     assert all(o.memberships for o in orgs)
     rnd = db.session.scalar(select(Round).where(Round.slug == demo.FOUNDATION_ROUND_SLUG))
     assert rnd.phase == "proposals"
@@ -98,3 +101,75 @@ def test_role_command_appoints_the_first_facilitator(app, db):
     missing = runner.invoke(args=["role", "nobody@council.example", "--officer"])
     assert missing.exit_code == 1 and "There is no account" in missing.output
     assert runner.invoke(args=["role", "lead@council.example"]).exit_code == 2
+
+
+def test_every_demo_project_has_a_proposal_and_a_payee(app, db, tmp_path, monkeypatch):
+    """Issue 11, defect 7: every project on a demo ballot links to the proposal behind it."""
+    from decide.models import Project
+    from decide.services.demo_published import PROJECTS as PUBLISHED_ITEMS
+    from decide.services.demo_published import PUBLISHED_ROUND_SLUG
+    from decide.services.demo_voting import VOTING_ROUND_SLUGS, ballot_items
+    from tests.web.world import login
+
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    demo.seed_demo(db.session)
+    proposals_before = _count(db, Proposal)
+    demo.seed_demo(db.session)  # seeding again adds nothing
+    assert _count(db, Proposal) == proposals_before
+
+    client = app.test_client()
+    projects = db.session.scalars(select(Project).order_by(Project.round_id, Project.code)).all()
+    assert len(projects) >= 6 * 6
+    for project in projects:
+        proposal = db.session.get(Proposal, project.proposal_id) if project.proposal_id else None
+        assert proposal is not None, f"{project.code} of round {project.round_id}"
+        assert (proposal.round_id, proposal.title) == (project.round_id, project.title)
+        assert proposal.area_id == project.area_id is not None
+        assert proposal.ballot_cost_pence == project.cost_pence
+        assert proposal.description_md and proposal.expected_outcomes and proposal.cost_lines
+        assert proposal.feasibility == "feasible" and [v.number for v in proposal.versions] == [1]
+        assert project.organisation_id is not None  # the ledger can pay every project
+        assert project.organisation_id == proposal.payee_organisation.id
+        if proposal.organisation_id is None:
+            assert proposal.payee_id == project.organisation_id  # a resident's: chosen payee
+
+    # The voting rounds list their proposals (not "0 proposals") and the ballot links to each.
+    amira = db.session.scalar(select(User).where(User.email == "amira@example.org"))
+    voter = login(app.test_client(), amira)
+    expected = {slug: ballot_items(kind) for kind, slug in VOTING_ROUND_SLUGS.items()}
+    expected[PUBLISHED_ROUND_SLUG] = PUBLISHED_ITEMS
+    for slug, items in expected.items():
+        rnd = db.session.scalar(select(Round).where(Round.slug == slug))
+        listing = client.get(f"/rounds/{rnd.id}/proposals").get_data(as_text=True)
+        assert f"{len(items)} proposals." in listing
+        by_code = {p.code: p for p in rnd.projects}
+        assert list(by_code) == [item.code for item in items]
+        for item in items:
+            proposal = db.session.get(Proposal, by_code[item.code].proposal_id)
+            if "@" in item.proposer:
+                assert (proposal.author.email, proposal.organisation) == (item.proposer, None)
+                assert proposal.payee.slug == item.payee
+            else:
+                assert proposal.organisation.slug == item.proposer and proposal.payee is None
+            assert tuple((c.item, c.amount_pence) for c in proposal.cost_lines) == item.lines
+        if rnd.phase == "voting":  # the demo residents have not voted yet
+            ballot = voter.get(f"/rounds/{rnd.id}/vote").get_data(as_text=True)
+            for project in rnd.projects:
+                assert f'href="/proposals/{project.proposal_id}"' in ballot
+
+    # A resident's proposal page shows the proposer, area, cost lines and the payee.
+    resident = db.session.scalar(
+        select(Proposal).where(Proposal.organisation_id.is_(None), Proposal.payee_id.is_not(None))
+    )
+    page = client.get(f"/proposals/{resident.id}").get_data(as_text=True)
+    assert f"{escape(resident.author.display_name)}, a local resident" in page
+    assert escape(resident.area.name) in page and escape(resident.cost_lines[0].item) in page
+    assert "Paid to, if funded" in page and escape(resident.payee.name) in page
+
+    # The published round's results and board link every project to its proposal.
+    published = db.session.scalar(select(Round).where(Round.slug == PUBLISHED_ROUND_SLUG))
+    results = client.get(f"/rounds/{published.id}/results").get_data(as_text=True)
+    board = client.get(f"/rounds/{published.id}/board").get_data(as_text=True)
+    for project in published.projects:
+        assert f'href="/proposals/{project.proposal_id}"' in results
+        assert f'href="/proposals/{project.proposal_id}"' in board

@@ -70,7 +70,10 @@ def test_project_codes_are_stable_and_sequential(db, world):
         p.feasibility = "feasible"
     db.session.commit()
     first = service.accept_onto_ballot(db.session, world.proposal, facilitator)
-    other = service.accept_onto_ballot(db.session, second, facilitator)
+    # A resident's proposal needs a payee: here the food bank hosts it.
+    other = service.accept_onto_ballot(
+        db.session, second, facilitator, payee_id=world.organisation.id
+    )
     assert (first.code, other.code) == ("P1", "P2")
     service.remove_from_ballot(db.session, world.proposal, facilitator)
     again = service.accept_onto_ballot(db.session, world.proposal, facilitator)

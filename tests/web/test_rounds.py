@@ -163,7 +163,12 @@ def test_phases_cannot_be_skipped(db, world):
 def test_opening_voting_stamps_the_time_and_locks_the_ballot(db, world):
     rnd = world.round
     rnd.phase = "deliberation"
-    db.session.add(Project(round=rnd, code="P1", title="Pantry", cost_pence=100_000))
+    db.session.add(
+        Project(
+            round=rnd, code="P1", title="Pantry", cost_pence=100_000,
+            organisation=world.organisation,
+        )
+    )  # fmt: skip
     db.session.commit()
     service.change_phase(db.session, rnd, "voting", world.user("facilitator"))
     assert rnd.phase == "voting" and rnd.voting_opened_at is not None

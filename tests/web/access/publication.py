@@ -158,6 +158,7 @@ RULES = [
     # Auditor
     Access("auditor.audit", "GET", lambda w: "/audit", PUBLIC),
     Access("auditor.audit", "POST", lambda w: "/audit", EVERYONE_422),
+    Access("auditor.formats", "GET", lambda w: "/audit/formats", PUBLIC),
 ]
 
 __all__ = ["FORBIDDEN", "LOGIN", "RULES"]

@@ -1,0 +1,133 @@
+"""Warszawa 2026 (61,668 ballots) from `decide import-pb` to a published PDF on SQLite, through
+the web pages with the demo panel's keys, first time, with progress reported on every chunk.
+
+Publishing a large round on SQLite used to fail with "database is locked" whenever a job wrote
+its progress while it was still reading the ballots (issue 11, defect 13).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from audits.bls import sign_document
+from audits.canonical import canonical_json
+from audits.manifest import Manifest
+from decide.cli import main
+from decide.models import PublicationJob, Round, RoundClosing, RoundManifest, User
+from decide.services import publication
+from decide.services.demo import FACILITATOR_EMAIL, PANEL_EMAIL, demo_user, seed_foundation
+from decide.services.demo_published import SECOND_PANEL_EMAIL, demo_key
+from tests.conftest import PABULIB
+from tests.publication.conftest import login
+from tests.publication.test_jobs_sqlite import record_job_updates
+
+pytestmark = pytest.mark.slow
+
+WARSZAWA = PABULIB / "Poland_Warszawa_2026.pb"
+BALLOTS = 61_668
+CHUNK = 5_000
+
+
+@pytest.fixture
+def app_config(receipt_key_file: str) -> dict[str, Any]:
+    """Jobs inline; progress written on every chunk of 5,000 ballots, however fast."""
+    return {
+        "PUBLICATION_JOBS_INLINE": True,
+        "RECEIPT_KEY_FILE": receipt_key_file,
+        "PUBLICATION_PROGRESS_CHUNK": CHUNK,
+        "PUBLICATION_PROGRESS_INTERVAL": 0,
+    }
+
+
+@pytest.fixture
+def progress_log() -> Iterator[list[tuple[str, str, str, int, int]]]:
+    yield from record_job_updates()
+
+
+def _finished(client: Any, response: Any, kind: str) -> None:
+    """Follow a job's redirect to its progress page and check it finished at the first try."""
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert response.headers["Location"].endswith(f"/progress/{kind}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Finished" in page, page
+
+
+def _chunks(log: list[tuple[str, str, str, int, int]], kind: str, step: str) -> list[int]:
+    return [done for k, _, s, done, _ in log if (k, s) == (kind, step)]
+
+
+def test_warszawa_2026_is_published_first_time_on_sqlite(app, db, progress_log):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the locking this guards against is SQLite's")
+    # The demo's people: its facilitator and its two panel members, who sign with the demo keys.
+    seed_foundation(db.session)
+    demo_user(db.session, SECOND_PANEL_EMAIL, "Amira Haddad")
+    db.session.commit()
+    facilitator = db.session.scalar(select(User).where(User.email == FACILITATOR_EMAIL))
+    panel = [
+        db.session.scalar(select(User).where(User.email == email))
+        for email in (PANEL_EMAIL, SECOND_PANEL_EMAIL)
+    ]
+
+    imported = app.test_cli_runner().invoke(main, ["import-pb", str(WARSZAWA)])
+    assert imported.exit_code == 0, imported.output
+    rnd = db.session.get(Round, int(imported.output.strip().splitlines()[-1]))
+    assert rnd.phase == "closed" and f"{BALLOTS} ballots" in imported.output
+    base = f"/rounds/{rnd.id}"
+
+    staff = login(app.test_client(), facilitator)
+    for member in panel:
+        added = staff.post(f"{base}/panel", data={"email": member.email, "role_title": "Panel"})
+        assert added.status_code == 302, added.get_data(as_text=True)
+    _finished(staff, staff.post(f"{base}/publication/jobs/close"), "close")
+    assert db.session.get(RoundClosing, rnd.id).ballot_count == BALLOTS
+    confirmed = staff.post(
+        f"{base}/results/confirm",
+        data={"rule": "equal-shares", "reason": "", "tie_break": "lex", "seed": ""},
+    )
+    assert confirmed.status_code == 303, confirmed.get_data(as_text=True)
+
+    keys = {member.id: demo_key(member.display_name) for member in panel}
+    for member in panel:
+        public = canonical_json(keys[member.id].public_record().to_dict())
+        client = login(app.test_client(), member)
+        registered = client.post(f"{base}/publication/key", data={"key_json": public})
+        assert registered.status_code == 303, registered.get_data(as_text=True)
+
+    _finished(staff, staff.post(f"{base}/publication/jobs/manifest"), "manifest")
+    for member in panel:
+        client = login(app.test_client(), member)
+        downloaded = client.get(f"{base}/manifest.json")
+        assert downloaded.status_code == 200
+        document = Manifest.from_json_bytes(downloaded.data).to_dict()
+        signature = canonical_json(sign_document(keys[member.id], document).to_dict())
+        signed = client.post(f"{base}/publication/sign", data={"signature_json": signature})
+        assert signed.status_code == 303, signed.get_data(as_text=True)
+
+    _finished(staff, staff.post(f"{base}/publication/publish"), "publish")
+    db.session.refresh(rnd)
+    assert rnd.phase == "published"
+    edition = publication.edition(db.session, rnd.id)
+    assert edition is not None and edition.number == 1
+    manifest = json.loads(db.session.get(RoundManifest, rnd.id).manifest_json)
+    assert manifest["ballot_count"] == BALLOTS and manifest["rule"] == "equal-shares"
+    pdf = app.test_client().get(f"{base}/editions/1.pdf")
+    assert pdf.status_code == 200 and pdf.data == edition.pdf
+
+    # Every job finished at its first run, and reported progress on every chunk as it read.
+    every_chunk = [*range(CHUNK, BALLOTS, CHUNK), BALLOTS]
+    assert _chunks(progress_log, "close", "Reading the ballots") == every_chunk
+    assert _chunks(progress_log, "close", "Checking the hash chain") == every_chunk[:-1]
+    assert _chunks(progress_log, "manifest", "Reading the ballots") == every_chunk
+    assert all(status != "failed" for _, status, *_ in progress_log)
+    runs = db.session.scalars(select(PublicationJob).where(PublicationJob.round_id == rnd.id))
+    assert {job.kind: (job.status, job.message) for job in runs} == {
+        "close": ("done", ""),
+        "manifest": ("done", ""),
+        "publish": ("done", ""),
+    }
