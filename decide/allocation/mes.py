@@ -152,9 +152,7 @@ class _Engine:
                     if pts > 0:
                         sup[i].append((g, Q(pts)))
                         sup_groups[i].append(g)
-            total_sat = [
-                sum((prep.mult[g] * u for g, u in row), Q(0)) for row in sup
-            ]
+            total_sat = [sum((prep.mult[g] * u for g, u in row), Q(0)) for row in sup]
         else:
             for g, ballot in enumerate(prep.groups):
                 for i, _pts in ballot:
@@ -915,9 +913,7 @@ def _single_run(engine: _Engine, start: Any) -> tuple[list[int], list[Any]]:
     return exact.selected, exact.rounds
 
 
-def _priced(
-    engine: _Engine, start: Any, order: list[int], runner: FloatRunner
-) -> list[Any] | None:
+def _priced(engine: _Engine, start: Any, order: list[int], runner: FloatRunner) -> list[Any] | None:
     """Return the exact rounds of the screened run funding `order` from `start`: from the
     screen's classes of voters when it can give them, else group by group. None if the order
     fails an exact check (the screen's margins forbid that; the caller then runs exactly)."""

@@ -87,17 +87,62 @@ def _library() -> Any:
     fn.restype = ctypes.c_int
     check = lib.mes_float_check
     check.argtypes = [
-        ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, dp, ip, dp, ctypes.c_int,
-        ctypes.c_double, ctypes.c_double, ctypes.c_double, ip, ip, dp, dp, dp, ctypes.c_int, ip,
-        dp, dp, dp, ctypes.c_char_p, dp, ctypes.c_int, dp, dp, lp, lp, ctypes.c_int, dp, dp, ip,
+        ctypes.c_int,
+        dp,
+        ctypes.c_int,
+        dp,
+        ip,
+        ip,
+        dp,
+        dp,
+        ip,
+        dp,
+        ctypes.c_int,
+        ctypes.c_double,
+        ctypes.c_double,
+        ctypes.c_double,
+        ip,
+        ip,
+        dp,
+        dp,
+        dp,
+        ctypes.c_int,
+        ip,
+        dp,
+        dp,
+        dp,
+        ctypes.c_char_p,
+        dp,
+        ctypes.c_int,
+        dp,
+        dp,
+        lp,
+        lp,
+        ctypes.c_int,
+        dp,
+        dp,
+        ip,
     ]
     check.restype = ctypes.c_int
     lib.mes_float_prefix.argtypes = [ctypes.c_int, dp, ip, ip, dp, ctypes.c_int, ip, dp, dp, dp, dp]
     lib.mes_float_prefix.restype = ctypes.c_int
     classes = lib.mes_float_classes
     classes.argtypes = [
-        ctypes.c_int, dp, ctypes.c_int, dp, ip, ip, dp, dp, ctypes.c_double, ctypes.c_double,
-        ctypes.c_int, ip, ip, ip, ctypes.c_int,
+        ctypes.c_int,
+        dp,
+        ctypes.c_int,
+        dp,
+        ip,
+        ip,
+        dp,
+        dp,
+        ctypes.c_double,
+        ctypes.c_double,
+        ctypes.c_int,
+        ip,
+        ip,
+        ip,
+        ctypes.c_int,
     ]
     classes.restype = ctypes.c_int
     lib.mes_float_neighbours.argtypes = [ctypes.c_int, ctypes.c_int, ip, ip, ctypes.c_char_p]
@@ -205,8 +250,15 @@ class FloatRunner:
             self._num = self._den = None
         # Per project: supporting voters, total and largest satisfaction, for the first round's
         # prices (start_prices in the C file).
-        lib.mes_float_summary(self._args[1], len(projects), self._args[3], self._args[4],
-                              self._args[5], self._args[6], self._args[9])
+        lib.mes_float_summary(
+            self._args[1],
+            len(projects),
+            self._args[3],
+            self._args[4],
+            self._args[5],
+            self._args[6],
+            self._args[9],
+        )
         self._prefixes: dict[tuple[int, ...], tuple[int, Any, Any]] = {}
         self._prefix_lock = threading.Lock()
         self._run_prefix: tuple[Any, ...] | None = None
@@ -229,16 +281,23 @@ class FloatRunner:
         if check is None:
             check_args: tuple[Any, ...] = (-1, None, None, None, None)
         else:
-            check_args = (
-                len(check.order), check._seq, check._prices, check._errors, check._voters
-            )
+            check_args = (len(check.order), check._seq, check._prices, check._errors, check._voters)
         prefix: tuple[Any, ...] = (0, None, None, None, None, None, None)
         known = self._run_prefix
         if check is None and known is not None and start >= known[0]:
             prefix = known[1:]
         status = self._fn(
-            *self._args, start, TOLERANCE, out[0], ctypes.byref(length), *out[1:],
-            *check_args, self._nb, self._num, self._den, *prefix,
+            *self._args,
+            start,
+            TOLERANCE,
+            out[0],
+            ctypes.byref(length),
+            *out[1:],
+            *check_args,
+            self._nb,
+            self._num,
+            self._den,
+            *prefix,
         )
         projects = self.projects
         return self._result(start, status, [projects[i] for i in out[0][: length.value]], out)
@@ -264,10 +323,29 @@ class FloatRunner:
         if hints is not None and hints.start >= start:
             hint_rounds, hint_lbs = hints._lb_rounds, hints._lbs
         status = self._lib.mes_float_check(
-            *self._args, anchor.start, start, TOLERANCE, out[0], ctypes.byref(length), *out[1:],
-            len(anchor.order), anchor._seq, anchor._prices, anchor._errors, anchor._voters,
-            self._nb, ctypes.byref(reach), rounds, paid, paid_err, self._num, self._den,
-            hint_rounds, hint_lbs, lbs, ctypes.byref(lb_rounds),
+            *self._args,
+            anchor.start,
+            start,
+            TOLERANCE,
+            out[0],
+            ctypes.byref(length),
+            *out[1:],
+            len(anchor.order),
+            anchor._seq,
+            anchor._prices,
+            anchor._errors,
+            anchor._voters,
+            self._nb,
+            ctypes.byref(reach),
+            rounds,
+            paid,
+            paid_err,
+            self._num,
+            self._den,
+            hint_rounds,
+            hint_lbs,
+            lbs,
+            ctypes.byref(lb_rounds),
         )
         result = self._result(start, status, list(anchor.order) if status == CLEAR else [], out)
         result.reach = reach.value
@@ -291,8 +369,17 @@ class FloatRunner:
             paid = (ctypes.c_double * (n * rounds))()
             paid_err = (ctypes.c_double * (n * rounds))()
             status = self._lib.mes_float_prefix(
-                len(self._keep[0]), self._args[3], self._args[4], self._args[5], self._args[6],
-                rounds, anchor._seq, anchor._prices, anchor._errors, paid, paid_err,
+                len(self._keep[0]),
+                self._args[3],
+                self._args[4],
+                self._args[5],
+                self._args[6],
+                rounds,
+                anchor._seq,
+                anchor._prices,
+                anchor._errors,
+                paid,
+                paid_err,
             )
             if status != 0:  # pragma: no cover - out of memory
                 raise MemoryError("equal shares: the float screen ran out of memory")
@@ -303,8 +390,14 @@ class FloatRunner:
                 self._prefixes[key] = found
             # Runs from this budget on may start from it too: its rounds stay pure there.
             self._run_prefix = (
-                anchor.start, rounds, anchor._seq, anchor._prices, anchor._errors,
-                anchor._voters, paid, paid_err,
+                anchor.start,
+                rounds,
+                anchor._seq,
+                anchor._prices,
+                anchor._errors,
+                anchor._voters,
+                paid,
+                paid_err,
             )
         return found
 

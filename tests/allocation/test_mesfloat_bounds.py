@@ -33,9 +33,7 @@ SMALL = st.sampled_from(
 
 def _same(monkeypatch: pytest.MonkeyPatch, instance: Instance, profile: Profile) -> None:
     for completion in (False, True):
-        screened, exact = _screened_and_exact(
-            monkeypatch, instance, profile, completion=completion
-        )
+        screened, exact = _screened_and_exact(monkeypatch, instance, profile, completion=completion)
         assert screened.to_json_dict() == exact.to_json_dict(), completion
 
 
