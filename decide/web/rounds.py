@@ -33,6 +33,8 @@ bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
 def _round_form(rnd: Round | None) -> RoundForm:
     data = asdict(service.RoundSettings.of(rnd)) if rnd is not None else None
+    if data is not None and data["min_budget_share_percent"] == 0:
+        data["min_budget_share_percent"] = None  # "no minimum" shows as the empty field it was
     form = RoundForm(data=data)
     areas = db.session.scalars(select(Area).order_by(Area.name))
     themes = db.session.scalars(select(Theme).order_by(Theme.name))
