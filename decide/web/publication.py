@@ -20,11 +20,10 @@ from flask_login import current_user
 from audits.html import STYLE_CSP_SOURCE
 from decide.extensions import db
 from decide.models import Round
-from decide.services import auditing
+from decide.services import auditing, signing
 from decide.services import closing as jobs
 from decide.services import permissions as can
 from decide.services import publication as service
-from decide.services import signing
 from decide.services.errors import DomainError
 from decide.services.rounds import change_phase
 from decide.web.access import require, viewable_round, wants_fragment
@@ -309,9 +308,7 @@ def edition_html(round_id: int, number: int) -> Response:
         f"default-src 'none'; style-src {STYLE_CSP_SOURCE}; base-uri 'none'; "
         "form-action 'none'; frame-ancestors 'none'"
     )
-    return Response(
-        page, mimetype="text/html", headers={"Content-Security-Policy": policy}
-    )
+    return Response(page, mimetype="text/html", headers={"Content-Security-Policy": policy})
 
 
 @bp.route("/receipts/counted", methods=["GET", "POST"])
