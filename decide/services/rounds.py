@@ -352,6 +352,9 @@ def _threshold_explained(session: Session, rnd: Round) -> PhaseBlocker | None:
 
 def _stamp_voting_opened(session: Session, rnd: Round, actor: User) -> None:
     rnd.voting_opened_at = dt.datetime.now(dt.UTC)
+    # The timetable shows the real day voting opened, not "to be announced".
+    if rnd.voting_open is None or rnd.voting_open > rnd.voting_opened_at.date():
+        rnd.voting_open = rnd.voting_opened_at.date()
 
 
 @dataclass

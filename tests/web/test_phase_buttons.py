@@ -146,7 +146,10 @@ def test_a_lone_signature_needs_a_reason_before_voting_and_then_locks(app, db, w
     client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": "voting"})
     rnd = db.session.get(Round, rnd.id)
     assert rnd.phase == "voting"
-    assert "1: One-person pilot" in client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
+    assert "(why one is enough: One-person pilot)" in client.get(f"/rounds/{rnd.id}").get_data(
+        as_text=True
+    )
+    assert rnd.voting_open == rnd.voting_opened_at.date()  # the timetable shows the day
     # Locked with the ballot: neither the threshold nor its reason can change now.
     for change in ({"signature_threshold": 3}, {"threshold_reason": "Changed"}):
         settings = service.RoundSettings.of(rnd)
