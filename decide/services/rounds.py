@@ -280,7 +280,7 @@ def remove_panel_member(session: Session, rnd: Round, panel_member_id: int) -> N
 # other parts of the app add their own without import cycles: for example closing a round
 # adds "decide.services.results:compute_on_close" to the effects of ("voting", "closed").
 # Places where a blocked phase change can be fixed; the web layer turns each into a link.
-FIX_PLACES = ("settings", "proposals", "review", "results", "publication")
+FIX_PLACES = ("settings", "panel", "proposals", "review", "results", "publication")
 
 
 @dataclass(frozen=True)
@@ -338,6 +338,18 @@ def _ballot_rules_complete(session: Session, rnd: Round) -> PhaseBlocker | None:
     return None
 
 
+def _needs_panel(session: Session, rnd: Round) -> PhaseBlocker | None:
+    # Publishing needs a panel member's signature (never facilitators alone), so a round
+    # without a panel could collect votes whose results can never be published.
+    if rnd.panel:
+        return None
+    return PhaseBlocker(
+        f"Voting needs a panel to sign the results: add at least one panel member "
+        f"(the results need {plural(rnd.signature_threshold, 'signature')}).",
+        "panel",
+    )
+
+
 def _threshold_explained(session: Session, rnd: Round) -> PhaseBlocker | None:
     # The threshold locks when voting opens, and a lone signer must be a stated choice: the
     # reason is printed on the results (issue 13). A draft may leave it for later.
@@ -371,7 +383,13 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("proposals", "deliberation"): Transition(guards=[_needs_proposal]),
     ("deliberation", "proposals"): Transition(),
     ("deliberation", "voting"): Transition(
-        guards=[_needs_project, _needs_payees, _ballot_rules_complete, _threshold_explained],
+        guards=[
+            _needs_project,
+            _needs_payees,
+            _ballot_rules_complete,
+            _needs_panel,
+            _threshold_explained,
+        ],
         effects=[_stamp_voting_opened],
     ),
     ("voting", "closed"): Transition(effects=["decide.services.closing:on_close"]),

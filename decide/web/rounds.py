@@ -80,6 +80,7 @@ def show(round_id: int) -> str:
 # Where each place named by a blocked phase change (service.FIX_PLACES) is fixed.
 FIX_LINKS = {
     "settings": ("rounds.edit", "Edit the round settings"),
+    "panel": ("rounds.panel", "Add panel members"),
     "proposals": ("proposals.index", "See the proposals"),
     "review": ("review.round_review", "Review proposals"),
     "results": ("results.compare", "Compare the rules and confirm one"),
