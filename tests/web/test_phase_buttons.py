@@ -205,3 +205,25 @@ def test_only_facilitators_see_the_phase_buttons(app, db, world):
     page = login(app.test_client(), world.user("panel_member")).get(f"/rounds/{world.round.id}")
     html = page.get_data(as_text=True)
     assert "Review proposals" in html and "Change phase" not in html and "phase-form" not in html
+
+
+def test_voting_needs_a_panel_to_sign_the_results(app, db, world):
+    rnd = world.round
+    rnd.phase = "deliberation"
+    db.session.add(
+        Project(round=rnd, code="P1", title="Pantry", cost_pence=100_000,
+                organisation=world.organisation)
+    )  # fmt: skip
+    db.session.delete(world.panel_seat)
+    db.session.commit()
+    form = _phase_form(_round_page(app, world, rnd), "voting")
+    _assert_blocked(
+        form,
+        "voting",
+        "Voting needs a panel to sign the results: add at least one panel member "
+        f"(the results need {rnd.signature_threshold} signatures).",
+        f"/rounds/{rnd.id}/panel",
+        "Add panel members",
+    )
+    with pytest.raises(service.PhaseChangeRefused, match="needs a panel"):
+        service.change_phase(db.session, rnd, "voting", world.user("facilitator"))
