@@ -185,6 +185,30 @@ def check_new_postcode(postcode: str | None, problem: Callable[[str], str | None
     return normalised
 
 
+def add_missing_details(
+    session: Session,
+    user: User,
+    *,
+    postcode: str | None = None,
+    date_of_birth: dt.date | None = None,
+    today: dt.date | None = None,
+) -> User:
+    """Give an account the postcode and/or date of birth it lacks, both or neither."""
+    if date_of_birth is not None:
+        if user.date_of_birth is not None:
+            raise DomainError(
+                "Your account already has a date of birth. You can change it on your account page.",
+                field="date_of_birth",
+            )
+        if not _plausible_birth_date(date_of_birth, today or dt.date.today()):
+            raise DomainError(BIRTH_DATE_MESSAGE, field="date_of_birth")
+        user.date_of_birth = date_of_birth
+    if postcode is not None:
+        return add_postcode(session, user, postcode)  # commits both, or raises before
+    session.commit()
+    return user
+
+
 def add_postcode(session: Session, user: User, postcode: str | None) -> User:
     """Give an account that has no postcode yet its postcode (asked for where it is needed)."""
     if user.postcode:

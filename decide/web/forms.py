@@ -231,13 +231,30 @@ class PasswordChangeForm(DecideForm):
 
 
 class PostcodeForm(DecideForm):
-    """A voting page asks an account without a postcode for one, in place."""
+    """A voting page asks an account for what the round needs and it lacks, in place.
+
+    The view removes the field the account does not need (see `for_missing`).
+    """
 
     postcode = StringField(
         "Your postcode",
         validators=[InputRequired("Enter your postcode")],
         render_kw={"autocomplete": "postal-code", "autocapitalize": "characters"},
     )
+    date_of_birth = DateField(
+        "Your date of birth",
+        validators=[InputRequired("Enter your date of birth, like 1984-04-12")],
+        render_kw={"autocomplete": "bday"},
+    )
+
+    @classmethod
+    def for_missing(cls, missing: frozenset[str], **kwargs: Any) -> PostcodeForm:
+        """Return the form with only the fields named in `missing`."""
+        form = cls(**kwargs)
+        for name in ("postcode", "date_of_birth"):
+            if name not in missing:
+                delattr(form, name)
+        return form
 
 
 # --- Rounds ---------------------------------------------------------------------------------
@@ -249,6 +266,38 @@ def _int_field(
     checks.append(NumberRange(min=minimum, message=f"Enter a whole number of {minimum} or more"))
     checks.append(NumberRange(max=maximum, message=f"Enter a whole number of {maximum:,} or less"))
     return IntegerField(label, validators=checks, render_kw={"inputmode": "numeric"})
+
+
+_COUNT_RE = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d{1,20})$")
+
+
+class WholeNumberField(Field):
+    """A text input for a count typed as people write it ('9,000', '9 000' or '9000').
+
+    A number input refuses the thousands comma that the page itself prints, so this is a text
+    input with a numeric keyboard. Its data is an int (the service checks its range), or None
+    when left empty; text that is not a whole number is refused here.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label: str | None = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else f"{self.data:,}"
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        text = str(valuelist[0]).strip() if valuelist else ""
+        if not text:
+            return
+        if not (text.isascii() and _COUNT_RE.match(text)):
+            raise ValueError("Enter a whole number, like 9,000 or 9000")
+        self.data = int(text.replace(",", "").replace(" ", ""))  # at most 20 digits
 
 
 class RoundForm(DecideForm):
@@ -264,7 +313,7 @@ class RoundForm(DecideForm):
         "Ballot kind", choices=options(BALLOT_KINDS), default="approval",
         validators=[InputRequired("Choose a ballot kind")],
     )  # fmt: skip
-    min_choices = _int_field("Minimum number of projects", required=True)
+    min_choices = _int_field("Minimum number of projects")  # empty: no minimum (NOT_SET)
     max_choices = _int_field("Maximum number of projects", minimum=1)
     min_budget_share_percent = _int_field("Minimum share of the budget (per cent)", maximum=100)
     points_total = _int_field("Points each voter has", minimum=1)
@@ -512,10 +561,9 @@ def register(app: Flask) -> None:
 
 class AreaForm(DecideForm):
     name = StringField("Name", validators=[InputRequired("Enter the area's name"), Length(max=120)])
-    population = IntegerField(
+    population = WholeNumberField(
         "Population",
         validators=[InputRequired("Enter the population as a whole number, 0 or more")],
-        render_kw={"inputmode": "numeric"},
     )
     deprivation_decile = IntegerField(
         "Deprivation decile",

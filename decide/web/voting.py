@@ -82,16 +82,36 @@ def voted_on(round_id: int) -> dt.date | None:
     return voting.voted_on(db.session, round_id, voter)
 
 
-def _account_without_postcode(rnd: Round, voter: VoterKey | None) -> User | None:
-    """Return the voting account when the round places voters by postcode and it has none."""
+def _missing_details(rnd: Round, voter: VoterKey | None) -> frozenset[str]:
+    """Return what the voting account lacks that the round needs: postcode, date of birth."""
     if voter is None or voter.kind != "user" or rnd.phase != "voting":
-        return None
-    if not elig.settings_for(db.session, rnd.id).by_postcode:
-        return None
+        return frozenset()
+    settings = elig.settings_for(db.session, rnd.id)
+    if not settings.by_postcode:
+        return frozenset()
     user = db.session.get(User, voter.id)
-    if user is None or user.postcode or voting.has_voted(db.session, rnd.id, voter):
-        return None
-    return user
+    if user is None or voting.has_voted(db.session, rnd.id, voter):
+        return frozenset()
+    missing = set()
+    if not user.postcode:
+        missing.add("postcode")
+    if settings.min_age and user.date_of_birth is None:
+        missing.add("date_of_birth")
+    return frozenset(missing)
+
+
+def _account_fine_but_missing(rnd: Round, voter: VoterKey | None) -> frozenset[str]:
+    """Return the missing details when they are the only reason the account cannot vote."""
+    missing = _missing_details(rnd, voter)
+    if not missing or voter is None:
+        return frozenset()
+    user = db.session.get(User, voter.id)
+    # The postcode is set: only ask for the birth date when the postcode itself is fine.
+    if "postcode" not in missing and elig.postcode_outside_round(
+        db.session, rnd, user.postcode if user else None
+    ):
+        return frozenset()
+    return missing
 
 
 def _voter_problem(rnd: Round, voter: VoterKey | None) -> str | None:
@@ -293,9 +313,10 @@ def _identify_page(
     postcode_form: PostcodeForm | None = None,
 ) -> str:
     """Render how to prove you may vote; an account missing its postcode is asked for it."""
-    if postcode_form is None and _account_without_postcode(rnd, voter) is not None:
-        # The only problem is the missing postcode: ask for it instead of refusing.
-        postcode_form, problem = PostcodeForm(formdata=None), None
+    missing = _account_fine_but_missing(rnd, voter)
+    if postcode_form is None and missing:
+        # The only problem is a missing detail: ask for it instead of refusing.
+        postcode_form, problem = PostcodeForm.for_missing(missing, formdata=None), None
     return render_template(
         "voting/identify.html",
         rnd=rnd,
@@ -330,27 +351,43 @@ def ballot(round_id: int) -> Any:
 
 @bp.post("/rounds/<int:round_id>/vote/postcode")
 def add_postcode(round_id: int) -> Any:
-    """Save the postcode the account was missing, then go on to the ballot."""
+    """Save the postcode and/or date of birth the account was missing, then go on."""
     rnd = public_round(round_id)
     require(current_user.is_authenticated)
     target = url_for("voting.ballot", round_id=rnd.id)
-    user = db.session.get(User, current_user.id)
-    form = PostcodeForm()
-    if user is not None and user.postcode:
-        # Sent twice (a double click, the back button): the postcode is already saved.
+    missing = _missing_details(rnd, current_voter(rnd.id))
+    if not missing:
+        # Sent twice (a double click, the back button): the details are already saved.
         return _go_on(target)
+    user = db.session.get(User, current_user.id)
+    form = PostcodeForm.for_missing(missing)
     if user is not None and form.validate_on_submit():
         # A postcode outside the round is refused here, with the box kept, not saved first
         # and then refused on the next page.
         try:
-            accounts.check_new_postcode(
-                form.postcode.data, lambda pc: elig.postcode_outside_round(db.session, rnd, pc)
+            postcode = None
+            if "postcode" in missing:
+                postcode = accounts.check_new_postcode(
+                    form.postcode.data,
+                    lambda pc: elig.postcode_outside_round(db.session, rnd, pc),
+                )
+            accounts.add_missing_details(
+                db.session,
+                user,
+                postcode=postcode,
+                date_of_birth=form.date_of_birth.data if "date_of_birth" in missing else None,
+                today=_today(),
             )
-            accounts.add_postcode(db.session, user, form.postcode.data)
         except DomainError as error:
+            db.session.rollback()
             show_domain_error(form, error)
         else:
-            flash(f"Your postcode {user.postcode} is saved on your account.", "success")
+            saved = [
+                *([f"postcode {user.postcode}"] if "postcode" in missing else []),
+                *(["date of birth"] if "date_of_birth" in missing else []),
+            ]
+            flash(f"Your {' and '.join(saved)} {'is' if len(saved) == 1 else 'are'} saved "
+                  "on your account.", "success")  # fmt: skip
             return _go_on(target)
     if wants_fragment():
         response = Response(
