@@ -38,7 +38,8 @@ def test_only_the_birth_date_is_asked_when_the_postcode_is_there(client, db, age
     before = row_counts(db.session)
     future = (dt.date.today() + dt.timedelta(days=2)).isoformat()
     for bad, message in (("", "Enter your date of birth"), (future, "in the past")):
-        response = client.post(f"/rounds/{aged_round.id}/vote/postcode", data={"date_of_birth": bad})
+        url = f"/rounds/{aged_round.id}/vote/postcode"
+        response = client.post(url, data={"date_of_birth": bad})
         assert response.status_code == 200
         assert 'id="date_of_birth-error"' in response.get_data(as_text=True)
         assert message in response.get_data(as_text=True)
