@@ -233,11 +233,8 @@ def test_facilitator_manages_areas_and_themes(app, db, world):
     assert 'id="area-population-error"' in html
     assert 'id="area-deprivation_decile-error"' in html
     assert db.session.scalar(select(func.count(Area.id))) == 2
+    # Grouped digits, as the page prints them, are accepted (tests/web/test_newcomer_review.py).
     good = {"area-name": "Canal Side", "area-population": "9,000", "area-deprivation_decile": "2"}
-    assert 'id="area-population-error"' in client.post("/rounds/areas", data=good).get_data(
-        as_text=True
-    )
-    good["area-population"] = "9000"
     assert client.post("/rounds/areas", data=good).status_code == 302
     area = db.session.scalar(select(Area).where(Area.slug == "canal-side"))
     assert (area.population, area.deprivation_decile) == (9000, 2)
