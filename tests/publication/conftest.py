@@ -43,9 +43,14 @@ def receipt_key_file(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def app_config(receipt_key_file: str) -> dict[str, Any]:
-    """Run publication jobs inline so tests see their results at once."""
-    return {"PUBLICATION_JOBS_INLINE": True, "RECEIPT_KEY_FILE": receipt_key_file}
+def app_config(receipt_key_file: str, tmp_path: Any) -> dict[str, Any]:
+    """Run publication and audit jobs inline so tests see their results at once."""
+    return {
+        "PUBLICATION_JOBS_INLINE": True,
+        "RECEIPT_KEY_FILE": receipt_key_file,
+        "AUDIT_JOBS_INLINE": True,
+        "AUDIT_JOBS_DIR": str(tmp_path / "audit-jobs"),
+    }
 
 
 @pytest.fixture(autouse=True)

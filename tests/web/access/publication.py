@@ -193,6 +193,13 @@ RULES = [
     Access("auditor.audit", "GET", lambda w: "/audit", PUBLIC),
     Access("auditor.audit", "POST", lambda w: "/audit", EVERYONE_422),
     Access("auditor.formats", "GET", lambda w: "/audit/formats", PUBLIC),
+    Access(
+        "auditor.job",
+        "GET",
+        lambda w: "/audit/jobs/" + "x" * 22,
+        {role: "HTTP 404" for role in ROLES},
+        note="public by unguessable id; this one was never started",
+    ),
 ]
 
 __all__ = ["FORBIDDEN", "LOGIN", "RULES"]
