@@ -147,6 +147,10 @@ def _read_input(
     if pdf:
         if not pdf.startswith(b"%PDF-"):
             raise UnusableInput("not a PDF file")
+        if b"%%EOF" not in pdf[-1024:]:
+            # A PDF's last line is %%EOF; without it pypdf searches the whole file for its
+            # structure, seconds of a worker's time for a few megabytes of junk.
+            raise UnusableInput("not a complete PDF file: it does not end with %%EOF")
         try:
             found = read_attachments(pdf)
             printed = printed_digests(pdf)

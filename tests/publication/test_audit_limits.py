@@ -192,3 +192,14 @@ def test_an_upload_goes_to_its_job_page(app, db, published, tmp_path):
     assert response.headers["Location"].startswith("/audit/jobs/")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "ALL CHECKS PASSED" in page and page.count('class="check-pass"') == 8
+
+
+def test_junk_under_the_cap_is_refused_before_pypdf_reads_it(monkeypatch, tmp_path):
+    def never(pdf: bytes) -> None:
+        raise AssertionError("pypdf was asked to search junk for a PDF's structure")
+
+    monkeypatch.setattr(auditing, "read_attachments", never)
+    junk = b"%PDF-1.7\n" + b"0" * (3 * 1024 * 1024)
+    report = auditing.start_audit(jobs_dir=tmp_path, pdf=junk)
+    assert isinstance(report, auditing.AuditReport)
+    assert "does not end with %%EOF" in report.error
