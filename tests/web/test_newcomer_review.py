@@ -82,7 +82,11 @@ def test_a_refused_acceptance_says_why_once(app, db, world):
     html = _html(response)
     error = re.search(rf'<p class="field-error" id="payee-{resident.id}-error">(.*?)</p>', html)
     reason = error.group(1).replace('<span class="visually-hidden">Error:</span>', "").strip()
-    assert html.count(reason) == 1  # next to the field, not also in the status line
+    # Seen once, next to the field; the status line only announces it to screen readers.
+    status = re.search(r'<p class="flash ([^"]*)">([^<]*)</p>', html)
+    assert status.group(1) == "flash-error visually-hidden" and reason in status.group(2)
+    visible = re.sub(r'<p class="flash flash-error visually-hidden">[^<]*</p>', "", html)
+    assert visible.count(reason) == 1
     assert f'id="payee-{resident.id}-warning"' not in html  # the refusal takes its place
     assert "not accepted" in html
 
