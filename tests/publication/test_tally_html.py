@@ -4,6 +4,7 @@ same digests, and the publication page prints each key's fingerprint (issue 13, 
 from __future__ import annotations
 
 import hashlib
+import io
 
 import pytest
 from sqlalchemy import select
@@ -64,3 +65,22 @@ def test_an_unreadable_edition_is_not_found(app, db, published):
     db.session.commit()
     response = app.test_client().get(f"/rounds/{published.round.id}/editions/1.html")
     assert response.status_code == 404
+
+
+def test_each_signers_role_and_fingerprint_are_printed_on_the_pdf_and_the_page(
+    app, db, published, panel_keys
+):
+    from pypdf import PdfReader
+
+    edition = db.session.scalar(select(Edition))
+    printed = " ".join(
+        (p.extract_text() or "") for p in PdfReader(io.BytesIO(edition.pdf)).pages
+    ).replace("\n", " ")
+    page = app.test_client().get(f"/rounds/{published.round.id}/editions/1.html")
+    html = page.get_data(as_text=True)
+    for record in panel_keys.public:
+        assert f"{record.name}, panel member" in printed
+        assert fingerprint(record.public_key) in printed
+        assert (
+            f"{record.name}, panel member: key fingerprint {fingerprint(record.public_key)}" in html
+        )
