@@ -550,9 +550,13 @@ def _check_html(st: _State, html: bytes) -> str:
         a = ours[i] if i < len(ours) else ""
         b = theirs[i] if i < len(theirs) else ""
         if a != b:
+            # Quote from just before the first differing character, not the line's start.
+            col = next((j for j, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                       min(len(a), len(b)))  # fmt: skip
+            start = max(0, col - 40)
             raise _Fail(
-                f"{HTML_NAME} is not what the files give: line {i + 1} reads {a[:120]!r} where "
-                f"the attached files give {b[:120]!r}"
+                f"{HTML_NAME} is not what the files give: line {i + 1}, column {col + 1} reads "
+                f"{a[start : col + 80]!r} where the attached files give {b[start : col + 80]!r}"
             )
     raise _Fail(f"{HTML_NAME} differs from the re-rendering in its line endings or encoding")
 
