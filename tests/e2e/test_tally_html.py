@@ -39,3 +39,20 @@ def test_the_html_tally_reads_without_javascript(live_server, js_disabled_page, 
     js_disabled_page.goto(f"{live_server.url}/rounds/{round_id}/editions/1.html")
     js_disabled_page.wait_for_selector("h2:has-text('Signatures')")
     axe_check(js_disabled_page)
+
+
+def test_an_audit_runs_in_the_background_and_its_page_works_without_javascript(
+    live_server, js_disabled_page, axe_check, tmp_path
+):
+    round_id = _published_round(live_server)
+    page = js_disabled_page
+    pdf = tmp_path / "edition.pdf"
+    pdf.write_bytes(page.request.get(f"{live_server.url}/rounds/{round_id}/editions/1.pdf").body())
+    page.goto(f"{live_server.url}/audit")
+    page.set_input_files("#pdf", str(pdf))
+    page.click("button:has-text('Check')")
+    # The cheap checks passed in the request; the job page reloads itself until the rest is done.
+    page.wait_for_url(lambda url: "/audit/jobs/" in url)
+    page.wait_for_selector("h2:has-text('CONSISTENT, BUT NOT TRUSTED YET')", timeout=60_000)
+    assert page.locator("ol.checks li").count() == 10
+    axe_check(page)
