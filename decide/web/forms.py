@@ -24,7 +24,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import DateField, EmailField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import TextInput
 
 from decide.models import ALLOCATION_RULES, BALLOT_KINDS, ORGANISATION_KINDS
@@ -49,7 +56,8 @@ def options(pairs: Any) -> list[Any]:
     return [_SelectChoice(value, label) for value, label in items]
 
 
-_POUNDS_RE = re.compile(r"^(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d{1,2}))?$")
+# [0-9], not \d: \d also matches other scripts' digits ('١٠٠'), which people do not mean here.
+_POUNDS_RE = re.compile(r"^(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<frac>[0-9]{1,2}))?$")
 
 
 def parse_pence(text: str) -> int:
@@ -111,6 +119,24 @@ class PoundsField(Field):
         if self.data > MAX_PENCE:
             self.data = None
             raise ValueError("The amount must be £20,000,000 or less")
+
+
+class AmountRequired:
+    """Require an amount: keep a parse error as it is; blank or spaces get `message`.
+
+    (DataRequired would replace "Enter an amount in pounds, like 1,250" with its own words,
+    and InputRequired lets a budget of only spaces through as no amount.)
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if field.process_errors:
+            raise StopValidation()
+        if field.data is None:
+            raise StopValidation(self.message)
 
 
 def positive_pence(form: Any, field: PoundsField) -> None:
@@ -268,7 +294,7 @@ def _int_field(
     return IntegerField(label, validators=checks, render_kw={"inputmode": "numeric"})
 
 
-_COUNT_RE = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d{1,20})$")
+_COUNT_RE = re.compile(r"^-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+|[0-9]{1,20})$")
 
 
 class WholeNumberField(Field):
@@ -305,7 +331,7 @@ class RoundForm(DecideForm):
     description = TextAreaField("Description", validators=[Length(max=20_000)])
     budget_pence = PoundsField(
         "Budget in pounds",
-        validators=[InputRequired("Enter the budget in pounds"), positive_pence],
+        validators=[AmountRequired("Enter the budget in pounds"), positive_pence],
     )
     area_ids = SelectMultipleField("Areas", coerce=row_id, validate_choice=False)
     theme_ids = SelectMultipleField("Themes", coerce=row_id, validate_choice=False)

@@ -20,12 +20,14 @@ from flask_login import current_user
 from audits.html import STYLE_CSP_SOURCE
 from decide.extensions import db
 from decide.models import Round
+from decide.models.limits import INT32_MAX
 from decide.services import auditing, signing
 from decide.services import closing as jobs
 from decide.services import permissions as can
 from decide.services import publication as service
 from decide.services.errors import DomainError
 from decide.services.rounds import change_phase
+from decide.services.sanitise import whole_number
 from decide.web.access import require, viewable_round, wants_fragment
 
 bp = Blueprint("publication", __name__)
@@ -66,7 +68,9 @@ def key_fingerprint(public_key_hex: str) -> str:
 @bp.app_template_global()
 def round_is_published(round_id: Any) -> bool:
     """Return True when the round with this id has published results."""
-    rnd = db.session.get(Round, int(round_id)) if str(round_id).isdigit() else None
+    # A receipt's round is whatever was pasted: only ids an id column can hold are looked up.
+    number = whole_number(str(round_id), maximum=INT32_MAX)
+    rnd = db.session.get(Round, number) if number is not None else None
     return rnd is not None and rnd.phase in PUBLISHED
 
 

@@ -33,7 +33,7 @@ def _payments(db) -> int:
 def _pay(client, rnd, project, amount, reference="BACS-1"):
     return client.post(
         f"/rounds/{rnd.id}/ledger/pay",
-        data={"project_code": project, "amount": amount, "paid_on": "2027-06-01",
+        data={"project_code": project, "amount": amount, "paid_on": dt.date.today().isoformat(),
               "bank_reference": reference, "approver": "Fay Facilitator"},
     )  # fmt: skip
 
