@@ -477,7 +477,7 @@ def _check_signatures(st: _State, pinned: PinnedKeys | None) -> str:
     )
     text = f"{reason}; every proof of possession valid; signed by {signers}"
     if pinned is None:
-        raise _Warn(f"{text}; but {NOT_PINNED}")
+        raise _Warn(f"{text}. Note: {NOT_PINNED}")
     return f"{text}; " + "; ".join(notes)
 
 

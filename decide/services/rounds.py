@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ballots.rules import choose_sentence
 from ballots.wording import money as format_money
 from ballots.wording import plural
 from decide.models import (
@@ -483,8 +484,8 @@ def ballot_summary(rnd: Round) -> list[str]:
     money = format_money(rnd.budget_pence, rnd.currency)
     lines: list[str] = []
     if rnd.ballot_kind in ("approval", "knapsack"):
-        most = f"at most {rnd.max_choices}" if rnd.max_choices else "as many as you like"
-        lines.append(f"Choose the projects you support: at least {rnd.min_choices} and {most}.")
+        on_ballot = sum(1 for p in rnd.projects if not p.withdrawn) or None
+        lines.append(choose_sentence("Choose", rnd.min_choices or 0, rnd.max_choices, on_ballot))
         if rnd.ballot_kind == "knapsack":
             lines.append(f"The projects you choose must fit within the budget of {money}.")
             if rnd.min_budget_share_percent:

@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from ballots.wording import plural
 from decide.extensions import db
 from decide.models import AccessCodeBatch, Round
 from decide.services import eligibility as elig
@@ -111,7 +112,10 @@ def upload_roll(round_id: int) -> Any:
     except elig.RollError as exc:
         db.session.rollback()
         return _page(rnd, {"roll": [*exc.problems, "Nothing was stored."]}, 422)
-    flash(f"Voter roll stored: {count} people (identities kept only as hashes).", "success")
+    flash(
+        f"Voter roll stored: {plural(count, 'person', 'people')} (identities kept only as hashes).",
+        "success",
+    )
     return redirect(url_for("eligibility.settings", round_id=rnd.id), 303)
 
 

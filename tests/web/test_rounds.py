@@ -47,7 +47,7 @@ def test_facilitator_creates_a_round_with_the_budget_in_exact_pence(app, db, wor
     assert rnd.voting_open == dt.date(2027, 3, 1)
     page = client.get(f"/rounds/{rnd.id}").get_data(as_text=True)
     assert "£12,500.50" in page
-    assert "at least 1 and at most 4" in page
+    assert "Choose between 1 and 4 projects." in page
 
 
 @pytest.mark.parametrize(
