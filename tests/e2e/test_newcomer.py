@@ -172,3 +172,27 @@ def test_a_residents_funded_project_is_paid_through_its_payee(live_server, scree
     payment = page.locator("table tr", has=page.locator("td", has_text=re.compile(r"^N5$")))
     expect(payment).to_contain_text("Harriers")
     expect(payment).to_contain_text("£1,000.00")
+
+
+def test_a_title_of_one_long_word_never_widens_a_phone_page(live_server, browser, axe_check):
+    """Outside tester: an unbroken 181-character title made every page of its round 3,285 px
+    wide; a pasted hash did the same to the board's search."""
+    from decide.extensions import db
+    from decide.models import Round
+
+    long_word = "Healthy" + "x" * 174
+    with live_server.app.app_context():
+        rnd = db.session.scalar(select(Round).where(Round.slug == VOTING_ROUND_SLUGS["approval"]))
+        rnd.title = long_word
+        db.session.commit()
+        round_id = rnd.id
+    page = _new_page(browser, javascript=True, width=390)
+    try:
+        base = live_server.url
+        for path in ("/", "/rounds/", f"/rounds/{round_id}", f"/rounds/{round_id}/vote"):
+            page.goto(base + path)
+            axe_check(page)  # also asserts the page is no wider than the screen
+        page.goto(f"{base}/rounds/{round_id}/board?tracker={'ab12' * 16}")
+        axe_check(page)
+    finally:
+        page.context.close()
