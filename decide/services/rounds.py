@@ -28,6 +28,7 @@ from decide.models import (
 )
 from decide.models.limits import INT32_MAX
 from decide.models.round import BALLOT_MEANING_FIELDS
+from decide.services import register
 from decide.services.accounts import find_user_by_email
 from decide.services.errors import DomainError, InvalidInput, NotFound
 from decide.services.slugs import unique_slug
@@ -187,11 +188,15 @@ def settings_problems(s: RoundSettings) -> dict[str, str]:
 def _locked_changes(rnd: Round, s: RoundSettings) -> dict[str, str]:
     if not rnd.ballot_locked:
         return {}
-    return {
+    problems = {
         name: f"The {FIELD_LABELS[name]} cannot change after voting opened"
         for name in BALLOT_MEANING_FIELDS
         if getattr(s, name) != getattr(rnd, name)
     }
+    if set(s.area_ids) != {a.id for a in rnd.areas}:
+        # Who may vote by postcode depends on the areas: they lock with the ballot.
+        problems["area_ids"] = "The areas cannot change after voting opened"
+    return problems
 
 
 def _apply(session: Session, rnd: Round, s: RoundSettings) -> None:
@@ -272,7 +277,7 @@ def remove_panel_member(session: Session, rnd: Round, panel_member_id: int) -> N
 # other parts of the app add their own without import cycles: for example closing a round
 # adds "decide.services.results:compute_on_close" to the effects of ("voting", "closed").
 # Places where a blocked phase change can be fixed; the web layer turns each into a link.
-FIX_PLACES = ("settings", "proposals", "review", "results", "publication")
+FIX_PLACES = ("settings", "proposals", "review", "results", "publication", "eligibility")
 
 
 @dataclass(frozen=True)
@@ -330,6 +335,11 @@ def _ballot_rules_complete(session: Session, rnd: Round) -> PhaseBlocker | None:
     return None
 
 
+def _self_declared_confirmed(session: Session, rnd: Round) -> PhaseBlocker | None:
+    problem = register.self_declared_problem(session, rnd)
+    return PhaseBlocker(problem, "eligibility") if problem else None
+
+
 def _stamp_voting_opened(session: Session, rnd: Round, actor: User) -> None:
     rnd.voting_opened_at = dt.datetime.now(dt.UTC)
 
@@ -348,7 +358,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("proposals", "deliberation"): Transition(guards=[_needs_proposal]),
     ("deliberation", "proposals"): Transition(),
     ("deliberation", "voting"): Transition(
-        guards=[_needs_project, _needs_payees, _ballot_rules_complete],
+        guards=[_needs_project, _needs_payees, _ballot_rules_complete, _self_declared_confirmed],
         effects=[_stamp_voting_opened],
     ),
     ("voting", "closed"): Transition(effects=["decide.services.closing:on_close"]),

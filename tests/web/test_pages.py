@@ -16,7 +16,7 @@ from decide.models import Proposal
 from decide.services import eligibility as elig
 from decide.services import paper, voting
 from decide.services.accounts import POSTCODE_EXAMPLE
-from tests.voting.helpers import make_area
+from tests.voting.helpers import make_area, make_user, paper_numbers
 from tests.voting.helpers import make_round as make_voting_round
 from tests.web.world import login
 
@@ -233,9 +233,12 @@ def test_the_board_shortens_leaf_hashes_and_the_receipt_check_shows_them_whole(a
     area = make_area(db.session, "LS8")
     rnd = make_voting_round(db.session, "approval", area=area)
     key = voting.load_server_key(app.config["RECEIPT_KEY_FILE"])
+    officer = make_user(db.session, is_officer=True)
+    (number,) = paper_numbers(db.session, rnd.id, 1)
     signed = paper.enter_paper_ballot(
-        db.session, rnd.id, ["P1"], server_key=key, today=dt.date(2027, 5, 10)
-    )
+        db.session, rnd.id, ["P1"], number=number, officer_id=officer.id, server_key=key,
+        today=dt.date(2027, 5, 10),
+    )  # fmt: skip
     leaf = signed.receipt.leaf.hex()
     board = client.get(f"/rounds/{rnd.id}/board").get_data(as_text=True)
     assert leaf not in board and f"{leaf[:8]}…" in board

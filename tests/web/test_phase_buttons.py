@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from decide.models import Project, Round
+from decide.services import register
 from decide.services import rounds as service
 from tests.web.world import login
 
@@ -108,6 +109,7 @@ def test_voting_needs_a_project_and_a_payee_for_each(app, db, world):
 
     db.session.get(Project, rnd.projects[0].id).organisation = world.organisation
     db.session.commit()
+    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
     form = _phase_form(_round_page(app, world, rnd), "voting")
     assert "disabled" not in form and "phase-why" not in form
     client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": "voting"})
