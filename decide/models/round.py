@@ -234,8 +234,7 @@ def _ballot_meaning_changes(session: Session) -> list[str]:
                 continue
             state = inspect(obj)
             for name in ("by_postcode", "by_roll", "by_code", "min_age"):
-                hist = state.attrs[name].history
-                if hist.has_changes() and hist.deleted and hist.deleted[0] is not None:
+                if state.attrs[name].history.has_changes():
                     problems.append("who may vote cannot change after voting opened")
     return problems
 
