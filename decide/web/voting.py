@@ -20,7 +20,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -294,11 +293,11 @@ def _go_on(target: str) -> Response:
 
 def _refused_attempt() -> None:
     """Count this request against the per-entry limits (only refused attempts count)."""
-    g.register_refused = True
+    request.environ["decide.register_refused"] = True
 
 
 def _was_refused(response: Response) -> bool:
-    return bool(g.get("register_refused"))
+    return bool(request.environ.get("decide.register_refused"))
 
 
 def _roll_entry_key() -> str:

@@ -82,6 +82,23 @@ def _v(w: Any) -> SimpleNamespace:
     return w._voting
 
 
+def _roll_draft(w: Any) -> int:
+    """Return (once per world) a draft round with a voter roll holding reference R1."""
+    if not hasattr(w, "_roll_draft"):
+        from decide.models import Round
+        from decide.services import eligibility
+
+        rnd = Round(title="Access roll", slug="access-roll", budget_pence=100_000, phase="draft")
+        w.session.add(rnd)
+        w.session.commit()
+        eligibility.upload_roll(
+            w.session, rnd.id, "reference,date_of_birth\nR1,1990-01-01\n",
+            secret_key=current_app.config["SECRET_KEY"],
+        )  # fmt: skip
+        w._roll_draft = rnd.id
+    return w._roll_draft
+
+
 def _vote(w: Any, tail: str = "") -> str:
     return f"/rounds/{_v(w).round.id}/vote{tail}"
 
@@ -206,6 +223,39 @@ RULES = [
         lambda w: f"/rounds/{_v(w).round.id}/paper",
         only("facilitator"),
         data=lambda w: {"project": "P3", "number": _v(w).paper_number},
+    ),
+    Access(
+        "paper.numbers",
+        "GET",
+        lambda w: f"/rounds/{_v(w).round.id}/paper/numbers",
+        FACILITATOR_ONLY,
+    ),
+    Access(
+        "paper.numbers",
+        "POST",
+        lambda w: f"/rounds/{_v(w).round.id}/paper/numbers",
+        FACILITATOR_ONLY,
+        data=lambda w: {"count": "2", "label": "Access test"},
+    ),
+    Access(
+        "paper.print_batch",
+        "GET",
+        lambda w: f"/rounds/{_v(w).round.id}/paper/numbers/{_v(w).paper_batch}",
+        FACILITATOR_ONLY,
+    ),
+    Access(
+        "eligibility.roll_codes",
+        "POST",
+        lambda w: f"/rounds/{_roll_draft(w)}/eligibility/roll-codes",
+        FACILITATOR_ONLY,
+        data=lambda w: {"references": "R1", "label": "Access test"},
+    ),
+    Access(
+        "eligibility.confirm_self_declared",
+        "POST",
+        lambda w: f"/rounds/{w.draft.id}/eligibility/self-declared",
+        FACILITATOR_ONLY,
+        data=lambda w: {"understood": "y"},
     ),
     Access(
         "paper.slip",
