@@ -528,13 +528,15 @@ def as_domain_error(exc: Exception, field: str | None = None) -> DomainError:
 
 
 def format_paper_number(number: str) -> str:
-    """Return a paper ballot number in groups for printing ('0123456789' -> '01234 56789')."""
-    return f"{number[:5]} {number[5:]}" if len(number) == PAPER_DIGITS else number
+    """Return a paper ballot number in groups for printing ('0123456789' -> '012-345-6789')."""
+    if len(number) != PAPER_DIGITS:
+        return number
+    return f"{number[:3]}-{number[3:6]}-{number[6:]}"
 
 
 def normalise_paper_number(text: str) -> str:
-    """Return a typed paper ballot number without spaces or hyphens."""
-    return "".join(ch for ch in text if ch.isdigit() or ch.isalpha()).upper()
+    """Return a typed paper ballot number's digits (0-9 only: '²' is no digit of ours)."""
+    return "".join(ch for ch in text if ch in "0123456789")[:20]
 
 
 # Counts and the self-declared warning ----------------------------------------------------

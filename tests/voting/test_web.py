@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from decide.models import Ballot, PaperNumber, Participation
 from decide.services import eligibility as elig
-from decide.services import voting
+from decide.services import register, voting
 from tests.voting.helpers import (
     TODAY,
     before_voting,
@@ -296,8 +296,10 @@ def test_paper_ballots_by_officer(client, db, voting_round):
     made_up = client.post(url, data={"project": ["P1"], "number": "1234567890"})
     assert made_up.status_code == 422 and "never issued" in made_up.get_data(as_text=True)
     assert voting.counts(db.session, rnd.id) == {"ballots": 0, "participation": 0}
-    # Typed with a space, as printed: the same number.
-    ok = client.post(url, data={"project": ["P2", "P4"], "number": f"{first[:5]} {first[5:]}"})
+    # Typed with hyphens, as printed: the same number.
+    ok = client.post(
+        url, data={"project": ["P2", "P4"], "number": register.format_paper_number(first)}
+    )
     assert ok.status_code == 303
     slip = client.get(ok.headers["Location"])
     assert slip.status_code == 200 and "Paper ballot recorded" in slip.get_data(as_text=True)

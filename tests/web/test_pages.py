@@ -16,7 +16,7 @@ from decide.models import Proposal
 from decide.services import eligibility as elig
 from decide.services import paper, voting
 from decide.services.accounts import POSTCODE_EXAMPLE
-from tests.voting.helpers import make_area, make_user, paper_numbers
+from tests.voting.helpers import before_voting, make_area, make_user, paper_numbers
 from tests.voting.helpers import make_round as make_voting_round
 from tests.web.world import login
 
@@ -174,6 +174,9 @@ def _qr_matrices(pdf: bytes) -> list[list[list[bool]]]:
 def code_round(db):
     area = make_area(db.session, "LS6")
     rnd = make_voting_round(db.session, "approval", area=area)
+    with before_voting(db.session, rnd):  # codes are a way to vote from the start
+        elig.save_settings(db.session, rnd.id, by_postcode=True, by_roll=False, by_code=True,
+                           min_age=None)  # fmt: skip
     rnd.title = (
         "Northbridge small health grants: vote for the ideas you support, in Riverside, "
         "Canal Side and Old Market, before the end of June"
