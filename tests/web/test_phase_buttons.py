@@ -141,7 +141,7 @@ def test_phase_options_say_what_blocks_each_change_and_where_to_fix_it(db, world
     rnd.phase = "deliberation"
     db.session.commit()
     options = {o.to_phase: o for o in service.phase_options(db.session, rnd)}
-    assert ("eligibility") in [b.fix for b in options["voting"].blockers]  # self-declared
+    assert "eligibility" in [b.fix for b in options["voting"].blockers]  # self-declared
     register.confirm_self_declared(db.session, rnd.id, confirmed=True)
     options = {o.to_phase: o for o in service.phase_options(db.session, rnd)}
     assert list(options) == ["voting", "proposals"]  # forwards first
