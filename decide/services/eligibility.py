@@ -1,8 +1,9 @@
 """Who may vote: postcode areas, voter rolls, one-time access codes and a minimum age.
 
 A voter is named by a `VoterKey`: an account ("user:12"), a voter-roll entry ("roll:34") or an
-access code ("code:56"). The key is what the participation mark records; it is never stored
-next to a ballot.
+access code ("code:56"). The participation mark records the register entry the key stands for
+(decide.services.register: with a voter roll, every route marks a roll entry); it is never
+stored next to a ballot.
 
 Voter roll identities are stored as HMAC-SHA256 over the normalised reference number and date
 of birth, keyed by the app's SECRET_KEY together with a random per-round salt. Without the
@@ -80,7 +81,8 @@ class VoterKey:
         return cls(kind, int(ident))
 
 
-# A paper ballot entered by an officer: the polling station's own register marks the voter.
+# A paper ballot entered by an officer; its issued number and roll entry travel beside it
+# (decide.services.register.PaperUse) and decide which register entry it marks.
 PAPER_VOTER = VoterKey("paper", 0)
 
 

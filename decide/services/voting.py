@@ -6,8 +6,9 @@
 2. the choices are validated with `ballots.rules.validate` (every violation is reported);
 3. (the round's chain row is created with the genesis head, in its own short transaction, the
    first time anyone votes; it holds no ballot);
-4. the participation mark is inserted: the unique constraint on (round, voter) decides any race
-   (fifty clicks at once store one ballot; the others get `AlreadyVoted` and a rollback);
+4. the participation mark of the voter's register entry is inserted (decide.services.register:
+   every route marks the same entry); the unique constraint on (round, entry) decides any race
+   (fifty clicks at once, by any routes, store one ballot; the others get `AlreadyVoted`);
 5. the chain row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the transaction
    starts with ``BEGIN IMMEDIATE``, so one writer at a time), a random 128-bit tracker is
    drawn, leaf and head are computed with `audits.chain`, and the ballot row is inserted;
