@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from sqlalchemy import func, select
@@ -168,6 +169,20 @@ def update_details(
     user.display_name, user.postcode, user.date_of_birth = name, normalised, date_of_birth
     session.commit()
     return user
+
+
+def check_new_postcode(postcode: str | None, problem: Callable[[str], str | None]) -> str:
+    """Return the postcode normalised, or raise DomainError: badly written, or `problem` says."""
+    try:
+        normalised = normalise_postcode(postcode)
+    except ValueError as exc:
+        raise DomainError(str(exc), field="postcode") from None
+    if normalised is None:
+        raise DomainError("Enter your postcode", field="postcode")
+    reason = problem(normalised)
+    if reason:
+        raise DomainError(reason, field="postcode")
+    return normalised
 
 
 def add_postcode(session: Session, user: User, postcode: str | None) -> User:

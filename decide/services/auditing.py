@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from audits.edition import document_from_files
+from audits.html import render_html
 from audits.pdf import ATTACHMENT_NAMES, printed_digests, read_attachments
 from audits.receipts import SignedReceipt
 from audits.verify import (
@@ -182,3 +184,25 @@ def audit(
     except UnusableInput as exc:
         return AuditReport(error=f"These files cannot be checked: {exc}.")
     return AuditReport(tuple(checks), source=source)
+
+
+_TALLY_PAGES: dict[str, bytes] = {}
+
+
+def tally_html(pdf: bytes, sha256: str) -> bytes | None:
+    """Return the accessible HTML tally of a published PDF (the page check 9 re-renders).
+
+    It is rendered from the PDF's own attachments, so it carries the same digests; pages are
+    kept by the edition's SHA-256, as an edition never changes. None if the PDF has no
+    readable attachments.
+    """
+    page = _TALLY_PAGES.get(sha256)
+    if page is None:
+        try:
+            page = render_html(document_from_files(read_attachments(pdf)))
+        except (ValueError, KeyError, TypeError):
+            return None
+        if len(_TALLY_PAGES) >= 16:
+            _TALLY_PAGES.pop(next(iter(_TALLY_PAGES)))
+        _TALLY_PAGES[sha256] = page
+    return page

@@ -29,7 +29,13 @@ from decide.services import eligibility as elig
 from decide.services import proposals as proposal_service
 from decide.services import register
 from decide.services import rounds as round_service
-from decide.services.demo import AREAS, FACILITATOR_EMAIL, PANEL_EMAIL, THEMES
+from decide.services.demo import (
+    AREAS,
+    DEMO_THRESHOLD_REASON,
+    FACILITATOR_EMAIL,
+    PANEL_EMAIL,
+    THEMES,
+)
 from decide.services.voting import cast_ballot, load_server_key
 
 RESULTS_ROUND_SLUG = "northbridge-healthy-neighbourhoods-2026"
@@ -295,6 +301,7 @@ def seed_results(session: Session) -> None:
         max_choices=MAX_CHOICES,
         allocation_rule="equal-shares",
         signature_threshold=1,
+        threshold_reason=DEMO_THRESHOLD_REASON,
         proposals_open=opened,
         proposals_close=opened + dt.timedelta(days=21),
         deliberation_close=opened + dt.timedelta(days=42),

@@ -150,6 +150,23 @@ def area_of_postcode(session: Session, postcode: str | None) -> int | None:
     )
 
 
+def postcode_outside_round(session: Session, rnd: Round, postcode: str | None) -> str | None:
+    """Return why this postcode cannot vote in the round's areas, or None when it can."""
+    area_id = area_of_postcode(session, postcode)
+    names = ", ".join(sorted(a.name for a in rnd.areas))
+    shown = (postcode or "").upper().strip()
+    if area_id is None:
+        return (
+            f"We could not place {shown} in this round's areas ({names}). Check it, or ask "
+            "the facilitator for an access code if you live here."
+            if names
+            else f"We could not place {shown} in any of our areas. Check it."
+        )
+    if rnd.areas and area_id not in {a.id for a in rnd.areas}:
+        return f"{shown} is outside this round's areas ({names}), so this vote is not for it."
+    return None
+
+
 def age_on(born: dt.date, today: dt.date) -> int:
     """Return the age in whole years on `today`."""
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
@@ -163,15 +180,14 @@ def check_user(session: Session, rnd: Round, user: User, today: dt.date) -> None
             "In this round you vote with your voter roll details or an access code, "
             "not with your account."
         )
-    area_id = area_of_postcode(session, user.postcode)
-    round_areas = {a.id for a in rnd.areas}
-    if area_id is None:
+    if not user.postcode:
         raise EligibilityError(
-            "We could not place your postcode in one of this round's areas. "
-            "Add your postcode to your account, or ask the facilitator for an access code."
+            "This round is for people who live in its areas. Add your postcode to your "
+            "account, or ask the facilitator for an access code."
         )
-    if round_areas and area_id not in round_areas:
-        raise EligibilityError("Your postcode is outside the areas this round covers.")
+    problem = postcode_outside_round(session, rnd, user.postcode)
+    if problem:
+        raise EligibilityError(f"{problem} You can change your postcode on your account page.")
     _check_age(settings, user.date_of_birth, today)
 
 

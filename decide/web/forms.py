@@ -276,6 +276,9 @@ class RoundForm(DecideForm):
         validators=[InputRequired("Choose an allocation rule")],
     )  # fmt: skip
     signature_threshold = _int_field("Signatures needed to publish results", required=True)
+    threshold_reason = TextAreaField(
+        "Why one signature is enough", validators=[Optional(), Length(max=500)]
+    )
     proposals_open = DateField("Proposals open", validators=[Optional()])
     proposals_close = DateField("Proposals close", validators=[Optional()])
     deliberation_close = DateField("Deliberation ends", validators=[Optional()])

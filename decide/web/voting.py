@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -30,6 +31,7 @@ from flask_login import current_user
 
 from audits.chain import tracker_code, tracker_code_full
 from ballots.model import Ballot as CoreBallot
+from ballots.wording import plural
 from decide.extensions import db, limiter
 from decide.models import Project, Round, User
 from decide.services import accounts, register, voting
@@ -162,6 +164,54 @@ def _form_choices(rnd: Round, projects: list[Project]) -> tuple[Any, list[str]]:
     return [ranks[r] for r in sorted(ranks)], problems
 
 
+def _field_problems(rnd: Round, projects: list[Project]) -> dict[str, str]:
+    """Return, per project code, what is wrong with its points or rank as typed in the form.
+
+    These are shown next to each field (the rules' messages go to the summary at the top): a
+    project over the per-project points cap, and every project sharing a rank with another.
+    """
+    out: dict[str, str] = {}
+    titles = {p.code: p.title for p in projects}
+    if rnd.ballot_kind == "cumulative":
+        cap = min(rnd.max_points_per_project or rnd.points_total or 0, rnd.points_total or 0)
+        for code in titles:
+            raw = request.form.get(f"points-{code}", "").strip()
+            if raw == "":
+                continue
+            value = whole_number(raw.removeprefix("-"), maximum=2**31)
+            if value is None:
+                out[code] = "Enter the points as a whole number, like 3."
+            elif raw.startswith("-"):
+                out[code] = "Points cannot be negative."
+            elif cap and value > cap:
+                out[code] = f"One project can get at most {plural(cap, 'point')}; this has {value}."
+    elif rnd.ballot_kind == "ranked":
+        by_rank: dict[int, list[str]] = {}
+        for code in titles:
+            rank = whole_number(request.form.get(f"rank-{code}", ""), maximum=len(titles))
+            if rank:
+                by_rank.setdefault(rank, []).append(code)
+        for rank, codes in by_rank.items():
+            for code in codes if len(codes) > 1 else ():
+                others = " and ".join(f"“{titles[c]}”" for c in codes if c != code)
+                out[code] = f"Rank {rank} is also given to {others}. Give each rank once."
+    return out
+
+
+def _entered(rnd: Round, projects: list[Project]) -> dict[str, Any]:
+    """Return each points or rank field as typed, to show it again beside its problem."""
+    prefix = {"cumulative": "points-", "ranked": "rank-"}.get(rnd.ballot_kind)
+    if prefix is None:
+        return {}
+    entered: dict[str, Any] = {}
+    for p in projects:
+        raw = request.form.get(prefix + p.code, "").strip()[:12]
+        if raw:
+            rank = whole_number(raw, maximum=len(projects)) if prefix == "rank-" else None
+            entered[p.code] = rank or raw
+    return entered
+
+
 def _selected(rnd: Round, choices: Any) -> dict[str, Any]:
     """Return what each project's input should show: True, points or rank."""
     if rnd.ballot_kind == "cumulative":
@@ -191,18 +241,46 @@ def _summary(rnd: Round, projects: list[Project], choices: Any) -> dict[str, Any
     return summary
 
 
+@dataclass(frozen=True)
+class TypedFields:
+    """A refused ballot's points or rank fields as typed, and each one's own problem."""
+
+    values: dict[str, Any]
+    problems: dict[str, str]
+
+
+def _typed(rnd: Round, projects: list[Project]) -> TypedFields:
+    """Return the posted points or rank fields, to show again beside their problems."""
+    return TypedFields(_entered(rnd, projects), _field_problems(rnd, projects))
+
+
 def _render_ballot(
-    rnd: Round, voter: VoterKey, choices: Any, problems: list[str], status: int = 200
+    rnd: Round,
+    voter: VoterKey,
+    choices: Any,
+    problems: list[str],
+    status: int = 200,
+    *,
+    typed: TypedFields | None = None,
 ) -> tuple[str, int]:
+    """Render the ballot; a refused form comes back as `typed`, each field with its problem."""
     projects = _ordered_projects(rnd, voter)
+    selected = _selected(rnd, choices)
+    summary = _summary(rnd, projects, choices)
+    field_problems = typed.problems if typed else {}
+    if typed and rnd.ballot_kind in ("cumulative", "ranked"):
+        selected = typed.values
+    if typed and rnd.ballot_kind == "ranked":
+        summary["count"], summary["shared_ranks"] = len(selected), len(field_problems)
     return (
         render_template(
             "voting/ballot.html",
             rnd=rnd,
             projects=projects,
-            selected=_selected(rnd, choices),
+            selected=selected,
             problems=problems,
-            summary=_summary(rnd, projects, choices),
+            field_problems=field_problems,
+            summary=summary,
             rules=voting.describe_rules(db.session, rnd),
             voter=voter,
         ),
@@ -265,7 +343,12 @@ def add_postcode(round_id: int) -> Any:
         # Sent twice (a double click, the back button): the postcode is already saved.
         return _go_on(target)
     if user is not None and form.validate_on_submit():
+        # A postcode outside the round is refused here, with the box kept, not saved first
+        # and then refused on the next page.
         try:
+            accounts.check_new_postcode(
+                form.postcode.data, lambda pc: elig.postcode_outside_round(db.session, rnd, pc)
+            )
             accounts.add_postcode(db.session, user, form.postcode.data)
         except DomainError as error:
             show_domain_error(form, error)
@@ -404,7 +487,19 @@ def summary(round_id: int) -> Any:
     choices, problems = _form_choices(rnd, projects)
     figures = _summary(rnd, projects, choices)
     figures["problems"] = problems + figures["problems"]
-    response = Response(render_template("voting/_summary.html", rnd=rnd, summary=figures, oob=True))
+    field_problems = _field_problems(rnd, projects)
+    if rnd.ballot_kind == "ranked":
+        figures["count"] = len(_entered(rnd, projects))
+        figures["shared_ranks"] = len(field_problems)
+    response = Response(
+        render_template(
+            "voting/_summary.html",
+            rnd=rnd,
+            summary=figures,
+            field_problems=field_problems,
+            oob=True,
+        )
+    )
     response.vary.add("HX-Request")
     return response
 
@@ -424,7 +519,7 @@ def review(round_id: int) -> Any:
         except voting.BallotRejected as exc:
             problems = exc.messages
     if problems:
-        return _render_ballot(rnd, voter, choices, problems, 422)
+        return _render_ballot(rnd, voter, choices, problems, 422, typed=_typed(rnd, projects))
     return _render_review(rnd, voter, core)
 
 

@@ -131,7 +131,7 @@ def test_ineligible_voters_are_refused(db, key):
     outsider = make_user(db.session, postcode="LS8 1AA")
     nowhere = make_user(db.session, postcode=None)
     before = row_counts(db.session)
-    for user, message in [(outsider, "outside the areas"), (nowhere, "could not place")]:
+    for user, message in [(outsider, "outside this round.s areas"), (nowhere, "Add your postcode")]:
         with pytest.raises(voting.NotEligible, match=message):
             voting.cast_ballot(
                 db.session, rnd.id, VoterKey("user", user.id), ["P1"], server_key=key, today=TODAY

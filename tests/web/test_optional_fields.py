@@ -326,7 +326,8 @@ def test_round_settings_take_none_as_not_set(db, world):
         min_budget_share_percent=None, signature_threshold=None,
     )  # fmt: skip
     assert (settings.description, settings.min_choices) == ("", 0)
-    assert (settings.min_budget_share_percent, settings.signature_threshold) == (0, 1)
+    assert (settings.min_budget_share_percent, settings.signature_threshold) == (0, 2)
+    assert settings.threshold_reason == ""
     assert settings_problems(settings) == {}
 
 

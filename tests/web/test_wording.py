@@ -56,7 +56,7 @@ PENCE_PATTERNS = (
 # "lottery", "approval") are not listed; their ids only matter in lower-case code contexts.
 INTERNAL_NAMES = re.compile(
     r"\b(?:equal-shares|equal_shares|greedy|phragmen|utilitarian|lowest-id|lex|knapsack|"
-    r"max-welfare|mes)\b"
+    r"max-welfare|mes|Add1|project id)\b|as pabutools does"
 )
 PLURAL_NOUNS = (
     "points", "signatures", "payments", "ballots", "projects", "votes", "voters", "codes",
@@ -172,6 +172,8 @@ def log_in(client: Any, email: str | None) -> Any:
         "The budget of 25000000 was shared equally",
         "The rule is equal-shares",
         "ties broken by lowest-id",
+        "raised step by step (the “Add1” completion)",
+        "ties go to the smaller project id, compared as text (as pabutools does)",
         "Sequential phragmen",
         "the greedy rule",
         "You have 1 points too many.",
