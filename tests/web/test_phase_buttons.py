@@ -145,6 +145,7 @@ def test_a_lone_signature_needs_a_reason_before_voting_and_then_locks(app, db, w
         service.RoundSettings(**{**settings.__dict__, "threshold_reason": "One-person pilot"}),
         world.user("facilitator"),
     )  # fmt: skip
+    register.confirm_self_declared(db.session, rnd.id, confirmed=True)  # no voter roll
     client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": "voting"})
     rnd = db.session.get(Round, rnd.id)
     assert rnd.phase == "voting"
