@@ -61,20 +61,26 @@ from decide.services.errors import DomainError
 
 __all__ = [
     "ROUTES",
+    "ROUTE_LABELS",
     "AlreadyMarked",
     "NotOnRegister",
     "PaperUse",
     "RegisterRefusal",
     "RollReport",
+    "already_message",
+    "as_domain_error",
     "ballots_per_route",
     "bind_account",
     "check",
     "codes_for_references",
+    "confirm_self_declared",
     "entry_key",
+    "format_paper_number",
     "has_roll",
     "issue_paper_numbers",
     "mark",
     "marked_on",
+    "normalise_paper_number",
     "reference_hash",
     "self_declared_problem",
     "self_declared_warning",
@@ -227,6 +233,14 @@ def marked_on(session: Session, round_id: int, voter: VoterKey) -> dt.date | Non
             Participation.round_id == round_id, Participation.voter_key == key
         )
     )
+
+
+def already_message(session: Session, round_id: int, voter: VoterKey) -> str | None:
+    """Return why this voter cannot vote again (their entry is marked), or None."""
+    key = entry_key(session, round_id, voter)
+    if key is None or marked_on(session, round_id, voter) is None:
+        return None
+    return _already_message(session, round_id, key)
 
 
 def _already_message(session: Session, round_id: int, key: str) -> str:

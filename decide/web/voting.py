@@ -102,8 +102,9 @@ def _voter_problem(rnd: Round, voter: VoterKey | None) -> str | None:
         return f"Voting is not open in this round (it is at: {rnd.phase_label})."
     if voter is None:
         return None
-    if voting.has_voted(db.session, rnd.id, voter):
-        return voting.CODE_USED if voter.kind == "code" else voting.ALREADY_VOTED
+    already = register.already_message(db.session, rnd.id, voter)
+    if already:
+        return already
     try:
         register.check(db.session, rnd, voter, _today())
     except (elig.EligibilityError, register.RegisterRefusal) as exc:
@@ -469,8 +470,9 @@ def prove_code(round_id: int) -> Any:
         _refused_attempt()
         flash(str(exc), "error")
         return redirect(url_for("voting.ballot", round_id=round_id))
-    if voting.has_voted(db.session, rnd.id, voter):
-        flash(voting.CODE_USED, "error")
+    already = register.already_message(db.session, rnd.id, voter)
+    if already:
+        flash(already, "error")
         return redirect(url_for("voting.ballot", round_id=round_id))
     _remember_voter(rnd.id, voter)
     return redirect(url_for("voting.ballot", round_id=round_id))

@@ -189,3 +189,40 @@ def test_roll_codes_print_the_reference_and_mark_its_entry(app, db):
     assert "For voter roll reference R1" in text and "For voter roll reference R3" in text
     codes = re.findall(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b", text)
     assert len(codes) == 2
+
+
+def test_after_a_paper_ballot_the_web_routes_say_the_person_has_voted(app, db):
+    from decide.services import paper, voting
+
+    rnd = make_round(db.session, "approval", area=make_area(db.session))
+    secret = app.config["SECRET_KEY"]
+    officer = make_user(db.session, is_officer=True)
+    with before_voting(db.session, rnd):
+        elig.upload_roll(db.session, rnd.id, ROLL, secret_key=secret)
+        _, pairs = register.codes_for_references(
+            db.session, rnd.id, ["R-3"], secret_key=secret, label="", today=TODAY
+        )
+        batch = register.issue_paper_numbers(db.session, rnd.id, 1, label="", today=TODAY)
+    entry = elig.verify_roll(
+        db.session, rnd.id, "R-3", elig.parse_birth_date("1990-08-03"), secret_key=secret,
+        today=TODAY,
+    )  # fmt: skip
+    paper.enter_paper_ballot(
+        db.session, rnd.id, ["P1"], number=batch.numbers[0].number, officer_id=officer.id,
+        server_key=voting.load_server_key(app.config["RECEIPT_KEY_FILE"]), today=TODAY,
+        entry=entry,
+    )  # fmt: skip
+    by_roll = app.test_client().post(
+        f"/rounds/{rnd.id}/vote/roll",
+        data={"reference": "R-3", "date_of_birth": "1990-08-03"},
+        follow_redirects=True,
+    )
+    text = by_roll.get_data(as_text=True)
+    assert "You have already voted in this round" in text and "entered by an officer" in text
+    assert "Choose the projects you support" not in text
+    by_code = app.test_client().post(
+        f"/rounds/{rnd.id}/vote/code", data={"code": pairs[0][1]}, follow_redirects=True
+    )
+    text = by_code.get_data(as_text=True)
+    assert "You have already voted in this round" in text and "entered by an officer" in text
+    assert "Choose the projects you support" not in text
