@@ -48,6 +48,12 @@ def build_config(
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         "VOTE_RATE_LIMIT": "30 per minute",
+        # Voter roll details, per address (every try) and per reference number (wrong tries
+        # only); access codes per address, and wrong codes per round from all addresses.
+        "ROLL_RATE_LIMIT": "10 per hour",
+        "ROLL_ENTRY_RATE_LIMIT": "5 per hour",
+        "CODE_RATE_LIMIT": "10 per hour",
+        "CODE_ROUND_RATE_LIMIT": "300 per hour",
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -82,6 +88,10 @@ def build_config(
         "DECIDE_RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _bool),
         "DECIDE_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
         "DECIDE_VOTE_RATE_LIMIT": ("VOTE_RATE_LIMIT", str),
+        "DECIDE_ROLL_RATE_LIMIT": ("ROLL_RATE_LIMIT", str),
+        "DECIDE_ROLL_ENTRY_RATE_LIMIT": ("ROLL_ENTRY_RATE_LIMIT", str),
+        "DECIDE_CODE_RATE_LIMIT": ("CODE_RATE_LIMIT", str),
+        "DECIDE_CODE_ROUND_RATE_LIMIT": ("CODE_ROUND_RATE_LIMIT", str),
         "DECIDE_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _bool),
         "DECIDE_DEBUG": ("DEBUG", _bool),
         "DECIDE_RECEIPT_KEY_FILE": ("RECEIPT_KEY_FILE", str),

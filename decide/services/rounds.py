@@ -29,6 +29,7 @@ from decide.models import (
 )
 from decide.models.limits import INT32_MAX
 from decide.models.round import LOCKED_AT_VOTING
+from decide.services import register
 from decide.services.accounts import find_user_by_email
 from decide.services.errors import DomainError, InvalidInput, NotFound
 from decide.services.slugs import unique_slug
@@ -196,11 +197,15 @@ def _locked_changes(rnd: Round, s: RoundSettings) -> dict[str, str]:
     if not rnd.ballot_locked:
         return {}
     current = RoundSettings.of(rnd)
-    return {
+    problems = {
         name: f"The {FIELD_LABELS[name]} cannot change after voting opened"
         for name in LOCKED_AT_VOTING
         if getattr(s, name) != getattr(current, name)
     }
+    if set(s.area_ids) != {a.id for a in rnd.areas}:
+        # Who may vote by postcode depends on the areas: they lock with the ballot.
+        problems["area_ids"] = "The areas cannot change after voting opened"
+    return problems
 
 
 def _apply(session: Session, rnd: Round, s: RoundSettings) -> None:
@@ -281,7 +286,7 @@ def remove_panel_member(session: Session, rnd: Round, panel_member_id: int) -> N
 # other parts of the app add their own without import cycles: for example closing a round
 # adds "decide.services.results:compute_on_close" to the effects of ("voting", "closed").
 # Places where a blocked phase change can be fixed; the web layer turns each into a link.
-FIX_PLACES = ("settings", "panel", "proposals", "review", "results", "publication")
+FIX_PLACES = ("settings", "panel", "proposals", "review", "results", "publication", "eligibility")
 
 
 @dataclass(frozen=True)
@@ -339,6 +344,11 @@ def _ballot_rules_complete(session: Session, rnd: Round) -> PhaseBlocker | None:
     return None
 
 
+def _self_declared_confirmed(session: Session, rnd: Round) -> PhaseBlocker | None:
+    problem = register.self_declared_problem(session, rnd)
+    return PhaseBlocker(problem, "eligibility") if problem else None
+
+
 def _needs_panel(session: Session, rnd: Round) -> PhaseBlocker | None:
     # Publishing needs a panel member's signature (never facilitators alone), so a round
     # without a panel could collect votes whose results can never be published.
@@ -390,6 +400,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
             _ballot_rules_complete,
             _needs_panel,
             _threshold_explained,
+            _self_declared_confirmed,
         ],
         effects=[_stamp_voting_opened],
     ),

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, flash
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     Field,
     FieldList,
     Form,
@@ -600,3 +601,40 @@ class AreaForm(DecideForm):
 
 class ThemeForm(DecideForm):
     name = StringField("Name", validators=[InputRequired("Enter the theme's name"), Length(max=80)])
+
+
+# --- Register: numbered paper ballots, codes for roll entries, the self-declared warning ----
+class PaperNumbersForm(DecideForm):
+    """A facilitator issues a batch of numbered paper ballots to print."""
+
+    count = IntegerField(
+        "How many paper ballots",
+        validators=[
+            InputRequired("Enter how many paper ballots to number"),
+            NumberRange(1, 5000, "Enter a number of paper ballots from 1 to 5,000"),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    label = StringField(
+        "Label (for example the polling station)",
+        validators=[Optional(), Length(max=120, message="Keep the label to 120 characters")],
+    )
+
+
+class RollCodesForm(DecideForm):
+    """A facilitator makes one access code for each listed roll reference."""
+
+    references = TextAreaField(
+        "Reference numbers, one a line",
+        validators=[InputRequired("Enter at least one reference number from the roll")],
+    )
+    label = StringField(
+        "Label (for example the mailing)",
+        validators=[Optional(), Length(max=120, message="Keep the label to 120 characters")],
+    )
+
+
+class SelfDeclaredForm(DecideForm):
+    """A facilitator confirms they read what a round without a voter roll allows."""
+
+    understood = BooleanField("I have read this and accept it for this round")

@@ -85,6 +85,7 @@ FIX_LINKS = {
     "review": ("review.round_review", "Review proposals"),
     "results": ("results.compare", "Compare the rules and confirm one"),
     "publication": ("publication.overview", "Open the verifiable record"),
+    "eligibility": ("eligibility.settings", "Decide who can vote"),
 }
 
 

@@ -34,7 +34,7 @@ from ballots.model import Ballot as CoreBallot
 from ballots.wording import plural
 from decide.extensions import db, limiter
 from decide.models import Project, Round, User
-from decide.services import accounts, voting
+from decide.services import accounts, register, voting
 from decide.services import eligibility as elig
 from decide.services.eligibility import VoterKey
 from decide.services.errors import DomainError
@@ -89,6 +89,8 @@ def _missing_details(rnd: Round, voter: VoterKey | None) -> frozenset[str]:
     settings = elig.settings_for(db.session, rnd.id)
     if not settings.by_postcode:
         return frozenset()
+    if register.has_roll(db.session, rnd.id):
+        return frozenset()  # with a voter roll the account is placed by its roll entry
     user = db.session.get(User, voter.id)
     if user is None or voting.has_voted(db.session, rnd.id, voter):
         return frozenset()
@@ -120,11 +122,12 @@ def _voter_problem(rnd: Round, voter: VoterKey | None) -> str | None:
         return f"Voting is not open in this round (it is at: {rnd.phase_label})."
     if voter is None:
         return None
-    if voting.has_voted(db.session, rnd.id, voter):
-        return voting.CODE_USED if voter.kind == "code" else voting.ALREADY_VOTED
+    already = register.already_message(db.session, rnd.id, voter)
+    if already:
+        return already
     try:
-        elig.check_voter(db.session, rnd, voter, _today())
-    except elig.EligibilityError as exc:
+        register.check(db.session, rnd, voter, _today())
+    except (elig.EligibilityError, register.RegisterRefusal) as exc:
         return str(exc)
     return None
 
@@ -321,6 +324,7 @@ def _identify_page(
         "voting/identify.html",
         rnd=rnd,
         settings=elig.settings_for(db.session, rnd.id),
+        has_roll=register.has_roll(db.session, rnd.id),
         problem=problem,
         voter=voter,
         rules=voting.describe_rules(db.session, rnd),
@@ -408,9 +412,57 @@ def _go_on(target: str) -> Response:
     return redirect(target, 303)  # type: ignore[return-value]
 
 
+def _refused_attempt() -> None:
+    """Count this request against the per-entry limits (only refused attempts count)."""
+    request.environ["decide.register_refused"] = True
+
+
+def _was_refused(response: Response) -> bool:
+    return bool(request.environ.get("decide.register_refused"))
+
+
+def _roll_entry_key() -> str:
+    """Return the rate-limit key of the roll entry named by the typed reference number."""
+    reference = elig.normalise_reference(request.form.get("reference", ""))[:64]
+    round_id = request.view_args.get("round_id") if request.view_args else None
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(),
+        f"decide/roll-limit/v1\x00{round_id}\x00{reference}".encode(),
+        "sha256",
+    ).hexdigest()
+    return f"roll-entry:{digest}"
+
+
+def _round_key() -> str:
+    round_id = request.view_args.get("round_id") if request.view_args else None
+    return f"round:{round_id}"
+
+
+ROLL_TOO_MANY = (
+    "Too many tries with these details. To protect voters, voting with roll details is "
+    "paused for a while after a few wrong dates of birth for one reference number, and after "
+    "a few tries from one connection. Wait an hour and try again, or vote at a polling station."
+)
+CODE_TOO_MANY = (
+    "Too many access codes were tried. To protect voters, code entry is paused for a while. "
+    "Wait an hour and try again, or ask the facilitator for help."
+)
+
+
 @bp.post("/rounds/<int:round_id>/vote/roll")
+@limiter.limit(lambda: current_app.config["ROLL_RATE_LIMIT"], error_message=ROLL_TOO_MANY)
+@limiter.limit(
+    lambda: current_app.config["ROLL_ENTRY_RATE_LIMIT"],
+    key_func=_roll_entry_key,
+    deduct_when=_was_refused,
+    error_message=ROLL_TOO_MANY,
+)
 def prove_roll(round_id: int) -> Any:
-    """Prove a place on the voter roll with reference number and date of birth."""
+    """Prove a place on the voter roll with reference number and date of birth.
+
+    A signed-in account is linked, once, to that place on the roll: it then votes as it.
+    Wrong details count against the reference number and the address (rate limits).
+    """
     rnd = public_round(round_id)
     reference = request.form.get("reference", "").strip()
     try:
@@ -425,9 +477,12 @@ def prove_roll(round_id: int) -> Any:
             secret_key=current_app.config["SECRET_KEY"],
             today=_today(),
         )
-    except (ValueError, elig.EligibilityError) as exc:
+        if current_user.is_authenticated:
+            register.bind_account(db.session, rnd.id, current_user.id, voter)
+    except (ValueError, elig.EligibilityError, register.RegisterRefusal) as exc:
+        _refused_attempt()
         flash(
-            str(exc) if isinstance(exc, elig.EligibilityError) else f"Date of birth: {exc}.",
+            f"Date of birth: {exc}." if isinstance(exc, ValueError) else str(exc),
             "error",
         )
         return redirect(url_for("voting.ballot", round_id=round_id))
@@ -436,16 +491,25 @@ def prove_roll(round_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/vote/code")
+@limiter.limit(lambda: current_app.config["CODE_RATE_LIMIT"], error_message=CODE_TOO_MANY)
+@limiter.limit(
+    lambda: current_app.config["CODE_ROUND_RATE_LIMIT"],
+    key_func=_round_key,
+    deduct_when=_was_refused,
+    error_message=CODE_TOO_MANY,
+)
 def prove_code(round_id: int) -> Any:
     """Start voting with a one-time access code (no account needed)."""
     rnd = public_round(round_id)
     try:
         voter = elig.verify_code(db.session, rnd.id, request.form.get("code", ""))
     except elig.EligibilityError as exc:
+        _refused_attempt()
         flash(str(exc), "error")
         return redirect(url_for("voting.ballot", round_id=round_id))
-    if voting.has_voted(db.session, rnd.id, voter):
-        flash(voting.CODE_USED, "error")
+    already = register.already_message(db.session, rnd.id, voter)
+    if already:
+        flash(already, "error")
         return redirect(url_for("voting.ballot", round_id=round_id))
     _remember_voter(rnd.id, voter)
     return redirect(url_for("voting.ballot", round_id=round_id))
@@ -557,8 +621,8 @@ def cast(round_id: int) -> Any:
                 f"Voting is not open in this round (it is at: {rnd.phase_label})."
             )
         try:
-            elig.check_voter(db.session, rnd, voter, _today())
-        except elig.EligibilityError as exc:
+            register.check(db.session, rnd, voter, _today())
+        except (elig.EligibilityError, register.RegisterRefusal) as exc:
             raise voting.NotEligible(str(exc)) from exc
         choices = _read_reviewed(rnd, voter)
         signed = voting.cast_ballot(

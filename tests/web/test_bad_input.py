@@ -471,9 +471,9 @@ FUZZ_FOUND = [
      {"count": "2", "label": "Hall\x00"}, 422, "The label contains invisible control characters"),
     ("roll with a lone carriage return", lambda r: f"/rounds/{r.id}/eligibility/roll",
      {"roll_file": (b"\r0", "roll.csv")}, 422, "Nothing was stored."),
-    ("paper entry '²'", lambda r: f"/rounds/{r.id}/paper", {"rank-P1": "1", "entry": "²"},
-     422, "This form has no entry number."),
-    ("rank '²'", lambda r: f"/rounds/{r.id}/paper", {"rank-P1": "²", "entry": "42"},
+    ("paper number '²'", lambda r: f"/rounds/{r.id}/paper", {"rank-P1": "1", "number": "²"},
+     422, "Enter the number printed on the paper ballot."),
+    ("rank '²'", lambda r: f"/rounds/{r.id}/paper", {"rank-P1": "²", "number": "42"},
      422, "Ranks are whole numbers from 1 to 5."),
     ("area id past 32 bits", lambda r: "/rounds/new", {"title": "T", "budget_pence": "10",
      "area_ids": INT32_PAST, "ballot_kind": "approval", "min_choices": "1",
@@ -546,9 +546,7 @@ def test_a_receipt_naming_a_round_past_64_bits_is_not_looked_up(app, db):
             assert round_is_published(pasted) is False
 
 
-def test_a_payment_dated_in_the_future_or_before_the_results_is_refused(
-    app, db, world, paid_round
-):
+def test_a_payment_dated_in_the_future_or_before_the_results_is_refused(app, db, world, paid_round):
     client = login(app.test_client(), world.user("facilitator"))
     before = table_counts(db)
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
