@@ -28,7 +28,7 @@ from decide.models.round import (
     Round,
     RoundLocked,
 )
-from decide.models.user import Membership, User
+from decide.models.user import LoginSession, Membership, User
 from decide.models.voting import (
     CHANNELS,
     ELIGIBILITY_MODES,
@@ -37,7 +37,7 @@ from decide.models.voting import (
     Ballot,
     ChainState,
     Participation,
-    PostcodeDistrict,
+    PostcodeArea,
     RoundEligibility,
     VoterRollEntry,
 )
@@ -62,11 +62,12 @@ __all__ = [
     "EquitySettings",
     "LedgerCheckpoint",
     "LedgerPayment",
+    "LoginSession",
     "Membership",
     "Organisation",
     "PanelMember",
     "Participation",
-    "PostcodeDistrict",
+    "PostcodeArea",
     "Project",
     "Proposal",
     "ProposalVersion",

@@ -31,18 +31,23 @@ from ballots.wording import plural
 from decide.models import (
     AccessCode,
     AccessCodeBatch,
-    PostcodeDistrict,
     Round,
     RoundEligibility,
     User,
     VoterRollEntry,
 )
+from decide.services import postcodes
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_LENGTH = 12
 MAX_BATCH = 2000
 MAX_ROLL_ROWS = 200_000
-_DISTRICT = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)")
+
+
+NOT_VERIFIED = (
+    "Before you can vote, confirm your email address: open the link we emailed you "
+    "when you created your account."
+)
 
 
 class EligibilityError(Exception):
@@ -115,24 +120,9 @@ def save_settings(
     return row
 
 
-def postcode_district(postcode: str | None) -> str | None:
-    """Return the outward code of a UK postcode ('ls7 3ab' -> 'LS7'), or None."""
-    if not postcode:
-        return None
-    text = postcode.upper().strip()
-    outward = text.split()[0] if " " in text else text[:-3] if len(text) > 4 else text
-    match = _DISTRICT.match(outward)
-    return match.group(1) if match else None
-
-
-def area_of_postcode(session: Session, postcode: str | None) -> int | None:
-    """Return the area id the postcode's district lies in, or None."""
-    district = postcode_district(postcode)
-    if district is None:
-        return None
-    return session.scalar(
-        select(PostcodeDistrict.area_id).where(PostcodeDistrict.district == district)
-    )
+def area_of_postcode(session: Session, round_id: int | None, postcode: str | None) -> int | None:
+    """Return the area id the postcode -> area table lists for this postcode, or None."""
+    return postcodes.area_of_postcode(session, round_id, postcode)
 
 
 def age_on(born: dt.date, today: dt.date) -> int:
@@ -148,7 +138,9 @@ def check_user(session: Session, rnd: Round, user: User, today: dt.date) -> None
             "In this round you vote with your voter roll details or an access code, "
             "not with your account."
         )
-    area_id = area_of_postcode(session, user.postcode)
+    if not user.is_verified:
+        raise EligibilityError(NOT_VERIFIED)
+    area_id = area_of_postcode(session, rnd.id, user.postcode)
     round_areas = {a.id for a in rnd.areas}
     if area_id is None:
         raise EligibilityError(
