@@ -92,21 +92,17 @@ def user_of_this_session(user_id: str) -> User | None:
     token = session.get(SESSION_TOKEN)
     if not user_id.isdigit() or not isinstance(token, str):
         return None
-    return accounts.user_of_login_session(db.session, int(user_id), token)
+    user = accounts.user_of_login_session(db.session, int(user_id), token)
+    if user is None:
+        # Ended elsewhere (a password change or reset, or a logout in another tab).
+        session.pop(SESSION_TOKEN, None)
+        flash("You were logged out here. Log in again.", "info")
+    return user
 
 
 def _log_in(user: User) -> None:
     login_user(user)
     session[SESSION_TOKEN] = accounts.start_login_session(db.session, user, now=_now())
-
-
-@bp.before_app_request
-def _forget_ended_sessions() -> None:
-    """Tell a browser whose session was ended elsewhere (a password change) that it was."""
-    if SESSION_TOKEN in session and not current_user.is_authenticated:
-        session.pop(SESSION_TOKEN, None)
-        logout_user()
-        flash("You were logged out here. Log in again.", "info")
 
 
 # Throttling failed logins ---------------------------------------------------------------------

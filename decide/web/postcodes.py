@@ -48,7 +48,8 @@ def _upload(rnd: Round | None) -> tuple[str, int] | Response:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise DomainError("The file is not UTF-8 text; save it as CSV (UTF-8)", field="file")
+            message = "The file is not UTF-8 text; save it as CSV (UTF-8)"
+            raise DomainError(message, field="file") from None
         count = postcodes.upload_table(db.session, rnd.id if rnd else None, text)
     except postcodes.PostcodeTableError as error:
         for problem in error.problems:

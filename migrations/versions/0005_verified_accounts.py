@@ -45,7 +45,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['area_id'], ['area.id'], name=op.f('fk_postcode_area_area_id_area'), ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_postcode_area_round_id_round'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_postcode_area')),
-        sa.UniqueConstraint('round_id', 'postcode', name=op.f('uq_postcode_area_round_id')),
+        sa.UniqueConstraint('round_id', 'postcode', name=op.f('uq_postcode_area_round_id_postcode')),
     )
     with op.batch_alter_table('postcode_area', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_postcode_area_round_id'), ['round_id'], unique=False)

@@ -8,16 +8,12 @@ import pytest
 
 from decide.models import RoundEligibility, User
 from decide.services import voting
-from tests.voting.helpers import make_area, make_round, make_user, row_counts
+from tests.sessions import log_in
+from tests.voting.helpers import list_postcode, make_area, make_round, make_user, row_counts
 
 
 def login(client, user) -> None:
-    from flask import g
-
-    g.pop("_login_user", None)
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
-        sess["_fresh"] = True
+    log_in(client, user)
 
 
 def hidden(html: str, name: str) -> str:
@@ -35,7 +31,10 @@ def _postcode(db, user: User) -> str | None:
 
 @pytest.fixture
 def voting_round(db):
-    return make_round(db.session, "approval", area=make_area(db.session, "LS7"))
+    rnd = make_round(db.session, "approval", area=make_area(db.session, "LS7"))
+    list_postcode(db.session, "LS7 3AB")  # the postcode the newcomer saves
+    db.session.commit()
+    return rnd
 
 
 @pytest.fixture

@@ -11,17 +11,12 @@ import pytest
 from decide.models import Ballot, Participation
 from decide.services import eligibility as elig
 from decide.services import voting
+from tests.sessions import log_in
 from tests.voting.helpers import TODAY, make_area, make_round, make_user, row_counts
 
 
 def login(client, user) -> None:
-    from flask import g
-
-    # Requests reuse the test's app context, so Flask-Login's cached user must be dropped.
-    g.pop("_login_user", None)
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
-        sess["_fresh"] = True
+    log_in(client, user)
 
 
 def hidden(html: str, name: str) -> str:
