@@ -41,7 +41,7 @@ def build_config(
         "RATELIMIT_HEADERS_ENABLED": True,
         # Every login, registration or reset attempt from one address. A community centre's
         # shared address must still let 100 residents log in within an hour.
-        "LOGIN_RATE_LIMIT": "30 per minute;300 per hour",
+        "LOGIN_RATE_LIMIT": "300 per hour",
         # Failed logins: per account from any number of addresses (so 40 addresses cannot
         # guess one password), and per address across accounts.
         "LOGIN_ACCOUNT_FAILURE_LIMIT": "10 per 15 minutes",

@@ -331,12 +331,19 @@ def request_email_change(session: Session, user: User, *, password: str, new_ema
 
 def confirm_email_change(
     session: Session, secret_key: str, token: str, *, max_age: int, now: dt.datetime
-) -> tuple[User, str]:
-    """Move the account to the new, now verified, address; return it and the old address."""
+) -> tuple[User, str | None]:
+    """Move the account to the new, now verified, address; return it and the old address.
+
+    Opening the link again changes nothing and returns None for the old address.
+    """
     data = _load(secret_key, CHANGE_EMAIL_SALT, token, max_age)
     user = _user_of(session, data)
     old, new = data.get("old"), data.get("new")
-    if not isinstance(old, str) or not isinstance(new, str) or old != user.email:
+    if not isinstance(old, str) or not isinstance(new, str):
+        raise BadLink(NOT_VALID)
+    if user.email == new:
+        return user, None
+    if old != user.email:
         raise BadLink(NOT_VALID)
     if find_user_by_email(session, new) is not None:
         raise BadLink("Another account uses that address now, so we cannot move yours to it.")

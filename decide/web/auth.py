@@ -181,9 +181,29 @@ def register() -> str | Response:
                     login=_link("auth.login"),
                     forgot=_link("auth.forgot_password"),
                 )
-            return render_template("auth/check_email.html", email=form.email.data.strip())
+            return _to_check_email(form.email.data.strip(), reset=False)
     return render_template(
         "auth/register.html", form=form, password_min_length=accounts.PASSWORD_MIN_LENGTH
+    )
+
+
+SESSION_SENT = "mail_sent_to"
+
+
+def _to_check_email(email: str, *, reset: bool) -> Response:
+    """Go to the page that says where the e-mail went (POST, then redirect, then GET)."""
+    session[SESSION_SENT] = {"email": email[:254], "reset": reset}
+    return redirect(url_for("auth.check_email"), 303)
+
+
+@bp.get("/check-email")
+def check_email() -> str | Response:
+    """Say where we sent the e-mail (the same words whether or not the address has an account)."""
+    sent = session.pop(SESSION_SENT, None)
+    if not isinstance(sent, dict):
+        return redirect(url_for("main.home"))
+    return render_template(
+        "auth/check_email.html", email=sent.get("email", ""), reset=bool(sent.get("reset"))
     )
 
 
@@ -285,7 +305,7 @@ def forgot_password() -> str | Response:
                 link=_link("auth.reset_password", token=accounts.reset_token(_secret(), user)),
                 minutes=int(current_app.config["RESET_LINK_MAX_AGE"]) // 60,
             )
-        return render_template("auth/check_email.html", email=email, reset=True)
+        return _to_check_email(email, reset=True)
     return render_template("auth/forgot.html", form=form)
 
 
@@ -460,6 +480,8 @@ def confirm_email_change(token: str) -> tuple[str, int] | Response:
         )
     except accounts.BadLink as error:
         return render_template("auth/bad_link.html", message=error.message, kind="email"), 400
+    if old is None:  # the link was opened again: the change is already made
+        return redirect(url_for("auth.account"))
     mail.send(
         old,
         "Your email address was changed",

@@ -80,6 +80,7 @@ def test_a_postcode_outside_the_round_is_saved_and_then_refused_plainly(
     client, db, voting_round, newcomer
 ):
     make_area(db.session, "LS9")  # another area's district
+    list_postcode(db.session, "LS9 8AB")
     db.session.commit()
     response = client.post(f"/rounds/{voting_round.id}/vote/postcode", data={"postcode": "LS9 8AB"})
     assert response.status_code == 303
