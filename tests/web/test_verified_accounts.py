@@ -146,9 +146,7 @@ def test_password_reset_answers_the_same_and_its_link_works_once(app, db, world,
     again = client.post(link, data={"password": "another fine password"})
     assert again.status_code == 400
     assert other_browser.get("/account").status_code == 302
-    login_page = client.post(
-        "/login", data={"email": citizen.email, "password": NEW_PASSWORD}
-    )
+    login_page = client.post("/login", data={"email": citizen.email, "password": NEW_PASSWORD})
     assert login_page.status_code == 302
 
 

@@ -54,9 +54,7 @@ RULES = [
         data=lambda w: {"email": "nobody@test.example"},
     ),
     Access("auth.reset_password", "GET", _reset_url, PUBLIC),
-    Access(
-        "auth.reset_password", "POST", _reset_url, PUBLIC, data=lambda w: {"password": "short"}
-    ),
+    Access("auth.reset_password", "POST", _reset_url, PUBLIC, data=lambda w: {"password": "short"}),
     Access(
         "auth.change_email",
         "POST",
