@@ -114,11 +114,12 @@ def _throttles(email: str) -> list[tuple[object, tuple[str, ...], str]]:
         return []
     address = request.remote_addr or "unknown"
     account = accounts.normalise_email(email)
+    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "decide")
     out: list[tuple[object, tuple[str, ...], str]] = []
     for limit in parse_many(str(current_app.config["LOGIN_ACCOUNT_FAILURE_LIMIT"])):
-        out.append((limit, ("login-failures-account", account), TOO_MANY_FAILURES))
+        out.append((limit, (prefix, "login-failures-account", account), TOO_MANY_FAILURES))
     for limit in parse_many(str(current_app.config["LOGIN_ADDRESS_FAILURE_LIMIT"])):
-        out.append((limit, ("login-failures-address", address), TOO_MANY_FROM_HERE))
+        out.append((limit, (prefix, "login-failures-address", address), TOO_MANY_FROM_HERE))
     return out
 
 
