@@ -88,3 +88,18 @@ class TestLimits:
             response = _login(client, resident.email, PASSWORD, centre)
             assert response.status_code == 302, (n, response.status_code)
             assert client.get("/account").status_code == 200
+
+
+def test_the_database_holds_only_a_hash_of_the_session_token(app, db, world):
+    client = app.test_client()
+    assert _login(client, "citizen@test.example", PASSWORD, "10.0.0.1").status_code == 302
+    with client.session_transaction() as sess:
+        token = sess["login_token"]
+    stored = db.session.scalars(select(LoginSession.token_hash)).all()
+    assert len(stored) == 1 and token not in stored[0] and len(stored[0]) == 64
+    # A reader of the table cannot turn the stored value into a working cookie.
+    thief = app.test_client()
+    with thief.session_transaction() as sess:
+        sess["_user_id"] = str(world.user("citizen").id)
+        sess["login_token"] = stored[0]
+    assert thief.get("/account").status_code == 302
