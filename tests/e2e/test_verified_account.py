@@ -152,3 +152,45 @@ def test_register_verify_reset_and_vote(mail_server, smtp, phone, axe_check):
     page.get_by_role("button", name="Cast my ballot").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your ballot is on the board")
     axe_check(page)
+
+
+def test_account_pages_work_without_javascript_at_360_px(live_server, js_disabled_page, axe_check):
+    """The new account and postcode-table pages, as plain HTML forms on a small phone."""
+    from decide.services.demo import DEMO_PASSWORD, FACILITATOR_EMAIL
+
+    page, base = js_disabled_page, live_server.url
+    page.goto(base + "/password/forgot")
+    axe_check(page)
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.locator("#error-summary")).to_contain_text("Enter your email address")
+    axe_check(page)
+    page.get_by_label("Email address").fill("amira@example.org")
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    axe_check(page)
+    page.goto(base + "/password/reset/not-a-real-token")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link does not work")
+    axe_check(page)
+
+    # The facilitator's account page (change of address) and the postcode table with errors.
+    page.goto(base + "/login")
+    page.get_by_label("Email address").fill(FACILITATOR_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(base + "/account")
+    page.get_by_label("New email address").fill("priya@example.org")
+    page.locator("#password").fill("not my password")
+    page.get_by_role("button", name="Change my email address").click()
+    expect(page.locator("#error-summary")).to_contain_text("Your password is not right")
+    axe_check(page)
+    page.goto(base + "/postcodes")
+    expect(page.locator("main")).to_contain_text("The global table lists")
+    axe_check(page)
+    bad = "postcode,area\nNB1 1AA,Atlantis\nnot one,Riverside\n"
+    page.get_by_label("Postcode table (CSV)").set_input_files(
+        {"name": "postcodes.csv", "mimeType": "text/csv", "buffer": bad.encode()}
+    )
+    page.get_by_role("button", name="Upload the postcode table").click()
+    expect(page.locator("#error-summary")).to_contain_text("there is no area called 'Atlantis'")
+    expect(page.locator("#error-summary")).to_contain_text("line 3")
+    axe_check(page)
