@@ -46,6 +46,8 @@ def build_config(
         # guess one password), and per address across accounts.
         "LOGIN_ACCOUNT_FAILURE_LIMIT": "10 per 15 minutes",
         "LOGIN_ADDRESS_FAILURE_LIMIT": "50 per hour",
+        # Account e-mails (verification, reset, change of address) to any one address.
+        "ACCOUNT_MAIL_LIMIT": "5 per hour;20 per day",
         "VOTE_RATE_LIMIT": "30 per minute",
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -94,6 +96,7 @@ def build_config(
         "DECIDE_PROXY_COUNT": ("PROXY_COUNT", int),
         "DECIDE_LOGIN_ACCOUNT_FAILURE_LIMIT": ("LOGIN_ACCOUNT_FAILURE_LIMIT", str),
         "DECIDE_LOGIN_ADDRESS_FAILURE_LIMIT": ("LOGIN_ADDRESS_FAILURE_LIMIT", str),
+        "DECIDE_ACCOUNT_MAIL_LIMIT": ("ACCOUNT_MAIL_LIMIT", str),
         "DECIDE_MAIL_SERVER": ("MAIL_SERVER", str),
         "DECIDE_MAIL_PORT": ("MAIL_PORT", int),
         "DECIDE_MAIL_USERNAME": ("MAIL_USERNAME", str),

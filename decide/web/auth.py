@@ -136,10 +136,30 @@ def _count_failure(email: str) -> None:
         limiter.limiter.hit(limit, *key)  # type: ignore[arg-type]
 
 
+def _may_mail(address: str) -> bool:
+    """Return False once an address has been sent too many account e-mails lately.
+
+    The page still says the same (so it reveals nothing); the message is just not sent, so
+    nobody can flood a stranger's mailbox through our forms.
+    """
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "decide")
+    key = (prefix, "account-mail", accounts.normalise_email(address))
+    limits = parse_many(str(current_app.config["ACCOUNT_MAIL_LIMIT"]))
+    if not all(limiter.limiter.test(limit, *key) for limit in limits):
+        return False
+    for limit in limits:
+        limiter.limiter.hit(limit, *key)
+    return True
+
+
 # Registration and verification ----------------------------------------------------------------
 
 
 def _send_verification(user: User, next_path: str | None = None) -> None:
+    if not _may_mail(user.email):
+        return
     token = accounts.verification_token(_secret(), user, next_path)
     mail.send(
         user.email,
@@ -173,7 +193,7 @@ def register() -> str | Response:
         else:
             if done.user is not None:
                 _send_verification(done.user, safe_next(request.args.get("next"), ""))
-            elif done.existing is not None:
+            elif done.existing is not None and _may_mail(done.existing.email):
                 mail.send(
                     done.existing.email,
                     "You already have an account",
@@ -297,7 +317,7 @@ def forgot_password() -> str | Response:
     if form.validate_on_submit():
         email = (form.email.data or "").strip()
         user = accounts.find_user_by_email(db.session, email)
-        if user is not None:
+        if user is not None and _may_mail(user.email):
             mail.send(
                 user.email,
                 "Reset your password",
@@ -438,7 +458,9 @@ def change_email() -> str | Response:
                 error.field = "new_email"
             show_domain_error(form, error)
         else:
-            if accounts.find_user_by_email(db.session, new_email) is not None:
+            if not _may_mail(new_email):
+                pass
+            elif accounts.find_user_by_email(db.session, new_email) is not None:
                 mail.send(
                     new_email,
                     "Someone tried to move an account to this address",

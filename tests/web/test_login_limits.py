@@ -103,3 +103,26 @@ def test_the_database_holds_only_a_hash_of_the_session_token(app, db, world):
         sess["_user_id"] = str(world.user("citizen").id)
         sess["login_token"] = stored[0]
     assert thief.get("/account").status_code == 302
+
+
+class TestMailLimits:
+    @pytest.fixture
+    def app_config(self, smtp):
+        return {"RATELIMIT_ENABLED": True, **smtp.config}
+
+    @pytest.fixture(autouse=True)
+    def _fresh_limits(self, app):
+        limiter.reset()
+        yield
+        limiter.reset()
+
+    def test_a_strangers_mailbox_cannot_be_flooded_with_reset_links(self, app, world, smtp):
+        for n in range(8):
+            response = app.test_client().post(
+                "/password/forgot",
+                data={"email": "citizen@test.example"},
+                environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+            )
+            assert response.status_code == 303  # the same answer every time
+        # Sending is synchronous: the server has stored each message before the page returns.
+        assert len(smtp.to("citizen@test.example")) == 5
