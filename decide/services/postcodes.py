@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from decide.models import Area, PostcodeArea
+from decide.models import Area, PostcodeArea, Round
 from decide.services.accounts import normalise_postcode
 from decide.services.errors import DomainError
 
@@ -96,8 +96,35 @@ def parse_table(text: str, areas: Sequence[Area]) -> list[tuple[str, int]]:
     return [(postcode, area_id) for postcode, (area_id, _) in rows.items()]
 
 
+def rounds_voting_on_the_global_table(session: Session) -> list[Round]:
+    """Return the rounds open for voting that have no table of their own."""
+    voting = session.scalars(select(Round).where(Round.phase == "voting").order_by(Round.id))
+    return [rnd for rnd in voting if not has_own_table(session, rnd.id)]
+
+
+def lock_reason(session: Session, round_id: int | None) -> str | None:
+    """Return why this table cannot change now, or None when it can."""
+    if round_id is not None:
+        rnd = session.get(Round, round_id)
+        if rnd is None or rnd.ballot_locked:
+            return "Voting has opened in this round, so its postcode table can no longer change."
+        return None
+    using = rounds_voting_on_the_global_table(session)
+    if using:
+        names = ", ".join(f"“{r.title}”" for r in using)
+        return f"The global table cannot change while these rounds use it for voting: {names}."
+    return None
+
+
 def upload_table(session: Session, round_id: int | None, text: str) -> int:
-    """Replace the round's table (or the global one, for None) with the CSV's; commit."""
+    """Replace the round's table (or the global one, for None) with the CSV's; commit.
+
+    Like the ballot, the table that places voters locks when voting opens: a round's own
+    table once its voting has opened, the global one while a round that uses it is voting.
+    """
+    reason = lock_reason(session, round_id)
+    if reason:
+        raise DomainError(reason, field="file")
     rows = parse_table(text, session.scalars(select(Area)).all())
     session.execute(delete(PostcodeArea).where(_scope(round_id)))
     session.add_all(PostcodeArea(round_id=round_id, postcode=p, area_id=a) for p, a in rows)

@@ -31,6 +31,7 @@ def _page(form: PostcodeTableForm, rnd: Round | None, status: int = 200) -> tupl
             table=postcodes.summary(db.session, round_id if rnd is None or own else None),
             global_table=postcodes.summary(db.session, None) if rnd is not None else None,
             areas=db.session.scalars(db.select(Area).order_by(Area.name)).all(),
+            locked=postcodes.lock_reason(db.session, round_id),
         ),
         status,
     )

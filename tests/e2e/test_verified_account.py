@@ -54,14 +54,16 @@ def phone(browser: Any) -> Iterator[Any]:
     page.context.close()
 
 
-def _approval_round(server: Any) -> int:
+def _round_id(server: Any, slug: str) -> int:
     from decide.extensions import db
     from decide.models import Round
 
     with server.app.app_context():
-        return int(
-            db.session.scalar(select(Round.id).where(Round.slug == VOTING_ROUND_SLUGS["approval"]))
-        )
+        return int(db.session.scalar(select(Round.id).where(Round.slug == slug)))
+
+
+def _approval_round(server: Any) -> int:
+    return _round_id(server, VOTING_ROUND_SLUGS["approval"])
 
 
 def _link_in(smtp: Any, count: int) -> str:
@@ -156,7 +158,7 @@ def test_register_verify_reset_and_vote(mail_server, smtp, phone, axe_check):
 
 def test_account_pages_work_without_javascript_at_360_px(live_server, js_disabled_page, axe_check):
     """The new account and postcode-table pages, as plain HTML forms on a small phone."""
-    from decide.services.demo import DEMO_PASSWORD, FACILITATOR_EMAIL
+    from decide.services.demo import DEMO_PASSWORD, FACILITATOR_EMAIL, FOUNDATION_ROUND_SLUG
 
     page, base = js_disabled_page, live_server.url
     page.goto(base + "/password/forgot")
@@ -185,6 +187,10 @@ def test_account_pages_work_without_javascript_at_360_px(live_server, js_disable
     axe_check(page)
     page.goto(base + "/postcodes")
     expect(page.locator("main")).to_contain_text("The global table lists")
+    expect(page.locator("main")).to_contain_text("cannot change while these rounds use it")
+    axe_check(page)
+    page.goto(f"{base}/rounds/{_round_id(live_server, FOUNDATION_ROUND_SLUG)}/postcodes")
+    expect(page.locator("main")).to_contain_text("This round has no table of its own")
     axe_check(page)
     bad = "postcode,area\nNB1 1AA,Atlantis\nnot one,Riverside\n"
     page.get_by_label("Postcode table (CSV)").set_input_files(

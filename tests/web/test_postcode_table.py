@@ -94,3 +94,28 @@ def test_areas_are_named_by_name_or_slug_in_any_case(db, world):
     areas = list(db.session.query(Area))
     rows = postcodes.parse_table("postcode,area\nNB1 1AA,RIVERSIDE\nNB1 1AB,moorfield\n", areas)
     assert sorted(rows) == [("NB1 1AA", world.areas[0].id), ("NB1 1AB", world.areas[1].id)]
+
+
+def test_the_tables_lock_when_voting_opens(app, db, world):
+    client = login(app.test_client(), world.user("facilitator"))
+    rnd = world.round
+    table = "postcode,area\nNB1 1AA,Riverside\n"
+    assert _upload(client, f"/rounds/{rnd.id}/postcodes", table).status_code == 302
+    rnd.phase = "voting"
+    db.session.commit()
+    refused = _upload(client, f"/rounds/{rnd.id}/postcodes", "postcode,area\nNB1 1AA,Moorfield\n")
+    assert refused.status_code == 422
+    assert "its postcode table can no longer change" in refused.get_data(as_text=True)
+    assert postcodes.area_of_postcode(db.session, rnd.id, "NB1 1AA") == world.areas[0].id
+    # The round has its own table, so the global one may still change...
+    assert _upload(client, "/postcodes", table).status_code == 302
+    # ...but not while a round open for voting relies on it.
+    other = Round(
+        title="Global vote", slug="global-vote", budget_pence=100, phase="voting",
+        ballot_kind="approval",
+    )  # fmt: skip
+    db.session.add(other)
+    db.session.commit()
+    blocked = _upload(client, "/postcodes", "postcode,area\nNB1 1AA,Moorfield\n")
+    assert blocked.status_code == 422
+    assert "“Global vote”" in blocked.get_data(as_text=True)
