@@ -6,8 +6,9 @@
 2. the choices are validated with `ballots.rules.validate` (every violation is reported);
 3. (the round's chain row is created with the genesis head, in its own short transaction, the
    first time anyone votes; it holds no ballot);
-4. the participation mark is inserted: the unique constraint on (round, voter) decides any race
-   (fifty clicks at once store one ballot; the others get `AlreadyVoted` and a rollback);
+4. the participation mark of the voter's register entry is inserted (decide.services.register:
+   every route marks the same entry); the unique constraint on (round, entry) decides any race
+   (fifty clicks at once, by any routes, store one ballot; the others get `AlreadyVoted`);
 5. the chain row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the transaction
    starts with ``BEGIN IMMEDIATE``, so one writer at a time), a random 128-bit tracker is
    drawn, leaf and head are computed with `audits.chain`, and the ballot row is inserted;
@@ -34,7 +35,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,7 +48,8 @@ from ballots.model import Project as CoreProject
 from ballots.rules import BallotRules, describe, validate
 from decide.models import Ballot, ChainState, Participation, Project, Round
 from decide.models.limits import INT32_MAX
-from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey, check_voter
+from decide.services import register
+from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey
 from decide.services.sanitise import whole_number
 
 Choices = Sequence[str] | Mapping[str, int]
@@ -274,12 +276,17 @@ def cast_ballot(
     channel: str = "online",
     server_key: ServerKey,
     today: dt.date,
+    paper: register.PaperUse | None = None,
 ) -> SignedReceipt:
-    """Validate, record and chain one ballot in one transaction; return its signed receipt."""
+    """Validate, record and chain one ballot in one transaction; return its signed receipt.
+
+    A paper ballot passes `voter=PAPER_VOTER` and `paper`: its issued number, the officer and
+    the roll entry it marks (see decide.services.register).
+    """
     if channel not in ("online", "paper"):
         raise ValueError("channel must be 'online' or 'paper'")
-    if (channel == "paper") != (voter.kind == "paper"):
-        raise ValueError("paper ballots, and only they, use the paper voter key")
+    if (channel == "paper") != (paper is not None) or (paper is not None) != (voter == PAPER_VOTER):
+        raise ValueError("paper ballots, and only they, come with their paper number")
     try:
         rnd = session.get(Round, round_id)
         if rnd is None:
@@ -287,23 +294,21 @@ def cast_ballot(
         if rnd.phase != "voting":
             raise VotingClosed(f"Voting is not open in this round (it is at: {rnd.phase_label}).")
         try:
-            check_voter(session, rnd, voter, today)
-        except EligibilityError as exc:
+            register.check(session, rnd, voter, today, paper)
+        except (EligibilityError, register.NotOnRegister) as exc:
             raise NotEligible(str(exc)) from exc
         ballot = check_choices(session, rnd, choices)
         data = canonical_ballot_bytes(rnd.ballot_kind, ballot)
         _ensure_chain(session, round_id)
         _begin_write(session)
-        if voter != PAPER_VOTER:
-            # For paper, the mark is the entry form's one-time number: a form sent twice
-            # (a double click) records one ballot. It says nothing about the voter.
-            mark = {"round_id": round_id, "voter_key": str(voter), "voted_on": today}
-            try:
-                session.execute(insert(Participation), [mark])
-            except IntegrityError:
-                session.rollback()
-                message = {"code": CODE_USED, "paper": PAPER_TWICE}.get(voter.kind, ALREADY_VOTED)
-                raise AlreadyVoted(message) from None
+        # Every route marks the round's one register entry for this voter (and a paper
+        # ballot claims its issued number): the unique mark decides any race, by any routes.
+        try:
+            register.mark(session, rnd, voter, today=today, paper=paper)
+        except register.AlreadyMarked as exc:
+            raise AlreadyVoted(exc.message) from None
+        except register.NotOnRegister as exc:
+            raise NotEligible(exc.message) from None
         state = session.scalars(
             select(ChainState)
             .where(ChainState.round_id == round_id)
@@ -348,15 +353,8 @@ def _fresh_tracker(session: Session, round_id: int) -> bytes:
 
 
 def has_voted(session: Session, round_id: int, voter: VoterKey) -> bool:
-    """Return whether this voter's participation mark exists."""
-    return (
-        session.scalar(
-            select(Participation.voter_key).where(
-                Participation.round_id == round_id, Participation.voter_key == str(voter)
-            )
-        )
-        is not None
-    )
+    """Return whether this voter's register entry is marked (by any route)."""
+    return register.marked_on(session, round_id, voter) is not None
 
 
 def voted_on(session: Session, round_id: int, voter: VoterKey) -> dt.date | None:
@@ -365,11 +363,7 @@ def voted_on(session: Session, round_id: int, voter: VoterKey) -> dt.date | None
     The mark records only the day and names no ballot, so this says nothing about which
     ballot is theirs.
     """
-    return session.scalar(
-        select(Participation.voted_on).where(
-            Participation.round_id == round_id, Participation.voter_key == str(voter)
-        )
-    )
+    return register.marked_on(session, round_id, voter)
 
 
 # Receipts and the board -------------------------------------------------------------------
