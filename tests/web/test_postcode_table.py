@@ -86,7 +86,7 @@ def test_eligibility_needs_the_postcode_listed_in_full(db, world, postcode, allo
     if allowed:
         elig.check_user(db.session, rnd, voter, TODAY)
     else:
-        with pytest.raises(elig.EligibilityError, match="could not place|Add your postcode"):
+        with pytest.raises(elig.EligibilityError, match=r"could not place|Add your postcode"):
             elig.check_user(db.session, rnd, voter, TODAY)
 
 
