@@ -46,7 +46,15 @@ def build_config(
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        # Every login, registration or reset attempt from one address. A community centre's
+        # shared address must still let 100 residents log in within an hour.
+        "LOGIN_RATE_LIMIT": "300 per hour",
+        # Failed logins: per account from any number of addresses (so 40 addresses cannot
+        # guess one password), and per address across accounts.
+        "LOGIN_ACCOUNT_FAILURE_LIMIT": "10 per 15 minutes",
+        "LOGIN_ADDRESS_FAILURE_LIMIT": "50 per hour",
+        # Account e-mails (verification, reset, change of address) to any one address.
+        "ACCOUNT_MAIL_LIMIT": "5 per hour;20 per day",
         "VOTE_RATE_LIMIT": "30 per minute",
         # Voter roll details, per address (every try) and per reference number (wrong tries
         # only); access codes per address, and wrong codes per round from all addresses.
@@ -69,6 +77,21 @@ def build_config(
         "PROXY_COUNT": 0,
         # Publication jobs report progress every so many ballots, at most once per interval
         # (seconds; 0 reports every chunk).
+        # E-mail: with no MAIL_SERVER, messages are written to MAIL_OUTBOX (default
+        # instance/outbox/) as .eml files and printed to the console, so a newcomer needs no
+        # mail server. Links in messages start with PUBLIC_BASE_URL.
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_DEFAULT_SENDER": "decide <no-reply@decide.invalid>",
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_OUTBOX": str(Path(instance_path) / "outbox"),
+        # How long e-mailed links work (seconds).
+        "VERIFY_LINK_MAX_AGE": 3 * 24 * 3600,
+        "RESET_LINK_MAX_AGE": 3600,
         "PUBLICATION_PROGRESS_CHUNK": 10_000,
         "PUBLICATION_PROGRESS_INTERVAL": 0.5,
         # Who runs this site: named as the data controller in the privacy notice and as the
@@ -97,6 +120,17 @@ def build_config(
         "DECIDE_RECEIPT_KEY_FILE": ("RECEIPT_KEY_FILE", str),
         "DECIDE_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
         "DECIDE_PROXY_COUNT": ("PROXY_COUNT", int),
+        "DECIDE_LOGIN_ACCOUNT_FAILURE_LIMIT": ("LOGIN_ACCOUNT_FAILURE_LIMIT", str),
+        "DECIDE_LOGIN_ADDRESS_FAILURE_LIMIT": ("LOGIN_ADDRESS_FAILURE_LIMIT", str),
+        "DECIDE_ACCOUNT_MAIL_LIMIT": ("ACCOUNT_MAIL_LIMIT", str),
+        "DECIDE_MAIL_SERVER": ("MAIL_SERVER", str),
+        "DECIDE_MAIL_PORT": ("MAIL_PORT", int),
+        "DECIDE_MAIL_USERNAME": ("MAIL_USERNAME", str),
+        "DECIDE_MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+        "DECIDE_MAIL_USE_TLS": ("MAIL_USE_TLS", _bool),
+        "DECIDE_MAIL_USE_SSL": ("MAIL_USE_SSL", _bool),
+        "DECIDE_MAIL_SENDER": ("MAIL_DEFAULT_SENDER", str),
+        "DECIDE_MAIL_OUTBOX": ("MAIL_OUTBOX", str),
         "DECIDE_PUBLICATION_PROGRESS_CHUNK": ("PUBLICATION_PROGRESS_CHUNK", int),
         "DECIDE_PUBLICATION_PROGRESS_INTERVAL": ("PUBLICATION_PROGRESS_INTERVAL", float),
         "DECIDE_OPERATOR_NAME": ("OPERATOR_NAME", str),

@@ -194,6 +194,18 @@ def app(database_url: str, app_config: dict[str, Any], tmp_path: Path) -> Iterat
 
 
 @pytest.fixture
+def smtp() -> Iterator[Any]:
+    """Run a real SMTP server (aiosmtpd) in the test process; yield its mailbox."""
+    from tests.mailbox import start_mailbox
+
+    mailbox, controller = start_mailbox()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
 def db(app: Flask) -> Any:
     """Return the Flask-SQLAlchemy extension, bound to the test app."""
     from decide.extensions import db as database

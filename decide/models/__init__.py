@@ -29,7 +29,7 @@ from decide.models.round import (
     Round,
     RoundLocked,
 )
-from decide.models.user import Membership, User
+from decide.models.user import LoginSession, Membership, User
 from decide.models.voting import (
     CHANNELS,
     ELIGIBILITY_MODES,
@@ -38,7 +38,7 @@ from decide.models.voting import (
     Ballot,
     ChainState,
     Participation,
-    PostcodeDistrict,
+    PostcodeArea,
     RoundEligibility,
     VoterRollEntry,
 )
@@ -63,13 +63,14 @@ __all__ = [
     "EquitySettings",
     "LedgerCheckpoint",
     "LedgerPayment",
+    "LoginSession",
     "Membership",
     "Organisation",
     "PanelMember",
     "PaperBatch",
     "PaperNumber",
     "Participation",
-    "PostcodeDistrict",
+    "PostcodeArea",
     "Project",
     "Proposal",
     "ProposalVersion",

@@ -29,6 +29,9 @@ class User(UserMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # When the owner of the address opened the verification link; None: not verified, and the
+    # account cannot vote.
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -43,6 +46,11 @@ class User(UserMixin, Base):
         return check_password_hash(self.password_hash, password)
 
     @property
+    def is_verified(self) -> bool:
+        """Return True once the account's email address has been verified."""
+        return self.email_verified_at is not None
+
+    @property
     def organisation_ids(self) -> set[int]:
         """Return the ids of the organisations this user belongs to."""
         return {m.organisation_id for m in self.memberships}
@@ -55,6 +63,20 @@ class User(UserMixin, Base):
     def is_asset_member(self) -> bool:
         """Return True when the user belongs to at least one community asset."""
         return bool(self.memberships)
+
+
+class LoginSession(Base):
+    """One logged-in browser. The cookie holds a random token; the row holds only its hash.
+
+    Logging out deletes the row, so a copy of the cookie no longer logs anyone in.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Membership(Base):

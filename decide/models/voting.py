@@ -113,13 +113,21 @@ class RoundEligibility(Base):
         return [name for name, on in flags.items() if on]
 
 
-class PostcodeDistrict(Base):
-    """An outward postcode (district, such as 'LS7') and the area it lies in."""
+class PostcodeArea(Base):
+    """A full postcode ('LS9 8AB') and the area it lies in, as the facilitator uploaded it.
 
-    __tablename__ = "postcode_district"
+    Rows with a round belong to that round's table; rows without one form the global table,
+    used by rounds that have no table of their own.
+    """
+
+    __tablename__ = "postcode_area"
+    __table_args__ = (UniqueConstraint("round_id", "postcode"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    district: Mapped[str] = mapped_column(String(8), unique=True)
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), index=True
+    )
+    postcode: Mapped[str] = mapped_column(String(8), index=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="CASCADE"))
 
     area: Mapped[Area] = relationship()

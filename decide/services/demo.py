@@ -467,6 +467,9 @@ PROPOSALS: tuple[DemoProposal, ...] = (
 )
 
 
+DEMO_VERIFIED_AT = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+
+
 @lru_cache(maxsize=1)
 def demo_password_hash() -> str:
     """Return one hash of DEMO_PASSWORD, computed once, for every demo account."""
@@ -488,6 +491,8 @@ def demo_user(
             date_of_birth=date_of_birth,
             is_facilitator=facilitator,
             is_officer=officer,
+            # Demo accounts are verified, so they can vote at once.
+            email_verified_at=DEMO_VERIFIED_AT,
         )
         session.add(user)
         session.flush()

@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from decide.models import Area, PostcodeDistrict, Round, User
+from decide.models import Area, Round, User
 from decide.services import eligibility as elig
-from decide.services import register
+from decide.services import postcodes, register
+from decide.services.accounts import POSTCODE_EXAMPLE
 from decide.services.demo import (
     AREAS,
     DEMO_POSTCODE_DISTRICTS,
@@ -243,20 +244,31 @@ def _demo_choices(kind: str, codes: list[str], costs: dict[str, int], budget: in
     return order[: 1 + _pick(f"r{i}", 3)]
 
 
+# The inward codes the demo's postcodes use; each demo district lists all of them, 1 to 9.
+_DEMO_INWARD_LETTERS = ("AA", "AB", "CD", "EF", "HD", "JP", "LW", "PL", "QT", "RS", "XY")
+# The example postcode every hint shows lies in Riverside.
+EXAMPLE_POSTCODE_AREA = "riverside"
+
+
+def demo_postcode_table(session: Session) -> str:
+    """Return the demo's postcode -> area table as CSV (postcode,area), as a facilitator would."""
+    areas = {a.slug: a for a in session.scalars(select(Area))}
+    lines = ["postcode,area", f"{POSTCODE_EXAMPLE},{EXAMPLE_POSTCODE_AREA}"]
+    for slug, district in DEMO_POSTCODE_DISTRICTS.items():
+        if slug not in areas:
+            continue
+        for digit in range(1, 10):
+            lines.extend(f"{district} {digit}{letters},{slug}" for letters in _DEMO_INWARD_LETTERS)
+    return "\n".join(lines) + "\n"
+
+
 def seed_voting(session: Session) -> None:
-    """Seed postcode districts, four rounds open for voting, demo ballots and access codes."""
+    """Seed the postcode -> area table, four rounds open for voting, demo ballots and access codes."""
     from flask import current_app
 
     areas = {a.slug: a for a in session.scalars(select(Area))}
-    for slug, district in DEMO_POSTCODE_DISTRICTS.items():
-        if (
-            slug in areas
-            and session.scalar(
-                select(PostcodeDistrict).where(PostcodeDistrict.district == district)
-            )
-            is None
-        ):
-            session.add(PostcodeDistrict(district=district, area_id=areas[slug].id))
+    if not postcodes.summary(session, None).total:
+        postcodes.upload_table(session, None, demo_postcode_table(session))
     demo_user(session, OFFICER_EMAIL, "Grace Mensah", postcode="NB2 4PL", officer=True)
     session.commit()
 

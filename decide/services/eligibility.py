@@ -32,18 +32,23 @@ from ballots.wording import plural
 from decide.models import (
     AccessCode,
     AccessCodeBatch,
-    PostcodeDistrict,
     Round,
     RoundEligibility,
     User,
     VoterRollEntry,
 )
+from decide.services import postcodes
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_LENGTH = 12
 MAX_BATCH = 2000
 MAX_ROLL_ROWS = 200_000
-_DISTRICT = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)")
+
+
+NOT_VERIFIED = (
+    "Before you can vote, confirm your email address: open the link we emailed you "
+    "when you created your account."
+)
 
 
 class EligibilityError(Exception):
@@ -130,29 +135,14 @@ def save_settings(
     return row
 
 
-def postcode_district(postcode: str | None) -> str | None:
-    """Return the outward code of a UK postcode ('ls7 3ab' -> 'LS7'), or None."""
-    if not postcode:
-        return None
-    text = postcode.upper().strip()
-    outward = text.split()[0] if " " in text else text[:-3] if len(text) > 4 else text
-    match = _DISTRICT.match(outward)
-    return match.group(1) if match else None
-
-
-def area_of_postcode(session: Session, postcode: str | None) -> int | None:
-    """Return the area id the postcode's district lies in, or None."""
-    district = postcode_district(postcode)
-    if district is None:
-        return None
-    return session.scalar(
-        select(PostcodeDistrict.area_id).where(PostcodeDistrict.district == district)
-    )
+def area_of_postcode(session: Session, round_id: int | None, postcode: str | None) -> int | None:
+    """Return the area id the postcode -> area table lists for this postcode, or None."""
+    return postcodes.area_of_postcode(session, round_id, postcode)
 
 
 def postcode_outside_round(session: Session, rnd: Round, postcode: str | None) -> str | None:
     """Return why this postcode cannot vote in the round's areas, or None when it can."""
-    area_id = area_of_postcode(session, postcode)
+    area_id = area_of_postcode(session, rnd.id, postcode)
     names = ", ".join(sorted(a.name for a in rnd.areas))
     shown = (postcode or "").upper().strip()
     if area_id is None:
@@ -180,6 +170,8 @@ def check_user(session: Session, rnd: Round, user: User, today: dt.date) -> None
             "In this round you vote with your voter roll details or an access code, "
             "not with your account."
         )
+    if not user.is_verified:
+        raise EligibilityError(NOT_VERIFIED)
     if not user.postcode:
         raise EligibilityError(
             "This round is for people who live in its areas. Add your postcode to your "

@@ -30,6 +30,7 @@ BLUEPRINT_MODULES = [
     "decide.web.ledger",
     "decide.web.auditor",
     "decide.web.results",
+    "decide.web.postcodes",
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -77,12 +78,13 @@ def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
 
 def init_web(app: Flask) -> None:
     """Attach extensions and blueprints to the app."""
-    from decide.extensions import csrf, db, limiter, login_manager, migrate
+    from decide.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_root() / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
@@ -93,9 +95,11 @@ def init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        return db.session.get(User, int(user_id))
+        # A session counts only while its row exists (decide.web.auth): logging out deletes
+        # it, so a copied cookie stops working.
+        from decide.web.auth import user_of_this_session
+
+        return user_of_this_session(user_id)
 
     app.url_map.converters["int"] = RowNumberConverter
     for name in BLUEPRINT_MODULES:

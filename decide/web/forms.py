@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, flash
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     Field,
@@ -255,6 +256,47 @@ class PasswordChangeForm(DecideForm):
         validators=[InputRequired("Enter a new password")],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class EmailOnlyForm(DecideForm):
+    """Ask for an address: to send a password reset link or a verification link again."""
+
+    email = EmailField(
+        "Email address",
+        validators=[InputRequired("Enter your email address"), Length(max=254)],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
+class NewPasswordForm(DecideForm):
+    """Set a new password from a reset link."""
+
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired("Enter a new password")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class EmailChangeForm(DecideForm):
+    """The account page: a new address, confirmed by the password and then by a link."""
+
+    new_email = EmailField(
+        "New email address",
+        validators=[InputRequired("Enter your new email address"), Length(max=254)],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Your password",
+        validators=[InputRequired("Enter your password")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class PostcodeTableForm(DecideForm):
+    """A facilitator uploads a postcode -> area table (CSV: postcode,area)."""
+
+    file = FileField("Postcode table (CSV)", validators=[FileRequired("Choose a CSV file")])
 
 
 class PostcodeForm(DecideForm):

@@ -62,6 +62,8 @@ def _e2e_config(db_path: Path, receipt_key: Path) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_ENABLED": False,
         "RECEIPT_KEY_FILE": str(receipt_key),
+        # No mail server: messages are written here as .eml files (see `mailed_link`).
+        "MAIL_OUTBOX": str(db_path.parent / f"outbox-{db_path.stem}"),
     }
 
 
@@ -255,6 +257,38 @@ def axe_check() -> Callable[[Any], None]:
         assert_fits_viewport(page)
 
     return check
+
+
+def mailed_link(app: Flask, to: str) -> str:
+    """Return the path of the link in the newest e-mail the app wrote to its outbox for `to`."""
+    import email
+    import email.policy
+    import re
+    from urllib.parse import urlsplit
+
+    outbox = Path(app.config["MAIL_OUTBOX"])
+    for path in sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if to.lower() in str(message["To"]).lower():
+            body = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+            link = re.search(r"https?://\S+", body)
+            assert link, body
+            return urlsplit(link.group(0)).path
+    raise AssertionError(f"no e-mail to {to} in {outbox}")
+
+
+def register_and_confirm(page: Any, server: Any, email: str, password: str) -> None:
+    """After "Create account": open the e-mailed link and log in (back to the `next` page)."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    page.goto(server.url + mailed_link(server.app, email))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your email address is confirmed")
+    page.get_by_role("link", name="Log in to continue").click()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".flashes")).to_contain_text("You are logged in as")
 
 
 def assert_fits_viewport(page: Any) -> None:

@@ -23,7 +23,7 @@ from decide.services.demo import DEMO_PASSWORD, FACILITATOR_EMAIL
 from decide.services.demo_published import PUBLISHED_ROUND_SLUG
 from decide.services.demo_voting import VOTING_ROUND_SLUGS
 from decide.web.filters import long_date
-from tests.e2e.conftest import _new_page
+from tests.e2e.conftest import _new_page, register_and_confirm
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -114,6 +114,8 @@ def test_a_new_resident_adds_a_postcode_in_place_votes_and_sees_it(live_server, 
     page.get_by_label("Password").fill("a long enough password")
     # The postcode is optional at registration, and left empty.
     page.get_by_role("button", name="Create account").click()
+    axe_check(page)
+    register_and_confirm(page, live_server, email, "a long enough password")
     page.wait_for_url(f"{base}/rounds/{round_id}/vote")
     assert _query(live_server, select(User.postcode).where(User.email == email))[0] is None
     # The vote asks for the postcode in place, then goes on to the ballot.

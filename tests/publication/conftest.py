@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import g
 
 from audits.bls import BlsKeyPair, PublicKeyRecord, generate, sign_document
 from audits.canonical import canonical_json
@@ -32,6 +31,7 @@ from decide.services.paper import enter_paper_ballot
 from decide.services.register import issue_paper_numbers
 from decide.services.rounds import change_phase
 from decide.services.voting import cast_ballot, load_server_key
+from tests.sessions import VERIFIED_AT, log_in
 
 TODAY = dt.date(2027, 5, 10)
 PATTERNS = (("P1", "P2"), ("P1",), ("P3", "P4"), ("P2", "P5"), ("P1", "P4", "P5"), ("P3",))
@@ -94,6 +94,7 @@ class ClosedRound:
 
 
 def _user(session: Any, email: str, name: str, **values: Any) -> User:
+    values.setdefault("email_verified_at", VERIFIED_AT)
     user = User(email=email, display_name=name, password_hash="x", **values)
     session.add(user)
     session.flush()
@@ -109,10 +110,10 @@ def build_closed_round(app: Any, session: Any, *, threshold: int = 2) -> ClosedR
     org = Organisation(name="Riverside Food Bank", slug="rfb", kind="charity")
     org2 = Organisation(name="Moorfield Harriers", slug="mh", kind="sports")
     session.add_all([area, other, org, org2])
-    from decide.models import PostcodeDistrict
+    from decide.models import PostcodeArea
 
     session.flush()
-    session.add(PostcodeDistrict(district="NB1", area_id=area.id))
+    session.add(PostcodeArea(postcode="NB1 1AA", area_id=area.id))
     facilitator = _user(session, "fac@test.example", "Fay Facilitator", is_facilitator=True)
     members = (
         _user(session, "ada@test.example", "Ada Panel"),
@@ -188,9 +189,4 @@ def ready_to_publish(
 
 
 def login(client: Any, user: User | None) -> Any:
-    g.pop("_login_user", None)
-    if user is not None:
-        with client.session_transaction() as sess:
-            sess["_user_id"] = str(user.id)
-            sess["_fresh"] = True
-    return client
+    return log_in(client, user)

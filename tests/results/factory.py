@@ -35,6 +35,7 @@ from decide.models import (
 from decide.services.demo import AREAS, ORGANISATIONS, THEMES
 from decide.services.demo_results import PROJECTS, demo_choices
 from decide.services.voting import chain_round_id
+from tests.sessions import VERIFIED_AT
 
 
 def _get(session: Session, model, slug: str, **values):
@@ -54,7 +55,7 @@ def user(session: Session, email: str, **values) -> User:
             email=email,
             display_name=email.split("@")[0],
             password_hash=generate_password_hash("x", method="pbkdf2:sha256:1000"),
-            **values,
+            **{"email_verified_at": VERIFIED_AT, **values},
         )
         session.add(row)
         session.flush()

@@ -16,14 +16,18 @@ from decide.models import (
     Ballot,
     ChainState,
     Participation,
-    PostcodeDistrict,
+    PostcodeArea,
     Project,
     Round,
     User,
     VoterRollEntry,
 )
+from tests.sessions import VERIFIED_AT
 
 TODAY = dt.date(2027, 5, 10)
+# The area each test district stands for: make_user lists its voter's postcode in the
+# postcode -> area table, as the facilitator's upload would.
+_AREA_OF_DISTRICT: dict[str, int] = {}
 _n = itertools.count(1)
 
 KIND_SETTINGS: dict[str, dict[str, Any]] = {
@@ -41,7 +45,7 @@ def make_area(session: Any, district: str = "LS7") -> Area:
     area = Area(name=f"Ward {n}", slug=f"ward-{n}", population=9000, deprivation_decile=2)
     session.add(area)
     session.flush()
-    session.add(PostcodeDistrict(district=district, area_id=area.id))
+    _AREA_OF_DISTRICT[district] = area.id
     return area
 
 
@@ -84,11 +88,28 @@ def make_user(session: Any, postcode: str | None = "LS7 3AB", **extra: Any) -> U
         display_name=f"Voter {n}",
         postcode=postcode,
         password_hash="x",
-        **extra,
+        **{"email_verified_at": VERIFIED_AT, **extra},
     )
     session.add(user)
+    list_postcode(session, postcode)
     session.commit()
     return user
+
+
+def list_postcode(session: Any, postcode: str | None) -> None:
+    """Add the postcode to the global table, in the area made for its district (if any)."""
+    if not postcode:
+        return
+    area_id = _AREA_OF_DISTRICT.get(postcode.split()[0])
+    if area_id is None or session.get(Area, area_id) is None:
+        return
+    listed = session.scalar(
+        select(PostcodeArea.id).where(
+            PostcodeArea.round_id.is_(None), PostcodeArea.postcode == postcode
+        )
+    )
+    if listed is None:
+        session.add(PostcodeArea(postcode=postcode, area_id=area_id))
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from decide.models import RoundEligibility, User
-from tests.voting.helpers import make_area, make_round, make_user, row_counts
+from tests.voting.helpers import list_postcode, make_area, make_round, make_user, row_counts
 from tests.voting.test_postcode_in_place import login
 
 
@@ -17,6 +17,7 @@ from tests.voting.test_postcode_in_place import login
 def aged_round(db):
     rnd = make_round(db.session, "approval", area=make_area(db.session, "LS7"))
     db.session.add(RoundEligibility(round_id=rnd.id, by_postcode=True, min_age=16))
+    list_postcode(db.session, "LS7 3AB")  # the postcode an account saves in place
     db.session.commit()
     return rnd
 

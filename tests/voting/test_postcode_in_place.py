@@ -8,16 +8,12 @@ import pytest
 
 from decide.models import RoundEligibility, User
 from decide.services import voting
-from tests.voting.helpers import make_area, make_round, make_user, row_counts
+from tests.sessions import log_in
+from tests.voting.helpers import list_postcode, make_area, make_round, make_user, row_counts
 
 
 def login(client, user) -> None:
-    from flask import g
-
-    g.pop("_login_user", None)
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
-        sess["_fresh"] = True
+    log_in(client, user)
 
 
 def hidden(html: str, name: str) -> str:
@@ -35,7 +31,10 @@ def _postcode(db, user: User) -> str | None:
 
 @pytest.fixture
 def voting_round(db):
-    return make_round(db.session, "approval", area=make_area(db.session, "LS7"))
+    rnd = make_round(db.session, "approval", area=make_area(db.session, "LS7"))
+    list_postcode(db.session, "LS7 3AB")  # the postcode the newcomer saves
+    db.session.commit()
+    return rnd
 
 
 @pytest.fixture
@@ -81,6 +80,7 @@ def test_a_postcode_outside_the_round_is_refused_in_place_and_not_saved(
     client, db, voting_round, newcomer
 ):
     make_area(db.session, "LS9")  # another area's district
+    list_postcode(db.session, "LS9 8AB")
     db.session.commit()
     response = client.post(f"/rounds/{voting_round.id}/vote/postcode", data={"postcode": "LS9 8AB"})
     html = response.get_data(as_text=True)
@@ -130,6 +130,8 @@ def test_with_htmx_errors_swap_in_place_and_success_moves_the_page_on(
     assert "Enter a UK postcode" in fragment and 'id="error-summary"' in fragment
     assert "HX-Request" in bad.headers["Vary"]
     assert _postcode(db, newcomer) is None
+    list_postcode(db.session, "LS7 1AA")
+    db.session.commit()
     good = client.post(url, data={"postcode": "LS7 1AA"}, headers={"HX-Request": "true"})
     assert good.status_code == 200
     assert good.headers["HX-Redirect"] == f"/rounds/{voting_round.id}/vote"

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from decide.models import Ballot, PaperNumber, Participation
 from decide.services import eligibility as elig
 from decide.services import register, voting
+from tests.sessions import log_in
 from tests.voting.helpers import (
     TODAY,
     before_voting,
@@ -24,13 +25,7 @@ from tests.voting.helpers import (
 
 
 def login(client, user) -> None:
-    from flask import g
-
-    # Requests reuse the test's app context, so Flask-Login's cached user must be dropped.
-    g.pop("_login_user", None)
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
-        sess["_fresh"] = True
+    log_in(client, user)
 
 
 def hidden(html: str, name: str) -> str:

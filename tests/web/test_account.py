@@ -123,7 +123,7 @@ def test_changing_the_password_needs_the_current_one(client, db, citizen):
     ("new_password", "message"),
     [
         ("", "Enter a new password"),
-        ("short", "Your password must be at least 10 characters"),
+        ("short", "Your password must be at least 12 characters"),
         ("x" * 201, "Your password must be 200 characters or fewer"),
         (PASSWORD, "the same as your current one"),
     ],

@@ -105,8 +105,9 @@ NUL_CASES = [
 def test_nul_in_a_text_field_is_refused_next_to_it(app, db, world, role, url, data, field):
     url = url if isinstance(url, str) else url(world)
     form = data(world)
+    client = login(app.test_client(), world.user(role))
     before = table_counts(db)
-    response = login(app.test_client(), world.user(role)).post(url, data=form)
+    response = client.post(url, data=form)
     html = response.get_data(as_text=True)
     assert response.status_code in (200, 422), html[:500]
     assert f'id="{field}-error"' in html

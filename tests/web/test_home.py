@@ -8,7 +8,7 @@ import re
 import pytest
 from flask import current_app
 
-from decide.models import Participation, PostcodeDistrict, Project, Round
+from decide.models import Participation, PostcodeArea, Project, Round
 from decide.services import voting
 from decide.services.eligibility import VoterKey
 from tests.web.world import login, make_round
@@ -61,7 +61,7 @@ def test_without_rounds_open_for_voting_the_home_page_lists_the_rest(app, world)
 def voted(db, world):
     """A voting round in Riverside in which the world's citizen cast a ballot on VOTED."""
     s = db.session
-    s.add(PostcodeDistrict(district="NB1", area_id=world.areas[0].id))
+    s.add(PostcodeArea(postcode="NB1 1AA", area_id=world.areas[0].id))
     rnd = Round(
         title="Riverside vote", slug="riverside-vote", budget_pence=1_000_000, phase="voting",
         ballot_kind="approval", min_choices=1, max_choices=2,

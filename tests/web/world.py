@@ -26,6 +26,7 @@ from decide.models import (
     Theme,
     User,
 )
+from tests.sessions import VERIFIED_AT, log_in
 
 PASSWORD = "correct-horse-battery"
 ROLES = ("anonymous", "citizen", "asset_member", "panel_member", "facilitator")
@@ -39,6 +40,7 @@ def password_hash() -> str:
 
 def make_user(session: Session, email: str, name: str = "", **values: Any) -> User:
     """Add an account with PASSWORD."""
+    values.setdefault("email_verified_at", VERIFIED_AT)
     user = User(email=email, display_name=name or email.split("@")[0], **values)
     user.password_hash = password_hash()
     session.add(user)
@@ -173,8 +175,4 @@ def build_world(session: Session) -> World:
 
 def login(client: FlaskClient, user: User | None) -> FlaskClient:
     """Log the client in as `user` (no password round trip), or leave it anonymous."""
-    if user is not None:
-        with client.session_transaction() as sess:
-            sess["_user_id"] = str(user.id)
-            sess["_fresh"] = True
-    return client
+    return log_in(client, user)

@@ -39,11 +39,11 @@ def _v(w: Any) -> SimpleNamespace:
     """Build (once per world) a voting round, a closed round and one paper ballot."""
     if hasattr(w, "_voting"):
         return w._voting
-    from decide.models import PostcodeDistrict, Project, Round
+    from decide.models import PostcodeArea, Project, Round
     from decide.services import paper, register, voting
 
     s = w.session
-    s.add(PostcodeDistrict(district="NB1", area_id=w.areas[0].id))
+    s.add(PostcodeArea(postcode="NB1 1AA", area_id=w.areas[0].id))
     rounds = {}
     for phase in ("voting", "closed"):
         rnd = Round(
