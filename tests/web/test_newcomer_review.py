@@ -289,12 +289,22 @@ def test_a_proposal_page_shows_its_outcome_and_payments_after_publication(app, d
     funded_code = db.session.scalar(
         select(Project.code).where(Project.proposal_id == world.proposal.id)
     )
+    from decide.services.register import confirm_self_declared
+
+    confirm_self_declared(db.session, rnd.id, confirmed=True)  # no roll: self-declared
     for phase in ("deliberation", "voting"):
         client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": phase})
     key = load_server_key(app.config["RECEIPT_KEY_FILE"])
     today = dt.date.today()
-    for _ in range(3):
-        enter_paper_ballot(db.session, rnd.id, [funded_code], server_key=key, today=today)
+    from decide.services.register import issue_paper_numbers
+
+    batch = issue_paper_numbers(db.session, rnd.id, 3, label="Papers", today=today)
+    numbers = [n.number for n in batch.numbers]
+    for number in numbers:
+        enter_paper_ballot(
+            db.session, rnd.id, [funded_code], number=number, officer_id=facilitator.id,
+            server_key=key, today=today,
+        )  # fmt: skip
     client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": "closed"})
     db.session.expire_all()
     confirm_rule(db.session, rnd.id, rule=rnd.allocation_rule, reason="", actor=facilitator)
