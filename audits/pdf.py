@@ -613,7 +613,7 @@ def read_attachments(pdf: bytes) -> dict[str, bytes]:
                 raise ValueError(f"attachment {name!r} appears {len(contents)} times")
             out[name] = contents[0]
         return out
-    except ValueError:
+    except (ValueError, MemoryError):  # running out of memory is not a damaged file
         raise
     except Exception as exc:  # pypdf raises many kinds of errors on damaged files
         raise ValueError(f"not a readable PDF: {exc}") from exc
@@ -628,6 +628,8 @@ def printed_digests(pdf: bytes) -> Mapping[str, str]:
     """Return the attachment digests printed on the PDF's pages, by file name."""
     try:
         text = "\n".join(_page_texts(pdf))
+    except MemoryError:
+        raise
     except Exception as exc:
         raise ValueError(f"not a readable PDF: {exc}") from exc
     out: dict[str, str] = {}
