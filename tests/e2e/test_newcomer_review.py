@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from decide.services.demo import DEMO_PASSWORD, FACILITATOR_EMAIL, FOUNDATION_ROUND_SLUG
 from decide.services.demo_published import PUBLISHED_ROUND_SLUG
-from decide.services.demo_voting import VOTING_ROUND_SLUGS
+from decide.services.demo_voting import DEMO_ROLL, VOTING_ROUND_SLUGS
 from tests.e2e.conftest import _new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -115,6 +115,11 @@ def test_a_rank_given_twice_is_flagged_on_both_projects(live_server, phone, axe_
     page, base = phone, live_server.url
     _log_in(page, base, "amira@example.org")
     page.goto(f"{base}/rounds/{_round_id(live_server, VOTING_ROUND_SLUGS['ranked'])}/vote")
+    # The ranked round has a voter roll: the account is linked to its place on it first.
+    page.fill("#reference", DEMO_ROLL[1][0])
+    page.fill("#date_of_birth", DEMO_ROLL[1][1])
+    page.locator("section[aria-labelledby='by-roll'] button").click()
+    page.wait_for_selector("#rank-R3")
     page.select_option("#rank-R3", "1")
     page.select_option("#rank-R1", "1")
     expect(page.locator("#rank-R1-error")).to_contain_text("Rank 1 is also given to")
