@@ -35,10 +35,12 @@ from decide.models.voting import (
     AccessCode,
     AccessCodeBatch,
     Ballot,
+    BoardEntry,
     ChainState,
     Participation,
     PostcodeDistrict,
     RoundEligibility,
+    SealedBallot,
     VoterRollEntry,
 )
 
@@ -55,6 +57,7 @@ __all__ = [
     "Area",
     "Ballot",
     "Base",
+    "BoardEntry",
     "ChainState",
     "CosignSignature",
     "CostLine",
@@ -77,6 +80,7 @@ __all__ = [
     "RoundLocked",
     "RoundManifest",
     "RoundResult",
+    "SealedBallot",
     "SigningKey",
     "Theme",
     "User",

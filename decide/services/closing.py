@@ -13,8 +13,11 @@ progress report and never overwrites the newer run's row.
 On SQLite the progress writes need the write-ahead log (decide.extensions): in the default
 journal the job's own open read of the ballots would block them ("database is locked").
 
-Closing reads the board with one query (no ORM objects), re-verifies every leaf and head,
-builds the Merkle tree and counts the ballots: for 100k ballots this takes a few seconds.
+Closing opens the sealed box (`open_box`): in one transaction, with the round row locked, it
+decrypts every envelope, writes the commitment board (tracker, commitment, route; sorted by
+tracker) and the plaintext ballot list (sorted by canonical bytes; no tracker, no route, no
+time), chains the list, deletes the envelopes (and with them the salts), and records the
+Merkle root and the tally. For 100k ballots this takes a few seconds.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -29,21 +33,35 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app, has_app_context, has_request_context
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from audits import chain, recompute
+from audits.board import BoardLine, OpenedBoard, commitment, list_id, open_board
 from audits.merkle import MerkleTree
+from audits.receipts import ServerKey
+from ballots.canonical import canonical_ballot_bytes
 from ballots.model import Profile
-from decide.models import Ballot, ChainState, PublicationJob, Round, RoundClosing, User
+from decide.models import (
+    Ballot,
+    BoardEntry,
+    ChainState,
+    PublicationJob,
+    Round,
+    RoundClosing,
+    SealedBallot,
+    User,
+)
 from decide.services.errors import DomainError
+from decide.services.sealing import BoxKeys
 from decide.services.voting import (
     ballot_projects,
     ballot_rules,
     chain_round_id,
     choices_from_json,
+    load_server_key,
     round_instance,
 )
 
@@ -422,13 +440,107 @@ def check_board(round_id: int, rows: list[BoardRow], progress: Any = no_progress
     return leaves
 
 
-def close_board(session: Session, rnd: Round, progress: Any = no_progress) -> RoundClosing:
-    """Freeze the board: re-verify the chain, compute the Merkle root and the tally; commit."""
+def _server_key() -> ServerKey:
+    return load_server_key(current_app.config["RECEIPT_KEY_FILE"])
+
+
+def open_box(
+    session: Session, rnd: Round, server_key: ServerKey, today: dt.date, progress: Any = no_progress
+) -> OpenedBoard:
+    """Open the round's sealed box into the board and the plaintext list; the caller commits.
+
+    Ballots already in the list with a tracker (imported rounds, or rounds cast before the
+    sealed box) join the board under their tracker with a fresh salt.
+    """
+    session.execute(select(Round.id).where(Round.id == rnd.id).with_for_update())
+    key = chain_round_id(rnd.id)
+    keys = BoxKeys(server_key, rnd.id)
+    lines: list[BoardLine] = []
+    texts: dict[bytes, str] = {}
+    envelopes = session.execute(
+        select(SealedBallot.id, SealedBallot.box).where(SealedBallot.round_id == rnd.id)
+    ).all()
+    for done, (envelope_id, box) in enumerate(envelopes, 1):
+        opened = keys.open(bytes(envelope_id), bytes(box))
+        data = canonical_ballot_bytes(rnd.ballot_kind, choices_from_json(opened.choices_json))
+        lines.append(BoardLine(opened.tracker, commitment(opened.salt, data), opened.route, data))
+        texts.setdefault(data, opened.choices_json)
+        if done % progress_chunk() == 0:
+            progress("Opening the sealed box", done, len(envelopes))
+    for tracker, data, text, channel in session.execute(
+        select(Ballot.tracker, Ballot.ballot_bytes, Ballot.choices_json, Ballot.channel).where(
+            Ballot.round_id == rnd.id, Ballot.channel != "sealed"
+        )
+    ).all():
+        salt = secrets.token_bytes(32)
+        lines.append(BoardLine(bytes(tracker), commitment(salt, bytes(data)), channel, bytes(data)))
+        texts.setdefault(bytes(data), text)
+    opened_board = open_board(key, lines)
+    session.execute(delete(SealedBallot).where(SealedBallot.round_id == rnd.id))
+    session.execute(delete(Ballot).where(Ballot.round_id == rnd.id))
+    session.execute(delete(BoardEntry).where(BoardEntry.round_id == rnd.id))
+    if opened_board.lines:
+        session.execute(
+            insert(BoardEntry),
+            [
+                {
+                    "round_id": rnd.id,
+                    "position": i,
+                    "tracker": line.tracker,
+                    "commitment": line.commitment,
+                    "route": line.route,
+                    "leaf": leaf,
+                }
+                for i, (line, leaf) in enumerate(
+                    zip(opened_board.lines, opened_board.leaves, strict=True), 1
+                )
+            ],
+        )
+    imported = {line.ballot for line in opened_board.lines if line.route == "imported"}
+    head = chain.genesis(key)
+    rows = []
+    for i, data in enumerate(opened_board.ballots, 1):
+        list_key = list_id(i)
+        leaf, head = chain.append(head, key, i, list_key, data)
+        rows.append(
+            {
+                "round_id": rnd.id,
+                "sequence": i,
+                "tracker": list_key,
+                "ballot_bytes": data,
+                "choices_json": texts[data],
+                "channel": "imported" if data in imported else "sealed",
+                "cast_on": today,
+                "leaf": leaf,
+                "head": head,
+            }
+        )
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(Ballot), rows[start : start + 5000])
+    state = session.get(ChainState, rnd.id)
+    if state is None:
+        session.add(ChainState(round_id=rnd.id, sequence=len(rows), head=head))
+    else:
+        state.sequence, state.head = len(rows), head
+    session.flush()
+    return opened_board
+
+
+def close_board(
+    session: Session,
+    rnd: Round,
+    progress: Any = no_progress,
+    *,
+    server_key: ServerKey | None = None,
+) -> RoundClosing:
+    """Open the box, verify the list's chain, compute the Merkle root and the tally; commit."""
     if rnd.phase not in ("closed", "published", "delivery"):
         raise ClosingError("The board can be closed only once voting has closed.")
     existing = session.get(RoundClosing, rnd.id)
     if existing is not None:
         return existing
+    progress("Opening the sealed box", 0, 0, force=True)
+    opened = open_box(session, rnd, server_key or _server_key(), _now().date(), progress)
     rows = read_board(session, rnd.id, progress)
     leaves = check_board(rnd.id, rows, progress)
     progress("Building the Merkle tree", len(rows), len(rows), force=True)
@@ -439,13 +551,10 @@ def close_board(session: Session, rnd: Round, progress: Any = no_progress) -> Ro
     rules = ballot_rules(rnd)
     profile = Profile(rules.vote_type, tuple(parse_choices(rows)))
     tally = recompute.tally_json(instance, profile, rules)
-    channels: dict[str, int] = {}
-    for r in rows:
-        channels[r.channel] = channels.get(r.channel, 0) + 1
     closing = RoundClosing(
         round_id=rnd.id,
         ballot_count=len(rows),
-        channels_json=json.dumps(dict(sorted(channels.items()))),
+        channels_json=json.dumps(opened.routes()),
         merkle_root=root.hex(),
         chain_head=head.hex(),
         tally_json=json.dumps(tally, sort_keys=True),

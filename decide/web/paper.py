@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
-from audits.chain import tracker_code, tracker_code_full
 from decide.extensions import db
 from decide.models import Round
 from decide.services import paper as paper_service
@@ -16,7 +15,7 @@ from decide.services import voting
 from decide.services.permissions import is_officer
 from decide.services.sanitise import whole_number
 from decide.web.access import receipt_key
-from decide.web.voting import _form_choices, _selected, _summary
+from decide.web.voting import _form_choices, _selected, _summary, receipt_page
 
 bp = Blueprint("paper", __name__)
 
@@ -64,8 +63,7 @@ def enter(round_id: int) -> Any:
             except voting.VotingError as exc:
                 problems = [str(exc)]
             else:
-                tracker = signed.receipt.tracker.hex()
-                return redirect(url_for("paper.slip", round_id=rnd.id, tracker=tracker), 303)
+                return receipt_page(rnd, signed, "paper/slip.html")
         status = 422
     return (
         render_template(
@@ -76,32 +74,7 @@ def enter(round_id: int) -> Any:
             problems=problems,
             summary=_summary(rnd, projects, choices),
             rules=voting.describe_rules(db.session, rnd),
-            counts=voting.counts(db.session, rnd.id),
             entry=request.form.get("entry") or paper_service.new_entry_number(),
         ),
         status,
-    )
-
-
-@bp.get("/rounds/<int:round_id>/paper/slip/<tracker>")
-def slip(round_id: int, tracker: str) -> Any:
-    """Show the printable receipt slip for a paper ballot just entered."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    rnd = _officer_round(round_id)
-    try:
-        raw = bytes.fromhex(tracker)
-    except ValueError:
-        abort(404)
-    signed = voting.receipt_for(db.session, rnd.id, raw, receipt_key()) if len(raw) == 16 else None
-    if signed is None:
-        abort(404)
-    r = signed.receipt
-    return render_template(
-        "paper/slip.html",
-        rnd=rnd,
-        r=r,
-        signed=signed,
-        short_code=tracker_code(r.tracker),
-        full_code=tracker_code_full(r.tracker),
     )
