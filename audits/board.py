@@ -47,6 +47,7 @@ __all__ = [
     "commitment",
     "list_id",
     "open_board",
+    "parse_board",
 ]
 
 BOARD_TYPE = "decide-board/v1"
@@ -80,7 +81,7 @@ class BoardLine:
     tracker: bytes
     commitment: bytes
     route: str
-    ballot: bytes
+    ballot: bytes = b""  # empty when read back from a published board.json
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,32 @@ def board_json(round_id: str, lines: Sequence[BoardLine]) -> bytes:
             ],
         }
     )
+
+
+def parse_board(data: bytes, round_id: str) -> tuple[BoardLine, ...]:
+    """Read board.json; raise ValueError unless it is this round's, sorted, with no repeats."""
+    from audits.canonical import parse_json
+
+    obj = parse_json(data)
+    if not isinstance(obj, dict) or obj.get("type") != BOARD_TYPE:
+        raise ValueError(f"board.json is not a {BOARD_TYPE} file")
+    if obj.get("round") != round_id:
+        raise ValueError("board.json belongs to another round")
+    entries = obj.get("entries")
+    if not isinstance(entries, list):
+        raise ValueError("board.json has no list of entries")
+    lines = []
+    for n, e in enumerate(entries, 1):
+        try:
+            tracker = bytes.fromhex(e["tracker"])
+            commit = bytes.fromhex(e["commitment"])
+            route = e["route"]
+        except (TypeError, KeyError, ValueError):
+            raise ValueError(f"board.json line {n} is not tracker, commitment and route") from None
+        if len(tracker) != TRACKER_BYTES or len(commit) != 32 or not isinstance(route, str):
+            raise ValueError(f"board.json line {n} has a malformed tracker or commitment")
+        lines.append(BoardLine(tracker, commit, route))
+    for n, (before, after) in enumerate(pairwise(lines), 2):
+        if not before.tracker < after.tracker:
+            raise ValueError(f"board.json line {n} is out of tracker order or repeats a tracker")
+    return tuple(lines)

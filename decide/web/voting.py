@@ -440,9 +440,7 @@ def cast(round_id: int) -> Any:
             today=_today(),
         )
     except voting.AlreadyVoted as exc:
-        return render_template(
-            "voting/refused.html", rnd=rnd, messages=[str(exc)], voted=True
-        ), 409
+        return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)], voted=True), 409
     except voting.BallotRejected as exc:
         return render_template("voting/refused.html", rnd=rnd, messages=exc.messages), 400
     except voting.VotingError as exc:
