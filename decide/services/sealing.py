@@ -38,6 +38,11 @@ from audits.chain import TRACKER_BYTES
 from audits.receipts import ServerKey
 
 PAD = 512
+
+
+def _random(n: int) -> bytes:
+    """Return n random bytes (one seam, so tests can make boards reproducible)."""
+    return secrets.token_bytes(n)
 NONCE_BYTES = 12
 ENVELOPE_ID_BYTES = 16
 
@@ -86,8 +91,8 @@ class BoxKeys:
 
     def seal(self, ballot_bytes: bytes, choices_json: str, route: str) -> Sealed:
         """Seal one ballot under a fresh tracker and salt."""
-        tracker = secrets.token_bytes(TRACKER_BYTES)
-        salt = secrets.token_bytes(SALT_BYTES)
+        tracker = _random(TRACKER_BYTES)
+        salt = _random(SALT_BYTES)
         body = json.dumps(
             {"tracker": tracker.hex(), "salt": salt.hex(), "route": route, "choices": choices_json},
             sort_keys=True,
@@ -95,8 +100,8 @@ class BoxKeys:
         ).encode()
         plain = struct.pack(">I", len(body)) + body
         plain += b"\x00" * (-len(plain) % PAD)
-        envelope_id = secrets.token_bytes(ENVELOPE_ID_BYTES)
-        nonce = secrets.token_bytes(NONCE_BYTES)
+        envelope_id = _random(ENVELOPE_ID_BYTES)
+        nonce = _random(NONCE_BYTES)
         box = nonce + self._box.encrypt(nonce, plain, self._aad(envelope_id))
         return Sealed(
             envelope_id, self.lookup(tracker), box, tracker, commitment(salt, ballot_bytes)
@@ -116,7 +121,7 @@ class BoxKeys:
 
     def seal_receipt(self, voter_key: str, tracker: bytes, commit: bytes) -> bytes:
         """Return the receipt sealed for the voter's mark."""
-        nonce = secrets.token_bytes(NONCE_BYTES)
+        nonce = _random(NONCE_BYTES)
         aad = f"decide/receipt-seal/v1\x00{self.round_id}\x00{voter_key}".encode()
         return nonce + self._receipt.encrypt(nonce, tracker + commit, aad)
 
