@@ -62,6 +62,7 @@ from decide.services.voting import (
     chain_round_id,
     choices_from_json,
     load_server_key,
+    lock_box,
     round_instance,
 )
 
@@ -452,6 +453,7 @@ def open_box(
     Ballots already in the list with a tracker (imported rounds, or rounds cast before the
     sealed box) join the board under their tracker with a fresh salt.
     """
+    lock_box(session, rnd.id, exclusive=True)
     session.execute(select(Round.id).where(Round.id == rnd.id).with_for_update())
     key = chain_round_id(rnd.id)
     keys = BoxKeys(server_key, rnd.id)
@@ -570,7 +572,13 @@ def close_board(
 
 
 def on_close(session: Session, rnd: Round, actor: User) -> None:
-    """Phase effect for voting -> closed: schedule the closing job for after the commit."""
+    """Phase effect for voting -> closed: wait for casts in flight, then schedule the job.
+
+    The box lock, taken exclusively here, is held until the phase change commits: a cast
+    that started before waits no longer than its own short transaction, and one that starts
+    after sees the round closed.
+    """
+    lock_box(session, rnd.id, exclusive=True)
     schedule_job(session, rnd, "close")
 
 

@@ -2,9 +2,10 @@
 
 `cast_ballot` writes the ballot in one short transaction and commits once:
 
-1. the round row is read ``FOR SHARE`` (on SQLite the transaction starts with ``BEGIN
-   IMMEDIATE``): closing changes the phase with an UPDATE, which waits for casts in flight,
-   and a cast that waited sees the new phase and is refused;
+1. the round's box lock is taken shared (`lock_box`: a PostgreSQL advisory lock; on SQLite
+   the transaction starts with ``BEGIN IMMEDIATE``) and only then is the phase read: closing
+   takes the lock exclusively, so it waits for casts in flight, and a later cast sees the
+   new phase and is refused;
 2. the round must be in the voting phase, the voter eligible, the choices valid
    (`ballots.rules.validate`; every violation is reported); choices are kept in canonical
    order (by project id), never in the order the voter saw;
@@ -35,7 +36,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -282,13 +283,28 @@ def mark_voter(
         raise AlreadyVoted(message) from None
 
 
+BOX_LOCK_CLASS = 0x6465  # the first int of the round's advisory lock key ("de")
+
+
+def lock_box(session: Session, round_id: int, *, exclusive: bool) -> None:
+    """Take the round's box lock for this transaction: shared to cast, exclusive to close.
+
+    On PostgreSQL this is an advisory lock, not a row lock: a hundred casts holding it shared
+    write nothing (FOR SHARE on the round row would write a multixact to the row for every
+    one of them), while closing waits for casts in flight and later casts see the new phase.
+    SQLite needs nothing: BEGIN IMMEDIATE already makes one writer at a time.
+    """
+    if session.connection().dialect.name != "postgresql":
+        return
+    fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    session.execute(text(f"SELECT {fn}(:cls, :rid)"), {"cls": BOX_LOCK_CLASS, "rid": round_id})
+
+
 def _voting_round(session: Session, round_id: int) -> Round:
-    """Return the round read FOR SHARE (see the module docstring), or raise VotingClosed."""
+    """Return the round, read after taking the box lock shared, or raise VotingClosed."""
+    lock_box(session, round_id, exclusive=False)
     rnd = session.scalars(
-        select(Round)
-        .where(Round.id == round_id)
-        .with_for_update(read=True)
-        .execution_options(populate_existing=True)
+        select(Round).where(Round.id == round_id).execution_options(populate_existing=True)
     ).one_or_none()
     if rnd is None:
         raise VotingClosed("There is no such round.")
