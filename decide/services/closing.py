@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app, has_app_context, has_request_context
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -447,85 +447,113 @@ def _server_key() -> ServerKey:
 
 def open_box(
     session: Session, rnd: Round, server_key: ServerKey, today: dt.date, progress: Any = no_progress
-) -> OpenedBoard:
-    """Open the round's sealed box into the board and the plaintext list; the caller commits.
+) -> tuple[OpenedBoard, list[BoardRow]]:
+    """Open the round's sealed box in memory: the board and the chained plaintext list.
 
-    Ballots already in the list with a tracker (imported rounds, or rounds cast before the
-    sealed box) join the board under their tracker with a fresh salt.
+    Nothing is written here (so progress reports are not blocked by a write lock on SQLite);
+    `write_box` stores the result. Ballots already in the list with a tracker (imported rounds,
+    or rounds cast before the sealed box) join the board under their tracker with a fresh salt.
     """
     lock_box(session, rnd.id, exclusive=True)
-    session.execute(select(Round.id).where(Round.id == rnd.id).with_for_update())
     key = chain_round_id(rnd.id)
     keys = BoxKeys(server_key, rnd.id)
+    chunk = progress_chunk()
     lines: list[BoardLine] = []
     texts: dict[bytes, str] = {}
     envelopes = session.execute(
         select(SealedBallot.id, SealedBallot.box).where(SealedBallot.round_id == rnd.id)
     ).all()
+    legacy = session.execute(
+        select(Ballot.tracker, Ballot.ballot_bytes, Ballot.choices_json, Ballot.channel).where(
+            Ballot.round_id == rnd.id, Ballot.channel != "sealed"
+        )
+    ).all()
+    total = len(envelopes) + len(legacy)
     for done, (envelope_id, box) in enumerate(envelopes, 1):
         opened = keys.open(bytes(envelope_id), bytes(box))
         data = canonical_ballot_bytes(rnd.ballot_kind, choices_from_json(opened.choices_json))
         lines.append(BoardLine(opened.tracker, commitment(opened.salt, data), opened.route, data))
         texts.setdefault(data, opened.choices_json)
-        if done % progress_chunk() == 0:
-            progress("Opening the sealed box", done, len(envelopes))
-    for tracker, data, text, channel in session.execute(
-        select(Ballot.tracker, Ballot.ballot_bytes, Ballot.choices_json, Ballot.channel).where(
-            Ballot.round_id == rnd.id, Ballot.channel != "sealed"
-        )
-    ).all():
+        if done % chunk == 0 or done == total:
+            progress("Reading the ballots", done, total)
+    for done, (tracker, data, text, channel) in enumerate(legacy, len(envelopes) + 1):
         salt = secrets.token_bytes(32)
         lines.append(BoardLine(bytes(tracker), commitment(salt, bytes(data)), channel, bytes(data)))
         texts.setdefault(bytes(data), text)
+        if done % chunk == 0 or done == total:
+            progress("Reading the ballots", done, total)
     opened_board = open_board(key, lines)
-    session.execute(delete(SealedBallot).where(SealedBallot.round_id == rnd.id))
-    session.execute(delete(Ballot).where(Ballot.round_id == rnd.id))
-    session.execute(delete(BoardEntry).where(BoardEntry.round_id == rnd.id))
-    if opened_board.lines:
-        session.execute(
-            insert(BoardEntry),
-            [
-                {
-                    "round_id": rnd.id,
-                    "position": i,
-                    "tracker": line.tracker,
-                    "commitment": line.commitment,
-                    "route": line.route,
-                    "leaf": leaf,
-                }
-                for i, (line, leaf) in enumerate(
-                    zip(opened_board.lines, opened_board.leaves, strict=True), 1
-                )
-            ],
-        )
     imported = {line.ballot for line in opened_board.lines if line.route == "imported"}
     head = chain.genesis(key)
-    rows = []
+    rows: list[BoardRow] = []
     for i, data in enumerate(opened_board.ballots, 1):
         list_key = list_id(i)
         leaf, head = chain.append(head, key, i, list_key, data)
-        rows.append(
-            {
-                "round_id": rnd.id,
-                "sequence": i,
-                "tracker": list_key,
-                "ballot_bytes": data,
-                "choices_json": texts[data],
-                "channel": "imported" if data in imported else "sealed",
-                "cast_on": today,
-                "leaf": leaf,
-                "head": head,
-            }
-        )
+        channel = "imported" if data in imported else "sealed"
+        rows.append(BoardRow(i, list_key, data, texts[data], channel, leaf, head))
+        if i % chunk == 0:
+            progress("Checking the hash chain", i, total)
+    return opened_board, rows
+
+
+def write_box(
+    session: Session, rnd: Round, opened: OpenedBoard, rows: list[BoardRow], today: dt.date
+) -> None:
+    """Store the opened box: delete the envelopes, write the board and the list; no commit."""
+    session.execute(delete(SealedBallot).where(SealedBallot.round_id == rnd.id))
+    session.execute(delete(Ballot).where(Ballot.round_id == rnd.id))
+    session.execute(delete(BoardEntry).where(BoardEntry.round_id == rnd.id))
+    entries = [
+        {
+            "round_id": rnd.id,
+            "position": i,
+            "tracker": line.tracker,
+            "commitment": line.commitment,
+            "route": line.route,
+            "leaf": leaf,
+        }
+        for i, (line, leaf) in enumerate(zip(opened.lines, opened.leaves, strict=True), 1)
+    ]
+    listed = [
+        {
+            "round_id": rnd.id,
+            "sequence": r.sequence,
+            "tracker": r.tracker,
+            "ballot_bytes": r.ballot_bytes,
+            "choices_json": r.choices_json,
+            "channel": r.channel,
+            "cast_on": today,
+            "leaf": r.leaf,
+            "head": r.head,
+        }
+        for r in rows
+    ]
     for start in range(0, len(rows), 5000):
-        session.execute(insert(Ballot), rows[start : start + 5000])
+        session.execute(insert(BoardEntry), entries[start : start + 5000])
+        session.execute(insert(Ballot), listed[start : start + 5000])
+    head = rows[-1].head if rows else chain.genesis(chain_round_id(rnd.id))
     state = session.get(ChainState, rnd.id)
     if state is None:
         session.add(ChainState(round_id=rnd.id, sequence=len(rows), head=head))
     else:
         state.sequence, state.head = len(rows), head
     session.flush()
-    return opened_board
+
+
+def _opened_before(session: Session, round_id: int) -> bool:
+    return (
+        session.scalar(select(BoardEntry.round_id).where(BoardEntry.round_id == round_id).limit(1))
+        is not None
+    )
+
+
+def _routes(session: Session, round_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(BoardEntry.route, func.count())
+        .where(BoardEntry.round_id == round_id)
+        .group_by(BoardEntry.route)
+    ).all()
+    return dict(sorted((r, int(n)) for r, n in rows))
 
 
 def close_board(
@@ -535,16 +563,25 @@ def close_board(
     *,
     server_key: ServerKey | None = None,
 ) -> RoundClosing:
-    """Open the box, verify the list's chain, compute the Merkle root and the tally; commit."""
+    """Open the box (once), verify the list's chain, compute the Merkle root and the tally."""
     if rnd.phase not in ("closed", "published", "delivery"):
         raise ClosingError("The board can be closed only once voting has closed.")
+    # Two runs at once: the second waits here, then finds the first one's result.
+    lock_box(session, rnd.id, exclusive=True)
     existing = session.get(RoundClosing, rnd.id)
     if existing is not None:
         return existing
-    progress("Opening the sealed box", 0, 0, force=True)
-    opened = open_box(session, rnd, server_key or _server_key(), _now().date(), progress)
-    rows = read_board(session, rnd.id, progress)
-    leaves = check_board(rnd.id, rows, progress)
+    today = _now().date()
+    if _opened_before(session, rnd.id):
+        # A closing that failed after the box was opened: check the stored list again.
+        opened = None
+        rows = read_board(session, rnd.id, progress)
+        leaves = check_board(rnd.id, rows, progress)
+        routes = _routes(session, rnd.id)
+    else:
+        opened, rows = open_box(session, rnd, server_key or _server_key(), today, progress)
+        leaves = [r.leaf for r in rows]
+        routes = opened.routes()
     progress("Building the Merkle tree", len(rows), len(rows), force=True)
     root = MerkleTree(leaves).root
     head = rows[-1].head if rows else chain.genesis(chain_round_id(rnd.id))
@@ -553,10 +590,12 @@ def close_board(
     rules = ballot_rules(rnd)
     profile = Profile(rules.vote_type, tuple(parse_choices(rows)))
     tally = recompute.tally_json(instance, profile, rules)
+    if opened is not None:
+        write_box(session, rnd, opened, rows, today)
     closing = RoundClosing(
         round_id=rnd.id,
         ballot_count=len(rows),
-        channels_json=json.dumps(opened.routes()),
+        channels_json=json.dumps(routes),
         merkle_root=root.hex(),
         chain_head=head.hex(),
         tally_json=json.dumps(tally, sort_keys=True),

@@ -43,6 +43,8 @@ PAD = 512
 def _random(n: int) -> bytes:
     """Return n random bytes (one seam, so tests can make boards reproducible)."""
     return secrets.token_bytes(n)
+
+
 NONCE_BYTES = 12
 ENVELOPE_ID_BYTES = 16
 
