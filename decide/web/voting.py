@@ -421,7 +421,16 @@ def cast(round_id: int) -> Any:
     if voter is None:
         return _identify_page(rnd, None, "Show that you can vote first."), 403
     try:
-        # cast_ballot checks the phase (under the box lock) and the voter's eligibility.
+        # Refused before reading the choices, so the reason given is the right one; cast_ballot
+        # checks both again under the box lock.
+        if rnd.phase != "voting":
+            raise voting.VotingClosed(
+                f"Voting is not open in this round (it is at: {rnd.phase_label})."
+            )
+        try:
+            elig.check_voter(db.session, rnd, voter, _today())
+        except elig.EligibilityError as exc:
+            raise voting.NotEligible(str(exc)) from exc
         choices = _read_reviewed(rnd, voter)
         signed = voting.cast_ballot(
             db.session,
