@@ -23,6 +23,7 @@ from decide.extensions import db
 from decide.services import board as board_service
 from decide.services import pb_io, voting
 from decide.services.permissions import is_facilitator
+from decide.services.proposals import proposal_ids_by_code
 from decide.services.rounds import MAX_COUNT
 from decide.services.sanitise import whole_number
 from decide.web.access import public_round, receipt_key
@@ -44,6 +45,8 @@ def board(round_id: int) -> str:
         view=view,
         codes={row.position: tracker_code(bytes(row.tracker)) for row in view.rows},
         can_export=view.show_choices,
+        titles=board_service.project_titles(db.session, rnd.id) if view.show_choices else {},
+        proposal_ids=proposal_ids_by_code(db.session, rnd.id) if view.show_choices else {},
     )
 
 
