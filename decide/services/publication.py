@@ -307,7 +307,7 @@ def stored_closing(row: RoundManifest) -> Closing:
     return Closing(spec, m, row.ballots_pb, row.keys_json, MerkleTree([]))
 
 
-def _with_board(session: Session, closing: Closing) -> Closing:
+def with_board(session: Session, closing: Closing) -> Closing:
     """Return the closing with board.json rebuilt from the board rows (as the manifest hashed)."""
     if "board.json" not in closing.manifest.files:
         return closing
@@ -417,7 +417,7 @@ def _write_edition(session: Session, rnd: Round, reason: str, progress: Any) -> 
     if existing is not None:
         return existing
     progress("Writing the PDF", 1, 3, force=True)
-    pub = publish(_with_board(session, closing), sigs.records, ledger)
+    pub = publish(with_board(session, closing), sigs.records, ledger)
     progress("Storing the PDF", 2, 3, force=True)
     row = Edition(
         round_id=rnd.id,

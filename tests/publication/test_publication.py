@@ -163,6 +163,7 @@ def test_publishing_with_k_signatures_writes_a_pdf_that_verifies(app, db, closed
     from audits.bundle import publish as build
 
     closing = publication.stored_closing(publication.manifest_of(db.session, closed.round.id))
+    closing = publication.with_board(db.session, closing)
     sigs = publication.manifest_signatures(db.session, closed.round).records
     assert build(closing, sigs, None).pdf == edition.pdf
     # The public page lists the edition.
