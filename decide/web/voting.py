@@ -421,17 +421,13 @@ def cast(round_id: int) -> Any:
     if voter is None:
         return _identify_page(rnd, None, "Show that you can vote first."), 403
     try:
-        # Refused before reading the choices, so the reason given is the right one; cast_ballot
-        # checks both again under the box lock.
-        if rnd.phase != "voting":
-            raise voting.VotingClosed(
-                f"Voting is not open in this round (it is at: {rnd.phase_label})."
-            )
         try:
-            elig.check_voter(db.session, rnd, voter, _today())
-        except elig.EligibilityError as exc:
-            raise voting.NotEligible(str(exc)) from exc
-        choices = _read_reviewed(rnd, voter)
+            choices = _read_reviewed(rnd, voter)
+        except voting.BallotRejected:
+            # Choices reviewed by someone else, or for a round that has closed: say the real
+            # reason. (cast_ballot checks phase and eligibility itself, under the box lock.)
+            _refuse_voter(rnd, voter)
+            raise
         signed = voting.cast_ballot(
             db.session,
             rnd.id,
@@ -449,6 +445,18 @@ def cast(round_id: int) -> Any:
         return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)]), 403
     _forget_voter(rnd.id)
     return receipt_page(rnd, signed)
+
+
+def _refuse_voter(rnd: Round, voter: VoterKey) -> None:
+    """Raise VotingClosed or NotEligible when this voter may not vote in the round now."""
+    if rnd.phase != "voting":
+        raise voting.VotingClosed(
+            f"Voting is not open in this round (it is at: {rnd.phase_label})."
+        )
+    try:
+        elig.check_voter(db.session, rnd, voter, _today())
+    except elig.EligibilityError as exc:
+        raise voting.NotEligible(str(exc)) from exc
 
 
 def receipt_page(rnd: Round, signed: Any, template: str = "voting/receipt.html") -> Response:
