@@ -9,23 +9,30 @@ for byte (check 9), reporting the first line that differs, as it does for the PD
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from html import escape
 
 from audits.pdf import ROLE_WORDS, TallyDocument, results_columns
 from ballots.wording import money as format_money
 
-__all__ = ["HTML_NAME", "render_html"]
+__all__ = ["HTML_NAME", "STYLE_CSP_SOURCE", "render_html"]
 
 HTML_NAME = "tally.html"
 
 _STYLE = (
     "body{font-family:'Noto Sans',system-ui,sans-serif;max-width:60rem;margin:1rem auto;"
-    "padding:0 1rem;line-height:1.5;color:#1b1b1b}"
+    "padding:0 1rem;line-height:1.5;color:#1b1b1b;overflow-wrap:anywhere}code{word-break:break-all}"
     "table{border-collapse:collapse;width:100%}th,td{border:1px solid #767676;"
     "padding:.25rem .4rem;vertical-align:top}td.n{text-align:right;white-space:nowrap}"
     "caption{text-align:left;font-weight:bold}pre{white-space:pre-wrap;word-break:break-all}"
     ".wrap{overflow-x:auto}"
+)
+
+
+# The page's one inline style, as a Content-Security-Policy source, for servers that serve it.
+STYLE_CSP_SOURCE = (
+    "'sha256-" + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode() + "'"
 )
 
 
@@ -62,7 +69,8 @@ def render_html(doc: TallyDocument) -> bytes:
         if text:
             out.append(f'<p dir="auto">{_e(text)}</p>')
     columns = results_columns(doc)
-    out += ["<h2>Results</h2>", '<div class="wrap">', "<table>",
+    out += ["<h2>Results</h2>",
+            '<div class="wrap" tabindex="0" role="region" aria-label="Results table">', "<table>",
             "<caption>Projects, their support and what each was given</caption>",
             "<thead><tr>"
             + "".join(f'<th scope="col">{_e(c.header)}</th>' for c in columns)

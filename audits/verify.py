@@ -181,6 +181,9 @@ def _run(number: int, fn: Callable[[], str]) -> Check:
         return Check(number, TITLES[number], "SKIP", str(exc))
     except _Fail as exc:
         return Check(number, TITLES[number], "FAIL", str(exc))
+    except MemoryError:
+        # Running out of memory says nothing about the files: the caller reports it.
+        raise
     except Exception as exc:
         # Hostile files must never crash the verifier: whatever breaks a check fails it.
         reason = f"malformed input ({type(exc).__name__}: {exc})"
@@ -504,7 +507,7 @@ def _check_signatures(st: _State, pinned: PinnedKeys | None) -> str:
     )
     text = f"{reason}; every proof of possession valid; signed by {signers}"
     if pinned is None:
-        raise _Warn(f"{text}; but {NOT_PINNED}")
+        raise _Warn(f"{text}. Note: {NOT_PINNED}")
     return f"{text}; " + "; ".join(notes)
 
 
@@ -577,9 +580,13 @@ def _check_html(st: _State, html: bytes) -> str:
         a = ours[i] if i < len(ours) else ""
         b = theirs[i] if i < len(theirs) else ""
         if a != b:
+            # Quote from just before the first differing character, not the line's start.
+            col = next((j for j, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                       min(len(a), len(b)))  # fmt: skip
+            start = max(0, col - 40)
             raise _Fail(
-                f"{HTML_NAME} is not what the files give: line {i + 1} reads {a[:120]!r} where "
-                f"the attached files give {b[:120]!r}"
+                f"{HTML_NAME} is not what the files give: line {i + 1}, column {col + 1} reads "
+                f"{a[start : col + 80]!r} where the attached files give {b[start : col + 80]!r}"
             )
     raise _Fail(f"{HTML_NAME} differs from the re-rendering in its line endings or encoding")
 
@@ -646,22 +653,23 @@ def verify_bundle(
     ledger_head: bytes | None = None,
     with_pabutools: bool = False,
     html: bytes | None = None,
+    progress: Callable[[Check], None] | None = None,
 ) -> list[Check]:
     """Run checks 1-10 on a round's files; `printed` holds the digests read from the PDF page.
 
     `pdf` is the published PDF itself, for check 9; in folder mode check 9 compares the folder's
-    tally.html (`html`) instead, and is SKIP without one.
+    tally.html (`html`) instead, and is SKIP without one. `progress`, if given, is called with
+    each check as it finishes (a background job reports how far it is).
     """
     st = _State(files)
-    checks = [
-        _run(1, lambda: _check_files(st, printed)),
-        _run(2, lambda: _check_ballots(st)),
-        _run(3, lambda: _check_chain(st)),
-        _run(4, lambda: _check_tally(st)),
-        _run(5, lambda: _check_allocation(st)),
-        _run(6, lambda: _check_signatures(st, _pinned(pinned_keys))),
-        _run(7, lambda: _check_ledger(st, ledger_head)),
-    ]
+    checks = _Reported(progress)
+    checks.append(_run(1, lambda: _check_files(st, printed)))
+    checks.append(_run(2, lambda: _check_ballots(st)))
+    checks.append(_run(3, lambda: _check_chain(st)))
+    checks.append(_run(4, lambda: _check_tally(st)))
+    checks.append(_run(5, lambda: _check_allocation(st)))
+    checks.append(_run(6, lambda: _check_signatures(st, _pinned(pinned_keys))))
+    checks.append(_run(7, lambda: _check_ledger(st, ledger_head)))
     if receipt is None:
         checks.append(Check(8, TITLES[8], "SKIP", "no receipt given"))
     else:
@@ -680,7 +688,20 @@ def verify_bundle(
         )
     else:
         checks.append(_run(10, lambda: _check_pabutools(st)))
-    return checks
+    return list(checks)
+
+
+class _Reported(list[Check]):
+    """A list of checks that tells `progress` about each check appended."""
+
+    def __init__(self, progress: Callable[[Check], None] | None) -> None:
+        super().__init__()
+        self._progress = progress
+
+    def append(self, check: Check) -> None:
+        super().append(check)
+        if self._progress is not None:
+            self._progress(check)
 
 
 def _check_pabutools(st: _State) -> str:

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ballots.model import Ballot, Instance, Profile, Project, VoteType
+from ballots.wording import plural
 
 SECTIONS = ("meta", "projects", "votes")
 VOTE_TYPES: tuple[VoteType, ...] = ("approval", "cumulative", "ordinal", "scoring")
@@ -66,13 +67,17 @@ class PbFile:
 
     `project_columns` and `vote_columns` are the header rows of PROJECTS and VOTES. Left empty,
     they are derived from the instance and profile (see `default_project_columns` and
-    `default_vote_columns`).
+    `default_vote_columns`). `meta_lines` (META key to line) and `vote_lines` (one line per
+    ballot) say where `parse` read them, so that later checks can name the line; they are
+    empty for a file built in code, and take no part in equality.
     """
 
     instance: Instance
     profile: Profile
     project_columns: tuple[str, ...] = ()
     vote_columns: tuple[str, ...] = field(default=())
+    meta_lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    vote_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.project_columns:
@@ -330,6 +335,8 @@ def parse(text: str) -> PbFile:
         profile=Profile(vote_type=vote_type, ballots=ballots),
         project_columns=tuple(project_header),
         vote_columns=tuple(vote_header),
+        meta_lines=meta_lines,
+        vote_lines=tuple(line for line, _ in vote_rows),
     )
 
 
@@ -600,3 +607,132 @@ def meta_value(instance: Instance, key: str) -> str | None:
     value: Mapping[str, str] = instance.meta
     text = value.get(key)
     return None if text is None else text.strip()
+
+
+# The ballot limits that META may state, as the pabulib format defines them
+# (https://pabulib.org/format, "if vote_type == ..."): a ballot lists between min_length and
+# max_length projects (so max_length 0 allows only empty ballots; absent, num_projects), an
+# approval ballot costs between min_sum_cost and max_sum_cost, and a cumulative ballot gives
+# each project between min_points and max_points and in all between min_sum_points and
+# max_sum_points. An approval vote is "a subset of projects" and an ordinal one "a permutation
+# of a subset", so a vote lists each project once.
+LENGTH_KEYS = ("min_length", "max_length")
+COST_KEYS = ("min_sum_cost", "max_sum_cost")
+POINTS_KEYS = ("min_points", "max_points", "min_sum_points", "max_sum_points")
+
+
+def _limit(pb: PbFile, key: str, *, whole: bool) -> Fraction | None:
+    """Return a META limit (None when absent, empty or ``None``); refuse a negative one."""
+    text = pb.instance.meta.get(key)
+    if text is None or text.strip().lower() in ("", "none"):
+        return None
+    line = pb.meta_lines.get(key, 1)
+    value = parse_decimal(text)
+    if value is None or (whole and value.denominator != 1):
+        raise PbError(line, f"META {key} '{shown(text)}' {number_problem(text, whole=whole)}")
+    if value < 0:
+        raise PbError(line, f"META {key} is {shown(text)}, which is negative")
+    return value
+
+
+def _limits(pb: PbFile, keys: tuple[str, ...], *, whole: bool) -> dict[str, Fraction | None]:
+    values = {key: _limit(pb, key, whole=whole) for key in keys}
+    for key in keys[::2]:
+        least, most = values[key], values[key.replace("min_", "max_")]
+        if least is not None and most is not None and least > most:
+            high = key.replace("min_", "max_")
+            raise PbError(
+                pb.meta_lines.get(key, 1),
+                f"META {key} ({format_decimal(least)}) is more than {high} "
+                f"({format_decimal(most)})",
+            )
+    return values
+
+
+def check_limits(pb: PbFile) -> None:
+    """Raise PbError at the first ballot that breaks the limits its own META states.
+
+    Checked: a project listed twice in one vote, ``min_length``/``max_length``,
+    ``min_sum_cost``/``max_sum_cost`` (approval), and for cumulative files negative points,
+    ``min_points``/``max_points`` per project and ``min_sum_points``/``max_sum_points`` in all.
+    A META limit that is not a number, is negative, or is below its partner is refused at its
+    own line. Limits that META does not state are not checked.
+    """
+    vote_type = pb.profile.vote_type
+    lengths = _limits(pb, LENGTH_KEYS, whole=True)
+    costs = _limits(pb, COST_KEYS, whole=False) if vote_type == "approval" else {}
+    points = _limits(pb, POINTS_KEYS, whole=False) if vote_type == "cumulative" else {}
+    cost_of = {p.id: p.cost for p in pb.instance.projects}
+    lines = pb.vote_lines
+    for index, ballot in enumerate(pb.profile.ballots):
+        line = lines[index] if index < len(lines) else 1
+        problem = _ballot_problem(ballot, lengths, costs, points, cost_of)
+        if problem:
+            raise PbError(line, f"voter {ballot.voter_id} {problem}")
+
+
+def _ballot_problem(
+    ballot: Ballot,
+    lengths: Mapping[str, Fraction | None],
+    costs: Mapping[str, Fraction | None],
+    points: Mapping[str, Fraction | None],
+    cost_of: Mapping[str, Fraction],
+) -> str | None:
+    """Return how `ballot` breaks the limits, as words after "voter X", or None."""
+    seen: set[str] = set()
+    for pid in ballot.projects:
+        if pid in seen:
+            return (
+                f"lists project {pid} twice; a pabulib vote lists each project once "
+                "(an approval vote is a set of projects, a ranking names each once)"
+            )
+        seen.add(pid)
+    n = len(ballot.projects)
+    least, most = lengths["min_length"], lengths["max_length"]
+    if most is not None and n > most:
+        return f"lists {plural(n, 'project')}, more than the {most} that max_length allows"
+    if least is not None and n < least:
+        return f"lists {plural(n, 'project')}, fewer than the {least} that min_length asks for"
+    if costs:
+        total = sum((cost_of[pid] for pid in ballot.projects), Fraction(0))
+        low, high = costs["min_sum_cost"], costs["max_sum_cost"]
+        if high is not None and total > high:
+            return (
+                f"chooses projects costing {format_decimal(total)} in all, more than the "
+                f"{format_decimal(high)} that max_sum_cost allows"
+            )
+        if low is not None and total < low:
+            return (
+                f"chooses projects costing {format_decimal(total)} in all, less than the "
+                f"{format_decimal(low)} that min_sum_cost asks for"
+            )
+    if points:
+        given = ballot.points or ()
+        for pid, value in zip(ballot.projects, given):
+            if value < 0:
+                return f"gives {value} points to project {pid}; points cannot be negative"
+            high = points["max_points"]
+            if high is not None and value > high:
+                return (
+                    f"gives {value} points to project {pid}, more than the "
+                    f"{format_decimal(high)} that max_points allows"
+                )
+            low = points["min_points"]
+            if low is not None and value < low:
+                return (
+                    f"gives {value} points to project {pid}, fewer than the "
+                    f"{format_decimal(low)} that min_points asks for"
+                )
+        total_points = sum(given)
+        high, low = points["max_sum_points"], points["min_sum_points"]
+        if high is not None and total_points > high:
+            return (
+                f"gives {total_points} points in all, more than the {format_decimal(high)} "
+                "that max_sum_points allows"
+            )
+        if low is not None and total_points < low:
+            return (
+                f"gives {total_points} points in all, fewer than the {format_decimal(low)} "
+                "that min_sum_points asks for"
+            )
+    return None

@@ -357,7 +357,14 @@ def _check_points(
     return sum(1 for v in per_project.values() if v > 0)
 
 
-def _choose_sentence(verb: str, least: int, most: int | None) -> str:
+def choose_sentence(verb: str, least: int, most: int | None, available: int | None = None) -> str:
+    """Say how many projects a ballot takes, e.g. 'Choose between 1 and 3 projects.'.
+
+    `available` (the projects on the ballot) caps a maximum that could never be reached.
+    """
+    if available:
+        most = available if most is not None and most > available else most
+        least = min(least, available)
     if most is None:
         if least <= 0:
             return f"{verb} any number of projects."
@@ -373,7 +380,9 @@ def describe(rules: BallotRules, instance: Instance) -> list[str]:
     """Return the round's ballot rules as short sentences for the round page."""
     lines: list[str] = []
     if rules.kind in ("approval", "knapsack"):
-        lines.append(_choose_sentence("Choose", rules.min_choices, rules.max_choices))
+        lines.append(
+            choose_sentence("Choose", rules.min_choices, rules.max_choices, len(instance.projects))
+        )
     if rules.kind == "knapsack":
         cap = _budget_cap(rules, instance)
         what = "the budget" if rules.max_cost is None else "the limit for one ballot"
@@ -395,10 +404,16 @@ def describe(rules: BallotRules, instance: Instance) -> list[str]:
         else:
             lines.append(f"Spread {amount} over the projects you support.")
         if rules.min_choices > 1 or rules.max_choices is not None:
-            lines.append(_choose_sentence("Give points to", rules.min_choices, rules.max_choices))
+            lines.append(
+                choose_sentence(
+                    "Give points to", rules.min_choices, rules.max_choices, len(instance.projects)
+                )
+            )
         lines.append("Points are whole numbers.")
     if rules.kind == "ranked":
-        lines.append(_choose_sentence("Rank", rules.min_choices, rules.rank_depth))
+        lines.append(
+            choose_sentence("Rank", rules.min_choices, rules.rank_depth, len(instance.projects))
+        )
         lines.append("Put your favourite first; each project can appear only once.")
     return lines
 

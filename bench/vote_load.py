@@ -84,7 +84,7 @@ def _seed(url: str, instance: str, secret: str, voters: int) -> tuple[int, list[
             title="Benchmark round",
             slug="benchmark-round",
             budget_pence=5_000_000,
-            phase="voting",
+            phase="deliberation",  # who may vote is set before voting opens (then it locks)
             ballot_kind="approval",
             min_choices=1,
             max_choices=3,
@@ -101,6 +101,8 @@ def _seed(url: str, instance: str, secret: str, voters: int) -> tuple[int, list[
         _, codes = elig.generate_codes(
             db.session, rnd.id, voters, label="bench", today=dt.date.today()
         )
+        rnd.phase = "voting"
+        db.session.commit()
         round_id = rnd.id
         db.session.remove()
         db.engine.dispose()

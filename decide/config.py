@@ -14,6 +14,13 @@ from typing import Any
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105 - refused in production
 # Read from the instance folder when no variable names a key (`make run` writes it there).
 SECRET_KEY_FILENAME = "secret_key"  # noqa: S105 - a file name, not a key
+# The demo's operator: a fictional council, shown (and labelled as the demo's) until the
+# DECIDE_OPERATOR_* variables name the real one.
+DEMO_OPERATOR = {
+    "name": "Northbridge City Council (fictional: the demo's operator)",
+    "email": "privacy@northbridge.example",
+    "address": "Town Hall, 1 Market Square, Northbridge NB1 1AA (a demo address)",
+}
 
 
 class ConfigError(RuntimeError):
@@ -41,6 +48,12 @@ def build_config(
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         "VOTE_RATE_LIMIT": "30 per minute",
+        # Voter roll details, per address (every try) and per reference number (wrong tries
+        # only); access codes per address, and wrong codes per round from all addresses.
+        "ROLL_RATE_LIMIT": "10 per hour",
+        "ROLL_ENTRY_RATE_LIMIT": "5 per hour",
+        "CODE_RATE_LIMIT": "10 per hour",
+        "CODE_ROUND_RATE_LIMIT": "300 per hour",
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -58,6 +71,15 @@ def build_config(
         # (seconds; 0 reports every chunk).
         "PUBLICATION_PROGRESS_CHUNK": 10_000,
         "PUBLICATION_PROGRESS_INTERVAL": 0.5,
+        # Who runs this site: named as the data controller in the privacy notice and as the
+        # contact in the accessibility statement. The defaults are the demo's fictional council,
+        # and the pages say so while the name is the demo's.
+        "OPERATOR_NAME": DEMO_OPERATOR["name"],
+        "OPERATOR_EMAIL": DEMO_OPERATOR["email"],
+        "OPERATOR_ADDRESS": DEMO_OPERATOR["address"],
+        # When the accessibility statement was prepared and last reviewed (ISO dates).
+        "ACCESSIBILITY_PREPARED": "2026-12-04",
+        "ACCESSIBILITY_REVIEWED": "2026-12-04",
     }
     mapping: dict[str, tuple[str, Callable[[str], Any]]] = {
         "DECIDE_SECRET_KEY": ("SECRET_KEY", str),
@@ -66,6 +88,10 @@ def build_config(
         "DECIDE_RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _bool),
         "DECIDE_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
         "DECIDE_VOTE_RATE_LIMIT": ("VOTE_RATE_LIMIT", str),
+        "DECIDE_ROLL_RATE_LIMIT": ("ROLL_RATE_LIMIT", str),
+        "DECIDE_ROLL_ENTRY_RATE_LIMIT": ("ROLL_ENTRY_RATE_LIMIT", str),
+        "DECIDE_CODE_RATE_LIMIT": ("CODE_RATE_LIMIT", str),
+        "DECIDE_CODE_ROUND_RATE_LIMIT": ("CODE_ROUND_RATE_LIMIT", str),
         "DECIDE_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _bool),
         "DECIDE_DEBUG": ("DEBUG", _bool),
         "DECIDE_RECEIPT_KEY_FILE": ("RECEIPT_KEY_FILE", str),
@@ -73,6 +99,11 @@ def build_config(
         "DECIDE_PROXY_COUNT": ("PROXY_COUNT", int),
         "DECIDE_PUBLICATION_PROGRESS_CHUNK": ("PUBLICATION_PROGRESS_CHUNK", int),
         "DECIDE_PUBLICATION_PROGRESS_INTERVAL": ("PUBLICATION_PROGRESS_INTERVAL", float),
+        "DECIDE_OPERATOR_NAME": ("OPERATOR_NAME", str),
+        "DECIDE_OPERATOR_EMAIL": ("OPERATOR_EMAIL", str),
+        "DECIDE_OPERATOR_ADDRESS": ("OPERATOR_ADDRESS", str),
+        "DECIDE_ACCESSIBILITY_PREPARED": ("ACCESSIBILITY_PREPARED", str),
+        "DECIDE_ACCESSIBILITY_REVIEWED": ("ACCESSIBILITY_REVIEWED", str),
     }
     for name, (key, convert) in mapping.items():
         if name in env and env[name] != "":

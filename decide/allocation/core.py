@@ -54,8 +54,12 @@ class TieBreak:
     def describe(self) -> str:
         """Say in words how ties are broken."""
         if self.kind == "lex":
-            return "ties go to the smaller project id, compared as text (as pabutools does)"
-        return f"ties go to the project with the smaller sha256(seed + id), seed {self.seed!r}"
+            # Ids compare as text, as pabutools does, so "P10" comes before "P2".
+            return (
+                "ties go to the project whose number comes first in dictionary order "
+                "(so P10 comes before P2)"
+            )
+        return f"ties are settled by a lottery drawn from the recorded seed {self.seed!r}"
 
 
 LEX = TieBreak()

@@ -21,7 +21,7 @@ from typing import Any
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, NoAppException, with_appcontext
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
 
 COMMAND_MODULES = [
     "decide.cli.rounds",
@@ -90,10 +90,35 @@ def _create_app() -> Flask:
         return create_app()
     except ConfigError as exc:  # a plain message, not a traceback
         raise AppUnavailable(str(exc)) from None
+    except ArgumentError as exc:
+        raise AppUnavailable(
+            f"DECIDE_DATABASE_URL is not a database address decide can use ({exc}). "
+            "Use sqlite:///path/to/decide.db or postgresql+psycopg://user@host/name."
+        ) from None
+    except ModuleNotFoundError as exc:
+        raise AppUnavailable(
+            f"The database driver {exc.name!r} is not installed: decide supports SQLite and "
+            "PostgreSQL (postgresql+psycopg://…)."
+        ) from None
 
 
 class DecideGroup(FlaskGroup):
     """Flask's command group, listing its subcommands without creating the app."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand; a database that cannot be used is one line, never a traceback.
+
+        (Our own commands already say so; this covers Flask-Migrate's `db` commands and a file
+        that is not a database at all.)
+        """
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+            raise AppUnavailable(
+                f"The database cannot be used: {detail or type(exc.orig).__name__}. "
+                "Check DECIDE_DATABASE_URL."
+            ) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Return the subcommands' names: ours, `db` and the installed Flask plugins'."""

@@ -21,7 +21,14 @@ def _one_line(message: str) -> str:
 @click.command("import-pb")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--title", default=None, help="Round title (default: from the file's META).")
-def import_pb_command(path: Path, title: str | None) -> None:
+@click.option(
+    "--repeats",
+    type=click.Choice(["refuse", "merge"]),
+    default="refuse",
+    show_default=True,
+    help="An approval vote that lists a project twice: refuse the file, or read it once.",
+)
+def import_pb_command(path: Path, title: str | None, repeats: str) -> None:
     """Create a closed round from a pabulib file; the last line printed is the round id."""
     from decide.models import ValueDoesNotFit
     from decide.services.pb_io import PbImportError, import_pb
@@ -33,7 +40,13 @@ def import_pb_command(path: Path, title: str | None) -> None:
     except OSError as exc:
         raise click.ClickException(_one_line(f"{path}: cannot be read ({exc.strerror}).")) from exc
     try:
-        rnd = import_pb(db.session, text, title=title, today=dt.datetime.now(dt.UTC).date())
+        rnd = import_pb(
+            db.session,
+            text,
+            title=title,
+            today=dt.datetime.now(dt.UTC).date(),
+            repeats="merge" if repeats == "merge" else "refuse",
+        )
     except (PbImportError, ValueDoesNotFit) as exc:
         db.session.rollback()
         reason = _one_line(str(exc)).rstrip(".")

@@ -17,6 +17,7 @@ from decide.models.publication import (
     RoundManifest,
     SigningKey,
 )
+from decide.models.register import PaperBatch, PaperNumber, RollBinding
 from decide.models.results import EquitySettings, RoundResult
 from decide.models.round import (
     ALLOCATION_RULES,
@@ -68,12 +69,15 @@ __all__ = [
     "Membership",
     "Organisation",
     "PanelMember",
+    "PaperBatch",
+    "PaperNumber",
     "Participation",
     "PostcodeDistrict",
     "Project",
     "Proposal",
     "ProposalVersion",
     "PublicationJob",
+    "RollBinding",
     "Round",
     "RoundClosing",
     "RoundEligibility",

@@ -212,6 +212,8 @@ def _ballot_meaning_changes(session: Session) -> list[str]:
             for name in LOCKED_AT_VOTING:
                 if state.attrs[name].history.has_changes():
                     problems.append(f"{name.replace('_', ' ')} cannot change after voting opened")
+            if state.attrs.areas.history.has_changes():
+                problems.append("the areas cannot change after voting opened")
         elif isinstance(obj, Project):
             rnd = obj.round
             if rnd is None or not rnd.ballot_locked or rnd in session.new or rnd in session.deleted:
@@ -225,6 +227,15 @@ def _ballot_meaning_changes(session: Session) -> list[str]:
                     problems.append(
                         f"project {name.replace('_', ' ')} cannot change after voting opened"
                     )
+        elif isinstance(obj, RoundEligibility) and obj not in session.new:
+            # Who may vote (the routes and the minimum age) locks with the ballot.
+            rnd = session.get(Round, obj.round_id)
+            if rnd is None or not rnd.ballot_locked or rnd in session.new:
+                continue
+            state = inspect(obj)
+            for name in ("by_postcode", "by_roll", "by_code", "min_age"):
+                if state.attrs[name].history.has_changes():
+                    problems.append("who may vote cannot change after voting opened")
     return problems
 
 
@@ -239,3 +250,4 @@ def _refuse_locked_changes(session: Session, flush_context: object, instances: o
 
 from decide.models.asset import Organisation  # noqa: E402
 from decide.models.user import User  # noqa: E402
+from decide.models.voting import RoundEligibility  # noqa: E402

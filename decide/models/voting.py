@@ -119,6 +119,8 @@ class Participation(Base):
     # "user:<id>", "roll:<voter roll entry id>", "code:<access code id>" or "paper:<form number>".
     voter_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     voted_on: Mapped[dt.date] = mapped_column(Date)
+    # How the entry voted: "account", "roll", "code" or "paper" (counts per route; no ballot).
+    route: Mapped[str | None] = mapped_column(String(10))
     # The voter's receipt (tracker and commitment), encrypted under a key derived from the
     # server key, so a voter who never saw it can get it again by the same eligibility proof.
     sealed_receipt: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -150,6 +152,8 @@ class RoundEligibility(Base):
     min_age: Mapped[int | None] = mapped_column(Integer)
     # Salt for the voter roll's identity hashes (hex); set when a roll is first uploaded.
     roll_salt: Mapped[str | None] = mapped_column(String(64))
+    # A round without a roll is "self-declared"; the facilitator confirms the warning once.
+    self_declared_ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     @property
     def modes(self) -> list[str]:
@@ -174,11 +178,16 @@ class VoterRollEntry(Base):
     """One person on a round's voter roll, stored only as a keyed hash of reference and birth."""
 
     __tablename__ = "voter_roll_entry"
-    __table_args__ = (UniqueConstraint("round_id", "identity_hash"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "identity_hash"),
+        UniqueConstraint("round_id", "reference_hash"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     identity_hash: Mapped[str] = mapped_column(String(64))
+    # Keyed hash of the reference alone: a new upload keeps the entry (and its id) by it.
+    reference_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class AccessCodeBatch(Base):
@@ -207,5 +216,9 @@ class AccessCode(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("access_code_batch.id", ondelete="CASCADE"))
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
+    # The roll entry the code was printed for; its use marks that entry.
+    roll_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("voter_roll_entry.id", ondelete="CASCADE")
+    )
 
     batch: Mapped[AccessCodeBatch] = relationship(back_populates="codes")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from sqlalchemy import func, select
@@ -166,6 +167,44 @@ def update_details(
     if errors:
         raise InvalidInput(errors)
     user.display_name, user.postcode, user.date_of_birth = name, normalised, date_of_birth
+    session.commit()
+    return user
+
+
+def check_new_postcode(postcode: str | None, problem: Callable[[str], str | None]) -> str:
+    """Return the postcode normalised, or raise DomainError: badly written, or `problem` says."""
+    try:
+        normalised = normalise_postcode(postcode)
+    except ValueError as exc:
+        raise DomainError(str(exc), field="postcode") from None
+    if normalised is None:
+        raise DomainError("Enter your postcode", field="postcode")
+    reason = problem(normalised)
+    if reason:
+        raise DomainError(reason, field="postcode")
+    return normalised
+
+
+def add_missing_details(
+    session: Session,
+    user: User,
+    *,
+    postcode: str | None = None,
+    date_of_birth: dt.date | None = None,
+    today: dt.date | None = None,
+) -> User:
+    """Give an account the postcode and/or date of birth it lacks, both or neither."""
+    if date_of_birth is not None:
+        if user.date_of_birth is not None:
+            raise DomainError(
+                "Your account already has a date of birth. You can change it on your account page.",
+                field="date_of_birth",
+            )
+        if not _plausible_birth_date(date_of_birth, today or dt.date.today()):
+            raise DomainError(BIRTH_DATE_MESSAGE, field="date_of_birth")
+        user.date_of_birth = date_of_birth
+    if postcode is not None:
+        return add_postcode(session, user, postcode)  # commits both, or raises before
     session.commit()
     return user
 

@@ -45,6 +45,11 @@ DEMO_SEEDERS: list[str] = [
 
 DEMO_PASSWORD = "community-health"  # noqa: S105 - demo accounts only; printed by `decide accounts`
 DEMO_EMAIL_DOMAIN = "example.org"
+# Demo rounds with one panel member say why one signature is enough, as every such round must.
+DEMO_THRESHOLD_REASON = (
+    "A demonstration round with one panel member, so a newcomer can try publishing alone. "
+    "Live rounds ask for two or more signatures."
+)
 FACILITATOR_EMAIL = "facilitator@example.org"
 PANEL_EMAIL = "panel@example.org"
 FOUNDATION_ROUND_SLUG = "healthy-northbridge-2027"
@@ -553,6 +558,7 @@ def seed_foundation(session: Session) -> None:
             max_choices=5,
             allocation_rule="equal-shares",
             signature_threshold=1,
+            threshold_reason=DEMO_THRESHOLD_REASON,
             proposals_open=today - dt.timedelta(days=14),
             proposals_close=today + dt.timedelta(days=28),
             deliberation_close=today + dt.timedelta(days=49),

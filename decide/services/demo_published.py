@@ -45,6 +45,7 @@ from decide.services.demo import (
 )
 from decide.services.eligibility import VoterKey
 from decide.services.paper import enter_paper_ballot
+from decide.services.register import issue_paper_numbers
 from decide.services.rounds import change_phase
 from decide.services.voting import cast_ballot, load_server_key
 
@@ -223,9 +224,15 @@ def seed_published(session: Session) -> None:
             session, rnd.id, VoterKey("user", voter.id), list(PATTERNS[i % len(PATTERNS)]),
             server_key=server_key, today=cast_on,
         )  # fmt: skip
-    for i in range(PAPER_BALLOTS):
+    papers = issue_paper_numbers(
+        session, rnd.id, PAPER_BALLOTS, label="Polling station papers", today=cast_on
+    ).numbers
+    for i, paper in enumerate(papers):
         pattern = PATTERNS[(i * 5 + 3) % len(PATTERNS)]
-        enter_paper_ballot(session, rnd.id, list(pattern), server_key=server_key, today=cast_on)
+        enter_paper_ballot(
+            session, rnd.id, list(pattern), number=paper.number, officer_id=facilitator.id,
+            server_key=server_key, today=cast_on,
+        )  # fmt: skip
 
     change_phase(session, rnd, "closed", facilitator)  # closes the board (inline outside requests)
     publication_closing = publication.closing_of(session, rnd.id)

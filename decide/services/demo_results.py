@@ -27,8 +27,15 @@ from sqlalchemy.orm import Session
 from decide.models import Area, Organisation, PanelMember, Proposal, Round, Theme, User
 from decide.services import eligibility as elig
 from decide.services import proposals as proposal_service
+from decide.services import register
 from decide.services import rounds as round_service
-from decide.services.demo import AREAS, FACILITATOR_EMAIL, PANEL_EMAIL, THEMES
+from decide.services.demo import (
+    AREAS,
+    DEMO_THRESHOLD_REASON,
+    FACILITATOR_EMAIL,
+    PANEL_EMAIL,
+    THEMES,
+)
 from decide.services.voting import cast_ballot, load_server_key
 
 RESULTS_ROUND_SLUG = "northbridge-healthy-neighbourhoods-2026"
@@ -294,6 +301,7 @@ def seed_results(session: Session) -> None:
         max_choices=MAX_CHOICES,
         allocation_rule="equal-shares",
         signature_threshold=1,
+        threshold_reason=DEMO_THRESHOLD_REASON,
         proposals_open=opened,
         proposals_close=opened + dt.timedelta(days=21),
         deliberation_close=opened + dt.timedelta(days=42),
@@ -332,8 +340,10 @@ def seed_results(session: Session) -> None:
         )  # fmt: skip
         codes[p.key] = proposal_service.accept_onto_ballot(session, proposal, facilitator).code
     round_service.change_phase(session, rnd, "deliberation", facilitator)
-    round_service.change_phase(session, rnd, "voting", facilitator)
     elig.save_settings(session, rnd.id, by_postcode=True, by_roll=False, by_code=True, min_age=None)
+    # The demo has no voter roll: it accepts the self-declared warning, as a facilitator must.
+    register.confirm_self_declared(session, rnd.id, confirmed=True)
+    round_service.change_phase(session, rnd, "voting", facilitator)
     cast = _cast_all(session, rnd, codes, {slug: a.name for slug, a in areas.items()})
     round_service.change_phase(session, rnd, "closed", facilitator)
 

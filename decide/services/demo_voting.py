@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from decide.models import Area, PostcodeDistrict, Round, User
 from decide.services import eligibility as elig
+from decide.services import register
 from decide.services.demo import (
     AREAS,
     DEMO_POSTCODE_DISTRICTS,
@@ -280,13 +281,32 @@ def seed_voting(session: Session) -> None:
         rnd.areas = [areas[a] for a in settings["areas"] if a in areas]
         session.add(rnd)
         seed_ballot(session, rnd, ballot_items(kind))
-        rnd.phase = "voting"
-        rnd.voting_opened_at = dt.datetime.now(dt.UTC)
         session.commit()
+        # Who may vote is settled before voting opens (it locks then, like the budget).
         elig.save_settings(
             session, rnd.id, by_postcode=True, by_roll=kind == "ranked", by_code=kind == "approval",
             min_age=16 if kind == "ranked" else None,
         )  # fmt: skip
+        residents = [
+            (f"NB-2{i + 1:03d}", dt.date(1950 + 3 * i, 1 + i % 12, 1 + i))
+            for i in range(_BALLOTS_PER_ROUND)
+        ]
+        if kind == "ranked":
+            # One register: the demo residents are on the roll, and their accounts are linked
+            # to their places on it; the named demo citizens are not (they try it themselves).
+            roll = "reference,date_of_birth\n" + "".join(
+                f"{r},{d}\n" for r, d in (*DEMO_ROLL, *((r, d.isoformat()) for r, d in residents))
+            )
+            elig.upload_roll(session, rnd.id, roll, secret_key=current_app.config["SECRET_KEY"])
+            print(
+                f"Demo voter roll for “{rnd.title}”: reference {DEMO_ROLL[0][0]}, "
+                f"date of birth {DEMO_ROLL[0][1]}."
+            )
+        else:
+            register.confirm_self_declared(session, rnd.id, confirmed=True)
+        rnd.phase = "voting"
+        rnd.voting_opened_at = dt.datetime.now(dt.UTC)
+        session.commit()
         in_round = [d for d in districts if d[0] in settings["areas"]]
         codes = [p[0] for p in _PROJECTS[kind]]
         costs = {p[0]: p[3] for p in _PROJECTS[kind]}
@@ -297,9 +317,15 @@ def seed_voting(session: Session) -> None:
                 f"resident-{kind}-{i + 1:02d}@example.org",
                 f"Demo resident {i + 1} ({kind})",
                 postcode=f"{district} {1 + i % 9}AB",
-                date_of_birth=dt.date(1950 + 3 * i, 1 + i % 12, 1 + i),
+                date_of_birth=residents[i][1],
             )
             session.commit()
+            if kind == "ranked":
+                entry = elig.verify_roll(
+                    session, rnd.id, residents[i][0], residents[i][1],
+                    secret_key=current_app.config["SECRET_KEY"], today=today,
+                )  # fmt: skip
+                register.bind_account(session, rnd.id, voter.id, entry)
             choices = _demo_choices(kind, codes, costs, rnd.budget_pence, i)
             cast_ballot(
                 session,
@@ -309,13 +335,6 @@ def seed_voting(session: Session) -> None:
                 channel="online",
                 server_key=key,
                 today=today,
-            )
-        if kind == "ranked":
-            roll = "reference,date_of_birth\n" + "".join(f"{r},{d}\n" for r, d in DEMO_ROLL)
-            elig.upload_roll(session, rnd.id, roll, secret_key=current_app.config["SECRET_KEY"])
-            print(
-                f"Demo voter roll for “{rnd.title}”: reference {DEMO_ROLL[0][0]}, "
-                f"date of birth {DEMO_ROLL[0][1]}."
             )
         if kind == "approval":
             batch, access = elig.generate_codes(

@@ -1,8 +1,9 @@
 """Who may vote: postcode areas, voter rolls, one-time access codes and a minimum age.
 
 A voter is named by a `VoterKey`: an account ("user:12"), a voter-roll entry ("roll:34") or an
-access code ("code:56"). The key is what the participation mark records; it is never stored
-next to a ballot.
+access code ("code:56"). The participation mark records the register entry the key stands for
+(decide.services.register: with a voter roll, every route marks a roll entry); it is never
+stored next to a ballot.
 
 Voter roll identities are stored as HMAC-SHA256 over the normalised reference number and date
 of birth, keyed by the app's SECRET_KEY together with a random per-round salt. Without the
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ballots.wording import plural
@@ -80,7 +81,8 @@ class VoterKey:
         return cls(kind, int(ident))
 
 
-# A paper ballot entered by an officer: the polling station's own register marks the voter.
+# A paper ballot entered by an officer; its issued number and roll entry travel beside it
+# (decide.services.register.PaperUse) and decide which register entry it marks.
 PAPER_VOTER = VoterKey("paper", 0)
 
 
@@ -107,10 +109,23 @@ def save_settings(
     if min_age is not None and not 0 <= min_age <= 120:
         raise EligibilityError("The minimum age must be between 0 and 120.")
     row = session.get(RoundEligibility, round_id)
+    rnd = session.get(Round, round_id)
+    before = settings_for(session, round_id)
+    wanted = (by_postcode, by_roll, by_code, min_age)
+    if (
+        rnd is not None
+        and rnd.ballot_locked
+        and (before.by_postcode, before.by_roll, before.by_code, before.min_age) != wanted
+    ):
+        raise EligibilityError(
+            "Voting has opened: the ways to vote and the minimum age cannot change now."
+        )
     if row is None:
         row = RoundEligibility(round_id=round_id)
         session.add(row)
-    row.by_postcode, row.by_roll, row.by_code, row.min_age = by_postcode, by_roll, by_code, min_age
+    if (row.by_postcode, row.by_roll, row.by_code) != (by_postcode, by_roll, by_code):
+        row.self_declared_ok = False  # the warning depends on the routes: confirm it again
+    row.by_postcode, row.by_roll, row.by_code, row.min_age = wanted
     session.commit()
     return row
 
@@ -135,6 +150,23 @@ def area_of_postcode(session: Session, postcode: str | None) -> int | None:
     )
 
 
+def postcode_outside_round(session: Session, rnd: Round, postcode: str | None) -> str | None:
+    """Return why this postcode cannot vote in the round's areas, or None when it can."""
+    area_id = area_of_postcode(session, postcode)
+    names = ", ".join(sorted(a.name for a in rnd.areas))
+    shown = (postcode or "").upper().strip()
+    if area_id is None:
+        return (
+            f"We could not place {shown} in this round's areas ({names}). Check it, or ask "
+            "the facilitator for an access code if you live here."
+            if names
+            else f"We could not place {shown} in any of our areas. Check it."
+        )
+    if rnd.areas and area_id not in {a.id for a in rnd.areas}:
+        return f"{shown} is outside this round's areas ({names}), so this vote is not for it."
+    return None
+
+
 def age_on(born: dt.date, today: dt.date) -> int:
     """Return the age in whole years on `today`."""
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
@@ -148,15 +180,14 @@ def check_user(session: Session, rnd: Round, user: User, today: dt.date) -> None
             "In this round you vote with your voter roll details or an access code, "
             "not with your account."
         )
-    area_id = area_of_postcode(session, user.postcode)
-    round_areas = {a.id for a in rnd.areas}
-    if area_id is None:
+    if not user.postcode:
         raise EligibilityError(
-            "We could not place your postcode in one of this round's areas. "
-            "Add your postcode to your account, or ask the facilitator for an access code."
+            "This round is for people who live in its areas. Add your postcode to your "
+            "account, or ask the facilitator for an access code."
         )
-    if round_areas and area_id not in round_areas:
-        raise EligibilityError("Your postcode is outside the areas this round covers.")
+    problem = postcode_outside_round(session, rnd, user.postcode)
+    if problem:
+        raise EligibilityError(f"{problem} You can change your postcode on your account page.")
     _check_age(settings, user.date_of_birth, today)
 
 
@@ -241,14 +272,15 @@ class _RollReader:
             raise RollError([f"line {line}: cannot be read as CSV ({exc})"]) from None
 
 
-def upload_roll(
-    session: Session, round_id: int, csv_text: str, *, secret_key: str, replace: bool = True
-) -> int:
-    """Store a voter roll CSV (reference, date_of_birth) hashed; all rows or none. Commit."""
+def parse_roll(csv_text: str) -> list[tuple[str, dt.date]]:
+    """Return the roll's people as (reference, date of birth), or raise RollError per bad line.
+
+    A reference appears once: it names one person across uploads of the roll.
+    """
     reader = _RollReader(csv_text)
     problems: list[str] = []
     people: list[tuple[str, dt.date]] = []
-    seen: dict[tuple[str, dt.date], int] = {}
+    seen: dict[str, int] = {}
     header = next(reader, None)
     if header is None:
         raise RollError(["line 1: the file is empty"])
@@ -272,10 +304,12 @@ def upload_roll(
         except ValueError as exc:
             problems.append(f"line {line}: {exc}")
             continue
-        if (reference, born) in seen:
-            problems.append(f"line {line}: repeats line {seen[(reference, born)]}")
+        if reference in seen:
+            problems.append(
+                f"line {line}: repeats line {seen[reference]} (a reference appears once)"
+            )
             continue
-        seen[(reference, born)] = line
+        seen[reference] = line
         people.append((reference, born))
         if len(people) > MAX_ROLL_ROWS:
             problems.append(f"line {line}: a roll holds at most {MAX_ROLL_ROWS} people")
@@ -284,22 +318,18 @@ def upload_roll(
         problems.append("the file has a header but no people")
     if problems:
         raise RollError(problems[:50] + ([f"and {len(problems) - 50} more"] * (len(problems) > 50)))
-    settings = session.get(RoundEligibility, round_id)
-    if settings is None:
-        settings = RoundEligibility(round_id=round_id, by_postcode=False, by_roll=True)
-        session.add(settings)
-    if settings.roll_salt is None:
-        settings.roll_salt = secrets.token_hex(16)
-    settings.by_roll = True
-    if replace:
-        session.execute(delete(VoterRollEntry).where(VoterRollEntry.round_id == round_id))
-    salt = settings.roll_salt
-    session.add_all(
-        VoterRollEntry(round_id=round_id, identity_hash=identity_hash(secret_key, salt, ref, born))
-        for ref, born in people
-    )
-    session.commit()
-    return len(people)
+    return people
+
+
+def upload_roll(session: Session, round_id: int, csv_text: str, *, secret_key: str) -> int:
+    """Store a voter roll CSV (reference, date_of_birth) hashed; all rows or none. Commit.
+
+    A new upload keeps the people already on the roll (see decide.services.register).
+    Return how many people the file lists.
+    """
+    from decide.services.register import store_roll
+
+    return store_roll(session, round_id, parse_roll(csv_text), secret_key=secret_key).in_file
 
 
 def roll_size(session: Session, round_id: int) -> int:
@@ -369,6 +399,18 @@ def generate_codes(
     if not 1 <= count <= MAX_BATCH:
         raise EligibilityError(f"A batch holds between 1 and {MAX_BATCH} codes.")
     label = label.strip() or f"Batch of {plural(count, 'code')}"
+    from decide.services.register import has_roll
+
+    if has_roll(session, round_id):
+        raise EligibilityError(
+            "This round has a voter roll: make codes for the people on it (by reference "
+            "number), so that each code marks that person's place on the roll."
+        )
+    rnd = session.get(Round, round_id)
+    if rnd is not None and rnd.ballot_locked and not settings_for(session, round_id).by_code:
+        raise EligibilityError(
+            "Voting has opened without access codes: who may vote cannot change now."
+        )
     codes: set[str] = set()
     while len(codes) < count:
         codes.add("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)))
@@ -445,7 +487,14 @@ def _fit(
     return size, size * 1.18, _wrap(text, font, size, width)
 
 
-def access_code_pdf(round_title: str, label: str, codes: Sequence[str], *, vote_url: str) -> bytes:
+def access_code_pdf(
+    round_title: str,
+    label: str,
+    codes: Sequence[str],
+    *,
+    vote_url: str,
+    references: Sequence[str] | None = None,
+) -> bytes:
     """Return a printable A4 PDF with one cut-out slip per access code.
 
     Each slip has the round's whole title (wrapped, smaller if it is long), the code, a QR code
@@ -537,6 +586,10 @@ def access_code_pdf(round_title: str, label: str, codes: Sequence[str], *, vote_
             cursor -= leading
         pdf.setFont(BODY, 6.5)
         pdf.setFillGray(0.25)
-        pdf.drawString(x + pad, y + 3 * mm, f"{label} · code {index + 1} of {total}"[:90])
+        footer = f"{label} · code {index + 1} of {total}"
+        if references is not None:
+            # A code printed for a roll entry says whose it is: its use marks that entry.
+            footer = f"For voter roll reference {references[index]} · {footer}"
+        pdf.drawString(x + pad, y + 3 * mm, footer[:110])
     pdf.save()
     return buffer.getvalue()

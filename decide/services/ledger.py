@@ -197,6 +197,27 @@ def spend_by_project(session: Session, rnd: Round) -> list[ProjectSpend]:
     ]
 
 
+@dataclass(frozen=True)
+class ProjectOutcome:
+    """What the published results gave one project, and what the ledger has paid it."""
+
+    funded: bool
+    allocated: Fraction
+    paid: int
+
+
+def project_outcome(session: Session, rnd: Round, code: str) -> ProjectOutcome | None:
+    """Return a project's outcome once the results are published, else None."""
+    if rnd.phase not in ("published", "delivery"):
+        return None
+    row = manifest_of(session, rnd.id)
+    if row is None:
+        return None
+    allocated = Manifest.from_json_bytes(row.manifest_json).allocation.get(code, Fraction(0))
+    paid = sum(p.amount_pence for p in payments(session, rnd.id) if p.project_code == code)
+    return ProjectOutcome(allocated > 0, allocated, paid)
+
+
 # --- Checkpoints ------------------------------------------------------------------------------
 
 

@@ -1,27 +1,27 @@
 """Paper and assisted ballots, entered one at a time by an officer or facilitator.
 
 A paper ballot goes through exactly the same validation and hash chain as an online ballot,
-marked channel=paper, and gets its own tracker (printed on a slip for the voter). The polling
-station's own register marks who has voted on paper. Each entry form carries a one-time
-number that is recorded as a participation mark ("paper:<number>"), so a form sent twice by a
-double click records one ballot; the number is random and says nothing about the voter.
+marked channel=paper, and gets its own tracker (printed on a slip for the voter).
+
+Paper ballots are numbered in advance: the facilitator issues numbers
+(`register.issue_paper_numbers`) and prints them on the ballot papers. An entry must give an
+issued number that is not yet used; the number is claimed in the cast's own transaction and
+records the officer who entered it and the day, so a form sent twice records one ballot and a
+made-up number records none. In a round with a voter roll the officer also enters the voter's
+reference number and date of birth, and the paper marks that place on the roll: a person who
+voted online cannot vote again on paper, nor the other way round.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from sqlalchemy.orm import Session
 
 from audits.receipts import ServerKey, SignedReceipt
 from decide.services.eligibility import PAPER_VOTER, VoterKey
+from decide.services.register import PaperUse, normalise_paper_number
 from decide.services.voting import Choices, cast_ballot
-
-
-def new_entry_number() -> int:
-    """Return a fresh one-time number for a paper-ballot entry form."""
-    return 1 + secrets.randbelow(2**62)
 
 
 def enter_paper_ballot(
@@ -29,16 +29,25 @@ def enter_paper_ballot(
     round_id: int,
     choices: Choices,
     *,
+    number: str,
+    officer_id: int,
     server_key: ServerKey,
     today: dt.date,
-    entry: int | None = None,
+    entry: VoterKey | None = None,
 ) -> SignedReceipt:
-    """Validate and record one paper ballot; return its signed receipt for the slip.
+    """Validate and record one paper ballot under its issued number; return its signed receipt.
 
-    `entry` is the entry form's one-time number: the same form sent twice raises AlreadyVoted
-    instead of recording the ballot twice. Without it, no double-entry guard applies.
+    `entry` is the roll entry the paper marks (required when the round has a voter roll).
+    An unissued or used number, or an entry that already voted by any route, is refused.
     """
-    voter = PAPER_VOTER if entry is None else VoterKey("paper", entry)
+    use = PaperUse(normalise_paper_number(number), officer_id, entry)
     return cast_ballot(
-        session, round_id, voter, choices, channel="paper", server_key=server_key, today=today
+        session,
+        round_id,
+        PAPER_VOTER,
+        choices,
+        channel="paper",
+        server_key=server_key,
+        today=today,
+        paper=use,
     )

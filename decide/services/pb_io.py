@@ -18,7 +18,9 @@ import hashlib
 import json
 import re
 import secrets
+from dataclasses import replace
 from fractions import Fraction
+from typing import Literal
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -29,10 +31,12 @@ from ballots.canonical import canonical_ballot_bytes
 from ballots.model import Ballot as CoreBallot
 from ballots.model import Instance, Profile
 from ballots.model import Project as CoreProject
+from ballots.rules import validate
 from decide.models import Ballot, ChainState, Project, Round
 from decide.models.limits import INT32_MAX
 from decide.services.voting import (
     ballot_projects,
+    ballot_rules,
     board_profile,
     chain_round_id,
     round_instance,
@@ -42,6 +46,9 @@ from decide.services.voting import (
 KIND_OF_VOTE_TYPE = {"approval": "approval", "cumulative": "cumulative", "ordinal": "ranked"}
 VOTE_TYPE_OF_KIND = {"approval": "approval", "knapsack": "approval", "cumulative": "cumulative",
                      "ranked": "ordinal"}  # fmt: skip
+
+
+Repeats = Literal["refuse", "merge"]
 
 
 class PbImportError(Exception):
@@ -82,28 +89,6 @@ def _int_meta(meta: dict[str, str], key: str) -> int | None:
     return value
 
 
-def _check_points(profile: Profile, points_total: int, max_per_project: int | None) -> None:
-    """Refuse a ballot whose points are negative or above the round's limits."""
-    for ballot in profile.ballots:
-        given = ballot.points or ()
-        for pid, value in zip(ballot.projects, given):
-            if value < 0:
-                raise PbImportError(
-                    f"voter {ballot.voter_id} gives {value} points to project {pid}; points "
-                    "cannot be negative."
-                )
-            if max_per_project is not None and value > max_per_project:
-                raise PbImportError(
-                    f"voter {ballot.voter_id} gives {value} points to project {pid}, more than "
-                    f"the {max_per_project} that max_points allows."
-                )
-        if sum(given) > points_total:
-            raise PbImportError(
-                f"voter {ballot.voter_id} gives {sum(given)} points in all, more than the "
-                f"{points_total} that max_sum_points allows."
-            )
-
-
 def _title(title: str | None) -> str | None:
     """Return the title asked for, stripped (None when empty); refuse control characters."""
     if title is None or not title.strip():
@@ -115,9 +100,47 @@ def _title(title: str | None) -> str | None:
     return title.strip()
 
 
-def import_pb(session: Session, text: str, *, title: str | None = None, today: dt.date) -> Round:
+def _merge_repeats(pb: pabulib.PbFile) -> pabulib.PbFile:
+    """Return `pb` with each approval vote listing a project once (its first place kept)."""
+    if pb.profile.vote_type != "approval":
+        return pb
+    ballots = tuple(
+        replace(b, projects=tuple(dict.fromkeys(b.projects)))
+        if len(set(b.projects)) != len(b.projects)
+        else b
+        for b in pb.profile.ballots
+    )
+    return replace(pb, profile=Profile(pb.profile.vote_type, ballots))
+
+
+def _check_ballots(pb: pabulib.PbFile, rnd: Round) -> None:
+    """Refuse a ballot that the round's own rules (and so the verifier) would reject."""
+    rules = ballot_rules(rnd)
+    instance = round_instance(rnd, rnd.projects)
+    lines = pb.vote_lines
+    for index, ballot in enumerate(pb.profile.ballots):
+        problems = validate(CoreBallot("", ballot.projects, ballot.points), rules, instance)
+        if problems:
+            line = lines[index] if index < len(lines) else index + 1
+            raise PbImportError(
+                f"line {line}: voter {ballot.voter_id}'s ballot breaks the round's rules: "
+                f"{problems[0].message}"
+            )
+
+
+def import_pb(
+    session: Session,
+    text: str,
+    *,
+    title: str | None = None,
+    today: dt.date,
+    repeats: Repeats = "refuse",
+) -> Round:
     """Create a closed round with the file's projects, budget and ballots; commit; return it.
 
+    Every ballot must keep the limits that the file's META states (`pabulib.check_limits`) and
+    the rules of the round made from it. An approval vote that lists a project twice is refused,
+    or with ``repeats="merge"`` read as listing it once (as pabutools reads it).
     Raise PbImportError, writing nothing, for a file or title that cannot become a round.
     """
     title = _title(title)
@@ -125,6 +148,8 @@ def import_pb(session: Session, text: str, *, title: str | None = None, today: d
         pb = pabulib.parse(text)
     except pabulib.PbError as exc:
         raise PbImportError(str(exc)) from exc
+    if repeats == "merge":
+        pb = _merge_repeats(pb)
     instance, profile = pb.instance, pb.profile
     meta = dict(instance.meta)
     kind = KIND_OF_VOTE_TYPE.get(profile.vote_type)
@@ -159,16 +184,35 @@ def import_pb(session: Session, text: str, *, title: str | None = None, today: d
     min_len = _int_meta(meta, "min_length")
     if max_len is not None and min_len is not None and min_len > max_len:
         raise PbImportError(f"META min_length ({min_len}) is more than max_length ({max_len}).")
+    if max_len == 0:
+        raise PbImportError(
+            "META max_length is 0: in pabulib a vote lists at most max_length projects "
+            "(https://pabulib.org/format), so no ballot could choose a project."
+        )
+    stated_points = _int_meta(meta, "max_sum_points") if kind == "cumulative" else None
+    if stated_points == 0:
+        raise PbImportError(
+            "META max_sum_points is 0: in pabulib a cumulative vote gives at most "
+            "max_sum_points in all (https://pabulib.org/format), so no ballot could give a point."
+        )
+    try:
+        pabulib.check_limits(pb)
+    except pabulib.PbError as exc:
+        reason = str(exc)
+        if "twice" in exc.reason and profile.vote_type == "approval":
+            reason += (
+                "; to read such a vote as listing the project once, import with --repeats merge"
+            )
+        raise PbImportError(reason) from exc
     points_total = max_per_project = None
     if kind == "cumulative":
-        points_total = _int_meta(meta, "max_sum_points") or max(sums, default=1) or 1
+        points_total = stated_points or max(sums, default=1) or 1
         if points_total > INT32_MAX:
             raise PbImportError(
                 f"a ballot gives {points_total:,} points in all, more than the {INT32_MAX:,} "
                 "that a round can hold."
             )
         max_per_project = _int_meta(meta, "max_points") or None
-        _check_points(profile, points_total, max_per_project)
     currency = (meta.get("currency") or "").strip().upper()
     rnd = Round(
         title=f"Imported: {label}"[:200],
@@ -194,6 +238,7 @@ def import_pb(session: Session, text: str, *, title: str | None = None, today: d
         )
         for i, p in enumerate(instance.projects)
     ]
+    _check_ballots(pb, rnd)
     session.add(rnd)
     session.flush()
     round_key = chain_round_id(rnd.id)

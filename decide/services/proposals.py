@@ -166,6 +166,23 @@ def submit_proposal(
     return proposal
 
 
+def _is_admin_of(user: User, organisation_id: int) -> bool:
+    return any(m.organisation_id == organisation_id and m.role == "admin" for m in user.memberships)
+
+
+def _may_move(editor: User, proposal: Proposal, draft: ProposalDraft) -> bool:
+    """Return True when the editor may change the proposal's organisation to the draft's.
+
+    A plain member cannot take an organisation's proposal elsewhere (or attach a proposal to
+    an organisation): an administrator of the organisation it leaves, or else of the one it
+    joins, or a facilitator, can.
+    """
+    if editor.is_facilitator:
+        return True
+    owner = proposal.organisation_id or draft.organisation_id
+    return owner is not None and _is_admin_of(editor, owner)
+
+
 def edit_proposal(
     session: Session,
     proposal: Proposal,
@@ -189,6 +206,12 @@ def edit_proposal(
     if proposal.withdrawn:
         raise DomainError("This proposal was withdrawn, so it can no longer be changed.")
     problems = draft_problems(draft, proposal.round, editor)
+    if draft.organisation_id != proposal.organisation_id and not _may_move(editor, proposal, draft):
+        problems.setdefault(
+            "organisation_id",
+            "Only an administrator of the organisation, or a facilitator, can move a proposal "
+            "to another organisation",
+        )
     if problems:
         raise InvalidInput(problems)
     _write(session, proposal, draft)

@@ -44,7 +44,15 @@ from ballots.model import Instance
 from ballots.model import Project as CoreProject
 from ballots.wording import plural
 from decide import __version__
-from decide.models import BoardEntry, Edition, Project, Round, RoundManifest, User
+from decide.models import (
+    BoardEntry,
+    Edition,
+    Project,
+    Round,
+    RoundManifest,
+    SigningKey,
+    User,
+)
 from decide.models.limits import INT32_MAX
 from decide.models.results import RoundResult
 from decide.services import signing
@@ -356,11 +364,16 @@ def publish_blocker(session: Session, rnd: Round) -> PhaseBlocker | None:
             "publication",
         )
     sigs = manifest_signatures(session, rnd)
-    roles = {k.public_key: k.role for k in signing.frozen_keys(session, rnd)}
-    if sigs.records and all(roles.get(r.public_key.hex()) == "official" for r in sigs.records):
+    holders = {k.public_key: k for k in signing.frozen_keys(session, rnd)}
+    if sigs.records and not any(
+        _independent(holders.get(r.public_key.hex())) for r in sigs.records
+    ):
+        # A facilitator seated on the panel signs as a panel member, but is still the
+        # facilitator: the record needs one signer who does not run the round.
         return PhaseBlocker(
-            "Only the round's officials have signed; the facilitator's side alone never "
-            "publishes. A panel member must sign the manifest too.",
+            "Only the facilitator's side has signed (facilitators and officials, including a "
+            "facilitator seated on the panel); a round's facilitator never publishes alone. A "
+            "panel member who is not a facilitator must sign the manifest too.",
             "publication",
         )
     if not sigs.complete:
@@ -370,6 +383,13 @@ def publish_blocker(session: Session, rnd: Round) -> PhaseBlocker | None:
             "publication",
         )
     return None
+
+
+def _independent(key: SigningKey | None) -> bool:
+    """Return True for a panel member's key held by someone who is not a facilitator."""
+    return (
+        key is not None and key.role == "panel" and not getattr(key.user, "is_facilitator", False)
+    )
 
 
 def on_publish(session: Session, rnd: Round, actor: User) -> None:

@@ -792,22 +792,26 @@ def explain(election: Election, outcome: Outcome) -> Explanation:
     if outcome.rule == "equal-shares":
         per_voter = Fraction(str(outcome.details.get("mes_budget_per_voter", "0")))
         base = election.instance.budget / n if n else Fraction(0)
+        voters, each = ("the one voter", "they") if n == 1 else (f"the {n:,} voters", "each")
         intro.append(
             f"The budget of {money(election.instance.budget, c)} was shared equally between "
-            f"the {plural(n, 'voter')}: each had {money(base, c)} to spend on the projects they "
-            "supported."
+            f"{voters}: {each} had {money(base, c)} to spend on the projects they supported."
         )
         if per_voter > base:
             intro.append(
                 f"So that the money would be used as fully as possible, each voter's share was "
-                f"raised step by step (the \u201cAdd1\u201d completion) to {money(per_voter, c)} "
+                f"raised step by step to {money(per_voter, c)} "
                 "before counting; this never lets the funded projects cost more than the budget."
             )
         for i, r in enumerate(s for s in outcome.steps if isinstance(s, MesRound)):
             payers = sum(p.voters for p in r.payments)
             groups = sorted(r.payments, key=lambda p: (-p.voters, p.amount))
             if len(groups) == 1:
-                paid = f"its {_people(payers)} paid {money(groups[0].amount, c)} each"
+                paid = (
+                    f"its one supporter paid {money(groups[0].amount, c)}"
+                    if payers == 1
+                    else f"its {_people(payers)} paid {money(groups[0].amount, c)} each"
+                )
             else:
                 parts = [
                     f"{_people(p.voters, 'voter', 'voters')} paid {money(p.amount, c)}"
@@ -914,7 +918,7 @@ def explain(election: Election, outcome: Outcome) -> Explanation:
     if election.profile.vote_type == "ordinal":
         notes.append(
             "This round used ranked ballots. The allocation rules treat a ranked ballot as "
-            "support for every project it ranks, whatever its place (as pabutools does)."
+            "support for every project it ranks, whatever its place."
         )
     notes.append(f"Ties between projects: {outcome.tie_break.describe()}.")
     notes.append(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ballots.rules import choose_sentence
 from ballots.wording import money as format_money
 from ballots.wording import plural
 from decide.models import (
@@ -27,7 +28,8 @@ from decide.models import (
     User,
 )
 from decide.models.limits import INT32_MAX
-from decide.models.round import BALLOT_MEANING_FIELDS
+from decide.models.round import LOCKED_AT_VOTING
+from decide.services import register
 from decide.services.accounts import find_user_by_email
 from decide.services.errors import DomainError, InvalidInput, NotFound
 from decide.services.slugs import unique_slug
@@ -60,6 +62,8 @@ FIELD_LABELS = {
     "max_points_per_project": "maximum points per project",
     "rank_depth": "number of ranks",
     "allocation_rule": "allocation rule",
+    "signature_threshold": "number of signatures",
+    "threshold_reason": "reason one signature is enough",
 }
 # Whole-number settings with the words for them; each must fit its INTEGER column.
 COUNT_LABELS = {
@@ -72,8 +76,9 @@ COUNT_LABELS = {
     "signature_threshold": "number of signatures",
 }
 # Settings whose column always has a value: left empty (None), they take the value that
-# means "not set" (no minimum, no minimum share, the one signature every round needs).
-NOT_SET = {"min_choices": 0, "min_budget_share_percent": 0, "signature_threshold": 1}
+# means "not set" (no minimum, no minimum share, the two signatures a round needs unless it
+# states why one is enough).
+NOT_SET = {"min_choices": 0, "min_budget_share_percent": 0, "signature_threshold": 2}
 
 
 class PhaseChangeRefused(DomainError):
@@ -101,7 +106,8 @@ class RoundSettings:
     max_points_per_project: int | None = None
     rank_depth: int | None = None
     allocation_rule: str = "equal-shares"
-    signature_threshold: int = 1
+    signature_threshold: int = 2
+    threshold_reason: str = ""
     proposals_open: dt.date | None = None
     proposals_close: dt.date | None = None
     deliberation_close: dt.date | None = None
@@ -113,8 +119,9 @@ class RoundSettings:
         for name, value in NOT_SET.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, value)
-        if self.description is None:
-            object.__setattr__(self, "description", "")
+        for name in ("description", "threshold_reason"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, "")
 
     @classmethod
     def of(cls, rnd: Round) -> RoundSettings:
@@ -166,6 +173,8 @@ def settings_problems(s: RoundSettings) -> dict[str, str]:
         errors["rank_depth"] = "Ranked ballots need the number of projects a voter may rank"
     if s.signature_threshold < 1:
         errors["signature_threshold"] = "At least one signature is needed to publish results"
+    if len(s.threshold_reason) > 500:
+        errors["threshold_reason"] = "The reason must be 500 characters or fewer"
     for name, words in COUNT_LABELS.items():
         value = getattr(s, name)
         if isinstance(value, int) and value > MAX_COUNT:
@@ -187,11 +196,16 @@ def settings_problems(s: RoundSettings) -> dict[str, str]:
 def _locked_changes(rnd: Round, s: RoundSettings) -> dict[str, str]:
     if not rnd.ballot_locked:
         return {}
-    return {
+    current = RoundSettings.of(rnd)
+    problems = {
         name: f"The {FIELD_LABELS[name]} cannot change after voting opened"
-        for name in BALLOT_MEANING_FIELDS
-        if getattr(s, name) != getattr(rnd, name)
+        for name in LOCKED_AT_VOTING
+        if getattr(s, name) != getattr(current, name)
     }
+    if set(s.area_ids) != {a.id for a in rnd.areas}:
+        # Who may vote by postcode depends on the areas: they lock with the ballot.
+        problems["area_ids"] = "The areas cannot change after voting opened"
+    return problems
 
 
 def _apply(session: Session, rnd: Round, s: RoundSettings) -> None:
@@ -272,7 +286,7 @@ def remove_panel_member(session: Session, rnd: Round, panel_member_id: int) -> N
 # other parts of the app add their own without import cycles: for example closing a round
 # adds "decide.services.results:compute_on_close" to the effects of ("voting", "closed").
 # Places where a blocked phase change can be fixed; the web layer turns each into a link.
-FIX_PLACES = ("settings", "proposals", "review", "results", "publication")
+FIX_PLACES = ("settings", "panel", "proposals", "review", "results", "publication", "eligibility")
 
 
 @dataclass(frozen=True)
@@ -330,8 +344,40 @@ def _ballot_rules_complete(session: Session, rnd: Round) -> PhaseBlocker | None:
     return None
 
 
+def _self_declared_confirmed(session: Session, rnd: Round) -> PhaseBlocker | None:
+    problem = register.self_declared_problem(session, rnd)
+    return PhaseBlocker(problem, "eligibility") if problem else None
+
+
+def _needs_panel(session: Session, rnd: Round) -> PhaseBlocker | None:
+    # Publishing needs a panel member's signature (never facilitators alone), so a round
+    # without a panel could collect votes whose results can never be published.
+    if rnd.panel:
+        return None
+    return PhaseBlocker(
+        f"Voting needs a panel to sign the results: add at least one panel member "
+        f"(the results need {plural(rnd.signature_threshold, 'signature')}).",
+        "panel",
+    )
+
+
+def _threshold_explained(session: Session, rnd: Round) -> PhaseBlocker | None:
+    # The threshold locks when voting opens, and a lone signer must be a stated choice: the
+    # reason is printed on the results (issue 13). A draft may leave it for later.
+    if rnd.signature_threshold == 1 and not (rnd.threshold_reason or "").strip():
+        return PhaseBlocker(
+            "Voting needs a reason why one panel signature is enough to publish, "
+            "or a threshold of 2 or more.",
+            "settings",
+        )
+    return None
+
+
 def _stamp_voting_opened(session: Session, rnd: Round, actor: User) -> None:
     rnd.voting_opened_at = dt.datetime.now(dt.UTC)
+    # The timetable shows the real day voting opened, not "to be announced".
+    if rnd.voting_open is None or rnd.voting_open > rnd.voting_opened_at.date():
+        rnd.voting_open = rnd.voting_opened_at.date()
 
 
 @dataclass
@@ -348,7 +394,14 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("proposals", "deliberation"): Transition(guards=[_needs_proposal]),
     ("deliberation", "proposals"): Transition(),
     ("deliberation", "voting"): Transition(
-        guards=[_needs_project, _needs_payees, _ballot_rules_complete],
+        guards=[
+            _needs_project,
+            _needs_payees,
+            _ballot_rules_complete,
+            _needs_panel,
+            _threshold_explained,
+            _self_declared_confirmed,
+        ],
         effects=[_stamp_voting_opened],
     ),
     ("voting", "closed"): Transition(effects=["decide.services.closing:on_close"]),
@@ -442,8 +495,8 @@ def ballot_summary(rnd: Round) -> list[str]:
     money = format_money(rnd.budget_pence, rnd.currency)
     lines: list[str] = []
     if rnd.ballot_kind in ("approval", "knapsack"):
-        most = f"at most {rnd.max_choices}" if rnd.max_choices else "as many as you like"
-        lines.append(f"Choose the projects you support: at least {rnd.min_choices} and {most}.")
+        on_ballot = sum(1 for p in rnd.projects if not p.withdrawn) or None
+        lines.append(choose_sentence("Choose", rnd.min_choices or 0, rnd.max_choices, on_ballot))
         if rnd.ballot_kind == "knapsack":
             lines.append(f"The projects you choose must fit within the budget of {money}.")
             if rnd.min_budget_share_percent:

@@ -9,8 +9,9 @@
 2. the round must be in the voting phase, the voter eligible, the choices valid
    (`ballots.rules.validate`; every violation is reported); choices are kept in canonical
    order (by project id), never in the order the voter saw;
-3. `mark_voter` inserts the participation mark: the unique key (round, register key)
-   decides any race (fifty clicks at once store one ballot; the others get `AlreadyVoted`);
+3. `register.mark` marks the voter's register entry (decide.services.register: every route
+   marks the same entry); the unique mark decides any race, by any routes (fifty clicks at
+   once store one ballot; the others get `AlreadyVoted`);
 4. the ballot is sealed (`decide.services.sealing`) under a fresh random tracker and salt,
    and the envelope row is inserted: ciphertext, a keyed lookup and a random id, no time;
 5. after the commit succeeds, and only then, the receipt (round, tracker, commitment) is
@@ -30,14 +31,13 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from audits import chain
@@ -57,7 +57,8 @@ from decide.models import (
     SealedBallot,
 )
 from decide.models.limits import INT32_MAX
-from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey, check_voter
+from decide.services import register
+from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey
 from decide.services.sanitise import whole_number
 from decide.services.sealing import BoxKeys
 
@@ -262,25 +263,25 @@ def _begin_write(session: Session) -> None:
 
 
 def mark_voter(
-    session: Session, round_id: int, voter: VoterKey, today: dt.date, sealed_receipt: bytes
+    session: Session,
+    rnd: Round,
+    voter: VoterKey,
+    today: dt.date,
+    paper: register.PaperUse | None,
+    seal: Callable[[str], bytes],
 ) -> None:
-    """Insert the voter's participation mark, or raise AlreadyVoted (rolled back).
+    """Mark the voter's register entry with their sealed receipt, or raise (rolled back).
 
-    The one place that decides which register key a vote marks: the register work may
-    change the key (one entry per person across routes) without touching the sealing.
+    `register.mark` decides which entry a vote marks (every route, one entry); `seal` seals
+    the receipt for that entry's key, so only the same proof of eligibility opens it again.
     """
-    mark = {
-        "round_id": round_id,
-        "voter_key": str(voter),
-        "voted_on": today,
-        "sealed_receipt": sealed_receipt,
-    }
+    key = register.entry_key(session, rnd.id, voter, paper)
     try:
-        session.execute(insert(Participation), [mark])
-    except IntegrityError:
-        session.rollback()
-        message = {"code": CODE_USED, "paper": PAPER_TWICE}.get(voter.kind, ALREADY_VOTED)
-        raise AlreadyVoted(message) from None
+        register.mark(session, rnd, voter, today=today, paper=paper, sealed_receipt=seal(key or ""))
+    except register.AlreadyMarked as exc:
+        raise AlreadyVoted(exc.message) from None
+    except register.NotOnRegister as exc:
+        raise NotEligible(exc.message) from None
 
 
 BOX_LOCK_CLASS = 0x6465  # the first int of the round's advisory lock key ("de")
@@ -322,33 +323,36 @@ def cast_ballot(
     channel: str = "online",
     server_key: ServerKey,
     today: dt.date,
+    paper: register.PaperUse | None = None,
 ) -> SignedReceipt:
-    """Validate, mark and seal one ballot in one transaction; return its signed receipt."""
+    """Validate, mark and seal one ballot in one transaction; return its signed receipt.
+
+    A paper ballot passes `voter=PAPER_VOTER` and `paper`: its issued number, the officer and
+    the roll entry it marks (see decide.services.register).
+    """
     if channel not in ("online", "paper"):
         raise ValueError("channel must be 'online' or 'paper'")
-    if (channel == "paper") != (voter.kind == "paper"):
-        raise ValueError("paper ballots, and only they, use the paper voter key")
+    if (channel == "paper") != (paper is not None) or (paper is not None) != (voter == PAPER_VOTER):
+        raise ValueError("paper ballots, and only they, come with their paper number")
     try:
         _begin_write(session)
         rnd = _voting_round(session, round_id)
         try:
-            check_voter(session, rnd, voter, today)
-        except EligibilityError as exc:
+            register.check(session, rnd, voter, today, paper)
+        except (EligibilityError, register.NotOnRegister) as exc:
             raise NotEligible(str(exc)) from exc
         ballot = canonical_order(rnd.ballot_kind, check_choices(session, rnd, choices))
         data = canonical_ballot_bytes(rnd.ballot_kind, ballot)
         keys = BoxKeys(server_key, round_id)
         sealed = keys.seal(data, choices_json(ballot), channel)
-        if voter != PAPER_VOTER:
-            # For paper, the mark is the entry form's one-time number: a form sent twice
-            # (a double click) records one ballot. It says nothing about the voter.
-            mark_voter(
-                session,
-                round_id,
-                voter,
-                today,
-                keys.seal_receipt(str(voter), sealed.tracker, sealed.commitment),
-            )
+        mark_voter(
+            session,
+            rnd,
+            voter,
+            today,
+            paper,
+            lambda key: keys.seal_receipt(key, sealed.tracker, sealed.commitment),
+        )
         envelope = {
             "id": sealed.envelope_id,
             "round_id": round_id,
@@ -382,28 +386,24 @@ def canonical_order(kind: str, ballot: CoreBallot) -> CoreBallot:
 def receipt_again(
     session: Session, round_id: int, voter: VoterKey, server_key: ServerKey
 ) -> SignedReceipt | None:
-    """Return the receipt of this voter's ballot, from their mark; None if they have none."""
+    """Return the receipt of this voter's ballot, from their entry's mark; None if none."""
+    key = register.entry_key(session, round_id, voter, None)
+    if key is None:
+        return None
     sealed = session.scalar(
         select(Participation.sealed_receipt).where(
-            Participation.round_id == round_id, Participation.voter_key == str(voter)
+            Participation.round_id == round_id, Participation.voter_key == key
         )
     )
     if sealed is None:
         return None
-    tracker, commit = BoxKeys(server_key, round_id).open_receipt(str(voter), bytes(sealed))
+    tracker, commit = BoxKeys(server_key, round_id).open_receipt(key, bytes(sealed))
     return sign_receipt(server_key, Receipt(chain_round_id(round_id), tracker, commit))
 
 
 def has_voted(session: Session, round_id: int, voter: VoterKey) -> bool:
-    """Return whether this voter's participation mark exists."""
-    return (
-        session.scalar(
-            select(Participation.voter_key).where(
-                Participation.round_id == round_id, Participation.voter_key == str(voter)
-            )
-        )
-        is not None
-    )
+    """Return whether this voter's register entry is marked (by any route)."""
+    return register.marked_on(session, round_id, voter) is not None
 
 
 def voted_on(session: Session, round_id: int, voter: VoterKey) -> dt.date | None:
@@ -412,11 +412,7 @@ def voted_on(session: Session, round_id: int, voter: VoterKey) -> dt.date | None
     The mark records only the day and names no ballot, so this says nothing about which
     ballot is theirs.
     """
-    return session.scalar(
-        select(Participation.voted_on).where(
-            Participation.round_id == round_id, Participation.voter_key == str(voter)
-        )
-    )
+    return register.marked_on(session, round_id, voter)
 
 
 # Receipts and the board -------------------------------------------------------------------

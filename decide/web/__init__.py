@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from decide.models.limits import INT32_MAX, ValueDoesNotFit
+from decide.web.caching import no_store
 
 # One blueprint per area; each module exposes `bp`. Order matters only for url_prefix clashes.
 BLUEPRINT_MODULES = [
@@ -102,6 +103,7 @@ def init_web(app: Flask) -> None:
         app.register_blueprint(module.bp)
 
     app.after_request(_security_headers)
+    app.after_request(no_store)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(ValueDoesNotFit, _value_does_not_fit)
     for code in (400, 403, 404, 405, 413, 429, 500):
@@ -184,4 +186,6 @@ def _error_page(error: Any) -> tuple[str, int]:
     description = getattr(error, "description", None)
     if code in (400, 403) and isinstance(description, str) and not description.startswith("The "):
         message = description
+    elif code == 429 and isinstance(description, str) and not description[:1].isdigit():
+        message = description  # a limit's own words (not the bare "10 per 1 hour")
     return render_template("error.html", code=code, title=title, message=message), code

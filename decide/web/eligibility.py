@@ -22,9 +22,11 @@ from sqlalchemy import select
 from decide.extensions import db
 from decide.models import AccessCodeBatch, Round
 from decide.services import eligibility as elig
+from decide.services import register
 from decide.services.permissions import is_facilitator
 from decide.services.rounds import MAX_COUNT
 from decide.services.sanitise import has_control_characters, whole_number
+from decide.web.forms import RollCodesForm, SelfDeclaredForm, add_error, show_domain_error
 
 bp = Blueprint("eligibility", __name__)
 
@@ -40,20 +42,34 @@ def _facilitator_round(round_id: int) -> Round:
     return rnd
 
 
-def _page(rnd: Round, errors: dict[str, list[str]] | None = None, status: int = 200) -> Any:
+def _page(
+    rnd: Round,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+    *,
+    codes_form: RollCodesForm | None = None,
+    self_form: SelfDeclaredForm | None = None,
+) -> Any:
     batches = db.session.scalars(
         select(AccessCodeBatch)
         .where(AccessCodeBatch.round_id == rnd.id)
         .order_by(AccessCodeBatch.id)
     ).all()
+    settings = elig.settings_for(db.session, rnd.id)
     return (
         render_template(
             "eligibility/settings.html",
             rnd=rnd,
-            settings=elig.settings_for(db.session, rnd.id),
+            settings=settings,
             roll_size=elig.roll_size(db.session, rnd.id),
+            has_roll=register.has_roll(db.session, rnd.id),
+            warning=register.self_declared_warning(settings),
+            per_route=register.ballots_per_route(db.session, rnd.id),
+            route_labels=register.ROUTE_LABELS,
             batches=batches,
             errors=errors or {},
+            codes_form=codes_form or RollCodesForm(formdata=None),
+            self_form=self_form or SelfDeclaredForm(formdata=None),
         ),
         status,
     )
@@ -100,10 +116,10 @@ def upload_roll(round_id: int) -> Any:
     if len(data) > MAX_ROLL_BYTES:
         return _page(rnd, {"roll": ["The file is larger than 20 MB."]}, 422)
     try:
-        count = elig.upload_roll(
+        report = register.store_roll(
             db.session,
             rnd.id,
-            data.decode("utf-8-sig"),
+            elig.parse_roll(data.decode("utf-8-sig")),
             secret_key=current_app.config["SECRET_KEY"],
         )
     except UnicodeDecodeError:
@@ -111,7 +127,10 @@ def upload_roll(round_id: int) -> Any:
     except elig.RollError as exc:
         db.session.rollback()
         return _page(rnd, {"roll": [*exc.problems, "Nothing was stored."]}, 422)
-    flash(f"Voter roll stored: {count} people (identities kept only as hashes).", "success")
+    flash(
+        "Voter roll stored (identities kept only as hashes). " + " ".join(report.sentences()),
+        "success",
+    )
     return redirect(url_for("eligibility.settings", round_id=rnd.id), 303)
 
 
@@ -127,13 +146,17 @@ def generate_codes(round_id: int) -> Any:
     label = request.form.get("label", "")
     if has_control_characters(label):
         return _page(rnd, {"codes": ["The label contains invisible control characters."]}, 422)
-    batch, codes = elig.generate_codes(
-        db.session,
-        rnd.id,
-        count,
-        label=label,
-        today=dt.datetime.now(dt.UTC).date(),
-    )
+    try:
+        batch, codes = elig.generate_codes(
+            db.session,
+            rnd.id,
+            count,
+            label=label,
+            today=dt.datetime.now(dt.UTC).date(),
+        )
+    except elig.EligibilityError as exc:
+        db.session.rollback()
+        return _page(rnd, {"codes": [str(exc)]}, 422)
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
     pdf = elig.access_code_pdf(rnd.title, batch.label, codes, vote_url=vote_url)
     filename = f"access-codes-round{rnd.id}-batch{batch.id}.pdf"
@@ -145,3 +168,64 @@ def generate_codes(round_id: int) -> Any:
             "Cache-Control": "no-store",
         },
     )
+
+
+@bp.post("/rounds/<int:round_id>/eligibility/roll-codes")
+def roll_codes(round_id: int) -> Any:
+    """Make one access code per listed roll reference; return the slips as a PDF (once)."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    rnd = _facilitator_round(round_id)
+    form = RollCodesForm()
+    if not form.validate_on_submit():
+        return _page(rnd, status=422, codes_form=form)
+    try:
+        batch, pairs = register.codes_for_references(
+            db.session,
+            rnd.id,
+            form.references.data.splitlines(),
+            secret_key=current_app.config["SECRET_KEY"],
+            label=form.label.data or "",
+            today=dt.datetime.now(dt.UTC).date(),
+        )
+    except elig.EligibilityError as exc:
+        db.session.rollback()
+        show_domain_error(form, register.as_domain_error(exc, "references"))
+        return _page(rnd, status=422, codes_form=form)
+    vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
+    pdf = elig.access_code_pdf(
+        rnd.title,
+        batch.label,
+        [code for _, code in pairs],
+        vote_url=vote_url,
+        references=[ref for ref, _ in pairs],
+    )
+    filename = f"roll-access-codes-round{rnd.id}-batch{batch.id}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.post("/rounds/<int:round_id>/eligibility/self-declared")
+def confirm_self_declared(round_id: int) -> Any:
+    """Record that the facilitator read what a round without a voter roll allows."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    rnd = _facilitator_round(round_id)
+    form = SelfDeclaredForm()
+    if not form.validate_on_submit():
+        return _page(rnd, status=422, self_form=form)
+    if rnd.ballot_locked:
+        add_error(form, "understood", "Voting has opened: who may vote cannot change now.")
+        return _page(rnd, status=422, self_form=form)
+    if not form.understood.data:
+        add_error(form, "understood", "Tick the box to confirm you have read the warning.")
+        return _page(rnd, status=422, self_form=form)
+    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    flash("Confirmed: this round is self-declared. Voting can open.", "success")
+    return redirect(url_for("eligibility.settings", round_id=rnd.id), 303)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, flash
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     Field,
     FieldList,
     Form,
@@ -24,7 +25,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import DateField, EmailField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import TextInput
 
 from decide.models import ALLOCATION_RULES, BALLOT_KINDS, ORGANISATION_KINDS
@@ -49,7 +57,8 @@ def options(pairs: Any) -> list[Any]:
     return [_SelectChoice(value, label) for value, label in items]
 
 
-_POUNDS_RE = re.compile(r"^(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<frac>\d{1,2}))?$")
+# [0-9], not \d: \d also matches other scripts' digits ('١٠٠'), which people do not mean here.
+_POUNDS_RE = re.compile(r"^(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<frac>[0-9]{1,2}))?$")
 
 
 def parse_pence(text: str) -> int:
@@ -111,6 +120,24 @@ class PoundsField(Field):
         if self.data > MAX_PENCE:
             self.data = None
             raise ValueError("The amount must be £20,000,000 or less")
+
+
+class AmountRequired:
+    """Require an amount: keep a parse error as it is; blank or spaces get `message`.
+
+    (DataRequired would replace "Enter an amount in pounds, like 1,250" with its own words,
+    and InputRequired lets a budget of only spaces through as no amount.)
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if field.process_errors:
+            raise StopValidation()
+        if field.data is None:
+            raise StopValidation(self.message)
 
 
 def positive_pence(form: Any, field: PoundsField) -> None:
@@ -231,13 +258,30 @@ class PasswordChangeForm(DecideForm):
 
 
 class PostcodeForm(DecideForm):
-    """A voting page asks an account without a postcode for one, in place."""
+    """A voting page asks an account for what the round needs and it lacks, in place.
+
+    The view removes the field the account does not need (see `for_missing`).
+    """
 
     postcode = StringField(
         "Your postcode",
         validators=[InputRequired("Enter your postcode")],
         render_kw={"autocomplete": "postal-code", "autocapitalize": "characters"},
     )
+    date_of_birth = DateField(
+        "Your date of birth",
+        validators=[InputRequired("Enter your date of birth, like 1984-04-12")],
+        render_kw={"autocomplete": "bday"},
+    )
+
+    @classmethod
+    def for_missing(cls, missing: frozenset[str], **kwargs: Any) -> PostcodeForm:
+        """Return the form with only the fields named in `missing`."""
+        form = cls(**kwargs)
+        for name in ("postcode", "date_of_birth"):
+            if name not in missing:
+                delattr(form, name)
+        return form
 
 
 # --- Rounds ---------------------------------------------------------------------------------
@@ -251,12 +295,44 @@ def _int_field(
     return IntegerField(label, validators=checks, render_kw={"inputmode": "numeric"})
 
 
+_COUNT_RE = re.compile(r"^-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+|[0-9]{1,20})$")
+
+
+class WholeNumberField(Field):
+    """A text input for a count typed as people write it ('9,000', '9 000' or '9000').
+
+    A number input refuses the thousands comma that the page itself prints, so this is a text
+    input with a numeric keyboard. Its data is an int (the service checks its range), or None
+    when left empty; text that is not a whole number is refused here.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label: str | None = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else f"{self.data:,}"
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        text = str(valuelist[0]).strip() if valuelist else ""
+        if not text:
+            return
+        if not (text.isascii() and _COUNT_RE.match(text)):
+            raise ValueError("Enter a whole number, like 9,000 or 9000")
+        self.data = int(text.replace(",", "").replace(" ", ""))  # at most 20 digits
+
+
 class RoundForm(DecideForm):
     title = StringField("Title", validators=[InputRequired("Enter a title"), Length(max=200)])
     description = TextAreaField("Description", validators=[Length(max=20_000)])
     budget_pence = PoundsField(
         "Budget in pounds",
-        validators=[InputRequired("Enter the budget in pounds"), positive_pence],
+        validators=[AmountRequired("Enter the budget in pounds"), positive_pence],
     )
     area_ids = SelectMultipleField("Areas", coerce=row_id, validate_choice=False)
     theme_ids = SelectMultipleField("Themes", coerce=row_id, validate_choice=False)
@@ -264,7 +340,7 @@ class RoundForm(DecideForm):
         "Ballot kind", choices=options(BALLOT_KINDS), default="approval",
         validators=[InputRequired("Choose a ballot kind")],
     )  # fmt: skip
-    min_choices = _int_field("Minimum number of projects", required=True)
+    min_choices = _int_field("Minimum number of projects")  # empty: no minimum (NOT_SET)
     max_choices = _int_field("Maximum number of projects", minimum=1)
     min_budget_share_percent = _int_field("Minimum share of the budget (per cent)", maximum=100)
     points_total = _int_field("Points each voter has", minimum=1)
@@ -275,6 +351,9 @@ class RoundForm(DecideForm):
         validators=[InputRequired("Choose an allocation rule")],
     )  # fmt: skip
     signature_threshold = _int_field("Signatures needed to publish results", required=True)
+    threshold_reason = TextAreaField(
+        "Why one signature is enough", validators=[Optional(), Length(max=500)]
+    )
     proposals_open = DateField("Proposals open", validators=[Optional()])
     proposals_close = DateField("Proposals close", validators=[Optional()])
     deliberation_close = DateField("Deliberation ends", validators=[Optional()])
@@ -509,10 +588,9 @@ def register(app: Flask) -> None:
 
 class AreaForm(DecideForm):
     name = StringField("Name", validators=[InputRequired("Enter the area's name"), Length(max=120)])
-    population = IntegerField(
+    population = WholeNumberField(
         "Population",
         validators=[InputRequired("Enter the population as a whole number, 0 or more")],
-        render_kw={"inputmode": "numeric"},
     )
     deprivation_decile = IntegerField(
         "Deprivation decile",
@@ -523,3 +601,40 @@ class AreaForm(DecideForm):
 
 class ThemeForm(DecideForm):
     name = StringField("Name", validators=[InputRequired("Enter the theme's name"), Length(max=80)])
+
+
+# --- Register: numbered paper ballots, codes for roll entries, the self-declared warning ----
+class PaperNumbersForm(DecideForm):
+    """A facilitator issues a batch of numbered paper ballots to print."""
+
+    count = IntegerField(
+        "How many paper ballots",
+        validators=[
+            InputRequired("Enter how many paper ballots to number"),
+            NumberRange(1, 5000, "Enter a number of paper ballots from 1 to 5,000"),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    label = StringField(
+        "Label (for example the polling station)",
+        validators=[Optional(), Length(max=120, message="Keep the label to 120 characters")],
+    )
+
+
+class RollCodesForm(DecideForm):
+    """A facilitator makes one access code for each listed roll reference."""
+
+    references = TextAreaField(
+        "Reference numbers, one a line",
+        validators=[InputRequired("Enter at least one reference number from the roll")],
+    )
+    label = StringField(
+        "Label (for example the mailing)",
+        validators=[Optional(), Length(max=120, message="Keep the label to 120 characters")],
+    )
+
+
+class SelfDeclaredForm(DecideForm):
+    """A facilitator confirms they read what a round without a voter roll allows."""
+
+    understood = BooleanField("I have read this and accept it for this round")

@@ -17,6 +17,7 @@ from decide.services import permissions as can
 from decide.services import publication, signing
 from decide.services.errors import DomainError, InvalidInput
 from decide.web.access import require, viewable_round
+from decide.web.filters import long_date
 from decide.web.forms import parse_pence
 
 bp = Blueprint("ledger", __name__)
@@ -68,11 +69,23 @@ def _payment_form(rnd: Round) -> tuple[service.PaymentForm | None, dict[str, str
     except ValueError as exc:
         errors["amount"] = str(exc)
         amount = 0
+    today = dt.date.today()
     try:
         paid_on = dt.date.fromisoformat(f.get("paid_on", "").strip())
     except ValueError:
         errors["paid_on"] = "Enter the date of payment as YYYY-MM-DD, like 2027-06-30"
         paid_on = dt.date.min
+    else:
+        # The ledger is permanent: a payment is dated between the signed results and today.
+        written = publication.manifest_of(db.session, rnd.id)
+        earliest = written.created_at.date() if written is not None else None
+        if paid_on > today:
+            errors["paid_on"] = "The date of payment cannot be in the future"
+        elif earliest is not None and paid_on < earliest:
+            errors["paid_on"] = (
+                f"The date of payment cannot be before the results were signed "
+                f"({long_date(earliest)})"
+            )
     if not f.get("project_code"):
         errors["project_code"] = "Choose the project paid"
     if errors:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from sqlalchemy import select, text
 from werkzeug.wrappers import Response
 
+from decide.config import DEMO_OPERATOR
 from decide.extensions import db
 from decide.models import PHASES, Round
 
@@ -48,10 +50,23 @@ def about() -> str:
     return render_template("main/about.html")
 
 
+def _operator() -> dict[str, object]:
+    """Return who runs this site (DECIDE_OPERATOR_*) and whether it is still the demo's."""
+    cfg = current_app.config
+    return {
+        "name": cfg["OPERATOR_NAME"],
+        "email": cfg["OPERATOR_EMAIL"],
+        "address": cfg["OPERATOR_ADDRESS"],
+        "is_demo": cfg["OPERATOR_NAME"] == DEMO_OPERATOR["name"],
+    }
+
+
 @bp.get("/privacy")
 def privacy() -> str:
     """Say what is stored about people, for how long, and why ballots cannot be linked to them."""
-    return render_template("main/privacy.html", has_threats=THREATS_FILE.is_file())
+    return render_template(
+        "main/privacy.html", has_threats=THREATS_FILE.is_file(), operator=_operator()
+    )
 
 
 @bp.get("/privacy/ballot-secrecy")
@@ -65,7 +80,13 @@ def ballot_secrecy() -> str:
 @bp.get("/accessibility")
 def accessibility() -> str:
     """State how accessible the site is, what is known not to be, and how to report a problem."""
-    return render_template("main/accessibility.html")
+    cfg = current_app.config
+    return render_template(
+        "main/accessibility.html",
+        operator=_operator(),
+        prepared=dt.date.fromisoformat(cfg["ACCESSIBILITY_PREPARED"]),
+        reviewed=dt.date.fromisoformat(cfg["ACCESSIBILITY_REVIEWED"]),
+    )
 
 
 @bp.get("/favicon.ico")

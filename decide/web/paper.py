@@ -1,41 +1,62 @@
-"""Paper ballots: officers and facilitators enter them one at a time and print a slip."""
+"""Paper ballots: the facilitator numbers them in advance; officers enter them one at a time."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from decide.extensions import db
-from decide.models import Round
+from decide.models import PaperBatch, PaperNumber, Round
+from decide.services import eligibility as elig
 from decide.services import paper as paper_service
-from decide.services import voting
-from decide.services.permissions import is_officer
-from decide.services.sanitise import whole_number
-from decide.web.access import receipt_key
+from decide.services import register, voting
+from decide.services.permissions import is_facilitator, is_officer
+from decide.web.access import receipt_key, require
+from decide.web.forms import PaperNumbersForm, show_domain_error
 from decide.web.voting import _form_choices, _selected, _summary, receipt_page
 
 bp = Blueprint("paper", __name__)
 
 
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
 def _officer_round(round_id: int) -> Round:
-    if not current_user.is_authenticated:
-        abort(401)
-    if not is_officer(current_user):
-        abort(403)
+    require(is_officer(current_user))
     rnd = db.session.get(Round, round_id)
-    if rnd is None:
+    # An officer never sees a draft round (its ballot may still change).
+    if rnd is None or (rnd.phase == "draft" and not is_facilitator(current_user)):
         abort(404)
     return rnd
 
 
+def _read_entry(rnd: Round) -> tuple[elig.VoterKey | None, list[str]]:
+    """Return the roll entry the officer typed (rounds with a roll), and any problems."""
+    if not register.has_roll(db.session, rnd.id):
+        return None, []
+    reference = request.form.get("reference", "").strip()
+    if not reference:
+        return None, ["Enter the voter's reference number from the voter roll."]
+    try:
+        born = elig.parse_birth_date(request.form.get("date_of_birth", ""))
+        return elig.verify_roll(
+            db.session, rnd.id, reference, born,
+            secret_key=current_app.config["SECRET_KEY"], today=_today(),
+        ), []  # fmt: skip
+    except ValueError as exc:
+        return None, [f"Date of birth: {exc}."]
+    except elig.EligibilityError as exc:
+        return None, [str(exc)]
+
+
 @bp.route("/rounds/<int:round_id>/paper", methods=["GET", "POST"])
 def enter(round_id: int) -> Any:
-    """Show the paper-ballot form; on POST validate and record one ballot."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+    """Show the paper-ballot form; on POST validate and record one numbered ballot."""
     rnd = _officer_round(round_id)
     projects = voting.ballot_projects(db.session, rnd.id)
     choices: Any = {} if rnd.ballot_kind == "cumulative" else []
@@ -45,19 +66,17 @@ def enter(round_id: int) -> Any:
         problems = [f"Voting is not open in this round (it is at: {rnd.phase_label})."]
     elif request.method == "POST":
         choices, problems = _form_choices(rnd, projects)
-        raw_entry = request.form.get("entry", "")
-        if not whole_number(raw_entry, maximum=2**62):
-            problems = ["This form has no entry number. Reload the page and enter the ballot."]
+        number = register.normalise_paper_number(request.form.get("number", ""))
+        if not number:
+            problems.append("Enter the number printed on the paper ballot.")
+        entry, entry_problems = _read_entry(rnd)
+        problems += entry_problems
         if not problems:
             try:
                 signed = paper_service.enter_paper_ballot(
-                    db.session,
-                    rnd.id,
-                    choices,
-                    server_key=receipt_key(),
-                    today=dt.datetime.now(dt.UTC).date(),
-                    entry=int(raw_entry),
-                )
+                    db.session, rnd.id, choices, number=number, officer_id=current_user.id,
+                    server_key=receipt_key(), today=_today(), entry=entry,
+                )  # fmt: skip
             except voting.BallotRejected as exc:
                 problems = exc.messages
             except voting.VotingError as exc:
@@ -74,7 +93,57 @@ def enter(round_id: int) -> Any:
             problems=problems,
             summary=_summary(rnd, projects, choices),
             rules=voting.describe_rules(db.session, rnd),
-            entry=request.form.get("entry") or paper_service.new_entry_number(),
+            has_roll=register.has_roll(db.session, rnd.id),
+            form=request.form,
         ),
         status,
+    )
+
+
+def _facilitator_round(round_id: int) -> Round:
+    require(is_facilitator(current_user))
+    return db.get_or_404(Round, round_id)
+
+
+@bp.route("/rounds/<int:round_id>/paper/numbers", methods=["GET", "POST"])
+def numbers(round_id: int) -> Any:
+    """List the batches of numbered paper ballots; on POST issue a new batch to print."""
+    rnd = _facilitator_round(round_id)
+    form = PaperNumbersForm()
+    if form.validate_on_submit():
+        try:
+            batch = register.issue_paper_numbers(
+                db.session, rnd.id, form.count.data, label=form.label.data or "", today=_today()
+            )
+        except elig.EligibilityError as exc:
+            show_domain_error(form, register.as_domain_error(exc, "count"))
+        else:
+            return redirect(url_for("paper.print_batch", round_id=rnd.id, batch_id=batch.id), 303)
+    used = func.count(PaperNumber.used_on)
+    batches = db.session.execute(
+        select(PaperBatch, used)
+        .outerjoin(PaperNumber, PaperNumber.batch_id == PaperBatch.id)
+        .where(PaperBatch.round_id == rnd.id)
+        .group_by(PaperBatch.id)
+        .order_by(PaperBatch.id)
+    ).all()
+    status = 422 if form.errors else 200
+    return render_template("paper/numbers.html", rnd=rnd, form=form, batches=batches), status
+
+
+@bp.get("/rounds/<int:round_id>/paper/numbers/<int:batch_id>")
+def print_batch(round_id: int, batch_id: int) -> Any:
+    """Show a batch's numbered paper ballots, one to a printed page."""
+    rnd = _facilitator_round(round_id)
+    batch = db.session.get(PaperBatch, batch_id)
+    if batch is None or batch.round_id != rnd.id:
+        abort(404)
+    return render_template(
+        "paper/print.html",
+        rnd=rnd,
+        batch=batch,
+        projects=voting.ballot_projects(db.session, rnd.id),
+        rules=voting.describe_rules(db.session, rnd),
+        has_roll=register.has_roll(db.session, rnd.id),
+        fmt=register.format_paper_number,
     )

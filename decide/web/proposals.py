@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from decide.extensions import db
 from decide.models import Proposal, ProposalVersion, Round
+from decide.services import ledger
 from decide.services import permissions as can
 from decide.services import proposals as service
 from decide.services.errors import DomainError
@@ -125,10 +126,12 @@ def show(proposal_id: int) -> str:
     """Show a proposal with its costs, review and ballot status."""
     proposal = _proposal(proposal_id)
     can_review = can.can_review_proposals(current_user, proposal.round)
+    project = proposal.project
     return render_template(
         "proposals/show.html",
         proposal=proposal,
         round=proposal.round,
+        outcome=project and ledger.project_outcome(db.session, proposal.round, project.code),
         can_edit=can.can_edit_proposal(current_user, proposal),
         can_review=can_review,
         payees=service.payee_options(db.session) if can_review else [],

@@ -17,14 +17,17 @@ from flask import (
 )
 from flask_login import current_user
 
+from audits.html import STYLE_CSP_SOURCE
 from decide.extensions import db
 from decide.models import Round
+from decide.models.limits import INT32_MAX
+from decide.services import auditing, signing
 from decide.services import closing as jobs
 from decide.services import permissions as can
 from decide.services import publication as service
-from decide.services import signing
 from decide.services.errors import DomainError
 from decide.services.rounds import change_phase
+from decide.services.sanitise import whole_number
 from decide.web.access import require, viewable_round, wants_fragment
 
 bp = Blueprint("publication", __name__)
@@ -55,9 +58,19 @@ def round_editions(round_id: int) -> list[Any]:
 
 
 @bp.app_template_global()
+def key_fingerprint(public_key_hex: str) -> str:
+    """Return a registered key's short fingerprint, as decide-keys and the PDF print it."""
+    from audits.bls import fingerprint
+
+    return fingerprint(bytes.fromhex(public_key_hex))
+
+
+@bp.app_template_global()
 def round_is_published(round_id: Any) -> bool:
     """Return True when the round with this id has published results."""
-    rnd = db.session.get(Round, int(round_id)) if str(round_id).isdigit() else None
+    # A receipt's round is whatever was pasted: only ids an id column can hold are looked up.
+    number = whole_number(str(round_id), maximum=INT32_MAX)
+    rnd = db.session.get(Round, number) if number is not None else None
     return rnd is not None and rnd.phase in PUBLISHED
 
 
@@ -215,10 +228,21 @@ def sign(round_id: int) -> Any:
     ), (422 if error else 200)
 
 
+def _require_results_visible(rnd: Round) -> None:
+    # Before publication the manifest holds the tally and the allocation: only the people
+    # who check and sign it (facilitators and the round's panel) may read it.
+    if rnd.phase not in PUBLISHED:
+        require(
+            current_user.is_authenticated
+            and (can.can_manage_rounds(current_user) or signing.signer_role(current_user, rnd))
+        )
+
+
 @bp.get("/rounds/<int:round_id>/manifest.json")
 def manifest_json(round_id: int) -> Response:
-    """Download the manifest (canonical JSON), once written."""
+    """Download the manifest (canonical JSON), once written; the public see it once published."""
     rnd = viewable_round(round_id)
+    _require_results_visible(rnd)
     row = service.manifest_of(db.session, rnd.id)
     if row is None:
         abort(404)
@@ -246,6 +270,7 @@ def keys_json(round_id: int) -> Response:
 def signatures_json(round_id: int) -> Response:
     """Download the signatures on the manifest and their aggregate."""
     rnd = viewable_round(round_id)
+    _require_results_visible(rnd)
     row = service.manifest_of(db.session, rnd.id)
     if row is None:
         abort(404)
@@ -270,6 +295,24 @@ def edition_pdf(round_id: int, number: int) -> Response:
             "Content-Disposition": f'attachment; filename="round-{rnd.id}-edition-{number}.pdf"'
         },
     )
+
+
+@bp.get("/rounds/<int:round_id>/editions/<int:number>.html")
+def edition_html(round_id: int, number: int) -> Response:
+    """Show a published edition as an accessible HTML page, with the same digests as its PDF."""
+    rnd = viewable_round(round_id)
+    found = service.edition(db.session, rnd.id, number)
+    if found is None:
+        abort(404)
+    page = auditing.tally_html(found.pdf, found.sha256)
+    if page is None:
+        abort(404)
+    # The page is self-contained: its one inline style is allowed by its hash, nothing else.
+    policy = (
+        f"default-src 'none'; style-src {STYLE_CSP_SOURCE}; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
+    )
+    return Response(page, mimetype="text/html", headers={"Content-Security-Policy": policy})
 
 
 @bp.route("/receipts/counted", methods=["GET", "POST"])

@@ -54,7 +54,7 @@ class ConfirmForm(DecideForm):
         "How ties are broken",
         choices=options(
             [
-                ("lex", f"{TIE_BREAK_NAMES['lex'].capitalize()} (the standard, as pabutools does)"),
+                ("lex", f"{TIE_BREAK_NAMES['lex'].capitalize()} (the usual choice)"),
                 ("lottery", f"{TIE_BREAK_NAMES['lottery'].capitalize()}, from a seed you record"),
             ]
         ),

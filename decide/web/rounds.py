@@ -33,6 +33,8 @@ bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
 def _round_form(rnd: Round | None) -> RoundForm:
     data = asdict(service.RoundSettings.of(rnd)) if rnd is not None else None
+    if data is not None and data["min_budget_share_percent"] == 0:
+        data["min_budget_share_percent"] = None  # "no minimum" shows as the empty field it was
     form = RoundForm(data=data)
     areas = db.session.scalars(select(Area).order_by(Area.name))
     themes = db.session.scalars(select(Theme).order_by(Theme.name))
@@ -78,10 +80,12 @@ def show(round_id: int) -> str:
 # Where each place named by a blocked phase change (service.FIX_PLACES) is fixed.
 FIX_LINKS = {
     "settings": ("rounds.edit", "Edit the round settings"),
+    "panel": ("rounds.panel", "Add panel members"),
     "proposals": ("proposals.index", "See the proposals"),
     "review": ("review.round_review", "Review proposals"),
     "results": ("results.compare", "Compare the rules and confirm one"),
     "publication": ("publication.overview", "Open the verifiable record"),
+    "eligibility": ("eligibility.settings", "Decide who can vote"),
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hmac
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -31,9 +32,10 @@ from flask_login import current_user
 
 from audits.chain import tracker_code, tracker_code_full
 from ballots.model import Ballot as CoreBallot
+from ballots.wording import plural
 from decide.extensions import db, limiter
 from decide.models import Project, Round, User
-from decide.services import accounts, voting
+from decide.services import accounts, register, voting
 from decide.services import eligibility as elig
 from decide.services.eligibility import VoterKey
 from decide.services.errors import DomainError
@@ -81,16 +83,38 @@ def voted_on(round_id: int) -> dt.date | None:
     return voting.voted_on(db.session, round_id, voter)
 
 
-def _account_without_postcode(rnd: Round, voter: VoterKey | None) -> User | None:
-    """Return the voting account when the round places voters by postcode and it has none."""
+def _missing_details(rnd: Round, voter: VoterKey | None) -> frozenset[str]:
+    """Return what the voting account lacks that the round needs: postcode, date of birth."""
     if voter is None or voter.kind != "user" or rnd.phase != "voting":
-        return None
-    if not elig.settings_for(db.session, rnd.id).by_postcode:
-        return None
+        return frozenset()
+    settings = elig.settings_for(db.session, rnd.id)
+    if not settings.by_postcode:
+        return frozenset()
+    if register.has_roll(db.session, rnd.id):
+        return frozenset()  # with a voter roll the account is placed by its roll entry
     user = db.session.get(User, voter.id)
-    if user is None or user.postcode or voting.has_voted(db.session, rnd.id, voter):
-        return None
-    return user
+    if user is None or voting.has_voted(db.session, rnd.id, voter):
+        return frozenset()
+    missing = set()
+    if not user.postcode:
+        missing.add("postcode")
+    if settings.min_age and user.date_of_birth is None:
+        missing.add("date_of_birth")
+    return frozenset(missing)
+
+
+def _account_fine_but_missing(rnd: Round, voter: VoterKey | None) -> frozenset[str]:
+    """Return the missing details when they are the only reason the account cannot vote."""
+    missing = _missing_details(rnd, voter)
+    if not missing or voter is None:
+        return frozenset()
+    user = db.session.get(User, voter.id)
+    # The postcode is set: only ask for the birth date when the postcode itself is fine.
+    if "postcode" not in missing and elig.postcode_outside_round(
+        db.session, rnd, user.postcode if user else None
+    ):
+        return frozenset()
+    return missing
 
 
 def _voter_problem(rnd: Round, voter: VoterKey | None) -> str | None:
@@ -99,11 +123,12 @@ def _voter_problem(rnd: Round, voter: VoterKey | None) -> str | None:
         return f"Voting is not open in this round (it is at: {rnd.phase_label})."
     if voter is None:
         return None
-    if voting.has_voted(db.session, rnd.id, voter):
-        return voting.CODE_USED if voter.kind == "code" else voting.ALREADY_VOTED
+    already = register.already_message(db.session, rnd.id, voter)
+    if already:
+        return already
     try:
-        elig.check_voter(db.session, rnd, voter, _today())
-    except elig.EligibilityError as exc:
+        register.check(db.session, rnd, voter, _today())
+    except (elig.EligibilityError, register.RegisterRefusal) as exc:
         return str(exc)
     return None
 
@@ -161,6 +186,54 @@ def _form_choices(rnd: Round, projects: list[Project]) -> tuple[Any, list[str]]:
     return [ranks[r] for r in sorted(ranks)], problems
 
 
+def _field_problems(rnd: Round, projects: list[Project]) -> dict[str, str]:
+    """Return, per project code, what is wrong with its points or rank as typed in the form.
+
+    These are shown next to each field (the rules' messages go to the summary at the top): a
+    project over the per-project points cap, and every project sharing a rank with another.
+    """
+    out: dict[str, str] = {}
+    titles = {p.code: p.title for p in projects}
+    if rnd.ballot_kind == "cumulative":
+        cap = min(rnd.max_points_per_project or rnd.points_total or 0, rnd.points_total or 0)
+        for code in titles:
+            raw = request.form.get(f"points-{code}", "").strip()
+            if raw == "":
+                continue
+            value = whole_number(raw.removeprefix("-"), maximum=2**31)
+            if value is None:
+                out[code] = "Enter the points as a whole number, like 3."
+            elif raw.startswith("-"):
+                out[code] = "Points cannot be negative."
+            elif cap and value > cap:
+                out[code] = f"One project can get at most {plural(cap, 'point')}; this has {value}."
+    elif rnd.ballot_kind == "ranked":
+        by_rank: dict[int, list[str]] = {}
+        for code in titles:
+            rank = whole_number(request.form.get(f"rank-{code}", ""), maximum=len(titles))
+            if rank:
+                by_rank.setdefault(rank, []).append(code)
+        for rank, codes in by_rank.items():
+            for code in codes if len(codes) > 1 else ():
+                others = " and ".join(f"“{titles[c]}”" for c in codes if c != code)
+                out[code] = f"Rank {rank} is also given to {others}. Give each rank once."
+    return out
+
+
+def _entered(rnd: Round, projects: list[Project]) -> dict[str, Any]:
+    """Return each points or rank field as typed, to show it again beside its problem."""
+    prefix = {"cumulative": "points-", "ranked": "rank-"}.get(rnd.ballot_kind)
+    if prefix is None:
+        return {}
+    entered: dict[str, Any] = {}
+    for p in projects:
+        raw = request.form.get(prefix + p.code, "").strip()[:12]
+        if raw:
+            rank = whole_number(raw, maximum=len(projects)) if prefix == "rank-" else None
+            entered[p.code] = rank or raw
+    return entered
+
+
 def _selected(rnd: Round, choices: Any) -> dict[str, Any]:
     """Return what each project's input should show: True, points or rank."""
     if rnd.ballot_kind == "cumulative":
@@ -190,18 +263,46 @@ def _summary(rnd: Round, projects: list[Project], choices: Any) -> dict[str, Any
     return summary
 
 
+@dataclass(frozen=True)
+class TypedFields:
+    """A refused ballot's points or rank fields as typed, and each one's own problem."""
+
+    values: dict[str, Any]
+    problems: dict[str, str]
+
+
+def _typed(rnd: Round, projects: list[Project]) -> TypedFields:
+    """Return the posted points or rank fields, to show again beside their problems."""
+    return TypedFields(_entered(rnd, projects), _field_problems(rnd, projects))
+
+
 def _render_ballot(
-    rnd: Round, voter: VoterKey, choices: Any, problems: list[str], status: int = 200
+    rnd: Round,
+    voter: VoterKey,
+    choices: Any,
+    problems: list[str],
+    status: int = 200,
+    *,
+    typed: TypedFields | None = None,
 ) -> tuple[str, int]:
+    """Render the ballot; a refused form comes back as `typed`, each field with its problem."""
     projects = _ordered_projects(rnd, voter)
+    selected = _selected(rnd, choices)
+    summary = _summary(rnd, projects, choices)
+    field_problems = typed.problems if typed else {}
+    if typed and rnd.ballot_kind in ("cumulative", "ranked"):
+        selected = typed.values
+    if typed and rnd.ballot_kind == "ranked":
+        summary["count"], summary["shared_ranks"] = len(selected), len(field_problems)
     return (
         render_template(
             "voting/ballot.html",
             rnd=rnd,
             projects=projects,
-            selected=_selected(rnd, choices),
+            selected=selected,
             problems=problems,
-            summary=_summary(rnd, projects, choices),
+            field_problems=field_problems,
+            summary=summary,
             rules=voting.describe_rules(db.session, rnd),
             voter=voter,
         ),
@@ -216,13 +317,15 @@ def _identify_page(
     postcode_form: PostcodeForm | None = None,
 ) -> str:
     """Render how to prove you may vote; an account missing its postcode is asked for it."""
-    if postcode_form is None and _account_without_postcode(rnd, voter) is not None:
-        # The only problem is the missing postcode: ask for it instead of refusing.
-        postcode_form, problem = PostcodeForm(formdata=None), None
+    missing = _account_fine_but_missing(rnd, voter)
+    if postcode_form is None and missing:
+        # The only problem is a missing detail: ask for it instead of refusing.
+        postcode_form, problem = PostcodeForm.for_missing(missing, formdata=None), None
     return render_template(
         "voting/identify.html",
         rnd=rnd,
         settings=elig.settings_for(db.session, rnd.id),
+        has_roll=register.has_roll(db.session, rnd.id),
         problem=problem,
         voter=voter,
         rules=voting.describe_rules(db.session, rnd),
@@ -253,22 +356,43 @@ def ballot(round_id: int) -> Any:
 
 @bp.post("/rounds/<int:round_id>/vote/postcode")
 def add_postcode(round_id: int) -> Any:
-    """Save the postcode the account was missing, then go on to the ballot."""
+    """Save the postcode and/or date of birth the account was missing, then go on."""
     rnd = public_round(round_id)
     require(current_user.is_authenticated)
     target = url_for("voting.ballot", round_id=rnd.id)
-    user = db.session.get(User, current_user.id)
-    form = PostcodeForm()
-    if user is not None and user.postcode:
-        # Sent twice (a double click, the back button): the postcode is already saved.
+    missing = _missing_details(rnd, current_voter(rnd.id))
+    if not missing:
+        # Sent twice (a double click, the back button): the details are already saved.
         return _go_on(target)
+    user = db.session.get(User, current_user.id)
+    form = PostcodeForm.for_missing(missing)
     if user is not None and form.validate_on_submit():
+        # A postcode outside the round is refused here, with the box kept, not saved first
+        # and then refused on the next page.
         try:
-            accounts.add_postcode(db.session, user, form.postcode.data)
+            postcode = None
+            if "postcode" in missing:
+                postcode = accounts.check_new_postcode(
+                    form.postcode.data,
+                    lambda pc: elig.postcode_outside_round(db.session, rnd, pc),
+                )
+            accounts.add_missing_details(
+                db.session,
+                user,
+                postcode=postcode,
+                date_of_birth=form.date_of_birth.data if "date_of_birth" in missing else None,
+                today=_today(),
+            )
         except DomainError as error:
+            db.session.rollback()
             show_domain_error(form, error)
         else:
-            flash(f"Your postcode {user.postcode} is saved on your account.", "success")
+            saved = [
+                *([f"postcode {user.postcode}"] if "postcode" in missing else []),
+                *(["date of birth"] if "date_of_birth" in missing else []),
+            ]
+            flash(f"Your {' and '.join(saved)} {'is' if len(saved) == 1 else 'are'} saved "
+                  "on your account.", "success")  # fmt: skip
             return _go_on(target)
     if wants_fragment():
         response = Response(
@@ -289,9 +413,57 @@ def _go_on(target: str) -> Response:
     return redirect(target, 303)  # type: ignore[return-value]
 
 
+def _refused_attempt() -> None:
+    """Count this request against the per-entry limits (only refused attempts count)."""
+    request.environ["decide.register_refused"] = True
+
+
+def _was_refused(response: Response) -> bool:
+    return bool(request.environ.get("decide.register_refused"))
+
+
+def _roll_entry_key() -> str:
+    """Return the rate-limit key of the roll entry named by the typed reference number."""
+    reference = elig.normalise_reference(request.form.get("reference", ""))[:64]
+    round_id = request.view_args.get("round_id") if request.view_args else None
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(),
+        f"decide/roll-limit/v1\x00{round_id}\x00{reference}".encode(),
+        "sha256",
+    ).hexdigest()
+    return f"roll-entry:{digest}"
+
+
+def _round_key() -> str:
+    round_id = request.view_args.get("round_id") if request.view_args else None
+    return f"round:{round_id}"
+
+
+ROLL_TOO_MANY = (
+    "Too many tries with these details. To protect voters, voting with roll details is "
+    "paused for a while after a few wrong dates of birth for one reference number, and after "
+    "a few tries from one connection. Wait an hour and try again, or vote at a polling station."
+)
+CODE_TOO_MANY = (
+    "Too many access codes were tried. To protect voters, code entry is paused for a while. "
+    "Wait an hour and try again, or ask the facilitator for help."
+)
+
+
 @bp.post("/rounds/<int:round_id>/vote/roll")
+@limiter.limit(lambda: current_app.config["ROLL_RATE_LIMIT"], error_message=ROLL_TOO_MANY)
+@limiter.limit(
+    lambda: current_app.config["ROLL_ENTRY_RATE_LIMIT"],
+    key_func=_roll_entry_key,
+    deduct_when=_was_refused,
+    error_message=ROLL_TOO_MANY,
+)
 def prove_roll(round_id: int) -> Any:
-    """Prove a place on the voter roll with reference number and date of birth."""
+    """Prove a place on the voter roll with reference number and date of birth.
+
+    A signed-in account is linked, once, to that place on the roll: it then votes as it.
+    Wrong details count against the reference number and the address (rate limits).
+    """
     rnd = public_round(round_id)
     reference = request.form.get("reference", "").strip()
     try:
@@ -306,9 +478,12 @@ def prove_roll(round_id: int) -> Any:
             secret_key=current_app.config["SECRET_KEY"],
             today=_today(),
         )
-    except (ValueError, elig.EligibilityError) as exc:
+        if current_user.is_authenticated:
+            register.bind_account(db.session, rnd.id, current_user.id, voter)
+    except (ValueError, elig.EligibilityError, register.RegisterRefusal) as exc:
+        _refused_attempt()
         flash(
-            str(exc) if isinstance(exc, elig.EligibilityError) else f"Date of birth: {exc}.",
+            f"Date of birth: {exc}." if isinstance(exc, ValueError) else str(exc),
             "error",
         )
         return redirect(url_for("voting.ballot", round_id=round_id))
@@ -317,16 +492,25 @@ def prove_roll(round_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/vote/code")
+@limiter.limit(lambda: current_app.config["CODE_RATE_LIMIT"], error_message=CODE_TOO_MANY)
+@limiter.limit(
+    lambda: current_app.config["CODE_ROUND_RATE_LIMIT"],
+    key_func=_round_key,
+    deduct_when=_was_refused,
+    error_message=CODE_TOO_MANY,
+)
 def prove_code(round_id: int) -> Any:
     """Start voting with a one-time access code (no account needed)."""
     rnd = public_round(round_id)
     try:
         voter = elig.verify_code(db.session, rnd.id, request.form.get("code", ""))
     except elig.EligibilityError as exc:
+        _refused_attempt()
         flash(str(exc), "error")
         return redirect(url_for("voting.ballot", round_id=round_id))
-    if voting.has_voted(db.session, rnd.id, voter):
-        flash(voting.CODE_USED, "error")
+    already = register.already_message(db.session, rnd.id, voter)
+    if already:
+        flash(already, "error")
     # Remembered even when used: the ballot page then offers the receipt again.
     _remember_voter(rnd.id, voter)
     return redirect(url_for("voting.ballot", round_id=round_id))
@@ -343,7 +527,19 @@ def summary(round_id: int) -> Any:
     choices, problems = _form_choices(rnd, projects)
     figures = _summary(rnd, projects, choices)
     figures["problems"] = problems + figures["problems"]
-    response = Response(render_template("voting/_summary.html", rnd=rnd, summary=figures, oob=True))
+    field_problems = _field_problems(rnd, projects)
+    if rnd.ballot_kind == "ranked":
+        figures["count"] = len(_entered(rnd, projects))
+        figures["shared_ranks"] = len(field_problems)
+    response = Response(
+        render_template(
+            "voting/_summary.html",
+            rnd=rnd,
+            summary=figures,
+            field_problems=field_problems,
+            oob=True,
+        )
+    )
     response.vary.add("HX-Request")
     return response
 
@@ -363,7 +559,7 @@ def review(round_id: int) -> Any:
         except voting.BallotRejected as exc:
             problems = exc.messages
     if problems:
-        return _render_ballot(rnd, voter, choices, problems, 422)
+        return _render_ballot(rnd, voter, choices, problems, 422, typed=_typed(rnd, projects))
     return _render_review(rnd, voter, core)
 
 
@@ -454,8 +650,8 @@ def _refuse_voter(rnd: Round, voter: VoterKey) -> None:
             f"Voting is not open in this round (it is at: {rnd.phase_label})."
         )
     try:
-        elig.check_voter(db.session, rnd, voter, _today())
-    except elig.EligibilityError as exc:
+        register.check(db.session, rnd, voter, _today())
+    except (elig.EligibilityError, register.RegisterRefusal) as exc:
         raise voting.NotEligible(str(exc)) from exc
 
 

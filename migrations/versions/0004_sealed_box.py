@@ -1,7 +1,7 @@
 """sealed box: envelopes during voting, the commitment board at close, sealed receipts
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-04 14:00:00.000000
 
 Issue 12: a cast writes a participation mark and a sealed envelope (ciphertext, random key, no
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0003'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -216,6 +216,17 @@ def test_describe(rules: BallotRules, expected: list[str]) -> None:
     assert describe(rules, INSTANCE) == expected
 
 
+def test_describe_never_asks_for_more_projects_than_the_ballot_has() -> None:
+    one = Instance(budget=Fraction(1_000), projects=(Project("p1", Fraction(500), "Benches"),))
+    assert describe(BallotRules("approval", max_choices=5), one) == ["Choose exactly 1 project."]
+    two = Instance(budget=Fraction(1_000), projects=INSTANCE.projects[:2])
+    ranked = describe(BallotRules("ranked", rank_depth=5), two)
+    assert ranked[0] == "Rank between 1 and 2 projects."
+    assert describe(BallotRules("approval", min_choices=0), two) == [
+        "Choose any number of projects."
+    ]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -101,3 +101,37 @@ def test_decide_rounds_in_a_new_shell_on_an_empty_database(keyed_instance):
     shown = run_decide(keyed_instance, "rounds")
     assert shown.returncode == 1 and shown.stdout == ""
     assert _one_error_line(shown.stderr).endswith("(`make migrate` does it too).")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("garbage", "DECIDE_DATABASE_URL is not a database address decide can use"),
+        ("mysql://someone@localhost/decide", "The database driver 'MySQLdb' is not installed"),
+        ("NOT-A-DATABASE", "The database cannot be used: file is not a database."),
+    ],
+)
+@pytest.mark.parametrize("command", [("demo",), ("rounds",), ("db", "upgrade")])
+def test_an_unusable_database_address_is_one_line_never_a_traceback(
+    keyed_instance, url, expected, command
+):
+    """Found by the outside tester of issue 11: these printed SQLAlchemy tracebacks."""
+    import os
+    import subprocess
+
+    from tests.cli.conftest import DECIDE, clean_environment
+
+    if url == "NOT-A-DATABASE":
+        junk = keyed_instance / "junk.db"
+        junk.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 20)
+        url = f"sqlite:///{junk}"
+    env = {**clean_environment(keyed_instance), "DECIDE_DATABASE_URL": url}
+    done = subprocess.run(
+        [str(DECIDE), *command], env=env, capture_output=True, text=True, timeout=300,
+        check=False, cwd=os.fspath(keyed_instance),
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Traceback" not in output
+    assert expected in output
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from decide.services.demo import DEMO_PASSWORD
-from decide.services.demo_voting import VOTING_ROUND_SLUGS
+from decide.services.demo_voting import DEMO_ROLL, VOTING_ROUND_SLUGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -111,8 +111,17 @@ def test_citizen_votes_in_each_kind_of_round(live_server, page, axe_check):
     axe_check(page)
     _cast_and_check(page, base, axe_check)
 
-    # Ranked: choose ranks from the lists.
+    # Ranked: this round has a voter roll, so the account is linked once to a place on it
+    # (one register: the same person cannot also vote with a code or on paper).
     page.goto(f"{base}/rounds/{ids['ranked']}/vote")
+    assert "link your account to your place on the roll" in page.locator("main").inner_text()
+    axe_check(page)
+    _fits_phone(page)
+    page.fill("#reference", DEMO_ROLL[0][0])
+    page.fill("#date_of_birth", DEMO_ROLL[0][1])
+    page.locator("section[aria-labelledby='by-roll'] button").click()
+    page.wait_for_selector("#rank-R3")
+    # Choose ranks from the lists.
     page.select_option("#rank-R3", "1")
     page.select_option("#rank-R1", "2")
     page.wait_for_selector("#summary:has-text('You ranked 2 projects')")

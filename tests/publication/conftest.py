@@ -29,6 +29,7 @@ from decide.models import (
 from decide.services import publication, signing
 from decide.services.eligibility import VoterKey
 from decide.services.paper import enter_paper_ballot
+from decide.services.register import issue_paper_numbers
 from decide.services.rounds import change_phase
 from decide.services.voting import cast_ballot, load_server_key
 
@@ -43,9 +44,14 @@ def receipt_key_file(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def app_config(receipt_key_file: str) -> dict[str, Any]:
-    """Run publication jobs inline so tests see their results at once."""
-    return {"PUBLICATION_JOBS_INLINE": True, "RECEIPT_KEY_FILE": receipt_key_file}
+def app_config(receipt_key_file: str, tmp_path: Any) -> dict[str, Any]:
+    """Run publication and audit jobs inline so tests see their results at once."""
+    return {
+        "PUBLICATION_JOBS_INLINE": True,
+        "RECEIPT_KEY_FILE": receipt_key_file,
+        "AUDIT_JOBS_INLINE": True,
+        "AUDIT_JOBS_DIR": str(tmp_path / "audit-jobs"),
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -140,8 +146,12 @@ def build_closed_round(app: Any, session: Any, *, threshold: int = 2) -> ClosedR
     receipt = cast_ballot(
         session, rnd.id, VoterKey("user", citizen.id), ["P1", "P3"], server_key=key, today=TODAY
     )
-    for i in range(11):
-        enter_paper_ballot(session, rnd.id, list(PATTERNS[i % 6]), server_key=key, today=TODAY)
+    numbers = issue_paper_numbers(session, rnd.id, 11, label="Papers", today=TODAY).numbers
+    for i, paper in enumerate(numbers):
+        enter_paper_ballot(
+            session, rnd.id, list(PATTERNS[i % 6]), number=paper.number,
+            officer_id=facilitator.id, server_key=key, today=TODAY,
+        )  # fmt: skip
     change_phase(session, rnd, "closed", facilitator)
     confirm_rule(session, rnd.id, rule="greedy", reason="", actor=facilitator)
     return ClosedRound(rnd, facilitator, members, citizen, receipt.receipt.tracker)

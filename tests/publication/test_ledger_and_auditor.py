@@ -33,7 +33,7 @@ def _payments(db) -> int:
 def _pay(client, rnd, project, amount, reference="BACS-1"):
     return client.post(
         f"/rounds/{rnd.id}/ledger/pay",
-        data={"project_code": project, "amount": amount, "paid_on": "2027-06-01",
+        data={"project_code": project, "amount": amount, "paid_on": dt.date.today().isoformat(),
               "bank_reference": reference, "approver": "Fay Facilitator"},
     )  # fmt: skip
 
@@ -96,7 +96,9 @@ def test_auditor_page_passes_a_good_pdf_and_fails_a_tampered_one(app, db, publis
     rnd = published.round
     good = db.session.scalar(select(Edition)).pdf
     client = app.test_client()
-    unpinned = client.post("/audit", data={"pdf": (io.BytesIO(good), "round.pdf")})
+    unpinned = client.post(
+        "/audit", follow_redirects=True, data={"pdf": (io.BytesIO(good), "round.pdf")}
+    )
     text = unpinned.get_data(as_text=True)
     assert unpinned.status_code == 200 and "CONSISTENT, BUT NOT TRUSTED YET" in text
     assert "anyone could have made them: pin the panel&#39;s keys" in text
@@ -104,6 +106,7 @@ def test_auditor_page_passes_a_good_pdf_and_fails_a_tampered_one(app, db, publis
     keys = publication.manifest_of(db.session, rnd.id).keys_json
     ok = client.post(
         "/audit",
+        follow_redirects=True,
         data={"pdf": (io.BytesIO(good), "round.pdf"), "keys": (io.BytesIO(keys), "keys.json")},
     )
     text = ok.get_data(as_text=True)
@@ -126,15 +129,20 @@ def test_auditor_page_passes_a_good_pdf_and_fails_a_tampered_one(app, db, publis
         type(closing)(closing.spec, closing.manifest, tampered_pb, closing.keys_json, closing.tree),
         sigs,
     ).pdf
-    bad = client.post("/audit", data={"pdf": (io.BytesIO(tampered), "round.pdf")})
+    bad = client.post(
+        "/audit", follow_redirects=True, data={"pdf": (io.BytesIO(tampered), "round.pdf")}
+    )
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "VERIFICATION FAILED" in text
     assert "<strong>FAIL</strong> attachments present and digests match" in text
-    junk = client.post("/audit", data={"pdf": (io.BytesIO(b"not a pdf"), "x.pdf")})
+    junk = client.post(
+        "/audit", follow_redirects=True, data={"pdf": (io.BytesIO(b"not a pdf"), "x.pdf")}
+    )
     assert junk.status_code == 422 and "cannot be checked" in junk.get_data(as_text=True)
     files = read_attachments(good)
     bundle = client.post(
         "/audit",
+        follow_redirects=True,
         data={
             "bundle": [(io.BytesIO(data), name) for name, data in files.items()],
             "keys": (io.BytesIO(keys), "keys.json"),

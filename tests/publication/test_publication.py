@@ -25,8 +25,9 @@ from decide.models import (
 from decide.services import publication, signing
 from decide.services.closing import schedule_job
 from decide.services.eligibility import VoterKey
+from decide.services.paper import enter_paper_ballot
 from decide.services.rounds import PhaseChangeRefused, change_phase
-from decide.services.voting import VotingClosed, cast_ballot, load_server_key, receipt_again
+from decide.services.voting import VotingClosed, load_server_key, receipt_again
 from tests.publication.conftest import (
     TODAY,
     login,
@@ -64,8 +65,8 @@ def test_closing_freezes_the_board_and_computes_root_head_and_tally(app, db, clo
     assert {b.channel for b in db.session.scalars(select(Ballot))} == {"sealed"}
     key = load_server_key(app.config["RECEIPT_KEY_FILE"])
     with pytest.raises(VotingClosed):
-        cast_ballot(db.session, rnd.id, VoterKey("paper", 0), ["P1"], channel="paper",
-                    server_key=key, today=TODAY)  # fmt: skip
+        enter_paper_ballot(db.session, rnd.id, ["P1"], number="1", officer_id=closed.facilitator.id,
+                           server_key=key, today=TODAY)  # fmt: skip
     assert _count(db, Ballot) == 12
 
 

@@ -97,7 +97,7 @@ def test_the_facilitator_alone_never_publishes(app, db, panel_keys):
         document_type=signing.MANIFEST_TYPE, digest=row.digest,
     )  # fmt: skip
     message = publication.publish_guard(db.session, c.round)
-    assert message is not None and "never publishes" in message
+    assert message is not None and "never publishes alone" in message
     with pytest.raises(PhaseChangeRefused):
         change_phase(db.session, c.round, "published", c.facilitator)
 
@@ -107,3 +107,34 @@ def test_roles_are_published_in_keys_json(app, db, closed, panel_keys):
     keys = json.loads(row.keys_json)["keys"]
     assert {k["name"]: k["role"] for k in keys} == {"Ada Panel": "panel", "Bo Panel": "panel"}
     assert all(len(k["fingerprint"]) == 19 for k in keys)
+
+
+def test_a_facilitator_seated_on_the_panel_does_not_publish_alone(app, db, panel_keys):
+    from decide.models import PanelMember
+
+    c = build_closed_round(app, db.session, threshold=1)
+    db.session.execute(
+        Round.__table__.update()
+        .where(Round.id == c.round.id)
+        .values(threshold_reason="A pilot round in one ward.")
+    )
+    db.session.add(PanelMember(round=c.round, user=c.facilitator))
+    db.session.commit()
+    db.session.refresh(c.round)
+    own = generate("Fay Facilitator", seed=b"\x45" * 32)
+    key = signing.register_key(
+        db.session, c.round, c.facilitator, canonical_json(own.public_record().to_dict())
+    )
+    assert key.role == "panel"  # seated on the panel, so the key is a panel member's
+    row = publication.write_manifest(db.session, c.round)
+    record = sign_document(own, Manifest.from_json_bytes(row.manifest_json).to_dict())
+    signing.upload_signature(
+        db.session, c.round, c.facilitator, canonical_json(record.to_dict()),
+        document_type=signing.MANIFEST_TYPE, digest=row.digest,
+    )  # fmt: skip
+    message = publication.publish_guard(db.session, c.round)
+    assert message is not None
+    assert "a round's facilitator never publishes alone" in message
+    assert "a panel member who is not a facilitator must sign" in message.lower()
+    with pytest.raises(PhaseChangeRefused):
+        change_phase(db.session, c.round, "published", c.facilitator)

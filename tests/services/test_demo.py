@@ -106,9 +106,10 @@ def test_role_command_appoints_the_first_facilitator(app, db):
 def test_every_demo_project_has_a_proposal_and_a_payee(app, db, tmp_path, monkeypatch):
     """Issue 11, defect 7: every project on a demo ballot links to the proposal behind it."""
     from decide.models import Project
+    from decide.services import register
     from decide.services.demo_published import PROJECTS as PUBLISHED_ITEMS
     from decide.services.demo_published import PUBLISHED_ROUND_SLUG
-    from decide.services.demo_voting import VOTING_ROUND_SLUGS, ballot_items
+    from decide.services.demo_voting import DEMO_ROLL, VOTING_ROUND_SLUGS, ballot_items
     from tests.web.world import login
 
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
@@ -153,6 +154,9 @@ def test_every_demo_project_has_a_proposal_and_a_payee(app, db, tmp_path, monkey
                 assert proposal.organisation.slug == item.proposer and proposal.payee is None
             assert tuple((c.item, c.amount_pence) for c in proposal.cost_lines) == item.lines
         if rnd.phase == "voting":  # the demo residents have not voted yet
+            if register.has_roll(db.session, rnd.id):  # link the account to the roll first
+                roll = {"reference": DEMO_ROLL[0][0], "date_of_birth": DEMO_ROLL[0][1]}
+                assert voter.post(f"/rounds/{rnd.id}/vote/roll", data=roll).status_code == 302
             ballot = voter.get(f"/rounds/{rnd.id}/vote").get_data(as_text=True)
             for project in rnd.projects:
                 assert f'href="/proposals/{project.proposal_id}"' in ballot

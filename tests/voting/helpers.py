@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, select
@@ -88,6 +90,24 @@ def make_user(session: Any, postcode: str | None = "LS7 3AB", **extra: Any) -> U
     session.add(user)
     session.commit()
     return user
+
+
+@contextmanager
+def before_voting(session: Any, rnd: Round) -> Iterator[None]:
+    """Take the round back before voting for set-up (who may vote locks), then reopen voting."""
+    rnd.phase = "deliberation"
+    session.commit()
+    yield
+    rnd.phase = "voting"
+    session.commit()
+
+
+def paper_numbers(session: Any, round_id: int, count: int) -> list[str]:
+    """Issue `count` paper ballot numbers for the round (as a facilitator would); commit."""
+    from decide.services.register import issue_paper_numbers
+
+    batch = issue_paper_numbers(session, round_id, count, label="Test papers", today=TODAY)
+    return [n.number for n in batch.numbers]
 
 
 def row_counts(session: Any) -> dict[str, int]:

@@ -14,6 +14,7 @@ from decide.services import voting
 from decide.services.eligibility import VoterKey
 from tests.voting.helpers import (
     TODAY,
+    before_voting,
     close_and_open,
     make_area,
     make_round,
@@ -69,8 +70,9 @@ def test_ballot_row_has_no_voter_and_participation_no_ballot(db):
     mark_cols = set(Participation.__table__.columns.keys())
     assert not {c for c in ballot_cols if "user" in c or "voter" in c}
     assert not {c for c in mark_cols if "ballot" in c or "tracker" in c or "sequence" in c}
-    # No serial id in voting order; the receipt is kept sealed, never in the clear.
-    assert mark_cols == {"round_id", "voter_key", "voted_on", "sealed_receipt"}
+    # No serial id in voting order. The route (account, roll, code, paper) counts ballots per
+    # route; the receipt is kept sealed, never in the clear.
+    assert mark_cols == {"round_id", "voter_key", "voted_on", "route", "sealed_receipt"}
     # The envelope: a random key, a keyed lookup, ciphertext; no time, no sequence, no voter.
     assert set(SealedBallot.__table__.columns.keys()) == {"id", "round_id", "lookup", "box"}
     assert str(Ballot.__table__.c.cast_on.type) == "DATE"
@@ -137,7 +139,7 @@ def test_ineligible_voters_are_refused(db, key):
     outsider = make_user(db.session, postcode="LS8 1AA")
     nowhere = make_user(db.session, postcode=None)
     before = row_counts(db.session)
-    for user, message in [(outsider, "outside the areas"), (nowhere, "could not place")]:
+    for user, message in [(outsider, "outside this round.s areas"), (nowhere, "Add your postcode")]:
         with pytest.raises(voting.NotEligible, match=message):
             voting.cast_ballot(
                 db.session, rnd.id, VoterKey("user", user.id), ["P1"], server_key=key, today=TODAY
@@ -150,9 +152,10 @@ def test_minimum_age(db, key):
 
     area = make_area(db.session)
     rnd = make_round(db.session, "approval", area=area)
-    elig.save_settings(
-        db.session, rnd.id, by_postcode=True, by_roll=False, by_code=False, min_age=16
-    )
+    with before_voting(db.session, rnd):
+        elig.save_settings(
+            db.session, rnd.id, by_postcode=True, by_roll=False, by_code=False, min_age=16
+        )
     young = make_user(db.session, date_of_birth=dt.date(2012, 1, 1))
     old = make_user(db.session, date_of_birth=dt.date(1950, 1, 1))
     with pytest.raises(voting.NotEligible, match="16 or over"):
@@ -166,7 +169,8 @@ def test_minimum_age(db, key):
 
 def test_access_code_works_once(db, key):
     rnd = make_round(db.session, "approval")
-    _, codes = elig.generate_codes(db.session, rnd.id, 3, label="Fair", today=TODAY)
+    with before_voting(db.session, rnd):
+        _, codes = elig.generate_codes(db.session, rnd.id, 3, label="Fair", today=TODAY)
     assert len(set(codes)) == 3
     voter = elig.verify_code(db.session, rnd.id, codes[0].lower())
     voting.cast_ballot(db.session, rnd.id, voter, ["P1"], server_key=key, today=TODAY)
@@ -184,12 +188,13 @@ def test_voter_roll_upload_and_verify(db, key, app):
 
     rnd = make_round(db.session, "approval")
     secret = app.config["SECRET_KEY"]
-    n = elig.upload_roll(
-        db.session,
-        rnd.id,
-        "reference,date_of_birth\nAB-123,1980-02-03\ncd 456,04/05/1990\n",
-        secret_key=secret,
-    )
+    with before_voting(db.session, rnd):
+        n = elig.upload_roll(
+            db.session,
+            rnd.id,
+            "reference,date_of_birth\nAB-123,1980-02-03\ncd 456,04/05/1990\n",
+            secret_key=secret,
+        )
     assert n == 2
     from decide.models import VoterRollEntry
 

@@ -77,21 +77,22 @@ def test_saving_the_postcode_goes_on_to_the_ballot_and_the_vote(client, db, voti
     assert voting.counts(db.session, rnd.id) == {"ballots": 1, "sealed": 1, "participation": 1}
 
 
-def test_a_postcode_outside_the_round_is_saved_and_then_refused_plainly(
+def test_a_postcode_outside_the_round_is_refused_in_place_and_not_saved(
     client, db, voting_round, newcomer
 ):
     make_area(db.session, "LS9")  # another area's district
     db.session.commit()
     response = client.post(f"/rounds/{voting_round.id}/vote/postcode", data={"postcode": "LS9 8AB"})
-    assert response.status_code == 303
-    assert _postcode(db, newcomer) == "LS9 8AB"
-    page = client.get(response.location)
-    html = page.get_data(as_text=True)
-    assert "You cannot vote here right now" in html
-    assert "Your postcode is outside the areas this round covers." in html
-    assert "The postcode on your account is <strong>LS9 8AB</strong>" in html
-    assert 'href="/account"' in html
-    assert 'name="project"' not in html and 'name="postcode"' not in html
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert _postcode(db, newcomer) is None
+    # The box stays, with the reason next to the field and the round's areas named.
+    assert 'name="postcode"' in html and 'id="postcode-error"' in html
+    assert "LS9 8AB is outside this round&#39;s areas" in html or (
+        "LS9 8AB is outside this round's areas" in html
+    )
+    assert "saved on your account" not in html
+    assert 'name="project"' not in html
     # The refusal holds on the ballot's own POSTs too.
     assert (
         client.post(f"/rounds/{voting_round.id}/vote/review", data={"project": ["P1"]}).status_code

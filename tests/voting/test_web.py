@@ -11,15 +11,17 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from decide.models import Ballot, BoardEntry, Participation, SealedBallot
+from decide.models import Ballot, BoardEntry, PaperNumber, Participation, SealedBallot
 from decide.services import eligibility as elig
-from decide.services import voting
+from decide.services import register, voting
 from tests.voting.helpers import (
     TODAY,
+    before_voting,
     close_and_open,
     make_area,
     make_round,
     make_user,
+    paper_numbers,
     row_counts,
 )
 
@@ -162,7 +164,7 @@ def test_outside_voting_phase_and_ineligible_get_clear_pages(client, db):
     page = client.get(f"/rounds/{closed.id}/vote").get_data(as_text=True)
     assert "Voting is not open in this round" in page
     page = client.get(f"/rounds/{open_round.id}/vote").get_data(as_text=True)
-    assert "outside the areas this round covers" in page
+    assert "M1 1AA is outside this round&#39;s areas" in page
     # Posting anyway changes nothing.
     r = client.post(f"/rounds/{open_round.id}/vote/review", data={"project": ["P1"]})
     assert r.status_code == 403
@@ -171,7 +173,8 @@ def test_outside_voting_phase_and_ineligible_get_clear_pages(client, db):
 
 def test_access_code_voter_needs_no_account_and_code_works_once(client, db, voting_round):
     rnd = voting_round
-    _, codes = elig.generate_codes(db.session, rnd.id, 2, label="Fair", today=TODAY)
+    with before_voting(db.session, rnd):
+        _, codes = elig.generate_codes(db.session, rnd.id, 2, label="Fair", today=TODAY)
     page = client.get(f"/rounds/{rnd.id}/vote").get_data(as_text=True)
     assert "With an access code" in page
     r = client.post(f"/rounds/{rnd.id}/vote/code", data={"code": codes[0]})
@@ -191,12 +194,13 @@ def test_access_code_voter_needs_no_account_and_code_works_once(client, db, voti
 
 def test_roll_voter_flow(client, db, app, voting_round):
     rnd = voting_round
-    elig.upload_roll(
-        db.session,
-        rnd.id,
-        "reference,date_of_birth\nR-77,1970-06-01\n",
-        secret_key=app.config["SECRET_KEY"],
-    )
+    with before_voting(db.session, rnd):
+        elig.upload_roll(
+            db.session,
+            rnd.id,
+            "reference,date_of_birth\nR-77,1970-06-01\n",
+            secret_key=app.config["SECRET_KEY"],
+        )
     wrong = client.post(
         f"/rounds/{rnd.id}/vote/roll",
         data={"reference": "R77", "date_of_birth": "1970-06-02"},
@@ -248,6 +252,8 @@ def test_board_hides_choices_until_close_and_export_after(client, db, app, votin
 
 def test_eligibility_pages_are_for_facilitators(client, db, app, voting_round):
     rnd = voting_round
+    rnd.phase = "deliberation"  # who may vote is set before voting opens
+    db.session.commit()
     url = f"/rounds/{rnd.id}/eligibility"
     assert client.get(url).status_code == 302  # to the login page
     login(client, make_user(db.session))
@@ -255,6 +261,14 @@ def test_eligibility_pages_are_for_facilitators(client, db, app, voting_round):
     assert client.post(f"{url}/codes", data={"count": "3"}).status_code == 403
     login(client, make_user(db.session, is_facilitator=True))
     assert client.get(url).status_code == 200
+    pdf = client.post(f"{url}/codes", data={"count": "12", "label": "Summer fair"})
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    codes = re.findall(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b", text)
+    assert len(set(codes)) == 12
+    assert elig.verify_code(db.session, rnd.id, codes[0]).kind == "code"
     before = row_counts(db.session)
     bad = b"reference,date_of_birth\nA1,1980-01-01\nA2,not a date\n"
     r = client.post(
@@ -271,14 +285,6 @@ def test_eligibility_pages_are_for_facilitators(client, db, app, voting_round):
         content_type="multipart/form-data",
     )
     assert r.status_code == 303
-    pdf = client.post(f"{url}/codes", data={"count": "12", "label": "Summer fair"})
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    from pypdf import PdfReader
-
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
-    codes = re.findall(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b", text)
-    assert len(set(codes)) == 12
-    assert elig.verify_code(db.session, rnd.id, codes[0]).kind == "code"
     r = client.post(url, data={"min_age": "16"})
     assert r.status_code == 422 and "at least one way" in r.get_data(as_text=True)
     r = client.post(url, data={"by_postcode": "on", "by_code": "on", "min_age": "16"})
@@ -291,28 +297,35 @@ def test_paper_ballots_by_officer(client, db, voting_round):
     url = f"/rounds/{rnd.id}/paper"
     login(client, make_user(db.session))
     assert client.get(url).status_code == 403
-    login(client, make_user(db.session, is_officer=True))
+    officer = make_user(db.session, is_officer=True)
+    login(client, officer)
     assert client.get(url).status_code == 200
+    first, second = paper_numbers(db.session, rnd.id, 2)
     before = row_counts(db.session)
-    entry = hidden(client.get(url).get_data(as_text=True), "entry")
-    bad = client.post(url, data={"project": ["P1", "P2", "P3", "P4"], "entry": entry})
+    bad = client.post(url, data={"project": ["P1", "P2", "P3", "P4"], "number": first})
     assert bad.status_code == 422 and "allows at most 3" in bad.get_data(as_text=True)
     assert row_counts(db.session) == before
-    ok = client.post(url, data={"project": ["P2", "P4"], "entry": entry})
+    made_up = client.post(url, data={"project": ["P1"], "number": "1234567890"})
+    assert made_up.status_code == 422 and "never issued" in made_up.get_data(as_text=True)
+    assert voting.counts(db.session, rnd.id)["ballots"] == 0
+    # Typed with hyphens, as printed: the same number.
+    ok = client.post(
+        url, data={"project": ["P2", "P4"], "number": register.format_paper_number(first)}
+    )
     assert ok.status_code == 200 and "Paper ballot recorded" in ok.get_data(as_text=True)
     assert ok.headers["Cache-Control"] == "no-store"
     assert db.session.query(SealedBallot).count() == 1 and db.session.query(Ballot).count() == 0
     mark = db.session.query(Participation).one()
-    assert mark.voter_key == f"paper:{entry}"
-    # The same form sent twice (double click) records one ballot.
+    assert mark.voter_key.startswith("paper:") and mark.route == "paper"
+    used = db.session.scalar(select(PaperNumber).where(PaperNumber.number == first))
+    assert used.officer_id == officer.id and used.used_on is not None
+    # The same number sent twice (double click) records one ballot.
     after = row_counts(db.session)
-    twice = client.post(url, data={"project": ["P2", "P4"], "entry": entry})
-    assert twice.status_code == 422 and "sent twice" in twice.get_data(as_text=True)
+    twice = client.post(url, data={"project": ["P2", "P4"], "number": first})
+    assert twice.status_code == 422 and "already entered" in twice.get_data(as_text=True)
     assert row_counts(db.session) == after
-    # A fresh form is a new ballot.
-    fresh = hidden(client.get(url).get_data(as_text=True), "entry")
-    assert fresh != entry
-    assert client.post(url, data={"project": ["P1"], "entry": fresh}).status_code == 200
+    # Another issued number is a new ballot.
+    assert client.post(url, data={"project": ["P1"], "number": second}).status_code == 200
     assert voting.counts(db.session, rnd.id)["ballots"] == 2
     # At close the route is kept on the commitment board, never on the plaintext list.
     close_and_open(

@@ -280,7 +280,7 @@ def paid_round(db, world):
 
 
 def _payment(**changes: str) -> dict[str, str]:
-    form = {"project_code": "P1", "amount": "100", "paid_on": "2027-06-01",
+    form = {"project_code": "P1", "amount": "100", "paid_on": dt.date.today().isoformat(),
             "bank_reference": "BACS-1", "approver": "Fay Facilitator"}  # fmt: skip
     form.update(changes)
     return form
@@ -471,9 +471,9 @@ FUZZ_FOUND = [
      {"count": "2", "label": "Hall\x00"}, 422, "The label contains invisible control characters"),
     ("roll with a lone carriage return", lambda r: f"/rounds/{r.id}/eligibility/roll",
      {"roll_file": (b"\r0", "roll.csv")}, 422, "Nothing was stored."),
-    ("paper entry '²'", lambda r: f"/rounds/{r.id}/paper", {"rank-P1": "1", "entry": "²"},
-     422, "This form has no entry number."),
-    ("rank '²'", lambda r: f"/rounds/{r.id}/paper", {"rank-P1": "²", "entry": "42"},
+    ("paper number '²'", lambda r: f"/rounds/{r.id}/paper", {"rank-P1": "1", "number": "²"},
+     422, "Enter the number printed on the paper ballot."),
+    ("rank '²'", lambda r: f"/rounds/{r.id}/paper", {"rank-P1": "²", "number": "42"},
      422, "Ranks are whole numbers from 1 to 5."),
     ("area id past 32 bits", lambda r: "/rounds/new", {"title": "T", "budget_pence": "10",
      "area_ids": INT32_PAST, "ballot_kind": "approval", "min_choices": "1",
@@ -513,3 +513,51 @@ def test_board_page_and_receipt_round_that_no_column_holds(app, db, world):
     receipt = '{"receipt": {"round": "99999999999999999999999"}}'
     for url in ("/receipts/check", "/receipts/counted"):
         assert client.post(url, data={"receipt": receipt}).status_code == 422
+
+
+# --- Found by the outside tester of issue 11 ---------------------------------------------------
+
+
+@pytest.mark.parametrize("blank", [" ", "\t", "\u00a0", "\u3000"])
+def test_a_budget_of_only_spaces_is_refused_not_a_500(app, db, world, blank):
+    client = login(app.test_client(), world.user("facilitator"))
+    before = table_counts(db)
+    response = client.post("/rounds/new", data=_round_form(world, budget_pence=blank))
+    assert response.status_code == 200  # the form again, with the message
+    assert "Enter the budget in pounds" in response.get_data(as_text=True)
+    assert table_counts(db) == before
+
+
+@pytest.mark.parametrize("digits", ["١٠٠٠٠", "１０００", "१०००"])
+def test_digits_of_other_scripts_are_not_taken_as_amounts(app, db, world, digits):
+    client = login(app.test_client(), world.user("facilitator"))
+    before = table_counts(db)
+    response = client.post("/rounds/new", data=_round_form(world, budget_pence=digits))
+    assert response.status_code == 200
+    assert "Enter an amount in pounds" in response.get_data(as_text=True)
+    assert table_counts(db) == before
+
+
+def test_a_receipt_naming_a_round_past_64_bits_is_not_looked_up(app, db):
+    from decide.web.publication import round_is_published
+
+    with app.test_request_context():
+        for pasted in ("9223372036854775808", "2147483648", "99999999999999999999", "²"):
+            assert round_is_published(pasted) is False
+
+
+def test_a_payment_dated_in_the_future_or_before_the_results_is_refused(app, db, world, paid_round):
+    client = login(app.test_client(), world.user("facilitator"))
+    before = table_counts(db)
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    for day, message in (
+        (tomorrow, "cannot be in the future"),
+        ("0001-01-01", "cannot be before the results were signed"),
+        ("2000-01-01", "cannot be before the results were signed"),
+    ):
+        response = client.post(f"/rounds/{paid_round.id}/ledger/pay", data=_payment(paid_on=day))
+        assert response.status_code == 422, day
+        assert message in response.get_data(as_text=True)
+    assert table_counts(db) == before
+    ok = client.post(f"/rounds/{paid_round.id}/ledger/pay", data=_payment())
+    assert ok.status_code == 303

@@ -120,12 +120,13 @@ def _closed(world: Any) -> int:
 
 
 def _voting(world: Any) -> int:
-    """Return (made once per world) a round in voting, for the eligibility forms."""
+    """Return (made once per world) a round before voting, for the eligibility forms."""
     if not hasattr(world, "_optional_voting"):
         from decide.models import Round
 
+        # Who may vote locks when voting opens, so the forms are tried just before.
         rnd = Round(title="Optional voting", slug="optional-voting", budget_pence=100_000,
-                    phase="voting", max_choices=2)  # fmt: skip
+                    phase="deliberation", max_choices=2)  # fmt: skip
         rnd.areas = [world.areas[0]]
         world.session.add(rnd)
         world.session.commit()
@@ -325,7 +326,8 @@ def test_round_settings_take_none_as_not_set(db, world):
         min_budget_share_percent=None, signature_threshold=None,
     )  # fmt: skip
     assert (settings.description, settings.min_choices) == ("", 0)
-    assert (settings.min_budget_share_percent, settings.signature_threshold) == (0, 1)
+    assert (settings.min_budget_share_percent, settings.signature_threshold) == (0, 2)
+    assert settings.threshold_reason == ""
     assert settings_problems(settings) == {}
 
 

@@ -16,7 +16,7 @@ from decide.models import Proposal
 from decide.services import eligibility as elig
 from decide.services import paper, voting
 from decide.services.accounts import POSTCODE_EXAMPLE
-from tests.voting.helpers import make_area
+from tests.voting.helpers import before_voting, make_area, make_user, paper_numbers
 from tests.voting.helpers import make_round as make_voting_round
 from tests.web.world import login
 
@@ -174,6 +174,9 @@ def _qr_matrices(pdf: bytes) -> list[list[list[bool]]]:
 def code_round(db):
     area = make_area(db.session, "LS6")
     rnd = make_voting_round(db.session, "approval", area=area)
+    with before_voting(db.session, rnd):  # codes are a way to vote from the start
+        elig.save_settings(db.session, rnd.id, by_postcode=True, by_roll=False, by_code=True,
+                           min_age=None)  # fmt: skip
     rnd.title = (
         "Northbridge small health grants: vote for the ideas you support, in Riverside, "
         "Canal Side and Old Market, before the end of June"
@@ -236,9 +239,12 @@ def test_the_board_shortens_commitments_and_the_receipt_check_shows_them_whole(a
     area = make_area(db.session, "LS8")
     rnd = make_voting_round(db.session, "approval", area=area)
     key = voting.load_server_key(app.config["RECEIPT_KEY_FILE"])
+    officer = make_user(db.session, is_officer=True)
+    (number,) = paper_numbers(db.session, rnd.id, 1)
     signed = paper.enter_paper_ballot(
-        db.session, rnd.id, ["P1"], server_key=key, today=dt.date(2027, 5, 10)
-    )
+        db.session, rnd.id, ["P1"], number=number, officer_id=officer.id, server_key=key,
+        today=dt.date(2027, 5, 10),
+    )  # fmt: skip
     commit = signed.receipt.commitment.hex()
     check = client.post("/receipts/check", data={"receipt": signed.to_json().decode()})
     html = check.get_data(as_text=True)

@@ -180,13 +180,20 @@ def test_a_residents_funded_project_is_paid_through_the_ledger(app, db, world, c
         == 303
     )
     code = db.session.scalar(select(Project.code).where(Project.proposal_id == resident.id))
+    from decide.services import register
+    from tests.voting.helpers import paper_numbers
+
+    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
     for phase in ("deliberation", "voting"):
         client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": phase})
         assert db.session.get(Round, rnd.id).phase == phase
     key = load_server_key(app.config["RECEIPT_KEY_FILE"])
     today = dt.date.today()
-    for _ in range(3):
-        enter_paper_ballot(db.session, rnd.id, ["P1", code], server_key=key, today=today)
+    for number in paper_numbers(db.session, rnd.id, 3):
+        enter_paper_ballot(
+            db.session, rnd.id, ["P1", code], number=number, officer_id=facilitator.id,
+            server_key=key, today=today,
+        )  # fmt: skip
     client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": "closed"})
     db.session.expire_all()
     assert db.session.get(Round, rnd.id).phase == "closed"

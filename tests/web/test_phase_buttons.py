@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from decide.models import Project, Round
+from decide.services import register
 from decide.services import rounds as service
 from tests.web.world import login
 
@@ -108,10 +109,60 @@ def test_voting_needs_a_project_and_a_payee_for_each(app, db, world):
 
     db.session.get(Project, rnd.projects[0].id).organisation = world.organisation
     db.session.commit()
+    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
     form = _phase_form(_round_page(app, world, rnd), "voting")
     assert "disabled" not in form and "phase-why" not in form
     client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": "voting"})
     assert db.session.get(Round, rnd.id).phase == "voting"
+
+
+def test_a_lone_signature_needs_a_reason_before_voting_and_then_locks(app, db, world):
+    """Issue 13, point 4: a threshold of 1 needs a stated reason; both lock at voting."""
+    rnd = world.round
+    rnd.phase = "deliberation"
+    rnd.signature_threshold = 1
+    rnd.threshold_reason = ""
+    db.session.add(
+        Project(round=rnd, code="P1", title="Pantry", cost_pence=100_000,
+                organisation=world.organisation)
+    )  # fmt: skip
+    db.session.commit()
+    form = _phase_form(_round_page(app, world, rnd), "voting")
+    _assert_blocked(
+        form,
+        "voting",
+        "Voting needs a reason why one panel signature is enough to publish, "
+        "or a threshold of 2 or more.",
+        f"/rounds/{rnd.id}/edit",
+        "Edit the round settings",
+    )
+    client = login(app.test_client(), world.user("facilitator"))
+    edit = client.get(f"/rounds/{rnd.id}/edit").get_data(as_text=True)
+    assert 'name="threshold_reason"' in edit
+    settings = service.RoundSettings.of(rnd)
+    service.update_round(
+        db.session, rnd,
+        service.RoundSettings(**{**settings.__dict__, "threshold_reason": "One-person pilot"}),
+        world.user("facilitator"),
+    )  # fmt: skip
+    register.confirm_self_declared(db.session, rnd.id, confirmed=True)  # no voter roll
+    client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": "voting"})
+    rnd = db.session.get(Round, rnd.id)
+    assert rnd.phase == "voting"
+    assert "(why one is enough: One-person pilot)" in client.get(f"/rounds/{rnd.id}").get_data(
+        as_text=True
+    )
+    assert rnd.voting_open == rnd.voting_opened_at.date()  # the timetable shows the day
+    # Locked with the ballot: neither the threshold nor its reason can change now.
+    for change in ({"signature_threshold": 3}, {"threshold_reason": "Changed"}):
+        settings = service.RoundSettings.of(rnd)
+        with pytest.raises(service.DomainError, match="cannot change after voting opened"):
+            service.update_round(
+                db.session, rnd, service.RoundSettings(**{**settings.__dict__, **change}),
+                world.user("facilitator"),
+            )  # fmt: skip
+        db.session.rollback()
+    assert (rnd.signature_threshold, rnd.threshold_reason) == (1, "One-person pilot")
 
 
 def test_opening_proposals_without_areas_links_to_the_settings(app, db, world):
@@ -139,6 +190,9 @@ def test_phase_options_say_what_blocks_each_change_and_where_to_fix_it(db, world
     rnd.phase = "deliberation"
     db.session.commit()
     options = {o.to_phase: o for o in service.phase_options(db.session, rnd)}
+    assert "eligibility" in [b.fix for b in options["voting"].blockers]  # self-declared
+    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    options = {o.to_phase: o for o in service.phase_options(db.session, rnd)}
     assert list(options) == ["voting", "proposals"]  # forwards first
     assert options["proposals"].allowed and not options["proposals"].forward
     voting = options["voting"]
@@ -157,3 +211,25 @@ def test_only_facilitators_see_the_phase_buttons(app, db, world):
     page = login(app.test_client(), world.user("panel_member")).get(f"/rounds/{world.round.id}")
     html = page.get_data(as_text=True)
     assert "Review proposals" in html and "Change phase" not in html and "phase-form" not in html
+
+
+def test_voting_needs_a_panel_to_sign_the_results(app, db, world):
+    rnd = world.round
+    rnd.phase = "deliberation"
+    db.session.add(
+        Project(round=rnd, code="P1", title="Pantry", cost_pence=100_000,
+                organisation=world.organisation)
+    )  # fmt: skip
+    db.session.delete(world.panel_seat)
+    db.session.commit()
+    form = _phase_form(_round_page(app, world, rnd), "voting")
+    _assert_blocked(
+        form,
+        "voting",
+        "Voting needs a panel to sign the results: add at least one panel member "
+        f"(the results need {rnd.signature_threshold} signatures).",
+        f"/rounds/{rnd.id}/panel",
+        "Add panel members",
+    )
+    with pytest.raises(service.PhaseChangeRefused, match="needs a panel"):
+        service.change_phase(db.session, rnd, "voting", world.user("facilitator"))

@@ -13,17 +13,17 @@ SIGNERS_POST = {**SIGNERS, "panel_member": UNPROCESSABLE, "facilitator": UNPROCE
 EVERYONE_422 = {role: UNPROCESSABLE for role in ROLES}
 
 
-def _published(w):
-    """Return (round id, checkpoint id) of a published round with a small real manifest."""
-    cached = getattr(w, "_publication_rows", None)
+def _published(w, phase: str = "published"):
+    """Return (round id, checkpoint id) of a round in `phase` with a small real manifest."""
+    cached = getattr(w, f"_publication_rows_{phase}", None)
     if cached:
         return cached
     from audits.manifest import Manifest
     from decide.models import Edition, LedgerCheckpoint, PanelMember, Round, RoundManifest
 
     s = w.session
-    rnd = Round(title="Published round", slug="published-round", budget_pence=100_000,
-                phase="published", signature_threshold=1)  # fmt: skip
+    rnd = Round(title=f"Round {phase}", slug=f"round-{phase}", budget_pence=100_000,
+                phase=phase, signature_threshold=1)  # fmt: skip
     s.add(rnd)
     s.flush()
     s.add(PanelMember(round=rnd, user=w.users["panel_member"]))
@@ -46,12 +46,17 @@ def _published(w):
                           digest="1" * 64, created_at=now)  # fmt: skip
     s.add(cp)
     s.commit()
-    w._publication_rows = (rnd.id, cp.id)
-    return w._publication_rows
+    setattr(w, f"_publication_rows_{phase}", (rnd.id, cp.id))
+    return rnd.id, cp.id
 
 
 def _pub(w) -> int:
     return _published(w)[0]
+
+
+def _closed(w) -> int:
+    """Return the id of a closed round whose manifest is written but not yet published."""
+    return _published(w, "closed")[0]
 
 
 def _cp(w) -> int:
@@ -108,6 +113,20 @@ RULES = [
     Access(
         "publication.manifest_json", "GET", lambda w: f"/rounds/{_pub(w)}/manifest.json", PUBLIC
     ),
+    Access(
+        "publication.manifest_json",
+        "GET",
+        lambda w: f"/rounds/{_closed(w)}/manifest.json",
+        SIGNERS,
+        note="before publication the tally is for the facilitators and the panel only",
+    ),
+    Access(
+        "publication.signatures_json",
+        "GET",
+        lambda w: f"/rounds/{_closed(w)}/signatures.json",
+        SIGNERS,
+        note="before publication",
+    ),
     Access("publication.keys_json", "GET", lambda w: f"/rounds/{_pub(w)}/keys.json", PUBLIC),
     Access(
         "publication.signatures_json", "GET", lambda w: f"/rounds/{_pub(w)}/signatures.json", PUBLIC
@@ -117,6 +136,21 @@ RULES = [
         "publication.edition_pdf",
         "GET",
         lambda w: f"/rounds/{w.draft.id}/editions/1.pdf",
+        {**FACILITATOR_ONLY, "facilitator": "HTTP 404"},
+        note="draft",
+    ),
+    Access(
+        "publication.edition_html",
+        "GET",
+        lambda w: f"/rounds/{_pub(w)}/editions/1.html",
+        {role: "HTTP 404" for role in ROLES},
+        note="public, but this world's edition is not a real PDF (tests/publication/"
+        "test_tally_html.py serves a real one to anyone)",
+    ),
+    Access(
+        "publication.edition_html",
+        "GET",
+        lambda w: f"/rounds/{w.draft.id}/editions/1.html",
         {**FACILITATOR_ONLY, "facilitator": "HTTP 404"},
         note="draft",
     ),
@@ -159,6 +193,13 @@ RULES = [
     Access("auditor.audit", "GET", lambda w: "/audit", PUBLIC),
     Access("auditor.audit", "POST", lambda w: "/audit", EVERYONE_422),
     Access("auditor.formats", "GET", lambda w: "/audit/formats", PUBLIC),
+    Access(
+        "auditor.job",
+        "GET",
+        lambda w: "/audit/jobs/" + "x" * 22,
+        {role: "HTTP 404" for role in ROLES},
+        note="public by unguessable id; this one was never started",
+    ),
 ]
 
 __all__ = ["FORBIDDEN", "LOGIN", "RULES"]

@@ -49,7 +49,7 @@ def _v(w: Any) -> SimpleNamespace:
     if hasattr(w, "_voting"):
         return w._voting
     from decide.models import PostcodeDistrict, Project, Round
-    from decide.services import paper, voting
+    from decide.services import paper, register, voting
 
     s = w.session
     s.add(PostcodeDistrict(district="NB1", area_id=w.areas[0].id))
@@ -68,9 +68,12 @@ def _v(w: Any) -> SimpleNamespace:
         rounds[phase] = rnd
     s.commit()
     key = voting.load_server_key(current_app.config["RECEIPT_KEY_FILE"])
+    today = rounds["voting"].created_at.date()
+    batch = register.issue_paper_numbers(s, rounds["voting"].id, 2, label="Access", today=today)
     signed = paper.enter_paper_ballot(
-        s, rounds["voting"].id, ["P2"], server_key=key, today=rounds["voting"].created_at.date()
-    )
+        s, rounds["voting"].id, ["P2"], number=batch.numbers[0].number,
+        officer_id=w.user("facilitator").id, server_key=key, today=today,
+    )  # fmt: skip
     citizen = w.user("citizen")
     payload = json.dumps({"projects": ["P1"], "points": None}, separators=(",", ":"))
     check = voting.sign_choices(
@@ -80,10 +83,29 @@ def _v(w: Any) -> SimpleNamespace:
         round=rounds["voting"],
         closed=rounds["closed"],
         tracker=signed.receipt.tracker.hex(),
+        paper_batch=batch.id,
+        paper_number=batch.numbers[1].number,
         receipt=signed.to_json().decode(),
         reviewed={"choices": payload, "check": check},
     )
     return w._voting
+
+
+def _roll_draft(w: Any) -> int:
+    """Return (once per world) a draft round with a voter roll holding reference R1."""
+    if not hasattr(w, "_roll_draft"):
+        from decide.models import Round
+        from decide.services import eligibility
+
+        rnd = Round(title="Access roll", slug="access-roll", budget_pence=100_000, phase="draft")
+        w.session.add(rnd)
+        w.session.commit()
+        eligibility.upload_roll(
+            w.session, rnd.id, "reference,date_of_birth\nR1,1990-01-01\n",
+            secret_key=current_app.config["SECRET_KEY"],
+        )  # fmt: skip
+        w._roll_draft = rnd.id
+    return w._roll_draft
 
 
 def _vote(w: Any, tail: str = "") -> str:
@@ -185,7 +207,7 @@ RULES = [
     Access(
         "eligibility.upload_roll",
         "POST",
-        lambda w: f"/rounds/{_v(w).round.id}/eligibility/roll",
+        lambda w: f"/rounds/{w.draft.id}/eligibility/roll",
         FACILITATOR_ONLY,
         data=lambda w: {
             "roll_file": (Replayable(b"reference,date_of_birth\nR1,1990-01-01\n"), "roll.csv")
@@ -194,7 +216,7 @@ RULES = [
     Access(
         "eligibility.generate_codes",
         "POST",
-        lambda w: f"/rounds/{_v(w).round.id}/eligibility/codes",
+        lambda w: f"/rounds/{w.draft.id}/eligibility/codes",
         FACILITATOR_ONLY,
         data=lambda w: {"count": "2", "label": "Access test"},
     ),
@@ -205,6 +227,39 @@ RULES = [
         "POST",
         lambda w: f"/rounds/{_v(w).round.id}/paper",
         only("facilitator"),
-        data=lambda w: {"project": "P3", "entry": "4242"},
+        data=lambda w: {"project": "P3", "number": _v(w).paper_number},
+    ),
+    Access(
+        "paper.numbers",
+        "GET",
+        lambda w: f"/rounds/{_v(w).round.id}/paper/numbers",
+        FACILITATOR_ONLY,
+    ),
+    Access(
+        "paper.numbers",
+        "POST",
+        lambda w: f"/rounds/{_v(w).round.id}/paper/numbers",
+        FACILITATOR_ONLY,
+        data=lambda w: {"count": "2", "label": "Access test"},
+    ),
+    Access(
+        "paper.print_batch",
+        "GET",
+        lambda w: f"/rounds/{_v(w).round.id}/paper/numbers/{_v(w).paper_batch}",
+        FACILITATOR_ONLY,
+    ),
+    Access(
+        "eligibility.roll_codes",
+        "POST",
+        lambda w: f"/rounds/{_roll_draft(w)}/eligibility/roll-codes",
+        FACILITATOR_ONLY,
+        data=lambda w: {"references": "R1", "label": "Access test"},
+    ),
+    Access(
+        "eligibility.confirm_self_declared",
+        "POST",
+        lambda w: f"/rounds/{w.draft.id}/eligibility/self-declared",
+        FACILITATOR_ONLY,
+        data=lambda w: {"understood": "y"},
     ),
 ]

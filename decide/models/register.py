@@ -1,0 +1,63 @@
+"""The round's register: accounts bound to roll entries, and paper ballot numbers issued ahead.
+
+Every route to a ballot marks one register entry (see decide.services.register). These rows
+say which entry an account stands for, and which paper ballot numbers were issued, used, by
+which officer and on which day. None of them names a ballot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from decide.models.base import Base
+
+
+class RollBinding(Base):
+    """An account linked, once, to its entry on a round's voter roll."""
+
+    __tablename__ = "roll_binding"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("voter_roll_entry.id", ondelete="CASCADE"), index=True
+    )
+
+
+class PaperBatch(Base):
+    """A batch of numbered paper ballots a facilitator issued for printing."""
+
+    __tablename__ = "paper_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+
+    numbers: Mapped[list[PaperNumber]] = relationship(
+        back_populates="batch", cascade="all, delete-orphan", order_by="PaperNumber.id"
+    )
+
+
+class PaperNumber(Base):
+    """One issued paper ballot number; once used it records the day and the officer."""
+
+    __tablename__ = "paper_number"
+    __table_args__ = (UniqueConstraint("round_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("paper_batch.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    used_on: Mapped[dt.date | None] = mapped_column(Date)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    batch: Mapped[PaperBatch] = relationship(back_populates="numbers")

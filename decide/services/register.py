@@ -1,0 +1,645 @@
+"""One register per round: every route to a ballot marks the same register entry.
+
+A round's register is its voter roll when it has one, else it is "self-declared".
+
+With a roll, every route resolves to one roll entry, and the participation mark is keyed
+"roll:<entry id>":
+
+- voter roll: reference number and date of birth;
+- account: the account is linked once to its roll entry, by the same reference number and
+  date of birth (`bind_account`); from then on the account stands for that entry;
+- access code: a code printed for a roll entry (`codes_for_references`) marks that entry; a
+  code that names no entry is refused in a round with a roll;
+- paper: the officer enters the voter's reference number and date of birth together with the
+  ballot paper's issued number; the paper marks that entry.
+
+Without a roll, each account ("user:<id>"), each access code ("code:<id>") and each issued paper
+ballot number ("paper:<number id>") is its own entry. That is what "self-declared" means: the
+facilitator is told in plain words what it allows (`self_declared_warning`) and must confirm it
+before voting opens.
+
+The participation table's primary key (round, entry key) decides every race: of many casts for
+one entry at once, by any routes, one inserts its mark and the others fail on the constraint
+and are refused (`AlreadyMarked`). A paper ballot number is claimed in the same transaction
+(``UPDATE ... WHERE used_on IS NULL``), so a number is used once and a refused ballot leaves it
+unused. The mark records its route, so ballots can be counted per route without naming one.
+
+A new upload of the roll keeps the entries that exist: entries are matched on a keyed hash of
+the reference, keep their ids (so marks, codes and linked accounts still point at them), new
+people are added, and once voting has opened nobody is removed (`store_roll` reports who).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ballots.wording import plural
+from decide.models import (
+    AccessCode,
+    AccessCodeBatch,
+    Ballot,
+    PaperBatch,
+    PaperNumber,
+    Participation,
+    RollBinding,
+    Round,
+    RoundEligibility,
+    VoterRollEntry,
+)
+from decide.services import eligibility as elig
+from decide.services.eligibility import VoterKey
+from decide.services.errors import DomainError
+
+__all__ = [
+    "ROUTES",
+    "ROUTE_LABELS",
+    "AlreadyMarked",
+    "NotOnRegister",
+    "PaperUse",
+    "RegisterRefusal",
+    "RollReport",
+    "already_message",
+    "as_domain_error",
+    "ballots_per_route",
+    "bind_account",
+    "check",
+    "codes_for_references",
+    "confirm_self_declared",
+    "entry_key",
+    "format_paper_number",
+    "has_roll",
+    "issue_paper_numbers",
+    "mark",
+    "marked_on",
+    "normalise_paper_number",
+    "reference_hash",
+    "self_declared_problem",
+    "self_declared_warning",
+    "store_roll",
+]
+
+# How a ballot reached the register, by the kind of voter key that cast it.
+ROUTES = {"user": "account", "roll": "roll", "code": "code", "paper": "paper"}
+ROUTE_LABELS = {
+    "account": "Online, signed in with an account",
+    "roll": "Online, with voter roll details",
+    "code": "Online, with an access code",
+    "paper": "Paper, entered by an officer",
+    "imported": "Imported from a pabulib file",
+}
+MAX_PAPER_BATCH = 5000
+PAPER_DIGITS = 10  # unguessable: 1 in 10^10 for a made-up number
+ROUTE_DAYS = "%d %B %Y"
+
+
+class RegisterRefusal(Exception):
+    """A ballot was refused by the register; the message says why in plain words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class AlreadyMarked(RegisterRefusal):
+    """The register entry already has a ballot (by any route), or the paper number was used."""
+
+
+class NotOnRegister(RegisterRefusal):
+    """The voter names no entry of this round's register."""
+
+
+@dataclass(frozen=True)
+class PaperUse:
+    """A paper ballot: its issued number, the officer entering it, and the roll entry it marks."""
+
+    number: str
+    officer_id: int
+    entry: VoterKey | None = None
+
+
+# Which entry -----------------------------------------------------------------------------
+
+
+def has_roll(session: Session, round_id: int) -> bool:
+    """Return True when the round's register is a voter roll (with at least one entry)."""
+    settings = session.get(RoundEligibility, round_id)
+    if settings is None or not settings.by_roll:
+        return False
+    return (
+        session.scalar(
+            select(VoterRollEntry.id).where(VoterRollEntry.round_id == round_id).limit(1)
+        )
+        is not None
+    )
+
+
+def _roll_entry_of(session: Session, round_id: int, voter: VoterKey) -> int | None:
+    """Return the roll entry id a voter stands for in a round with a roll, or None."""
+    if voter.kind == "roll":
+        entry = session.get(VoterRollEntry, voter.id)
+        return entry.id if entry is not None and entry.round_id == round_id else None
+    if voter.kind == "user":
+        return session.scalar(
+            select(RollBinding.entry_id).where(
+                RollBinding.round_id == round_id, RollBinding.user_id == voter.id
+            )
+        )
+    if voter.kind == "code":
+        code = session.get(AccessCode, voter.id)
+        return code.roll_entry_id if code is not None and code.round_id == round_id else None
+    return None
+
+
+def entry_key(
+    session: Session, round_id: int, voter: VoterKey, paper: PaperUse | None = None
+) -> str | None:
+    """Return the register entry this voter (or paper ballot) marks, or None if it names none."""
+    if has_roll(session, round_id):
+        if paper is not None:
+            entry = paper.entry
+            if entry is None or entry.kind != "roll":
+                return None
+            found = _roll_entry_of(session, round_id, entry)
+        else:
+            found = _roll_entry_of(session, round_id, voter)
+        return None if found is None else f"roll:{found}"
+    if paper is not None:
+        number_id = session.scalar(
+            select(PaperNumber.id).where(
+                PaperNumber.round_id == round_id, PaperNumber.number == paper.number.strip()
+            )
+        )
+        return None if number_id is None else f"paper:{number_id}"
+    return str(voter) if voter.kind in ("user", "code") else None
+
+
+NEEDS_BINDING = (
+    "This round has a voter roll. Enter your reference number and date of birth once, below, "
+    "to link your account to your place on the roll; then you can vote."
+)
+CODE_NOT_ON_ROLL = (
+    "This access code was not printed for anyone on this round's voter roll, so it cannot be "
+    "used. Ask the facilitator for a code with your reference number on it."
+)
+PAPER_NEEDS_ENTRY = (
+    "This round has a voter roll: enter the voter's reference number and date of birth, as "
+    "on the roll, so that the paper ballot marks their place on it."
+)
+
+
+def check(
+    session: Session, rnd: Round, voter: VoterKey, today: dt.date, paper: PaperUse | None = None
+) -> None:
+    """Raise NotOnRegister (or EligibilityError) unless this voter may vote in the round."""
+    if not has_roll(session, rnd.id):
+        if paper is not None:
+            if paper.entry is not None:
+                raise NotOnRegister("This round has no voter roll; leave the roll details empty.")
+            return
+        elig.check_voter(session, rnd, voter, today)
+        return
+    if paper is not None:
+        if paper.entry is None or _roll_entry_of(session, rnd.id, paper.entry) is None:
+            raise NotOnRegister(PAPER_NEEDS_ENTRY)
+        return
+    if voter.kind == "user":
+        if _roll_entry_of(session, rnd.id, voter) is None:
+            raise NotOnRegister(NEEDS_BINDING)
+        return
+    if voter.kind == "code":
+        elig.check_voter(session, rnd, voter, today)
+        if _roll_entry_of(session, rnd.id, voter) is None:
+            raise NotOnRegister(CODE_NOT_ON_ROLL)
+        return
+    elig.check_voter(session, rnd, voter, today)
+
+
+def marked_on(session: Session, round_id: int, voter: VoterKey) -> dt.date | None:
+    """Return the day this voter's register entry was marked as voted, or None."""
+    key = entry_key(session, round_id, voter)
+    if key is None:
+        return None
+    return session.scalar(
+        select(Participation.voted_on).where(
+            Participation.round_id == round_id, Participation.voter_key == key
+        )
+    )
+
+
+def already_message(session: Session, round_id: int, voter: VoterKey) -> str | None:
+    """Return why this voter cannot vote again (their entry is marked), or None."""
+    key = entry_key(session, round_id, voter)
+    if key is None or marked_on(session, round_id, voter) is None:
+        return None
+    return _already_message(session, round_id, key)
+
+
+def _already_message(session: Session, round_id: int, key: str) -> str:
+    row = session.execute(
+        select(Participation.voted_on, Participation.route).where(
+            Participation.round_id == round_id, Participation.voter_key == key
+        )
+    ).first()
+    if key.startswith("code:"):
+        return "This access code has already been used. Each code works once."
+    if key.startswith("paper:"):
+        return "This paper ballot number was already used; nothing new was stored."
+    when = f" on {row.voted_on.strftime(ROUTE_DAYS).lstrip('0')}" if row else ""
+    how = ROUTE_LABELS.get(row.route or "", "").lower() if row else ""
+    how = f" ({how})" if how else ""
+    whose = "this place on the voter roll" if key.startswith("roll:") else "this account"
+    return (
+        f"You have already voted in this round: a ballot was recorded for {whose}{when}{how}. "
+        "Each person votes once, by one route; nothing new was stored."
+    )
+
+
+def mark(
+    session: Session,
+    rnd: Round,
+    voter: VoterKey,
+    *,
+    today: dt.date,
+    paper: PaperUse | None = None,
+    sealed_receipt: bytes | None = None,
+) -> None:
+    """Mark the voter's register entry (and claim the paper number) in the open transaction.
+
+    Raise AlreadyMarked when the entry has a ballot by any route or the number was used, and
+    NotOnRegister when the voter names no entry. On a refusal the transaction is rolled back.
+    """
+    key = entry_key(session, rnd.id, voter, paper)
+    if key is None:
+        raise NotOnRegister(
+            PAPER_NEEDS_ENTRY if paper is not None and has_roll(session, rnd.id) else
+            "That paper ballot number was never issued for this round. Check the number "
+            "printed on the ballot paper." if paper is not None else
+            "You are not on this round's register."
+        )  # fmt: skip
+    if paper is not None:
+        _claim_number(session, rnd.id, paper, today)
+    route = "paper" if paper is not None else ROUTES[voter.kind]
+    try:
+        session.execute(
+            insert(Participation),
+            [
+                {
+                    "round_id": rnd.id,
+                    "voter_key": key,
+                    "voted_on": today,
+                    "route": route,
+                    "sealed_receipt": sealed_receipt,
+                }
+            ],
+        )
+    except IntegrityError:
+        session.rollback()
+        raise AlreadyMarked(_already_message(session, rnd.id, key)) from None
+
+
+def _claim_number(session: Session, round_id: int, paper: PaperUse, today: dt.date) -> None:
+    number = paper.number.strip()
+    claimed = session.execute(
+        update(PaperNumber)
+        .where(
+            PaperNumber.round_id == round_id,
+            PaperNumber.number == number,
+            PaperNumber.used_on.is_(None),
+        )
+        .values(used_on=today, officer_id=paper.officer_id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount == 1:
+        return
+    issued = session.scalar(
+        select(PaperNumber.id).where(PaperNumber.round_id == round_id, PaperNumber.number == number)
+    )
+    session.rollback()
+    if issued is None:
+        raise NotOnRegister(
+            f"Paper ballot number {number} was never issued for this round. Check the number "
+            "printed on the ballot paper."
+        )
+    raise AlreadyMarked(
+        f"Paper ballot number {number} was already entered; a number is used once. Nothing "
+        "new was stored."
+    )
+
+
+# Accounts on the roll --------------------------------------------------------------------
+
+
+def bind_account(session: Session, round_id: int, user_id: int, entry: VoterKey) -> None:
+    """Link the account to its roll entry (once; a second, different entry is refused). Commit."""
+    if entry.kind != "roll":
+        raise ValueError("an account is linked to a voter roll entry")
+    existing = session.get(RollBinding, (round_id, user_id))
+    if existing is not None:
+        if existing.entry_id != entry.id:
+            raise NotOnRegister(
+                "Your account is already linked to another place on this round's voter roll."
+            )
+        return
+    session.add(RollBinding(round_id=round_id, user_id=user_id, entry_id=entry.id))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # the same account linked at the same moment: one link stays
+        existing = session.get(RollBinding, (round_id, user_id))
+        if existing is None or existing.entry_id != entry.id:
+            raise NotOnRegister(
+                "Your account is already linked to another place on this round's voter roll."
+            ) from None
+
+
+# The roll, uploaded again ----------------------------------------------------------------
+
+
+def reference_hash(secret_key: str, salt: str, reference: str) -> str:
+    """Return the keyed hash of a roll reference alone (matches entries across uploads)."""
+    key = hashlib.sha256(
+        b"decide/roll-reference/v1\x00" + secret_key.encode() + bytes.fromhex(salt)
+    )
+    message = elig.normalise_reference(reference).encode()
+    return hmac.new(key.digest(), message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class RollReport:
+    """What an upload of the roll did."""
+
+    in_file: int
+    added: int
+    kept: int
+    changed: int
+    removed: int
+    kept_absent: int
+
+    def sentences(self) -> list[str]:
+        """Return the report in plain words."""
+        lines = [
+            f"{plural(self.in_file, 'person')} in the file: {self.added} new, "
+            f"{self.kept} already on the roll (kept as they were)"
+            + (f", {self.changed} with a changed date of birth" if self.changed else "")
+            + "."
+        ]
+        if self.removed:
+            lines.append(
+                f"{plural(self.removed, 'person')} not in the file "
+                f"{'was' if self.removed == 1 else 'were'} taken off the roll."
+            )
+        if self.kept_absent:
+            lines.append(
+                f"{plural(self.kept_absent, 'person')} on the roll "
+                f"{'is' if self.kept_absent == 1 else 'are'} not in the file but "
+                f"{'stays' if self.kept_absent == 1 else 'stay'} on it: nobody is taken off "
+                "the roll once voting has opened."
+            )
+        return lines
+
+
+def store_roll(
+    session: Session,
+    round_id: int,
+    people: Sequence[tuple[str, dt.date]],
+    *,
+    secret_key: str,
+) -> RollReport:
+    """Merge a parsed roll into the round's roll, keeping existing entries and ids; commit."""
+    rnd = session.get(Round, round_id)
+    locked = rnd is not None and rnd.ballot_locked
+    settings = session.get(RoundEligibility, round_id)
+    if locked and (settings is None or not settings.by_roll):
+        raise elig.RollError(
+            ["voting has opened without a voter roll: who may vote cannot change now"]
+        )
+    if settings is None:
+        settings = RoundEligibility(round_id=round_id, by_postcode=False, by_roll=True)
+        session.add(settings)
+    if settings.roll_salt is None:
+        settings.roll_salt = secrets.token_hex(16)
+    settings.by_roll = True
+    salt = settings.roll_salt
+    existing = session.scalars(
+        select(VoterRollEntry).where(VoterRollEntry.round_id == round_id)
+    ).all()
+    by_reference = {e.reference_hash: e for e in existing if e.reference_hash}
+    by_identity = {e.identity_hash: e for e in existing if not e.reference_hash}
+    matched: set[int] = set()
+    added = kept = changed = 0
+    for reference, born in people:
+        ref = reference_hash(secret_key, salt, reference)
+        ident = elig.identity_hash(secret_key, salt, reference, born)
+        entry = by_reference.get(ref) or by_identity.get(ident)
+        if entry is None:
+            session.add(VoterRollEntry(round_id=round_id, identity_hash=ident, reference_hash=ref))
+            added += 1
+            continue
+        matched.add(entry.id)
+        entry.reference_hash = ref
+        if entry.identity_hash != ident:
+            entry.identity_hash = ident
+            changed += 1
+        else:
+            kept += 1
+    absent = [e.id for e in existing if e.id not in matched]
+    removed = kept_absent = 0
+    if absent and locked:
+        kept_absent = len(absent)
+    elif absent:
+        session.execute(delete(VoterRollEntry).where(VoterRollEntry.id.in_(absent)))
+        removed = len(absent)
+    session.commit()
+    return RollReport(len(people), added, kept, changed, removed, kept_absent)
+
+
+# Access codes printed for roll entries ---------------------------------------------------
+
+
+def codes_for_references(
+    session: Session,
+    round_id: int,
+    references: Sequence[str],
+    *,
+    secret_key: str,
+    label: str,
+    today: dt.date,
+) -> tuple[AccessCodeBatch, list[tuple[str, str]]]:
+    """Make one code per roll reference, commit, and return (reference, code) pairs (once)."""
+    settings = session.get(RoundEligibility, round_id)
+    if not has_roll(session, round_id) or settings is None or settings.roll_salt is None:
+        raise elig.EligibilityError("Upload the voter roll first.")
+    rnd = session.get(Round, round_id)
+    if rnd is not None and rnd.ballot_locked and not settings.by_code:
+        raise elig.EligibilityError(
+            "Voting has opened without access codes: who may vote cannot change now."
+        )
+    wanted = [elig.normalise_reference(r) for r in references if r.strip()]
+    if not 1 <= len(wanted) <= elig.MAX_BATCH:
+        raise elig.EligibilityError(f"List between 1 and {elig.MAX_BATCH} reference numbers.")
+    entries = {
+        e.reference_hash: e.id
+        for e in session.scalars(select(VoterRollEntry).where(VoterRollEntry.round_id == round_id))
+    }
+    unknown = [
+        r for r in wanted if reference_hash(secret_key, settings.roll_salt, r) not in entries
+    ]
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (
+            f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        )
+        raise elig.EligibilityError(f"Not on the voter roll: {shown}. No codes were made.")
+    count = len(wanted)
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add("".join(secrets.choice(elig.CODE_ALPHABET) for _ in range(elig.CODE_LENGTH)))
+    batch = AccessCodeBatch(
+        round_id=round_id,
+        label=(label.strip() or f"Codes for {plural(count, 'person')} on the roll")[:120],
+        size=count,
+        created_on=today,
+    )
+    session.add(batch)
+    settings.by_code = True
+    pairs = list(zip(wanted, sorted(codes)))
+    batch.codes = [
+        AccessCode(
+            round_id=round_id,
+            code_hash=elig.code_hash(round_id, code),
+            roll_entry_id=entries[reference_hash(secret_key, settings.roll_salt, ref)],
+        )
+        for ref, code in pairs
+    ]
+    session.commit()
+    return batch, [(ref, elig.format_code(code)) for ref, code in pairs]
+
+
+# Numbered paper ballots ------------------------------------------------------------------
+
+
+def issue_paper_numbers(
+    session: Session, round_id: int, count: int, *, label: str, today: dt.date
+) -> PaperBatch:
+    """Issue `count` new unguessable paper ballot numbers for printing; commit."""
+    if not 1 <= count <= MAX_PAPER_BATCH:
+        raise elig.EligibilityError(f"A batch holds between 1 and {MAX_PAPER_BATCH} numbers.")
+    taken = set(session.scalars(select(PaperNumber.number).where(PaperNumber.round_id == round_id)))
+    numbers: set[str] = set()
+    while len(numbers) < count:
+        candidate = f"{secrets.randbelow(10**PAPER_DIGITS):0{PAPER_DIGITS}d}"
+        if candidate not in taken:
+            numbers.add(candidate)
+    batch = PaperBatch(
+        round_id=round_id,
+        label=(label.strip() or f"Batch of {plural(count, 'paper ballot')}")[:120],
+        size=count,
+        created_on=today,
+    )
+    batch.numbers = [PaperNumber(round_id=round_id, number=n) for n in sorted(numbers)]
+    session.add(batch)
+    session.commit()
+    return batch
+
+
+def as_domain_error(exc: Exception, field: str | None = None) -> DomainError:
+    """Return a refusal as the DomainError the web layer shows next to `field`."""
+    return DomainError(str(exc), field=field)
+
+
+def format_paper_number(number: str) -> str:
+    """Return a paper ballot number in groups for printing ('0123456789' -> '012-345-6789')."""
+    if len(number) != PAPER_DIGITS:
+        return number
+    return f"{number[:3]}-{number[3:6]}-{number[6:]}"
+
+
+def normalise_paper_number(text: str) -> str:
+    """Return a typed paper ballot number's digits (0-9 only: '²' is no digit of ours)."""
+    return "".join(ch for ch in text if ch in "0123456789")[:20]
+
+
+# Counts and the self-declared warning ----------------------------------------------------
+
+
+def ballots_per_route(session: Session, round_id: int) -> dict[str, int]:
+    """Return how many ballots came by each route (from the marks; no ballot is named)."""
+    counts = dict.fromkeys(ROUTE_LABELS, 0)
+    rows = session.execute(
+        select(Participation.route, func.count())
+        .where(Participation.round_id == round_id)
+        .group_by(Participation.route)
+    ).all()
+    for route, n in rows:
+        counts[route or "unrecorded"] = counts.get(route or "unrecorded", 0) + n
+    counts["imported"] = (
+        session.scalar(
+            select(func.count())
+            .select_from(Ballot)
+            .where(Ballot.round_id == round_id, Ballot.channel == "imported")
+        )
+        or 0
+    )
+    return counts
+
+
+def self_declared_warning(settings: RoundEligibility) -> list[str]:
+    """Return, in plain words, what a round without a voter roll allows."""
+    lines = [
+        "This round has no voter roll, so it is self-declared: we cannot tell whether two "
+        "accounts, codes or paper ballots belong to the same person."
+    ]
+    if settings.by_postcode:
+        lines.append(
+            "Anyone with a second e-mail address can make a second account and vote twice, and "
+            "anyone can give a postcode in one of the round's areas without living there."
+        )
+    if settings.by_code:
+        lines.append(
+            "Each access code is a vote of its own: a person who gets two codes, or a code and "
+            "an account, can vote twice."
+        )
+    lines.append(
+        "Each issued paper ballot number is a vote of its own: the polling station's own list "
+        "is the only check that a person votes once on paper, and nothing stops the same "
+        "person voting online as well."
+    )
+    lines.append(
+        "To prevent this, upload a voter roll before voting opens: then every route marks the "
+        "person's one place on the roll."
+    )
+    return lines
+
+
+def self_declared_problem(session: Session, rnd: Round) -> str | None:
+    """Return why voting cannot open yet for want of a confirmed self-declared warning."""
+    if has_roll(session, rnd.id):
+        return None
+    settings = session.get(RoundEligibility, rnd.id)
+    if settings is not None and settings.self_declared_ok:
+        return None
+    return (
+        "This round has no voter roll, so it is self-declared: a person with a second e-mail "
+        "address could vote twice. Read what that allows and confirm it on the “Who can vote” "
+        "page, or upload a voter roll."
+    )
+
+
+def confirm_self_declared(session: Session, round_id: int, *, confirmed: bool) -> None:
+    """Record that the facilitator read and accepted the self-declared warning; commit."""
+    settings = session.get(RoundEligibility, round_id)
+    if settings is None:
+        settings = RoundEligibility(
+            round_id=round_id, by_postcode=True, by_roll=False, by_code=False
+        )
+        session.add(settings)
+    settings.self_declared_ok = confirmed
+    session.commit()
