@@ -19,7 +19,7 @@ from ballots.model import Ballot
 from decide.services import eligibility as elig
 from decide.services import voting
 from tests.security.test_secrecy import spearman
-from tests.voting.helpers import TODAY, close_and_open, make_round
+from tests.voting.helpers import TODAY, before_voting, close_and_open, make_round
 
 pytestmark = pytest.mark.slow
 
@@ -37,9 +37,10 @@ def test_rowid_order_against_board_order(app, db):
     rng = random.Random()
     for _ in range(RUNS):
         rnd = make_round(db.session, "approval")
-        elig.save_settings(
-            db.session, rnd.id, by_postcode=False, by_roll=False, by_code=True, min_age=None
-        )
+        with before_voting(db.session, rnd):
+            elig.save_settings(
+                db.session, rnd.id, by_postcode=False, by_roll=False, by_code=True, min_age=None
+            )
         _, codes = elig.generate_codes(db.session, rnd.id, VOTERS, label="run", today=TODAY)
         trackers: dict[str, bytes] = {}
         chosen: dict[str, bytes] = {}

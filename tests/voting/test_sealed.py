@@ -17,7 +17,15 @@ from decide.services import voting
 from decide.services.eligibility import VoterKey
 from decide.services.paper import enter_paper_ballot
 from decide.services.sealing import BoxKeys
-from tests.voting.helpers import TODAY, close_and_open, make_area, make_round, make_user
+from tests.voting.helpers import (
+    TODAY,
+    before_voting,
+    close_and_open,
+    make_area,
+    make_round,
+    make_user,
+    paper_numbers,
+)
 
 
 @pytest.fixture
@@ -105,9 +113,10 @@ def test_receipt_check_is_post_only(app):
 
 def test_receipt_again_needs_the_same_eligibility(db, key):
     rnd = make_round(db.session, "approval")
-    elig.save_settings(
-        db.session, rnd.id, by_postcode=False, by_roll=False, by_code=True, min_age=None
-    )
+    with before_voting(db.session, rnd):
+        elig.save_settings(
+            db.session, rnd.id, by_postcode=False, by_roll=False, by_code=True, min_age=None
+        )
     _, codes = elig.generate_codes(db.session, rnd.id, 2, label="t", today=TODAY)
     voter = elig.verify_code(db.session, rnd.id, codes[0])
     signed = voting.cast_ballot(db.session, rnd.id, voter, ["P1"], server_key=key, today=TODAY)
@@ -124,7 +133,12 @@ def test_receipt_again_needs_the_same_eligibility(db, key):
 
 def test_paper_ballot_is_sealed(db, key):
     rnd = make_round(db.session, "approval")
-    signed = enter_paper_ballot(db.session, rnd.id, ["P2"], server_key=key, today=TODAY, entry=7)
+    [number] = paper_numbers(db.session, rnd.id, 1)
+    officer = make_user(db.session, is_officer=True)
+    signed = enter_paper_ballot(
+        db.session, rnd.id, ["P2"], number=number, officer_id=officer.id, server_key=key,
+        today=TODAY,
+    )  # fmt: skip
     assert db.session.query(Ballot).count() == 0 and db.session.query(SealedBallot).count() == 1
     close_and_open(db.session, rnd, key)
     entry = db.session.scalars(select(BoardEntry)).one()
