@@ -174,6 +174,10 @@ class Election:
     key: Any
 
 
+def _born(i: int) -> str:
+    return f"{1950 + i % 50}-{1 + i % 9:02d}-{10 + i % 9}"
+
+
 def _seed(url: str, secret: str, instance: Path) -> tuple[int, list[Voter], dict[str, str]]:
     """Create the schema, the round, and the voters' credentials for every route."""
     import datetime as dt
@@ -184,6 +188,7 @@ def _seed(url: str, secret: str, instance: Path) -> tuple[int, list[Voter], dict
     from decide.extensions import db
     from decide.models import Area, PostcodeDistrict, Project, Round, User
     from decide.services import eligibility as elig
+    from decide.services import register
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "TESTING": False})
     with app.app_context():
@@ -193,7 +198,8 @@ def _seed(url: str, secret: str, instance: Path) -> tuple[int, list[Voter], dict
         db.session.flush()
         db.session.add(PostcodeDistrict(district="SX1", area_id=area.id))
         rnd = Round(
-            title="Secrecy round", slug="secrecy-round", budget_pence=2_000_000, phase="voting",
+            title="Secrecy round", slug="secrecy-round", budget_pence=2_000_000,
+            phase="deliberation",
             ballot_kind="approval", min_choices=1, max_choices=MAX_CHOICES,
         )  # fmt: skip
         rnd.areas = [area]
@@ -220,23 +226,51 @@ def _seed(url: str, secret: str, instance: Path) -> tuple[int, list[Voter], dict
         elig.save_settings(
             db.session, round_id, by_postcode=True, by_roll=True, by_code=True, min_age=None
         )
+        # One register: everyone is on the roll, and every route marks their roll entry.
+        refs = [f"R{i:04d}" for i in range(4 * PER_ROUTE)]
         roll = "reference,date_of_birth\n" + "".join(
-            f"R{i:04d},{1950 + i % 50}-0{1 + i % 9}-1{i % 9}\n" for i in range(PER_ROUTE)
+            f"{ref},{_born(i)}\n" for i, ref in enumerate(refs)
         )
         elig.upload_roll(db.session, round_id, roll, secret_key=secret)
-        _, codes = elig.generate_codes(
-            db.session, round_id, PER_ROUTE, label="secrecy", today=dt.date.today()
+        today = dt.date.today()
+        entry = {
+            ref: elig.verify_roll(
+                db.session, round_id, ref, dt.date.fromisoformat(_born(i)), secret_key=secret,
+                today=today,
+            )
+            for i, ref in enumerate(refs)
+        }  # fmt: skip
+        for user, ref in zip(users, refs[:PER_ROUTE], strict=True):
+            register.bind_account(db.session, round_id, user.id, entry[ref])
+        db.session.commit()
+        _, printed = register.codes_for_references(
+            db.session, round_id, refs[2 * PER_ROUTE : 3 * PER_ROUTE], secret_key=secret,
+            label="secrecy", today=today,
+        )  # fmt: skip
+        batch = register.issue_paper_numbers(
+            db.session, round_id, PER_ROUTE, label="secrecy", today=today
         )
+        numbers = [n.number for n in batch.numbers]
+        db.session.commit()
         voters = [
-            Voter("account", f"user:{u.id}", {"email": u.email}) for u in users
-        ]  # fmt: skip
-        for i in range(PER_ROUTE):
+            Voter("account", f"roll:{entry[ref].id}", {"email": u.email})
+            for u, ref in zip(users, refs[:PER_ROUTE], strict=True)
+        ]
+        for i in range(PER_ROUTE, 2 * PER_ROUTE):
             voters.append(
-                Voter("roll", "", {"reference": f"R{i:04d}",
-                                   "date_of_birth": f"{1950 + i % 50}-0{1 + i % 9}-1{i % 9}"})
+                Voter("roll", f"roll:{entry[refs[i]].id}",
+                      {"reference": refs[i], "date_of_birth": _born(i)})
             )  # fmt: skip
-        for code in codes:
-            voters.append(Voter("code", "", {"code": code}))
+        for ref, code in printed:
+            voters.append(Voter("code", f"roll:{entry[ref].id}", {"code": code}))
+        for k, i in enumerate(range(3 * PER_ROUTE, 4 * PER_ROUTE)):
+            voters.append(
+                Voter("paper", f"roll:{entry[refs[i]].id}",
+                      {"number": numbers[k], "reference": refs[i], "date_of_birth": _born(i)})
+            )  # fmt: skip
+        rnd = db.session.get(Round, round_id)
+        rnd.phase = "voting"
+        db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return round_id, voters, {"officer": "officer@secrecy.example"}
@@ -311,8 +345,8 @@ def _vote_online(server: Server, voter: Voter, rid: int, restarted: threading.Ev
     raise AssertionError("the server never came back")
 
 
-def _enter_paper(server: Server, rid: int, n: int) -> list[Voter]:
-    """An officer enters n paper ballots one after another, as at a polling station."""
+def _enter_paper(server: Server, rid: int, voters: list[Voter]) -> None:
+    """An officer enters the paper ballots one after another, as at a polling station."""
     rng = secrets.SystemRandom()
     b = Browser(server.port)
     _, page, _ = b.request("GET", "/login")
@@ -322,21 +356,16 @@ def _enter_paper(server: Server, rid: int, n: int) -> list[Voter]:
         {"csrf_token": token, "email": "officer@secrecy.example", "password": PASSWORD},
     )  # fmt: skip
     assert status == 302
-    voters = []
-    for _ in range(n):
+    for voter in voters:
         _, page, _ = b.request("GET", f"/rounds/{rid}/paper")
-        entry = _field(page, "entry")
-        display = re.findall(r'name="project" value="([^"]+)"', page)
-        voter = Voter("paper", f"paper:{entry}", display=display)
-        voter.choices = _pick(rng, display)
+        voter.display = re.findall(r'name="project" value="([^"]+)"', page)
+        voter.choices = _pick(rng, voter.display)
         status, page, _ = b.request(
             "POST", f"/rounds/{rid}/paper",
-            {"csrf_token": _field(page, "csrf_token"), "entry": entry, "project": voter.choices},
+            {"csrf_token": _field(page, "csrf_token"), "project": voter.choices, **voter.login},
         )  # fmt: skip
-        assert status == 200, page[:300]
+        assert status == 200, page[:600]
         voter.receipt = _receipt_in(page)
-        voters.append(voter)
-    return voters
 
 
 @pytest.fixture(scope="module")
@@ -357,7 +386,9 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Any:
     instance = work / "instance"
     instance.mkdir()
     secret = secrets.token_urlsafe(32)
-    round_id, online, _ = _seed(url, secret, instance)
+    round_id, everyone, _ = _seed(url, secret, instance)
+    online = [v for v in everyone if v.route != "paper"]
+    paper = [v for v in everyone if v.route == "paper"]
     env = dict(
         os.environ,
         DECIDE_DATABASE_URL=url,
@@ -369,7 +400,8 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Any:
     server = Server(env, work)
     server.start()
     try:
-        voters = _enter_paper(server, round_id, PER_ROUTE)
+        _enter_paper(server, round_id, paper)
+        voters = list(paper)
         # The online voters, 12 at a time, with a SIGKILL of every gunicorn process once a
         # third of them have cast.
         restarted = threading.Event()
@@ -433,9 +465,6 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Any:
     )
     with app.app_context():
         key = voting.load_server_key(app.config["RECEIPT_KEY_FILE"])
-        for v in voters:
-            if not v.mark:
-                v.mark = _mark_of(db.session, round_id, v, key)
         from decide.models import Round
 
         close_and_open(db.session, db.session.get(Round, round_id), key)
@@ -456,28 +485,6 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Any:
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     admin.dispose()
-
-
-def _mark_of(session: Any, round_id: int, voter: Voter, key: Any) -> str:
-    """Return the mark key of a roll or code voter (the test knows who they are)."""
-    from sqlalchemy import select
-
-    from decide.models import Participation
-    from decide.services import voting
-
-    for (mark,) in session.execute(
-        select(Participation.voter_key).where(
-            Participation.round_id == round_id, Participation.voter_key.like(
-                "roll:%" if voter.route == "roll" else "code:%")
-        )
-    ):  # fmt: skip
-        kind, _, ident = mark.partition(":")
-        from decide.services.eligibility import VoterKey
-
-        again = voting.receipt_again(session, round_id, VoterKey(kind, int(ident)), key)
-        if again is not None and voter.receipt and again.receipt == voter.receipt.receipt:
-            return mark
-    raise AssertionError("a voter's mark is missing")
 
 
 def _query(e: Election, sql: str) -> list[Any]:
