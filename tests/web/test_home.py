@@ -108,7 +108,7 @@ def test_the_home_and_vote_pages_say_you_voted_too(app, world, voted):
     assert "You voted on 3 December 2026." in home
     assert f'href="/rounds/{rnd.id}/vote">Vote<span' not in home
     vote = client.get(f"/rounds/{rnd.id}/vote").get_data(as_text=True)
-    assert "You have already voted in this round. You voted on 3 December 2026." in vote
+    assert "You have already voted in this round" in vote and "3 December 2026" in vote
     assert 'href="/receipts/check"' in vote and 'name="project"' not in vote
 
 
