@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, object_session
 
 from audits.ledger import Checkpoint, Ledger, LedgerEntry, LedgerError, SignedCheckpoint
 from audits.manifest import Manifest
-from ballots.wording import plural
+from ballots.wording import money, plural
 from decide.models import LedgerCheckpoint, LedgerPayment, Round, User
 from decide.services import signing
 from decide.services.closing import schedule_job
@@ -112,7 +112,7 @@ def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User)
         if has_control_characters(getattr(form, name)):
             errors[name] = "This contains invisible control characters; type it again"
     if form.amount_pence is None or form.amount_pence <= 0:
-        errors["amount"] = "The amount must be more than £0"
+        errors["amount"] = f"The amount must be more than {money(0, rnd.currency)}"
     if errors:
         raise InvalidInput(errors)
     organisations = {p.id: p.organisation for p in manifest.projects}

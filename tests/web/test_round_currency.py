@@ -92,6 +92,7 @@ def test_every_page_of_a_pln_round_shows_its_amounts_in_zloty(app, db, pln_round
                  f"{base}/ledger", f"{base}/ledger/pay"):  # fmt: skip
         assert ZLOTY.search(seen[path]), path
     assert "102,533.36 zł" in seen[base]
+    assert "Amount in PLN" in seen[f"{base}/ledger/pay"]
     assert not POUNDS.search(before["compare"])
 
 
