@@ -175,5 +175,5 @@ def test_close_cosign_publish_verify_and_check_receipt(
     voter.fill("#receipt", receipt)
     voter.click("button:has-text('Verify my ballot was counted')")
     voter.wait_for_selector("h2:has-text('Your ballot was counted')")
-    assert "included under the published Merkle root" in voter.inner_text("main")
+    assert "included under the published board root" in voter.inner_text("main")
     axe_check(voter)
