@@ -10,6 +10,11 @@ Files (the names are fixed; `audits.pdf` attaches them)::
     ballots.pb        anonymised ballots, pabulib format (ballots.pabulib.write); VOTES has
                       voter_id = the tracker in hex, plus columns sequence and channel, rows in
                       sequence order, so the chain can be rebuilt from this file alone
+    board.json        the commitment board (audits.board): tracker, commitment and route of
+                      every ballot, sorted by tracker; its Merkle root is the manifest's
+                      "board_root". Then ballots.pb is the plaintext list: ballots sorted
+                      by canonical bytes, voter_id = the list position (audits.board.list_id),
+                      channel "sealed", so nothing in it points at a tracker or a voter
     keys.json         canonical JSON {"type": "decide-keys/v1", "round": str,
                       "keys": [public key record with "role", ...], "threshold": int}
                       (records: audits.bls; "threshold" is k, optional). Auditors pin this
@@ -30,6 +35,7 @@ from typing import Any
 from audits import recompute
 from audits.archive import source_archive_sha256
 from audits.bls import PublicKeyRecord, SignatureRecord, aggregate
+from audits.board import BoardLine, board_json, open_board
 from audits.canonical import canonical_json, sha256_hex
 from audits.chain import genesis, leaf_hash, next_head
 from audits.edition import document_from_files
@@ -112,6 +118,7 @@ class Closing:
     ballots_pb: bytes
     keys_json: bytes
     tree: MerkleTree = field(compare=False)
+    board_json: bytes = b""
 
     def proof(self, sequence: int) -> InclusionProof:
         """Return the inclusion proof for the ballot with this sequence number."""
@@ -194,6 +201,7 @@ def close_round(
     board: Sequence[BoardBallot],
     *,
     allocation: recompute.Allocation | None = None,
+    commitments: Sequence[BoardLine] = (),
 ) -> Closing:
     """Freeze the board: chain, Merkle tree, tally, allocation and the manifest.
 
@@ -225,6 +233,16 @@ def close_round(
         raise ValueError("a rule other than the one fixed at voting needs a public reason")
     ballots_pb = anonymised_pb(spec, board)
     keys = keys_json(spec.round_id, spec.panel, spec.threshold)
+    files = {"ballots.pb": sha256_hex(ballots_pb), "keys.json": sha256_hex(keys)}
+    board_bytes = b""
+    extra: dict[str, Any] = {}
+    if commitments:
+        opened = open_board(spec.round_id, commitments)
+        if len(opened.lines) != len(board):
+            raise ValueError("the commitment board and the ballot list differ in length")
+        board_bytes = board_json(spec.round_id, opened.lines)
+        files["board.json"] = sha256_hex(board_bytes)
+        extra["board_root"] = opened.root.hex()
     manifest = Manifest(
         round_id=spec.round_id,
         title=spec.title,
@@ -240,7 +258,8 @@ def close_round(
         ),
         ballot_count=len(board),
         ballots_by_channel=dict(sorted(channels.items())),
-        files={"ballots.pb": sha256_hex(ballots_pb), "keys.json": sha256_hex(keys)},
+        files=files,
+        extra=extra,
         merkle_root=tree.root.hex(),
         chain_head=head.hex(),
         tally=recompute.tally_json(spec.instance, profile, spec.rules),
@@ -261,7 +280,7 @@ def close_round(
         publication_date=spec.publication_date,
         rendering={"layout": LAYOUT, "fonts": font_digests()},
     )
-    return Closing(spec, manifest, ballots_pb, keys, tree)
+    return Closing(spec, manifest, ballots_pb, keys, tree, board_bytes)
 
 
 def publish(
@@ -284,5 +303,7 @@ def publish(
         "keys.json": closing.keys_json,
         "ledger.json": ledger.to_json_bytes(),
     }
+    if closing.board_json:
+        files["board.json"] = closing.board_json
     doc = document_from_files(files)
     return Publication(files, render_pdf(doc), render_html(doc))

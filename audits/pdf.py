@@ -63,6 +63,7 @@ from ballots.wording import money as format_money
 __all__ = [
     "ATTACHMENT_NAMES",
     "LAYOUT",
+    "OPTIONAL_ATTACHMENTS",
     "AreaFunds",
     "Column",
     "PageDifference",
@@ -76,7 +77,16 @@ __all__ = [
     "results_columns",
 ]
 
-ATTACHMENT_NAMES = ("manifest.json", "ballots.pb", "signatures.json", "keys.json", "ledger.json")
+ATTACHMENT_NAMES = (
+    "manifest.json",
+    "ballots.pb",
+    "signatures.json",
+    "keys.json",
+    "ledger.json",
+    "board.json",
+)
+# Rounds imported from a file, and records made before the sealed box, have no board.json.
+OPTIONAL_ATTACHMENTS = frozenset({"board.json"})
 LAYOUT = "decide-tally/v1"
 _DIGEST_LINE = re.compile(r"([A-Za-z0-9_.-]+\.(?:json|pb)) SHA-256 ([0-9a-f]{64})")
 PAGE_WIDTH, PAGE_HEIGHT = A4

@@ -1,16 +1,17 @@
 """Ballot receipts signed with the server's Ed25519 key.
 
-A receipt says "your ballot is on the board": round, sequence, tracker, leaf and chain head.
-It shows no choices. The voter keeps it as a downloadable JSON file.
+A receipt says "a ballot was sealed under this tracker": round, tracker and the ballot's
+commitment. It shows no choices, and cannot reveal them: the commitment is salted with 32
+random bytes that are in no receipt and are deleted when the box is opened at close
+(`audits.board`). The voter keeps it as a downloadable JSON file.
 
 Byte formats:
 
-- The receipt body is this JSON object (hashes and the tracker in lowercase hex)::
+- The receipt body is this JSON object (the tracker and the commitment in lowercase hex)::
 
-      {"type": "decide-receipt/v1", "round": str, "sequence": int,
-       "tracker": 32 hex, "leaf": 64 hex, "head": 64 hex}
+      {"type": "decide-receipt/v2", "round": str, "tracker": 32 hex, "commitment": 64 hex}
 
-- The signed message is ``b"decide/receipt/v1\\x00" || canonical_json(body)`` (see
+- The signed message is ``b"decide/receipt/v2\\x00" || canonical_json(body)`` (see
   `audits.canonical`); the signature is Ed25519 (RFC 8032, pure Ed25519, 64 bytes).
 - The receipt file the voter keeps is the canonical JSON of the body plus two more keys:
   ``"signature"`` (128 hex) and ``"server_public_key"`` (64 hex, the raw 32-byte Ed25519 key).
@@ -47,8 +48,9 @@ __all__ = [
     "verify_receipt",
 ]
 
-RECEIPT_TYPE = "decide-receipt/v1"
-RECEIPT_DOMAIN = b"decide/receipt/v1\x00"
+RECEIPT_TYPE = "decide-receipt/v2"
+RECEIPT_DOMAIN = b"decide/receipt/v2\x00"
+RECEIPT_FIELDS = ("type", "round", "tracker", "commitment")
 
 
 def _hex(value: Any, size: int, name: str) -> bytes:
@@ -65,33 +67,25 @@ def _hex(value: Any, size: int, name: str) -> bytes:
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the board promises a voter: their ballot's place in the round's chain."""
+    """What the server promises a voter: a ballot sealed under this tracker and commitment."""
 
     round_id: str
-    sequence: int
     tracker: bytes
-    leaf: bytes
-    head: bytes
+    commitment: bytes
 
     def __post_init__(self) -> None:
         if not isinstance(self.round_id, str) or not self.round_id:
             raise ValueError("receipt round must be a non-empty string")
-        if isinstance(self.sequence, bool) or not isinstance(self.sequence, int):
-            raise ValueError("receipt sequence must be an integer")
-        if self.sequence < 1:
-            raise ValueError("receipt sequence starts at 1")
-        if len(self.tracker) != TRACKER_BYTES or len(self.leaf) != 32 or len(self.head) != 32:
-            raise ValueError("receipt tracker is 16 bytes, leaf and head 32 bytes")
+        if len(self.tracker) != TRACKER_BYTES or len(self.commitment) != 32:
+            raise ValueError("receipt tracker is 16 bytes, commitment 32 bytes")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the receipt body as plain JSON values."""
         return {
             "type": RECEIPT_TYPE,
             "round": self.round_id,
-            "sequence": self.sequence,
             "tracker": self.tracker.hex(),
-            "leaf": self.leaf.hex(),
-            "head": self.head.hex(),
+            "commitment": self.commitment.hex(),
         }
 
     @classmethod
@@ -101,15 +95,13 @@ class Receipt:
             raise ValueError("a receipt is a JSON object")
         if data.get("type") != RECEIPT_TYPE:
             raise ValueError(f"not a receipt (type must be {RECEIPT_TYPE!r})")
-        for name in ("round", "sequence", "tracker", "leaf", "head"):
+        for name in RECEIPT_FIELDS:
             if name not in data:
                 raise ValueError(f"receipt field {name!r} is missing")
         return cls(
             round_id=data["round"],
-            sequence=data["sequence"],
             tracker=_hex(data["tracker"], TRACKER_BYTES, "tracker"),
-            leaf=_hex(data["leaf"], 32, "leaf"),
-            head=_hex(data["head"], 32, "head"),
+            commitment=_hex(data["commitment"], 32, "commitment"),
         )
 
     def signing_message(self) -> bytes:
@@ -152,11 +144,11 @@ class SignedReceipt:
     def from_dict(cls, data: Any) -> SignedReceipt:
         """Build a signed receipt from a receipt file's object, or raise ValueError."""
         receipt = Receipt.from_dict(data)
-        extra = set(data) - {"type", "round", "sequence", "tracker", "leaf", "head"}
+        extra = set(data) - set(RECEIPT_FIELDS)
         if extra != {"signature", "server_public_key"}:
             raise ValueError(
-                "a signed receipt has exactly the fields type, round, sequence, tracker, "
-                "leaf, head, signature and server_public_key"
+                "a signed receipt has exactly the fields type, round, tracker, commitment, "
+                "signature and server_public_key"
             )
         return cls(
             receipt,
@@ -238,6 +230,18 @@ class ServerKey:
         """Return the public key as 64 lowercase hex characters (as published)."""
         return self.public_key_bytes.hex()
 
+    def derive_key(self, info: bytes) -> bytes:
+        """Return a 32-byte key for another purpose, HKDF-SHA256 from the private key."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        raw = self._key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(raw)
+
     def sign(self, message: bytes) -> bytes:
         """Return the 64-byte Ed25519 signature of `message`."""
         return self._key.sign(message)
@@ -263,22 +267,25 @@ def check_counted(
     *,
     server_public_key: Ed25519PublicKey | bytes | str,
     round_id: str,
-    merkle_root: bytes,
+    board_root: bytes,
     ballot_count: int,
     proof: InclusionProof,
 ) -> tuple[bool, str]:
-    """Check "my ballot was counted": signature, round, and inclusion under the published root.
+    """Check "my ballot was counted": signature, round, and inclusion under the board root.
 
-    `proof` is the inclusion proof the server gives for the receipt's sequence (the public
-    round page serves it); everything else comes from the published manifest.
+    `proof` is the inclusion proof of the receipt's board line (`audits.board.board_leaf` at
+    its position), which the public round page serves; the rest comes from the manifest.
     """
     r = signed.receipt
     if r.round_id != round_id:
         return False, f"this receipt is for round {r.round_id!r}, not {round_id!r}"
     if not verify_receipt(server_public_key, signed):
         return False, "the receipt's signature is not valid for this round's server key"
-    if proof.index != r.sequence - 1 or proof.size != ballot_count:
-        return False, "the inclusion proof is for another position or another board"
-    if not verify_inclusion(r.leaf, proof, merkle_root):
-        return False, "the ballot's leaf is not included under the published Merkle root"
-    return True, f"ballot {r.sequence} is one of the {ballot_count} ballots counted"
+    if proof.size != ballot_count:
+        return False, "the inclusion proof is for another board"
+    from audits.board import board_leaf
+
+    leaf = board_leaf(round_id, proof.index + 1, r.tracker, r.commitment)
+    if not verify_inclusion(leaf, proof, board_root):
+        return False, "the receipt's tracker and commitment are not under the board root"
+    return True, f"your ballot is one of the {ballot_count} ballots counted"

@@ -20,7 +20,8 @@ the software), then numbered checks, each PASS, WARN, FAIL or SKIP with a reason
 1. attachments present; their digests match the manifest and the digests printed on the page;
    ballots.pb states the manifest's budget and projects
 2. every ballot in ballots.pb is valid under the round's rules; no tracker repeats; counts match
-3. chain head and Merkle root recomputed from ballots.pb
+3. chain head and Merkle root recomputed from ballots.pb; with board.json, the commitment
+   board's root (the manifest's "board_root"), its length and its tracker order
 4. tally recomputed
 5. allocation recomputed with the named rule and parameters (decide.allocation)
 6. every key's proof of possession; each signature; the k-of-n threshold; the aggregate;
@@ -30,7 +31,8 @@ the software), then numbered checks, each PASS, WARN, FAIL or SKIP with a reason
    organisations; checkpoint signatures; each checkpoint names the one before; with
    --ledger-head, a co-signed checkpoint has that head (WARN for payments after the last
    checkpoint)
-8. with --receipt: the receipt's server signature, and its inclusion in the Merkle tree
+8. with --receipt: the receipt's server signature, and its tracker and commitment on the
+   commitment board, included under the board root
 9. the printed pages: re-rendered from the attached files with the fonts and layout the
    manifest names, byte for byte; the first page and line that differ are reported (in
    folder mode the folder's tally.html is re-rendered instead; SKIP without one)
@@ -49,7 +51,7 @@ import argparse
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -57,9 +59,10 @@ from typing import Any
 from audits import recompute
 from audits.archive import source_archive, source_archive_sha256, source_files, source_root
 from audits.bls import PublicKeyRecord, SignatureRecord, check_cosigned
+from audits.board import BoardLine, board_leaf, parse_board
 from audits.bundle import KEYS_TYPE, SIGNATURES_TYPE
 from audits.canonical import CanonicalJSONError, parse_canonical, parse_json, sha256_hex, unhex
-from audits.chain import ChainCheck, ChainEntry, genesis, next_head, verify_chain
+from audits.chain import ChainCheck, ChainEntry, verify_chain
 from audits.edition import document_from_files
 from audits.ledger import Ledger, LedgerEntry, LedgerError, ledger_genesis, verify_ledger
 from audits.manifest import Manifest
@@ -67,6 +70,7 @@ from audits.merkle import MerkleTree, verify_inclusion
 from audits.pdf import (
     ATTACHMENT_NAMES,
     LAYOUT,
+    OPTIONAL_ATTACHMENTS,
     compare_pdfs,
     printed_digests,
     read_attachments,
@@ -156,6 +160,8 @@ class _State:
     outcome: recompute.Allocation | None = None
     uncovered: tuple[LedgerEntry, ...] = ()
     quick: bool = False
+    board: tuple[BoardLine, ...] | None = None
+    board_leaves: list[bytes] = field(default_factory=list)
 
 
 class _Warn(Exception):
@@ -193,7 +199,7 @@ def _need(value: Any, what: str) -> Any:
 
 
 def _check_files(st: _State, printed: Mapping[str, str] | None) -> str:
-    missing = [n for n in ATTACHMENT_NAMES if n not in st.files]
+    missing = [n for n in ATTACHMENT_NAMES if n not in st.files and n not in OPTIONAL_ATTACHMENTS]
     problems = []
     if missing:
         problems.append(f"missing attachment(s): {', '.join(missing)}")
@@ -315,7 +321,31 @@ def _check_chain(st: _State) -> str:
     root = MerkleTree(chain.leaves).root
     if root.hex() != m.merkle_root:
         raise _Fail("the recomputed Merkle root differs from the manifest's")
-    return f"head {m.chain_head[:16]}…, root {m.merkle_root[:16]}… over {chain.count} leaves"
+    board = _check_commitment_board(st, m)
+    return f"head {m.chain_head[:16]}…, root {m.merkle_root[:16]}… over {chain.count} leaves{board}"
+
+
+def _check_commitment_board(st: _State, m: Manifest) -> str:
+    """Check board.json against the manifest: root, length, order; '' when there is none."""
+    root = m.extra.get("board_root")
+    if "board.json" not in st.files:
+        if root is not None:
+            raise _Fail("the manifest names a board root but board.json is missing")
+        return ""
+    if root is None or "board.json" not in m.files:
+        raise _Fail("board.json is attached but the manifest does not name its root and digest")
+    try:
+        lines = parse_board(st.files["board.json"], m.round_id)
+    except ValueError as exc:
+        raise _Fail(str(exc)) from None
+    if len(lines) != m.ballot_count:
+        raise _Fail(f"board.json has {len(lines)} lines, the manifest {m.ballot_count} ballots")
+    leaves = [board_leaf(m.round_id, i, x.tracker, x.commitment) for i, x in enumerate(lines, 1)]
+    if MerkleTree(leaves).root.hex() != root:
+        raise _Fail("the commitment board's Merkle root differs from the manifest's board_root")
+    st.board = lines
+    st.board_leaves = leaves
+    return f"; commitment board root {root[:16]}… over {len(lines)} lines"
 
 
 def _check_tally(st: _State) -> str:
@@ -594,32 +624,17 @@ def _check_receipt(st: _State, receipt: SignedReceipt) -> str:
         raise _Fail(f"the receipt is for round {r.round_id!r}, this record is {m.round_id!r}")
     if not verify_receipt(m.server_public_key, receipt):
         raise _Fail("the receipt's signature is not valid for the server key in the manifest")
-    chain = _need(st.chain, "the chain did not pass check 3")
-    if not 1 <= r.sequence <= chain.count:
-        raise _Fail(f"there is no ballot {r.sequence} on the board")
-    pb = _need(st.pb, "ballots.pb unusable")
-    if pb.profile.ballots[r.sequence - 1].voter_id != r.tracker.hex():
-        raise _Fail(f"ballot {r.sequence} on the board has another tracker")
-    if chain.leaves[r.sequence - 1] != r.leaf:
-        raise _Fail(f"ballot {r.sequence} on the board has another leaf hash")
-    tree = MerkleTree(chain.leaves)
-    proof = tree.proof(r.sequence - 1)
-    if proof.size != m.ballot_count or not verify_inclusion(
-        r.leaf, proof, bytes.fromhex(m.merkle_root)
-    ):
-        raise _Fail("the receipt's leaf is not included under the published Merkle root")
-    # The receipt's head must be a head the chain really had at that sequence.
-    head = _head_at(m.round_id, chain.leaves, r.sequence)
-    if head != r.head:
-        raise _Fail("the receipt's chain head is not the head after its ballot")
-    return f"signed by the server; ballot {r.sequence} is included under the Merkle root"
-
-
-def _head_at(round_id: str, leaves: Sequence[bytes], sequence: int) -> bytes:
-    head = genesis(round_id)
-    for leaf in leaves[:sequence]:
-        head = next_head(head, leaf)
-    return head
+    lines = _need(st.board, "this record has no commitment board (board.json) to check against")
+    position = next((i for i, x in enumerate(lines, 1) if x.tracker == r.tracker), None)
+    if position is None:
+        raise _Fail("the receipt's tracker is not on the commitment board")
+    if lines[position - 1].commitment != r.commitment:
+        raise _Fail(f"line {position} of the board has another commitment than the receipt")
+    tree = MerkleTree(st.board_leaves)
+    leaf = board_leaf(m.round_id, position, r.tracker, r.commitment)
+    if not verify_inclusion(leaf, tree.proof(position - 1), bytes.fromhex(m.extra["board_root"])):
+        raise _Fail("the receipt's line is not included under the manifest's board root")
+    return f"signed by the server; the ballot is line {position} of the board and was counted"
 
 
 def _pinned(value: PinnedKeys | Sequence[PublicKeyRecord] | None) -> PinnedKeys | None:

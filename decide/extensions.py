@@ -37,5 +37,8 @@ def _sqlite_write_ahead_log(dbapi_connection: Any, connection_record: Any) -> No
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file; in-memory stays "memory"
+        # Deleted rows (the sealed envelopes, at close) are overwritten with zeros in the file,
+        # not left in free pages (docs/THREATS.md). Per connection, so every connection.
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()

@@ -36,10 +36,12 @@ from decide.models.voting import (
     AccessCode,
     AccessCodeBatch,
     Ballot,
+    BoardEntry,
     ChainState,
     Participation,
     PostcodeArea,
     RoundEligibility,
+    SealedBallot,
     VoterRollEntry,
 )
 
@@ -56,6 +58,7 @@ __all__ = [
     "Area",
     "Ballot",
     "Base",
+    "BoardEntry",
     "ChainState",
     "CosignSignature",
     "CostLine",
@@ -82,6 +85,7 @@ __all__ = [
     "RoundLocked",
     "RoundManifest",
     "RoundResult",
+    "SealedBallot",
     "SigningKey",
     "Theme",
     "User",

@@ -1,8 +1,11 @@
-"""Voting rows: ballots on the board, participation marks, chain state and eligibility.
+"""Voting rows: the sealed box, the board, participation marks, chain state and eligibility.
 
-Anonymity by construction: a `Ballot` row carries no voter id and no time finer than the day;
-a `Participation` row carries no ballot reference. The two are written in one transaction, so
-a ballot exists exactly when its voter's mark does, yet nothing links one to the other.
+During voting a cast writes two rows in one transaction: a `Participation` mark and a
+`SealedBallot` envelope. The envelope is ciphertext only (decide.services.sealing), with a
+random primary key, no time and no sequence, so what the two rows share (PostgreSQL's `xmin`,
+their physical order) links a voter to ciphertext and nothing more. At close the envelopes are
+opened and deleted: the commitment board (`BoardEntry`, sorted by tracker) and the plaintext
+ballot list (`Ballot`, sorted by canonical ballot bytes) are written instead.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from decide.models.area import Area
 from decide.models.base import Base
 
-CHANNELS = ("online", "paper", "imported")
+CHANNELS = ("online", "paper", "imported", "sealed")
 ELIGIBILITY_MODES = {
     "postcode": "An account with a postcode in one of the round's areas",
     "roll": "On the voter roll (reference number and date of birth)",
@@ -34,13 +37,18 @@ ELIGIBILITY_MODES = {
 
 
 class Ballot(Base):
-    """One accepted ballot on the round's bulletin board (no voter, day only)."""
+    """One ballot of the round's plaintext list (written at close; imported rounds at import).
+
+    For a voted round the list is sorted by canonical ballot bytes, `tracker` is the list
+    position as 16 bytes (never a voter's tracker), `channel` is "sealed" and `cast_on` the
+    closing day: nothing in the row says who cast it, when, or by which route.
+    """
 
     __tablename__ = "ballot"
     __table_args__ = (
         UniqueConstraint("round_id", "sequence"),
         UniqueConstraint("round_id", "tracker"),
-        CheckConstraint("channel IN ('online','paper','imported')", name="channel_known"),
+        CheckConstraint("channel IN ('online','paper','imported','sealed')", name="channel_known"),
         CheckConstraint("sequence >= 1", name="sequence_positive"),
     )
 
@@ -56,6 +64,44 @@ class Ballot(Base):
     cast_on: Mapped[dt.date] = mapped_column(Date)
     leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
     head: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class SealedBallot(Base):
+    """A sealed envelope in the round's box during voting: ciphertext and a keyed lookup.
+
+    The primary key is random (not a sequence) and there is no time column. `lookup` is an
+    HMAC of the tracker under a key derived from the server key, never the tracker itself.
+    """
+
+    __tablename__ = "sealed_ballot"
+    __table_args__ = (UniqueConstraint("round_id", "lookup"),)
+
+    id: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    lookup: Mapped[bytes] = mapped_column(LargeBinary(32))
+    box: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class BoardEntry(Base):
+    """One line of the commitment board, written at close: tracker, commitment and route.
+
+    Sorted by tracker (random), so its order says nothing about time. It holds no choices.
+    """
+
+    __tablename__ = "board_entry"
+    __table_args__ = (
+        UniqueConstraint("round_id", "tracker"),
+        CheckConstraint("position >= 1", name="position_positive"),
+    )
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tracker: Mapped[bytes] = mapped_column(LargeBinary(16))
+    commitment: Mapped[bytes] = mapped_column(LargeBinary(32))
+    route: Mapped[str] = mapped_column(String(10))
+    leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class Participation(Base):
@@ -75,6 +121,9 @@ class Participation(Base):
     voted_on: Mapped[dt.date] = mapped_column(Date)
     # How the entry voted: "account", "roll", "code" or "paper" (counts per route; no ballot).
     route: Mapped[str | None] = mapped_column(String(10))
+    # The voter's receipt (tracker and commitment), encrypted under a key derived from the
+    # server key, so a voter who never saw it can get it again by the same eligibility proof.
+    sealed_receipt: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ChainState(Base):

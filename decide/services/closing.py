@@ -13,8 +13,11 @@ progress report and never overwrites the newer run's row.
 On SQLite the progress writes need the write-ahead log (decide.extensions): in the default
 journal the job's own open read of the ballots would block them ("database is locked").
 
-Closing reads the board with one query (no ORM objects), re-verifies every leaf and head,
-builds the Merkle tree and counts the ballots: for 100k ballots this takes a few seconds.
+Closing opens the sealed box (`open_box`): in one transaction, with the round row locked, it
+decrypts every envelope, writes the commitment board (tracker, commitment, route; sorted by
+tracker) and the plaintext ballot list (sorted by canonical bytes; no tracker, no route, no
+time), chains the list, deletes the envelopes (and with them the salts), and records the
+Merkle root and the tally. For 100k ballots this takes a few seconds.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -29,21 +33,36 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app, has_app_context, has_request_context
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from audits import chain, recompute
+from audits.board import BoardLine, OpenedBoard, commitment, list_id, open_board
 from audits.merkle import MerkleTree
+from audits.receipts import ServerKey
+from ballots.canonical import canonical_ballot_bytes
 from ballots.model import Profile
-from decide.models import Ballot, ChainState, PublicationJob, Round, RoundClosing, User
+from decide.models import (
+    Ballot,
+    BoardEntry,
+    ChainState,
+    PublicationJob,
+    Round,
+    RoundClosing,
+    SealedBallot,
+    User,
+)
 from decide.services.errors import DomainError
+from decide.services.sealing import BoxKeys
 from decide.services.voting import (
     ballot_projects,
     ballot_rules,
     chain_round_id,
     choices_from_json,
+    load_server_key,
+    lock_box,
     round_instance,
 )
 
@@ -422,15 +441,147 @@ def check_board(round_id: int, rows: list[BoardRow], progress: Any = no_progress
     return leaves
 
 
-def close_board(session: Session, rnd: Round, progress: Any = no_progress) -> RoundClosing:
-    """Freeze the board: re-verify the chain, compute the Merkle root and the tally; commit."""
+def _server_key() -> ServerKey:
+    return load_server_key(current_app.config["RECEIPT_KEY_FILE"])
+
+
+def open_box(
+    session: Session, rnd: Round, server_key: ServerKey, today: dt.date, progress: Any = no_progress
+) -> tuple[OpenedBoard, list[BoardRow]]:
+    """Open the round's sealed box in memory: the board and the chained plaintext list.
+
+    Nothing is written here (so progress reports are not blocked by a write lock on SQLite);
+    `write_box` stores the result. Ballots already in the list with a tracker (imported rounds,
+    or rounds cast before the sealed box) join the board under their tracker with a fresh salt.
+    """
+    lock_box(session, rnd.id, exclusive=True)
+    key = chain_round_id(rnd.id)
+    keys = BoxKeys(server_key, rnd.id)
+    chunk = progress_chunk()
+    lines: list[BoardLine] = []
+    texts: dict[bytes, str] = {}
+    envelopes = session.execute(
+        select(SealedBallot.id, SealedBallot.box).where(SealedBallot.round_id == rnd.id)
+    ).all()
+    legacy = session.execute(
+        select(Ballot.tracker, Ballot.ballot_bytes, Ballot.choices_json, Ballot.channel).where(
+            Ballot.round_id == rnd.id, Ballot.channel != "sealed"
+        )
+    ).all()
+    total = len(envelopes) + len(legacy)
+    for done, (envelope_id, box) in enumerate(envelopes, 1):
+        opened = keys.open(bytes(envelope_id), bytes(box))
+        data = canonical_ballot_bytes(rnd.ballot_kind, choices_from_json(opened.choices_json))
+        lines.append(BoardLine(opened.tracker, commitment(opened.salt, data), opened.route, data))
+        texts.setdefault(data, opened.choices_json)
+        if done % chunk == 0 or done == total:
+            progress("Reading the ballots", done, total)
+    for done, (tracker, data, text, channel) in enumerate(legacy, len(envelopes) + 1):
+        salt = secrets.token_bytes(32)
+        lines.append(BoardLine(bytes(tracker), commitment(salt, bytes(data)), channel, bytes(data)))
+        texts.setdefault(bytes(data), text)
+        if done % chunk == 0 or done == total:
+            progress("Reading the ballots", done, total)
+    opened_board = open_board(key, lines)
+    imported = {line.ballot for line in opened_board.lines if line.route == "imported"}
+    head = chain.genesis(key)
+    rows: list[BoardRow] = []
+    for i, data in enumerate(opened_board.ballots, 1):
+        list_key = list_id(i)
+        leaf, head = chain.append(head, key, i, list_key, data)
+        channel = "imported" if data in imported else "sealed"
+        rows.append(BoardRow(i, list_key, data, texts[data], channel, leaf, head))
+        if i % chunk == 0:
+            progress("Checking the hash chain", i, total)
+    return opened_board, rows
+
+
+def write_box(
+    session: Session, rnd: Round, opened: OpenedBoard, rows: list[BoardRow], today: dt.date
+) -> None:
+    """Store the opened box: delete the envelopes, write the board and the list; no commit."""
+    session.execute(delete(SealedBallot).where(SealedBallot.round_id == rnd.id))
+    session.execute(delete(Ballot).where(Ballot.round_id == rnd.id))
+    session.execute(delete(BoardEntry).where(BoardEntry.round_id == rnd.id))
+    entries = [
+        {
+            "round_id": rnd.id,
+            "position": i,
+            "tracker": line.tracker,
+            "commitment": line.commitment,
+            "route": line.route,
+            "leaf": leaf,
+        }
+        for i, (line, leaf) in enumerate(zip(opened.lines, opened.leaves, strict=True), 1)
+    ]
+    listed = [
+        {
+            "round_id": rnd.id,
+            "sequence": r.sequence,
+            "tracker": r.tracker,
+            "ballot_bytes": r.ballot_bytes,
+            "choices_json": r.choices_json,
+            "channel": r.channel,
+            "cast_on": today,
+            "leaf": r.leaf,
+            "head": r.head,
+        }
+        for r in rows
+    ]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(BoardEntry), entries[start : start + 5000])
+        session.execute(insert(Ballot), listed[start : start + 5000])
+    head = rows[-1].head if rows else chain.genesis(chain_round_id(rnd.id))
+    state = session.get(ChainState, rnd.id)
+    if state is None:
+        session.add(ChainState(round_id=rnd.id, sequence=len(rows), head=head))
+    else:
+        state.sequence, state.head = len(rows), head
+    session.flush()
+
+
+def _opened_before(session: Session, round_id: int) -> bool:
+    return (
+        session.scalar(select(BoardEntry.round_id).where(BoardEntry.round_id == round_id).limit(1))
+        is not None
+    )
+
+
+def _routes(session: Session, round_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(BoardEntry.route, func.count())
+        .where(BoardEntry.round_id == round_id)
+        .group_by(BoardEntry.route)
+    ).all()
+    return dict(sorted((r, int(n)) for r, n in rows))
+
+
+def close_board(
+    session: Session,
+    rnd: Round,
+    progress: Any = no_progress,
+    *,
+    server_key: ServerKey | None = None,
+) -> RoundClosing:
+    """Open the box (once), verify the list's chain, compute the Merkle root and the tally."""
     if rnd.phase not in ("closed", "published", "delivery"):
         raise ClosingError("The board can be closed only once voting has closed.")
+    # Two runs at once: the second waits here, then finds the first one's result.
+    lock_box(session, rnd.id, exclusive=True)
     existing = session.get(RoundClosing, rnd.id)
     if existing is not None:
         return existing
-    rows = read_board(session, rnd.id, progress)
-    leaves = check_board(rnd.id, rows, progress)
+    today = _now().date()
+    if _opened_before(session, rnd.id):
+        # A closing that failed after the box was opened: check the stored list again.
+        opened = None
+        rows = read_board(session, rnd.id, progress)
+        leaves = check_board(rnd.id, rows, progress)
+        routes = _routes(session, rnd.id)
+    else:
+        opened, rows = open_box(session, rnd, server_key or _server_key(), today, progress)
+        leaves = [r.leaf for r in rows]
+        routes = opened.routes()
     progress("Building the Merkle tree", len(rows), len(rows), force=True)
     root = MerkleTree(leaves).root
     head = rows[-1].head if rows else chain.genesis(chain_round_id(rnd.id))
@@ -439,13 +590,12 @@ def close_board(session: Session, rnd: Round, progress: Any = no_progress) -> Ro
     rules = ballot_rules(rnd)
     profile = Profile(rules.vote_type, tuple(parse_choices(rows)))
     tally = recompute.tally_json(instance, profile, rules)
-    channels: dict[str, int] = {}
-    for r in rows:
-        channels[r.channel] = channels.get(r.channel, 0) + 1
+    if opened is not None:
+        write_box(session, rnd, opened, rows, today)
     closing = RoundClosing(
         round_id=rnd.id,
         ballot_count=len(rows),
-        channels_json=json.dumps(dict(sorted(channels.items()))),
+        channels_json=json.dumps(routes),
         merkle_root=root.hex(),
         chain_head=head.hex(),
         tally_json=json.dumps(tally, sort_keys=True),
@@ -461,7 +611,13 @@ def close_board(session: Session, rnd: Round, progress: Any = no_progress) -> Ro
 
 
 def on_close(session: Session, rnd: Round, actor: User) -> None:
-    """Phase effect for voting -> closed: schedule the closing job for after the commit."""
+    """Phase effect for voting -> closed: wait for casts in flight, then schedule the job.
+
+    The box lock, taken exclusively here, is held until the phase change commits: a cast
+    that started before waits no longer than its own short transaction, and one that starts
+    after sees the round closed.
+    """
+    lock_box(session, rnd.id, exclusive=True)
     schedule_job(session, rnd, "close")
 
 

@@ -15,6 +15,7 @@ app publishes is exactly what `decide-verify` checks:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from audits import recompute
 from audits.bls import PublicKeyRecord
+from audits.board import BoardLine, board_json
 from audits.bundle import BoardBallot, Closing, RoundSpec, close_round, publish
 from audits.canonical import parse_canonical
 from audits.manifest import Manifest
@@ -42,7 +44,15 @@ from ballots.model import Instance
 from ballots.model import Project as CoreProject
 from ballots.wording import plural
 from decide import __version__
-from decide.models import Ballot, Edition, Project, Round, RoundManifest, SigningKey, User
+from decide.models import (
+    BoardEntry,
+    Edition,
+    Project,
+    Round,
+    RoundManifest,
+    SigningKey,
+    User,
+)
 from decide.models.limits import INT32_MAX
 from decide.models.results import RoundResult
 from decide.services import signing
@@ -193,6 +203,18 @@ def start_manifest(session: Session, rnd: Round) -> None:
     session.commit()
 
 
+def commitment_lines(session: Session, round_id: int) -> tuple[BoardLine, ...]:
+    """Return the round's commitment board as written when the box was opened."""
+    return tuple(
+        BoardLine(bytes(t), bytes(c), r)
+        for t, c, r in session.execute(
+            select(BoardEntry.tracker, BoardEntry.commitment, BoardEntry.route)
+            .where(BoardEntry.round_id == round_id)
+            .order_by(BoardEntry.position)
+        )
+    )
+
+
 def _board(rows: list[BoardRow]) -> list[BoardBallot]:
     return [
         BoardBallot(r.sequence, r.tracker, ballot, r.channel)
@@ -233,7 +255,9 @@ def write_manifest(session: Session, rnd: Round, progress: Any = no_progress) ->
             "confirm the rule again on the results page."
         )
     progress("Writing manifest.json and ballots.pb", len(rows), len(rows), force=True)
-    closing = close_round(spec, board, allocation=allocation)
+    closing = close_round(
+        spec, board, allocation=allocation, commitments=commitment_lines(session, rnd.id)
+    )
     m = closing.manifest
     if (m.merkle_root, m.chain_head) != (closing_row.merkle_root, closing_row.chain_head):
         raise PublicationRefused("The board changed since it was closed; it cannot be published.")
@@ -289,6 +313,15 @@ def stored_closing(row: RoundManifest) -> Closing:
         area_deciles=json.loads(row.area_deciles_json or "{}"),
     )
     return Closing(spec, m, row.ballots_pb, row.keys_json, MerkleTree([]))
+
+
+def with_board(session: Session, closing: Closing) -> Closing:
+    """Return the closing with board.json rebuilt from the board rows (as the manifest hashed)."""
+    if "board.json" not in closing.manifest.files:
+        return closing
+    round_id = int(closing.manifest.round_id)
+    data = board_json(closing.manifest.round_id, commitment_lines(session, round_id))
+    return dataclasses.replace(closing, board_json=data)
 
 
 def manifest_signatures(session: Session, rnd: Round) -> signing.SignatureSet:
@@ -404,7 +437,7 @@ def _write_edition(session: Session, rnd: Round, reason: str, progress: Any) -> 
     if existing is not None:
         return existing
     progress("Writing the PDF", 1, 3, force=True)
-    pub = publish(closing, sigs.records, ledger)
+    pub = publish(with_board(session, closing), sigs.records, ledger)
     progress("Storing the PDF", 2, 3, force=True)
     row = Edition(
         round_id=rnd.id,
@@ -489,35 +522,34 @@ def check_counted(session: Session, text: str | bytes) -> CountedCheck:
             rnd,
         )  # fmt: skip
     messages.append("The receipt's signature is valid for the key in the published manifest.")
-    leaves = [
-        bytes(leaf)
-        for (leaf,) in session.execute(
-            select(Ballot.leaf).where(Ballot.round_id == rnd.id).order_by(Ballot.sequence)
-        )
-    ]
-    if not 1 <= r.sequence <= len(leaves) or leaves[r.sequence - 1] != r.leaf:
-        return CountedCheck(
-            False, (*messages, "No counted ballot has this sequence and leaf hash."), rnd
-        )
+    entries = session.execute(
+        select(BoardEntry.tracker, BoardEntry.leaf)
+        .where(BoardEntry.round_id == rnd.id)
+        .order_by(BoardEntry.position)
+    ).all()
+    leaves = [bytes(leaf) for _, leaf in entries]
+    position = next((i for i, (t, _) in enumerate(entries, 1) if bytes(t) == r.tracker), None)
+    board_root = manifest.extra.get("board_root")
+    if position is None or board_root is None:
+        return CountedCheck(False, (*messages, "No counted ballot has this tracker."), rnd)
     tree = MerkleTree(leaves)
-    proof = tree.proof(r.sequence - 1)
+    proof = tree.proof(position - 1)
     ok, why = receipt_counted(
         signed,
         server_public_key=manifest.server_public_key,
         round_id=manifest.round_id,
-        merkle_root=bytes.fromhex(manifest.merkle_root),
+        board_root=bytes.fromhex(board_root),
         ballot_count=manifest.ballot_count,
         proof=proof,
     )
     if not ok:
         return CountedCheck(False, (*messages, f"Not counted: {why}."), rnd)
     messages.append(
-        f"Your ballot {r.sequence} is one of the {plural(manifest.ballot_count, 'ballot')} "
-        "counted: its "
-        f"leaf hash is included under the published Merkle root {manifest.merkle_root[:16]}… "
-        f"(a proof of {plural(len(proof.path), 'hash', 'hashes')}, shown below)."
+        f"Your ballot is line {position} of the {plural(manifest.ballot_count, 'ballot')} "
+        "counted: its tracker and commitment are included under the published board root "
+        f"{board_root[:16]}… (a proof of {plural(len(proof.path), 'hash', 'hashes')}, shown below)."
     )
-    return CountedCheck(True, tuple(messages), rnd, r.sequence, manifest.merkle_root, proof)
+    return CountedCheck(True, tuple(messages), rnd, position, board_root, proof)
 
 
 def published_summary(session: Session, rnd: Round) -> Mapping[str, Any]:

@@ -264,7 +264,13 @@ def _already_message(session: Session, round_id: int, key: str) -> str:
 
 
 def mark(
-    session: Session, rnd: Round, voter: VoterKey, *, today: dt.date, paper: PaperUse | None = None
+    session: Session,
+    rnd: Round,
+    voter: VoterKey,
+    *,
+    today: dt.date,
+    paper: PaperUse | None = None,
+    sealed_receipt: bytes | None = None,
 ) -> None:
     """Mark the voter's register entry (and claim the paper number) in the open transaction.
 
@@ -285,7 +291,15 @@ def mark(
     try:
         session.execute(
             insert(Participation),
-            [{"round_id": rnd.id, "voter_key": key, "voted_on": today, "route": route}],
+            [
+                {
+                    "round_id": rnd.id,
+                    "voter_key": key,
+                    "voted_on": today,
+                    "route": route,
+                    "sealed_receipt": sealed_receipt,
+                }
+            ],
         )
     except IntegrityError:
         session.rollback()

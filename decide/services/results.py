@@ -942,14 +942,22 @@ class UsageView:
     total: int  # pence, to the nearest penny
 
 
-def ballot_of_tracker(election: Election, tracker: bytes) -> CoreBallot | None:
-    """Return the ballot with this tracker, or None."""
-    key = bytes(tracker).hex()
-    return next((b for b in election.profile.ballots if b.voter_id == key), None)
+def ballot_with_choices(election: Election, kind: str, stated: CoreBallot) -> CoreBallot | None:
+    """Return a counted ballot with the same canonical bytes as the stated one, or None.
+
+    Ballots with the same choices are used the same way by every rule, so any one of them
+    says how the voter's was used; no tracker or voter is needed, and none could be.
+    """
+    from ballots.canonical import canonical_ballot_bytes
+
+    want = canonical_ballot_bytes(kind, stated)
+    return next(
+        (b for b in election.profile.ballots if canonical_ballot_bytes(kind, b) == want), None
+    )
 
 
-def usage_for_tracker(session: Session, round_id: int, tracker: bytes) -> UsageView | None:
-    """Say how the ballot with this tracker was used by the confirmed outcome (None if absent).
+def usage_for_choices(session: Session, round_id: int, stated: CoreBallot) -> UsageView | None:
+    """Say how a ballot with these choices was used by the confirmed outcome (None if none was).
 
     Raise ResultsError when no outcome is confirmed yet.
     """
@@ -957,7 +965,8 @@ def usage_for_tracker(session: Session, round_id: int, tracker: bytes) -> UsageV
     if result is None:
         raise ResultsError("The results of this round are not confirmed yet.")
     election, outcome = recompute_result(session, result)
-    ballot = ballot_of_tracker(election, tracker)
+    rnd = session.get(Round, round_id)
+    ballot = ballot_with_choices(election, rnd.ballot_kind if rnd else "approval", stated)
     if ballot is None:
         return None
     usage = ballot_usage(outcome, election.instance, ballot)
@@ -1015,5 +1024,5 @@ __all__ = [
     "run_rule",
     "save_equity_settings",
     "summarise",
-    "usage_for_tracker",
+    "usage_for_choices",
 ]

@@ -1,21 +1,24 @@
-"""Casting ballots: one per voter, appended to the round's hash chain, with a signed receipt.
+"""Casting ballots into the round's sealed box, one per voter, with a signed receipt.
 
-`cast_ballot` writes the ballot in one transaction and commits once:
+`cast_ballot` writes the ballot in one short transaction and commits once:
 
-1. the round must be in the voting phase and the voter eligible;
-2. the choices are validated with `ballots.rules.validate` (every violation is reported);
-3. (the round's chain row is created with the genesis head, in its own short transaction, the
-   first time anyone votes; it holds no ballot);
-4. the participation mark of the voter's register entry is inserted (decide.services.register:
-   every route marks the same entry); the unique constraint on (round, entry) decides any race
-   (fifty clicks at once, by any routes, store one ballot; the others get `AlreadyVoted`);
-5. the chain row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the transaction
-   starts with ``BEGIN IMMEDIATE``, so one writer at a time), a random 128-bit tracker is
-   drawn, leaf and head are computed with `audits.chain`, and the ballot row is inserted;
-6. after the commit succeeds, and only then, the receipt is signed and returned.
+1. the round's box lock is taken shared (`lock_box`: a PostgreSQL advisory lock; on SQLite
+   the transaction starts with ``BEGIN IMMEDIATE``) and only then is the phase read: closing
+   takes the lock exclusively, so it waits for casts in flight, and a later cast sees the
+   new phase and is refused;
+2. the round must be in the voting phase, the voter eligible, the choices valid
+   (`ballots.rules.validate`; every violation is reported); choices are kept in canonical
+   order (by project id), never in the order the voter saw;
+3. `register.mark` marks the voter's register entry (decide.services.register: every route
+   marks the same entry); the unique mark decides any race, by any routes (fifty clicks at
+   once store one ballot; the others get `AlreadyVoted`);
+4. the ballot is sealed (`decide.services.sealing`) under a fresh random tracker and salt,
+   and the envelope row is inserted: ciphertext, a keyed lookup and a random id, no time;
+5. after the commit succeeds, and only then, the receipt (round, tracker, commitment) is
+   signed and returned. The mark keeps it sealed, so `receipt_again` can give it back.
 
-The receipt can be rebuilt at any time from the ballot row (Ed25519 signatures are
-deterministic), so the receipt page is a plain GET after a redirect.
+There is no chain row to lock while voting: the board is built when the box is opened at
+close (decide.services.closing).
 """
 
 from __future__ import annotations
@@ -26,17 +29,15 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from audits import chain
@@ -46,11 +47,20 @@ from ballots.model import VOTE_TYPE_OF_KIND, Instance, Profile
 from ballots.model import Ballot as CoreBallot
 from ballots.model import Project as CoreProject
 from ballots.rules import BallotRules, describe, validate
-from decide.models import Ballot, ChainState, Participation, Project, Round
+from decide.models import (
+    Ballot,
+    BoardEntry,
+    ChainState,
+    Participation,
+    Project,
+    Round,
+    SealedBallot,
+)
 from decide.models.limits import INT32_MAX
 from decide.services import register
 from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey
 from decide.services.sanitise import whole_number
+from decide.services.sealing import BoxKeys
 
 Choices = Sequence[str] | Mapping[str, int]
 
@@ -238,26 +248,11 @@ def check_choices(session: Session, rnd: Round, choices: Choices) -> CoreBallot:
 # Casting ----------------------------------------------------------------------------------
 
 
-def _ensure_chain(session: Session, round_id: int) -> None:
-    """Create the round's chain row (genesis head) in its own short transaction if absent."""
-    exists = session.scalar(select(ChainState.round_id).where(ChainState.round_id == round_id))
-    if exists is not None:
-        return
-    session.add(
-        ChainState(round_id=round_id, sequence=0, head=chain.genesis(chain_round_id(round_id)))
-    )
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()  # another cast created it first
-
-
 def _begin_write(session: Session) -> None:
-    """On SQLite, take the write lock now so the chain is read and appended by one writer.
+    """On SQLite, take the write lock now, so the phase read below stays true until commit.
 
-    pysqlite opens a transaction only at the first INSERT, so reads before it would see a
-    chain another writer is about to extend. BEGIN IMMEDIATE waits (busy timeout) for the lock.
-    PostgreSQL needs nothing here: the chain row is locked with SELECT ... FOR UPDATE.
+    pysqlite opens a transaction only at the first INSERT. BEGIN IMMEDIATE waits (busy
+    timeout) for the lock. PostgreSQL reads the round row FOR SHARE instead.
     """
     connection = session.connection()
     if (
@@ -265,6 +260,58 @@ def _begin_write(session: Session) -> None:
         and not connection.connection.dbapi_connection.in_transaction
     ):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def mark_voter(
+    session: Session,
+    rnd: Round,
+    voter: VoterKey,
+    today: dt.date,
+    paper: register.PaperUse | None,
+    seal: Callable[[str], bytes],
+) -> None:
+    """Mark the voter's register entry with their sealed receipt, or raise (rolled back).
+
+    `register.mark` decides which entry a vote marks (every route, one entry); `seal` seals
+    the receipt for that entry's key, so only the same proof of eligibility opens it again.
+    """
+    key = register.entry_key(session, rnd.id, voter, paper)
+    try:
+        register.mark(session, rnd, voter, today=today, paper=paper, sealed_receipt=seal(key or ""))
+    except register.AlreadyMarked as exc:
+        raise AlreadyVoted(exc.message) from None
+    except register.NotOnRegister as exc:
+        raise NotEligible(exc.message) from None
+
+
+BOX_LOCK_CLASS = 0x6465  # the first int of the round's advisory lock key ("de")
+
+
+def lock_box(session: Session, round_id: int, *, exclusive: bool) -> None:
+    """Take the round's box lock for this transaction: shared to cast, exclusive to close.
+
+    On PostgreSQL this is an advisory lock, not a row lock: a hundred casts holding it shared
+    write nothing (FOR SHARE on the round row would write a multixact to the row for every
+    one of them), while closing waits for casts in flight and later casts see the new phase.
+    SQLite needs nothing: BEGIN IMMEDIATE already makes one writer at a time.
+    """
+    if session.connection().dialect.name != "postgresql":
+        return
+    fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    session.execute(text(f"SELECT {fn}(:cls, :rid)"), {"cls": BOX_LOCK_CLASS, "rid": round_id})
+
+
+def _voting_round(session: Session, round_id: int) -> Round:
+    """Return the round, read after taking the box lock shared, or raise VotingClosed."""
+    lock_box(session, round_id, exclusive=False)
+    rnd = session.scalars(
+        select(Round).where(Round.id == round_id).execution_options(populate_existing=True)
+    ).one_or_none()
+    if rnd is None:
+        raise VotingClosed("There is no such round.")
+    if rnd.phase != "voting":
+        raise VotingClosed(f"Voting is not open in this round (it is at: {rnd.phase_label}).")
+    return rnd
 
 
 def cast_ballot(
@@ -278,7 +325,7 @@ def cast_ballot(
     today: dt.date,
     paper: register.PaperUse | None = None,
 ) -> SignedReceipt:
-    """Validate, record and chain one ballot in one transaction; return its signed receipt.
+    """Validate, mark and seal one ballot in one transaction; return its signed receipt.
 
     A paper ballot passes `voter=PAPER_VOTER` and `paper`: its issued number, the officer and
     the roll entry it marks (see decide.services.register).
@@ -288,68 +335,70 @@ def cast_ballot(
     if (channel == "paper") != (paper is not None) or (paper is not None) != (voter == PAPER_VOTER):
         raise ValueError("paper ballots, and only they, come with their paper number")
     try:
-        rnd = session.get(Round, round_id)
-        if rnd is None:
-            raise VotingClosed("There is no such round.")
-        if rnd.phase != "voting":
-            raise VotingClosed(f"Voting is not open in this round (it is at: {rnd.phase_label}).")
+        _begin_write(session)
+        rnd = _voting_round(session, round_id)
         try:
             register.check(session, rnd, voter, today, paper)
         except (EligibilityError, register.NotOnRegister) as exc:
             raise NotEligible(str(exc)) from exc
-        ballot = check_choices(session, rnd, choices)
+        ballot = canonical_order(rnd.ballot_kind, check_choices(session, rnd, choices))
         data = canonical_ballot_bytes(rnd.ballot_kind, ballot)
-        _ensure_chain(session, round_id)
-        _begin_write(session)
-        # Every route marks the round's one register entry for this voter (and a paper
-        # ballot claims its issued number): the unique mark decides any race, by any routes.
-        try:
-            register.mark(session, rnd, voter, today=today, paper=paper)
-        except register.AlreadyMarked as exc:
-            raise AlreadyVoted(exc.message) from None
-        except register.NotOnRegister as exc:
-            raise NotEligible(exc.message) from None
-        state = session.scalars(
-            select(ChainState)
-            .where(ChainState.round_id == round_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-        tracker = _fresh_tracker(session, round_id)
-        sequence = state.sequence + 1
-        leaf, head = chain.append(state.head, chain_round_id(round_id), sequence, tracker, data)
-        session.add(
-            Ballot(
-                round_id=round_id,
-                sequence=sequence,
-                tracker=tracker,
-                ballot_bytes=data,
-                choices_json=choices_json(ballot),
-                channel=channel,
-                cast_on=today,
-                leaf=leaf,
-                head=head,
-            )
+        keys = BoxKeys(server_key, round_id)
+        sealed = keys.seal(data, choices_json(ballot), channel)
+        mark_voter(
+            session,
+            rnd,
+            voter,
+            today,
+            paper,
+            lambda key: keys.seal_receipt(key, sealed.tracker, sealed.commitment),
         )
-        state.sequence, state.head = sequence, head
+        envelope = {
+            "id": sealed.envelope_id,
+            "round_id": round_id,
+            "lookup": sealed.lookup,
+            "box": sealed.box,
+        }
+        session.execute(insert(SealedBallot), [envelope])
         session.commit()
     except BaseException:
         session.rollback()
         raise
     # Only a committed ballot gets a receipt.
-    receipt = Receipt(chain_round_id(round_id), sequence, tracker, leaf, head)
+    receipt = Receipt(chain_round_id(round_id), sealed.tracker, sealed.commitment)
     return sign_receipt(server_key, receipt)
 
 
-def _fresh_tracker(session: Session, round_id: int) -> bytes:
-    """Draw random trackers until one is new to the round (a repeat is astronomically rare)."""
-    while True:
-        tracker = secrets.token_bytes(chain.TRACKER_BYTES)
-        taken = session.scalar(
-            select(Ballot.id).where(Ballot.round_id == round_id, Ballot.tracker == tracker)
+def canonical_order(kind: str, ballot: CoreBallot) -> CoreBallot:
+    """Return the ballot with choices sorted by project id, as the canonical bytes sort them.
+
+    Ranked ballots keep their order (it is the vote). The order a voter saw (their personal
+    shuffle) must not survive in anything stored.
+    """
+    if kind == "ranked":
+        return ballot
+    if ballot.points is not None:
+        pairs = sorted(zip(ballot.projects, ballot.points))
+        return CoreBallot("", tuple(p for p, _ in pairs), tuple(n for _, n in pairs))
+    return CoreBallot("", tuple(sorted(ballot.projects)))
+
+
+def receipt_again(
+    session: Session, round_id: int, voter: VoterKey, server_key: ServerKey
+) -> SignedReceipt | None:
+    """Return the receipt of this voter's ballot, from their entry's mark; None if none."""
+    key = register.entry_key(session, round_id, voter, None)
+    if key is None:
+        return None
+    sealed = session.scalar(
+        select(Participation.sealed_receipt).where(
+            Participation.round_id == round_id, Participation.voter_key == key
         )
-        if taken is None:
-            return tracker
+    )
+    if sealed is None:
+        return None
+    tracker, commit = BoxKeys(server_key, round_id).open_receipt(key, bytes(sealed))
+    return sign_receipt(server_key, Receipt(chain_round_id(round_id), tracker, commit))
 
 
 def has_voted(session: Session, round_id: int, voter: VoterKey) -> bool:
@@ -369,19 +418,6 @@ def voted_on(session: Session, round_id: int, voter: VoterKey) -> dt.date | None
 # Receipts and the board -------------------------------------------------------------------
 
 
-def receipt_for(
-    session: Session, round_id: int, tracker: bytes, server_key: ServerKey
-) -> SignedReceipt | None:
-    """Return the signed receipt of the ballot with this tracker, or None."""
-    row = session.scalar(
-        select(Ballot).where(Ballot.round_id == round_id, Ballot.tracker == tracker)
-    )
-    if row is None:
-        return None
-    receipt = Receipt(chain_round_id(round_id), row.sequence, row.tracker, row.leaf, row.head)
-    return sign_receipt(server_key, receipt)
-
-
 @dataclass(frozen=True)
 class ReceiptCheck:
     """What the public receipt check found."""
@@ -391,52 +427,97 @@ class ReceiptCheck:
     on_board: bool
     messages: tuple[str, ...]
     receipt: Receipt | None = None
+    sealed: bool = False
+    position: int | None = None
 
 
-def check_receipt(session: Session, text: str | bytes, server_key: ServerKey) -> ReceiptCheck:
-    """Say whether a pasted receipt is signed by this server and its ballot is on the board."""
+def _read_receipt_text(text: str | bytes) -> tuple[SignedReceipt | None, bytes | None, str]:
+    """Return (signed receipt, tracker, problem) from pasted text: a receipt file or a tracker."""
+    raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+    if raw.lstrip().startswith("{"):
+        try:
+            signed = SignedReceipt.from_json(raw)
+        except ValueError as exc:
+            return None, None, f"This is not a receipt we can read: {exc}."
+        return signed, signed.receipt.tracker, ""
     try:
-        signed = SignedReceipt.from_json(text)
-    except ValueError as exc:
-        return ReceiptCheck(False, False, False, (f"This is not a receipt we can read: {exc}.",))
+        return None, chain.parse_tracker(raw), ""
+    except ValueError:
+        return (
+            None,
+            None,
+            (
+                "This is not a receipt or a full tracker we can read. Paste the whole receipt "
+                "file, or the full tracker (26 letters and numbers in groups of four)."
+            ),
+        )
+
+
+def check_receipt(
+    session: Session, text: str | bytes, server_key: ServerKey, round_id: int | None = None
+) -> ReceiptCheck:
+    """Say whether a pasted receipt (or full tracker) is ours and its ballot in the box.
+
+    During voting the sealed box is searched by the keyed lookup; after close, the board.
+    """
+    signed, tracker, problem = _read_receipt_text(text)
+    if tracker is None:
+        return ReceiptCheck(False, False, False, (problem,))
     messages: list[str] = []
-    valid = verify_receipt(server_key.public_key_bytes, signed)
-    if valid:
-        messages.append("The signature is valid: this server issued this receipt.")
-    else:
+    valid = False
+    receipt = None
+    if signed is not None:
+        receipt = signed.receipt
+        valid = verify_receipt(server_key.public_key_bytes, signed)
         messages.append(
-            "The signature is NOT valid: this receipt was not issued by this server's key, "
-            "or it has been changed."
+            "The signature is valid: this server issued this receipt."
+            if valid
+            else "The signature is NOT valid: this receipt was not issued by this server's "
+            "key, or it has been changed."
         )
-    r = signed.receipt
-    on_board = False
-    round_id = whole_number(r.round_id, maximum=INT32_MAX)
-    row = None
-    if round_id is not None:
-        row = session.scalar(
-            select(Ballot).where(Ballot.round_id == round_id, Ballot.tracker == r.tracker)
+        round_id = whole_number(receipt.round_id, maximum=INT32_MAX)
+    rnd = session.get(Round, round_id) if round_id is not None else None
+    if rnd is None:
+        messages.append("There is no such round on this site.")
+        return ReceiptCheck(True, valid, False, tuple(messages), receipt)
+    lookup = BoxKeys(server_key, rnd.id).lookup(tracker)
+    in_box = session.scalar(
+        select(SealedBallot.round_id).where(
+            SealedBallot.round_id == rnd.id, SealedBallot.lookup == lookup
         )
-    if row is None:
-        messages.append("No ballot with this tracker is on the board of this round.")
-    elif (row.sequence, row.leaf, row.head) != (r.sequence, r.leaf, r.head):
+    )
+    if in_box is not None:
         messages.append(
-            f"A ballot with this tracker is on the board, but at sequence {row.sequence} with "
-            "a different leaf or head than the receipt says."
+            "Your ballot is in the sealed box. It will be counted when voting closes; "
+            "until then nobody can read it."
         )
-    else:
-        on_board = True
+        return ReceiptCheck(True, valid or signed is None, True, tuple(messages), receipt, True)
+    entry = session.scalar(
+        select(BoardEntry).where(BoardEntry.round_id == rnd.id, BoardEntry.tracker == tracker)
+    )
+    if entry is None:
+        messages.append("No ballot with this tracker is in this round's box or on its board.")
+        return ReceiptCheck(True, valid, False, tuple(messages), receipt)
+    if receipt is not None and bytes(entry.commitment) != receipt.commitment:
         messages.append(
-            f"Your ballot is on the board at number {row.sequence}, with the same leaf hash "
-            "and chain head."
+            "A ballot with this tracker is on the board, but with another commitment than "
+            "the receipt's."
         )
-    return ReceiptCheck(True, valid, on_board, tuple(messages), r)
+        return ReceiptCheck(True, valid, False, tuple(messages), receipt)
+    messages.append(
+        f"Your ballot is on the board at line {entry.position}, with the same commitment, "
+        "and was counted."
+    )
+    return ReceiptCheck(
+        True, valid or signed is None, True, tuple(messages), receipt, position=entry.position
+    )
 
 
 @dataclass(frozen=True)
 class BoardPage:
-    """One page of the bulletin board."""
+    """One page of the commitment board (empty while voting is open)."""
 
-    rows: tuple[Ballot, ...]
+    rows: tuple[BoardEntry, ...]
     page: int
     pages: int
     total: int
@@ -450,48 +531,28 @@ BOARD_PAGE_SIZE = 50
 def board_page(
     session: Session, rnd: Round, page: int, per_page: int = BOARD_PAGE_SIZE
 ) -> BoardPage:
-    """Return one page of the board; choices only once voting has closed."""
+    """Return one page of the commitment board; nothing at all until the box is opened."""
+    if not voting_closed(rnd):
+        return BoardPage((), 1, 1, 0, None, show_choices=False)
     total = (
-        session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == rnd.id))
+        session.scalar(
+            select(func.count()).select_from(BoardEntry).where(BoardEntry.round_id == rnd.id)
+        )
         or 0
     )
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     rows = tuple(
         session.scalars(
-            select(Ballot)
-            .where(Ballot.round_id == rnd.id)
-            .order_by(Ballot.sequence)
+            select(BoardEntry)
+            .where(BoardEntry.round_id == rnd.id)
+            .order_by(BoardEntry.position)
             .offset((page - 1) * per_page)
             .limit(per_page)
         )
     )
     state = session.get(ChainState, rnd.id)
-    return BoardPage(
-        rows, page, pages, total, state.head if state else None, show_choices=voting_closed(rnd)
-    )
-
-
-def find_on_board(session: Session, round_id: int, code: str) -> int | None:
-    """Return the sequence of the ballot whose tracker starts with a typed code, or None.
-
-    The code must be at least the 12-character short code; hex trackers are accepted too.
-    """
-    try:
-        typed = chain.normalise_code(code)
-    except ValueError:
-        typed = ""
-    hex_form = code.strip().lower()
-    rows = session.execute(
-        select(Ballot.sequence, Ballot.tracker).where(Ballot.round_id == round_id)
-    ).all()
-    for sequence, tracker in rows:
-        raw = bytes(tracker)
-        if len(hex_form) == 32 and raw.hex() == hex_form:
-            return int(sequence)
-        if len(typed) >= 12 and chain.tracker_matches_code(raw, typed):
-            return int(sequence)
-    return None
+    return BoardPage(rows, page, pages, total, state.head if state else None, show_choices=True)
 
 
 def voting_closed(rnd: Round) -> bool:
@@ -500,7 +561,7 @@ def voting_closed(rnd: Round) -> bool:
 
 
 def chain_entries(session: Session, round_id: int) -> list[chain.ChainEntry]:
-    """Return the round's board as chain entries, for verification."""
+    """Return the round's plaintext list as chain entries, for verification."""
     rows = session.execute(
         select(Ballot.sequence, Ballot.tracker, Ballot.ballot_bytes, Ballot.leaf, Ballot.head)
         .where(Ballot.round_id == round_id)
@@ -510,19 +571,26 @@ def chain_entries(session: Session, round_id: int) -> list[chain.ChainEntry]:
 
 
 def verify_round_chain(session: Session, round_id: int) -> chain.ChainCheck:
-    """Recompute the round's chain from its ballot rows."""
+    """Recompute the round's chain from its plaintext list."""
     return chain.verify_chain(chain_round_id(round_id), chain_entries(session, round_id))
 
 
 def counts(session: Session, round_id: int) -> dict[str, int]:
-    """Return how many ballots and participation marks the round has (for tests and pages)."""
+    """Return how many ballots (sealed or opened) and marks the round has (for tests)."""
+    n_sealed = session.scalar(
+        select(func.count()).select_from(SealedBallot).where(SealedBallot.round_id == round_id)
+    )
     n_ballots = session.scalar(
         select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)
     )
     n_marks = session.scalar(
         select(func.count()).select_from(Participation).where(Participation.round_id == round_id)
     )
-    return {"ballots": n_ballots or 0, "participation": n_marks or 0}
+    return {
+        "ballots": (n_sealed or 0) + (n_ballots or 0),
+        "sealed": n_sealed or 0,
+        "participation": n_marks or 0,
+    }
 
 
 def describe_rules(session: Session, rnd: Round) -> list[str]:

@@ -35,34 +35,18 @@ MAX_RECEIPT_BYTES = 16 * 1024
 
 @bp.get("/rounds/<int:round_id>/board")
 def board(round_id: int) -> str:
-    """List the round's ballots: number, tracker and leaf; choices only after close."""
+    """Show the sealed box while voting is open; after close, the commitment board."""
     rnd = public_round(round_id)
-    page = request.args.get("page", "1")
-    page_no = whole_number(page, maximum=MAX_COUNT) or 1
-    query = request.args.get("tracker", "").strip()[:80]
-    found = voting.find_on_board(db.session, rnd.id, query) if query else None
-    if found is not None:
-        page_no = (found - 1) // voting.BOARD_PAGE_SIZE + 1
+    page_no = whole_number(request.args.get("page", "1"), maximum=MAX_COUNT) or 1
     view = voting.board_page(db.session, rnd, page_no)
-    labels = (
-        {
-            row.id: board_service.choice_labels(db.session, rnd, row.choices_json)
-            for row in view.rows
-        }
-        if view.show_choices
-        else {}
-    )
     return render_template(
         "board/board.html",
         rnd=rnd,
         view=view,
-        labels=labels,
-        codes={row.id: tracker_code(bytes(row.tracker)) for row in view.rows},
+        codes={row.position: tracker_code(bytes(row.tracker)) for row in view.rows},
+        can_export=view.show_choices,
         titles=board_service.project_titles(db.session, rnd.id) if view.show_choices else {},
         proposal_ids=proposal_ids_by_code(db.session, rnd.id) if view.show_choices else {},
-        can_export=view.show_choices,
-        query=query,
-        found=found,
     )
 
 
@@ -95,7 +79,8 @@ def check() -> Any:
             return render_template("board/check.html", result=None, text=""), 422
         if len(text) > MAX_RECEIPT_BYTES:
             text = text[:MAX_RECEIPT_BYTES]
-        result = voting.check_receipt(db.session, text, receipt_key())
+        round_id = whole_number(request.form.get("round_id", ""), maximum=MAX_COUNT)
+        result = voting.check_receipt(db.session, text, receipt_key(), round_id)
     status = 200 if result is None or (result.signature_valid and result.on_board) else 422
     return render_template("board/check.html", result=result, text=text), status
 

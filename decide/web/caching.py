@@ -12,7 +12,14 @@ from flask_login import current_user
 
 # Pages that show a receipt, whoever asks for them.
 RECEIPT_ENDPOINTS = frozenset(
-    {"voting.receipt", "voting.receipt_json", "paper.slip", "board.check", "publication.counted"}
+    {
+        "voting.cast",
+        "voting.receipt_again",
+        "paper.enter",
+        "board.check",
+        "publication.counted",
+        "results.my_ballot",
+    }
 )
 
 

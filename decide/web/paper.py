@@ -9,7 +9,6 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from audits.chain import tracker_code, tracker_code_full
 from decide.extensions import db
 from decide.models import PaperBatch, PaperNumber, Round
 from decide.services import eligibility as elig
@@ -18,7 +17,7 @@ from decide.services import register, voting
 from decide.services.permissions import is_facilitator, is_officer
 from decide.web.access import receipt_key, require
 from decide.web.forms import PaperNumbersForm, show_domain_error
-from decide.web.voting import _form_choices, _selected, _summary
+from decide.web.voting import _form_choices, _selected, _summary, receipt_page
 
 bp = Blueprint("paper", __name__)
 
@@ -83,8 +82,7 @@ def enter(round_id: int) -> Any:
             except voting.VotingError as exc:
                 problems = [str(exc)]
             else:
-                tracker = signed.receipt.tracker.hex()
-                return redirect(url_for("paper.slip", round_id=rnd.id, tracker=tracker), 303)
+                return receipt_page(rnd, signed, "paper/slip.html")
         status = 422
     return (
         render_template(
@@ -95,33 +93,10 @@ def enter(round_id: int) -> Any:
             problems=problems,
             summary=_summary(rnd, projects, choices),
             rules=voting.describe_rules(db.session, rnd),
-            counts=voting.counts(db.session, rnd.id),
             has_roll=register.has_roll(db.session, rnd.id),
             form=request.form,
         ),
         status,
-    )
-
-
-@bp.get("/rounds/<int:round_id>/paper/slip/<tracker>")
-def slip(round_id: int, tracker: str) -> Any:
-    """Show the printable receipt slip for a paper ballot just entered."""
-    rnd = _officer_round(round_id)
-    try:
-        raw = bytes.fromhex(tracker)
-    except ValueError:
-        abort(404)
-    signed = voting.receipt_for(db.session, rnd.id, raw, receipt_key()) if len(raw) == 16 else None
-    if signed is None:
-        abort(404)
-    r = signed.receipt
-    return render_template(
-        "paper/slip.html",
-        rnd=rnd,
-        r=r,
-        signed=signed,
-        short_code=tracker_code(r.tracker),
-        full_code=tracker_code_full(r.tracker),
     )
 
 

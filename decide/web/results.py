@@ -22,18 +22,18 @@ from flask_login import current_user
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from audits.chain import parse_tracker, tracker_code
-from audits.receipts import SignedReceipt, verify_receipt
 from decide.allocation import TieBreak, fraction_text
 from decide.allocation.names import RULE_SHORT_NAMES, TIE_BREAK_NAMES
 from decide.extensions import db
 from decide.models import ALLOCATION_RULES, Round
 from decide.services import permissions as can
 from decide.services import results as service
+from decide.services import voting
 from decide.services.errors import InvalidInput
 from decide.services.proposals import proposal_ids_by_code
 from decide.web.access import receipt_key, require, wants_fragment
 from decide.web.forms import DecideForm, options
+from decide.web.voting import _form_choices, _selected
 
 bp = Blueprint("results", __name__)
 
@@ -247,80 +247,48 @@ def show(round_id: int) -> Any:
     )
 
 
-def _usage_page(rnd: Round, tracker: bytes, *, status: int = 200) -> Any:
+@bp.route("/rounds/<int:round_id>/results/my-ballot", methods=["GET", "POST"])
+def my_ballot(round_id: int) -> Any:
+    """State your choices (and, if you like, your tracker) to see how such a ballot was used.
+
+    The server cannot look a ballot up by tracker: nothing links the two after close.
+    """
+    rnd = _round(round_id)
+    if not service.results_visible(rnd, privileged=_privileged(rnd)):
+        return render_template("results/pending.html", rnd=rnd, result=None)
+    projects = voting.ballot_projects(db.session, rnd.id)
+    form = PlainForm()
+    page: dict[str, Any] = {"rnd": rnd, "projects": projects, "selected": {}, "error": None}
+    if request.method == "GET":
+        return render_template("results/my_ballot.html", **page)
+    if not form.validate_on_submit():
+        abort(400)
+    choices, problems = _form_choices(rnd, projects)
+    page["selected"] = _selected(rnd, choices)
+    stated = None
+    if not problems:
+        try:
+            stated = voting.make_core_ballot(rnd.ballot_kind, choices)
+        except voting.BallotRejected as exc:
+            problems = exc.messages
+    if stated is None:
+        page["error"] = " ".join(problems)
+        return render_template("results/my_ballot.html", **page), 422
     try:
-        view = service.usage_for_tracker(db.session, rnd.id, tracker)
+        view = service.usage_for_choices(db.session, rnd.id, stated)
     except service.ResultsError:
         return render_template("results/pending.html", rnd=rnd, result=None), 200
     if view is None:
-        return render_template(
-            "results/my_ballot.html",
-            rnd=rnd,
-            error="No ballot with this tracker is on this round's board.",
-            text="",
-        ), 404
-    return render_template(
-        "results/usage.html",
-        rnd=rnd,
-        view=view,
-        code=tracker_code(tracker),
-        currency=rnd.currency,
-    ), status
-
-
-@bp.get("/rounds/<int:round_id>/results/ballot/<tracker>")
-def ballot(round_id: int, tracker: str) -> Any:
-    """Show how the ballot with this tracker was used (trackers are public after close)."""
-    rnd = _round(round_id)
-    if not service.results_visible(rnd, privileged=_privileged(rnd)):
-        return render_template("results/pending.html", rnd=rnd, result=None)
-    try:
-        raw = parse_tracker(tracker)
-    except ValueError:
-        abort(404)
-    return _usage_page(rnd, raw)
-
-
-@bp.route("/rounds/<int:round_id>/results/my-ballot", methods=["GET", "POST"])
-def my_ballot(round_id: int) -> Any:
-    """Paste or upload a receipt to see how that ballot was used."""
-    rnd = _round(round_id)
-    if not service.results_visible(rnd, privileged=_privileged(rnd)):
-        return render_template("results/pending.html", rnd=rnd, result=None)
-    form = PlainForm()
-    if request.method == "GET":
-        return render_template("results/my_ballot.html", rnd=rnd, error=None, text="")
-    if not form.validate_on_submit():
-        abort(400)
-    upload = request.files.get("receipt_file")
-    if upload is not None and upload.filename:
-        text = upload.read(MAX_RECEIPT_BYTES + 1).decode("utf-8", errors="replace")
-    else:
-        text = request.form.get("receipt", "")
-    error = _receipt_problem(rnd, text)
-    if isinstance(error, str):
-        return render_template(
-            "results/my_ballot.html", rnd=rnd, error=error, text=text[:MAX_RECEIPT_BYTES]
-        ), 422
-    return _usage_page(rnd, error)
-
-
-def _receipt_problem(rnd: Round, text: str) -> str | bytes:
-    """Return the receipt's tracker when it is ours and for this round, else the problem."""
-    if not text.strip():
-        return "Paste your receipt or choose the receipt file."
-    if len(text) > MAX_RECEIPT_BYTES:
-        return "This is too long to be a receipt."
-    try:
-        signed = SignedReceipt.from_json(text)
-    except ValueError as exc:
-        return f"This is not a receipt we can read: {exc}."
-    key = receipt_key()
-    if not verify_receipt(key.public_key_bytes, signed):
-        return (
-            "The receipt's signature is not valid: it was not issued by this server, or it has "
-            "been changed."
+        page["error"] = (
+            "No counted ballot has exactly these choices. Check them against your ballot."
         )
-    if signed.receipt.round_id != str(rnd.id):
-        return "This receipt is for another round."
-    return bytes(signed.receipt.tracker)
+        return render_template("results/my_ballot.html", **page), 404
+    tracker_text = request.form.get("tracker", "").strip()[:MAX_RECEIPT_BYTES]
+    check = (
+        voting.check_receipt(db.session, tracker_text, receipt_key(), rnd.id)
+        if tracker_text
+        else None
+    )
+    return render_template(
+        "results/usage.html", rnd=rnd, view=view, check=check, currency=rnd.currency
+    )

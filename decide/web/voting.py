@@ -10,6 +10,7 @@ bound to the voter and round, so a tampered field is refused before anything is 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hmac
 from dataclasses import dataclass
@@ -510,7 +511,7 @@ def prove_code(round_id: int) -> Any:
     already = register.already_message(db.session, rnd.id, voter)
     if already:
         flash(already, "error")
-        return redirect(url_for("voting.ballot", round_id=round_id))
+    # Remembered even when used: the ballot page then offers the receipt again.
     _remember_voter(rnd.id, voter)
     return redirect(url_for("voting.ballot", round_id=round_id))
 
@@ -616,15 +617,13 @@ def cast(round_id: int) -> Any:
     if voter is None:
         return _identify_page(rnd, None, "Show that you can vote first."), 403
     try:
-        if rnd.phase != "voting":
-            raise voting.VotingClosed(
-                f"Voting is not open in this round (it is at: {rnd.phase_label})."
-            )
         try:
-            register.check(db.session, rnd, voter, _today())
-        except (elig.EligibilityError, register.RegisterRefusal) as exc:
-            raise voting.NotEligible(str(exc)) from exc
-        choices = _read_reviewed(rnd, voter)
+            choices = _read_reviewed(rnd, voter)
+        except voting.BallotRejected:
+            # Choices reviewed by someone else, or for a round that has closed: say the real
+            # reason. (cast_ballot checks phase and eligibility itself, under the box lock.)
+            _refuse_voter(rnd, voter)
+            raise
         signed = voting.cast_ballot(
             db.session,
             rnd.id,
@@ -635,54 +634,56 @@ def cast(round_id: int) -> Any:
             today=_today(),
         )
     except voting.AlreadyVoted as exc:
-        return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)]), 409
+        return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)], voted=True), 409
     except voting.BallotRejected as exc:
         return render_template("voting/refused.html", rnd=rnd, messages=exc.messages), 400
     except voting.VotingError as exc:
         return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)]), 403
     _forget_voter(rnd.id)
-    return redirect(
-        url_for("voting.receipt", round_id=rnd.id, tracker=signed.receipt.tracker.hex()), 303
-    )
+    return receipt_page(rnd, signed)
 
 
-def _receipt_or_404(round_id: int, tracker: str) -> Any:
+def _refuse_voter(rnd: Round, voter: VoterKey) -> None:
+    """Raise VotingClosed or NotEligible when this voter may not vote in the round now."""
+    if rnd.phase != "voting":
+        raise voting.VotingClosed(
+            f"Voting is not open in this round (it is at: {rnd.phase_label})."
+        )
     try:
-        raw = bytes.fromhex(tracker)
-    except ValueError:
-        abort(404)
-    if len(raw) != 16:
-        abort(404)
-    signed = voting.receipt_for(db.session, round_id, raw, receipt_key())
-    if signed is None:
-        abort(404)
-    return signed
+        register.check(db.session, rnd, voter, _today())
+    except (elig.EligibilityError, register.RegisterRefusal) as exc:
+        raise voting.NotEligible(str(exc)) from exc
 
 
-@bp.get("/rounds/<int:round_id>/receipt/<tracker>")
-def receipt(round_id: int, tracker: str) -> str:
-    """Show the receipt: short and full tracker, board position, hashes and signature."""
-    rnd = public_round(round_id)
-    signed = _receipt_or_404(round_id, tracker)
+def receipt_page(rnd: Round, signed: Any, template: str = "voting/receipt.html") -> Response:
+    """Render a receipt in the response to the POST that made or fetched it.
+
+    The tracker never appears in a URL (path or query), so no access log holds it, and the
+    page is not stored by the browser or any cache.
+    """
     r = signed.receipt
-    return render_template(
-        "voting/receipt.html",
+    body = render_template(
+        template,
         rnd=rnd,
         signed=signed,
         r=r,
         short_code=tracker_code(r.tracker),
         full_code=tracker_code_full(r.tracker),
+        receipt_data=base64.b64encode(signed.to_json()).decode("ascii"),
     )
+    response = Response(body, 200)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
-@bp.get("/rounds/<int:round_id>/receipt/<tracker>.json")
-def receipt_json(round_id: int, tracker: str) -> Response:
-    """Download the signed receipt as a JSON file."""
-    public_round(round_id)
-    signed = _receipt_or_404(round_id, tracker)
-    code = tracker_code(signed.receipt.tracker)
-    return Response(
-        signed.to_json(),
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="receipt-{code}.json"'},
-    )
+@bp.post("/rounds/<int:round_id>/vote/receipt")
+def receipt_again(round_id: int) -> Any:
+    """Give a voter who has voted their receipt again, on the same proof of eligibility."""
+    rnd = public_round(round_id)
+    voter = current_voter(round_id)
+    if voter is None:
+        return _identify_page(rnd, None, "Show that you can vote first."), 403
+    signed = voting.receipt_again(db.session, rnd.id, voter, receipt_key())
+    if signed is None:
+        return _identify_page(rnd, voter, "There is no ballot of yours in this round."), 404
+    return receipt_page(rnd, signed)

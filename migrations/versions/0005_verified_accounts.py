@@ -1,7 +1,7 @@
 """verified accounts: verified addresses, server-side login sessions, postcode -> area table
 
 Revision ID: 0005
-Revises: 0006
+Revises: 0004
 Create Date: 2026-12-04 14:00:00.000000
 
 Issue 12, item 4. Accounts that exist before this revision are not verified: their owners
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0006'  # relinked after issue12-register's 0006 was merged
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

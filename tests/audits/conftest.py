@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from audits import bls
+from audits.board import BoardLine, commitment
 from audits.bundle import BoardBallot, Closing, Publication, RoundSpec, close_round, publish
 from audits.bundle import signatures_json as make_signatures_json
 from audits.canonical import canonical_json, parse_canonical, sha256_hex
@@ -33,6 +34,7 @@ class Built:
     closing: Closing
     ledger: Ledger
     publication: Publication
+    commitments: tuple[BoardLine, ...] = ()
 
     @property
     def files(self) -> dict[str, bytes]:
@@ -125,7 +127,8 @@ def build(panel, *, checkpoint: bool) -> Built:
     server = ServerKey.from_pem(SERVER_PEM)
     spec = make_spec(public, server)
     board = make_board(60)
-    closing = close_round(spec, board)
+    commitments = sealed_lines(board)
+    closing = close_round(spec, board, commitments=commitments)
     sigs = [bls.sign_document(k, closing.manifest.to_dict()) for k in keys[:2]]
     funded = sorted(closing.manifest.allocation)
     ledger = Ledger(ROUND)
@@ -135,7 +138,23 @@ def build(panel, *, checkpoint: bool) -> Built:
         cp = ledger.checkpoint(closing.manifest.digest(), "2026-11-20")
         cp_sigs = [bls.sign_document(k, cp.to_dict()) for k in keys[:2]]
         ledger = ledger.with_checkpoint(SignedCheckpoint.of(cp, cp_sigs))
-    return Built(keys, server, spec, board, closing, ledger, publish(closing, sigs, ledger))
+    publication = publish(closing, sigs, ledger)
+    return Built(keys, server, spec, board, closing, ledger, publication, commitments)
+
+
+def sealed_lines(board: tuple[BoardBallot, ...]) -> tuple[BoardLine, ...]:
+    """Return the commitment board lines the sealed box gave these ballots (deterministic)."""
+    import hashlib
+
+    from audits.recompute import ballot_bytes
+
+    lines = []
+    for b in board:
+        tracker = hashlib.sha256(b"tracker" + b.tracker).digest()[:16]
+        salt = hashlib.sha256(b"salt" + b.tracker).digest()
+        data = ballot_bytes("approval", b.ballot)
+        lines.append(BoardLine(tracker, commitment(salt, data), b.channel, data))
+    return tuple(sorted(lines, key=lambda x: x.tracker))
 
 
 SERVER_PEM = ServerKey.generate().to_pem()
@@ -162,7 +181,8 @@ def collude(
     """Return files with the manifest rewritten to match them, changed, and re-signed."""
     files = dict(files)
     m = parse_canonical(files["manifest.json"])
-    m["files"] = {n: sha256_hex(files[n]) for n in ("ballots.pb", "keys.json") if n in files}
+    names = ("ballots.pb", "keys.json", "board.json")
+    m["files"] = {n: sha256_hex(files[n]) for n in names if n in files}
     change(m)
     files["manifest.json"] = canonical_json(m)
     digest = bls.document_digest(m)

@@ -21,7 +21,7 @@ def key():
     return ServerKey.generate()
 
 
-RECEIPT = Receipt("round-1", 4, bytes(range(16)), b"\xab" * 32, b"\x22" * 32)
+RECEIPT = Receipt("round-1", bytes(range(16)), b"\xab" * 32)
 
 
 def test_sign_and_verify(key):
@@ -46,10 +46,8 @@ def test_file_round_trip(key):
     ("field", "value"),
     [
         ("round", "round-2"),
-        ("sequence", 5),
         ("tracker", "00" * 16),
-        ("leaf", "33" * 32),
-        ("head", "44" * 32),
+        ("commitment", "33" * 32),
     ],
 )
 def test_tampered_field_rejected(key, field, value):
@@ -75,7 +73,8 @@ def test_bad_signature_bytes_rejected(key):
         "[]",
         '{"type":"other"}',
         '{"type":"decide-receipt/v1","round":"r","sequence":1}',
-        '{"type":"decide-receipt/v1","round":"r","sequence":1.0,"tracker":"00","leaf":"","head":""}',
+        '{"type":"decide-receipt/v2","round":"r","tracker":"00","commitment":""}',
+        '{"type":"decide-receipt/v2","round":"r","tracker":"' + "00" * 16 + '"}',
         "not json",
     ],
 )
@@ -86,7 +85,7 @@ def test_malformed_receipt_raises(text):
 
 def test_uppercase_hex_refused(key):
     body = json.loads(sign_receipt(key, RECEIPT).to_json())
-    body["leaf"] = body["leaf"].upper()
+    body["commitment"] = body["commitment"].upper()
     with pytest.raises(ValueError):
         SignedReceipt.from_dict(body)
 
@@ -103,18 +102,32 @@ def test_pem_round_trip(key, tmp_path):
 
 
 def test_check_counted(key):
-    from audits.chain import leaf_hash
+    from audits.board import board_leaf
     from audits.merkle import MerkleTree
     from audits.receipts import check_counted
 
-    leaves = [leaf_hash("round-1", i, bytes([i]) * 16, b"{}") for i in range(1, 8)]
+    lines = [(bytes([i]) * 16, bytes([i]) * 32) for i in range(1, 8)]
+    leaves = [board_leaf("round-1", i, t, c) for i, (t, c) in enumerate(lines, 1)]
     tree = MerkleTree(leaves)
-    receipt = Receipt("round-1", 4, bytes([4]) * 16, leaves[3], b"\x00" * 32)
-    signed = sign_receipt(key, receipt)
-    args = {"server_public_key": key.public_key_hex, "merkle_root": tree.root, "ballot_count": 7}
+    signed = sign_receipt(key, Receipt("round-1", *lines[3]))
+    args = {"server_public_key": key.public_key_hex, "board_root": tree.root, "ballot_count": 7}
     ok, reason = check_counted(signed, round_id="round-1", proof=tree.proof(3), **args)
     assert ok, reason
     assert not check_counted(signed, round_id="round-2", proof=tree.proof(3), **args)[0]
     assert not check_counted(signed, round_id="round-1", proof=tree.proof(2), **args)[0]
-    other = sign_receipt(key, Receipt("round-1", 4, bytes([4]) * 16, leaves[2], b"\x00" * 32))
+    other = sign_receipt(key, Receipt("round-1", lines[3][0], lines[2][1]))
     assert not check_counted(other, round_id="round-1", proof=tree.proof(3), **args)[0]
+
+
+def test_the_commitment_hides_the_ballot_without_the_salt():
+    """A buyer holding the receipt cannot test candidate ballots: the salt is not in it."""
+    import secrets
+
+    from audits.board import commitment
+
+    ballot = b'{"choices":["P1"],"type":"approval","v":1}'
+    salt = secrets.token_bytes(32)
+    c = commitment(salt, ballot)
+    assert c == commitment(salt, ballot)
+    assert c != commitment(bytes(32), ballot)  # guessing the salt does not work
+    assert commitment(secrets.token_bytes(32), ballot) != c

@@ -10,10 +10,9 @@ from py_ecc.bls.g2_primitives import G1_to_pubkey, pubkey_to_G1
 from py_ecc.optimized_bls12_381 import G1, add, multiply, neg
 from pypdf import PdfReader, PdfWriter
 
-from audits import bls, recompute
+from audits import bls
 from audits.bundle import keys_json
 from audits.canonical import canonical_json, parse_canonical
-from audits.chain import genesis, leaf_hash, next_head
 from audits.ledger import Ledger, LedgerEntry, SignedCheckpoint, ledger_genesis
 from audits.receipts import Receipt, ServerKey, sign_receipt
 from audits.verify import load_pinned_keys, verify_bundle, verify_pdf
@@ -259,15 +258,10 @@ def test_attachment_missing_fails_at_1(full):
     assert "missing attachment(s): keys.json" in checks[0].reason
 
 
-def receipt_for(built, sequence, server=None, round_id=None):
-    head = genesis(built.spec.round_id)
-    leaf = b""
-    for b in built.board[:sequence]:
-        data = recompute.ballot_bytes("approval", b.ballot)
-        leaf = leaf_hash(built.spec.round_id, b.sequence, b.tracker, data)
-        head = next_head(head, leaf)
-    r = Receipt(round_id or built.spec.round_id, sequence, built.board[sequence - 1].tracker,
-                leaf, head)  # fmt: skip
+def receipt_for(built, line, server=None, round_id=None, commit=None):
+    """Return the receipt the sealed box gave the ballot at this line of the board."""
+    x = built.commitments[line - 1]
+    r = Receipt(round_id or built.spec.round_id, x.tracker, commit or x.commitment)
     return sign_receipt(server or built.server, r)
 
 
@@ -287,6 +281,20 @@ def test_receipt_from_another_round_fails_at_8(full):
     checks = verify_bundle(full.files, receipt=other)
     assert_fails_at(checks, 8)
     assert "round" in checks[7].reason
+
+
+def test_receipt_with_another_commitment_fails_at_8(full):
+    changed = receipt_for(full, 17, commit=b"\x01" * 32)
+    checks = verify_bundle(full.files, receipt=changed)
+    assert_fails_at(checks, 8)
+    assert "another commitment" in checks[7].reason
+
+
+def test_board_json_changed_fails_at_1_and_3(full):
+    files = full.files
+    files["board.json"] = files["board.json"].replace(b'"route":"online"', b'"route":"paper"', 1)
+    checks = verify_bundle(files)
+    assert 1 in failed(checks)
 
 
 def test_threshold_lowered_by_one_colluder_fails_at_6_with_pinned_keys(plain, panel):

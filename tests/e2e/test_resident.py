@@ -123,7 +123,7 @@ def test_a_new_resident_adds_the_postcode_in_place_votes_and_sees_it(live_server
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your choices")
     axe_check(page)
     page.get_by_role("button", name="Cast my ballot").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your ballot is on the board")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your ballot is in the sealed box")
     axe_check(page)
 
     # The round page now says when they voted and links to receipt checking, not "Vote now".

@@ -56,12 +56,17 @@ def app_config(receipt_key_file: str, tmp_path: Any) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def fixed_trackers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Draw trackers from a counter: every test's board, and so its manifest, is the same."""
-    from decide.services import voting
+    """Draw the box's random bytes from a counter: every test's board, and so its manifest,
+    is the same."""
+    import hashlib
+
+    from decide.services import sealing
 
     counter = iter(range(1, 1_000_000))
     monkeypatch.setattr(
-        voting, "_fresh_tracker", lambda session, round_id: next(counter).to_bytes(16, "big")
+        sealing,
+        "_random",
+        lambda n: hashlib.sha256(next(counter).to_bytes(8, "big")).digest()[:n].ljust(n, b"\0"),
     )
 
 

@@ -19,13 +19,15 @@ from decide.models import (
     Edition,
     PublicationJob,
     RoundClosing,
+    SealedBallot,
     SigningKey,
 )
 from decide.services import publication, signing
 from decide.services.closing import schedule_job
+from decide.services.eligibility import VoterKey
 from decide.services.paper import enter_paper_ballot
 from decide.services.rounds import PhaseChangeRefused, change_phase
-from decide.services.voting import VotingClosed, load_server_key, receipt_for
+from decide.services.voting import VotingClosed, load_server_key, receipt_again
 from tests.publication.conftest import (
     TODAY,
     login,
@@ -58,6 +60,9 @@ def test_closing_freezes_the_board_and_computes_root_head_and_tally(app, db, clo
     tally = json.loads(row.tally_json)
     assert tally["projects"]["P1"]["approvals"] == 1 + 6  # online, then patterns 0, 1, 4 twice
     assert json.loads(row.channels_json) == {"online": 1, "paper": 11}
+    # The box is open and empty; the board keeps the routes, the list does not.
+    assert not db.session.scalars(select(SealedBallot)).all()
+    assert {b.channel for b in db.session.scalars(select(Ballot))} == {"sealed"}
     key = load_server_key(app.config["RECEIPT_KEY_FILE"])
     with pytest.raises(VotingClosed):
         enter_paper_ballot(db.session, rnd.id, ["P1"], number="1", officer_id=closed.facilitator.id,
@@ -159,6 +164,7 @@ def test_publishing_with_k_signatures_writes_a_pdf_that_verifies(app, db, closed
     from audits.bundle import publish as build
 
     closing = publication.stored_closing(publication.manifest_of(db.session, closed.round.id))
+    closing = publication.with_board(db.session, closing)
     sigs = publication.manifest_signatures(db.session, closed.round).records
     assert build(closing, sigs, None).pdf == edition.pdf
     # The public page lists the edition.
@@ -168,7 +174,9 @@ def test_publishing_with_k_signatures_writes_a_pdf_that_verifies(app, db, closed
 
 def test_receipt_inclusion_check_after_publication(app, db, closed, panel_keys):
     key = load_server_key(app.config["RECEIPT_KEY_FILE"])
-    receipt = receipt_for(db.session, closed.round.id, closed.online_tracker, key)
+    voter = VoterKey("user", closed.citizen.id)
+    receipt = receipt_again(db.session, closed.round.id, voter, key)
+    assert receipt.receipt.tracker == closed.online_tracker
     client = app.test_client()
     early = client.post("/receipts/counted", data={"receipt": receipt.to_json()})
     assert early.status_code == 422 and "not published yet" in early.get_data(as_text=True)
@@ -179,7 +187,7 @@ def test_receipt_inclusion_check_after_publication(app, db, closed, panel_keys):
     assert ok.status_code == 200 and "Your ballot was counted" in text
     assert "Inclusion proof" in text
     forged = json.loads(receipt.to_json())
-    forged["sequence"] = 2
+    forged["commitment"] = "00" * 32
     bad = client.post("/receipts/counted", data={"receipt": json.dumps(forged)})
     assert bad.status_code == 422 and "not valid" in bad.get_data(as_text=True)
     check = client.post("/receipts/check", data={"receipt": receipt.to_json()})

@@ -31,7 +31,7 @@ def test_demo_round_is_closed_with_a_valid_board_and_equity_settings(db, capsys)
     seed_results(db.session)  # a second run adds nothing
     rnd = db.session.scalar(select(Round).where(Round.slug == RESULTS_ROUND_SLUG))
     assert rnd.phase == "closed" and rnd.allocation_rule == "equal-shares"
-    assert counts(db.session, rnd.id) == {"ballots": 300, "participation": 300}
+    assert counts(db.session, rnd.id) == {"ballots": 300, "sealed": 0, "participation": 300}
     assert verify_round_chain(db.session, rnd.id).ok
     e = service.round_to_election(db.session, rnd.id)
     spec = service.equity_spec(db.session, e)

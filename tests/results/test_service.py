@@ -265,24 +265,37 @@ def test_ranked_ballots_are_said_to_count_as_approval(db):
     )
 
 
+def _stated(e, sequence):
+    """Return the choices of the ballot at this sequence, as its voter would state them."""
+    from ballots.model import Ballot as CoreBallot
+
+    return CoreBallot("", e.profile.ballots[sequence - 1].projects)
+
+
 def test_how_a_ballot_was_used(db, rnd, facilitator):
+    from ballots.model import Ballot as CoreBallot
+
     with pytest.raises(service.ResultsError):
-        service.usage_for_tracker(db.session, rnd.id, tracker_for(rnd.id, 1))
+        service.usage_for_choices(db.session, rnd.id, CoreBallot("", ("P1",)))
     service.confirm_rule(db.session, rnd.id, rule="equal-shares", reason="", actor=facilitator)
-    _e, outcome = service.recompute_result(db.session, service.confirmed_result(db.session, rnd.id))
+    e, outcome = service.recompute_result(db.session, service.confirmed_result(db.session, rnd.id))
     per_voter = Fraction(outcome.details["mes_budget_per_voter"])
     seen_funded = False
     for sequence in (1, 2, 3, 50, 150, 299):
-        view = service.usage_for_tracker(db.session, rnd.id, tracker_for(rnd.id, sequence))
+        stated = _stated(e, sequence)
+        # Stated in another order, the same choices give the same answer.
+        again = CoreBallot("", tuple(reversed(stated.projects)))
+        view = service.usage_for_choices(db.session, rnd.id, again)
         assert view is not None
         listed = set(view.ballot.projects)
+        assert listed == set(stated.projects)
         assert {c for c, *_ in view.funded} == listed & set(outcome.selected)
         assert {c for c, _ in view.not_funded} == listed - set(outcome.selected)
         assert view.usage.total == sum((s.share for s in view.usage.supported_funded), Fraction(0))
         assert view.usage.total <= per_voter
         seen_funded |= bool(view.funded)
     assert seen_funded
-    assert service.usage_for_tracker(db.session, rnd.id, b"\x00" * 16) is None
+    assert service.usage_for_choices(db.session, rnd.id, CoreBallot("", ("P99",))) is None
 
 
 def test_money_in_engine_text_reads_as_pounds():

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import current_app
 from sqlalchemy import func, select
 
+from ballots.model import Ballot as CoreBallot
 from decide.models import EquitySettings, Proposal, RoundResult
 from decide.services import results as service
-from decide.services.voting import load_server_key, receipt_for
-from tests.results.factory import closed_round, tracker_for, user
+from tests.results.factory import closed_round, user
 from tests.web.world import login
 
 REASON = "The partnership board agreed before voting that greedy would be used if asked."
@@ -168,52 +167,26 @@ def test_equity_preview_explains_an_impossible_floor(fac, rnd):
     assert "area Riverside (decile 1) receives at least £60,000.00" in html
 
 
-def _receipt_json(rnd, sequence: int) -> str:
-    key = load_server_key(current_app.config["RECEIPT_KEY_FILE"])
-    from decide.extensions import db
-
-    return receipt_for(db.session, rnd.id, tracker_for(rnd.id, sequence), key).to_json().decode()
-
-
-def test_how_my_ballot_was_used_from_a_receipt(db, app, facilitator, rnd):
+def test_how_my_ballot_was_used_takes_choices_not_tracker(db, app, facilitator, rnd):
     client = app.test_client()
     url = f"/rounds/{rnd.id}/results/my-ballot"
     assert "will appear here" in client.get(url).get_data(as_text=True)
     service.confirm_rule(db.session, rnd.id, rule="equal-shares", reason="", actor=facilitator)
     _publish(db, rnd)
-    assert client.get(url).status_code == 200
-    view = service.usage_for_tracker(db.session, rnd.id, tracker_for(rnd.id, 1))
-    response = client.post(url, data={"receipt": _receipt_json(rnd, 1)})
+    form = client.get(url).get_data(as_text=True)
+    assert 'name="project"' in form and 'name="tracker"' in form
+    e, _ = service.recompute_result(db.session, service.confirmed_result(db.session, rnd.id))
+    chosen = list(e.profile.ballots[0].projects)
+    view = service.usage_for_choices(db.session, rnd.id, CoreBallot("", tuple(chosen)))
+    response = client.post(url, data={"project": list(reversed(chosen))})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "How your ballot was used" in html
     for _code, title, _cost, _share in view.funded:
         assert title in html
     assert service.money(view.total) in html
-    by_tracker = client.get(f"/rounds/{rnd.id}/results/ballot/{tracker_for(rnd.id, 1).hex()}")
-    assert by_tracker.status_code == 200 and service.money(view.total) in by_tracker.get_data(
-        as_text=True
-    )
-
-
-def test_a_tampered_or_foreign_receipt_is_refused(db, app, facilitator, rnd):
-    service.confirm_rule(db.session, rnd.id, rule="equal-shares", reason="", actor=facilitator)
-    _publish(db, rnd)
-    client = app.test_client()
-    url = f"/rounds/{rnd.id}/results/my-ballot"
-    text = _receipt_json(rnd, 2)
-    tampered = text.replace('"sequence":2', '"sequence":3')
-    assert tampered != text
-    response = client.post(url, data={"receipt": tampered})
-    assert response.status_code == 422
-    assert "signature is not valid" in response.get_data(as_text=True)
-    assert client.post(url, data={"receipt": ""}).status_code == 422
-    other = closed_round(db.session, title="Other", voters=[("riverside", ("pantry",))])
-    response = client.post(f"/rounds/{other.id}/results/my-ballot", data={"receipt": text})
-    assert "Voting has closed" in response.get_data(as_text=True)  # not published there
-    _publish(db, other)
-    response = client.post(f"/rounds/{other.id}/results/my-ballot", data={"receipt": text})
-    assert response.status_code == 422
-    assert "This receipt is for another round." in response.get_data(as_text=True)
-    unknown = client.get(f"/rounds/{rnd.id}/results/ballot/{'00' * 16}")
-    assert unknown.status_code == 404
+    # Choices nobody made: no counted ballot has them.
+    unknown = client.post(url, data={"project": ["P1", "P2", "P3", "P4", "P5", "P6"]})
+    assert unknown.status_code in (404, 422)
+    # No route maps a tracker to choices.
+    assert not any("tracker" in r.rule for r in app.url_map.iter_rules())

@@ -135,7 +135,7 @@ def test_one_roll_entry_by_account_code_and_paper_at_once_stores_one_ballot(app,
     }
     for e in refusals:
         assert "already" in str(e) and "nothing new was stored" in str(e), str(e)
-    assert voting.counts(db.session, round_id) == {"ballots": 1, "participation": 1}
+    assert voting.counts(db.session, round_id) == {"ballots": 1, "sealed": 1, "participation": 1}
     mark = db.session.scalars(select(Participation).where(Participation.round_id == round_id)).one()
     assert mark.voter_key == f"roll:{w['entry'].id}"
     assert voting.verify_round_chain(db.session, round_id).ok
@@ -157,4 +157,4 @@ def test_one_roll_entry_by_account_code_and_paper_at_once_stores_one_ballot(app,
     for voter in (w["user"], elig.verify_code(db.session, round_id, w["code"]), w["entry"]):
         with pytest.raises(voting.AlreadyVoted, match="You have already voted"):
             voting.cast_ballot(db.session, round_id, voter, ["P4"], server_key=key, today=TODAY)
-    assert voting.counts(db.session, round_id) == {"ballots": 1, "participation": 1}
+    assert voting.counts(db.session, round_id) == {"ballots": 1, "sealed": 1, "participation": 1}

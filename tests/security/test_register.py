@@ -184,7 +184,7 @@ def test_every_route_marks_the_one_roll_entry(app, db, key):
         paper.enter_paper_ballot(db.session, rnd.id, ["P1"], number=numbers[0],
                                  officer_id=officer.id, server_key=key, today=TODAY,
                                  entry=b2)  # fmt: skip
-    assert voting.counts(db.session, rnd.id) == {"ballots": 2, "participation": 2}
+    assert voting.counts(db.session, rnd.id) == {"ballots": 2, "sealed": 2, "participation": 2}
     per_route = register.ballots_per_route(db.session, rnd.id)
     assert (per_route["paper"], per_route["code"], per_route["account"]) == (1, 1, 0)
 

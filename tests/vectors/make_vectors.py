@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from audits import bls, recompute  # noqa: E402
+from audits.board import BoardLine, commitment  # noqa: E402
 from audits.bundle import (  # noqa: E402
     BoardBallot,
     RoundSpec,
@@ -41,7 +42,6 @@ from audits.bundle import (  # noqa: E402
     signatures_json,
 )
 from audits.canonical import canonical_json, parse_canonical, sha256_hex  # noqa: E402
-from audits.chain import genesis, leaf_hash, next_head  # noqa: E402
 from audits.edition import document_from_files  # noqa: E402
 from audits.html import render_html  # noqa: E402
 from audits.ledger import Ledger, SignedCheckpoint  # noqa: E402
@@ -210,8 +210,9 @@ def write(folder: Path, files: dict[str, bytes], pdf: bytes, expected: dict[str,
           extra: dict[str, bytes] | None = None) -> None:  # fmt: skip
     folder.mkdir(parents=True)
     _, public = panel()
-    for name in FILES:
-        (folder / name).write_bytes(files[name])
+    for name in (*FILES, "board.json"):
+        if name in files:
+            (folder / name).write_bytes(files[name])
     (folder / "round.pdf").write_bytes(pdf)
     pinned = {"type": "decide-keys/v1", "round": "any", "threshold": 2,
               "keys": [k.to_dict() for k in public]}  # fmt: skip
@@ -226,7 +227,8 @@ def resign(files: dict[str, bytes], change: Callable[[dict[str, Any]], None]) ->
     keys, _ = panel()
     files = dict(files)
     m = parse_canonical(files["manifest.json"])
-    m["files"] = {n: sha256_hex(files[n]) for n in ("ballots.pb", "keys.json")}
+    names = ("ballots.pb", "keys.json", "board.json")
+    m["files"] = {n: sha256_hex(files[n]) for n in names if n in files}
     change(m)
     files["manifest.json"] = canonical_json(m)
     digest = bls.document_digest(m)
@@ -246,17 +248,23 @@ def resign(files: dict[str, bytes], change: Callable[[dict[str, Any]], None]) ->
     return files
 
 
+def sealed_lines(board_: Sequence[BoardBallot]) -> tuple[BoardLine, ...]:
+    """Return the commitment board the sealed box gave these ballots (fixed, for vectors)."""
+    lines = []
+    for item in board_:
+        tracker = hashlib.sha256(b"vector-tracker" + item.tracker).digest()[:16]
+        salt = hashlib.sha256(b"vector-salt" + item.tracker).digest()
+        data = recompute.ballot_bytes("approval", item.ballot)
+        lines.append(BoardLine(tracker, commitment(salt, data), item.channel, data))
+    return tuple(sorted(lines, key=lambda x: x.tracker))
+
+
 def _receipt(
-    spec_: RoundSpec, board_: Sequence[BoardBallot], sequence: int, key: ServerKey | None = None
+    spec_: RoundSpec, board_: Sequence[BoardBallot], line: int, key: ServerKey | None = None
 ) -> bytes:
-    """Return the signed receipt the board gave the ballot with this sequence number."""
-    head = genesis(spec_.round_id)
-    leaf = b""
-    for item in board_[:sequence]:
-        data = recompute.ballot_bytes(spec_.rules.kind, item.ballot)
-        leaf = leaf_hash(spec_.round_id, item.sequence, item.tracker, data)
-        head = next_head(head, leaf)
-    receipt = Receipt(spec_.round_id, sequence, board_[sequence - 1].tracker, leaf, head)
+    """Return the signed receipt the sealed box gave the ballot at this line of the board."""
+    x = sealed_lines(board_)[line - 1]
+    receipt = Receipt(spec_.round_id, x.tracker, x.commitment)
     return sign_receipt(key or server(), receipt).to_json()
 
 
@@ -347,7 +355,8 @@ def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     keys, _ = panel()
     for name, (spec_, board_) in valid_rounds().items():
-        closing = close_round(spec_, board_)
+        sealed = sealed_lines(board_) if name == "valid-approval-greedy" else ()
+        closing = close_round(spec_, board_, commitments=sealed)
         ledger = with_ledger(closing, keys) if name == "valid-approval-greedy" else None
         pub = publish(closing, signed(closing, keys[:2]), ledger)
         extra = {"tally.html": pub.html}

@@ -19,6 +19,7 @@ from decide.models import (
     PostcodeArea,
     Project,
     Round,
+    SealedBallot,
     User,
     VoterRollEntry,
 )
@@ -133,6 +134,15 @@ def paper_numbers(session: Any, round_id: int, count: int) -> list[str]:
 def row_counts(session: Any) -> dict[str, int]:
     """Return the row counts of every voting table."""
     out = {}
-    for model in (Ballot, Participation, ChainState, VoterRollEntry, AccessCode):
+    for model in (Ballot, SealedBallot, Participation, ChainState, VoterRollEntry, AccessCode):
         out[model.__tablename__] = session.scalar(select(func.count()).select_from(model))
     return out
+
+
+def close_and_open(session: Any, rnd: Any, key: Any) -> Any:
+    """Close voting on a round and open its sealed box (as the closing job does)."""
+    from decide.services.closing import close_board
+
+    rnd.phase = "closed"
+    session.commit()
+    return close_board(session, rnd, server_key=key)

@@ -8,12 +8,14 @@ import pytest
 
 from audits.chain import verify_chain
 from audits.receipts import SignedReceipt, verify_receipt
+from decide.models import Round
 from decide.services import eligibility as elig
 from decide.services import voting
 from decide.services.eligibility import VoterKey
 from tests.voting.helpers import (
     TODAY,
     before_voting,
+    close_and_open,
     make_area,
     make_round,
     make_user,
@@ -34,7 +36,7 @@ def key(app):
 
 
 @pytest.mark.parametrize("kind", list(GOOD))
-def test_cast_each_kind_chains_and_signs(db, key, kind):
+def test_cast_each_kind_seals_signs_and_opens_at_close(db, key, kind):
     area = make_area(db.session)
     rnd = make_round(db.session, kind, area=area)
     users = [make_user(db.session) for _ in range(3)]
@@ -44,29 +46,35 @@ def test_cast_each_kind_chains_and_signs(db, key, kind):
         )
         for u in users
     ]
-    assert [r.receipt.sequence for r in receipts] == [1, 2, 3]
     assert all(verify_receipt(key.public_key_bytes, r) for r in receipts)
     assert len({r.receipt.tracker for r in receipts}) == 3
-    check = voting.verify_round_chain(db.session, rnd.id)
-    assert check.ok and check.count == 3 and check.head == receipts[-1].receipt.head
-    assert voting.counts(db.session, rnd.id) == {"ballots": 3, "participation": 3}
-    # The receipt page can rebuild the same signed receipt from the board.
-    again = voting.receipt_for(db.session, rnd.id, receipts[0].receipt.tracker, key)
+    assert voting.counts(db.session, rnd.id) == {"ballots": 3, "sealed": 3, "participation": 3}
+    # The voter can get the same receipt again from their mark (Ed25519 is deterministic).
+    again = voting.receipt_again(db.session, rnd.id, VoterKey("user", users[0].id), key)
     assert again == receipts[0]
     result = voting.check_receipt(db.session, receipts[1].to_json(), key)
-    assert result.signature_valid and result.on_board
+    assert result.signature_valid and result.on_board and result.sealed
+    close_and_open(db.session, rnd, key)
+    assert voting.counts(db.session, rnd.id) == {"ballots": 3, "sealed": 0, "participation": 3}
+    check = voting.verify_round_chain(db.session, rnd.id)
+    assert check.ok and check.count == 3
+    result = voting.check_receipt(db.session, receipts[1].to_json(), key)
+    assert result.signature_valid and result.on_board and not result.sealed
+    assert result.position is not None
 
 
 def test_ballot_row_has_no_voter_and_participation_no_ballot(db):
-    from decide.models import Ballot, Participation
+    from decide.models import Ballot, Participation, SealedBallot
 
     ballot_cols = set(Ballot.__table__.columns.keys())
     mark_cols = set(Participation.__table__.columns.keys())
     assert not {c for c in ballot_cols if "user" in c or "voter" in c}
     assert not {c for c in mark_cols if "ballot" in c or "tracker" in c or "sequence" in c}
     # No serial id in voting order. The route (account, roll, code, paper) counts ballots per
-    # route; a ballot row carries no route finer than its channel (online or paper).
-    assert mark_cols == {"round_id", "voter_key", "voted_on", "route"}
+    # route; the receipt is kept sealed, never in the clear.
+    assert mark_cols == {"round_id", "voter_key", "voted_on", "route", "sealed_receipt"}
+    # The envelope: a random key, a keyed lookup, ciphertext; no time, no sequence, no voter.
+    assert set(SealedBallot.__table__.columns.keys()) == {"id", "round_id", "lookup", "box"}
     assert str(Ballot.__table__.c.cast_on.type) == "DATE"
     assert str(Participation.__table__.c.voted_on.type) == "DATE"
 
@@ -242,11 +250,14 @@ def test_receipt_check_reports_tampering(db, key):
         db.session, rnd.id, VoterKey("user", user.id), ["P1"], server_key=key, today=TODAY
     )
     data = json.loads(signed.to_json())
-    data["sequence"] = 7
+    data["commitment"] = "00" * 32
     result = voting.check_receipt(db.session, json.dumps(data), key)
-    assert not result.signature_valid and not result.on_board
+    assert not result.signature_valid
     assert not voting.check_receipt(db.session, "not json", key).parsed
     assert SignedReceipt.from_json(signed.to_json()) == signed
+    close_and_open(db.session, rnd, key)
+    result = voting.check_receipt(db.session, json.dumps(data), key)
+    assert not result.signature_valid and not result.on_board
     entries = voting.chain_entries(db.session, rnd.id)
     assert verify_chain(str(rnd.id), entries).ok
 
@@ -284,5 +295,7 @@ def test_concurrent_casts_keep_marks_and_ballots_together(app, db):
     for t in threads:
         t.join(60)
     assert sorted(outcomes) == ["already"] * 6 + ["cast"] * 6, outcomes
-    assert voting.counts(db.session, round_id) == {"ballots": 6, "participation": 6}
+    assert voting.counts(db.session, round_id) == {"ballots": 6, "sealed": 6, "participation": 6}
+    rnd = db.session.get(Round, round_id)
+    close_and_open(db.session, rnd, key)
     assert voting.verify_round_chain(db.session, round_id).ok

@@ -72,8 +72,8 @@ def test_saving_the_postcode_goes_on_to_the_ballot_and_the_vote(client, db, voti
         f"/rounds/{rnd.id}/vote/cast",
         data={"choices": hidden(text, "choices"), "check": hidden(text, "check")},
     )
-    assert cast.status_code == 303
-    assert voting.counts(db.session, rnd.id) == {"ballots": 1, "participation": 1}
+    assert cast.status_code == 200
+    assert voting.counts(db.session, rnd.id) == {"ballots": 1, "sealed": 1, "participation": 1}
 
 
 def test_a_postcode_outside_the_round_is_refused_in_place_and_not_saved(

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
-from decide.models import Ballot, PaperNumber, Participation
+from decide.models import Ballot, BoardEntry, PaperNumber, Participation, SealedBallot
 from decide.services import eligibility as elig
 from decide.services import register, voting
 from tests.sessions import log_in
 from tests.voting.helpers import (
     TODAY,
     before_voting,
+    close_and_open,
     make_area,
     make_round,
     make_user,
@@ -58,13 +61,14 @@ def test_approval_flow_without_javascript(client, db, voting_round):
     assert voting.counts(db.session, rnd.id)["ballots"] == 0  # nothing stored before casting
     form = {"choices": hidden(text, "choices"), "check": hidden(text, "check")}
     cast = client.post(f"/rounds/{rnd.id}/vote/cast", data=form)
-    assert cast.status_code == 303
-    receipt_page = client.get(cast.headers["Location"])
-    body = receipt_page.get_data(as_text=True)
-    assert receipt_page.status_code == 200 and "Your ballot is on the board" in body
-    tracker = cast.headers["Location"].rsplit("/", 1)[1]
-    download = client.get(f"/rounds/{rnd.id}/receipt/{tracker}.json")
-    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    # The receipt is the POST's own response: no redirect, so no tracker in any URL.
+    body = cast.get_data(as_text=True)
+    assert cast.status_code == 200 and "Your ballot is in the sealed box" in body
+    assert cast.headers["Cache-Control"] == "no-store"
+    receipt_json = base64.b64decode(
+        re.search(r'href="data:application/json;base64,([^"]+)"', body).group(1)
+    )
+    download = SimpleNamespace(data=receipt_json, get_data=lambda as_text: receipt_json.decode())
     # The double click on a slow phone: the second POST stores nothing.
     before = row_counts(db.session)
     again = client.post(f"/rounds/{rnd.id}/vote/cast", data=form)
@@ -74,7 +78,13 @@ def test_approval_flow_without_javascript(client, db, voting_round):
     # The receipt checks out on the public page, pasted or uploaded.
     check = client.post("/receipts/check", data={"receipt": download.get_data(as_text=True)})
     assert check.status_code == 200
-    assert "Your ballot is on the board" in check.get_data(as_text=True)
+    assert "Your ballot is in the sealed box" in check.get_data(as_text=True)
+    # Lost it? The same proof of eligibility gives the same receipt, and votes nothing.
+    again_receipt = client.post(f"/rounds/{rnd.id}/vote/receipt")
+    assert again_receipt.status_code == 200 and "Your ballot is in the sealed box" in (
+        again_receipt.get_data(as_text=True)
+    )
+    assert row_counts(db.session) == before
     upload = client.post(
         "/receipts/check",
         data={"receipt_file": (io.BytesIO(download.data), "receipt.json")},
@@ -167,7 +177,7 @@ def test_access_code_voter_needs_no_account_and_code_works_once(client, db, voti
     review = client.post(f"/rounds/{rnd.id}/vote/review", data={"project": ["P2"]})
     text = review.get_data(as_text=True)
     form = {"choices": hidden(text, "choices"), "check": hidden(text, "check")}
-    assert client.post(f"/rounds/{rnd.id}/vote/cast", data=form).status_code == 303
+    assert client.post(f"/rounds/{rnd.id}/vote/cast", data=form).status_code == 200
     before = row_counts(db.session)
     # Reusing the code, in a new browser session, is refused before the ballot.
     other = client.application.test_client()
@@ -214,21 +224,23 @@ def test_board_hides_choices_until_close_and_export_after(client, db, app, votin
             today=TODAY,
         )
     html = client.get(f"/rounds/{rnd.id}/board").get_data(as_text=True)
-    assert html.count("<tr>") == 4 and "P1, P5" not in html and "Choices" not in html
+    # While voting is open: the box, no list, no count.
+    assert "<tr>" not in html and "P1" not in html and "3 ballots" not in html
+    assert "sealed box" in html
     refused = client.get(f"/rounds/{rnd.id}/ballots.pb")
     assert refused.status_code == 403 and "only after voting closes" in refused.get_data(True)
-    rnd.phase = "closed"
-    db.session.commit()
+    close_and_open(db.session, rnd, key)
     html = client.get(f"/rounds/{rnd.id}/board").get_data(as_text=True)
-    assert "P1, P5" in html
+    assert html.count("<tr>") == 4 and "3 ballots" in html
     pb = client.get(f"/rounds/{rnd.id}/ballots.pb")
     assert pb.status_code == 200
     from ballots.pabulib import parse
 
     parsed = parse(pb.get_data(as_text=True))
     assert len(parsed.profile.ballots) == 3
-    trackers = {bytes(b.tracker).hex() for b in db.session.query(Ballot).all()}
-    assert {b.voter_id for b in parsed.profile.ballots} == trackers
+    # The published list carries list positions, never the voters' trackers.
+    trackers = {bytes(t).hex() for t in db.session.scalars(select(BoardEntry.tracker))}
+    assert len(trackers) == 3 and not trackers & {b.voter_id for b in parsed.profile.ballots}
     assert client.get("/board/key").status_code == 200
     assert client.get("/board/key.txt").get_data(as_text=True).strip() == key.public_key_hex
 
@@ -290,16 +302,14 @@ def test_paper_ballots_by_officer(client, db, voting_round):
     assert row_counts(db.session) == before
     made_up = client.post(url, data={"project": ["P1"], "number": "1234567890"})
     assert made_up.status_code == 422 and "never issued" in made_up.get_data(as_text=True)
-    assert voting.counts(db.session, rnd.id) == {"ballots": 0, "participation": 0}
+    assert voting.counts(db.session, rnd.id)["ballots"] == 0
     # Typed with hyphens, as printed: the same number.
     ok = client.post(
         url, data={"project": ["P2", "P4"], "number": register.format_paper_number(first)}
     )
-    assert ok.status_code == 303
-    slip = client.get(ok.headers["Location"])
-    assert slip.status_code == 200 and "Paper ballot recorded" in slip.get_data(as_text=True)
-    row = db.session.query(Ballot).one()
-    assert row.channel == "paper"
+    assert ok.status_code == 200 and "Paper ballot recorded" in ok.get_data(as_text=True)
+    assert ok.headers["Cache-Control"] == "no-store"
+    assert db.session.query(SealedBallot).count() == 1 and db.session.query(Ballot).count() == 0
     mark = db.session.query(Participation).one()
     assert mark.voter_key.startswith("paper:") and mark.route == "paper"
     used = db.session.scalar(select(PaperNumber).where(PaperNumber.number == first))
@@ -310,8 +320,14 @@ def test_paper_ballots_by_officer(client, db, voting_round):
     assert twice.status_code == 422 and "already entered" in twice.get_data(as_text=True)
     assert row_counts(db.session) == after
     # Another issued number is a new ballot.
-    assert client.post(url, data={"project": ["P1"], "number": second}).status_code == 303
+    assert client.post(url, data={"project": ["P1"], "number": second}).status_code == 200
     assert voting.counts(db.session, rnd.id)["ballots"] == 2
+    # At close the route is kept on the commitment board, never on the plaintext list.
+    close_and_open(
+        db.session, rnd, voting.load_server_key(client.application.config["RECEIPT_KEY_FILE"])
+    )
+    assert sorted(db.session.scalars(select(BoardEntry.route))) == ["paper", "paper"]
+    assert {b.channel for b in db.session.query(Ballot)} == {"sealed"}
 
 
 def test_import_export_cli_and_malformed_file(app, db, tmp_path, pabulib_dir):
@@ -357,8 +373,8 @@ def test_export_refused_before_close_cli(app, db, voting_round, tmp_path):
     assert not (tmp_path / "x.pb").exists()
 
 
-def test_board_finds_a_tracker_code(client, db, app, voting_round):
-    from audits.chain import tracker_code
+def test_board_checks_a_tracker_by_post_only(client, db, app, voting_round):
+    from audits.chain import tracker_code_full
 
     rnd = voting_round
     key = voting.load_server_key(app.config["RECEIPT_KEY_FILE"])
@@ -373,8 +389,12 @@ def test_board_finds_a_tracker_code(client, db, app, voting_round):
         )
         for _ in range(3)
     ]
-    code = tracker_code(receipts[1].receipt.tracker)
-    page = client.get(f"/rounds/{rnd.id}/board?tracker={code.lower()}").get_data(as_text=True)
-    assert "Ballot number 2 has tracker code" in page and "(yours)" in page
-    page = client.get(f"/rounds/{rnd.id}/board?tracker=0000-0000-0000").get_data(as_text=True)
-    assert "No ballot on this board has the tracker code" in page
+    page = client.get(f"/rounds/{rnd.id}/board").get_data(as_text=True)
+    assert 'method="post"' in page and 'name="round_id"' in page
+    full = tracker_code_full(receipts[1].receipt.tracker)
+    found = client.post("/receipts/check", data={"receipt": full.lower(), "round_id": rnd.id})
+    assert found.status_code == 200 and "Your ballot is in the sealed box" in found.get_data(True)
+    missing = client.post(
+        "/receipts/check", data={"receipt": "0" * 26, "round_id": rnd.id}
+    ).get_data(as_text=True)
+    assert "No ballot with this tracker" in missing

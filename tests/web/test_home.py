@@ -89,7 +89,7 @@ def test_the_round_page_says_when_you_voted_and_links_to_receipt_checking(app, w
     assert re.search(r'You voted on 3 December 2026\.[^<]*<a href="/receipts/check">', html)
     assert "Vote now" not in html
     # The page knows only that, and when: nothing from the ballot itself.
-    assert receipt.tracker.hex() not in html and receipt.leaf.hex() not in html
+    assert receipt.tracker.hex() not in html and receipt.commitment.hex() not in html
 
 
 @pytest.mark.parametrize("role", ["anonymous", "asset_member"])

@@ -232,7 +232,10 @@ def test_a_long_title_shrinks_to_fit_and_wraps_long_addresses():
 # --- The board's short codes, the receipt check's full values ---------------------------------
 
 
-def test_the_board_shortens_leaf_hashes_and_the_receipt_check_shows_them_whole(app, client, db):
+def test_the_board_shortens_commitments_and_the_receipt_check_shows_them_whole(app, client, db):
+    from decide.models import Round
+    from tests.voting.helpers import close_and_open
+
     area = make_area(db.session, "LS8")
     rnd = make_voting_round(db.session, "approval", area=area)
     key = voting.load_server_key(app.config["RECEIPT_KEY_FILE"])
@@ -242,14 +245,17 @@ def test_the_board_shortens_leaf_hashes_and_the_receipt_check_shows_them_whole(a
         db.session, rnd.id, ["P1"], number=number, officer_id=officer.id, server_key=key,
         today=dt.date(2027, 5, 10),
     )  # fmt: skip
-    leaf = signed.receipt.leaf.hex()
-    board = client.get(f"/rounds/{rnd.id}/board").get_data(as_text=True)
-    assert leaf not in board and f"{leaf[:8]}…" in board
+    commit = signed.receipt.commitment.hex()
     check = client.post("/receipts/check", data={"receipt": signed.to_json().decode()})
     html = check.get_data(as_text=True)
-    assert check.status_code == 200
-    assert leaf in html and signed.receipt.head.hex() in html
-    assert f"/rounds/{rnd.id}/board?tracker=" in html
+    assert check.status_code == 200 and commit in html and "sealed box" in html
+    close_and_open(db.session, db.session.get(Round, rnd.id), key)
+    board = client.get(f"/rounds/{rnd.id}/board").get_data(as_text=True)
+    assert commit not in board and f"{commit[:8]}…" in board
+    html = client.post("/receipts/check", data={"receipt": signed.to_json().decode()}).get_data(
+        as_text=True
+    )
+    assert "Your ballot is on the board" in html and "line 1" in html
 
 
 def test_a_batch_without_a_label_is_named_with_its_count_in_words(db, code_round):

@@ -1,8 +1,8 @@
 """Access rules for the results pages: compare, equity settings, confirm, results, my ballot.
 
 Comparing, equity settings and confirming are for facilitators on a closed round. The results
-page, a ballot's use and the receipt form are public (before publication they show a "not yet"
-page to everyone but facilitators and the panel, who see a preview).
+page and "how my ballot was used" (by stated choices) are public (before publication they
+show a "not yet" page to everyone but facilitators and the panel, who see a preview).
 """
 
 from __future__ import annotations
@@ -10,12 +10,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from flask import current_app
-
 from decide.services import results as results_service
 from decide.services.demo_results import demo_choices
-from decide.services.voting import load_server_key, receipt_for
-from tests.results.factory import closed_round, tracker_for
+from tests.results.factory import closed_round, project_codes
 from tests.web.access import FACILITATOR_ONLY, PUBLIC, Access
 
 
@@ -31,11 +28,10 @@ def _r(w: Any) -> SimpleNamespace:
     )
     published.phase = "published"
     w.session.commit()
-    key = load_server_key(current_app.config["RECEIPT_KEY_FILE"])
-    tracker = tracker_for(published.id, 1)
-    receipt = receipt_for(w.session, published.id, tracker, key).to_json().decode()
     w._results = SimpleNamespace(
-        closed=closed.id, published=published.id, tracker=tracker.hex(), receipt=receipt
+        closed=closed.id,
+        published=published.id,
+        choices=[project_codes()[k] for k in voters[0][1]],
     )
     return w._results
 
@@ -76,12 +72,6 @@ RULES = [
         note="closed",
     ),
     Access(
-        "results.ballot",
-        "GET",
-        lambda w: f"/rounds/{_r(w).published}/results/ballot/{_r(w).tracker}",
-        PUBLIC,
-    ),
-    Access(
         "results.my_ballot",
         "GET",
         lambda w: f"/rounds/{_r(w).published}/results/my-ballot",
@@ -92,6 +82,6 @@ RULES = [
         "POST",
         lambda w: f"/rounds/{_r(w).published}/results/my-ballot",
         PUBLIC,
-        data=lambda w: {"receipt": _r(w).receipt},
+        data=lambda w: {"project": _r(w).choices},
     ),
 ]

@@ -13,8 +13,17 @@ from typing import Any
 
 from flask import current_app
 
-from tests.web.access import FACILITATOR_ONLY, FORBIDDEN, OK, PUBLIC, ROLES, Access, only
+from tests.web.access import (
+    FACILITATOR_ONLY,
+    FORBIDDEN,
+    OK,
+    PUBLIC,
+    ROLES,
+    Access,
+    only,
+)
 
+NOT_FOUND = "HTTP 404"
 CITIZEN_ONLY_403 = {role: FORBIDDEN for role in ROLES} | {"citizen": OK}
 PB_TEXT = (
     "META\nkey;value\ndescription;Access test\nnum_projects;1\nnum_votes;1\nbudget;100\n"
@@ -147,17 +156,13 @@ RULES = [
         CITIZEN_ONLY_403,
         data=lambda w: _v(w).reviewed,
     ),
+    # The receipt again, on the same proof of eligibility: a visitor who has not shown it is
+    # refused (403); a signed-in person who has not voted here has no receipt (404).
     Access(
-        "voting.receipt",
-        "GET",
-        lambda w: f"/rounds/{_v(w).round.id}/receipt/{_v(w).tracker}",
-        PUBLIC,
-    ),
-    Access(
-        "voting.receipt_json",
-        "GET",
-        lambda w: f"/rounds/{_v(w).round.id}/receipt/{_v(w).tracker}.json",
-        PUBLIC,
+        "voting.receipt_again",
+        "POST",
+        lambda w: _vote(w, "/receipt"),
+        {role: NOT_FOUND for role in ROLES} | {"anonymous": FORBIDDEN},
     ),
     Access("board.board", "GET", lambda w: f"/rounds/{_v(w).round.id}/board", PUBLIC),
     Access("board.key", "GET", lambda w: "/board/key", PUBLIC),
@@ -256,11 +261,5 @@ RULES = [
         lambda w: f"/rounds/{w.draft.id}/eligibility/self-declared",
         FACILITATOR_ONLY,
         data=lambda w: {"understood": "y"},
-    ),
-    Access(
-        "paper.slip",
-        "GET",
-        lambda w: f"/rounds/{_v(w).round.id}/paper/slip/{_v(w).tracker}",
-        only("facilitator"),
     ),
 ]

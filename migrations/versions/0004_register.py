@@ -1,6 +1,6 @@
 """register: one register per round; roll bindings, numbered paper ballots, routes
 
-Revision ID: 0006
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-04 14:00:00.000000
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
