@@ -226,3 +226,26 @@ def test_after_a_paper_ballot_the_web_routes_say_the_person_has_voted(app, db):
     text = by_code.get_data(as_text=True)
     assert "You have already voted in this round" in text and "entered by an officer" in text
     assert "Choose the projects you support" not in text
+
+
+def test_every_voting_and_paper_page_is_not_stored(app, db):
+    """Outside review, finding 4: the ballot, its check page, the identify pages, code and roll
+    entry and the officer's pages are not kept, even for a visitor who is not signed in."""
+    rnd = make_round(db.session, "approval", area=make_area(db.session))
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.split(".")[0] in ("voting", "paper")]
+    assert {r.endpoint for r in rules} >= {"voting.ballot", "voting.review", "paper.enter"}
+    for rule in rules:
+        url = rule.build({"round_id": rnd.id, "batch_id": 1}, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = app.test_client().open(url, method=method, data={})
+            assert response.headers.get("Cache-Control") == "no-store", (method, url)
+    # A code voter (not signed in) on the ballot and on the check page after posting it.
+    with before_voting(db.session, rnd):
+        _, codes = elig.generate_codes(db.session, rnd.id, 1, label="", today=TODAY)
+    voter = app.test_client()
+    voter.post(f"/rounds/{rnd.id}/vote/code", data={"code": codes[0]})
+    ballot = voter.get(f"/rounds/{rnd.id}/vote")
+    assert "Choose the projects" in ballot.get_data(as_text=True)
+    assert ballot.headers.get("Cache-Control") == "no-store"
+    review = voter.post(f"/rounds/{rnd.id}/vote/review", data={"project": ["P1"]})
+    assert review.status_code == 200 and review.headers.get("Cache-Control") == "no-store"
