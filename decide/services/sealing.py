@@ -7,9 +7,12 @@ We derive from the receipt key rather than ``SECRET_KEY`` because every path tha
 closes already holds it, and it is the key the published manifest names.
 
 Envelope. The plaintext is canonical JSON {"tracker", "salt", "route", "choices"} (hex and
-the choices as the board stores them), prefixed by its length (u32) and zero-padded to a
-multiple of `PAD` bytes, so ciphertexts of a round have one size unless a ballot is unusually
-long. It is encrypted with ChaCha20-Poly1305 (RFC 8439, from `cryptography`, which the project
+the choices as the board stores them), prefixed by its length (u32) and zero-padded to the
+round's capacity: the size of the largest valid ballot of the round (every project, each with
+the most points), rounded up to a multiple of `PAD` (`envelope_capacity`). So every envelope of
+a round has one size: the xmin join links a voter to a ciphertext whose length says nothing
+either (an outside tester found that a 512-byte pad let an unusually long ballot stand out).
+It is encrypted with ChaCha20-Poly1305 (RFC 8439, from `cryptography`, which the project
 already uses for Ed25519) under a fresh 12-byte nonce; the associated data binds the round and
 the envelope's random id, so an envelope cannot be moved to another round or row. Stored as
 ``nonce || ciphertext``.
@@ -29,6 +32,7 @@ import hmac
 import json
 import secrets
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
@@ -47,6 +51,35 @@ def _random(n: int) -> bytes:
 
 NONCE_BYTES = 12
 ENVELOPE_ID_BYTES = 16
+
+
+# The longest route an envelope records ("online" or "paper").
+_LONGEST_ROUTE = "online"
+
+
+def _body(tracker: bytes, salt: bytes, route: str, choices_json: str) -> bytes:
+    return json.dumps(
+        {"tracker": tracker.hex(), "salt": salt.hex(), "route": route, "choices": choices_json},
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+
+
+def envelope_capacity(codes: Sequence[str], max_points: int | None) -> int:
+    """Return the padded plaintext size that holds any valid ballot of a round.
+
+    `codes` are all the round's project codes; `max_points` bounds one project's points
+    (None when the ballot kind has no points). A valid ballot names each project at most once.
+    """
+    worst = json.dumps(
+        {
+            "projects": list(codes),
+            "points": [max_points] * len(codes) if max_points is not None else None,
+        },
+        separators=(",", ":"),
+    )
+    size = 4 + len(_body(bytes(TRACKER_BYTES), bytes(SALT_BYTES), _LONGEST_ROUTE, worst))
+    return size + (-size % PAD)
 
 
 def derive_key(server_key: ServerKey, purpose: str, round_id: int) -> bytes:
@@ -91,17 +124,17 @@ class BoxKeys:
     def _aad(self, envelope_id: bytes) -> bytes:
         return f"decide/envelope/v1\x00{self.round_id}\x00".encode() + envelope_id
 
-    def seal(self, ballot_bytes: bytes, choices_json: str, route: str) -> Sealed:
-        """Seal one ballot under a fresh tracker and salt."""
+    def seal(
+        self, ballot_bytes: bytes, choices_json: str, route: str, *, capacity: int = PAD
+    ) -> Sealed:
+        """Seal one ballot under a fresh tracker and salt, padded to the round's `capacity`."""
         tracker = _random(TRACKER_BYTES)
         salt = _random(SALT_BYTES)
-        body = json.dumps(
-            {"tracker": tracker.hex(), "salt": salt.hex(), "route": route, "choices": choices_json},
-            sort_keys=True,
-            separators=(",", ":"),
-        ).encode()
+        body = _body(tracker, salt, route, choices_json)
         plain = struct.pack(">I", len(body)) + body
-        plain += b"\x00" * (-len(plain) % PAD)
+        if len(plain) > capacity:  # never for a valid ballot: capacity bounds them all
+            raise ValueError("a ballot larger than the round's envelope capacity")
+        plain += b"\x00" * (capacity - len(plain))
         envelope_id = _random(ENVELOPE_ID_BYTES)
         nonce = _random(NONCE_BYTES)
         box = nonce + self._box.encrypt(nonce, plain, self._aad(envelope_id))

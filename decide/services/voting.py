@@ -60,7 +60,7 @@ from decide.models.limits import INT32_MAX
 from decide.services import register
 from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey
 from decide.services.sanitise import whole_number
-from decide.services.sealing import BoxKeys
+from decide.services.sealing import BoxKeys, envelope_capacity
 
 Choices = Sequence[str] | Mapping[str, int]
 
@@ -174,6 +174,12 @@ def make_core_ballot(kind: str, choices: Choices) -> CoreBallot:
     if isinstance(choices, Mapping):
         raise BallotRejected(["This ballot takes a list of projects, not points."])
     return CoreBallot(voter_id="", projects=tuple(choices))
+
+
+def _capacity(rnd: Round) -> int:
+    """Return the envelope size that holds any valid ballot of the round (see sealing)."""
+    points = rnd.points_total if rnd.ballot_kind == "cumulative" else None
+    return envelope_capacity([p.code for p in rnd.projects], points)
 
 
 def choices_json(ballot: CoreBallot) -> str:
@@ -344,7 +350,7 @@ def cast_ballot(
         ballot = canonical_order(rnd.ballot_kind, check_choices(session, rnd, choices))
         data = canonical_ballot_bytes(rnd.ballot_kind, ballot)
         keys = BoxKeys(server_key, round_id)
-        sealed = keys.seal(data, choices_json(ballot), channel)
+        sealed = keys.seal(data, choices_json(ballot), channel, capacity=_capacity(rnd))
         mark_voter(
             session,
             rnd,
