@@ -74,6 +74,7 @@ __all__ = [
     "check",
     "codes_for_references",
     "confirm_self_declared",
+    "empty_roll_problem",
     "entry_key",
     "format_paper_number",
     "has_roll",
@@ -407,6 +408,18 @@ class RollReport:
         return lines
 
 
+ROLL_TOO_LATE = (
+    "Voting has opened without a voter roll, so this round is self-declared until it closes: "
+    "who may vote cannot change now. A roll added now would let people who already voted "
+    "vote again"
+)
+EMPTY_ROLL = (
+    "Voting cannot open: “voter roll” is ticked on the “Who can vote” page, but no voter roll "
+    "has been uploaded. Upload the roll, or untick “voter roll” (the round is then "
+    "self-declared). A roll cannot be added once voting has opened."
+)
+
+
 def store_roll(
     session: Session,
     round_id: int,
@@ -418,10 +431,11 @@ def store_roll(
     rnd = session.get(Round, round_id)
     locked = rnd is not None and rnd.ballot_locked
     settings = session.get(RoundEligibility, round_id)
-    if locked and (settings is None or not settings.by_roll):
-        raise elig.RollError(
-            ["voting has opened without a voter roll: who may vote cannot change now"]
-        )
+    if locked and not has_roll(session, round_id):
+        # Whether the round has a roll is fixed when voting opens. A first roll now would turn
+        # a self-declared round into a roll round, and the marks already made (by account or
+        # code) would no longer stop those people voting again as their roll entry.
+        raise elig.RollError([ROLL_TOO_LATE])
     if settings is None:
         settings = RoundEligibility(round_id=round_id, by_postcode=False, by_roll=True)
         session.add(settings)
@@ -619,10 +633,18 @@ def self_declared_warning(settings: RoundEligibility) -> list[str]:
     return lines
 
 
+def empty_roll_problem(session: Session, rnd: Round) -> str | None:
+    """Return why voting cannot open while the roll route is ticked but no roll is uploaded."""
+    settings = session.get(RoundEligibility, rnd.id)
+    if settings is None or not settings.by_roll or has_roll(session, rnd.id):
+        return None
+    return EMPTY_ROLL
+
+
 def self_declared_problem(session: Session, rnd: Round) -> str | None:
     """Return why voting cannot open yet for want of a confirmed self-declared warning."""
-    if has_roll(session, rnd.id):
-        return None
+    if has_roll(session, rnd.id) or empty_roll_problem(session, rnd):
+        return None  # with the roll route ticked, the roll is what is missing
     settings = session.get(RoundEligibility, rnd.id)
     if settings is not None and settings.self_declared_ok:
         return None

@@ -349,6 +349,13 @@ def _self_declared_confirmed(session: Session, rnd: Round) -> PhaseBlocker | Non
     return PhaseBlocker(problem, "eligibility") if problem else None
 
 
+def _roll_uploaded_if_ticked(session: Session, rnd: Round) -> PhaseBlocker | None:
+    # Whether a round has a roll is fixed when voting opens (a roll added later would let
+    # people who voted by account or code vote again as their roll entry).
+    problem = register.empty_roll_problem(session, rnd)
+    return PhaseBlocker(problem, "eligibility") if problem else None
+
+
 def _needs_panel(session: Session, rnd: Round) -> PhaseBlocker | None:
     # Publishing needs a panel member's signature (never facilitators alone), so a round
     # without a panel could collect votes whose results can never be published.
@@ -400,6 +407,7 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
             _ballot_rules_complete,
             _needs_panel,
             _threshold_explained,
+            _roll_uploaded_if_ticked,
             _self_declared_confirmed,
         ],
         effects=[_stamp_voting_opened],

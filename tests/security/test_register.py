@@ -207,3 +207,40 @@ def test_self_declared_paper_numbers_are_their_own_entries(app, db, key):
     db.session.refresh(batch.numbers[0])
     assert batch.numbers[0].officer_id == officer.id and batch.numbers[0].used_on == TODAY
     assert batch.numbers[1].used_on is None
+
+
+def test_whether_a_round_has_a_roll_is_fixed_when_voting_opens(app, db, key):
+    """Outside review, finding 1: with "voter roll" ticked and no roll uploaded, voting does not
+    open; and a roll uploaded after voting opened cannot let earlier voters vote again."""
+    rnd = make_round(db.session, "approval", phase="deliberation", area=make_area(db.session))
+    for p in rnd.projects:
+        p.organisation_id = None
+    resident = make_user(db.session)
+    elig.save_settings(
+        db.session, rnd.id, by_postcode=True, by_roll=True, by_code=False, min_age=None
+    )
+    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    blockers = rounds.phase_blockers(db.session, rnd, "voting")
+    empty = [b for b in blockers if "no voter roll has been uploaded" in b.message]
+    assert len(empty) == 1 and empty[0].fix == "eligibility", blockers
+    assert not any("confirm it" in b.message for b in blockers)  # one clear blocker, not two
+    # A round that got into voting that way anyway (opened before this check existed).
+    rnd.phase = "voting"
+    db.session.commit()
+    voting.cast_ballot(
+        db.session, rnd.id, VoterKey("user", resident.id), ["P1"], server_key=key, today=TODAY
+    )
+    with pytest.raises(elig.RollError) as refused:
+        _upload(db, app, rnd.id, ROLL)
+    assert "would let people who already voted vote again" in str(refused.value.problems)
+    assert not register.has_roll(db.session, rnd.id)
+    with pytest.raises(voting.AlreadyVoted):
+        voting.cast_ballot(
+            db.session, rnd.id, VoterKey("user", resident.id), ["P2"], server_key=key, today=TODAY
+        )
+    assert voting.counts(db.session, rnd.id)["ballots"] == 1
+    # With the roll uploaded before voting opens, the blocker goes.
+    with before_voting(db.session, rnd):
+        _upload(db, app, rnd.id, ROLL)
+        blockers = rounds.phase_blockers(db.session, rnd, "voting")
+        assert not [b for b in blockers if "voter roll" in b.message], blockers
