@@ -136,6 +136,18 @@ def _count_failure(email: str) -> None:
         limiter.limiter.hit(limit, *key)  # type: ignore[arg-type]
 
 
+def _password_guess_paused(form: object, user: User) -> bool:
+    """Refuse a form that checks the password while the account's failures are paused.
+
+    The account page's password checks count against the same per-account limit as logging
+    in, so a stolen session cannot be used to guess the password from many addresses.
+    """
+    paused = _throttled(user.email)
+    if paused:
+        add_error(form, None, paused)  # type: ignore[arg-type]
+    return paused is not None
+
+
 def _may_mail(address: str) -> bool:
     """Return False once an address has been sent too many account e-mails lately.
 
@@ -420,6 +432,8 @@ def change_password() -> str | Response:
     require(current_user.is_authenticated)
     user = _me()
     form = PasswordChangeForm()
+    if form.validate_on_submit() and _password_guess_paused(form, user):
+        return _account_page(AccountDetailsForm(formdata=None, obj=user), form, form), 429  # type: ignore[return-value]
     if form.validate_on_submit():
         try:
             accounts.change_password(
@@ -429,6 +443,8 @@ def change_password() -> str | Response:
                 new_password=form.new_password.data or "",
             )
         except DomainError as error:
+            if error.field == "current_password":
+                _count_failure(user.email)  # a wrong password counts as a failed login
             show_domain_error(form, error)
         else:
             accounts.end_other_login_sessions(db.session, user, session.get(SESSION_TOKEN))
@@ -448,12 +464,19 @@ def change_email() -> str | Response:
     require(current_user.is_authenticated)
     user = _me()
     form = EmailChangeForm()
+    if form.validate_on_submit() and _password_guess_paused(form, user):
+        return _account_page(  # type: ignore[return-value]
+            AccountDetailsForm(formdata=None, obj=user), PasswordChangeForm(formdata=None),
+            form, email=form,
+        ), 429  # fmt: skip
     if form.validate_on_submit():
         try:
             new_email = accounts.request_email_change(
                 db.session, user, password=form.password.data or "", new_email=form.new_email.data
             )
         except DomainError as error:
+            if error.field == "password":
+                _count_failure(user.email)  # a wrong password counts as a failed login
             if error.field == "email":
                 error.field = "new_email"
             show_domain_error(form, error)

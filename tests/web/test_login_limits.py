@@ -77,6 +77,27 @@ class TestLimits:
         other = _login(app.test_client(), "facilitator@test.example", PASSWORD, "203.0.113.7")
         assert other.status_code == 302
 
+    def test_guessing_the_password_on_the_account_page_counts_as_failed_logins(self, app, world):
+        """Outside tester of issue 12: 25 wrong current passwords on /account/password went
+        uncounted, so a stolen session could guess the password from many addresses."""
+        target = "citizen@test.example"
+        client = app.test_client()
+        assert _login(client, target, PASSWORD, "10.0.0.5").status_code == 302
+        outcomes = []
+        for n in range(12):
+            url, data = (
+                ("/account/password", {"current_password": f"guess {n}",
+                                       "new_password": "a new long passphrase"})
+                if n % 2 == 0
+                else ("/account/email", {"password": f"guess {n}",
+                                          "new_email": "elsewhere@test.example"})
+            )  # fmt: skip
+            response = client.post(url, data=data, environ_base={"REMOTE_ADDR": f"198.51.100.{n}"})
+            outcomes.append(response.status_code)
+        assert outcomes[:10] == [200] * 10 and outcomes[10:] == [429, 429]
+        # Logging in is paused for that account too, from anywhere.
+        assert _login(app.test_client(), target, PASSWORD, "203.0.113.9").status_code == 429
+
     def test_a_hundred_residents_behind_one_address_log_in_within_the_hour(self, app, db, world):
         residents = [make_user(db.session, f"resident{n}@centre.example") for n in range(100)]
         db.session.commit()
