@@ -56,12 +56,16 @@ def build_config(
         # Account e-mails (verification, reset, change of address) to any one address.
         "ACCOUNT_MAIL_LIMIT": "5 per hour;20 per day",
         "VOTE_RATE_LIMIT": "30 per minute",
-        # Voter roll details, per address (every try) and per reference number (wrong tries
-        # only); access codes per address, and wrong codes per round from all addresses.
+        # Voter roll details: wrong tries per address, per reference number, and (on the
+        # officer's paper page) per officer; every try per address, sized like login so a
+        # community centre's shared address lets 100 people vote within an hour. Access codes:
+        # wrong codes per address and per round from all addresses; every try per address.
         "ROLL_RATE_LIMIT": "10 per hour",
         "ROLL_ENTRY_RATE_LIMIT": "5 per hour",
+        "ROLL_TRY_RATE_LIMIT": "300 per hour",
         "CODE_RATE_LIMIT": "10 per hour",
         "CODE_ROUND_RATE_LIMIT": "300 per hour",
+        "CODE_TRY_RATE_LIMIT": "300 per hour",
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -115,6 +119,8 @@ def build_config(
         "DECIDE_ROLL_ENTRY_RATE_LIMIT": ("ROLL_ENTRY_RATE_LIMIT", str),
         "DECIDE_CODE_RATE_LIMIT": ("CODE_RATE_LIMIT", str),
         "DECIDE_CODE_ROUND_RATE_LIMIT": ("CODE_ROUND_RATE_LIMIT", str),
+        "DECIDE_ROLL_TRY_RATE_LIMIT": ("ROLL_TRY_RATE_LIMIT", str),
+        "DECIDE_CODE_TRY_RATE_LIMIT": ("CODE_TRY_RATE_LIMIT", str),
         "DECIDE_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _bool),
         "DECIDE_DEBUG": ("DEBUG", _bool),
         "DECIDE_RECEIPT_KEY_FILE": ("RECEIPT_KEY_FILE", str),

@@ -28,6 +28,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from audits.chain import tracker_code, tracker_code_full
@@ -434,6 +435,11 @@ def _roll_entry_key() -> str:
     return f"roll-entry:{digest}"
 
 
+def _wrong_from_address_key() -> str:
+    """Return the rate-limit key of the wrong tries from this address (not every try)."""
+    return f"wrong-from:{get_remote_address()}"
+
+
 def _round_key() -> str:
     round_id = request.view_args.get("round_id") if request.view_args else None
     return f"round:{round_id}"
@@ -442,16 +448,24 @@ def _round_key() -> str:
 ROLL_TOO_MANY = (
     "Too many tries with these details. To protect voters, voting with roll details is "
     "paused for a while after a few wrong dates of birth for one reference number, and after "
-    "a few tries from one connection. Wait an hour and try again, or vote at a polling station."
+    "a few wrong tries from one connection. Wait an hour and try again, or vote at a polling "
+    "station."
 )
 CODE_TOO_MANY = (
-    "Too many access codes were tried. To protect voters, code entry is paused for a while. "
+    "Too many access codes were tried. To protect voters, code entry is paused for a while "
+    "after a few wrong codes. "
     "Wait an hour and try again, or ask the facilitator for help."
 )
 
 
 @bp.post("/rounds/<int:round_id>/vote/roll")
-@limiter.limit(lambda: current_app.config["ROLL_RATE_LIMIT"], error_message=ROLL_TOO_MANY)
+@limiter.limit(lambda: current_app.config["ROLL_TRY_RATE_LIMIT"], error_message=ROLL_TOO_MANY)
+@limiter.limit(
+    lambda: current_app.config["ROLL_RATE_LIMIT"],
+    key_func=_wrong_from_address_key,
+    deduct_when=_was_refused,
+    error_message=ROLL_TOO_MANY,
+)
 @limiter.limit(
     lambda: current_app.config["ROLL_ENTRY_RATE_LIMIT"],
     key_func=_roll_entry_key,
@@ -462,7 +476,8 @@ def prove_roll(round_id: int) -> Any:
     """Prove a place on the voter roll with reference number and date of birth.
 
     A signed-in account is linked, once, to that place on the roll: it then votes as it.
-    Wrong details count against the reference number and the address (rate limits).
+    Wrong details count against the reference number and the address (rate limits); right
+    ones count only towards the generous cap on every try from one address.
     """
     rnd = public_round(round_id)
     reference = request.form.get("reference", "").strip()
@@ -492,7 +507,13 @@ def prove_roll(round_id: int) -> Any:
 
 
 @bp.post("/rounds/<int:round_id>/vote/code")
-@limiter.limit(lambda: current_app.config["CODE_RATE_LIMIT"], error_message=CODE_TOO_MANY)
+@limiter.limit(lambda: current_app.config["CODE_TRY_RATE_LIMIT"], error_message=CODE_TOO_MANY)
+@limiter.limit(
+    lambda: current_app.config["CODE_RATE_LIMIT"],
+    key_func=_wrong_from_address_key,
+    deduct_when=_was_refused,
+    error_message=CODE_TOO_MANY,
+)
 @limiter.limit(
     lambda: current_app.config["CODE_ROUND_RATE_LIMIT"],
     key_func=_round_key,
