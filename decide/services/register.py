@@ -82,6 +82,7 @@ __all__ = [
     "mark",
     "marked_on",
     "normalise_paper_number",
+    "paper_number_problem",
     "reference_hash",
     "self_declared_problem",
     "self_declared_warning",
@@ -190,6 +191,10 @@ NEEDS_BINDING = (
 CODE_NOT_ON_ROLL = (
     "This access code was not printed for anyone on this round's voter roll, so it cannot be "
     "used. Ask the facilitator for a code with your reference number on it."
+)
+PAPER_ENTRY_VOTED = (
+    "This person has already voted in this round, so this paper ballot cannot be entered. "
+    "Nothing was stored, and the paper ballot number stays unused."
 )
 PAPER_NEEDS_ENTRY = (
     "This round has a voter roll: enter the voter's reference number and date of birth, as "
@@ -304,7 +309,35 @@ def mark(
         )
     except IntegrityError:
         session.rollback()
-        raise AlreadyMarked(_already_message(session, rnd.id, key)) from None
+        # The officer learns only what stops a second ballot, not the day or the route.
+        message = PAPER_ENTRY_VOTED if paper is not None and key.startswith("roll:") else None
+        raise AlreadyMarked(message or _already_message(session, rnd.id, key)) from None
+
+
+def paper_number_problem(session: Session, round_id: int, number: str) -> str | None:
+    """Return why this paper ballot number cannot be entered (never issued, or used), or None."""
+    used = session.execute(
+        select(PaperNumber.used_on).where(
+            PaperNumber.round_id == round_id, PaperNumber.number == number.strip()
+        )
+    ).first()
+    if used is None:
+        return _never_issued(number.strip())
+    return None if used.used_on is None else _number_used(number.strip())
+
+
+def _never_issued(number: str) -> str:
+    return (
+        f"Paper ballot number {number} was never issued for this round. Check the number "
+        "printed on the ballot paper."
+    )
+
+
+def _number_used(number: str) -> str:
+    return (
+        f"Paper ballot number {number} was already entered; a number is used once. Nothing "
+        "new was stored."
+    )
 
 
 def _claim_number(session: Session, round_id: int, paper: PaperUse, today: dt.date) -> None:
@@ -326,14 +359,8 @@ def _claim_number(session: Session, round_id: int, paper: PaperUse, today: dt.da
     )
     session.rollback()
     if issued is None:
-        raise NotOnRegister(
-            f"Paper ballot number {number} was never issued for this round. Check the number "
-            "printed on the ballot paper."
-        )
-    raise AlreadyMarked(
-        f"Paper ballot number {number} was already entered; a number is used once. Nothing "
-        "new was stored."
-    )
+        raise NotOnRegister(_never_issued(number))
+    raise AlreadyMarked(_number_used(number))
 
 
 # Accounts on the roll --------------------------------------------------------------------

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from limits import parse_many
 from sqlalchemy import func, select
 
-from decide.extensions import db
+from decide.extensions import db, limiter
 from decide.models import PaperBatch, PaperNumber, Round
 from decide.services import eligibility as elig
 from decide.services import paper as paper_service
@@ -35,23 +37,64 @@ def _officer_round(round_id: int) -> Round:
     return rnd
 
 
-def _read_entry(rnd: Round) -> tuple[elig.VoterKey | None, list[str]]:
-    """Return the roll entry the officer typed (rounds with a roll), and any problems."""
+PAPER_TOO_MANY = (
+    "Too many wrong roll details. To protect voters, entering paper ballots with roll details "
+    "is paused for a while after a few wrong dates of birth for one reference number, and "
+    "after a few wrong entries by one officer. Wait an hour and try again, or ask the "
+    "facilitator."
+)
+
+
+def _roll_throttles(rnd: Round, reference: str) -> list[tuple[Any, tuple[str, ...]]]:
+    """Return (limit, key) for the wrong roll details counted against this entry.
+
+    The same limits as /vote/roll, counted per officer and per reference number, in counters
+    of their own: a guesser online cannot pause the polling station's desk, nor the reverse.
+    """
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return []
+    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "decide")
+    entry = hmac.new(
+        current_app.config["SECRET_KEY"].encode(),
+        f"decide/paper-roll-limit/v1\x00{rnd.id}\x00{elig.normalise_reference(reference)}".encode(),
+        "sha256",
+    ).hexdigest()
+    officer = str(current_user.id)
+    return [
+        *((limit, (prefix, "paper-roll-officer", officer))
+          for limit in parse_many(str(current_app.config["ROLL_RATE_LIMIT"]))),
+        *((limit, (prefix, "paper-roll-entry", entry))
+          for limit in parse_many(str(current_app.config["ROLL_ENTRY_RATE_LIMIT"]))),
+    ]  # fmt: skip
+
+
+def _read_entry(rnd: Round) -> tuple[elig.VoterKey | None, list[str], int]:
+    """Return the roll entry the officer typed (rounds with a roll), any problems, and status.
+
+    Wrong details count against the officer and the reference number; past the limit the
+    details are not even looked at.
+    """
     if not register.has_roll(db.session, rnd.id):
-        return None, []
+        return None, [], 200
     reference = request.form.get("reference", "").strip()
     if not reference:
-        return None, ["Enter the voter's reference number from the voter roll."]
+        return None, ["Enter the voter's reference number from the voter roll."], 422
     try:
         born = elig.parse_birth_date(request.form.get("date_of_birth", ""))
+    except ValueError as exc:
+        return None, [f"Date of birth: {exc}."], 422
+    throttles = _roll_throttles(rnd, reference)
+    if any(not limiter.limiter.test(limit, *key) for limit, key in throttles):
+        return None, [PAPER_TOO_MANY], 429
+    try:
         return elig.verify_roll(
             db.session, rnd.id, reference, born,
             secret_key=current_app.config["SECRET_KEY"], today=_today(),
-        ), []  # fmt: skip
-    except ValueError as exc:
-        return None, [f"Date of birth: {exc}."]
+        ), [], 200  # fmt: skip
     except elig.EligibilityError as exc:
-        return None, [str(exc)]
+        for limit, key in throttles:
+            limiter.limiter.hit(limit, *key)
+        return None, [str(exc)], 422
 
 
 @bp.route("/rounds/<int:round_id>/paper", methods=["GET", "POST"])
@@ -67,10 +110,15 @@ def enter(round_id: int) -> Any:
     elif request.method == "POST":
         choices, problems = _form_choices(rnd, projects)
         number = register.normalise_paper_number(request.form.get("number", ""))
+        number_problem = register.paper_number_problem(db.session, rnd.id, number)
         if not number:
             problems.append("Enter the number printed on the paper ballot.")
-        entry, entry_problems = _read_entry(rnd)
-        problems += entry_problems
+        elif number_problem:
+            problems.append(number_problem)
+        entry, status = None, 422
+        if not problems:
+            # Only an issued, unused paper number opens the roll details to a check.
+            entry, problems, status = _read_entry(rnd)
         if not problems:
             try:
                 signed = paper_service.enter_paper_ballot(
@@ -83,7 +131,7 @@ def enter(round_id: int) -> Any:
                 problems = [str(exc)]
             else:
                 return receipt_page(rnd, signed, "paper/slip.html")
-        status = 422
+        status = max(status, 422)
     return (
         render_template(
             "paper/enter.html",

@@ -249,3 +249,78 @@ def test_every_voting_and_paper_page_is_not_stored(app, db):
     assert ballot.headers.get("Cache-Control") == "no-store"
     review = voter.post(f"/rounds/{rnd.id}/vote/review", data={"project": ["P1"]})
     assert review.status_code == 200 and review.headers.get("Cache-Control") == "no-store"
+
+
+def _paper_round(db, app, numbers: int):
+    rnd = _roll_round(db, app)
+    with before_voting(db.session, rnd):
+        batch = register.issue_paper_numbers(db.session, rnd.id, numbers, label="", today=TODAY)
+    return rnd, [n.number for n in batch.numbers]
+
+
+def _paper(client, rnd, number, reference, born):
+    return client.post(
+        f"/rounds/{rnd.id}/paper",
+        data={"project": ["P1"], "number": number, "reference": reference, "date_of_birth": born},
+    )
+
+
+def test_the_paper_page_checks_the_number_before_the_roll_details(app, db):
+    """Outside review, finding 2: without an issued, unused number the roll details are not
+    looked at, so they cannot be tested, and such tries count against nothing."""
+    rnd, numbers = _paper_round(db, app, 2)
+    officer = login(app.test_client(), make_user(db.session, is_officer=True))
+    for i in range(10):
+        made_up = _paper(officer, rnd, f"99999999{i:02d}", "R-1", f"1970-06-{i + 2:02d}")
+        text = made_up.get_data(as_text=True)
+        assert made_up.status_code == 422 and "was never issued" in text
+        assert "could not find that reference number" not in text
+    assert _paper(officer, rnd, numbers[0], "R-1", "1970-06-01").status_code == 200
+    used = _paper(officer, rnd, numbers[0], "R-2", "1999-01-01").get_data(as_text=True)
+    assert "already entered" in used and "could not find that reference number" not in used
+
+
+def test_guessing_a_date_of_birth_on_the_paper_page_is_stopped_per_entry_and_per_officer(app, db):
+    """Outside review, finding 2: wrong roll details on the officer's page count per reference
+    number and per officer, with the limits of /vote/roll (here 3 and 8 an hour)."""
+    rnd, numbers = _paper_round(db, app, 3)
+    first = login(app.test_client(), make_user(db.session, is_officer=True))
+    for i in range(3):
+        wrong = _paper(first, rnd, numbers[0], "R-1", f"1970-06-{i + 2:02d}")
+        assert wrong.status_code == 422 and "could not find that reference" in wrong.get_data(True)
+    paused = _paper(first, rnd, numbers[0], "R-1", "1970-06-01")  # even the right date
+    assert paused.status_code == 429
+    assert "after a few wrong dates of birth for one reference number" in paused.get_data(True)
+    second = login(app.test_client(), make_user(db.session, is_officer=True))
+    assert _paper(second, rnd, numbers[0], "R-1", "1970-06-01").status_code == 429
+    # One officer trying many references: eight wrong tries, then paused whatever is typed.
+    for i in range(8):
+        assert _paper(second, rnd, numbers[0], f"X-{i}", "1970-01-01").status_code == 422
+    assert _paper(second, rnd, numbers[0], "R-3", "1990-08-03").status_code == 429
+    third = login(app.test_client(), make_user(db.session, is_officer=True))
+    assert _paper(third, rnd, numbers[0], "R-3", "1990-08-03").status_code == 200
+    # Right details do not count: the third officer enters two more.
+    assert _paper(third, rnd, numbers[1], "R-2", "1980-07-02").status_code == 200
+
+
+def test_the_paper_page_does_not_say_when_or_how_a_person_voted(app, db):
+    """Outside review, finding 2: the officer learns only that the person has voted."""
+    from decide.services import voting
+
+    rnd, numbers = _paper_round(db, app, 1)
+    secret = app.config["SECRET_KEY"]
+    entry = elig.verify_roll(
+        db.session, rnd.id, "R-2", elig.parse_birth_date("1980-07-02"), secret_key=secret,
+        today=TODAY,
+    )  # fmt: skip
+    voting.cast_ballot(
+        db.session, rnd.id, entry, ["P1"], server_key=voting.load_server_key(
+            app.config["RECEIPT_KEY_FILE"]), today=TODAY,
+    )  # fmt: skip
+    officer = login(app.test_client(), make_user(db.session, is_officer=True))
+    refused = _paper(officer, rnd, numbers[0], "R-2", "1980-07-02")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "This person has already voted" in text
+    day = TODAY.strftime("%d %B %Y").lstrip("0")
+    assert "with voter roll details" not in text and day not in text
+    assert db.session.scalar(select(PaperNumber.used_on)) is None
