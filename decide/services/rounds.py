@@ -254,10 +254,24 @@ def update_round(session: Session, rnd: Round, settings: RoundSettings, actor: U
     return rnd
 
 
+PANEL_LOCKED = (
+    "The panel is fixed when voting opens, like the signatures it needs: it cannot change now."
+)
+
+
+def _panel_open(rnd: Round) -> None:
+    # The panel signs the results. Were it open after voting, a facilitator could seat herself
+    # and an account she controls once the count is known, and publish alone (outside review
+    # of issue 13). Fixed with the threshold, it is known before anyone votes.
+    if rnd.ballot_locked:
+        raise DomainError(PANEL_LOCKED, field="email")
+
+
 def add_panel_member(
     session: Session, rnd: Round, email: str, role_title: str = "Panel member"
 ) -> PanelMember:
-    """Put the account with this email on the round's panel."""
+    """Put the account with this email on the round's panel (only before voting opens)."""
+    _panel_open(rnd)
     user = find_user_by_email(session, email)
     if user is None:
         raise NotFound("There is no account with this email address", field="email")
@@ -270,7 +284,8 @@ def add_panel_member(
 
 
 def remove_panel_member(session: Session, rnd: Round, panel_member_id: int) -> None:
-    """Take a member off the round's panel."""
+    """Take a member off the round's panel (only before voting opens)."""
+    _panel_open(rnd)
     member = session.get(PanelMember, panel_member_id)
     if member is None or member.round_id != rnd.id:
         raise NotFound("That person is not on this panel")

@@ -233,3 +233,27 @@ def test_voting_needs_a_panel_to_sign_the_results(app, db, world):
     )
     with pytest.raises(service.PhaseChangeRefused, match="needs a panel"):
         service.change_phase(db.session, rnd, "voting", world.user("facilitator"))
+
+
+def test_the_panel_is_fixed_when_voting_opens(app, db, world):
+    """Outside review of issue 13: a facilitator seated herself and a made-up resident on the
+    panel after voting closed, and published alone."""
+    rnd = world.round
+    rnd.phase = "voting"
+    db.session.commit()
+    client = login(app.test_client(), world.user("facilitator"))
+    page = client.get(f"/rounds/{rnd.id}/panel").get_data(as_text=True)
+    assert "The panel was fixed when voting opened" in page and "Add to the panel" not in page
+    response = client.post(
+        f"/rounds/{rnd.id}/panel", data={"email": "facilitator@test.example", "role_title": "x"}
+    )
+    assert service.PANEL_LOCKED in response.get_data(as_text=True)
+    client.post(f"/rounds/{rnd.id}/panel/{world.panel_seat.id}/remove")
+    db.session.expire_all()
+    assert [m.user_id for m in db.session.get(Round, rnd.id).panel] == [world.panel_seat.user_id]
+    for change in (
+        lambda: service.add_panel_member(db.session, rnd, "facilitator@test.example"),
+        lambda: service.remove_panel_member(db.session, rnd, world.panel_seat.id),
+    ):
+        with pytest.raises(service.DomainError, match="fixed when voting opens"):
+            change()
