@@ -193,8 +193,8 @@ CODE_NOT_ON_ROLL = (
     "used. Ask the facilitator for a code with your reference number on it."
 )
 PAPER_ENTRY_VOTED = (
-    "This person has already voted in this round, so this paper ballot cannot be entered. "
-    "Nothing was stored, and the paper ballot number stays unused."
+    "This person has already voted in this round, so this paper ballot cannot be entered: "
+    "nothing new was stored, and the paper ballot number stays unused."
 )
 PAPER_NEEDS_ENTRY = (
     "This round has a voter roll: enter the voter's reference number and date of birth, as "
