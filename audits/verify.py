@@ -87,6 +87,7 @@ from decide.allocation.names import rule_name
 
 __all__ = [
     "NOT_PINNED",
+    "THRESHOLD_NOT_PINNED",
     "TITLES",
     "Check",
     "PinnedKeys",
@@ -113,6 +114,12 @@ TITLES: Mapping[int, str] = {
     9: "printed pages match the attached files",
     10: "second opinion from pabutools",
 }
+# Rounds need 2 signers unless they state why 1 is enough (issue 13).
+DEFAULT_THRESHOLD = 2
+THRESHOLD_NOT_PINNED = (
+    "the pinned keys state no threshold, and k={k} from the manifest is below the default of 2, "
+    "which its one signer could have set alone: pin the round's keys.json, which states k"
+)
 NOT_PINNED = "the signatures are consistent, but anyone could have made them: pin the panel's keys"
 
 
@@ -478,8 +485,6 @@ def _check_signatures(st: _State, pinned: PinnedKeys | None) -> str:
                 f"the manifest lowers the threshold to k={m.threshold}; the pinned keys "
                 f"require k={pinned.threshold}"
             )
-        if pinned.threshold is None:
-            notes.append(f"k={m.threshold} taken from the manifest (not pinned)")
     try:
         obj = parse_canonical(_need(st.files.get("signatures.json"), "signatures.json missing"))
         if obj.get("type") != SIGNATURES_TYPE:
@@ -508,6 +513,14 @@ def _check_signatures(st: _State, pinned: PinnedKeys | None) -> str:
     text = f"{reason}; every proof of possession valid; signed by {signers}"
     if pinned is None:
         raise _Warn(f"{text}. Note: {NOT_PINNED}")
+    if pinned.threshold is None and m.threshold < DEFAULT_THRESHOLD:
+        # Members' own key files state no threshold. A manifest asking for fewer signers than
+        # the default could have been lowered by the very signer it counts (outside review:
+        # one member alone passed); without a pinned k it is only consistent.
+        note = THRESHOLD_NOT_PINNED.format(k=m.threshold)
+        raise _Warn(f"{text}; keys match the pinned keys. Note: {note}")
+    if pinned.threshold is None:
+        notes.append(f"k={m.threshold} from the manifest (the pinned keys state none)")
     return f"{text}; " + "; ".join(notes)
 
 

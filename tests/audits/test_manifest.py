@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from fractions import Fraction
 
@@ -9,7 +10,7 @@ from audits import bls
 from audits.bundle import BoardBallot, RoundSpec, close_round, publish
 from audits.canonical import sha256
 from audits.manifest import Manifest, exact, parse_exact
-from audits.verify import verify_pdf
+from audits.verify import PinnedKeys, verdict, verify_pdf
 from ballots.model import Ballot, Instance
 from ballots.rules import BallotRules
 
@@ -104,9 +105,28 @@ def test_other_ballot_kinds_close_and_verify(panel, full, rules, rule, ballots):
     closing = close_round(spec, board)
     sig = bls.sign_document(keys[0], closing.manifest.to_dict())
     pub = publish(closing, [sig])
-    checks = verify_pdf(pub.pdf, pinned_keys=public[:1])
+    # k=1: only a pinned k of 1 (the round's keys.json) passes in full; members' key files
+    # alone leave it consistent (see test_one_signer_needs_a_pinned_threshold).
+    checks = verify_pdf(pub.pdf, pinned_keys=PinnedKeys(tuple(public[:1]), 1))
     statuses = [c.status for c in checks]
     assert statuses == ["PASS"] * 7 + ["SKIP", "PASS", "SKIP"], [c.line() for c in checks]
+
+
+def test_one_signer_needs_a_pinned_threshold(full, panel):
+    """Outside review of issue 13: one member's own key, pinned alone, let a manifest that set
+    k=1 pass in full. Without a pinned k, a threshold below 2 is only consistent (exit 3)."""
+    keys, public = panel
+    spec = dataclasses.replace(
+        full.spec, threshold=1, threshold_reason="forged: one member alone", panel=public[:1]
+    )
+    closing = close_round(spec, full.board)
+    pub = publish(closing, [bls.sign_document(keys[0], closing.manifest.to_dict())])
+    checks = verify_pdf(pub.pdf, pinned_keys=public)  # the members' own key files
+    assert checks[5].status == "WARN", checks[5].line()
+    assert "pin the round's keys.json" in checks[5].line()
+    assert verdict(checks).status == 3
+    # Pinned with the k the site stated when voting opened (2), it fails.
+    assert verdict(verify_pdf(pub.pdf, pinned_keys=PinnedKeys(tuple(public), 2))).status == 1
 
 
 def test_close_round_refuses_bad_boards(full):

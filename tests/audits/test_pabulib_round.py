@@ -9,7 +9,7 @@ from pathlib import Path
 from audits import bls
 from audits.bundle import BoardBallot, RoundSpec, close_round, publish
 from audits.manifest import Manifest
-from audits.verify import verify_pdf
+from audits.verify import PinnedKeys, verify_pdf
 from ballots.model import Ballot
 from ballots.pabulib import parse
 from ballots.rules import rules_from_pabulib
@@ -52,6 +52,6 @@ def test_warszawa_round_verifies(panel, full):
     # The file's official winners (selected = 1) under greedy.
     assert sorted(m.allocation) == ["1772", "1774"]
     pub = publish(closing, [bls.sign_document(keys[0], closing.manifest.to_dict())])
-    checks = verify_pdf(pub.pdf, pinned_keys=public)
+    checks = verify_pdf(pub.pdf, pinned_keys=PinnedKeys(tuple(public), 1))
     statuses = [c.status for c in checks]
     assert statuses == ["PASS"] * 7 + ["SKIP", "PASS", "SKIP"], [c.line() for c in checks]
