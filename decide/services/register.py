@@ -53,6 +53,7 @@ from decide.models import (
     RollBinding,
     Round,
     RoundEligibility,
+    User,
     VoterRollEntry,
 )
 from decide.services import eligibility as elig
@@ -218,6 +219,10 @@ def check(
             raise NotOnRegister(PAPER_NEEDS_ENTRY)
         return
     if voter.kind == "user":
+        # An account votes only once its address is verified, whichever way it is placed.
+        user = session.get(User, voter.id)
+        if user is None or not user.is_verified:
+            raise elig.EligibilityError(elig.NOT_VERIFIED)
         if _roll_entry_of(session, rnd.id, voter) is None:
             raise NotOnRegister(NEEDS_BINDING)
         return
