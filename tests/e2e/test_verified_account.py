@@ -152,7 +152,7 @@ def test_register_verify_reset_and_vote(mail_server, smtp, phone, axe_check):
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your choices")
     axe_check(page)
     page.get_by_role("button", name="Cast my ballot").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your ballot is on the board")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your ballot is in the sealed box")
     axe_check(page)
 
 
