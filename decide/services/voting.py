@@ -58,7 +58,7 @@ from decide.models import (
 )
 from decide.models.limits import INT32_MAX
 from decide.services import register
-from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey
+from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey, settings_for
 from decide.services.sanitise import whole_number
 from decide.services.sealing import BoxKeys
 
@@ -337,6 +337,10 @@ def cast_ballot(
     try:
         _begin_write(session)
         rnd = _voting_round(session, round_id)
+        # Held until the commit: the register and eligibility checks below look the settings
+        # up by primary key three or four times, and the session answers a lookup from its
+        # identity map only while something still references the row (it holds rows weakly).
+        _settings = settings_for(session, round_id)
         try:
             register.check(session, rnd, voter, today, paper)
         except (EligibilityError, register.NotOnRegister) as exc:
