@@ -275,9 +275,8 @@ def mark_voter(
     `register.mark` decides which entry a vote marks (every route, one entry); `seal` seals
     the receipt for that entry's key, so only the same proof of eligibility opens it again.
     """
-    key = register.entry_key(session, rnd.id, voter, paper)
     try:
-        register.mark(session, rnd, voter, today=today, paper=paper, sealed_receipt=seal(key or ""))
+        register.mark(session, rnd, voter, today=today, paper=paper, seal=seal)
     except register.AlreadyMarked as exc:
         raise AlreadyVoted(exc.message) from None
     except register.NotOnRegister as exc:
