@@ -186,7 +186,7 @@ def _seed(url: str, secret: str, instance: Path) -> tuple[int, list[Voter], dict
 
     from app import create_app
     from decide.extensions import db
-    from decide.models import Area, PostcodeDistrict, Project, Round, User
+    from decide.models import Area, PostcodeArea, Project, Round, User
     from decide.services import eligibility as elig
     from decide.services import register
 
@@ -196,7 +196,7 @@ def _seed(url: str, secret: str, instance: Path) -> tuple[int, list[Voter], dict
         area = Area(name="Secrecy ward", slug="secrecy-ward", population=1000, deprivation_decile=5)
         db.session.add(area)
         db.session.flush()
-        db.session.add(PostcodeDistrict(district="SX1", area_id=area.id))
+        db.session.add(PostcodeArea(postcode="SX1 1AA", area_id=area.id))
         rnd = Round(
             title="Secrecy round", slug="secrecy-round", budget_pence=2_000_000,
             phase="deliberation",
