@@ -10,11 +10,12 @@ What it does:
    and N one-time access codes. Voters use access codes, not accounts, so password hashing
    (deliberately slow) does not dominate the figures; every code is still checked by hash;
 3. starts gunicorn with 2 workers (gthread, 4 threads each) on a free port, CSRF and rate
-   limiting on (the vote rate limit is raised so one client address can drive N voters);
+   limiting on (the vote and access-code rate limits are raised so one client address can
+   drive N voters);
 4. each of N threads (its own HTTP connection and cookie) opens the ballot page, enters its
    code, fills in the ballot and gets the review page; then all threads cast at the same moment.
-   The timed request is the cast POST: one short transaction that reads the round row FOR
-   SHARE, writes the participation mark and the sealed envelope (no chain row to lock while
+   The timed request is the cast POST: one short transaction that takes the round's box lock
+   shared, writes the participation mark and the sealed envelope (no chain row to lock while
    voting), and signs the receipt, which the response carries;
 5. then N threads call ``/healthz`` (5 requests each) on the same stack;
 6. prints ballots per second, p50 and p99 latency, the same for /healthz, and the ratios;
@@ -306,6 +307,8 @@ def main() -> int:
         DECIDE_SECRET_KEY=secret,
         DECIDE_INSTANCE_PATH=instance,
         DECIDE_VOTE_RATE_LIMIT="100000 per minute",
+        # Every voter enters their code from the same address (127.0.0.1).
+        DECIDE_CODE_RATE_LIMIT="100000 per hour",
     )
     gunicorn = [
         str(Path(sys.executable).with_name("gunicorn")),

@@ -35,7 +35,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select, update
@@ -281,11 +281,12 @@ def mark(
     *,
     today: dt.date,
     paper: PaperUse | None = None,
-    sealed_receipt: bytes | None = None,
+    seal: Callable[[str], bytes] | None = None,
 ) -> None:
     """Mark the voter's register entry (and claim the paper number) in the open transaction.
 
-    Raise AlreadyMarked when the entry has a ballot by any route or the number was used, and
+    `seal` seals the voter's receipt for the entry's key; the mark keeps it. Raise
+    AlreadyMarked when the entry has a ballot by any route or the number was used, and
     NotOnRegister when the voter names no entry. On a refusal the transaction is rolled back.
     """
     key = entry_key(session, rnd.id, voter, paper)
@@ -308,7 +309,7 @@ def mark(
                     "voter_key": key,
                     "voted_on": today,
                     "route": route,
-                    "sealed_receipt": sealed_receipt,
+                    "sealed_receipt": seal(key) if seal is not None else None,
                 }
             ],
         )

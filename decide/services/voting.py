@@ -58,7 +58,7 @@ from decide.models import (
 )
 from decide.models.limits import INT32_MAX
 from decide.services import register
-from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey
+from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey, settings_for
 from decide.services.sanitise import whole_number
 from decide.services.sealing import BoxKeys, envelope_capacity
 
@@ -281,9 +281,8 @@ def mark_voter(
     `register.mark` decides which entry a vote marks (every route, one entry); `seal` seals
     the receipt for that entry's key, so only the same proof of eligibility opens it again.
     """
-    key = register.entry_key(session, rnd.id, voter, paper)
     try:
-        register.mark(session, rnd, voter, today=today, paper=paper, sealed_receipt=seal(key or ""))
+        register.mark(session, rnd, voter, today=today, paper=paper, seal=seal)
     except register.AlreadyMarked as exc:
         raise AlreadyVoted(exc.message) from None
     except register.NotOnRegister as exc:
@@ -343,6 +342,10 @@ def cast_ballot(
     try:
         _begin_write(session)
         rnd = _voting_round(session, round_id)
+        # Held until the commit: the register and eligibility checks below look the settings
+        # up by primary key three or four times, and the session answers a lookup from its
+        # identity map only while something still references the row (it holds rows weakly).
+        _settings = settings_for(session, round_id)
         try:
             register.check(session, rnd, voter, today, paper)
         except (EligibilityError, register.NotOnRegister) as exc:

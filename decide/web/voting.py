@@ -645,6 +645,9 @@ def cast(round_id: int) -> Any:
             # reason. (cast_ballot checks phase and eligibility itself, under the box lock.)
             _refuse_voter(rnd, voter)
             raise
+        # The commit expires `rnd`; the receipt names the round from this, read now, so
+        # rendering it costs no second query (and no transaction left to roll back).
+        heading = RoundHeading(rnd.id, rnd.title)
         signed = voting.cast_ballot(
             db.session,
             rnd.id,
@@ -660,8 +663,8 @@ def cast(round_id: int) -> Any:
         return render_template("voting/refused.html", rnd=rnd, messages=exc.messages), 400
     except voting.VotingError as exc:
         return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)]), 403
-    _forget_voter(rnd.id)
-    return receipt_page(rnd, signed)
+    _forget_voter(round_id)
+    return receipt_page(heading, signed)
 
 
 def _refuse_voter(rnd: Round, voter: VoterKey) -> None:
@@ -676,7 +679,17 @@ def _refuse_voter(rnd: Round, voter: VoterKey) -> None:
         raise voting.NotEligible(str(exc)) from exc
 
 
-def receipt_page(rnd: Round, signed: Any, template: str = "voting/receipt.html") -> Response:
+@dataclass(frozen=True)
+class RoundHeading:
+    """The round as a receipt page names it."""
+
+    id: int
+    title: str
+
+
+def receipt_page(
+    rnd: Round | RoundHeading, signed: Any, template: str = "voting/receipt.html"
+) -> Response:
     """Render a receipt in the response to the POST that made or fetched it.
 
     The tracker never appears in a URL (path or query), so no access log holds it, and the
