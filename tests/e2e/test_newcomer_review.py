@@ -143,5 +143,5 @@ def test_small_links_and_file_inputs_are_big_enough_to_tap(live_server, phone, a
     assert file_input["height"] >= 24, file_input
     axe_check(page)
     page.goto(f"{base}/rounds/{_round_id(live_server, PUBLISHED_ROUND_SLUG)}/board")
-    link = _box(page, "caption a.tap-inline")
+    link = _box(page, "main a.tap-inline")
     assert link["width"] >= 24 and link["height"] >= 24, link
