@@ -147,6 +147,15 @@ class Round(Base):
         """Return True once voting has opened: the ballot's meaning can no longer change."""
         return PHASES.index(self.phase) >= PHASES.index("voting")
 
+    @property
+    def panel_fixed(self) -> bool:
+        """Return True once voting opened here: the panel that signs can no longer change.
+
+        A round imported from a pabulib file never opened voting here; its panel is named after
+        the import, before anyone signs.
+        """
+        return self.ballot_locked and self.voting_opened_at is not None
+
     def has_panel_member(self, user_id: int) -> bool:
         """Return True when the user sits on this round's panel."""
         return any(p.user_id == user_id for p in self.panel)

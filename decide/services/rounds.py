@@ -263,7 +263,7 @@ def _panel_open(rnd: Round) -> None:
     # The panel signs the results. Were it open after voting, a facilitator could seat herself
     # and an account she controls once the count is known, and publish alone (outside review
     # of issue 13). Fixed with the threshold, it is known before anyone votes.
-    if rnd.ballot_locked:
+    if rnd.panel_fixed:
         raise DomainError(PANEL_LOCKED, field="email")
 
 

@@ -238,8 +238,11 @@ def test_voting_needs_a_panel_to_sign_the_results(app, db, world):
 def test_the_panel_is_fixed_when_voting_opens(app, db, world):
     """Outside review of issue 13: a facilitator seated herself and a made-up resident on the
     panel after voting closed, and published alone."""
+    import datetime as dt
+
     rnd = world.round
     rnd.phase = "voting"
+    rnd.voting_opened_at = dt.datetime.now(dt.UTC)
     db.session.commit()
     client = login(app.test_client(), world.user("facilitator"))
     page = client.get(f"/rounds/{rnd.id}/panel").get_data(as_text=True)
