@@ -247,28 +247,30 @@ def add_missing_details(
             )
         if not _plausible_birth_date(date_of_birth, today or dt.date.today()):
             raise DomainError(BIRTH_DATE_MESSAGE, field="date_of_birth")
+    # Everything is checked before anything changes, so a refusal leaves the account as it was.
+    normalised = _new_postcode(user, postcode) if postcode is not None else None
+    if date_of_birth is not None:
         user.date_of_birth = date_of_birth
-    if postcode is not None:
-        return add_postcode(session, user, postcode)  # commits both, or raises before
+    if normalised is not None:
+        user.postcode = normalised
     session.commit()
     return user
 
 
-def add_postcode(session: Session, user: User, postcode: str | None) -> User:
-    """Give an account that has no postcode yet its postcode (asked for where it is needed)."""
+def _new_postcode(user: User, postcode: str | None) -> str:
+    """Return the postcode for an account that has none yet, normalised, or raise."""
     if user.postcode:
         raise DomainError(
             f"Your account already has a postcode ({user.postcode}). "
             "You can change it on your account page.",
             field="postcode",
         )
-    try:
-        normalised = normalise_postcode(postcode)
-    except ValueError as exc:
-        raise DomainError(str(exc), field="postcode") from None
-    if normalised is None:
-        raise DomainError("Enter your postcode", field="postcode")
-    user.postcode = normalised
+    return check_new_postcode(postcode, lambda _postcode: None)
+
+
+def add_postcode(session: Session, user: User, postcode: str | None) -> User:
+    """Give an account that has no postcode yet its postcode (asked for where it is needed)."""
+    user.postcode = _new_postcode(user, postcode)
     session.commit()
     return user
 

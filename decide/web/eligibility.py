@@ -134,6 +134,18 @@ def upload_roll(round_id: int) -> Any:
     return redirect(url_for("eligibility.settings", round_id=rnd.id), 303)
 
 
+def _codes_pdf(pdf: bytes, filename: str) -> Response:
+    """Return printed access codes as a download that no cache keeps (each code is a vote)."""
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @bp.post("/rounds/<int:round_id>/eligibility/codes")
 def generate_codes(round_id: int) -> Any:
     """Create a batch of one-time access codes and return them as a printable PDF (once)."""
@@ -160,14 +172,7 @@ def generate_codes(round_id: int) -> Any:
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
     pdf = elig.access_code_pdf(rnd.title, batch.label, codes, vote_url=vote_url)
     filename = f"access-codes-round{rnd.id}-batch{batch.id}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return _codes_pdf(pdf, filename)
 
 
 @bp.post("/rounds/<int:round_id>/eligibility/roll-codes")
@@ -201,14 +206,7 @@ def roll_codes(round_id: int) -> Any:
         references=[ref for ref, _ in pairs],
     )
     filename = f"roll-access-codes-round{rnd.id}-batch{batch.id}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return _codes_pdf(pdf, filename)
 
 
 @bp.post("/rounds/<int:round_id>/eligibility/self-declared")

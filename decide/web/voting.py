@@ -385,7 +385,6 @@ def add_postcode(round_id: int) -> Any:
                 today=_today(),
             )
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
             saved = [
