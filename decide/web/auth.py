@@ -27,7 +27,7 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from limits import parse_many
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -307,9 +307,9 @@ def login() -> tuple[str, int] | str | Response:
 
 
 @bp.post("/logout")
-@login_required
 def logout() -> Response:
     """Log out and end the session on the server (a POST with the CSRF token)."""
+    require(current_user.is_authenticated)
     token = session.pop(SESSION_TOKEN, None)
     if isinstance(token, str):
         accounts.end_login_session(db.session, token)

@@ -8,8 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,11 +20,11 @@ from audits.chain import tracker_code
 from decide.extensions import db
 from decide.services import board as board_service
 from decide.services import pb_io, voting
-from decide.services.permissions import is_facilitator
+from decide.services.permissions import can_manage_rounds
 from decide.services.proposals import proposal_ids_by_code
 from decide.services.rounds import MAX_COUNT
 from decide.services.sanitise import whole_number
-from decide.web.access import public_round, receipt_key
+from decide.web.access import public_round, receipt_key, require
 
 bp = Blueprint("board", __name__)
 
@@ -103,10 +101,7 @@ def export(round_id: int) -> Any:
 @bp.route("/rounds/import-pb", methods=["GET", "POST"])
 def import_pb() -> Any:
     """Facilitators: create a closed round from a pabulib .pb file."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not is_facilitator(current_user):
-        abort(403)
+    require(can_manage_rounds(current_user))
     error = None
     if request.method == "POST":
         upload = request.files.get("pb_file")

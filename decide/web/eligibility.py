@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -22,24 +21,16 @@ from sqlalchemy import select
 from decide.extensions import db
 from decide.models import AccessCodeBatch, Round
 from decide.services import eligibility as elig
+from decide.services import permissions as can
 from decide.services import register
-from decide.services.permissions import is_facilitator
 from decide.services.rounds import MAX_COUNT
 from decide.services.sanitise import has_control_characters, whole_number
+from decide.web.access import require, viewable_round
 from decide.web.forms import RollCodesForm, SelfDeclaredForm, add_error, show_domain_error
 
 bp = Blueprint("eligibility", __name__)
 
 MAX_ROLL_BYTES = 20 * 1024 * 1024
-
-
-def _facilitator_round(round_id: int) -> Round:
-    if not is_facilitator(current_user):
-        abort(403)
-    rnd = db.session.get(Round, round_id)
-    if rnd is None:
-        abort(404)
-    return rnd
 
 
 def _page(
@@ -78,9 +69,8 @@ def _page(
 @bp.route("/rounds/<int:round_id>/eligibility", methods=["GET", "POST"])
 def settings(round_id: int) -> Any:
     """Show and change the round's eligibility modes and minimum age."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    rnd = _facilitator_round(round_id)
+    rnd = viewable_round(round_id)
+    require(can.can_manage_rounds(current_user))
     if request.method == "GET":
         return _page(rnd)
     raw_age = request.form.get("min_age", "").strip()
@@ -106,9 +96,8 @@ def settings(round_id: int) -> Any:
 @bp.post("/rounds/<int:round_id>/eligibility/roll")
 def upload_roll(round_id: int) -> Any:
     """Upload a voter roll CSV (reference, date_of_birth); all rows are stored hashed, or none."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    rnd = _facilitator_round(round_id)
+    rnd = viewable_round(round_id)
+    require(can.can_manage_rounds(current_user))
     upload = request.files.get("roll_file")
     if upload is None or not upload.filename:
         return _page(rnd, {"roll": ["Choose a CSV file to upload."]}, 422)
@@ -149,9 +138,8 @@ def _codes_pdf(pdf: bytes, filename: str) -> Response:
 @bp.post("/rounds/<int:round_id>/eligibility/codes")
 def generate_codes(round_id: int) -> Any:
     """Create a batch of one-time access codes and return them as a printable PDF (once)."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    rnd = _facilitator_round(round_id)
+    rnd = viewable_round(round_id)
+    require(can.can_manage_rounds(current_user))
     count = whole_number(request.form.get("count"), maximum=elig.MAX_BATCH)
     if not count:
         return _page(rnd, {"codes": [f"Enter a number of codes from 1 to {elig.MAX_BATCH}."]}, 422)
@@ -178,9 +166,8 @@ def generate_codes(round_id: int) -> Any:
 @bp.post("/rounds/<int:round_id>/eligibility/roll-codes")
 def roll_codes(round_id: int) -> Any:
     """Make one access code per listed roll reference; return the slips as a PDF (once)."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    rnd = _facilitator_round(round_id)
+    rnd = viewable_round(round_id)
+    require(can.can_manage_rounds(current_user))
     form = RollCodesForm()
     if not form.validate_on_submit():
         return _page(rnd, status=422, codes_form=form)
@@ -212,9 +199,8 @@ def roll_codes(round_id: int) -> Any:
 @bp.post("/rounds/<int:round_id>/eligibility/self-declared")
 def confirm_self_declared(round_id: int) -> Any:
     """Record that the facilitator read what a round without a voter roll allows."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    rnd = _facilitator_round(round_id)
+    rnd = viewable_round(round_id)
+    require(can.can_manage_rounds(current_user))
     form = SelfDeclaredForm()
     if not form.validate_on_submit():
         return _page(rnd, status=422, self_form=form)

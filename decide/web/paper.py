@@ -16,8 +16,8 @@ from decide.models import PaperBatch, PaperNumber, Round
 from decide.services import eligibility as elig
 from decide.services import paper as paper_service
 from decide.services import register, voting
-from decide.services.permissions import is_facilitator, is_officer
-from decide.web.access import receipt_key, require
+from decide.services.permissions import can_manage_rounds, is_facilitator, is_officer
+from decide.web.access import receipt_key, require, viewable_round
 from decide.web.forms import PaperNumbersForm, show_domain_error
 from decide.web.voting import _form_choices, _selected, _summary, receipt_page
 
@@ -148,15 +148,11 @@ def enter(round_id: int) -> Any:
     )
 
 
-def _facilitator_round(round_id: int) -> Round:
-    require(is_facilitator(current_user))
-    return db.get_or_404(Round, round_id)
-
-
 @bp.route("/rounds/<int:round_id>/paper/numbers", methods=["GET", "POST"])
 def numbers(round_id: int) -> Any:
     """List the batches of numbered paper ballots; on POST issue a new batch to print."""
-    rnd = _facilitator_round(round_id)
+    rnd = viewable_round(round_id)
+    require(can_manage_rounds(current_user))
     form = PaperNumbersForm()
     if form.validate_on_submit():
         try:
@@ -182,7 +178,8 @@ def numbers(round_id: int) -> Any:
 @bp.get("/rounds/<int:round_id>/paper/numbers/<int:batch_id>")
 def print_batch(round_id: int, batch_id: int) -> Any:
     """Show a batch's numbered paper ballots, one to a printed page."""
-    rnd = _facilitator_round(round_id)
+    rnd = viewable_round(round_id)
+    require(can_manage_rounds(current_user))
     batch = db.session.get(PaperBatch, batch_id)
     if batch is None or batch.round_id != rnd.id:
         abort(404)

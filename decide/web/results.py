@@ -86,9 +86,8 @@ def _round(round_id: int) -> Round:
     return rnd
 
 
-def _facilitator_round(round_id: int) -> Round:
-    rnd = _round(round_id)
-    require(can.is_facilitator(current_user))
+def _counted(rnd: Round) -> Round:
+    """Return the round once voting has closed; comparing the rules opens then (else 403)."""
     if rnd.phase not in service.RESULT_PHASES:
         abort(403, description="Comparing the rules opens once voting has closed.")
     return rnd
@@ -122,7 +121,9 @@ def _render_compare(rnd: Round, form: ConfirmForm, status: int = 200) -> tuple[s
 @bp.get("/rounds/<int:round_id>/results/compare")
 def compare(round_id: int) -> Any:
     """Show every allocation rule side by side on the closed round (facilitators)."""
-    rnd = _facilitator_round(round_id)
+    rnd = _round(round_id)
+    require(can.is_facilitator(current_user))
+    _counted(rnd)
     result = service.confirmed_result(db.session, rnd.id)
     form = ConfirmForm(
         rule=result.rule if result else rnd.allocation_rule,
@@ -136,7 +137,9 @@ def compare(round_id: int) -> Any:
 @bp.post("/rounds/<int:round_id>/results/confirm")
 def confirm(round_id: int) -> Any:
     """Confirm the rule fixed at voting, or change it with a recorded reason."""
-    rnd = _facilitator_round(round_id)
+    rnd = _round(round_id)
+    require(can.is_facilitator(current_user))
+    _counted(rnd)
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _render_compare(rnd, form, 422)
@@ -172,7 +175,9 @@ def confirm(round_id: int) -> Any:
 @bp.route("/rounds/<int:round_id>/results/equity", methods=["GET", "POST"])
 def equity(round_id: int) -> Any:
     """Set the equity program's floors, weights, caps and theme shares, with a preview."""
-    rnd = _facilitator_round(round_id)
+    rnd = _round(round_id)
+    require(can.is_facilitator(current_user))
+    _counted(rnd)
     election = service.round_to_election(db.session, rnd.id)
     form = PlainForm()
     errors: dict[str, str] = {}
