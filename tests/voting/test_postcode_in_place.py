@@ -53,7 +53,7 @@ def test_the_vote_page_asks_for_the_missing_postcode_instead_of_refusing(
     assert f'action="/rounds/{voting_round.id}/vote/postcode"' in html
     assert 'name="postcode"' in html and 'autocomplete="postal-code"' in html
     assert "Save and continue to the ballot" in html
-    assert "You cannot vote here right now" not in html
+    assert 'id="error-summary"' not in html  # no refusal
     assert "Add your postcode to your account" not in html
     assert 'name="project"' not in html  # no ballot yet
 

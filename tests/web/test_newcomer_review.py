@@ -212,6 +212,19 @@ def test_error_summaries_come_from_the_one_macro(app, template):
     assert "error_summary(" in text and 'class="error-summary"' not in text
 
 
+def test_no_template_hand_rolls_an_error_summary(app):
+    import pathlib
+
+    root = pathlib.Path(app.root_path).parent / "templates"
+    marks = ('class="error-summary"', 'id="error-summary"', 'role="alert"')
+    hand_rolled = [
+        str(path.relative_to(root))
+        for path in sorted(root.rglob("*.html"))
+        if path.name != "_forms.html" and any(m in path.read_text(encoding="utf-8") for m in marks)
+    ]
+    assert hand_rolled == []
+
+
 # --- 6: privacy notice and accessibility statement -------------------------------------------
 
 
