@@ -680,3 +680,23 @@ class SelfDeclaredForm(DecideForm):
     """A facilitator confirms they read what a round without a voter roll allows."""
 
     understood = BooleanField("I have read this and accept it for this round")
+
+
+# --- Ledger ---------------------------------------------------------------------------------
+class LedgerPaymentForm(DecideForm):
+    """A facilitator records a payment; the ledger service checks it against the allocation."""
+
+    project_code = SelectField(
+        "Project paid", validators=[InputRequired("Choose the project paid")], validate_choice=False
+    )
+    amount = PoundsField(
+        "Amount",
+        validators=[
+            AmountRequired("Enter an amount in pounds, like 1,250 or 1250.50"),
+            positive_pence,
+        ],
+    )
+    # Checked in the view against today and the signed results' date.
+    paid_on = StringField("Date paid", render_kw={"type": "date"})
+    bank_reference = StringField("Bank reference", render_kw={"autocomplete": "off"})
+    approver = StringField("Approved by")

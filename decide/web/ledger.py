@@ -15,10 +15,10 @@ from decide.models import LedgerCheckpoint, Round
 from decide.services import ledger as service
 from decide.services import permissions as can
 from decide.services import publication, signing
-from decide.services.errors import DomainError, InvalidInput
+from decide.services.errors import DomainError
 from decide.web.access import require, viewable_round
-from decide.web.filters import long_date
-from decide.web.forms import parse_pence
+from decide.web.filters import long_date, money
+from decide.web.forms import LedgerPaymentForm, add_error, options, show_domain_error
 
 bp = Blueprint("ledger", __name__)
 
@@ -59,46 +59,48 @@ def show(round_id: int) -> str:
     )
 
 
-def _payment_form(rnd: Round) -> tuple[service.PaymentForm | None, dict[str, str]]:
-    errors: dict[str, str] = {}
-    f = request.form
+def _project_label(p: Any, currency: str) -> str:
+    payee = p.organisation or "no organisation"
+    return f"{p.code} · {p.name} ({payee}): {money(int(p.left), currency)} left"
+
+
+def _paid_on(rnd: Round, form: LedgerPaymentForm) -> dt.date | None:
+    """Return the payment's date, or None with a message on the form.
+
+    The ledger is permanent: a payment is dated between the signed results and today.
+    """
     try:
-        amount = parse_pence(f.get("amount", ""))
-        if amount <= 0:
-            raise ValueError("The amount must be more than £0")
-    except ValueError as exc:
-        errors["amount"] = str(exc)
-        amount = 0
-    today = dt.date.today()
-    try:
-        paid_on = dt.date.fromisoformat(f.get("paid_on", "").strip())
+        paid_on = dt.date.fromisoformat((form.paid_on.data or "").strip())
     except ValueError:
-        errors["paid_on"] = "Enter the date of payment as YYYY-MM-DD, like 2027-06-30"
-        paid_on = dt.date.min
+        add_error(form, "paid_on", "Enter the date of payment as YYYY-MM-DD, like 2027-06-30")
+        return None
+    written = publication.manifest_of(db.session, rnd.id)
+    earliest = written.created_at.date() if written is not None else None
+    if paid_on > dt.date.today():
+        add_error(form, "paid_on", "The date of payment cannot be in the future")
+    elif earliest is not None and paid_on < earliest:
+        add_error(
+            form,
+            "paid_on",
+            f"The date of payment cannot be before the results were signed ({long_date(earliest)})",
+        )
     else:
-        # The ledger is permanent: a payment is dated between the signed results and today.
-        written = publication.manifest_of(db.session, rnd.id)
-        earliest = written.created_at.date() if written is not None else None
-        if paid_on > today:
-            errors["paid_on"] = "The date of payment cannot be in the future"
-        elif earliest is not None and paid_on < earliest:
-            errors["paid_on"] = (
-                f"The date of payment cannot be before the results were signed "
-                f"({long_date(earliest)})"
-            )
-    if not f.get("project_code"):
-        errors["project_code"] = "Choose the project paid"
-    if errors:
-        return None, errors
-    return (
-        service.PaymentForm(
-            project_code=f.get("project_code", ""),
-            amount_pence=amount,
-            paid_on=paid_on,
-            bank_reference=f.get("bank_reference", ""),
-            approver=f.get("approver", ""),
-        ),
-        {},
+        return paid_on
+    return None
+
+
+def _payment(form: LedgerPaymentForm, rnd: Round) -> service.PaymentForm | None:
+    """Return the payment the form describes, or None when a field is wrong (then marked)."""
+    valid = form.validate_on_submit()
+    paid_on = _paid_on(rnd, form)
+    if not valid or paid_on is None:
+        return None
+    return service.PaymentForm(
+        project_code=form.project_code.data or "",
+        amount_pence=form.amount.data or 0,
+        paid_on=paid_on,
+        bank_reference=form.bank_reference.data or "",
+        approver=form.approver.data or "",
     )
 
 
@@ -107,28 +109,21 @@ def pay(round_id: int) -> Any:
     """Facilitators record a payment; one over a project's allocation is refused."""
     rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        form, errors = _payment_form(rnd)
-        if form is not None:
-            try:
-                row = service.record_payment(db.session, rnd, form, current_user)
-            except InvalidInput as exc:
-                errors = exc.errors
-            except DomainError as exc:
-                errors = {exc.field or "form": exc.message}
-            else:
-                flash(f"Payment {row.sequence} recorded in the ledger.", "success")
-                return redirect(url_for("ledger.show", round_id=rnd.id), 303)
+    form = LedgerPaymentForm(
+        paid_on=dt.date.today().isoformat(), approver=current_user.display_name
+    )
     spend = service.spend_by_project(db.session, rnd)
-    return render_template(
-        "ledger/pay.html",
-        round=rnd,
-        spend=spend,
-        errors=errors,
-        values=request.form,
-        today=dt.date.today().isoformat(),
-    ), (422 if errors else 200)
+    form.project_code.choices = options((p.code, _project_label(p, rnd.currency)) for p in spend)
+    if request.method == "POST" and (payment := _payment(form, rnd)) is not None:
+        try:
+            row = service.record_payment(db.session, rnd, payment, current_user)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            flash(f"Payment {row.sequence} recorded in the ledger.", "success")
+            return redirect(url_for("ledger.show", round_id=rnd.id), 303)
+    status = 422 if form.errors or getattr(form, "page_errors", None) else 200
+    return render_template("ledger/pay.html", round=rnd, form=form), status
 
 
 @bp.post("/rounds/<int:round_id>/ledger/checkpoints")
