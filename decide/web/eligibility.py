@@ -23,30 +23,49 @@ from decide.models import AccessCodeBatch, Round
 from decide.services import eligibility as elig
 from decide.services import permissions as can
 from decide.services import register
-from decide.services.rounds import MAX_COUNT
-from decide.services.sanitise import has_control_characters, whole_number
 from decide.web.access import require, viewable_round
-from decide.web.forms import RollCodesForm, SelfDeclaredForm, add_error, show_domain_error
+from decide.web.forms import (
+    AccessCodesForm,
+    DecideForm,
+    EligibilityForm,
+    RollCodesForm,
+    RollUploadForm,
+    SelfDeclaredForm,
+    add_error,
+    show_domain_error,
+)
 
 bp = Blueprint("eligibility", __name__)
 
 MAX_ROLL_BYTES = 20 * 1024 * 1024
 
 
-def _page(
-    rnd: Round,
-    errors: dict[str, list[str]] | None = None,
-    status: int = 200,
-    *,
-    codes_form: RollCodesForm | None = None,
-    self_form: SelfDeclaredForm | None = None,
-) -> Any:
+FORMS = {
+    "settings_form": EligibilityForm,
+    "roll_form": RollUploadForm,
+    "codes_form": AccessCodesForm,
+    "roll_codes_form": RollCodesForm,
+    "self_form": SelfDeclaredForm,
+}
+
+
+def _page(rnd: Round, status: int = 200, **posted: DecideForm) -> Any:
+    """Render the page with every form: the one posted (with its errors), the others fresh."""
     batches = db.session.scalars(
         select(AccessCodeBatch)
         .where(AccessCodeBatch.round_id == rnd.id)
         .order_by(AccessCodeBatch.id)
     ).all()
     settings = elig.settings_for(db.session, rnd.id)
+    forms = {name: posted.get(name) or form(formdata=None) for name, form in FORMS.items()}
+    if "settings_form" not in posted:
+        forms["settings_form"] = EligibilityForm(
+            formdata=None,
+            by_postcode=settings.by_postcode,
+            by_roll=settings.by_roll,
+            by_code=settings.by_code,
+            min_age=settings.min_age,
+        )
     return (
         render_template(
             "eligibility/settings.html",
@@ -58,9 +77,8 @@ def _page(
             per_route=register.ballots_per_route(db.session, rnd.id),
             route_labels=register.ROUTE_LABELS,
             batches=batches,
-            errors=errors or {},
-            codes_form=codes_form or RollCodesForm(formdata=None),
-            self_form=self_form or SelfDeclaredForm(formdata=None),
+            posted=next(iter(posted.values()), None),
+            **forms,
         ),
         status,
     )
@@ -73,22 +91,22 @@ def settings(round_id: int) -> Any:
     require(can.can_manage_rounds(current_user))
     if request.method == "GET":
         return _page(rnd)
-    raw_age = request.form.get("min_age", "").strip()
-    min_age = whole_number(raw_age, maximum=MAX_COUNT)
-    if raw_age and min_age is None:
-        return _page(rnd, {"min_age": ["The minimum age must be a whole number of years."]}, 422)
+    form = EligibilityForm()
+    if not form.validate_on_submit():
+        return _page(rnd, 422, settings_form=form)
     try:
         elig.save_settings(
             db.session,
             rnd.id,
-            by_postcode="by_postcode" in request.form,
-            by_roll="by_roll" in request.form,
-            by_code="by_code" in request.form,
-            min_age=min_age,
+            by_postcode=form.by_postcode.data,
+            by_roll=form.by_roll.data,
+            by_code=form.by_code.data,
+            min_age=form.min_age.data,
         )
     except elig.EligibilityError as exc:
         db.session.rollback()
-        return _page(rnd, {"modes": [str(exc)]}, 422)
+        add_error(form, None, str(exc))
+        return _page(rnd, 422, settings_form=form)
     flash("Eligibility settings saved.", "success")
     return redirect(url_for("eligibility.settings", round_id=rnd.id), 303)
 
@@ -98,12 +116,13 @@ def upload_roll(round_id: int) -> Any:
     """Upload a voter roll CSV (reference, date_of_birth); all rows are stored hashed, or none."""
     rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
-    upload = request.files.get("roll_file")
-    if upload is None or not upload.filename:
-        return _page(rnd, {"roll": ["Choose a CSV file to upload."]}, 422)
-    data = upload.read(MAX_ROLL_BYTES + 1)
+    form = RollUploadForm()
+    if not form.validate_on_submit():
+        return _page(rnd, 422, roll_form=form)
+    data = form.roll_file.data.read(MAX_ROLL_BYTES + 1)
     if len(data) > MAX_ROLL_BYTES:
-        return _page(rnd, {"roll": ["The file is larger than 20 MB."]}, 422)
+        add_error(form, "roll_file", "The file is larger than 20 MB.")
+        return _page(rnd, 422, roll_form=form)
     try:
         report = register.store_roll(
             db.session,
@@ -112,10 +131,13 @@ def upload_roll(round_id: int) -> Any:
             secret_key=current_app.config["SECRET_KEY"],
         )
     except UnicodeDecodeError:
-        return _page(rnd, {"roll": ["The file is not UTF-8 text. Nothing was stored."]}, 422)
+        add_error(form, "roll_file", "The file is not UTF-8 text. Nothing was stored.")
+        return _page(rnd, 422, roll_form=form)
     except elig.RollError as exc:
         db.session.rollback()
-        return _page(rnd, {"roll": [*exc.problems, "Nothing was stored."]}, 422)
+        for problem in [*exc.problems, "Nothing was stored."]:
+            add_error(form, "roll_file", problem)
+        return _page(rnd, 422, roll_form=form)
     flash(
         "Voter roll stored (identities kept only as hashes). " + " ".join(report.sentences()),
         "success",
@@ -140,23 +162,21 @@ def generate_codes(round_id: int) -> Any:
     """Create a batch of one-time access codes and return them as a printable PDF (once)."""
     rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
-    count = whole_number(request.form.get("count"), maximum=elig.MAX_BATCH)
-    if not count:
-        return _page(rnd, {"codes": [f"Enter a number of codes from 1 to {elig.MAX_BATCH}."]}, 422)
-    label = request.form.get("label", "")
-    if has_control_characters(label):
-        return _page(rnd, {"codes": ["The label contains invisible control characters."]}, 422)
+    form = AccessCodesForm()
+    if not form.validate_on_submit():
+        return _page(rnd, 422, codes_form=form)
     try:
         batch, codes = elig.generate_codes(
             db.session,
             rnd.id,
-            count,
-            label=label,
+            form.count.data,
+            label=form.label.data or "",
             today=dt.datetime.now(dt.UTC).date(),
         )
     except elig.EligibilityError as exc:
         db.session.rollback()
-        return _page(rnd, {"codes": [str(exc)]}, 422)
+        add_error(form, "count", str(exc))
+        return _page(rnd, 422, codes_form=form)
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
     pdf = elig.access_code_pdf(rnd.title, batch.label, codes, vote_url=vote_url)
     filename = f"access-codes-round{rnd.id}-batch{batch.id}.pdf"
@@ -170,7 +190,7 @@ def roll_codes(round_id: int) -> Any:
     require(can.can_manage_rounds(current_user))
     form = RollCodesForm()
     if not form.validate_on_submit():
-        return _page(rnd, status=422, codes_form=form)
+        return _page(rnd, 422, roll_codes_form=form)
     try:
         batch, pairs = register.codes_for_references(
             db.session,
@@ -183,7 +203,7 @@ def roll_codes(round_id: int) -> Any:
     except elig.EligibilityError as exc:
         db.session.rollback()
         show_domain_error(form, register.as_domain_error(exc, "references"))
-        return _page(rnd, status=422, codes_form=form)
+        return _page(rnd, 422, roll_codes_form=form)
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
     pdf = elig.access_code_pdf(
         rnd.title,
@@ -203,13 +223,13 @@ def confirm_self_declared(round_id: int) -> Any:
     require(can.can_manage_rounds(current_user))
     form = SelfDeclaredForm()
     if not form.validate_on_submit():
-        return _page(rnd, status=422, self_form=form)
+        return _page(rnd, 422, self_form=form)
     if rnd.ballot_locked:
         add_error(form, "understood", "Voting has opened: who may vote cannot change now.")
-        return _page(rnd, status=422, self_form=form)
+        return _page(rnd, 422, self_form=form)
     if not form.understood.data:
         add_error(form, "understood", "Tick the box to confirm you have read the warning.")
-        return _page(rnd, status=422, self_form=form)
+        return _page(rnd, 422, self_form=form)
     register.confirm_self_declared(db.session, rnd.id, confirmed=True)
     flash("Confirmed: this round is self-declared. Voting can open.", "success")
     return redirect(url_for("eligibility.settings", round_id=rnd.id), 303)

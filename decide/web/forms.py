@@ -34,15 +34,16 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import TextInput
+from wtforms.widgets import NumberInput, TextInput
 
 from decide.models import ALLOCATION_RULES, BALLOT_KINDS, ORGANISATION_KINDS
 from decide.models.proposal import FEASIBILITY
 from decide.services.accounts import PASSWORD_MIN_LENGTH
+from decide.services.eligibility import MAX_BATCH
 from decide.services.errors import DomainError, InvalidInput
 from decide.services.proposals import DESCRIPTION_MAX, SUMMARY_MAX, TITLE_MAX
 from decide.services.rounds import MAX_COUNT, MAX_PENCE
-from decide.services.sanitise import has_control_characters
+from decide.services.sanitise import has_control_characters, whole_number
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
     from wtforms.fields.choices import SelectChoice as _SelectChoice
@@ -700,3 +701,89 @@ class LedgerPaymentForm(DecideForm):
     paid_on = StringField("Date paid", render_kw={"type": "date"})
     bank_reference = StringField("Bank reference", render_kw={"autocomplete": "off"})
     approver = StringField("Approved by")
+
+
+# --- Eligibility ----------------------------------------------------------------------------
+class BoundedNumberField(Field):
+    """A number box whose data is a whole number from `minimum` to `maximum`, or None if empty.
+
+    Only ASCII digits count (`sanitise.whole_number`); anything else gets `message`, and so
+    does an empty box when the field is required.
+    """
+
+    widget = NumberInput()
+
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Any = None,
+        *,
+        message: str,
+        minimum: int = 0,
+        maximum: int = MAX_COUNT,
+        required: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric", "min": minimum, "max": maximum})
+        super().__init__(label, validators, **kwargs)
+        self.message, self.minimum, self.maximum = message, minimum, maximum
+        self.required = required
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        text = str(valuelist[0]).strip() if valuelist else ""
+        if not text:
+            return
+        value = whole_number(text, maximum=self.maximum)
+        if value is None or value < self.minimum:
+            raise ValueError(self.message)
+        self.data = value
+
+    def pre_validate(self, form: Any) -> None:
+        if self.required and self.data is None and not self.process_errors:
+            raise StopValidation(self.message)
+
+
+class EligibilityForm(DecideForm):
+    """A facilitator chooses the ways to show one may vote, and a minimum age."""
+
+    by_postcode = BooleanField("An account with a postcode in one of the round's areas")
+    by_roll = BooleanField("On the voter roll (reference number and date of birth)")
+    by_code = BooleanField("A one-time access code (for community events; no account needed)")
+    min_age = BoundedNumberField(
+        "Minimum age (leave empty for none)",
+        message="The minimum age must be a whole number of years.",
+        render_kw={"inputmode": "numeric", "min": 0, "max": 120},
+    )
+
+
+class RollUploadForm(DecideForm):
+    """A facilitator uploads the voter roll as a CSV file."""
+
+    roll_file = FileField(
+        "Voter roll (CSV)",
+        validators=[FileRequired("Choose a CSV file to upload.")],
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+class AccessCodesForm(DecideForm):
+    """A facilitator makes a batch of one-time access codes to print."""
+
+    count = BoundedNumberField(
+        "How many codes",
+        message=f"Enter a number of codes from 1 to {MAX_BATCH}.",
+        minimum=1,
+        maximum=MAX_BATCH,
+        required=True,
+        default=50,
+    )
+    label = StringField(
+        "Label (for example the event)",
+        validators=[Optional(), Length(max=120, message="Keep the label to 120 characters")],
+    )

@@ -469,7 +469,7 @@ FUZZ_FOUND = [
     ("5,000-digit code count", lambda r: f"/rounds/{r.id}/eligibility/codes",
      {"count": "9" * 5000}, 422, "Enter a number of codes from 1 to"),
     ("label with NUL", lambda r: f"/rounds/{r.id}/eligibility/codes",
-     {"count": "2", "label": "Hall\x00"}, 422, "The label contains invisible control characters"),
+     {"count": "2", "label": "Hall\x00"}, 422, "This contains invisible control characters"),
     ("roll with a lone carriage return", lambda r: f"/rounds/{r.id}/eligibility/roll",
      {"roll_file": (b"\r0", "roll.csv")}, 422, "Nothing was stored."),
     ("paper number '²'", lambda r: f"/rounds/{r.id}/paper", {"rank-P1": "1", "number": "²"},
