@@ -18,8 +18,9 @@ from decide.services import paper as paper_service
 from decide.services import register, voting
 from decide.services.permissions import can_manage_rounds, is_facilitator, is_officer
 from decide.web.access import receipt_key, require, viewable_round
+from decide.web.ballot_forms import form_choices, selected_inputs, summary_figures
 from decide.web.forms import PaperNumbersForm, show_domain_error
-from decide.web.voting import _form_choices, _selected, _summary, receipt_page
+from decide.web.receipts import receipt_page
 
 bp = Blueprint("paper", __name__)
 
@@ -108,7 +109,7 @@ def enter(round_id: int) -> Any:
     if rnd.phase != "voting":
         problems = [f"Voting is not open in this round (it is at: {rnd.phase_label})."]
     elif request.method == "POST":
-        choices, problems = _form_choices(rnd, projects)
+        choices, problems = form_choices(rnd, projects)
         number = register.normalise_paper_number(request.form.get("number", ""))
         number_problem = register.paper_number_problem(db.session, rnd.id, number)
         if not number:
@@ -137,9 +138,9 @@ def enter(round_id: int) -> Any:
             "paper/enter.html",
             rnd=rnd,
             projects=projects,
-            selected=_selected(rnd, choices),
+            selected=selected_inputs(rnd, choices),
             problems=problems,
-            summary=_summary(rnd, projects, choices),
+            summary=summary_figures(rnd, projects, choices),
             rules=voting.describe_rules(db.session, rnd),
             has_roll=register.has_roll(db.session, rnd.id),
             form=request.form,

@@ -32,8 +32,8 @@ from decide.services import voting
 from decide.services.errors import InvalidInput
 from decide.services.proposals import proposal_ids_by_code
 from decide.web.access import receipt_key, require, wants_fragment
+from decide.web.ballot_forms import form_choices, selected_inputs
 from decide.web.forms import DecideForm, options
-from decide.web.voting import _form_choices, _selected
 
 bp = Blueprint("results", __name__)
 
@@ -268,8 +268,8 @@ def my_ballot(round_id: int) -> Any:
         return render_template("results/my_ballot.html", **page)
     if not form.validate_on_submit():
         abort(400)
-    choices, problems = _form_choices(rnd, projects)
-    page["selected"] = _selected(rnd, choices)
+    choices, problems = form_choices(rnd, projects)
+    page["selected"] = selected_inputs(rnd, choices)
     stated = None
     if not problems:
         try:

@@ -10,10 +10,8 @@ bound to the voter and round, so a tampered field is refused before anything is 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hmac
-from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -31,18 +29,25 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from audits.chain import tracker_code, tracker_code_full
 from ballots.model import Ballot as CoreBallot
-from ballots.wording import plural
 from decide.extensions import db, limiter
 from decide.models import Project, Round, User
 from decide.services import accounts, register, voting
 from decide.services import eligibility as elig
 from decide.services.eligibility import VoterKey
 from decide.services.errors import DomainError
-from decide.services.sanitise import whole_number
 from decide.web.access import public_round, receipt_key, require, wants_fragment
+from decide.web.ballot_forms import (
+    TypedFields,
+    form_choices,
+    problems_by_field,
+    selected_inputs,
+    summary_figures,
+    typed_fields,
+    typed_values,
+)
 from decide.web.forms import PostcodeForm, show_domain_error
+from decide.web.receipts import RoundHeading, receipt_page
 
 bp = Blueprint("voting", __name__)
 
@@ -141,142 +146,6 @@ def _ordered_projects(rnd: Round, voter: VoterKey) -> list[Project]:
     return [by_code[c] for c in order]
 
 
-def _form_choices(rnd: Round, projects: list[Project]) -> tuple[Any, list[str]]:
-    """Read the ballot form into choices; return (choices, problems reading the form)."""
-    kind = rnd.ballot_kind
-    problems: list[str] = []
-    if kind in ("approval", "knapsack"):
-        return request.form.getlist("project"), problems
-    if kind == "cumulative":
-        points: dict[str, int] = {}
-        for p in projects:
-            raw = request.form.get(f"points-{p.code}", "").strip()
-            if raw == "":
-                continue
-            try:
-                points[p.code] = int(raw)
-            except ValueError:
-                problems.append(f"The points for “{p.title}” must be a whole number.")
-        extra = [k for k in request.form if k.startswith("points-")]
-        for key in extra:
-            code = key.removeprefix("points-")
-            if code not in {p.code for p in projects} and request.form[key].strip():
-                problems.append(
-                    f"Project {code!r} is not on this ballot; please choose from the list."
-                )
-        return points, problems
-    ranks: dict[int, str] = {}
-    known = {p.code for p in projects}
-    for key in request.form:
-        if not key.startswith("rank-"):
-            continue
-        code, raw = key.removeprefix("rank-"), request.form.get(key, "").strip()
-        if raw == "":
-            continue
-        if code not in known:
-            problems.append(f"Project {code!r} is not on this ballot; please choose from the list.")
-            continue
-        rank = whole_number(raw, maximum=len(known))  # '²' passes isdigit, but not int()
-        if not rank:
-            problems.append(f"Ranks are whole numbers from 1 to {len(known)}.")
-            continue
-        if rank in ranks:
-            problems.append(f"You gave rank {raw} to more than one project; give each rank once.")
-            continue
-        ranks[rank] = code
-    return [ranks[r] for r in sorted(ranks)], problems
-
-
-def _field_problems(rnd: Round, projects: list[Project]) -> dict[str, str]:
-    """Return, per project code, what is wrong with its points or rank as typed in the form.
-
-    These are shown next to each field (the rules' messages go to the summary at the top): a
-    project over the per-project points cap, and every project sharing a rank with another.
-    """
-    out: dict[str, str] = {}
-    titles = {p.code: p.title for p in projects}
-    if rnd.ballot_kind == "cumulative":
-        cap = min(rnd.max_points_per_project or rnd.points_total or 0, rnd.points_total or 0)
-        for code in titles:
-            raw = request.form.get(f"points-{code}", "").strip()
-            if raw == "":
-                continue
-            value = whole_number(raw.removeprefix("-"), maximum=2**31)
-            if value is None:
-                out[code] = "Enter the points as a whole number, like 3."
-            elif raw.startswith("-"):
-                out[code] = "Points cannot be negative."
-            elif cap and value > cap:
-                out[code] = f"One project can get at most {plural(cap, 'point')}; this has {value}."
-    elif rnd.ballot_kind == "ranked":
-        by_rank: dict[int, list[str]] = {}
-        for code in titles:
-            rank = whole_number(request.form.get(f"rank-{code}", ""), maximum=len(titles))
-            if rank:
-                by_rank.setdefault(rank, []).append(code)
-        for rank, codes in by_rank.items():
-            for code in codes if len(codes) > 1 else ():
-                others = " and ".join(f"“{titles[c]}”" for c in codes if c != code)
-                out[code] = f"Rank {rank} is also given to {others}. Give each rank once."
-    return out
-
-
-def _entered(rnd: Round, projects: list[Project]) -> dict[str, Any]:
-    """Return each points or rank field as typed, to show it again beside its problem."""
-    prefix = {"cumulative": "points-", "ranked": "rank-"}.get(rnd.ballot_kind)
-    if prefix is None:
-        return {}
-    entered: dict[str, Any] = {}
-    for p in projects:
-        raw = request.form.get(prefix + p.code, "").strip()[:12]
-        if raw:
-            rank = whole_number(raw, maximum=len(projects)) if prefix == "rank-" else None
-            entered[p.code] = rank or raw
-    return entered
-
-
-def _selected(rnd: Round, choices: Any) -> dict[str, Any]:
-    """Return what each project's input should show: True, points or rank."""
-    if rnd.ballot_kind == "cumulative":
-        return dict(choices) if isinstance(choices, dict) else {}
-    if rnd.ballot_kind == "ranked":
-        return {code: i + 1 for i, code in enumerate(choices)}
-    return dict.fromkeys(choices, True)
-
-
-def _summary(rnd: Round, projects: list[Project], choices: Any) -> dict[str, Any]:
-    """Return the live counter's figures and any rule problems for the current choices."""
-    costs = {p.code: p.cost_pence for p in projects}
-    selected = _selected(rnd, choices)
-    chosen = [c for c in selected if c in costs and selected[c]]
-    summary: dict[str, Any] = {
-        "count": len(chosen),
-        "cost": sum(costs[c] for c in chosen),
-        "points": sum(v for v in selected.values() if isinstance(v, int) and v > 0)
-        if rnd.ballot_kind == "cumulative"
-        else 0,
-        "problems": [],
-    }
-    try:
-        voting.check_choices(db.session, rnd, choices)
-    except voting.BallotRejected as exc:
-        summary["problems"] = exc.messages
-    return summary
-
-
-@dataclass(frozen=True)
-class TypedFields:
-    """A refused ballot's points or rank fields as typed, and each one's own problem."""
-
-    values: dict[str, Any]
-    problems: dict[str, str]
-
-
-def _typed(rnd: Round, projects: list[Project]) -> TypedFields:
-    """Return the posted points or rank fields, to show again beside their problems."""
-    return TypedFields(_entered(rnd, projects), _field_problems(rnd, projects))
-
-
 def _render_ballot(
     rnd: Round,
     voter: VoterKey,
@@ -288,8 +157,8 @@ def _render_ballot(
 ) -> tuple[str, int]:
     """Render the ballot; a refused form comes back as `typed`, each field with its problem."""
     projects = _ordered_projects(rnd, voter)
-    selected = _selected(rnd, choices)
-    summary = _summary(rnd, projects, choices)
+    selected = selected_inputs(rnd, choices)
+    summary = summary_figures(rnd, projects, choices)
     field_problems = typed.problems if typed else {}
     if typed and rnd.ballot_kind in ("cumulative", "ranked"):
         selected = typed.values
@@ -544,12 +413,12 @@ def summary(round_id: int) -> Any:
         abort(403)
     rnd, voter = gate
     projects = _ordered_projects(rnd, voter)
-    choices, problems = _form_choices(rnd, projects)
-    figures = _summary(rnd, projects, choices)
+    choices, problems = form_choices(rnd, projects)
+    figures = summary_figures(rnd, projects, choices)
     figures["problems"] = problems + figures["problems"]
-    field_problems = _field_problems(rnd, projects)
+    field_problems = problems_by_field(rnd, projects)
     if rnd.ballot_kind == "ranked":
-        figures["count"] = len(_entered(rnd, projects))
+        figures["count"] = len(typed_values(rnd, projects))
         figures["shared_ranks"] = len(field_problems)
     response = Response(
         render_template(
@@ -572,14 +441,14 @@ def review(round_id: int) -> Any:
         return gate
     rnd, voter = gate
     projects = _ordered_projects(rnd, voter)
-    choices, problems = _form_choices(rnd, projects)
+    choices, problems = form_choices(rnd, projects)
     if not problems:
         try:
             core = voting.check_choices(db.session, rnd, choices)
         except voting.BallotRejected as exc:
             problems = exc.messages
     if problems:
-        return _render_ballot(rnd, voter, choices, problems, 422, typed=_typed(rnd, projects))
+        return _render_ballot(rnd, voter, choices, problems, 422, typed=typed_fields(rnd, projects))
     return _render_review(rnd, voter, core)
 
 
@@ -676,37 +545,6 @@ def _refuse_voter(rnd: Round, voter: VoterKey) -> None:
         register.check(db.session, rnd, voter, _today())
     except (elig.EligibilityError, register.RegisterRefusal) as exc:
         raise voting.NotEligible(str(exc)) from exc
-
-
-@dataclass(frozen=True)
-class RoundHeading:
-    """The round as a receipt page names it."""
-
-    id: int
-    title: str
-
-
-def receipt_page(
-    rnd: Round | RoundHeading, signed: Any, template: str = "voting/receipt.html"
-) -> Response:
-    """Render a receipt in the response to the POST that made or fetched it.
-
-    The tracker never appears in a URL (path or query), so no access log holds it, and the
-    page is not stored by the browser or any cache.
-    """
-    r = signed.receipt
-    body = render_template(
-        template,
-        rnd=rnd,
-        signed=signed,
-        r=r,
-        short_code=tracker_code(r.tracker),
-        full_code=tracker_code_full(r.tracker),
-        receipt_data=base64.b64encode(signed.to_json()).decode("ascii"),
-    )
-    response = Response(body, 200)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.post("/rounds/<int:round_id>/vote/receipt")
