@@ -28,7 +28,6 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_user, logout_user
-from limits import parse_many
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -37,7 +36,7 @@ from decide.models import PanelMember, User
 from decide.services import accounts
 from decide.services.errors import DomainError
 from decide.services.proposals import proposals_of_user
-from decide.web import forms, mail
+from decide.web import forms, login_limits, mail
 from decide.web.access import require, safe_next
 from decide.web.forms import (
     AccountDetailsForm,
@@ -54,14 +53,6 @@ from decide.web.forms import (
 bp = Blueprint("auth", __name__)
 
 SESSION_TOKEN = "login_token"  # noqa: S105 - the session key's name, not a secret
-TOO_MANY_FAILURES = (
-    "Too many wrong passwords have been tried for this account, so logging in to it is paused "
-    "for a while. Try again in 15 minutes, or reset your password by email."
-)
-TOO_MANY_FROM_HERE = (
-    "Too many wrong passwords have been tried from this network. Try again later, "
-    "or reset your password by email."
-)
 
 
 @bp.record_once
@@ -105,72 +96,11 @@ def _log_in(user: User) -> None:
     session[SESSION_TOKEN] = accounts.start_login_session(db.session, user, now=_now())
 
 
-# Throttling failed logins ---------------------------------------------------------------------
-
-
-def _throttles(email: str) -> list[tuple[object, tuple[str, ...], str]]:
-    """Return (limit, key, message) for the failures counted against this attempt."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return []
-    address = request.remote_addr or "unknown"
-    account = accounts.normalise_email(email)
-    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "decide")
-    out: list[tuple[object, tuple[str, ...], str]] = []
-    for limit in parse_many(str(current_app.config["LOGIN_ACCOUNT_FAILURE_LIMIT"])):
-        out.append((limit, (prefix, "login-failures-account", account), TOO_MANY_FAILURES))
-    for limit in parse_many(str(current_app.config["LOGIN_ADDRESS_FAILURE_LIMIT"])):
-        out.append((limit, (prefix, "login-failures-address", address), TOO_MANY_FROM_HERE))
-    return out
-
-
-def _throttled(email: str) -> str | None:
-    """Return why this login may not be tried now, or None."""
-    for limit, key, message in _throttles(email):
-        if not limiter.limiter.test(limit, *key):  # type: ignore[arg-type]
-            return message
-    return None
-
-
-def _count_failure(email: str) -> None:
-    for limit, key, _ in _throttles(email):
-        limiter.limiter.hit(limit, *key)  # type: ignore[arg-type]
-
-
-def _password_guess_paused(form: object, user: User) -> bool:
-    """Refuse a form that checks the password while the account's failures are paused.
-
-    The account page's password checks count against the same per-account limit as logging
-    in, so a stolen session cannot be used to guess the password from many addresses.
-    """
-    paused = _throttled(user.email)
-    if paused:
-        add_error(form, None, paused)  # type: ignore[arg-type]
-    return paused is not None
-
-
-def _may_mail(address: str) -> bool:
-    """Return False once an address has been sent too many account e-mails lately.
-
-    The page still says the same (so it reveals nothing); the message is just not sent, so
-    nobody can flood a stranger's mailbox through our forms.
-    """
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return True
-    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "decide")
-    key = (prefix, "account-mail", accounts.normalise_email(address))
-    limits = parse_many(str(current_app.config["ACCOUNT_MAIL_LIMIT"]))
-    if not all(limiter.limiter.test(limit, *key) for limit in limits):
-        return False
-    for limit in limits:
-        limiter.limiter.hit(limit, *key)
-    return True
-
-
 # Registration and verification ----------------------------------------------------------------
 
 
 def _send_verification(user: User, next_path: str | None = None) -> None:
-    if not _may_mail(user.email):
+    if not login_limits.may_mail(user.email):
         return
     token = accounts.verification_token(_secret(), user, next_path)
     mail.send(
@@ -205,7 +135,7 @@ def register() -> str | Response:
         else:
             if done.user is not None:
                 _send_verification(done.user, safe_next(request.args.get("next"), ""))
-            elif done.existing is not None and _may_mail(done.existing.email):
+            elif done.existing is not None and login_limits.may_mail(done.existing.email):
                 mail.send(
                     done.existing.email,
                     "You already have an account",
@@ -292,7 +222,7 @@ def login() -> tuple[str, int] | str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data or ""
-        paused = _throttled(email)
+        paused = login_limits.throttled(email)
         if paused:
             add_error(form, None, paused)
             return render_template("auth/login.html", form=form), 429
@@ -301,7 +231,7 @@ def login() -> tuple[str, int] | str | Response:
             _log_in(user)
             flash(f"You are logged in as {user.display_name}.", "success")
             return redirect(target)
-        _count_failure(email)
+        login_limits.count_failure(email)
         add_error(form, "email", "The email address or password is not right")
     return render_template("auth/login.html", form=form)
 
@@ -329,7 +259,7 @@ def forgot_password() -> str | Response:
     if form.validate_on_submit():
         email = (form.email.data or "").strip()
         user = accounts.find_user_by_email(db.session, email)
-        if user is not None and _may_mail(user.email):
+        if user is not None and login_limits.may_mail(user.email):
             mail.send(
                 user.email,
                 "Reset your password",
@@ -432,7 +362,7 @@ def change_password() -> str | Response:
     require(current_user.is_authenticated)
     user = _me()
     form = PasswordChangeForm()
-    if form.validate_on_submit() and _password_guess_paused(form, user):
+    if form.validate_on_submit() and login_limits.password_guess_paused(form, user):
         return _account_page(AccountDetailsForm(formdata=None, obj=user), form, form), 429  # type: ignore[return-value]
     if form.validate_on_submit():
         try:
@@ -444,7 +374,7 @@ def change_password() -> str | Response:
             )
         except DomainError as error:
             if error.field == "current_password":
-                _count_failure(user.email)  # a wrong password counts as a failed login
+                login_limits.count_failure(user.email)  # a wrong password counts as a failed login
             show_domain_error(form, error)
         else:
             accounts.end_other_login_sessions(db.session, user, session.get(SESSION_TOKEN))
@@ -464,7 +394,7 @@ def change_email() -> str | Response:
     require(current_user.is_authenticated)
     user = _me()
     form = EmailChangeForm()
-    if form.validate_on_submit() and _password_guess_paused(form, user):
+    if form.validate_on_submit() and login_limits.password_guess_paused(form, user):
         return _account_page(  # type: ignore[return-value]
             AccountDetailsForm(formdata=None, obj=user), PasswordChangeForm(formdata=None),
             form, email=form,
@@ -476,12 +406,12 @@ def change_email() -> str | Response:
             )
         except DomainError as error:
             if error.field == "password":
-                _count_failure(user.email)  # a wrong password counts as a failed login
+                login_limits.count_failure(user.email)  # a wrong password counts as a failed login
             if error.field == "email":
                 error.field = "new_email"
             show_domain_error(form, error)
         else:
-            if not _may_mail(new_email):
+            if not login_limits.may_mail(new_email):
                 pass
             elif accounts.find_user_by_email(db.session, new_email) is not None:
                 mail.send(

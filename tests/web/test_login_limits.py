@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from decide.extensions import limiter
 from decide.models import LoginSession
-from decide.web.auth import TOO_MANY_FAILURES
+from decide.web.login_limits import TOO_MANY_FAILURES
 from tests.web.world import PASSWORD, make_user
 
 
