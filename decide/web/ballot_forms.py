@@ -18,32 +18,42 @@ from decide.models import Project, Round
 from decide.services import voting
 from decide.services.sanitise import whole_number
 
+NOT_ON_BALLOT = "Project {code!r} is not on this ballot; please choose from the list."
+
 
 def form_choices(rnd: Round, projects: list[Project]) -> tuple[Any, list[str]]:
     """Read the ballot form into choices; return (choices, problems reading the form)."""
-    kind = rnd.ballot_kind
+    if rnd.ballot_kind in ("approval", "knapsack"):
+        return request.form.getlist("project"), []
+    if rnd.ballot_kind == "cumulative":
+        return _points(projects)
+    return _ranking(projects)
+
+
+def _points(projects: list[Project]) -> tuple[dict[str, int], list[str]]:
+    """Read the points fields: {code: points} and the problems reading them."""
+    points: dict[str, int] = {}
     problems: list[str] = []
-    if kind in ("approval", "knapsack"):
-        return request.form.getlist("project"), problems
-    if kind == "cumulative":
-        points: dict[str, int] = {}
-        for p in projects:
-            raw = request.form.get(f"points-{p.code}", "").strip()
-            if raw == "":
-                continue
-            try:
-                points[p.code] = int(raw)
-            except ValueError:
-                problems.append(f"The points for “{p.title}” must be a whole number.")
-        extra = [k for k in request.form if k.startswith("points-")]
-        for key in extra:
-            code = key.removeprefix("points-")
-            if code not in {p.code for p in projects} and request.form[key].strip():
-                problems.append(
-                    f"Project {code!r} is not on this ballot; please choose from the list."
-                )
-        return points, problems
+    for p in projects:
+        raw = request.form.get(f"points-{p.code}", "").strip()
+        if raw == "":
+            continue
+        try:
+            points[p.code] = int(raw)
+        except ValueError:
+            problems.append(f"The points for “{p.title}” must be a whole number.")
+    known = {p.code for p in projects}
+    for key in request.form:
+        code = key.removeprefix("points-")
+        if key.startswith("points-") and code not in known and request.form[key].strip():
+            problems.append(NOT_ON_BALLOT.format(code=code))
+    return points, problems
+
+
+def _ranking(projects: list[Project]) -> tuple[list[str], list[str]]:
+    """Read the rank fields: the codes from first to last and the problems reading them."""
     ranks: dict[int, str] = {}
+    problems: list[str] = []
     known = {p.code for p in projects}
     for key in request.form:
         if not key.startswith("rank-"):
@@ -52,16 +62,15 @@ def form_choices(rnd: Round, projects: list[Project]) -> tuple[Any, list[str]]:
         if raw == "":
             continue
         if code not in known:
-            problems.append(f"Project {code!r} is not on this ballot; please choose from the list.")
+            problems.append(NOT_ON_BALLOT.format(code=code))
             continue
         rank = whole_number(raw, maximum=len(known))  # '²' passes isdigit, but not int()
         if not rank:
             problems.append(f"Ranks are whole numbers from 1 to {len(known)}.")
-            continue
-        if rank in ranks:
+        elif rank in ranks:
             problems.append(f"You gave rank {raw} to more than one project; give each rank once.")
-            continue
-        ranks[rank] = code
+        else:
+            ranks[rank] = code
     return [ranks[r] for r in sorted(ranks)], problems
 
 
@@ -71,31 +80,43 @@ def problems_by_field(rnd: Round, projects: list[Project]) -> dict[str, str]:
     These are shown next to each field (the rules' messages go to the summary at the top): a
     project over the per-project points cap, and every project sharing a rank with another.
     """
-    out: dict[str, str] = {}
     titles = {p.code: p.title for p in projects}
     if rnd.ballot_kind == "cumulative":
         cap = min(rnd.max_points_per_project or rnd.points_total or 0, rnd.points_total or 0)
-        for code in titles:
-            raw = request.form.get(f"points-{code}", "").strip()
-            if raw == "":
-                continue
-            value = whole_number(raw.removeprefix("-"), maximum=2**31)
-            if value is None:
-                out[code] = "Enter the points as a whole number, like 3."
-            elif raw.startswith("-"):
-                out[code] = "Points cannot be negative."
-            elif cap and value > cap:
-                out[code] = f"One project can get at most {plural(cap, 'point')}; this has {value}."
-    elif rnd.ballot_kind == "ranked":
-        by_rank: dict[int, list[str]] = {}
-        for code in titles:
-            rank = whole_number(request.form.get(f"rank-{code}", ""), maximum=len(titles))
-            if rank:
-                by_rank.setdefault(rank, []).append(code)
-        for rank, codes in by_rank.items():
-            for code in codes if len(codes) > 1 else ():
-                others = " and ".join(f"“{titles[c]}”" for c in codes if c != code)
-                out[code] = f"Rank {rank} is also given to {others}. Give each rank once."
+        out = {code: _points_problem(code, cap) for code in titles}
+        return {code: problem for code, problem in out.items() if problem}
+    if rnd.ballot_kind == "ranked":
+        return _shared_ranks(titles)
+    return {}
+
+
+def _points_problem(code: str, cap: int) -> str | None:
+    """Return what is wrong with one project's points as typed, or None."""
+    raw = request.form.get(f"points-{code}", "").strip()
+    if raw == "":
+        return None
+    value = whole_number(raw.removeprefix("-"), maximum=2**31)
+    if value is None:
+        return "Enter the points as a whole number, like 3."
+    if raw.startswith("-"):
+        return "Points cannot be negative."
+    if cap and value > cap:
+        return f"One project can get at most {plural(cap, 'point')}; this has {value}."
+    return None
+
+
+def _shared_ranks(titles: dict[str, str]) -> dict[str, str]:
+    """Return, for every project that shares its rank with another, which ones."""
+    by_rank: dict[int, list[str]] = {}
+    for code in titles:
+        rank = whole_number(request.form.get(f"rank-{code}", ""), maximum=len(titles))
+        if rank:
+            by_rank.setdefault(rank, []).append(code)
+    out: dict[str, str] = {}
+    for rank, codes in by_rank.items():
+        for code in codes if len(codes) > 1 else ():
+            others = " and ".join(f"“{titles[c]}”" for c in codes if c != code)
+            out[code] = f"Rank {rank} is also given to {others}. Give each rank once."
     return out
 
 

@@ -23,7 +23,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_limiter.util import get_remote_address
@@ -48,36 +47,17 @@ from decide.web.ballot_forms import (
 )
 from decide.web.forms import PostcodeForm, show_domain_error
 from decide.web.receipts import RoundHeading, receipt_page
+from decide.web.voters import (
+    account_fine_but_missing,
+    current_voter,
+    forget_voter,
+    missing_details,
+    remember_voter,
+    today,
+    voter_problem,
+)
 
 bp = Blueprint("voting", __name__)
-
-SESSION_VOTERS = "voters"
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
-def current_voter(round_id: int) -> VoterKey | None:
-    """Return who is voting in this round: a proven roll/code voter, else the account."""
-    proven = session.get(SESSION_VOTERS, {}).get(str(round_id))
-    if proven:
-        return VoterKey.parse(proven)
-    if current_user.is_authenticated:
-        return VoterKey("user", current_user.id)
-    return None
-
-
-def _remember_voter(round_id: int, voter: VoterKey) -> None:
-    voters = dict(session.get(SESSION_VOTERS, {}))
-    voters[str(round_id)] = str(voter)
-    session[SESSION_VOTERS] = voters
-
-
-def _forget_voter(round_id: int) -> None:
-    voters = dict(session.get(SESSION_VOTERS, {}))
-    if voters.pop(str(round_id), None) is not None:
-        session[SESSION_VOTERS] = voters
 
 
 @bp.app_template_global("voted_on")
@@ -87,56 +67,6 @@ def voted_on(round_id: int) -> dt.date | None:
     if voter is None:
         return None
     return voting.voted_on(db.session, round_id, voter)
-
-
-def _missing_details(rnd: Round, voter: VoterKey | None) -> frozenset[str]:
-    """Return what the voting account lacks that the round needs: postcode, date of birth."""
-    if voter is None or voter.kind != "user" or rnd.phase != "voting":
-        return frozenset()
-    settings = elig.settings_for(db.session, rnd.id)
-    if not settings.by_postcode:
-        return frozenset()
-    if register.has_roll(db.session, rnd.id):
-        return frozenset()  # with a voter roll the account is placed by its roll entry
-    user = db.session.get(User, voter.id)
-    if user is None or voting.has_voted(db.session, rnd.id, voter):
-        return frozenset()
-    missing = set()
-    if not user.postcode:
-        missing.add("postcode")
-    if settings.min_age and user.date_of_birth is None:
-        missing.add("date_of_birth")
-    return frozenset(missing)
-
-
-def _account_fine_but_missing(rnd: Round, voter: VoterKey | None) -> frozenset[str]:
-    """Return the missing details when they are the only reason the account cannot vote."""
-    missing = _missing_details(rnd, voter)
-    if not missing or voter is None:
-        return frozenset()
-    user = db.session.get(User, voter.id)
-    # The postcode is set: only ask for the birth date when the postcode itself is fine.
-    if "postcode" not in missing and elig.postcode_outside_round(
-        db.session, rnd, user.postcode if user else None
-    ):
-        return frozenset()
-    return missing
-
-
-def _voter_problem(rnd: Round, voter: VoterKey | None) -> str | None:
-    """Return why this visitor cannot vote now, or None."""
-    if rnd.phase != "voting":
-        return f"Voting is not open in this round (it is at: {rnd.phase_label})."
-    if voter is None:
-        return None
-    already = register.already_message(db.session, rnd.id, voter)
-    if already:
-        return already
-    try:
-        register.check(db.session, rnd, voter, _today())
-    except (elig.EligibilityError, register.RegisterRefusal) as exc:
-        return str(exc)
-    return None
 
 
 def _ordered_projects(rnd: Round, voter: VoterKey) -> list[Project]:
@@ -187,7 +117,7 @@ def _identify_page(
     postcode_form: PostcodeForm | None = None,
 ) -> str:
     """Render how to prove you may vote; an account missing its postcode is asked for it."""
-    missing = _account_fine_but_missing(rnd, voter)
+    missing = account_fine_but_missing(rnd, voter)
     if postcode_form is None and missing:
         # The only problem is a missing detail: ask for it instead of refusing.
         postcode_form, problem = PostcodeForm.for_missing(missing, formdata=None), None
@@ -207,7 +137,7 @@ def _gate(round_id: int) -> tuple[Round, VoterKey] | Any:
     """Return (round, voter) when the visitor may vote now, else a 403 page saying why."""
     rnd = public_round(round_id)
     voter = current_voter(round_id)
-    problem = _voter_problem(rnd, voter)
+    problem = voter_problem(rnd, voter)
     if voter is None or problem:
         return _identify_page(rnd, voter, problem or "Show that you can vote first."), 403
     return rnd, voter
@@ -218,7 +148,7 @@ def ballot(round_id: int) -> Any:
     """Show the ballot, or how to prove you may vote."""
     rnd = public_round(round_id)
     voter = current_voter(round_id)
-    problem = _voter_problem(rnd, voter)
+    problem = voter_problem(rnd, voter)
     if voter is None or problem:
         return _identify_page(rnd, voter, problem)
     return _render_ballot(rnd, voter, [] if rnd.ballot_kind != "cumulative" else {}, [])[0]
@@ -230,7 +160,7 @@ def add_postcode(round_id: int) -> Any:
     rnd = public_round(round_id)
     require(current_user.is_authenticated)
     target = url_for("voting.ballot", round_id=rnd.id)
-    missing = _missing_details(rnd, current_voter(rnd.id))
+    missing = missing_details(rnd, current_voter(rnd.id))
     if not missing:
         # Sent twice (a double click, the back button): the details are already saved.
         return _go_on(target)
@@ -251,7 +181,7 @@ def add_postcode(round_id: int) -> Any:
                 user,
                 postcode=postcode,
                 date_of_birth=form.date_of_birth.data if "date_of_birth" in missing else None,
-                today=_today(),
+                today=today(),
             )
         except DomainError as error:
             show_domain_error(form, error)
@@ -359,7 +289,7 @@ def prove_roll(round_id: int) -> Any:
             reference,
             born,
             secret_key=current_app.config["SECRET_KEY"],
-            today=_today(),
+            today=today(),
         )
         if current_user.is_authenticated:
             register.bind_account(db.session, rnd.id, current_user.id, voter)
@@ -370,7 +300,7 @@ def prove_roll(round_id: int) -> Any:
             "error",
         )
         return redirect(url_for("voting.ballot", round_id=round_id))
-    _remember_voter(rnd.id, voter)
+    remember_voter(rnd.id, voter)
     return redirect(url_for("voting.ballot", round_id=round_id))
 
 
@@ -401,7 +331,7 @@ def prove_code(round_id: int) -> Any:
     if already:
         flash(already, "error")
     # Remembered even when used: the ballot page then offers the receipt again.
-    _remember_voter(rnd.id, voter)
+    remember_voter(rnd.id, voter)
     return redirect(url_for("voting.ballot", round_id=round_id))
 
 
@@ -523,7 +453,7 @@ def cast(round_id: int) -> Any:
             choices,
             channel="online",
             server_key=receipt_key(),
-            today=_today(),
+            today=today(),
         )
     except voting.AlreadyVoted as exc:
         return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)], voted=True), 409
@@ -531,7 +461,7 @@ def cast(round_id: int) -> Any:
         return render_template("voting/refused.html", rnd=rnd, messages=exc.messages), 400
     except voting.VotingError as exc:
         return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)]), 403
-    _forget_voter(round_id)
+    forget_voter(round_id)
     return receipt_page(heading, signed)
 
 
@@ -542,7 +472,7 @@ def _refuse_voter(rnd: Round, voter: VoterKey) -> None:
             f"Voting is not open in this round (it is at: {rnd.phase_label})."
         )
     try:
-        register.check(db.session, rnd, voter, _today())
+        register.check(db.session, rnd, voter, today())
     except (elig.EligibilityError, register.RegisterRefusal) as exc:
         raise voting.NotEligible(str(exc)) from exc
 
