@@ -6,6 +6,7 @@ from decide.models.area import Area, Theme
 from decide.models.asset import ORGANISATION_KINDS, Organisation
 from decide.models.base import Base
 from decide.models.limits import ValueDoesNotFit  # also registers the listeners
+from decide.models.phase import PHASE_LABELS, PHASES, Phase
 from decide.models.proposal import CostLine, Proposal, ProposalVersion
 from decide.models.publication import (
     CosignSignature,
@@ -22,8 +23,6 @@ from decide.models.results import EquitySettings, RoundResult
 from decide.models.round import (
     ALLOCATION_RULES,
     BALLOT_KINDS,
-    PHASE_LABELS,
-    PHASES,
     PanelMember,
     Project,
     Round,
@@ -73,6 +72,7 @@ __all__ = [
     "PaperBatch",
     "PaperNumber",
     "Participation",
+    "Phase",
     "PostcodeArea",
     "Project",
     "Proposal",

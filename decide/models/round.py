@@ -21,22 +21,13 @@ from sqlalchemy import (
     func,
     inspect,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from decide.allocation.names import RULE_NAMES
 from decide.models.area import Area, Theme
 from decide.models.base import Base
+from decide.models.phase import Phase, PhaseType
 
-PHASES = ("draft", "proposals", "deliberation", "voting", "closed", "published", "delivery")
-PHASE_LABELS = {
-    "draft": "Draft",
-    "proposals": "Proposals open",
-    "deliberation": "Deliberation",
-    "voting": "Voting open",
-    "closed": "Voting closed",
-    "published": "Results published",
-    "delivery": "Delivery",
-}
 BALLOT_KINDS = {
     "approval": "Approval: choose the projects you support",
     "knapsack": "Budget: choose projects that fit within the budget",
@@ -100,7 +91,7 @@ class Round(Base):
     # BigInteger: large city budgets in pence (Warsaw, Łódź in pabulib) exceed 32 bits.
     budget_pence: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
-    phase: Mapped[str] = mapped_column(String(20), default="draft")
+    phase: Mapped[Phase] = mapped_column(PhaseType(), default=Phase.DRAFT)
 
     # Ballot settings.
     ballot_kind: Mapped[str] = mapped_column(String(20), default="approval")
@@ -137,15 +128,20 @@ class Round(Base):
         back_populates="round", cascade="all, delete-orphan"
     )
 
+    @validates("phase")
+    def _as_phase(self, key: str, value: str | Phase) -> Phase:
+        """Keep `phase` a Phase, also when set from a string (its stored value)."""
+        return Phase(value)
+
     @property
     def phase_label(self) -> str:
         """Return the phase as shown to people."""
-        return PHASE_LABELS.get(self.phase, self.phase)
+        return Phase(self.phase).label
 
     @property
     def ballot_locked(self) -> bool:
         """Return True once voting has opened: the ballot's meaning can no longer change."""
-        return PHASES.index(self.phase) >= PHASES.index("voting")
+        return Phase(self.phase).voting_started
 
     @property
     def panel_fixed(self) -> bool:
@@ -212,7 +208,7 @@ def _ballot_meaning_changes(session: Session) -> list[str]:
             state = inspect(obj)
             phase_hist = state.attrs.phase.history
             was_locked = (
-                PHASES.index(phase_hist.deleted[0]) >= PHASES.index("voting")
+                Phase(phase_hist.deleted[0]).voting_started
                 if phase_hist.deleted
                 else obj.ballot_locked
             )

@@ -32,7 +32,7 @@ def viewable_round(round_id: int) -> Round:
 def public_round(round_id: int) -> Round:
     """Return a round past its draft, or 404: voting and board pages never show a draft."""
     rnd = db.session.get(Round, round_id)
-    if rnd is None or rnd.phase == "draft":
+    if rnd is None or rnd.phase.is_draft:
         abort(404)
     return rnd
 

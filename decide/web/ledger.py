@@ -46,7 +46,7 @@ def show(round_id: int) -> str:
     return render_template(
         "ledger/show.html",
         round=rnd,
-        published=rnd.phase in ("published", "delivery")
+        published=rnd.phase.results_public
         and publication.manifest_of(db.session, rnd.id) is not None,
         spend=service.spend_by_project(db.session, rnd),
         payments=service.payments(db.session, rnd.id),

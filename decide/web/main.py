@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from decide.config import DEMO_OPERATOR
 from decide.extensions import db
-from decide.models import PHASES, Round
+from decide.models import Phase, Round
 
 bp = Blueprint("main", __name__)
 
@@ -19,14 +19,14 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def home() -> str:
     """List the rounds open for voting first (closing soonest first), then the rest by phase."""
-    rounds = db.session.scalars(select(Round).where(Round.phase != "draft")).all()
+    rounds = db.session.scalars(select(Round).where(Round.phase != Phase.DRAFT)).all()
     voting = sorted(
-        (r for r in rounds if r.phase == "voting"),
+        (r for r in rounds if r.phase.voting_open),
         key=lambda r: (r.voting_close is None, str(r.voting_close), r.title),
     )
     others = sorted(
-        (r for r in rounds if r.phase != "voting"),
-        key=lambda r: (PHASES.index(r.phase), r.title),
+        (r for r in rounds if not r.phase.voting_open),
+        key=lambda r: (r.phase.position, r.title),
     )
     return render_template("main/home.html", voting_rounds=voting, other_rounds=others)
 

@@ -33,7 +33,7 @@ def _officer_round(round_id: int) -> Round:
     require(is_officer(current_user))
     rnd = db.session.get(Round, round_id)
     # An officer never sees a draft round (its ballot may still change).
-    if rnd is None or (rnd.phase == "draft" and not is_facilitator(current_user)):
+    if rnd is None or (rnd.phase.is_draft and not is_facilitator(current_user)):
         abort(404)
     return rnd
 
@@ -106,7 +106,7 @@ def enter(round_id: int) -> Any:
     choices: Any = {} if rnd.ballot_kind == "cumulative" else []
     problems: list[str] = []
     status = 200
-    if rnd.phase != "voting":
+    if not rnd.phase.voting_open:
         problems = [f"Voting is not open in this round (it is at: {rnd.phase_label})."]
     elif request.method == "POST":
         choices, problems = form_choices(rnd, projects)

@@ -33,7 +33,6 @@ from decide.web.access import require, viewable_round, wants_fragment
 bp = Blueprint("publication", __name__)
 
 MAX_JSON_UPLOAD = 64 * 1024
-PUBLISHED = ("published", "delivery")
 
 
 def _uploaded_text(file_field: str, text_field: str) -> bytes:
@@ -71,7 +70,7 @@ def round_is_published(round_id: Any) -> bool:
     # A receipt's round is whatever was pasted: only ids an id column can hold are looked up.
     number = whole_number(str(round_id), maximum=INT32_MAX)
     rnd = db.session.get(Round, number) if number is not None else None
-    return rnd is not None and rnd.phase in PUBLISHED
+    return rnd is not None and rnd.phase.results_public
 
 
 @bp.get("/rounds/<int:round_id>/publication")
@@ -82,6 +81,7 @@ def overview(round_id: int) -> str:
     job_rows = {kind: jobs.job_for(db.session, rnd.id, kind) for kind in jobs.JOB_WORKERS}
     role = signing.signer_role(current_user, rnd) if current_user.is_authenticated else None
     own_key = signing.key_of(db.session, rnd.id, current_user.id) if role else None
+    closed = rnd.phase.awaiting_publication
     return render_template(
         "publication/overview.html",
         round=rnd,
@@ -90,7 +90,7 @@ def overview(round_id: int) -> str:
         labels=jobs.JOB_LABELS,
         stalled={k: j is not None and jobs.is_stalled(j) for k, j in job_rows.items()},
         manifest_problems=service.manifest_problems(db.session, rnd),
-        publish_problem=service.publish_guard(db.session, rnd) if rnd.phase == "closed" else None,
+        publish_problem=service.publish_guard(db.session, rnd) if closed else None,
         is_facilitator=can.can_manage_rounds(current_user),
         signer_role=role,
         own_key=own_key,
@@ -113,9 +113,9 @@ def start_job(round_id: int, kind: str) -> Response:
     try:
         if kind == "manifest":
             service.start_manifest(db.session, rnd)
-        elif kind == "close" and rnd.phase not in ("closed", *PUBLISHED):
+        elif kind == "close" and not rnd.phase.counted:
             raise DomainError("The board is closed when the round moves to “Voting closed”.")
-        elif kind in ("publish", "edition") and rnd.phase not in PUBLISHED:
+        elif kind in ("publish", "edition") and not rnd.phase.results_public:
             raise DomainError("PDF editions are written once the round is published.")
         else:
             jobs.schedule_job(db.session, rnd, kind)
@@ -231,7 +231,7 @@ def sign(round_id: int) -> Any:
 def _require_results_visible(rnd: Round) -> None:
     # Before publication the manifest holds the tally and the allocation: only the people
     # who check and sign it (facilitators and the round's panel) may read it.
-    if rnd.phase not in PUBLISHED:
+    if not rnd.phase.results_public:
         require(
             current_user.is_authenticated
             and (can.can_manage_rounds(current_user) or signing.signer_role(current_user, rnd))

@@ -88,7 +88,7 @@ def _round(round_id: int) -> Round:
 
 def _counted(rnd: Round) -> Round:
     """Return the round once voting has closed; comparing the rules opens then (else 403)."""
-    if rnd.phase not in service.RESULT_PHASES:
+    if not rnd.phase.counted:
         abort(403, description="Comparing the rules opens once voting has closed.")
     return rnd
 
@@ -112,7 +112,7 @@ def _render_compare(rnd: Round, form: ConfirmForm, status: int = 200) -> tuple[s
             spec=spec,
             form=form,
             result=result,
-            can_confirm=rnd.phase == "closed",
+            can_confirm=rnd.phase.awaiting_publication,
         ),
         status,
     )
@@ -247,7 +247,7 @@ def show(round_id: int) -> Any:
         explanation=service.explain(election, outcome),
         rows=service.funded_rows(election, outcome),
         proposal_ids=proposal_ids_by_code(db.session, rnd.id),
-        preview=rnd.phase not in service.PUBLIC_PHASES,
+        preview=not rnd.phase.results_public,
         election=election,
     )
 

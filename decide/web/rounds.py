@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from decide.extensions import db
-from decide.models import PHASE_LABELS, PHASES, Area, Round, Theme
+from decide.models import PHASE_LABELS, PHASES, Area, Phase, Round, Theme
 from decide.services import permissions as can
 from decide.services import rounds as service
 from decide.services.errors import DomainError
@@ -60,7 +60,7 @@ def index() -> str:
     """List rounds; facilitators also see drafts."""
     query = select(Round).order_by(Round.id.desc())
     if not can.can_manage_rounds(current_user):
-        query = query.where(Round.phase != "draft")
+        query = query.where(Round.phase != Phase.DRAFT)
     return render_template("rounds/index.html", rounds=db.session.scalars(query).all())
 
 

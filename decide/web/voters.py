@@ -52,7 +52,7 @@ def forget_voter(round_id: int) -> None:
 
 def missing_details(rnd: Round, voter: VoterKey | None) -> frozenset[str]:
     """Return what the voting account lacks that the round needs: postcode, date of birth."""
-    if voter is None or voter.kind != "user" or rnd.phase != "voting":
+    if voter is None or voter.kind != "user" or not rnd.phase.voting_open:
         return frozenset()
     settings = elig.settings_for(db.session, rnd.id)
     if not settings.by_postcode:
@@ -86,7 +86,7 @@ def account_fine_but_missing(rnd: Round, voter: VoterKey | None) -> frozenset[st
 
 def voter_problem(rnd: Round, voter: VoterKey | None) -> str | None:
     """Return why this visitor cannot vote now, or None."""
-    if rnd.phase != "voting":
+    if not rnd.phase.voting_open:
         return f"Voting is not open in this round (it is at: {rnd.phase_label})."
     if voter is None:
         return None

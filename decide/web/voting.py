@@ -467,7 +467,7 @@ def cast(round_id: int) -> Any:
 
 def _refuse_voter(rnd: Round, voter: VoterKey) -> None:
     """Raise VotingClosed or NotEligible when this voter may not vote in the round now."""
-    if rnd.phase != "voting":
+    if not rnd.phase.voting_open:
         raise voting.VotingClosed(
             f"Voting is not open in this round (it is at: {rnd.phase_label})."
         )
