@@ -6,6 +6,9 @@ and "1 signature", not "1 signatures", are written the same way everywhere. The 
 (no imports of ours), so the web layer, the services, the ballot rules and the audit package can
 all use it.
 
+`money_for_input(pence)` writes the same amount for a form's input box, without symbol or
+separators ('12500.50'), so that what the box shows is what people would type.
+
 `money(amount, currency)` takes the app's stored unit, integer pence (hundredths of the
 currency), or an exact `Fraction` of them, and rounds half away from zero to the currency's
 smallest printed unit. With ``minor_units=False`` the amount is in whole currency units, as in
@@ -25,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-__all__ = ["CURRENCIES", "Currency", "currency_of", "money", "number", "plural"]
+__all__ = ["CURRENCIES", "Currency", "currency_of", "money", "money_for_input", "number", "plural"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,19 @@ def money(
     if cur.before:
         return f"{sign}{cur.symbol}{digits}"
     return f"{sign}{digits} {cur.symbol}"
+
+
+def money_for_input(pence: int | None) -> str:
+    """Write integer pence for a form's input box, to be typed over: 1250050 -> '12500.50'.
+
+    No symbol and no separators, and whole amounts without decimals ('12500'), so that what
+    the box shows is what people type; exact, as integer pence are. None -> ''.
+    """
+    if pence is None:
+        return ""
+    sign = "-" if pence < 0 else ""
+    units, rest = divmod(abs(pence), 100)
+    return f"{sign}{units}" if rest == 0 else f"{sign}{units}.{rest:02d}"
 
 
 def number(n: int) -> str:

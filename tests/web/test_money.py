@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from decide.web.forms import format_pounds, parse_pence
+from ballots.wording import money_for_input
+from decide.web.forms import parse_pence
 
 
 @pytest.mark.parametrize(
@@ -34,4 +35,19 @@ def test_parse_pence_refuses(text):
 
 def test_round_trip():
     for pence in (1, 29, 100, 1_250_050, 99_999_999):
-        assert parse_pence(format_pounds(pence)) == pence
+        assert parse_pence(money_for_input(pence)) == pence
+
+
+@pytest.mark.parametrize(
+    ("pence", "text"),
+    [
+        (None, ""),
+        (0, "0"),
+        (29, "0.29"),
+        (1_250_000, "12500"),
+        (1_250_050, "12500.50"),
+        (-5, "-0.05"),
+    ],
+)
+def test_money_for_input_writes_what_people_type(pence, text):
+    assert money_for_input(pence) == text

@@ -18,6 +18,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import NumberInput, TextInput
 
+from ballots.wording import money_for_input
 from decide.services.rounds import MAX_COUNT, MAX_PENCE
 from decide.services.sanitise import whole_number
 
@@ -57,14 +58,6 @@ def parse_pence(text: str) -> int:
     return whole * 100 + int(frac or "0")
 
 
-def format_pounds(pence: int | None) -> str:
-    """Format pence for an input box, e.g. 1250050 -> '12500.50' (no symbol)."""
-    if pence is None:
-        return ""
-    pounds, rem = divmod(pence, 100)
-    return f"{pounds}" if rem == 0 else f"{pounds}.{rem:02d}"
-
-
 def row_id(value: Any) -> int:
     """Coerce a submitted id (of an area, a theme...); one no id column holds is refused."""
     number = int(value)  # a ValueError (also for '²' or thousands of digits) is WTForms' cue
@@ -85,7 +78,7 @@ class PoundsField(Field):
     def _value(self) -> str:
         if self.raw_data:
             return str(self.raw_data[0])
-        return format_pounds(self.data)
+        return money_for_input(self.data)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.data = None
