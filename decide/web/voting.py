@@ -632,7 +632,12 @@ def edit(round_id: int) -> Any:
 @limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"])
 def cast(round_id: int) -> Any:
     """Cast the reviewed ballot; on success go to the receipt."""
-    rnd = public_round(round_id)
+    # The cast's transaction starts here, with the box lock taken shared and the round read
+    # once under it (see voting.open_box); a refusal below rolls it back.
+    box = voting.open_box(db.session, round_id)
+    if box is None or box.round.phase == "draft":
+        abort(404)
+    rnd = box.round
     voter = current_voter(round_id)
     if voter is None:
         return _identify_page(rnd, None, "Show that you can vote first."), 403
@@ -641,15 +646,15 @@ def cast(round_id: int) -> Any:
             choices = _read_reviewed(rnd, voter)
         except voting.BallotRejected:
             # Choices reviewed by someone else, or for a round that has closed: say the real
-            # reason. (cast_ballot checks phase and eligibility itself, under the box lock.)
+            # reason. (cast_into checks phase and eligibility itself, under the box lock.)
             _refuse_voter(rnd, voter)
             raise
         # The commit expires `rnd`; the receipt names the round from this, read now, so
         # rendering it costs no second query (and no transaction left to roll back).
         heading = RoundHeading(rnd.id, rnd.title)
-        signed = voting.cast_ballot(
+        signed = voting.cast_into(
             db.session,
-            rnd.id,
+            box,
             voter,
             choices,
             channel="online",
