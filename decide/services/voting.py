@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from audits import chain
 from audits.receipts import Receipt, ServerKey, SignedReceipt, sign_receipt, verify_receipt
@@ -54,6 +54,7 @@ from decide.models import (
     Participation,
     Project,
     Round,
+    RoundEligibility,
     SealedBallot,
 )
 from decide.models.limits import INT32_MAX
@@ -141,17 +142,6 @@ def ballot_projects(session: Session, round_id: int) -> list[Project]:
         session.scalars(
             select(Project)
             .where(Project.round_id == round_id, Project.withdrawn.is_(False))
-            .order_by(Project.position, Project.id)
-        )
-    )
-
-
-def _round_projects(session: Session, round_id: int) -> list[Project]:
-    """Return all the round's projects, withdrawn ones too, in published order."""
-    return list(
-        session.scalars(
-            select(Project)
-            .where(Project.round_id == round_id)
             .order_by(Project.position, Project.id)
         )
     )
@@ -331,24 +321,42 @@ class OpenBox:
 
     Only `open_box` makes one, so a cast never trusts a round that was read before the lock:
     closing takes the lock exclusively, so while the transaction holds it shared the phase read
-    here stays true until the commit.
+    here stays true until the commit. The same statement reads the round's projects (withdrawn
+    ones too) and its eligibility settings; holding `settings` keeps that row in the session's
+    identity map, so the register's look-ups by primary key cost no further statement.
     """
 
     round: Round
+    settings: RoundEligibility | None
+
+    def ballot_projects(self) -> list[Project]:
+        """Return the projects on the ballot (not withdrawn), in published order."""
+        return sorted(
+            (p for p in self.round.projects if not p.withdrawn), key=lambda p: (p.position, p.id)
+        )
 
 
 def open_box(session: Session, round_id: int) -> OpenBox | None:
-    """Begin a cast's transaction: take the round's box lock shared and read the round once.
+    """Begin a cast's transaction: take the round's box lock shared, then read the round.
 
-    Returns None when there is no such round. The caller (the cast view) reads the round's
-    ballot kind and phase from here instead of reading the round a second time.
+    One statement after the lock reads the round, its projects and its eligibility settings.
+    Returns None when there is no such round. The cast view reads the round's ballot kind and
+    phase from here instead of reading the round a second time.
     """
     _begin_write(session)
     lock_box(session, round_id, exclusive=False)
-    rnd = session.scalars(
-        select(Round).where(Round.id == round_id).execution_options(populate_existing=True)
-    ).one_or_none()
-    return None if rnd is None else OpenBox(rnd)
+    row = (
+        session.execute(
+            select(Round, RoundEligibility)
+            .outerjoin(RoundEligibility, RoundEligibility.round_id == Round.id)
+            .where(Round.id == round_id)
+            .options(joinedload(Round.projects))
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .one_or_none()
+    )
+    return None if row is None else OpenBox(row[0], row[1])
 
 
 def _voting_round(box: OpenBox | None) -> Round:
@@ -418,19 +426,21 @@ def cast_into(
             raise ValueError("paper ballots, and only they, come with their paper number")
         rnd = _voting_round(box)
         round_id = rnd.id
-        # Held until the commit: the register and eligibility checks below look the settings
-        # up by primary key three or four times, and the session answers a lookup from its
-        # identity map only while something still references the row (it holds rows weakly).
-        _settings = settings_for(session, round_id)
+        # box.settings is held until the commit: the register and eligibility checks below look
+        # the settings up by primary key three or four times, and the session answers a lookup
+        # from its identity map only while something still references the row (it holds rows
+        # weakly). A round with no stored settings gets the defaults from settings_for.
+        _settings = box.settings if box.settings is not None else settings_for(session, round_id)
         try:
             register.check(session, rnd, voter, today, paper)
         except (EligibilityError, register.NotOnRegister) as exc:
             raise NotEligible(str(exc)) from exc
         # One read of the projects: the ballot's (not withdrawn) for checking, all of them for
         # the envelope's size, which must not change when a project is withdrawn.
-        every = _round_projects(session, round_id)
-        on_ballot = [p for p in every if not p.withdrawn]
-        ballot = canonical_order(rnd.ballot_kind, _check_against(rnd, on_ballot, choices))
+        every = rnd.projects
+        ballot = canonical_order(
+            rnd.ballot_kind, _check_against(rnd, box.ballot_projects(), choices)
+        )
         data = canonical_ballot_bytes(rnd.ballot_kind, ballot)
         keys = BoxKeys(server_key, round_id)
         sealed = keys.seal(data, choices_json(ballot), channel, capacity=_capacity(rnd, every))
