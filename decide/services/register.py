@@ -56,6 +56,7 @@ from decide.models import (
     User,
     VoterRollEntry,
 )
+from decide.services import access_codes, voter_roll
 from decide.services import eligibility as elig
 from decide.services.eligibility import VoterKey
 from decide.services.errors import DomainError
@@ -403,7 +404,7 @@ def reference_hash(secret_key: str, salt: str, reference: str) -> str:
     key = hashlib.sha256(
         b"decide/roll-reference/v1\x00" + secret_key.encode() + bytes.fromhex(salt)
     )
-    message = elig.normalise_reference(reference).encode()
+    message = voter_roll.normalise_reference(reference).encode()
     return hmac.new(key.digest(), message, hashlib.sha256).hexdigest()
 
 
@@ -485,7 +486,7 @@ def store_roll(
     added = kept = changed = 0
     for reference, born in people:
         ref = reference_hash(secret_key, salt, reference)
-        ident = elig.identity_hash(secret_key, salt, reference, born)
+        ident = voter_roll.identity_hash(secret_key, salt, reference, born)
         entry = by_reference.get(ref) or by_identity.get(ident)
         if entry is None:
             session.add(VoterRollEntry(round_id=round_id, identity_hash=ident, reference_hash=ref))
@@ -530,9 +531,11 @@ def codes_for_references(
         raise elig.EligibilityError(
             "Voting has opened without access codes: who may vote cannot change now."
         )
-    wanted = [elig.normalise_reference(r) for r in references if r.strip()]
-    if not 1 <= len(wanted) <= elig.MAX_BATCH:
-        raise elig.EligibilityError(f"List between 1 and {elig.MAX_BATCH} reference numbers.")
+    wanted = [voter_roll.normalise_reference(r) for r in references if r.strip()]
+    if not 1 <= len(wanted) <= access_codes.MAX_BATCH:
+        raise elig.EligibilityError(
+            f"List between 1 and {access_codes.MAX_BATCH} reference numbers."
+        )
     entries = {
         e.reference_hash: e.id
         for e in session.scalars(select(VoterRollEntry).where(VoterRollEntry.round_id == round_id))
@@ -548,7 +551,11 @@ def codes_for_references(
     count = len(wanted)
     codes: set[str] = set()
     while len(codes) < count:
-        codes.add("".join(secrets.choice(elig.CODE_ALPHABET) for _ in range(elig.CODE_LENGTH)))
+        codes.add(
+            "".join(
+                secrets.choice(access_codes.CODE_ALPHABET) for _ in range(access_codes.CODE_LENGTH)
+            )
+        )
     batch = AccessCodeBatch(
         round_id=round_id,
         label=(label.strip() or f"Codes for {plural(count, 'person')} on the roll")[:120],
@@ -561,13 +568,13 @@ def codes_for_references(
     batch.codes = [
         AccessCode(
             round_id=round_id,
-            code_hash=elig.code_hash(round_id, code),
+            code_hash=access_codes.code_hash(round_id, code),
             roll_entry_id=entries[reference_hash(secret_key, settings.roll_salt, ref)],
         )
         for ref, code in pairs
     ]
     session.commit()
-    return batch, [(ref, elig.format_code(code)) for ref, code in pairs]
+    return batch, [(ref, access_codes.format_code(code)) for ref, code in pairs]
 
 
 # Numbered paper ballots ------------------------------------------------------------------

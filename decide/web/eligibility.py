@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from decide.extensions import db
 from decide.models import AccessCodeBatch, Round
+from decide.services import access_codes, register, voter_roll
 from decide.services import eligibility as elig
-from decide.services import register
 from decide.services.permissions import is_facilitator
 from decide.services.rounds import MAX_COUNT
 from decide.services.sanitise import has_control_characters, whole_number
@@ -61,7 +61,7 @@ def _page(
             "eligibility/settings.html",
             rnd=rnd,
             settings=settings,
-            roll_size=elig.roll_size(db.session, rnd.id),
+            roll_size=voter_roll.roll_size(db.session, rnd.id),
             has_roll=register.has_roll(db.session, rnd.id),
             warning=register.self_declared_warning(settings),
             per_route=register.ballots_per_route(db.session, rnd.id),
@@ -119,7 +119,7 @@ def upload_roll(round_id: int) -> Any:
         report = register.store_roll(
             db.session,
             rnd.id,
-            elig.parse_roll(data.decode("utf-8-sig")),
+            voter_roll.parse_roll(data.decode("utf-8-sig")),
             secret_key=current_app.config["SECRET_KEY"],
         )
     except UnicodeDecodeError:
@@ -152,14 +152,16 @@ def generate_codes(round_id: int) -> Any:
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     rnd = _facilitator_round(round_id)
-    count = whole_number(request.form.get("count"), maximum=elig.MAX_BATCH)
+    count = whole_number(request.form.get("count"), maximum=access_codes.MAX_BATCH)
     if not count:
-        return _page(rnd, {"codes": [f"Enter a number of codes from 1 to {elig.MAX_BATCH}."]}, 422)
+        return _page(
+            rnd, {"codes": [f"Enter a number of codes from 1 to {access_codes.MAX_BATCH}."]}, 422
+        )
     label = request.form.get("label", "")
     if has_control_characters(label):
         return _page(rnd, {"codes": ["The label contains invisible control characters."]}, 422)
     try:
-        batch, codes = elig.generate_codes(
+        batch, codes = access_codes.generate_codes(
             db.session,
             rnd.id,
             count,
@@ -170,7 +172,7 @@ def generate_codes(round_id: int) -> Any:
         db.session.rollback()
         return _page(rnd, {"codes": [str(exc)]}, 422)
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
-    pdf = elig.access_code_pdf(rnd.title, batch.label, codes, vote_url=vote_url)
+    pdf = access_codes.access_code_pdf(rnd.title, batch.label, codes, vote_url=vote_url)
     filename = f"access-codes-round{rnd.id}-batch{batch.id}.pdf"
     return _codes_pdf(pdf, filename)
 
@@ -198,7 +200,7 @@ def roll_codes(round_id: int) -> Any:
         show_domain_error(form, register.as_domain_error(exc, "references"))
         return _page(rnd, status=422, codes_form=form)
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
-    pdf = elig.access_code_pdf(
+    pdf = access_codes.access_code_pdf(
         rnd.title,
         batch.label,
         [code for _, code in pairs],

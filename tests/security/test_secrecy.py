@@ -188,7 +188,7 @@ def _seed(url: str, secret: str, instance: Path) -> tuple[int, list[Voter], dict
     from decide.extensions import db
     from decide.models import Area, PostcodeArea, Project, Round, User
     from decide.services import eligibility as elig
-    from decide.services import register
+    from decide.services import register, voter_roll
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "TESTING": False})
     with app.app_context():
@@ -232,10 +232,10 @@ def _seed(url: str, secret: str, instance: Path) -> tuple[int, list[Voter], dict
         roll = "reference,date_of_birth\n" + "".join(
             f"{ref},{_born(i)}\n" for i, ref in enumerate(refs)
         )
-        elig.upload_roll(db.session, round_id, roll, secret_key=secret)
+        voter_roll.upload_roll(db.session, round_id, roll, secret_key=secret)
         today = dt.date.today()
         entry = {
-            ref: elig.verify_roll(
+            ref: voter_roll.verify_roll(
                 db.session, round_id, ref, dt.date.fromisoformat(_born(i)), secret_key=secret,
                 today=today,
             )

@@ -95,12 +95,12 @@ def _roll_draft(w: Any) -> int:
     """Return (once per world) a draft round with a voter roll holding reference R1."""
     if not hasattr(w, "_roll_draft"):
         from decide.models import Round
-        from decide.services import eligibility
+        from decide.services import voter_roll
 
         rnd = Round(title="Access roll", slug="access-roll", budget_pence=100_000, phase="draft")
         w.session.add(rnd)
         w.session.commit()
-        eligibility.upload_roll(
+        voter_roll.upload_roll(
             w.session, rnd.id, "reference,date_of_birth\nR1,1990-01-01\n",
             secret_key=current_app.config["SECRET_KEY"],
         )  # fmt: skip
@@ -205,7 +205,7 @@ RULES = [
         data=lambda w: {"by_postcode": "on", "min_age": ""},
     ),
     Access(
-        "eligibility.upload_roll",
+        "voter_roll.upload_roll",
         "POST",
         lambda w: f"/rounds/{w.draft.id}/eligibility/roll",
         FACILITATOR_ONLY,
@@ -214,7 +214,7 @@ RULES = [
         },
     ),
     Access(
-        "eligibility.generate_codes",
+        "access_codes.generate_codes",
         "POST",
         lambda w: f"/rounds/{w.draft.id}/eligibility/codes",
         FACILITATOR_ONLY,

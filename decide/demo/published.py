@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 from audits.bls import BlsKeyPair, SignatureRecord, generate, sign_document
 from audits.canonical import canonical_json
 from audits.manifest import Manifest
+from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
+from decide.demo.foundation import DemoBallotItem, demo_user, seed_ballot
 from decide.models import (
     Area,
     CosignSignature,
@@ -36,13 +38,6 @@ from decide.models import (
 )
 from decide.services import ledger, publication, signing
 from decide.services.closing import schedule_job
-from decide.services.demo import (
-    FACILITATOR_EMAIL,
-    PANEL_EMAIL,
-    DemoBallotItem,
-    demo_user,
-    seed_ballot,
-)
 from decide.services.eligibility import VoterKey
 from decide.services.paper import enter_paper_ballot
 from decide.services.register import issue_paper_numbers
