@@ -37,10 +37,10 @@ from decide.models import (
     User,
 )
 from decide.services import ledger, publication, signing
-from decide.services.closing import schedule_job
 from decide.services.eligibility import VoterKey
+from decide.services.jobs import schedule_job
 from decide.services.paper import enter_paper_ballot
-from decide.services.register import issue_paper_numbers
+from decide.services.register_setup import issue_paper_numbers
 from decide.services.rounds import change_phase
 from decide.services.voting import cast_ballot, load_server_key
 

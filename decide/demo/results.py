@@ -32,7 +32,7 @@ from decide.demo.catalogue import (
     THEMES,
 )
 from decide.models import Area, Organisation, PanelMember, Proposal, Round, Theme, User
-from decide.services import access_codes, register
+from decide.services import access_codes, register_setup
 from decide.services import eligibility as elig
 from decide.services import proposals as proposal_service
 from decide.services import rounds as round_service
@@ -342,7 +342,7 @@ def seed_results(session: Session) -> None:
     round_service.change_phase(session, rnd, "deliberation", facilitator)
     elig.save_settings(session, rnd.id, by_postcode=True, by_roll=False, by_code=True, min_age=None)
     # The demo has no voter roll: it accepts the self-declared warning, as a facilitator must.
-    register.confirm_self_declared(session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(session, rnd.id, confirmed=True)
     round_service.change_phase(session, rnd, "voting", facilitator)
     cast = _cast_all(session, rnd, codes, {slug: a.name for slug, a in areas.items()})
     round_service.change_phase(session, rnd, "closed", facilitator)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from decide.demo.catalogue import AREAS, DEMO_POSTCODE_DISTRICTS
 from decide.demo.foundation import DemoBallotItem, demo_user, seed_ballot
 from decide.models import Area, Round, User
-from decide.services import access_codes, postcodes, register, voter_roll
+from decide.services import access_codes, postcodes, register, register_setup, voter_roll
 from decide.services import eligibility as elig
 from decide.services.accounts import POSTCODE_EXAMPLE
 from decide.services.voting import cast_ballot, load_server_key
@@ -312,7 +312,7 @@ def seed_voting(session: Session) -> None:
                 f"date of birth {DEMO_ROLL[0][1]}."
             )
         else:
-            register.confirm_self_declared(session, rnd.id, confirmed=True)
+            register_setup.confirm_self_declared(session, rnd.id, confirmed=True)
         rnd.phase = "voting"
         rnd.voting_opened_at = dt.datetime.now(dt.UTC)
         session.commit()

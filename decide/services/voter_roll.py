@@ -131,7 +131,7 @@ def upload_roll(session: Session, round_id: int, csv_text: str, *, secret_key: s
     A new upload keeps the people already on the roll (see decide.services.register).
     Return how many people the file lists.
     """
-    from decide.services.register import store_roll
+    from decide.services.register_setup import store_roll
 
     return store_roll(session, round_id, parse_roll(csv_text), secret_key=secret_key).in_file
 

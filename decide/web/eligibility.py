@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from decide.extensions import db
 from decide.models import AccessCodeBatch, Round
-from decide.services import access_codes, register, voter_roll
+from decide.services import access_codes, register, register_setup, voter_roll
 from decide.services import eligibility as elig
 from decide.services.permissions import is_facilitator
 from decide.services.rounds import MAX_COUNT
@@ -63,7 +63,7 @@ def _page(
             settings=settings,
             roll_size=voter_roll.roll_size(db.session, rnd.id),
             has_roll=register.has_roll(db.session, rnd.id),
-            warning=register.self_declared_warning(settings),
+            warning=register_setup.self_declared_warning(settings),
             per_route=register.ballots_per_route(db.session, rnd.id),
             route_labels=register.ROUTE_LABELS,
             batches=batches,
@@ -116,7 +116,7 @@ def upload_roll(round_id: int) -> Any:
     if len(data) > MAX_ROLL_BYTES:
         return _page(rnd, {"roll": ["The file is larger than 20 MB."]}, 422)
     try:
-        report = register.store_roll(
+        report = register_setup.store_roll(
             db.session,
             rnd.id,
             voter_roll.parse_roll(data.decode("utf-8-sig")),
@@ -187,7 +187,7 @@ def roll_codes(round_id: int) -> Any:
     if not form.validate_on_submit():
         return _page(rnd, status=422, codes_form=form)
     try:
-        batch, pairs = register.codes_for_references(
+        batch, pairs = register_setup.codes_for_references(
             db.session,
             rnd.id,
             form.references.data.splitlines(),
@@ -226,6 +226,6 @@ def confirm_self_declared(round_id: int) -> Any:
     if not form.understood.data:
         add_error(form, "understood", "Tick the box to confirm you have read the warning.")
         return _page(rnd, status=422, self_form=form)
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
     flash("Confirmed: this round is self-declared. Voting can open.", "success")
     return redirect(url_for("eligibility.settings", round_id=rnd.id), 303)

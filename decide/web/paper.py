@@ -15,7 +15,7 @@ from decide.extensions import db, limiter
 from decide.models import PaperBatch, PaperNumber, Round
 from decide.services import eligibility as elig
 from decide.services import paper as paper_service
-from decide.services import register, voter_roll, voting
+from decide.services import register, register_setup, voter_roll, voting
 from decide.services.permissions import is_facilitator, is_officer
 from decide.web.access import receipt_key, require
 from decide.web.forms import PaperNumbersForm, show_domain_error
@@ -160,7 +160,7 @@ def numbers(round_id: int) -> Any:
     form = PaperNumbersForm()
     if form.validate_on_submit():
         try:
-            batch = register.issue_paper_numbers(
+            batch = register_setup.issue_paper_numbers(
                 db.session, rnd.id, form.count.data, label=form.label.data or "", today=_today()
             )
         except elig.EligibilityError as exc:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from decide.models import AccessCode, PaperNumber, Participation, RollBinding, VoterRollEntry
-from decide.services import access_codes, paper, register, voter_roll, voting
+from decide.services import access_codes, paper, register, register_setup, voter_roll, voting
 from decide.services.eligibility import VoterKey
 from tests.voting.helpers import TODAY, before_voting, make_area, make_round, make_user
 
@@ -48,10 +48,10 @@ def _roll_round(db: Any, app: Any) -> dict[str, Any]:
             db.session, rnd.id, "R100", BORN, secret_key=secret, today=TODAY
         )
         register.bind_account(db.session, rnd.id, resident.id, entry)
-        _, pairs = register.codes_for_references(
+        _, pairs = register_setup.codes_for_references(
             db.session, rnd.id, ["R-100"], secret_key=secret, label="Post", today=TODAY
         )
-        batch = register.issue_paper_numbers(
+        batch = register_setup.issue_paper_numbers(
             db.session, rnd.id, ATTEMPTS, label="Hall", today=TODAY
         )
     return {
@@ -99,7 +99,7 @@ def test_one_roll_entry_by_account_code_and_paper_at_once_stores_one_ballot(app,
         )  # fmt: skip
 
     def upload_again(i: int) -> Any:
-        return register.store_roll(
+        return register_setup.store_roll(
             db.session, round_id, voter_roll.parse_roll(ROLL), secret_key=secret
         )
 
@@ -126,7 +126,7 @@ def test_one_roll_entry_by_account_code_and_paper_at_once_stores_one_ballot(app,
     assert not any(t.is_alive() for t in threads)
 
     report, casts = results[-1], results[:-1]
-    assert isinstance(report, register.RollReport), report
+    assert isinstance(report, register_setup.RollReport), report
     assert (report.added, report.changed, report.removed, report.kept) == (0, 0, 0, 3)
     receipts = [r for r in casts if not isinstance(r, Exception)]
     refusals = [r for r in casts if isinstance(r, Exception)]
@@ -152,7 +152,7 @@ def test_one_roll_entry_by_account_code_and_paper_at_once_stores_one_ballot(app,
 
     # Uploading the roll again, after the race, changes nothing: same entries, same ids,
     # the link and the code still name the entry, and the entry stays marked.
-    report = register.store_roll(
+    report = register_setup.store_roll(
         db.session, round_id, voter_roll.parse_roll(ROLL), secret_key=secret
     )
     assert (report.added, report.changed, report.removed) == (0, 0, 0)

@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from decide.models import Round, RoundLocked, VoterRollEntry
-from decide.services import access_codes, paper, register, rounds, voter_roll, voting
+from decide.services import (
+    access_codes,
+    paper,
+    register,
+    register_setup,
+    rounds,
+    voter_roll,
+    voting,
+)
 from decide.services import eligibility as elig
 from decide.services.eligibility import VoterKey
 from tests.voting.helpers import TODAY, before_voting, make_area, make_round, make_user
@@ -32,7 +40,7 @@ def _ids(db, round_id):
 
 
 def _upload(db, app, round_id, text):
-    return register.store_roll(
+    return register_setup.store_roll(
         db.session, round_id, voter_roll.parse_roll(text), secret_key=app.config["SECRET_KEY"]
     )
 
@@ -114,9 +122,9 @@ def test_voting_opens_on_a_self_declared_round_only_once_the_warning_is_confirme
     facilitator = make_user(db.session, is_facilitator=True)
     problems = rounds.phase_problems(db.session, rnd, "voting")
     assert any("self-declared: a person with a second e-mail address" in p for p in problems)
-    warning = " ".join(register.self_declared_warning(elig.settings_for(db.session, rnd.id)))
+    warning = " ".join(register_setup.self_declared_warning(elig.settings_for(db.session, rnd.id)))
     assert "second e-mail address can make a second account and vote twice" in warning
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
     assert not any("self-declared" in p for p in rounds.phase_problems(db.session, rnd, "voting"))
     # Changing the ways to vote asks for the confirmation again.
     elig.save_settings(db.session, rnd.id, by_postcode=True, by_roll=False, by_code=True,
@@ -138,13 +146,13 @@ def test_every_route_marks_the_one_roll_entry(app, db, key):
         with pytest.raises(elig.EligibilityError, match="make codes for the people on it"):
             access_codes.generate_codes(db.session, rnd.id, 1, label="", today=TODAY)
         with pytest.raises(elig.EligibilityError, match="Not on the voter roll: ZZ9"):
-            register.codes_for_references(
+            register_setup.codes_for_references(
                 db.session, rnd.id, ["A-1", "ZZ9"], secret_key=secret, label="", today=TODAY
             )
-        _, pairs = register.codes_for_references(
+        _, pairs = register_setup.codes_for_references(
             db.session, rnd.id, ["A-1", "B-2"], secret_key=secret, label="", today=TODAY
         )
-        numbers = [n.number for n in register.issue_paper_numbers(
+        numbers = [n.number for n in register_setup.issue_paper_numbers(
             db.session, rnd.id, 3, label="", today=TODAY).numbers]  # fmt: skip
     a1 = voter_roll.verify_roll(db.session, rnd.id, "A1", dt.date(1980, 1, 1), secret_key=secret,
                           today=TODAY)  # fmt: skip
@@ -194,7 +202,7 @@ def test_every_route_marks_the_one_roll_entry(app, db, key):
 def test_self_declared_paper_numbers_are_their_own_entries(app, db, key):
     rnd = make_round(db.session, "approval", area=make_area(db.session))
     officer, resident = make_user(db.session), make_user(db.session)
-    batch = register.issue_paper_numbers(db.session, rnd.id, 2, label="", today=TODAY)
+    batch = register_setup.issue_paper_numbers(db.session, rnd.id, 2, label="", today=TODAY)
     assert len({n.number for n in batch.numbers}) == 2
     assert all(len(n.number) == 10 and n.number.isdigit() for n in batch.numbers)
     with pytest.raises(voting.NotEligible, match="never issued"):
@@ -221,7 +229,7 @@ def test_whether_a_round_has_a_roll_is_fixed_when_voting_opens(app, db, key):
     elig.save_settings(
         db.session, rnd.id, by_postcode=True, by_roll=True, by_code=False, min_age=None
     )
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
     blockers = rounds.phase_blockers(db.session, rnd, "voting")
     empty = [b for b in blockers if "no voter roll has been uploaded" in b.message]
     assert len(empty) == 1 and empty[0].fix == "eligibility", blockers

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from decide.models import PaperNumber, RollBinding
-from decide.services import access_codes, register, voter_roll
+from decide.services import access_codes, register, register_setup, voter_roll
 from decide.services import eligibility as elig
 from tests.voting.helpers import TODAY, before_voting, make_area, make_round, make_user
 from tests.web.world import login
@@ -199,10 +199,10 @@ def test_after_a_paper_ballot_the_web_routes_say_the_person_has_voted(app, db):
     officer = make_user(db.session, is_officer=True)
     with before_voting(db.session, rnd):
         voter_roll.upload_roll(db.session, rnd.id, ROLL, secret_key=secret)
-        _, pairs = register.codes_for_references(
+        _, pairs = register_setup.codes_for_references(
             db.session, rnd.id, ["R-3"], secret_key=secret, label="", today=TODAY
         )
-        batch = register.issue_paper_numbers(db.session, rnd.id, 1, label="", today=TODAY)
+        batch = register_setup.issue_paper_numbers(db.session, rnd.id, 1, label="", today=TODAY)
     entry = voter_roll.verify_roll(
         db.session, rnd.id, "R-3", voter_roll.parse_birth_date("1990-08-03"), secret_key=secret,
         today=TODAY,
@@ -254,7 +254,9 @@ def test_every_voting_and_paper_page_is_not_stored(app, db):
 def _paper_round(db, app, numbers: int):
     rnd = _roll_round(db, app)
     with before_voting(db.session, rnd):
-        batch = register.issue_paper_numbers(db.session, rnd.id, numbers, label="", today=TODAY)
+        batch = register_setup.issue_paper_numbers(
+            db.session, rnd.id, numbers, label="", today=TODAY
+        )
     return rnd, [n.number for n in batch.numbers]
 
 

@@ -49,7 +49,7 @@ def _v(w: Any) -> SimpleNamespace:
     if hasattr(w, "_voting"):
         return w._voting
     from decide.models import PostcodeArea, Project, Round
-    from decide.services import paper, register, voting
+    from decide.services import paper, register_setup, voting
 
     s = w.session
     s.add(PostcodeArea(postcode="NB1 1AA", area_id=w.areas[0].id))
@@ -69,7 +69,9 @@ def _v(w: Any) -> SimpleNamespace:
     s.commit()
     key = voting.load_server_key(current_app.config["RECEIPT_KEY_FILE"])
     today = rounds["voting"].created_at.date()
-    batch = register.issue_paper_numbers(s, rounds["voting"].id, 2, label="Access", today=today)
+    batch = register_setup.issue_paper_numbers(
+        s, rounds["voting"].id, 2, label="Access", today=today
+    )
     signed = paper.enter_paper_ballot(
         s, rounds["voting"].id, ["P2"], number=batch.numbers[0].number,
         officer_id=w.user("facilitator").id, server_key=key, today=today,
