@@ -36,7 +36,7 @@ from ballots.model import Ballot as CoreBallot
 from ballots.wording import plural
 from decide.extensions import db, limiter
 from decide.models import Project, Round, User
-from decide.services import accounts, register, voting
+from decide.services import access_codes, accounts, register, voter_roll, voting
 from decide.services import eligibility as elig
 from decide.services.eligibility import VoterKey
 from decide.services.errors import DomainError
@@ -424,7 +424,7 @@ def _was_refused(response: Response) -> bool:
 
 def _roll_entry_key() -> str:
     """Return the rate-limit key of the roll entry named by the typed reference number."""
-    reference = elig.normalise_reference(request.form.get("reference", ""))[:64]
+    reference = voter_roll.normalise_reference(request.form.get("reference", ""))[:64]
     round_id = request.view_args.get("round_id") if request.view_args else None
     digest = hmac.new(
         current_app.config["SECRET_KEY"].encode(),
@@ -481,10 +481,10 @@ def prove_roll(round_id: int) -> Any:
     rnd = public_round(round_id)
     reference = request.form.get("reference", "").strip()
     try:
-        born = elig.parse_birth_date(request.form.get("date_of_birth", ""))
+        born = voter_roll.parse_birth_date(request.form.get("date_of_birth", ""))
         if not reference:
             raise elig.EligibilityError("Enter your reference number.")
-        voter = elig.verify_roll(
+        voter = voter_roll.verify_roll(
             db.session,
             rnd.id,
             reference,
@@ -523,7 +523,7 @@ def prove_code(round_id: int) -> Any:
     """Start voting with a one-time access code (no account needed)."""
     rnd = public_round(round_id)
     try:
-        voter = elig.verify_code(db.session, rnd.id, request.form.get("code", ""))
+        voter = access_codes.verify_code(db.session, rnd.id, request.form.get("code", ""))
     except elig.EligibilityError as exc:
         _refused_attempt()
         flash(str(exc), "error")
