@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from decide.extensions import db
 from decide.models import AccessCodeBatch, Round
+from decide.services import access_codes, register, register_setup, voter_roll
 from decide.services import eligibility as elig
 from decide.services import permissions as can
-from decide.services import register
 from decide.web.access import require, viewable_round
 from decide.web.forms import (
     AccessCodesForm,
@@ -71,9 +71,9 @@ def _page(rnd: Round, status: int = 200, **posted: DecideForm) -> Any:
             "eligibility/settings.html",
             rnd=rnd,
             settings=settings,
-            roll_size=elig.roll_size(db.session, rnd.id),
+            roll_size=voter_roll.roll_size(db.session, rnd.id),
             has_roll=register.has_roll(db.session, rnd.id),
-            warning=register.self_declared_warning(settings),
+            warning=register_setup.self_declared_warning(settings),
             per_route=register.ballots_per_route(db.session, rnd.id),
             route_labels=register.ROUTE_LABELS,
             batches=batches,
@@ -104,7 +104,6 @@ def settings(round_id: int) -> Any:
             min_age=form.min_age.data,
         )
     except elig.EligibilityError as exc:
-        db.session.rollback()
         add_error(form, None, str(exc))
         return _page(rnd, 422, settings_form=form)
     flash("Eligibility settings saved.", "success")
@@ -124,17 +123,16 @@ def upload_roll(round_id: int) -> Any:
         add_error(form, "roll_file", "The file is larger than 20 MB.")
         return _page(rnd, 422, roll_form=form)
     try:
-        report = register.store_roll(
+        report = register_setup.store_roll(
             db.session,
             rnd.id,
-            elig.parse_roll(data.decode("utf-8-sig")),
+            voter_roll.parse_roll(data.decode("utf-8-sig")),
             secret_key=current_app.config["SECRET_KEY"],
         )
     except UnicodeDecodeError:
         add_error(form, "roll_file", "The file is not UTF-8 text. Nothing was stored.")
         return _page(rnd, 422, roll_form=form)
     except elig.RollError as exc:
-        db.session.rollback()
         for problem in [*exc.problems, "Nothing was stored."]:
             add_error(form, "roll_file", problem)
         return _page(rnd, 422, roll_form=form)
@@ -166,7 +164,7 @@ def generate_codes(round_id: int) -> Any:
     if not form.validate_on_submit():
         return _page(rnd, 422, codes_form=form)
     try:
-        batch, codes = elig.generate_codes(
+        batch, codes = access_codes.generate_codes(
             db.session,
             rnd.id,
             form.count.data,
@@ -174,11 +172,10 @@ def generate_codes(round_id: int) -> Any:
             today=dt.datetime.now(dt.UTC).date(),
         )
     except elig.EligibilityError as exc:
-        db.session.rollback()
         add_error(form, "count", str(exc))
         return _page(rnd, 422, codes_form=form)
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
-    pdf = elig.access_code_pdf(rnd.title, batch.label, codes, vote_url=vote_url)
+    pdf = access_codes.access_code_pdf(rnd.title, batch.label, codes, vote_url=vote_url)
     filename = f"access-codes-round{rnd.id}-batch{batch.id}.pdf"
     return _codes_pdf(pdf, filename)
 
@@ -192,7 +189,7 @@ def roll_codes(round_id: int) -> Any:
     if not form.validate_on_submit():
         return _page(rnd, 422, roll_codes_form=form)
     try:
-        batch, pairs = register.codes_for_references(
+        batch, pairs = register_setup.codes_for_references(
             db.session,
             rnd.id,
             form.references.data.splitlines(),
@@ -201,11 +198,10 @@ def roll_codes(round_id: int) -> Any:
             today=dt.datetime.now(dt.UTC).date(),
         )
     except elig.EligibilityError as exc:
-        db.session.rollback()
         show_domain_error(form, register.as_domain_error(exc, "references"))
         return _page(rnd, 422, roll_codes_form=form)
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
-    pdf = elig.access_code_pdf(
+    pdf = access_codes.access_code_pdf(
         rnd.title,
         batch.label,
         [code for _, code in pairs],
@@ -230,6 +226,6 @@ def confirm_self_declared(round_id: int) -> Any:
     if not form.understood.data:
         add_error(form, "understood", "Tick the box to confirm you have read the warning.")
         return _page(rnd, 422, self_form=form)
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
     flash("Confirmed: this round is self-declared. Voting can open.", "success")
     return redirect(url_for("eligibility.settings", round_id=rnd.id), 303)

@@ -277,7 +277,7 @@ def test_small_links_get_a_tap_target_class(app, world):
 
 
 def test_a_proposal_page_shows_its_outcome_and_payments_after_publication(app, db, world):
-    from decide.services import publication, signing
+    from decide.services import manifests, signing
     from decide.services.paper import enter_paper_ballot
     from decide.services.results import confirm_rule
     from decide.services.voting import load_server_key
@@ -302,14 +302,14 @@ def test_a_proposal_page_shows_its_outcome_and_payments_after_publication(app, d
     funded_code = db.session.scalar(
         select(Project.code).where(Project.proposal_id == world.proposal.id)
     )
-    from decide.services.register import confirm_self_declared
+    from decide.services.register_setup import confirm_self_declared
 
     confirm_self_declared(db.session, rnd.id, confirmed=True)  # no roll: self-declared
     for phase in ("deliberation", "voting"):
         client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": phase})
     key = load_server_key(app.config["RECEIPT_KEY_FILE"])
     today = dt.date.today()
-    from decide.services.register import issue_paper_numbers
+    from decide.services.register_setup import issue_paper_numbers
 
     batch = issue_paper_numbers(db.session, rnd.id, 3, label="Papers", today=today)
     numbers = [n.number for n in batch.numbers]
@@ -328,7 +328,7 @@ def test_a_proposal_page_shows_its_outcome_and_payments_after_publication(app, d
     signing.register_key(
         db.session, rnd, member, canonical_json(panel_key.public_record().to_dict())
     )
-    row = publication.write_manifest(db.session, rnd)
+    row = manifests.write_manifest(db.session, rnd)
     signing.upload_signature(
         db.session, rnd, member, manifest_signature(row, panel_key),
         document_type=signing.MANIFEST_TYPE, digest=row.digest,

@@ -17,7 +17,7 @@ from wtforms.validators import (
     Optional,
 )
 
-from decide.services.eligibility import MAX_BATCH
+from decide.services.access_codes import MAX_BATCH
 from decide.web.forms.base import DecideForm
 from decide.web.forms.fields import AmountRequired, BoundedNumberField, PoundsField, positive_pence
 
