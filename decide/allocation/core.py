@@ -65,6 +65,10 @@ class TieBreak:
 LEX = TieBreak()
 
 
+# The `phase` of the greedy steps that complete equal shares; a plain greedy rule's are "greedy".
+COMPLETION = "completion"
+
+
 @dataclass(frozen=True)
 class GreedyStep:
     """One project considered by greedy: its score, and whether it was funded or skipped."""
@@ -75,6 +79,11 @@ class GreedyStep:
     funded: bool
     remaining_after: Fraction
     phase: str = "greedy"
+
+    @property
+    def completes_equal_shares(self) -> bool:
+        """Return True for a step of the greedy completion that follows equal shares."""
+        return self.phase == COMPLETION
 
 
 @dataclass(frozen=True)

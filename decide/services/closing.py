@@ -239,7 +239,7 @@ def close_board(
     server_key: ServerKey | None = None,
 ) -> RoundClosing:
     """Open the box (once), verify the list's chain, compute the Merkle root and the tally."""
-    if rnd.phase not in ("closed", "published", "delivery"):
+    if not rnd.phase.counted:
         raise ClosingError("The board can be closed only once voting has closed.")
     # Two runs at once: the second waits here, then finds the first one's result.
     lock_box(session, rnd.id, exclusive=True)

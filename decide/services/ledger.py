@@ -43,7 +43,7 @@ def _now() -> dt.datetime:
 
 def _manifest(session: Session, rnd: Round) -> Manifest:
     row = manifest_of(session, rnd.id)
-    if row is None or rnd.phase not in ("published", "delivery"):
+    if row is None or not rnd.phase.results_public:
         raise PaymentRefused("Payments are recorded once the round's results are published.")
     return Manifest.from_json_bytes(row.manifest_json)
 
@@ -209,7 +209,7 @@ class ProjectOutcome:
 
 def project_outcome(session: Session, rnd: Round, code: str) -> ProjectOutcome | None:
     """Return a project's outcome once the results are published, else None."""
-    if rnd.phase not in ("published", "delivery"):
+    if not rnd.phase.results_public:
         return None
     row = manifest_of(session, rnd.id)
     if row is None:

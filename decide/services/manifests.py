@@ -141,7 +141,7 @@ def round_spec(session: Session, rnd: Round, result: RoundResult) -> RoundSpec:
 def manifest_problems(session: Session, rnd: Round) -> list[str]:
     """Return what is missing before the manifest can be written (empty when ready)."""
     problems = []
-    if rnd.phase != "closed":
+    if not rnd.phase.awaiting_publication:
         problems.append("The manifest is written while the round is closed, before publication.")
     if closing_of(session, rnd.id) is None:
         problems.append("The board has not finished closing yet.")

@@ -41,7 +41,7 @@ def can_manage_rounds(user: Any) -> bool:
 
 def can_view_round(user: Any, rnd: Round) -> bool:
     """See a round and its proposals: public once it leaves draft."""
-    return rnd.phase != "draft" or is_facilitator(user)
+    return not rnd.phase.is_draft or is_facilitator(user)
 
 
 def can_submit_proposal(user: Any, rnd: Round) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from decide.models import Area, PostcodeArea, Round
+from decide.models import Area, Phase, PostcodeArea, Round
 from decide.services.accounts import normalise_postcode
 from decide.services.errors import DomainError
 
@@ -112,7 +112,7 @@ def parse_table(text: str, areas: Sequence[Area]) -> list[tuple[str, int]]:
 
 def rounds_voting_on_the_global_table(session: Session) -> list[Round]:
     """Return the rounds open for voting that have no table of their own."""
-    voting = session.scalars(select(Round).where(Round.phase == "voting").order_by(Round.id))
+    voting = session.scalars(select(Round).where(Round.phase == Phase.VOTING).order_by(Round.id))
     return [rnd for rnd in voting if not has_own_table(session, rnd.id)]
 
 

@@ -33,7 +33,6 @@ DESCRIPTION_MAX = 20_000
 OUTCOMES_MAX = 5_000
 ITEM_MAX = 200
 MAX_COST_LINES = 50
-REVIEW_PHASES = ("proposals", "deliberation")
 
 
 def long_date(day: dt.date) -> str:
@@ -62,7 +61,7 @@ class ProposalDraft:
 def proposals_closed_reason(rnd: Round, today: dt.date | None = None) -> str | None:
     """Return why the round takes no proposals today, or None when it does."""
     today = today or dt.date.today()
-    if rnd.phase != "proposals":
+    if not rnd.phase.proposals_open:
         return (
             f"This round is not taking proposals: it is in the “{rnd.phase_label}” phase. "
             "Nothing was saved."
@@ -246,7 +245,7 @@ def review_proposal(
     """Record the facilitator's feasibility decision and any adjusted cost."""
     rnd = proposal.round
     errors: dict[str, str] = {}
-    if rnd.phase not in REVIEW_PHASES:
+    if not rnd.phase.under_review:
         raise DomainError("Reviews are closed: voting has opened on this round.")
     if feasibility not in FEASIBILITY:
         errors["feasibility"] = "Choose pending, feasible or not feasible"
@@ -286,7 +285,7 @@ def withdraw_proposal(session: Session, proposal: Proposal, actor: User) -> Prop
         raise NotAllowed("Only the author or the organisation's members can withdraw this")
     if proposal.withdrawn:
         raise DomainError("This proposal is already withdrawn.")
-    if proposal.round.phase not in REVIEW_PHASES:
+    if not proposal.round.phase.under_review:
         raise DomainError("Proposals cannot be withdrawn once voting has opened.")
     if _project_of(session, proposal) is not None:
         raise DomainError(
@@ -340,7 +339,7 @@ def accept_onto_ballot(
     payee: `payee_id` when given, else the one already chosen, else the proposing organisation.
     """
     rnd = proposal.round
-    if rnd.phase not in REVIEW_PHASES:
+    if not rnd.phase.under_review:
         raise DomainError("The ballot is locked: voting has opened on this round.")
     if _project_of(session, proposal) is not None:
         raise DomainError("This proposal is already on the ballot.")
@@ -378,7 +377,7 @@ def remove_from_ballot(session: Session, proposal: Proposal, actor: User) -> Non
     project = _project_of(session, proposal)
     if project is None:
         raise DomainError("This proposal is not on the ballot.")
-    if proposal.round.phase not in REVIEW_PHASES:
+    if not proposal.round.phase.under_review:
         raise DomainError("The ballot is locked: voting has opened on this round.")
     session.delete(project)
     session.commit()

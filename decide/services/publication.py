@@ -43,7 +43,7 @@ from decide.services.manifests import (
     with_board,
 )
 from decide.services.phase_rules import PhaseBlocker
-from decide.services.results import PUBLIC_PHASES, confirmed_result
+from decide.services.results import confirmed_result
 from decide.services.sanitise import whole_number
 from decide.services.unit_of_work import transactional
 
@@ -57,9 +57,9 @@ def start_job(session: Session, rnd: Round, kind: str) -> None:
     """Start (or start again) the round's closing, manifest or edition job, if the phase allows."""
     if kind == "manifest":
         start_manifest(session, rnd)
-    elif kind == "close" and rnd.phase not in ("closed", *PUBLIC_PHASES):
+    elif kind == "close" and not rnd.phase.counted:
         raise PublicationRefused("The board is closed when the round moves to “Voting closed”.")
-    elif kind in ("publish", "edition") and rnd.phase not in PUBLIC_PHASES:
+    elif kind in ("publish", "edition") and not rnd.phase.results_public:
         raise PublicationRefused("PDF editions are written once the round is published.")
     else:
         schedule_job(session, rnd, kind)
@@ -144,7 +144,7 @@ def write_edition(session: Session, rnd: Round, progress: Any = no_progress) -> 
 def _write_edition(session: Session, rnd: Round, reason: str, progress: Any) -> Edition:
     from decide.services.ledger import signed_ledger
 
-    if rnd.phase not in ("published", "delivery"):
+    if not rnd.phase.results_public:
         raise PublicationRefused("Editions are written once the round is published.")
     row = manifest_of(session, rnd.id)
     if row is None:

@@ -45,7 +45,7 @@ def check_counted(session: Session, text: str | bytes) -> CountedCheck:
     if rnd is None:
         return CountedCheck(False, ("This receipt names a round that does not exist here.",))
     row = manifest_of(session, rnd.id)
-    if rnd.phase not in ("published", "delivery") or row is None:
+    if not rnd.phase.results_public or row is None:
         return CountedCheck(
             False, ("The results of this round are not published yet; check again later.",), rnd
         )

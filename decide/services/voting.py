@@ -364,7 +364,7 @@ def _voting_round(box: OpenBox | None) -> Round:
     if box is None:
         raise VotingClosed("There is no such round.")
     rnd = box.round
-    if rnd.phase != "voting":
+    if not rnd.phase.voting_open:
         raise VotingClosed(f"Voting is not open in this round (it is at: {rnd.phase_label}).")
     return rnd
 
@@ -656,7 +656,7 @@ def board_page(
 
 def voting_closed(rnd: Round) -> bool:
     """Return True once the round is past its voting phase."""
-    return rnd.phase in ("closed", "published", "delivery")
+    return rnd.phase.counted
 
 
 def chain_entries(session: Session, round_id: int) -> list[chain.ChainEntry]:

@@ -434,7 +434,7 @@ def cast(round_id: int) -> Any:
     # The cast's transaction starts here, with the box lock taken shared and the round read
     # once under it (see voting.open_box); a refusal below rolls it back.
     box = voting.open_box(db.session, round_id)
-    if box is None or box.round.phase == "draft":
+    if box is None or box.round.phase.is_draft:
         abort(404)
     rnd = box.round
     voter = current_voter(round_id)

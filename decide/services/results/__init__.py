@@ -27,8 +27,6 @@ from decide.services.results.confirmation import (
     results_visible,
 )
 from decide.services.results.election import (
-    PUBLIC_PHASES,
-    RESULT_PHASES,
     Election,
     ResultsError,
     pence_int,
@@ -71,10 +69,8 @@ __all__ = [
     "DEFAULT_DECILE_WEIGHTS",
     "MORE_DEPRIVED_DECILES",
     "NO_AREA",
-    "PUBLIC_PHASES",
     "REASON_MAX",
     "REASON_MIN",
-    "RESULT_PHASES",
     "RULE_ORDER",
     "Bar",
     "Election",

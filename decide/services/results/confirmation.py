@@ -15,8 +15,6 @@ from decide.allocation import RULES, Outcome, TieBreak
 from decide.models import ALLOCATION_RULES, ChainState, Round, RoundResult, User
 from decide.services.errors import InvalidInput
 from decide.services.results.election import (
-    PUBLIC_PHASES,
-    RESULT_PHASES,
     Election,
     ResultsError,
     round_to_election,
@@ -53,7 +51,7 @@ def confirm_rule(
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise ResultsError(f"There is no round {round_id}.")
-    if rnd.phase != "closed":
+    if not rnd.phase.awaiting_publication:
         raise ResultsError(
             "The rule can be confirmed only while the round is closed and not yet published "
             f"(it is at: {rnd.phase_label})."
@@ -149,6 +147,6 @@ def recompute_result(session: Session, result: RoundResult) -> tuple[Election, O
 
 def results_visible(rnd: Round, *, privileged: bool) -> bool:
     """Return whether the results page shows the outcome (public once published)."""
-    if rnd.phase in PUBLIC_PHASES:
+    if rnd.phase.results_public:
         return True
-    return privileged and rnd.phase in RESULT_PHASES
+    return privileged and rnd.phase.counted

@@ -27,9 +27,6 @@ from decide.services.voting import ballot_projects, board_profile, round_instanc
 if TYPE_CHECKING:
     from decide.services.results.equity import EquitySpec
 
-RESULT_PHASES = ("closed", "published", "delivery")
-PUBLIC_PHASES = ("published", "delivery")
-
 
 class ResultsError(DomainError):
     """A results action the round's state does not allow; the message says why."""

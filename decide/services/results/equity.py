@@ -14,7 +14,6 @@ from decide.allocation import EquityParams, fraction_text, params_from_json, par
 from decide.models import EquitySettings, Round
 from decide.services.errors import InvalidInput
 from decide.services.results.election import (
-    PUBLIC_PHASES,
     Election,
     ResultsError,
     round_to_election,
@@ -233,7 +232,7 @@ def save_equity_settings(session: Session, round_id: int, spec: EquitySpec) -> E
     rnd = session.get(Round, round_id)
     if rnd is None:
         raise ResultsError(f"There is no round {round_id}.")
-    if rnd.phase in PUBLIC_PHASES:
+    if rnd.phase.results_public:
         raise ResultsError("The results are published; the equity settings can no longer change.")
     election = round_to_election(session, round_id)
     row = session.get(EquitySettings, round_id)

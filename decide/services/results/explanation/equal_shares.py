@@ -57,7 +57,7 @@ def explain_equal_shares(election: Election, outcome: Outcome) -> Words:
     funded = [
         s
         for s in outcome.steps
-        if isinstance(s, GreedyStep) and s.phase == "completion" and s.funded
+        if isinstance(s, GreedyStep) and s.completes_equal_shares and s.funded
     ]
     if funded:
         words.steps.append(
