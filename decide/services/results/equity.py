@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ballots.wording import money_for_input
 from decide.allocation import EquityParams, fraction_text, params_from_json, params_to_json
 from decide.models import EquitySettings, Round
 from decide.services.errors import InvalidInput
@@ -210,21 +211,14 @@ def equity_form_values(spec: EquitySpec, election: Election) -> dict[str, str]:
     for decile in range(1, 11):
         w = spec.decile_weights.get(decile)
         values[f"weight_{decile}"] = _text(w) if w else ""
-    values["org_cap"] = _pounds_plain(spec.organisation_cap)
+    values["org_cap"] = money_for_input(spec.organisation_cap)
     for name_, org_id in election.organisation_ids.items():
-        values[f"cap_{org_id}"] = _pounds_plain(spec.organisation_caps.get(name_))
+        values[f"cap_{org_id}"] = money_for_input(spec.organisation_caps.get(name_))
     for theme, theme_id in election.theme_ids.items():
         lo, hi = spec.theme_min_share.get(theme), spec.theme_max_share.get(theme)
         values[f"theme_min_{theme_id}"] = _text(lo * 100) if lo else ""
         values[f"theme_max_{theme_id}"] = _text(hi * 100) if hi is not None else ""
     return values
-
-
-def _pounds_plain(pence: int | None) -> str:
-    if pence is None:
-        return ""
-    pounds, rem = divmod(pence, 100)
-    return f"{pounds}" if rem == 0 else f"{pounds}.{rem:02d}"
 
 
 def save_equity_settings(session: Session, round_id: int, spec: EquitySpec) -> EquitySettings:
