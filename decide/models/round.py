@@ -200,47 +200,65 @@ class Project(Base):
     organisation: Mapped[Organisation | None] = relationship()
 
 
+def _round_changes(session: Session, obj: Round) -> list[str]:
+    """Return what changed on a round that was already locked before this flush."""
+    state = inspect(obj)
+    phase_hist = state.attrs.phase.history
+    was_locked = (
+        Phase(phase_hist.deleted[0]).voting_started if phase_hist.deleted else obj.ballot_locked
+    )
+    if not was_locked or obj in session.new:
+        return []
+    problems = [
+        f"{name.replace('_', ' ')} cannot change after voting opened"
+        for name in LOCKED_AT_VOTING
+        if state.attrs[name].history.has_changes()
+    ]
+    if state.attrs.areas.history.has_changes():
+        problems.append("the areas cannot change after voting opened")
+    return problems
+
+
+def _project_changes(session: Session, obj: Project) -> list[str]:
+    """Return what changed on a project of a locked round."""
+    rnd = obj.round
+    if rnd is None or not rnd.ballot_locked or rnd in session.new or rnd in session.deleted:
+        return []
+    if obj in session.new or obj in session.deleted:
+        return ["the project list cannot change after voting opened"]
+    state = inspect(obj)
+    return [
+        f"project {name.replace('_', ' ')} cannot change after voting opened"
+        for name in ("cost_pence", "code", "withdrawn")
+        if state.attrs[name].history.has_changes()
+    ]
+
+
+def _eligibility_changes(session: Session, obj: RoundEligibility) -> list[str]:
+    """Return what changed in who may vote (routes, minimum age): it locks with the ballot."""
+    if obj in session.new:
+        return []
+    rnd = session.get(Round, obj.round_id)
+    if rnd is None or not rnd.ballot_locked or rnd in session.new:
+        return []
+    state = inspect(obj)
+    return [
+        "who may vote cannot change after voting opened"
+        for name in ("by_postcode", "by_roll", "by_code", "min_age")
+        if state.attrs[name].history.has_changes()
+    ]
+
+
 def _ballot_meaning_changes(session: Session) -> list[str]:
     """Return a message for each ballot-meaning change to a locked round in this flush."""
     problems: list[str] = []
     for obj in list(session.dirty) + list(session.new) + list(session.deleted):
         if isinstance(obj, Round):
-            state = inspect(obj)
-            phase_hist = state.attrs.phase.history
-            was_locked = (
-                Phase(phase_hist.deleted[0]).voting_started
-                if phase_hist.deleted
-                else obj.ballot_locked
-            )
-            if not was_locked or obj in session.new:
-                continue
-            for name in LOCKED_AT_VOTING:
-                if state.attrs[name].history.has_changes():
-                    problems.append(f"{name.replace('_', ' ')} cannot change after voting opened")
-            if state.attrs.areas.history.has_changes():
-                problems.append("the areas cannot change after voting opened")
+            problems += _round_changes(session, obj)
         elif isinstance(obj, Project):
-            rnd = obj.round
-            if rnd is None or not rnd.ballot_locked or rnd in session.new or rnd in session.deleted:
-                continue
-            if obj in session.new or obj in session.deleted:
-                problems.append("the project list cannot change after voting opened")
-                continue
-            state = inspect(obj)
-            for name in ("cost_pence", "code", "withdrawn"):
-                if state.attrs[name].history.has_changes():
-                    problems.append(
-                        f"project {name.replace('_', ' ')} cannot change after voting opened"
-                    )
-        elif isinstance(obj, RoundEligibility) and obj not in session.new:
-            # Who may vote (the routes and the minimum age) locks with the ballot.
-            rnd = session.get(Round, obj.round_id)
-            if rnd is None or not rnd.ballot_locked or rnd in session.new:
-                continue
-            state = inspect(obj)
-            for name in ("by_postcode", "by_roll", "by_code", "min_age"):
-                if state.attrs[name].history.has_changes():
-                    problems.append("who may vote cannot change after voting opened")
+            problems += _project_changes(session, obj)
+        elif isinstance(obj, RoundEligibility):
+            problems += _eligibility_changes(session, obj)
     return problems
 
 
