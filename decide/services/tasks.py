@@ -164,9 +164,7 @@ def tasks_for(session: Session, user: User) -> list[TaskGroup]:
     """Return the user's tasks, one group per source, in page order."""
     if getattr(user, "id", None) is None:
         return []
-    return [
-        TaskGroup(s.key, s.heading, s.empty, tuple(s.find(session, user))) for s in SOURCES
-    ]
+    return [TaskGroup(s.key, s.heading, s.empty, tuple(s.find(session, user))) for s in SOURCES]
 
 
 def task_count(groups: Sequence[TaskGroup]) -> int:

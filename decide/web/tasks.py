@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from decide.extensions import db
@@ -28,10 +28,12 @@ _DOCUMENT_TYPES = {"manifest": signing.MANIFEST_TYPE, "ledger checkpoint": signi
 
 
 def _groups() -> list[service.TaskGroup]:
-    # The navigation bar and the page ask once per request.
-    if "task_groups" not in g:
-        g.task_groups = service.tasks_for(db.session, current_user)
-    return g.task_groups  # type: ignore[no-any-return]
+    # The navigation bar and the page ask once per request (kept on the request, not on `g`,
+    # whose app context may outlive one request).
+    cached = request.environ.get("decide.task_groups")
+    if cached is None:
+        cached = request.environ["decide.task_groups"] = service.tasks_for(db.session, current_user)
+    return cached  # type: ignore[no-any-return]
 
 
 @bp.app_template_global()
