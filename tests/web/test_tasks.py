@@ -105,7 +105,7 @@ def test_a_manifest_waits_for_the_members_signature_until_they_sign(app, world, 
     ]
     assert "One thing waits for you." in page.text
     # The count is on every page's navigation bar, with words for screen readers.
-    assert "Your tasks ( 1 waiting)" in _nav(client.get("/").text)
+    assert "Your tasks 1 (1 waiting)" in _nav(client.get("/").text)
     assert 'href="/tasks" aria-current="page"' in page.text
 
     _sign(world.session, rnd, mine, MANIFEST_TYPE, "d" * 64)
@@ -165,7 +165,7 @@ def test_people_without_a_panel_seat_or_key_see_no_tasks_link(app, world, closed
     other = login(
         app.test_client(), world.session.get(type(world.users["citizen"]), theirs.user_id)
     )
-    assert "Your tasks ( 1 waiting)" in _nav(other.get("/").text)
+    assert "Your tasks 1 (1 waiting)" in _nav(other.get("/").text)
 
 
 def test_the_sign_page_signs_in_the_browser_without_sending_the_key(app, world, closed):
