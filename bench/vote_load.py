@@ -74,6 +74,7 @@ def _seed(url: str, instance: str, secret: str, voters: int) -> tuple[int, list[
     from app import create_app
     from decide.extensions import db
     from decide.models import Project, Round
+    from decide.services import access_codes
     from decide.services import eligibility as elig
 
     app = create_app(
@@ -99,7 +100,7 @@ def _seed(url: str, instance: str, secret: str, voters: int) -> tuple[int, list[
         elig.save_settings(
             db.session, rnd.id, by_postcode=False, by_roll=False, by_code=True, min_age=None
         )
-        _, codes = elig.generate_codes(
+        _, codes = access_codes.generate_codes(
             db.session, rnd.id, voters, label="bench", today=dt.date.today()
         )
         rnd.phase = "voting"

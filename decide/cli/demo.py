@@ -14,8 +14,8 @@ def demo_command(if_empty: bool) -> None:
     from sqlalchemy import func, select
 
     from decide.cli.database import SchemaState, schema_state
+    from decide.demo import demo_present, seed_demo
     from decide.models import User
-    from decide.services.demo import demo_present, seed_demo
 
     state, problem = schema_state(db.engine)
     if state is SchemaState.EMPTY:
@@ -40,7 +40,8 @@ def demo_command(if_empty: bool) -> None:
 @click.option("--citizens", default=6, show_default=True, help="How many citizens to list.")
 def accounts_command(citizens: int) -> None:
     """Print the demo accounts and their shared password."""
-    from decide.services.demo import DEMO_PASSWORD, demo_accounts
+    from decide.demo import demo_accounts
+    from decide.demo.catalogue import DEMO_PASSWORD
 
     rows = demo_accounts(db.session)
     if not rows:

@@ -23,8 +23,8 @@ from audits.manifest import Manifest
 from ballots.wording import money, plural
 from decide.models import LedgerCheckpoint, LedgerPayment, Round, User
 from decide.services import signing
-from decide.services.closing import schedule_job
 from decide.services.errors import DomainError, InvalidInput
+from decide.services.jobs import schedule_job
 from decide.services.publication import manifest_of
 from decide.services.sanitise import has_control_characters
 from decide.services.voting import chain_round_id

@@ -56,15 +56,9 @@ from decide.models import (
 from decide.models.limits import INT32_MAX
 from decide.models.results import RoundResult
 from decide.services import signing
-from decide.services.closing import (
-    BoardRow,
-    closing_of,
-    no_progress,
-    parse_choices,
-    read_board,
-    schedule_job,
-)
+from decide.services.closing import BoardRow, closing_of, parse_choices, read_board
 from decide.services.errors import DomainError
+from decide.services.jobs import no_progress, schedule_job
 from decide.services.rounds import PhaseBlocker
 from decide.services.sanitise import whole_number
 from decide.services.voting import (

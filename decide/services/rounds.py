@@ -29,7 +29,7 @@ from decide.models import (
 )
 from decide.models.limits import INT32_MAX
 from decide.models.round import LOCKED_AT_VOTING
-from decide.services import register
+from decide.services import register_setup
 from decide.services.accounts import find_user_by_email
 from decide.services.errors import DomainError, InvalidInput, NotFound
 from decide.services.slugs import unique_slug
@@ -360,14 +360,14 @@ def _ballot_rules_complete(session: Session, rnd: Round) -> PhaseBlocker | None:
 
 
 def _self_declared_confirmed(session: Session, rnd: Round) -> PhaseBlocker | None:
-    problem = register.self_declared_problem(session, rnd)
+    problem = register_setup.self_declared_problem(session, rnd)
     return PhaseBlocker(problem, "eligibility") if problem else None
 
 
 def _roll_uploaded_if_ticked(session: Session, rnd: Round) -> PhaseBlocker | None:
     # Whether a round has a roll is fixed when voting opens (a roll added later would let
     # people who voted by account or code vote again as their roll entry).
-    problem = register.empty_roll_problem(session, rnd)
+    problem = register_setup.empty_roll_problem(session, rnd)
     return PhaseBlocker(problem, "eligibility") if problem else None
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from audits import chain
 from audits.receipts import Receipt, ServerKey, SignedReceipt, sign_receipt, verify_receipt
@@ -54,6 +54,7 @@ from decide.models import (
     Participation,
     Project,
     Round,
+    RoundEligibility,
     SealedBallot,
 )
 from decide.models.limits import INT32_MAX
@@ -176,10 +177,13 @@ def make_core_ballot(kind: str, choices: Choices) -> CoreBallot:
     return CoreBallot(voter_id="", projects=tuple(choices))
 
 
-def _capacity(rnd: Round) -> int:
-    """Return the envelope size that holds any valid ballot of the round (see sealing)."""
+def _capacity(rnd: Round, every: Sequence[Project]) -> int:
+    """Return the envelope size that holds any valid ballot of the round (see sealing).
+
+    `every` is all the round's projects, withdrawn ones too, so the size never changes.
+    """
     points = rnd.points_total if rnd.ballot_kind == "cumulative" else None
-    return envelope_capacity([p.code for p in rnd.projects], points)
+    return envelope_capacity([p.code for p in every], points)
 
 
 def choices_json(ballot: CoreBallot) -> str:
@@ -243,8 +247,13 @@ def board_profile(session: Session, rnd: Round) -> Profile:
 
 def check_choices(session: Session, rnd: Round, choices: Choices) -> CoreBallot:
     """Return the validated core ballot, or raise BallotRejected with every problem."""
+    return _check_against(rnd, ballot_projects(session, rnd.id), choices)
+
+
+def _check_against(rnd: Round, on_ballot: Sequence[Project], choices: Choices) -> CoreBallot:
+    """Return the validated core ballot against these ballot projects, or raise."""
     ballot = make_core_ballot(rnd.ballot_kind, choices)
-    instance = round_instance(rnd, ballot_projects(session, rnd.id))
+    instance = round_instance(rnd, on_ballot)
     problems = validate(ballot, ballot_rules(rnd), instance)
     if problems:
         raise BallotRejected([v.message for v in problems])
@@ -306,14 +315,55 @@ def lock_box(session: Session, round_id: int, *, exclusive: bool) -> None:
     session.execute(text(f"SELECT {fn}(:cls, :rid)"), {"cls": BOX_LOCK_CLASS, "rid": round_id})
 
 
-def _voting_round(session: Session, round_id: int) -> Round:
-    """Return the round, read after taking the box lock shared, or raise VotingClosed."""
+@dataclass(frozen=True)
+class OpenBox:
+    """A round read once under its box lock, inside the caller's open transaction.
+
+    Only `open_box` makes one, so a cast never trusts a round that was read before the lock:
+    closing takes the lock exclusively, so while the transaction holds it shared the phase read
+    here stays true until the commit. The same statement reads the round's projects (withdrawn
+    ones too) and its eligibility settings; holding `settings` keeps that row in the session's
+    identity map, so the register's look-ups by primary key cost no further statement.
+    """
+
+    round: Round
+    settings: RoundEligibility | None
+
+    def ballot_projects(self) -> list[Project]:
+        """Return the projects on the ballot (not withdrawn), in published order."""
+        return sorted(
+            (p for p in self.round.projects if not p.withdrawn), key=lambda p: (p.position, p.id)
+        )
+
+
+def open_box(session: Session, round_id: int) -> OpenBox | None:
+    """Begin a cast's transaction: take the round's box lock shared, then read the round.
+
+    One statement after the lock reads the round, its projects and its eligibility settings.
+    Returns None when there is no such round. The cast view reads the round's ballot kind and
+    phase from here instead of reading the round a second time.
+    """
+    _begin_write(session)
     lock_box(session, round_id, exclusive=False)
-    rnd = session.scalars(
-        select(Round).where(Round.id == round_id).execution_options(populate_existing=True)
-    ).one_or_none()
-    if rnd is None:
+    row = (
+        session.execute(
+            select(Round, RoundEligibility)
+            .outerjoin(RoundEligibility, RoundEligibility.round_id == Round.id)
+            .where(Round.id == round_id)
+            .options(joinedload(Round.projects))
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .one_or_none()
+    )
+    return None if row is None else OpenBox(row[0], row[1])
+
+
+def _voting_round(box: OpenBox | None) -> Round:
+    """Return the box's round, or raise VotingClosed unless voting is open in it."""
+    if box is None:
         raise VotingClosed("There is no such round.")
+    rnd = box.round
     if rnd.phase != "voting":
         raise VotingClosed(f"Voting is not open in this round (it is at: {rnd.phase_label}).")
     return rnd
@@ -335,25 +385,65 @@ def cast_ballot(
     A paper ballot passes `voter=PAPER_VOTER` and `paper`: its issued number, the officer and
     the roll entry it marks (see decide.services.register).
     """
-    if channel not in ("online", "paper"):
-        raise ValueError("channel must be 'online' or 'paper'")
-    if (channel == "paper") != (paper is not None) or (paper is not None) != (voter == PAPER_VOTER):
-        raise ValueError("paper ballots, and only they, come with their paper number")
     try:
-        _begin_write(session)
-        rnd = _voting_round(session, round_id)
-        # Held until the commit: the register and eligibility checks below look the settings
-        # up by primary key three or four times, and the session answers a lookup from its
-        # identity map only while something still references the row (it holds rows weakly).
-        _settings = settings_for(session, round_id)
+        box = open_box(session, round_id)
+    except BaseException:
+        session.rollback()
+        raise
+    return cast_into(
+        session,
+        box,
+        voter,
+        choices,
+        channel=channel,
+        server_key=server_key,
+        today=today,
+        paper=paper,
+    )
+
+
+def cast_into(
+    session: Session,
+    box: OpenBox | None,
+    voter: VoterKey,
+    choices: Choices,
+    *,
+    channel: str = "online",
+    server_key: ServerKey,
+    today: dt.date,
+    paper: register.PaperUse | None = None,
+) -> SignedReceipt:
+    """Cast into a box that `open_box` opened in this transaction; commit; return the receipt.
+
+    The transaction is committed on success and rolled back on any refusal or error.
+    """
+    try:
+        if channel not in ("online", "paper"):
+            raise ValueError("channel must be 'online' or 'paper'")
+        if (channel == "paper") != (paper is not None) or (paper is not None) != (
+            voter == PAPER_VOTER
+        ):
+            raise ValueError("paper ballots, and only they, come with their paper number")
+        rnd = _voting_round(box)
+        round_id = rnd.id
+        # box.settings is held until the commit: the register and eligibility checks below look
+        # the settings up by primary key three or four times, and the session answers a lookup
+        # from its identity map only while something still references the row (it holds rows
+        # weakly). A round with no stored settings gets the defaults from settings_for.
+        _settings = box.settings if box.settings is not None else settings_for(session, round_id)
         try:
             register.check(session, rnd, voter, today, paper)
         except (EligibilityError, register.NotOnRegister) as exc:
             raise NotEligible(str(exc)) from exc
-        ballot = canonical_order(rnd.ballot_kind, check_choices(session, rnd, choices))
+        # One read of the projects: the ballot's (not withdrawn) for checking, all of them for
+        # the envelope's size, which must not change when a project is withdrawn.
+        every = rnd.projects
+        ballot = canonical_order(
+            rnd.ballot_kind, _check_against(rnd, box.ballot_projects(), choices)
+        )
         data = canonical_ballot_bytes(rnd.ballot_kind, ballot)
         keys = BoxKeys(server_key, round_id)
-        sealed = keys.seal(data, choices_json(ballot), channel, capacity=_capacity(rnd))
+        sealed = keys.seal(data, choices_json(ballot), channel, capacity=_capacity(rnd, every))
         mark_voter(
             session,
             rnd,

@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from decide.extensions import db
 from decide.models import AccessCodeBatch, Round
+from decide.services import access_codes, register, register_setup, voter_roll
 from decide.services import eligibility as elig
-from decide.services import register
 from decide.services.permissions import is_facilitator
 from decide.services.rounds import MAX_COUNT
 from decide.services.sanitise import has_control_characters, whole_number
@@ -61,9 +61,9 @@ def _page(
             "eligibility/settings.html",
             rnd=rnd,
             settings=settings,
-            roll_size=elig.roll_size(db.session, rnd.id),
+            roll_size=voter_roll.roll_size(db.session, rnd.id),
             has_roll=register.has_roll(db.session, rnd.id),
-            warning=register.self_declared_warning(settings),
+            warning=register_setup.self_declared_warning(settings),
             per_route=register.ballots_per_route(db.session, rnd.id),
             route_labels=register.ROUTE_LABELS,
             batches=batches,
@@ -116,10 +116,10 @@ def upload_roll(round_id: int) -> Any:
     if len(data) > MAX_ROLL_BYTES:
         return _page(rnd, {"roll": ["The file is larger than 20 MB."]}, 422)
     try:
-        report = register.store_roll(
+        report = register_setup.store_roll(
             db.session,
             rnd.id,
-            elig.parse_roll(data.decode("utf-8-sig")),
+            voter_roll.parse_roll(data.decode("utf-8-sig")),
             secret_key=current_app.config["SECRET_KEY"],
         )
     except UnicodeDecodeError:
@@ -152,14 +152,16 @@ def generate_codes(round_id: int) -> Any:
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     rnd = _facilitator_round(round_id)
-    count = whole_number(request.form.get("count"), maximum=elig.MAX_BATCH)
+    count = whole_number(request.form.get("count"), maximum=access_codes.MAX_BATCH)
     if not count:
-        return _page(rnd, {"codes": [f"Enter a number of codes from 1 to {elig.MAX_BATCH}."]}, 422)
+        return _page(
+            rnd, {"codes": [f"Enter a number of codes from 1 to {access_codes.MAX_BATCH}."]}, 422
+        )
     label = request.form.get("label", "")
     if has_control_characters(label):
         return _page(rnd, {"codes": ["The label contains invisible control characters."]}, 422)
     try:
-        batch, codes = elig.generate_codes(
+        batch, codes = access_codes.generate_codes(
             db.session,
             rnd.id,
             count,
@@ -170,7 +172,7 @@ def generate_codes(round_id: int) -> Any:
         db.session.rollback()
         return _page(rnd, {"codes": [str(exc)]}, 422)
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
-    pdf = elig.access_code_pdf(rnd.title, batch.label, codes, vote_url=vote_url)
+    pdf = access_codes.access_code_pdf(rnd.title, batch.label, codes, vote_url=vote_url)
     filename = f"access-codes-round{rnd.id}-batch{batch.id}.pdf"
     return _codes_pdf(pdf, filename)
 
@@ -185,7 +187,7 @@ def roll_codes(round_id: int) -> Any:
     if not form.validate_on_submit():
         return _page(rnd, status=422, codes_form=form)
     try:
-        batch, pairs = register.codes_for_references(
+        batch, pairs = register_setup.codes_for_references(
             db.session,
             rnd.id,
             form.references.data.splitlines(),
@@ -198,7 +200,7 @@ def roll_codes(round_id: int) -> Any:
         show_domain_error(form, register.as_domain_error(exc, "references"))
         return _page(rnd, status=422, codes_form=form)
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
-    pdf = elig.access_code_pdf(
+    pdf = access_codes.access_code_pdf(
         rnd.title,
         batch.label,
         [code for _, code in pairs],
@@ -224,6 +226,6 @@ def confirm_self_declared(round_id: int) -> Any:
     if not form.understood.data:
         add_error(form, "understood", "Tick the box to confirm you have read the warning.")
         return _page(rnd, status=422, self_form=form)
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
     flash("Confirmed: this round is self-declared. Voting can open.", "success")
     return redirect(url_for("eligibility.settings", round_id=rnd.id), 303)

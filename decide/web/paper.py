@@ -15,7 +15,7 @@ from decide.extensions import db, limiter
 from decide.models import PaperBatch, PaperNumber, Round
 from decide.services import eligibility as elig
 from decide.services import paper as paper_service
-from decide.services import register, voting
+from decide.services import register, register_setup, voter_roll, voting
 from decide.services.permissions import is_facilitator, is_officer
 from decide.web.access import receipt_key, require
 from decide.web.forms import PaperNumbersForm, show_domain_error
@@ -56,7 +56,7 @@ def _roll_throttles(rnd: Round, reference: str) -> list[tuple[Any, tuple[str, ..
     prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "decide")
     entry = hmac.new(
         current_app.config["SECRET_KEY"].encode(),
-        f"decide/paper-roll-limit/v1\x00{rnd.id}\x00{elig.normalise_reference(reference)}".encode(),
+        f"decide/paper-roll-limit/v1\x00{rnd.id}\x00{voter_roll.normalise_reference(reference)}".encode(),
         "sha256",
     ).hexdigest()
     officer = str(current_user.id)
@@ -80,14 +80,14 @@ def _read_entry(rnd: Round) -> tuple[elig.VoterKey | None, list[str], int]:
     if not reference:
         return None, ["Enter the voter's reference number from the voter roll."], 422
     try:
-        born = elig.parse_birth_date(request.form.get("date_of_birth", ""))
+        born = voter_roll.parse_birth_date(request.form.get("date_of_birth", ""))
     except ValueError as exc:
         return None, [f"Date of birth: {exc}."], 422
     throttles = _roll_throttles(rnd, reference)
     if any(not limiter.limiter.test(limit, *key) for limit, key in throttles):
         return None, [PAPER_TOO_MANY], 429
     try:
-        return elig.verify_roll(
+        return voter_roll.verify_roll(
             db.session, rnd.id, reference, born,
             secret_key=current_app.config["SECRET_KEY"], today=_today(),
         ), [], 200  # fmt: skip
@@ -160,7 +160,7 @@ def numbers(round_id: int) -> Any:
     form = PaperNumbersForm()
     if form.validate_on_submit():
         try:
-            batch = register.issue_paper_numbers(
+            batch = register_setup.issue_paper_numbers(
                 db.session, rnd.id, form.count.data, label=form.label.data or "", today=_today()
             )
         except elig.EligibilityError as exc:

@@ -21,8 +21,7 @@ from audits.html import STYLE_CSP_SOURCE
 from decide.extensions import db
 from decide.models import Round
 from decide.models.limits import INT32_MAX
-from decide.services import auditing, signing
-from decide.services import closing as jobs
+from decide.services import auditing, jobs, signing
 from decide.services import permissions as can
 from decide.services import publication as service
 from decide.services.errors import DomainError

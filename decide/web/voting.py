@@ -36,7 +36,7 @@ from ballots.model import Ballot as CoreBallot
 from ballots.wording import plural
 from decide.extensions import db, limiter
 from decide.models import Project, Round, User
-from decide.services import accounts, register, voting
+from decide.services import access_codes, accounts, register, voter_roll, voting
 from decide.services import eligibility as elig
 from decide.services.eligibility import VoterKey
 from decide.services.errors import DomainError
@@ -424,7 +424,7 @@ def _was_refused(response: Response) -> bool:
 
 def _roll_entry_key() -> str:
     """Return the rate-limit key of the roll entry named by the typed reference number."""
-    reference = elig.normalise_reference(request.form.get("reference", ""))[:64]
+    reference = voter_roll.normalise_reference(request.form.get("reference", ""))[:64]
     round_id = request.view_args.get("round_id") if request.view_args else None
     digest = hmac.new(
         current_app.config["SECRET_KEY"].encode(),
@@ -481,10 +481,10 @@ def prove_roll(round_id: int) -> Any:
     rnd = public_round(round_id)
     reference = request.form.get("reference", "").strip()
     try:
-        born = elig.parse_birth_date(request.form.get("date_of_birth", ""))
+        born = voter_roll.parse_birth_date(request.form.get("date_of_birth", ""))
         if not reference:
             raise elig.EligibilityError("Enter your reference number.")
-        voter = elig.verify_roll(
+        voter = voter_roll.verify_roll(
             db.session,
             rnd.id,
             reference,
@@ -523,7 +523,7 @@ def prove_code(round_id: int) -> Any:
     """Start voting with a one-time access code (no account needed)."""
     rnd = public_round(round_id)
     try:
-        voter = elig.verify_code(db.session, rnd.id, request.form.get("code", ""))
+        voter = access_codes.verify_code(db.session, rnd.id, request.form.get("code", ""))
     except elig.EligibilityError as exc:
         _refused_attempt()
         flash(str(exc), "error")
@@ -632,7 +632,12 @@ def edit(round_id: int) -> Any:
 @limiter.limit(lambda: current_app.config["VOTE_RATE_LIMIT"])
 def cast(round_id: int) -> Any:
     """Cast the reviewed ballot; on success go to the receipt."""
-    rnd = public_round(round_id)
+    # The cast's transaction starts here, with the box lock taken shared and the round read
+    # once under it (see voting.open_box); a refusal below rolls it back.
+    box = voting.open_box(db.session, round_id)
+    if box is None or box.round.phase == "draft":
+        abort(404)
+    rnd = box.round
     voter = current_voter(round_id)
     if voter is None:
         return _identify_page(rnd, None, "Show that you can vote first."), 403
@@ -641,15 +646,15 @@ def cast(round_id: int) -> Any:
             choices = _read_reviewed(rnd, voter)
         except voting.BallotRejected:
             # Choices reviewed by someone else, or for a round that has closed: say the real
-            # reason. (cast_ballot checks phase and eligibility itself, under the box lock.)
+            # reason. (cast_into checks phase and eligibility itself, under the box lock.)
             _refuse_voter(rnd, voter)
             raise
         # The commit expires `rnd`; the receipt names the round from this, read now, so
         # rendering it costs no second query (and no transaction left to roll back).
         heading = RoundHeading(rnd.id, rnd.title)
-        signed = voting.cast_ballot(
+        signed = voting.cast_into(
             db.session,
-            rnd.id,
+            box,
             voter,
             choices,
             channel="online",

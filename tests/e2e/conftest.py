@@ -77,8 +77,8 @@ def e2e_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_template(e2e_files: Path) -> Path:
     """Seed the demo once per worker into a template database file; tests get copies."""
     from app import create_app
+    from decide.demo import seed_demo
     from decide.extensions import db
-    from decide.services.demo import seed_demo
 
     template = e2e_files / "demo-template.db"
     app = create_app(_e2e_config(template, e2e_files / "receipt_key.pem"))

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from decide.services.demo import DEMO_PASSWORD, FACILITATOR_EMAIL
+from decide.demo.catalogue import DEMO_PASSWORD, FACILITATOR_EMAIL
 from tests.e2e.conftest import LiveServer, _serve, register_and_confirm
 
 TITLE = "Seed swap and growing club"
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def foundation_server(live_app) -> Iterator[LiveServer]:
     """Serve the app with only the foundation demo (faster than every part's demo data)."""
+    from decide.demo.foundation import seed_foundation
     from decide.extensions import db
-    from decide.services.demo import seed_foundation
 
     with live_app.app_context():
         seed_foundation(db.session)

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from decide.services.demo import DEMO_PASSWORD
+from decide.demo.catalogue import DEMO_PASSWORD
 from tests.e2e.conftest import run_axe
 
 WIDTH = 390

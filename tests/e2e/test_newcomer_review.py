@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from decide.services.demo import DEMO_PASSWORD, FACILITATOR_EMAIL, FOUNDATION_ROUND_SLUG
-from decide.services.demo_published import PUBLISHED_ROUND_SLUG
-from decide.services.demo_voting import DEMO_ROLL, VOTING_ROUND_SLUGS
+from decide.demo.catalogue import DEMO_PASSWORD, FACILITATOR_EMAIL, FOUNDATION_ROUND_SLUG
+from decide.demo.published import PUBLISHED_ROUND_SLUG
+from decide.demo.voting import DEMO_ROLL, VOTING_ROUND_SLUGS
 from tests.e2e.conftest import _new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

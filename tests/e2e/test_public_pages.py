@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from decide.services.demo import DEMO_PASSWORD
+from decide.demo.catalogue import DEMO_PASSWORD
 
 
 def _rounds(server: Any) -> dict[str, int]:

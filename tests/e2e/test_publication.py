@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from decide.services.demo import DEMO_PASSWORD, FACILITATOR_EMAIL, PANEL_EMAIL
-from decide.services.demo_published import SECOND_PANEL_EMAIL
-from decide.services.demo_voting import VOTING_ROUND_SLUGS
+from decide.demo.catalogue import DEMO_PASSWORD, FACILITATOR_EMAIL, PANEL_EMAIL
+from decide.demo.published import SECOND_PANEL_EMAIL
+from decide.demo.voting import VOTING_ROUND_SLUGS
 from tests.e2e.conftest import _new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from decide.services.demo import DEMO_PASSWORD
-from decide.services.demo_voting import VOTING_ROUND_SLUGS
+from decide.demo.catalogue import DEMO_PASSWORD
+from decide.demo.voting import VOTING_ROUND_SLUGS
 from decide.web.filters import long_date
 from tests.e2e.conftest import _new_page, register_and_confirm
 

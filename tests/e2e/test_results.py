@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from decide.services.demo import DEMO_PASSWORD, FACILITATOR_EMAIL
-from decide.services.demo_results import RESULTS_ROUND_SLUG
+from decide.demo.catalogue import DEMO_PASSWORD, FACILITATOR_EMAIL
+from decide.demo.results import RESULTS_ROUND_SLUG
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -139,8 +139,8 @@ def test_compare_confirm_publish_and_see_how_a_ballot_was_used(
     axe_check(page)
 
     # The demo round published through the real flow (panel signatures, PDF) shows its results.
+    from decide.demo.published import PUBLISHED_ROUND_SLUG
     from decide.models import Round
-    from decide.services.demo_published import PUBLISHED_ROUND_SLUG
 
     published = _db(
         live_server, lambda s: s.scalar(select(Round.id).where(Round.slug == PUBLISHED_ROUND_SLUG))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from decide.services.demo import DEMO_PASSWORD, FACILITATOR_EMAIL, FOUNDATION_ROUND_SLUG
+from decide.demo.catalogue import DEMO_PASSWORD, FACILITATOR_EMAIL, FOUNDATION_ROUND_SLUG
 from tests.e2e.conftest import LiveServer, _new_page, _serve
 
 pytestmark = pytest.mark.slow
@@ -22,8 +22,8 @@ RESIDENTS = "Sunday play streets"  # the foundation demo's feasible resident's p
 @pytest.fixture
 def foundation_server(live_app) -> Iterator[LiveServer]:
     """Serve the app with only the foundation demo."""
+    from decide.demo.foundation import seed_foundation
     from decide.extensions import db
-    from decide.services.demo import seed_foundation
 
     with live_app.app_context():
         seed_foundation(db.session)

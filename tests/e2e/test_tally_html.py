@@ -15,9 +15,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def _published_round(server: Any) -> int:
+    from decide.demo.published import PUBLISHED_ROUND_SLUG
     from decide.extensions import db
     from decide.models import Round
-    from decide.services.demo_published import PUBLISHED_ROUND_SLUG
 
     with server.app.app_context():
         return int(db.session.scalar(select(Round.id).where(Round.slug == PUBLISHED_ROUND_SLUG)))

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from decide.services.demo_voting import VOTING_ROUND_SLUGS
+from decide.demo.voting import VOTING_ROUND_SLUGS
 from tests.e2e.conftest import _dispose, _e2e_config, _new_page, _serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -158,7 +158,7 @@ def test_register_verify_reset_and_vote(mail_server, smtp, phone, axe_check):
 
 def test_account_pages_work_without_javascript_at_360_px(live_server, js_disabled_page, axe_check):
     """The new account and postcode-table pages, as plain HTML forms on a small phone."""
-    from decide.services.demo import DEMO_PASSWORD, FACILITATOR_EMAIL, FOUNDATION_ROUND_SLUG
+    from decide.demo.catalogue import DEMO_PASSWORD, FACILITATOR_EMAIL, FOUNDATION_ROUND_SLUG
 
     page, base = js_disabled_page, live_server.url
     page.goto(base + "/password/forgot")

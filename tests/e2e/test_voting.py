@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from decide.services.demo import DEMO_PASSWORD
-from decide.services.demo_voting import DEMO_ROLL, VOTING_ROUND_SLUGS
+from decide.demo.catalogue import DEMO_PASSWORD
+from decide.demo.voting import DEMO_ROLL, VOTING_ROUND_SLUGS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -28,7 +28,7 @@ from decide.models import (
 from decide.services import publication, signing
 from decide.services.eligibility import VoterKey
 from decide.services.paper import enter_paper_ballot
-from decide.services.register import issue_paper_numbers
+from decide.services.register_setup import issue_paper_numbers
 from decide.services.rounds import change_phase
 from decide.services.voting import cast_ballot, load_server_key
 from tests.sessions import VERIFIED_AT, log_in

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, object_session
 
 from decide.models import Ballot, PublicationJob, RoundClosing
-from decide.services import closing as jobs
+from decide.services import closing, jobs
 from tests.publication.conftest import login
 
 
@@ -151,7 +151,7 @@ def test_an_unexpected_error_is_said_in_plain_words(app, db, closed, monkeypatch
         progress("Reading the ballots", 0, 12, force=True)
         raise error()
 
-    monkeypatch.setattr(jobs, "close_board", broken)
+    monkeypatch.setattr(closing, "close_board", broken)
     client = login(app.test_client(), closed.facilitator)
     page = client.get(client.post(f"/rounds/{rnd.id}/publication/jobs/close").headers["Location"])
     html = page.get_data(as_text=True)
@@ -243,7 +243,7 @@ def test_the_heartbeat_goes_on_through_a_long_step(app, db, closed, monkeypatch)
             query = select(PublicationJob.heartbeat_at).where(PublicationJob.kind == "close")
             return conn.execute(query).scalar()
 
-    monkeypatch.setattr(jobs, "close_board", long_step)
+    monkeypatch.setattr(closing, "close_board", long_step)
     jobs.schedule_job(db.session, rnd, "close")
     db.session.commit()
     assert seen.is_set()

@@ -23,8 +23,8 @@ from decide.models import (
     SigningKey,
 )
 from decide.services import publication, signing
-from decide.services.closing import schedule_job
 from decide.services.eligibility import VoterKey
+from decide.services.jobs import schedule_job
 from decide.services.paper import enter_paper_ballot
 from decide.services.rounds import PhaseChangeRefused, change_phase
 from decide.services.voting import VotingClosed, load_server_key, receipt_again

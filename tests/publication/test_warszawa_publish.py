@@ -18,10 +18,11 @@ from audits.bls import sign_document
 from audits.canonical import canonical_json
 from audits.manifest import Manifest
 from decide.cli import main
+from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
+from decide.demo.foundation import demo_user, seed_foundation
+from decide.demo.published import SECOND_PANEL_EMAIL, demo_key
 from decide.models import PublicationJob, Round, RoundClosing, RoundManifest, User
 from decide.services import publication
-from decide.services.demo import FACILITATOR_EMAIL, PANEL_EMAIL, demo_user, seed_foundation
-from decide.services.demo_published import SECOND_PANEL_EMAIL, demo_key
 from tests.conftest import PABULIB
 from tests.publication.conftest import login
 from tests.publication.test_jobs_sqlite import record_job_updates

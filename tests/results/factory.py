@@ -1,6 +1,6 @@
 """A demo-like closed round for results tests, written straight to the tables (fast).
 
-The projects and the 300 voters are the demo's own (`decide.services.demo_results`), so the
+The projects and the 300 voters are the demo's own (`decide.demo.results`), so the
 tests run on the same round the demo shows; the ballots are chained exactly as casting chains
 them (`audits.chain`, `ballots.canonical`), but inserted in one transaction with trackers drawn
 from a fixed seed, so the tests are deterministic and quick.
@@ -20,6 +20,8 @@ from werkzeug.security import generate_password_hash
 from audits import chain
 from ballots.canonical import canonical_ballot_bytes
 from ballots.model import Ballot as CoreBallot
+from decide.demo.catalogue import AREAS, ORGANISATIONS, THEMES
+from decide.demo.results import PROJECTS, demo_choices
 from decide.models import (
     Area,
     Ballot,
@@ -32,8 +34,6 @@ from decide.models import (
     Theme,
     User,
 )
-from decide.services.demo import AREAS, ORGANISATIONS, THEMES
-from decide.services.demo_results import PROJECTS, demo_choices
 from decide.services.voting import chain_round_id
 from tests.sessions import VERIFIED_AT
 

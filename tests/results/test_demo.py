@@ -7,10 +7,10 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import select
 
+from decide.demo.foundation import seed_foundation
+from decide.demo.results import RESULTS_ROUND_SLUG, demo_choices, seed_results
 from decide.models import Round
 from decide.services import results as service
-from decide.services.demo import seed_foundation
-from decide.services.demo_results import RESULTS_ROUND_SLUG, demo_choices, seed_results
 from decide.services.voting import counts, verify_round_chain
 
 

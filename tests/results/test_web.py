@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ballots.model import Ballot as CoreBallot
+from ballots.wording import money
 from decide.models import EquitySettings, Proposal, RoundResult
 from decide.services import results as service
 from tests.results.factory import closed_round, user
@@ -184,7 +185,7 @@ def test_how_my_ballot_was_used_takes_choices_not_tracker(db, app, facilitator, 
     assert "How your ballot was used" in html
     for _code, title, _cost, _share in view.funded:
         assert title in html
-    assert service.money(view.total) in html
+    assert money(view.total) in html
     # Choices nobody made: no counted ballot has them.
     unknown = client.post(url, data={"project": ["P1", "P2", "P3", "P4", "P5", "P6"]})
     assert unknown.status_code in (404, 422)

@@ -16,8 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from decide.models import AccessCode, PaperNumber, Participation, RollBinding, VoterRollEntry
-from decide.services import eligibility as elig
-from decide.services import paper, register, voting
+from decide.services import access_codes, paper, register, register_setup, voter_roll, voting
 from decide.services.eligibility import VoterKey
 from tests.voting.helpers import TODAY, before_voting, make_area, make_round, make_user
 
@@ -44,13 +43,15 @@ def _roll_round(db: Any, app: Any) -> dict[str, Any]:
     officer = make_user(db.session, is_officer=True)
     resident = make_user(db.session)
     with before_voting(db.session, rnd):
-        elig.upload_roll(db.session, rnd.id, ROLL, secret_key=secret)
-        entry = elig.verify_roll(db.session, rnd.id, "R100", BORN, secret_key=secret, today=TODAY)
+        voter_roll.upload_roll(db.session, rnd.id, ROLL, secret_key=secret)
+        entry = voter_roll.verify_roll(
+            db.session, rnd.id, "R100", BORN, secret_key=secret, today=TODAY
+        )
         register.bind_account(db.session, rnd.id, resident.id, entry)
-        _, pairs = register.codes_for_references(
+        _, pairs = register_setup.codes_for_references(
             db.session, rnd.id, ["R-100"], secret_key=secret, label="Post", today=TODAY
         )
-        batch = register.issue_paper_numbers(
+        batch = register_setup.issue_paper_numbers(
             db.session, rnd.id, ATTEMPTS, label="Hall", today=TODAY
         )
     return {
@@ -85,11 +86,11 @@ def test_one_roll_entry_by_account_code_and_paper_at_once_stores_one_ballot(app,
         )
 
     def by_code(i: int) -> Any:
-        voter = elig.verify_code(db.session, round_id, w["code"])
+        voter = access_codes.verify_code(db.session, round_id, w["code"])
         return voting.cast_ballot(db.session, round_id, voter, ["P2"], server_key=key, today=TODAY)
 
     def by_paper(i: int) -> Any:
-        entry = elig.verify_roll(
+        entry = voter_roll.verify_roll(
             db.session, round_id, "r-100", BORN, secret_key=secret, today=TODAY
         )
         return paper.enter_paper_ballot(
@@ -98,7 +99,9 @@ def test_one_roll_entry_by_account_code_and_paper_at_once_stores_one_ballot(app,
         )  # fmt: skip
 
     def upload_again(i: int) -> Any:
-        return register.store_roll(db.session, round_id, elig.parse_roll(ROLL), secret_key=secret)
+        return register_setup.store_roll(
+            db.session, round_id, voter_roll.parse_roll(ROLL), secret_key=secret
+        )
 
     jobs = [(f, i) for i in range(ATTEMPTS) for f in (by_account, by_code, by_paper)]
     jobs.append((upload_again, 0))
@@ -123,7 +126,7 @@ def test_one_roll_entry_by_account_code_and_paper_at_once_stores_one_ballot(app,
     assert not any(t.is_alive() for t in threads)
 
     report, casts = results[-1], results[:-1]
-    assert isinstance(report, register.RollReport), report
+    assert isinstance(report, register_setup.RollReport), report
     assert (report.added, report.changed, report.removed, report.kept) == (0, 0, 0, 3)
     receipts = [r for r in casts if not isinstance(r, Exception)]
     refusals = [r for r in casts if isinstance(r, Exception)]
@@ -149,12 +152,14 @@ def test_one_roll_entry_by_account_code_and_paper_at_once_stores_one_ballot(app,
 
     # Uploading the roll again, after the race, changes nothing: same entries, same ids,
     # the link and the code still name the entry, and the entry stays marked.
-    report = register.store_roll(db.session, round_id, elig.parse_roll(ROLL), secret_key=secret)
+    report = register_setup.store_roll(
+        db.session, round_id, voter_roll.parse_roll(ROLL), secret_key=secret
+    )
     assert (report.added, report.changed, report.removed) == (0, 0, 0)
     assert _entry_ids(db, round_id) == ids_before
     assert db.session.scalar(select(RollBinding.entry_id)) == w["entry"].id
     assert db.session.scalar(select(AccessCode.roll_entry_id)) == w["entry"].id
-    for voter in (w["user"], elig.verify_code(db.session, round_id, w["code"]), w["entry"]):
+    for voter in (w["user"], access_codes.verify_code(db.session, round_id, w["code"]), w["entry"]):
         with pytest.raises(voting.AlreadyVoted, match="You have already voted"):
             voting.cast_ballot(db.session, round_id, voter, ["P4"], server_key=key, today=TODAY)
     assert voting.counts(db.session, round_id) == {"ballots": 1, "sealed": 1, "participation": 1}

@@ -9,8 +9,16 @@ import pytest
 from sqlalchemy import select
 
 from decide.models import Round, RoundLocked, VoterRollEntry
+from decide.services import (
+    access_codes,
+    paper,
+    register,
+    register_setup,
+    rounds,
+    voter_roll,
+    voting,
+)
 from decide.services import eligibility as elig
-from decide.services import paper, register, rounds, voting
 from decide.services.eligibility import VoterKey
 from tests.voting.helpers import TODAY, before_voting, make_area, make_round, make_user
 
@@ -32,8 +40,8 @@ def _ids(db, round_id):
 
 
 def _upload(db, app, round_id, text):
-    return register.store_roll(
-        db.session, round_id, elig.parse_roll(text), secret_key=app.config["SECRET_KEY"]
+    return register_setup.store_roll(
+        db.session, round_id, voter_roll.parse_roll(text), secret_key=app.config["SECRET_KEY"]
     )
 
 
@@ -51,7 +59,7 @@ def test_uploading_the_roll_again_keeps_entries_and_ids(app, db):
     assert (changed.changed, changed.removed) == (1, 1)  # C-3 left the roll before voting
     secret = app.config["SECRET_KEY"]
     born = dt.date(1980, 1, 31)
-    entry = elig.verify_roll(db.session, rnd.id, "A1", born, secret_key=secret, today=TODAY)
+    entry = voter_roll.verify_roll(db.session, rnd.id, "A1", born, secret_key=secret, today=TODAY)
     assert entry.id in ids.values()
     # Once voting has opened, nobody is taken off the roll: the report says who stayed.
     rnd.phase = "voting"
@@ -103,7 +111,7 @@ def test_who_may_vote_and_the_areas_lock_when_voting_opens(app, db):
     with pytest.raises(elig.RollError, match="cannot change now"):
         _upload(db, app, rnd.id, ROLL)
     with pytest.raises(elig.EligibilityError, match="cannot change now"):
-        elig.generate_codes(db.session, rnd.id, 2, label="", today=TODAY)
+        access_codes.generate_codes(db.session, rnd.id, 2, label="", today=TODAY)
     assert db.session.get(Round, rnd.id).areas == [area]
 
 
@@ -114,9 +122,9 @@ def test_voting_opens_on_a_self_declared_round_only_once_the_warning_is_confirme
     facilitator = make_user(db.session, is_facilitator=True)
     problems = rounds.phase_problems(db.session, rnd, "voting")
     assert any("self-declared: a person with a second e-mail address" in p for p in problems)
-    warning = " ".join(register.self_declared_warning(elig.settings_for(db.session, rnd.id)))
+    warning = " ".join(register_setup.self_declared_warning(elig.settings_for(db.session, rnd.id)))
     assert "second e-mail address can make a second account and vote twice" in warning
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
     assert not any("self-declared" in p for p in rounds.phase_problems(db.session, rnd, "voting"))
     # Changing the ways to vote asks for the confirmation again.
     elig.save_settings(db.session, rnd.id, by_postcode=True, by_roll=False, by_code=True,
@@ -133,22 +141,22 @@ def test_every_route_marks_the_one_roll_entry(app, db, key):
     rnd = make_round(db.session, "approval", area=make_area(db.session))
     officer, resident, stranger = (make_user(db.session) for _ in range(3))
     with before_voting(db.session, rnd):
-        _, free = elig.generate_codes(db.session, rnd.id, 1, label="", today=TODAY)
+        _, free = access_codes.generate_codes(db.session, rnd.id, 1, label="", today=TODAY)
         _upload(db, app, rnd.id, ROLL)
         with pytest.raises(elig.EligibilityError, match="make codes for the people on it"):
-            elig.generate_codes(db.session, rnd.id, 1, label="", today=TODAY)
+            access_codes.generate_codes(db.session, rnd.id, 1, label="", today=TODAY)
         with pytest.raises(elig.EligibilityError, match="Not on the voter roll: ZZ9"):
-            register.codes_for_references(
+            register_setup.codes_for_references(
                 db.session, rnd.id, ["A-1", "ZZ9"], secret_key=secret, label="", today=TODAY
             )
-        _, pairs = register.codes_for_references(
+        _, pairs = register_setup.codes_for_references(
             db.session, rnd.id, ["A-1", "B-2"], secret_key=secret, label="", today=TODAY
         )
-        numbers = [n.number for n in register.issue_paper_numbers(
+        numbers = [n.number for n in register_setup.issue_paper_numbers(
             db.session, rnd.id, 3, label="", today=TODAY).numbers]  # fmt: skip
-    a1 = elig.verify_roll(db.session, rnd.id, "A1", dt.date(1980, 1, 1), secret_key=secret,
+    a1 = voter_roll.verify_roll(db.session, rnd.id, "A1", dt.date(1980, 1, 1), secret_key=secret,
                           today=TODAY)  # fmt: skip
-    b2 = elig.verify_roll(db.session, rnd.id, "B2", dt.date(1981, 2, 2), secret_key=secret,
+    b2 = voter_roll.verify_roll(db.session, rnd.id, "B2", dt.date(1981, 2, 2), secret_key=secret,
                           today=TODAY)  # fmt: skip
     # An account votes only once linked to its place on the roll; the link is made once.
     with pytest.raises(voting.NotEligible, match="link your account"):
@@ -159,8 +167,8 @@ def test_every_route_marks_the_one_roll_entry(app, db, key):
         register.bind_account(db.session, rnd.id, resident.id, b2)
     # A code made before the roll names nobody on it, so it is refused.
     with pytest.raises(voting.NotEligible, match="not printed for anyone"):
-        voting.cast_ballot(db.session, rnd.id, elig.verify_code(db.session, rnd.id, free[0]),
-                           ["P1"], server_key=key, today=TODAY)  # fmt: skip
+        voter = access_codes.verify_code(db.session, rnd.id, free[0])
+        voting.cast_ballot(db.session, rnd.id, voter, ["P1"], server_key=key, today=TODAY)
     # Paper in a round with a roll must name the voter's entry.
     with pytest.raises(voting.NotEligible, match="reference number and date of birth"):
         paper.enter_paper_ballot(db.session, rnd.id, ["P1"], number=numbers[0],
@@ -168,15 +176,15 @@ def test_every_route_marks_the_one_roll_entry(app, db, key):
     # A1 votes on paper; then by account, by code and by roll details A1 is refused.
     paper.enter_paper_ballot(db.session, rnd.id, ["P1"], number=numbers[0], officer_id=officer.id,
                              server_key=key, today=TODAY, entry=a1)  # fmt: skip
-    for voter in (VoterKey("user", resident.id), elig.verify_code(db.session, rnd.id, pairs[0][1]),
-                  a1):  # fmt: skip
+    by_code = access_codes.verify_code(db.session, rnd.id, pairs[0][1])
+    for voter in (VoterKey("user", resident.id), by_code, a1):
         assert voting.has_voted(db.session, rnd.id, voter)
         with pytest.raises(voting.AlreadyVoted, match=r"10 May 2027 \(paper, entered by an"):
             voting.cast_ballot(db.session, rnd.id, voter, ["P2"], server_key=key, today=TODAY)
     # B2 votes by its code; then paper for B2 is refused and leaves its number unused. The
     # officer is told only that the person has voted, not when or by which route.
-    voting.cast_ballot(db.session, rnd.id, elig.verify_code(db.session, rnd.id, pairs[1][1]),
-                       ["P2"], server_key=key, today=TODAY)  # fmt: skip
+    voter = access_codes.verify_code(db.session, rnd.id, pairs[1][1])
+    voting.cast_ballot(db.session, rnd.id, voter, ["P2"], server_key=key, today=TODAY)
     with pytest.raises(voting.AlreadyVoted, match="This person has already voted") as told:
         paper.enter_paper_ballot(db.session, rnd.id, ["P1"], number=numbers[1],
                                  officer_id=officer.id, server_key=key, today=TODAY,
@@ -194,7 +202,7 @@ def test_every_route_marks_the_one_roll_entry(app, db, key):
 def test_self_declared_paper_numbers_are_their_own_entries(app, db, key):
     rnd = make_round(db.session, "approval", area=make_area(db.session))
     officer, resident = make_user(db.session), make_user(db.session)
-    batch = register.issue_paper_numbers(db.session, rnd.id, 2, label="", today=TODAY)
+    batch = register_setup.issue_paper_numbers(db.session, rnd.id, 2, label="", today=TODAY)
     assert len({n.number for n in batch.numbers}) == 2
     assert all(len(n.number) == 10 and n.number.isdigit() for n in batch.numbers)
     with pytest.raises(voting.NotEligible, match="never issued"):
@@ -221,7 +229,7 @@ def test_whether_a_round_has_a_roll_is_fixed_when_voting_opens(app, db, key):
     elig.save_settings(
         db.session, rnd.id, by_postcode=True, by_roll=True, by_code=False, min_age=None
     )
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
     blockers = rounds.phase_blockers(db.session, rnd, "voting")
     empty = [b for b in blockers if "no voter roll has been uploaded" in b.message]
     assert len(empty) == 1 and empty[0].fix == "eligibility", blockers

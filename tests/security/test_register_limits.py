@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from decide.services import eligibility as elig
+from decide.services import access_codes, voter_roll
 from tests.voting.helpers import TODAY, before_voting, make_area, make_round
 
 CENTRE = "10.20.30.40"
@@ -45,7 +45,7 @@ def test_a_hundred_roll_voters_behind_one_address_vote_and_the_eleventh_wrong_tr
     rnd = make_round(db.session, "approval", area=make_area(db.session))
     roll = "reference,date_of_birth\n" + "".join(f"C-{i},{_born(i)}\n" for i in range(PEOPLE))
     with before_voting(db.session, rnd):
-        elig.upload_roll(db.session, rnd.id, roll, secret_key=app.config["SECRET_KEY"])
+        voter_roll.upload_roll(db.session, rnd.id, roll, secret_key=app.config["SECRET_KEY"])
     for i in range(PEOPLE):
         resident = app.test_client()
         proved = resident.post(
@@ -78,7 +78,7 @@ def test_a_hundred_code_voters_behind_one_address_vote_and_the_eleventh_wrong_co
     assert app.config["CODE_RATE_LIMIT"] == "10 per hour"
     rnd = make_round(db.session, "approval", area=make_area(db.session))
     with before_voting(db.session, rnd):
-        _, codes = elig.generate_codes(db.session, rnd.id, PEOPLE, label="", today=TODAY)
+        _, codes = access_codes.generate_codes(db.session, rnd.id, PEOPLE, label="", today=TODAY)
     for i, code in enumerate(codes):
         resident = app.test_client()
         proved = resident.post(
@@ -106,7 +106,7 @@ def test_every_try_from_one_address_still_has_a_cap(app, db):
     app.config.update(ROLL_TRY_RATE_LIMIT="3 per hour", CODE_TRY_RATE_LIMIT="3 per hour")
     rnd = make_round(db.session, "approval", area=make_area(db.session))
     with before_voting(db.session, rnd):
-        _, codes = elig.generate_codes(db.session, rnd.id, 4, label="", today=TODAY)
+        _, codes = access_codes.generate_codes(db.session, rnd.id, 4, label="", today=TODAY)
     client = app.test_client()
     for code in codes[:3]:
         assert client.post(f"/rounds/{rnd.id}/vote/code", data={"code": code}).status_code == 302

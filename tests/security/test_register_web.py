@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from decide.models import PaperNumber, RollBinding
+from decide.services import access_codes, register, register_setup, voter_roll
 from decide.services import eligibility as elig
-from decide.services import register
 from tests.voting.helpers import TODAY, before_voting, make_area, make_round, make_user
 from tests.web.world import login
 
@@ -41,7 +41,7 @@ def _fresh_limits(app):
 def _roll_round(db, app):
     rnd = make_round(db.session, "approval", area=make_area(db.session))
     with before_voting(db.session, rnd):
-        elig.upload_roll(db.session, rnd.id, ROLL, secret_key=app.config["SECRET_KEY"])
+        voter_roll.upload_roll(db.session, rnd.id, ROLL, secret_key=app.config["SECRET_KEY"])
     return rnd
 
 
@@ -79,7 +79,7 @@ def test_guessing_is_stopped_per_address(app, db):
 def test_guessing_access_codes_is_stopped_per_address_and_per_round(app, db):
     rnd = make_round(db.session, "approval", area=make_area(db.session))
     with before_voting(db.session, rnd):
-        _, codes = elig.generate_codes(db.session, rnd.id, 1, label="", today=TODAY)
+        _, codes = access_codes.generate_codes(db.session, rnd.id, 1, label="", today=TODAY)
 
     def code(address, text):
         return app.test_client().post(
@@ -174,7 +174,7 @@ def test_the_facilitator_confirms_the_self_declared_warning(app, db):
 
 def test_roll_codes_print_the_reference_and_mark_its_entry(app, db):
     rnd = make_round(db.session, "approval", phase="deliberation")
-    elig.upload_roll(db.session, rnd.id, ROLL, secret_key=app.config["SECRET_KEY"])
+    voter_roll.upload_roll(db.session, rnd.id, ROLL, secret_key=app.config["SECRET_KEY"])
     client = login(app.test_client(), make_user(db.session, is_facilitator=True))
     url = f"/rounds/{rnd.id}/eligibility/roll-codes"
     bad = client.post(url, data={"references": "R-1\nNOPE"})
@@ -198,13 +198,13 @@ def test_after_a_paper_ballot_the_web_routes_say_the_person_has_voted(app, db):
     secret = app.config["SECRET_KEY"]
     officer = make_user(db.session, is_officer=True)
     with before_voting(db.session, rnd):
-        elig.upload_roll(db.session, rnd.id, ROLL, secret_key=secret)
-        _, pairs = register.codes_for_references(
+        voter_roll.upload_roll(db.session, rnd.id, ROLL, secret_key=secret)
+        _, pairs = register_setup.codes_for_references(
             db.session, rnd.id, ["R-3"], secret_key=secret, label="", today=TODAY
         )
-        batch = register.issue_paper_numbers(db.session, rnd.id, 1, label="", today=TODAY)
-    entry = elig.verify_roll(
-        db.session, rnd.id, "R-3", elig.parse_birth_date("1990-08-03"), secret_key=secret,
+        batch = register_setup.issue_paper_numbers(db.session, rnd.id, 1, label="", today=TODAY)
+    entry = voter_roll.verify_roll(
+        db.session, rnd.id, "R-3", voter_roll.parse_birth_date("1990-08-03"), secret_key=secret,
         today=TODAY,
     )  # fmt: skip
     paper.enter_paper_ballot(
@@ -241,7 +241,7 @@ def test_every_voting_and_paper_page_is_not_stored(app, db):
             assert response.headers.get("Cache-Control") == "no-store", (method, url)
     # A code voter (not signed in) on the ballot and on the check page after posting it.
     with before_voting(db.session, rnd):
-        _, codes = elig.generate_codes(db.session, rnd.id, 1, label="", today=TODAY)
+        _, codes = access_codes.generate_codes(db.session, rnd.id, 1, label="", today=TODAY)
     voter = app.test_client()
     voter.post(f"/rounds/{rnd.id}/vote/code", data={"code": codes[0]})
     ballot = voter.get(f"/rounds/{rnd.id}/vote")
@@ -254,7 +254,9 @@ def test_every_voting_and_paper_page_is_not_stored(app, db):
 def _paper_round(db, app, numbers: int):
     rnd = _roll_round(db, app)
     with before_voting(db.session, rnd):
-        batch = register.issue_paper_numbers(db.session, rnd.id, numbers, label="", today=TODAY)
+        batch = register_setup.issue_paper_numbers(
+            db.session, rnd.id, numbers, label="", today=TODAY
+        )
     return rnd, [n.number for n in batch.numbers]
 
 
@@ -309,8 +311,8 @@ def test_the_paper_page_does_not_say_when_or_how_a_person_voted(app, db):
 
     rnd, numbers = _paper_round(db, app, 1)
     secret = app.config["SECRET_KEY"]
-    entry = elig.verify_roll(
-        db.session, rnd.id, "R-2", elig.parse_birth_date("1980-07-02"), secret_key=secret,
+    entry = voter_roll.verify_roll(
+        db.session, rnd.id, "R-2", voter_roll.parse_birth_date("1980-07-02"), secret_key=secret,
         today=TODAY,
     )  # fmt: skip
     voting.cast_ballot(

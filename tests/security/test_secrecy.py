@@ -188,7 +188,7 @@ def _seed(url: str, secret: str, instance: Path) -> tuple[int, list[Voter], dict
     from decide.extensions import db
     from decide.models import Area, PostcodeArea, Project, Round, User
     from decide.services import eligibility as elig
-    from decide.services import register
+    from decide.services import register, register_setup, voter_roll
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "TESTING": False})
     with app.app_context():
@@ -232,10 +232,10 @@ def _seed(url: str, secret: str, instance: Path) -> tuple[int, list[Voter], dict
         roll = "reference,date_of_birth\n" + "".join(
             f"{ref},{_born(i)}\n" for i, ref in enumerate(refs)
         )
-        elig.upload_roll(db.session, round_id, roll, secret_key=secret)
+        voter_roll.upload_roll(db.session, round_id, roll, secret_key=secret)
         today = dt.date.today()
         entry = {
-            ref: elig.verify_roll(
+            ref: voter_roll.verify_roll(
                 db.session, round_id, ref, dt.date.fromisoformat(_born(i)), secret_key=secret,
                 today=today,
             )
@@ -244,11 +244,11 @@ def _seed(url: str, secret: str, instance: Path) -> tuple[int, list[Voter], dict
         for user, ref in zip(users, refs[:PER_ROUTE], strict=True):
             register.bind_account(db.session, round_id, user.id, entry[ref])
         db.session.commit()
-        _, printed = register.codes_for_references(
+        _, printed = register_setup.codes_for_references(
             db.session, round_id, refs[2 * PER_ROUTE : 3 * PER_ROUTE], secret_key=secret,
             label="secrecy", today=today,
         )  # fmt: skip
-        batch = register.issue_paper_numbers(
+        batch = register_setup.issue_paper_numbers(
             db.session, round_id, PER_ROUTE, label="secrecy", today=today
         )
         numbers = [n.number for n in batch.numbers]

@@ -16,8 +16,8 @@ from sqlalchemy import text
 
 from ballots.canonical import canonical_ballot_bytes
 from ballots.model import Ballot
+from decide.services import access_codes, voting
 from decide.services import eligibility as elig
-from decide.services import voting
 from tests.security.test_secrecy import spearman
 from tests.voting.helpers import TODAY, before_voting, close_and_open, make_round
 
@@ -41,11 +41,11 @@ def test_rowid_order_against_board_order(app, db):
             elig.save_settings(
                 db.session, rnd.id, by_postcode=False, by_roll=False, by_code=True, min_age=None
             )
-        _, codes = elig.generate_codes(db.session, rnd.id, VOTERS, label="run", today=TODAY)
+        _, codes = access_codes.generate_codes(db.session, rnd.id, VOTERS, label="run", today=TODAY)
         trackers: dict[str, bytes] = {}
         chosen: dict[str, bytes] = {}
         for code in codes:
-            voter = elig.verify_code(db.session, rnd.id, code)
+            voter = access_codes.verify_code(db.session, rnd.id, code)
             picks = rng.sample(["P1", "P2", "P3", "P4", "P5"], rng.randint(1, 3))
             signed = voting.cast_ballot(
                 db.session, rnd.id, voter, picks, server_key=key, today=TODAY

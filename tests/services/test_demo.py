@@ -7,8 +7,9 @@ import json
 from markupsafe import escape
 from sqlalchemy import func, select
 
+from decide import demo
+from decide.demo import catalogue, foundation
 from decide.models import Area, Membership, Organisation, PanelMember, Proposal, Round, User
-from decide.services import demo
 
 
 def _count(db, model) -> int:
@@ -16,7 +17,7 @@ def _count(db, model) -> int:
 
 
 def test_foundation_seed_has_what_the_issue_asks_for(db):
-    demo.seed_foundation(db.session)
+    foundation.seed_foundation(db.session)
     areas = db.session.scalars(select(Area)).all()
     assert len(areas) == 6
     assert {a.deprivation_decile for a in areas} >= {1, 2}
@@ -27,14 +28,14 @@ def test_foundation_seed_has_what_the_issue_asks_for(db):
         o.kind for o in orgs
     }  # the council is there to be paid for residents' projects no group hosts
     assert all(o.memberships for o in orgs)
-    rnd = db.session.scalar(select(Round).where(Round.slug == demo.FOUNDATION_ROUND_SLUG))
+    rnd = db.session.scalar(select(Round).where(Round.slug == catalogue.FOUNDATION_ROUND_SLUG))
     assert rnd.phase == "proposals"
     proposals = db.session.scalars(select(Proposal).where(Proposal.round_id == rnd.id)).all()
     assert 10 <= len(proposals) <= 14
     assert all(p.cost_lines and p.versions for p in proposals)
     assert any(p.organisation_id is None for p in proposals)  # residents propose too
     facilitators = db.session.scalars(select(User).where(User.is_facilitator)).all()
-    assert [u.email for u in facilitators] == [demo.FACILITATOR_EMAIL]
+    assert [u.email for u in facilitators] == [catalogue.FACILITATOR_EMAIL]
     assert _count(db, PanelMember) == 1
     citizens = [
         u
@@ -43,13 +44,13 @@ def test_foundation_seed_has_what_the_issue_asks_for(db):
     ]
     assert len(citizens) >= 4  # the panel member and several citizens
     user = db.session.scalar(select(User).where(User.email == "amira@example.org"))
-    assert user.check_password(demo.DEMO_PASSWORD)
+    assert user.check_password(catalogue.DEMO_PASSWORD)
 
 
 def test_seeding_twice_changes_nothing(db):
-    demo.seed_foundation(db.session)
+    foundation.seed_foundation(db.session)
     counts = [_count(db, m) for m in (User, Area, Organisation, Membership, Round, Proposal)]
-    demo.seed_foundation(db.session)
+    foundation.seed_foundation(db.session)
     assert [
         _count(db, m) for m in (User, Area, Organisation, Membership, Round, Proposal)
     ] == counts
@@ -57,7 +58,7 @@ def test_seeding_twice_changes_nothing(db):
 
 def test_demo_commands(app, db, monkeypatch):
     # Only this part's seeder: the other parts' seeders (hundreds of ballots) test themselves.
-    monkeypatch.setattr(demo, "DEMO_SEEDERS", ["decide.services.demo:seed_foundation"])
+    monkeypatch.setattr(demo, "DEMO_SEEDERS", (foundation.seed_foundation,))
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
@@ -68,9 +69,9 @@ def test_demo_commands(app, db, monkeypatch):
     assert _count(db, User) == users
 
     accounts = runner.invoke(args=["accounts"]).output
-    assert f"password for all: {demo.DEMO_PASSWORD}" in accounts
+    assert f"password for all: {catalogue.DEMO_PASSWORD}" in accounts
     first = accounts.splitlines()[1]
-    assert demo.FACILITATOR_EMAIL in first and "facilitator" in first
+    assert catalogue.FACILITATOR_EMAIL in first and "facilitator" in first
     assert "panel member" in accounts and "asset member (" in accounts and "citizen" in accounts
 
     rounds = json.loads(runner.invoke(args=["rounds", "--json"]).output)
@@ -78,11 +79,11 @@ def test_demo_commands(app, db, monkeypatch):
 
 
 def test_demo_pages_render(app, db):
-    demo.seed_foundation(db.session)
+    foundation.seed_foundation(db.session)
     client = app.test_client()
     home = client.get("/").get_data(as_text=True)
     assert "Healthy Northbridge 2027" in home
-    rnd = db.session.scalar(select(Round).where(Round.slug == demo.FOUNDATION_ROUND_SLUG))
+    rnd = db.session.scalar(select(Round).where(Round.slug == catalogue.FOUNDATION_ROUND_SLUG))
     listing = client.get(f"/rounds/{rnd.id}/proposals").get_data(as_text=True)
     assert "Saturday fresh food pantry" in listing and "Walk and Talk" in listing
 
@@ -105,11 +106,11 @@ def test_role_command_appoints_the_first_facilitator(app, db):
 
 def test_every_demo_project_has_a_proposal_and_a_payee(app, db, tmp_path, monkeypatch):
     """Issue 11, defect 7: every project on a demo ballot links to the proposal behind it."""
+    from decide.demo.published import PROJECTS as PUBLISHED_ITEMS
+    from decide.demo.published import PUBLISHED_ROUND_SLUG
+    from decide.demo.voting import DEMO_ROLL, VOTING_ROUND_SLUGS, ballot_items
     from decide.models import Project
     from decide.services import register
-    from decide.services.demo_published import PROJECTS as PUBLISHED_ITEMS
-    from decide.services.demo_published import PUBLISHED_ROUND_SLUG
-    from decide.services.demo_voting import DEMO_ROLL, VOTING_ROUND_SLUGS, ballot_items
     from tests.web.world import login
 
     monkeypatch.setattr(app, "instance_path", str(tmp_path))

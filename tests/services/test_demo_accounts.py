@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from decide.demo.foundation import seed_foundation
+from decide.demo.voting import seed_voting
 from decide.models import User
-from decide.services import demo, postcodes
+from decide.services import postcodes
 from decide.services.accounts import POSTCODE_EXAMPLE
-from decide.services.demo_voting import seed_voting
 
 
 def test_demo_accounts_are_verified_and_their_postcodes_are_in_the_table(app, db):
-    demo.seed_foundation(db.session)
+    seed_foundation(db.session)
     seed_voting(db.session)
     users = db.session.scalars(select(User)).all()
     assert users and all(u.is_verified for u in users)

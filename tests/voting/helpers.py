@@ -125,7 +125,7 @@ def before_voting(session: Any, rnd: Round) -> Iterator[None]:
 
 def paper_numbers(session: Any, round_id: int, count: int) -> list[str]:
     """Issue `count` paper ballot numbers for the round (as a facilitator would); commit."""
-    from decide.services.register import issue_paper_numbers
+    from decide.services.register_setup import issue_paper_numbers
 
     batch = issue_paper_numbers(session, round_id, count, label="Test papers", today=TODAY)
     return [n.number for n in batch.numbers]

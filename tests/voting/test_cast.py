@@ -9,8 +9,8 @@ import pytest
 from audits.chain import verify_chain
 from audits.receipts import SignedReceipt, verify_receipt
 from decide.models import Round
+from decide.services import access_codes, voter_roll, voting
 from decide.services import eligibility as elig
-from decide.services import voting
 from decide.services.eligibility import VoterKey
 from tests.voting.helpers import (
     TODAY,
@@ -170,16 +170,16 @@ def test_minimum_age(db, key):
 def test_access_code_works_once(db, key):
     rnd = make_round(db.session, "approval")
     with before_voting(db.session, rnd):
-        _, codes = elig.generate_codes(db.session, rnd.id, 3, label="Fair", today=TODAY)
+        _, codes = access_codes.generate_codes(db.session, rnd.id, 3, label="Fair", today=TODAY)
     assert len(set(codes)) == 3
-    voter = elig.verify_code(db.session, rnd.id, codes[0].lower())
+    voter = access_codes.verify_code(db.session, rnd.id, codes[0].lower())
     voting.cast_ballot(db.session, rnd.id, voter, ["P1"], server_key=key, today=TODAY)
     before = row_counts(db.session)
-    again = elig.verify_code(db.session, rnd.id, codes[0])
+    again = access_codes.verify_code(db.session, rnd.id, codes[0])
     with pytest.raises(voting.AlreadyVoted, match="already been used"):
         voting.cast_ballot(db.session, rnd.id, again, ["P2"], server_key=key, today=TODAY)
     with pytest.raises(elig.EligibilityError, match="not valid"):
-        elig.verify_code(db.session, rnd.id, "AAAA-BBBB-CCCC")
+        access_codes.verify_code(db.session, rnd.id, "AAAA-BBBB-CCCC")
     assert row_counts(db.session) == before
 
 
@@ -189,7 +189,7 @@ def test_voter_roll_upload_and_verify(db, key, app):
     rnd = make_round(db.session, "approval")
     secret = app.config["SECRET_KEY"]
     with before_voting(db.session, rnd):
-        n = elig.upload_roll(
+        n = voter_roll.upload_roll(
             db.session,
             rnd.id,
             "reference,date_of_birth\nAB-123,1980-02-03\ncd 456,04/05/1990\n",
@@ -200,12 +200,12 @@ def test_voter_roll_upload_and_verify(db, key, app):
 
     stored = db.session.scalars(__import__("sqlalchemy").select(VoterRollEntry)).all()
     assert all("AB123" not in e.identity_hash and len(e.identity_hash) == 64 for e in stored)
-    voter = elig.verify_roll(
+    voter = voter_roll.verify_roll(
         db.session, rnd.id, "ab123", dt.date(1980, 2, 3), secret_key=secret, today=TODAY
     )
     voting.cast_ballot(db.session, rnd.id, voter, ["P1"], server_key=key, today=TODAY)
     with pytest.raises(elig.EligibilityError, match="could not find"):
-        elig.verify_roll(
+        voter_roll.verify_roll(
             db.session, rnd.id, "AB123", dt.date(1980, 2, 4), secret_key=secret, today=TODAY
         )
 
@@ -215,7 +215,7 @@ def test_voter_roll_bad_rows_store_nothing(db, app):
     before = row_counts(db.session)
     bad = "reference,date_of_birth\nA1,1980-01-01\n,1990-01-01\nB2,31/02/1990\nA1,1980-01-01\n"
     with pytest.raises(elig.RollError) as info:
-        elig.upload_roll(db.session, rnd.id, bad, secret_key=app.config["SECRET_KEY"])
+        voter_roll.upload_roll(db.session, rnd.id, bad, secret_key=app.config["SECRET_KEY"])
     problems = info.value.problems
     assert problems[0].startswith("line 3:") and "empty" in problems[0]
     assert problems[1].startswith("line 4:")

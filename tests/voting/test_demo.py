@@ -7,16 +7,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from decide.demo.voting import VOTING_ROUND_SLUGS, demo_voters_who_have_not_voted
 from decide.models import Round
 from decide.services import voting
-from decide.services.demo_voting import VOTING_ROUND_SLUGS, demo_voters_who_have_not_voted
 from decide.services.eligibility import VoterKey
 
 pytestmark = pytest.mark.slow
 
 
 def test_demo_voting_rounds(app, db, capsys, tmp_path, monkeypatch):
-    from decide.services.demo import seed_demo
+    from decide.demo import seed_demo
 
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the demo is seeded once, on SQLite (as `make run` does)")

@@ -12,8 +12,8 @@ from audits.chain import tracker_code_full
 from ballots.canonical import canonical_ballot_bytes
 from ballots.model import Ballot as CoreBallot
 from decide.models import Ballot, BoardEntry, Participation, SealedBallot
+from decide.services import access_codes, voting
 from decide.services import eligibility as elig
-from decide.services import voting
 from decide.services.eligibility import VoterKey
 from decide.services.paper import enter_paper_ballot
 from decide.services.sealing import BoxKeys
@@ -117,12 +117,12 @@ def test_receipt_again_needs_the_same_eligibility(db, key):
         elig.save_settings(
             db.session, rnd.id, by_postcode=False, by_roll=False, by_code=True, min_age=None
         )
-    _, codes = elig.generate_codes(db.session, rnd.id, 2, label="t", today=TODAY)
-    voter = elig.verify_code(db.session, rnd.id, codes[0])
+    _, codes = access_codes.generate_codes(db.session, rnd.id, 2, label="t", today=TODAY)
+    voter = access_codes.verify_code(db.session, rnd.id, codes[0])
     signed = voting.cast_ballot(db.session, rnd.id, voter, ["P1"], server_key=key, today=TODAY)
     before = voting.counts(db.session, rnd.id)
     assert voting.receipt_again(db.session, rnd.id, voter, key) == signed
-    other = elig.verify_code(db.session, rnd.id, codes[1])
+    other = access_codes.verify_code(db.session, rnd.id, codes[1])
     assert voting.receipt_again(db.session, rnd.id, other, key) is None
     assert voting.counts(db.session, rnd.id) == before  # nothing voted again
     # The sealed receipt on the mark is bound to its register key.

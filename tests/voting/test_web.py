@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from decide.models import Ballot, BoardEntry, PaperNumber, Participation, SealedBallot
+from decide.services import access_codes, register, voter_roll, voting
 from decide.services import eligibility as elig
-from decide.services import register, voting
 from tests.sessions import log_in
 from tests.voting.helpers import (
     TODAY,
@@ -169,7 +169,7 @@ def test_outside_voting_phase_and_ineligible_get_clear_pages(client, db):
 def test_access_code_voter_needs_no_account_and_code_works_once(client, db, voting_round):
     rnd = voting_round
     with before_voting(db.session, rnd):
-        _, codes = elig.generate_codes(db.session, rnd.id, 2, label="Fair", today=TODAY)
+        _, codes = access_codes.generate_codes(db.session, rnd.id, 2, label="Fair", today=TODAY)
     page = client.get(f"/rounds/{rnd.id}/vote").get_data(as_text=True)
     assert "With an access code" in page
     r = client.post(f"/rounds/{rnd.id}/vote/code", data={"code": codes[0]})
@@ -190,7 +190,7 @@ def test_access_code_voter_needs_no_account_and_code_works_once(client, db, voti
 def test_roll_voter_flow(client, db, app, voting_round):
     rnd = voting_round
     with before_voting(db.session, rnd):
-        elig.upload_roll(
+        voter_roll.upload_roll(
             db.session,
             rnd.id,
             "reference,date_of_birth\nR-77,1970-06-01\n",
@@ -265,7 +265,7 @@ def test_eligibility_pages_are_for_facilitators(client, db, app, voting_round):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
     codes = re.findall(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b", text)
     assert len(set(codes)) == 12
-    assert elig.verify_code(db.session, rnd.id, codes[0]).kind == "code"
+    assert access_codes.verify_code(db.session, rnd.id, codes[0]).kind == "code"
     before = row_counts(db.session)
     bad = b"reference,date_of_birth\nA1,1980-01-01\nA2,not a date\n"
     r = client.post(

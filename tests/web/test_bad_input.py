@@ -306,7 +306,7 @@ def test_payment_approver_too_long_or_with_nul_is_refused(app, db, world, paid_r
 
 @pytest.fixture
 def closed(db):
-    from decide.services.demo_results import demo_choices
+    from decide.demo.results import demo_choices
     from tests.results.factory import closed_round
 
     return closed_round(db.session, title="Seedless", voters=demo_choices()[:20])

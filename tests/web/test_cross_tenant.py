@@ -12,7 +12,7 @@ from tests.web.world import login
 
 @pytest.fixture
 def demo(db):
-    from decide.services.demo import seed_foundation
+    from decide.demo.foundation import seed_foundation
 
     seed_foundation(db.session)
     db.session.commit()

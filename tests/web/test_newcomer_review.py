@@ -289,14 +289,14 @@ def test_a_proposal_page_shows_its_outcome_and_payments_after_publication(app, d
     funded_code = db.session.scalar(
         select(Project.code).where(Project.proposal_id == world.proposal.id)
     )
-    from decide.services.register import confirm_self_declared
+    from decide.services.register_setup import confirm_self_declared
 
     confirm_self_declared(db.session, rnd.id, confirmed=True)  # no roll: self-declared
     for phase in ("deliberation", "voting"):
         client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": phase})
     key = load_server_key(app.config["RECEIPT_KEY_FILE"])
     today = dt.date.today()
-    from decide.services.register import issue_paper_numbers
+    from decide.services.register_setup import issue_paper_numbers
 
     batch = issue_paper_numbers(db.session, rnd.id, 3, label="Papers", today=today)
     numbers = [n.number for n in batch.numbers]

@@ -111,7 +111,7 @@ def _proposal_form(world: Any) -> dict[str, Any]:
 def _closed(world: Any) -> int:
     """Return (made once per world) a closed round with ballots, for the results forms."""
     if not hasattr(world, "_optional_closed"):
-        from decide.services.demo_results import demo_choices
+        from decide.demo.results import demo_choices
         from tests.results.factory import closed_round
 
         rnd = closed_round(world.session, title="Optional closed", voters=demo_choices()[:20])

@@ -13,8 +13,8 @@ import segno
 from sqlalchemy import select
 
 from decide.models import Proposal
+from decide.services import access_codes, paper, voting
 from decide.services import eligibility as elig
-from decide.services import paper, voting
 from decide.services.accounts import POSTCODE_EXAMPLE
 from tests.voting.helpers import before_voting, make_area, make_user, paper_numbers
 from tests.voting.helpers import make_round as make_voting_round
@@ -206,10 +206,10 @@ def test_slips_print_the_whole_title_the_code_a_working_qr_and_one_sentence(
     drawn = _qr_matrices(pdf)
     assert len(drawn) == 3
     for code, matrix in zip(sorted(set(codes), key=codes.index), drawn, strict=True):
-        expected = segno.make(elig.code_vote_url(vote_url, code), error="m")
+        expected = segno.make(access_codes.code_vote_url(vote_url, code), error="m")
         assert matrix == [[bool(v) for v in row] for row in expected.matrix], code
     # The link works: it opens the access-code form with the code in it, and the code votes.
-    link = elig.code_vote_url(vote_url, codes[0]).removeprefix("http://localhost")
+    link = access_codes.code_vote_url(vote_url, codes[0]).removeprefix("http://localhost")
     page = client.get(link).get_data(as_text=True)
     assert re.search(rf'<input[^>]*id="code"[^>]*value="{codes[0]}"', page)
     assert 'id="by-code"' in page
@@ -221,7 +221,7 @@ def test_slips_print_the_whole_title_the_code_a_working_qr_and_one_sentence(
 
 def test_a_long_title_shrinks_to_fit_and_wraps_long_addresses():
     title = "Cyllideb Gymunedol Łódź " * 8  # 192 characters, Welsh and Polish letters
-    pdf = elig.access_code_pdf(
+    pdf = access_codes.access_code_pdf(
         title.strip(), "Fair", ["ABCD-EFGH-JKMN"], vote_url="https://" + "x" * 90 + ".example/vote"
     )
     flat = re.sub(r"\s+", " ", pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
@@ -259,8 +259,12 @@ def test_the_board_shortens_commitments_and_the_receipt_check_shows_them_whole(a
 
 
 def test_a_batch_without_a_label_is_named_with_its_count_in_words(db, code_round):
-    one, _ = elig.generate_codes(db.session, code_round.id, 1, label="", today=dt.date.today())
-    two, _ = elig.generate_codes(db.session, code_round.id, 2, label=" ", today=dt.date.today())
+    one, _ = access_codes.generate_codes(
+        db.session, code_round.id, 1, label="", today=dt.date.today()
+    )
+    two, _ = access_codes.generate_codes(
+        db.session, code_round.id, 2, label=" ", today=dt.date.today()
+    )
     assert (one.label, two.label) == ("Batch of 1 code", "Batch of 2 codes")
 
 

@@ -180,10 +180,10 @@ def test_a_residents_funded_project_is_paid_through_the_ledger(app, db, world, c
         == 303
     )
     code = db.session.scalar(select(Project.code).where(Project.proposal_id == resident.id))
-    from decide.services import register
+    from decide.services import register_setup
     from tests.voting.helpers import paper_numbers
 
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
     for phase in ("deliberation", "voting"):
         client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": phase})
         assert db.session.get(Round, rnd.id).phase == phase

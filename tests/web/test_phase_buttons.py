@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from decide.models import Project, Round
-from decide.services import register
+from decide.services import register_setup
 from decide.services import rounds as service
 from tests.web.world import login
 
@@ -109,7 +109,7 @@ def test_voting_needs_a_project_and_a_payee_for_each(app, db, world):
 
     db.session.get(Project, rnd.projects[0].id).organisation = world.organisation
     db.session.commit()
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
     form = _phase_form(_round_page(app, world, rnd), "voting")
     assert "disabled" not in form and "phase-why" not in form
     client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": "voting"})
@@ -145,7 +145,7 @@ def test_a_lone_signature_needs_a_reason_before_voting_and_then_locks(app, db, w
         service.RoundSettings(**{**settings.__dict__, "threshold_reason": "One-person pilot"}),
         world.user("facilitator"),
     )  # fmt: skip
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)  # no voter roll
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)  # no voter roll
     client.post(f"/rounds/{rnd.id}/phase", data={"to_phase": "voting"})
     rnd = db.session.get(Round, rnd.id)
     assert rnd.phase == "voting"
@@ -191,7 +191,7 @@ def test_phase_options_say_what_blocks_each_change_and_where_to_fix_it(db, world
     db.session.commit()
     options = {o.to_phase: o for o in service.phase_options(db.session, rnd)}
     assert "eligibility" in [b.fix for b in options["voting"].blockers]  # self-declared
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
     options = {o.to_phase: o for o in service.phase_options(db.session, rnd)}
     assert list(options) == ["voting", "proposals"]  # forwards first
     assert options["proposals"].allowed and not options["proposals"].forward

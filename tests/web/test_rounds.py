@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from decide.models import Project, Round, RoundLocked
-from decide.services import register
+from decide.services import register_setup
 from decide.services import rounds as service
 from decide.services.errors import InvalidInput
 from tests.web.world import login
@@ -171,7 +171,7 @@ def test_opening_voting_stamps_the_time_and_locks_the_ballot(db, world):
         )
     )  # fmt: skip
     db.session.commit()
-    register.confirm_self_declared(db.session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
     service.change_phase(db.session, rnd, "voting", world.user("facilitator"))
     assert rnd.phase == "voting" and rnd.voting_opened_at is not None
     assert rnd.ballot_locked

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from sqlalchemy import select
 
-from decide.services.demo import DEMO_PASSWORD
+from decide.demo.catalogue import DEMO_PASSWORD
 
 ROLES = {
     "anonymous": None,
@@ -226,7 +226,7 @@ def test_the_page_reader_skips_scripts_and_reads_tooltips():
 @pytest.fixture
 def demo(app, db):
     """Seed the demo into the test database."""
-    from decide.services.demo import seed_demo
+    from decide.demo import seed_demo
 
     seed_demo(db.session)
     return app

@@ -10,8 +10,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+from decide.demo.results import demo_choices
 from decide.services import results as results_service
-from decide.services.demo_results import demo_choices
 from tests.results.factory import closed_round, project_codes
 from tests.web.access import FACILITATOR_ONLY, PUBLIC, Access
 

@@ -49,7 +49,7 @@ def _v(w: Any) -> SimpleNamespace:
     if hasattr(w, "_voting"):
         return w._voting
     from decide.models import PostcodeArea, Project, Round
-    from decide.services import paper, register, voting
+    from decide.services import paper, register_setup, voting
 
     s = w.session
     s.add(PostcodeArea(postcode="NB1 1AA", area_id=w.areas[0].id))
@@ -69,7 +69,9 @@ def _v(w: Any) -> SimpleNamespace:
     s.commit()
     key = voting.load_server_key(current_app.config["RECEIPT_KEY_FILE"])
     today = rounds["voting"].created_at.date()
-    batch = register.issue_paper_numbers(s, rounds["voting"].id, 2, label="Access", today=today)
+    batch = register_setup.issue_paper_numbers(
+        s, rounds["voting"].id, 2, label="Access", today=today
+    )
     signed = paper.enter_paper_ballot(
         s, rounds["voting"].id, ["P2"], number=batch.numbers[0].number,
         officer_id=w.user("facilitator").id, server_key=key, today=today,
@@ -95,12 +97,12 @@ def _roll_draft(w: Any) -> int:
     """Return (once per world) a draft round with a voter roll holding reference R1."""
     if not hasattr(w, "_roll_draft"):
         from decide.models import Round
-        from decide.services import eligibility
+        from decide.services import voter_roll
 
         rnd = Round(title="Access roll", slug="access-roll", budget_pence=100_000, phase="draft")
         w.session.add(rnd)
         w.session.commit()
-        eligibility.upload_roll(
+        voter_roll.upload_roll(
             w.session, rnd.id, "reference,date_of_birth\nR1,1990-01-01\n",
             secret_key=current_app.config["SECRET_KEY"],
         )  # fmt: skip
@@ -205,7 +207,7 @@ RULES = [
         data=lambda w: {"by_postcode": "on", "min_age": ""},
     ),
     Access(
-        "eligibility.upload_roll",
+        "voter_roll.upload_roll",
         "POST",
         lambda w: f"/rounds/{w.draft.id}/eligibility/roll",
         FACILITATOR_ONLY,
@@ -214,7 +216,7 @@ RULES = [
         },
     ),
     Access(
-        "eligibility.generate_codes",
+        "access_codes.generate_codes",
         "POST",
         lambda w: f"/rounds/{w.draft.id}/eligibility/codes",
         FACILITATOR_ONLY,

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 from audits.bls import BlsKeyPair, SignatureRecord, generate, sign_document
 from audits.canonical import canonical_json
 from audits.manifest import Manifest
+from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
+from decide.demo.foundation import DemoBallotItem, demo_user, seed_ballot
 from decide.models import (
     Area,
     CosignSignature,
@@ -35,17 +37,10 @@ from decide.models import (
     User,
 )
 from decide.services import ledger, publication, signing
-from decide.services.closing import schedule_job
-from decide.services.demo import (
-    FACILITATOR_EMAIL,
-    PANEL_EMAIL,
-    DemoBallotItem,
-    demo_user,
-    seed_ballot,
-)
 from decide.services.eligibility import VoterKey
+from decide.services.jobs import schedule_job
 from decide.services.paper import enter_paper_ballot
-from decide.services.register import issue_paper_numbers
+from decide.services.register_setup import issue_paper_numbers
 from decide.services.rounds import change_phase
 from decide.services.voting import cast_ballot, load_server_key
 

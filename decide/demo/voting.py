@@ -17,17 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from decide.demo.catalogue import AREAS, DEMO_POSTCODE_DISTRICTS
+from decide.demo.foundation import DemoBallotItem, demo_user, seed_ballot
 from decide.models import Area, Round, User
+from decide.services import access_codes, postcodes, register, register_setup, voter_roll
 from decide.services import eligibility as elig
-from decide.services import postcodes, register
 from decide.services.accounts import POSTCODE_EXAMPLE
-from decide.services.demo import (
-    AREAS,
-    DEMO_POSTCODE_DISTRICTS,
-    DemoBallotItem,
-    demo_user,
-    seed_ballot,
-)
 from decide.services.voting import cast_ballot, load_server_key
 
 OFFICER_EMAIL = "officer@example.org"
@@ -309,13 +304,15 @@ def seed_voting(session: Session) -> None:
             roll = "reference,date_of_birth\n" + "".join(
                 f"{r},{d}\n" for r, d in (*DEMO_ROLL, *((r, d.isoformat()) for r, d in residents))
             )
-            elig.upload_roll(session, rnd.id, roll, secret_key=current_app.config["SECRET_KEY"])
+            voter_roll.upload_roll(
+                session, rnd.id, roll, secret_key=current_app.config["SECRET_KEY"]
+            )
             print(
                 f"Demo voter roll for “{rnd.title}”: reference {DEMO_ROLL[0][0]}, "
                 f"date of birth {DEMO_ROLL[0][1]}."
             )
         else:
-            register.confirm_self_declared(session, rnd.id, confirmed=True)
+            register_setup.confirm_self_declared(session, rnd.id, confirmed=True)
         rnd.phase = "voting"
         rnd.voting_opened_at = dt.datetime.now(dt.UTC)
         session.commit()
@@ -333,7 +330,7 @@ def seed_voting(session: Session) -> None:
             )
             session.commit()
             if kind == "ranked":
-                entry = elig.verify_roll(
+                entry = voter_roll.verify_roll(
                     session, rnd.id, residents[i][0], residents[i][1],
                     secret_key=current_app.config["SECRET_KEY"], today=today,
                 )  # fmt: skip
@@ -349,10 +346,10 @@ def seed_voting(session: Session) -> None:
                 today=today,
             )
         if kind == "approval":
-            batch, access = elig.generate_codes(
+            batch, access = access_codes.generate_codes(
                 session, rnd.id, 20, label="Northbridge health fair", today=today
             )
-            pdf = elig.access_code_pdf(
+            pdf = access_codes.access_code_pdf(
                 rnd.title,
                 batch.label,
                 access,
@@ -365,7 +362,7 @@ def seed_voting(session: Session) -> None:
 
 def demo_voters_who_have_not_voted(session: Session) -> list[User]:
     """Return the named demo citizens (they are left to try the ballots themselves)."""
-    from decide.services.demo import CITIZENS
+    from decide.demo.catalogue import CITIZENS
 
     emails = [c[0] for c in CITIZENS]
     return list(session.scalars(select(User).where(User.email.in_(emails))))

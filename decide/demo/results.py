@@ -24,18 +24,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from decide.models import Area, Organisation, PanelMember, Proposal, Round, Theme, User
-from decide.services import eligibility as elig
-from decide.services import proposals as proposal_service
-from decide.services import register
-from decide.services import rounds as round_service
-from decide.services.demo import (
+from decide.demo.catalogue import (
     AREAS,
     DEMO_THRESHOLD_REASON,
     FACILITATOR_EMAIL,
     PANEL_EMAIL,
     THEMES,
 )
+from decide.models import Area, Organisation, PanelMember, Proposal, Round, Theme, User
+from decide.services import access_codes, register_setup
+from decide.services import eligibility as elig
+from decide.services import proposals as proposal_service
+from decide.services import rounds as round_service
 from decide.services.voting import cast_ballot, load_server_key
 
 RESULTS_ROUND_SLUG = "northbridge-healthy-neighbourhoods-2026"
@@ -250,7 +250,7 @@ def _cast_all(
             with Session(bind=conn, expire_on_commit=False) as s:
                 batches: dict[str, list[int]] = {}
                 for area, count, _ in BLOCS:
-                    batch, _codes = elig.generate_codes(
+                    batch, _codes = access_codes.generate_codes(
                         s, rnd.id, count, label=f"{area_names[area]} community event", today=opened
                     )
                     batches[area] = [c.id for c in batch.codes]
@@ -342,7 +342,7 @@ def seed_results(session: Session) -> None:
     round_service.change_phase(session, rnd, "deliberation", facilitator)
     elig.save_settings(session, rnd.id, by_postcode=True, by_roll=False, by_code=True, min_age=None)
     # The demo has no voter roll: it accepts the self-declared warning, as a facilitator must.
-    register.confirm_self_declared(session, rnd.id, confirmed=True)
+    register_setup.confirm_self_declared(session, rnd.id, confirmed=True)
     round_service.change_phase(session, rnd, "voting", facilitator)
     cast = _cast_all(session, rnd, codes, {slug: a.name for slug, a in areas.items()})
     round_service.change_phase(session, rnd, "closed", facilitator)
