@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from decide.services.demo import FACILITATOR_EMAIL, PANEL_EMAIL
-from decide.services.demo_results import RESULTS_ROUND_SLUG
+from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
+from decide.demo.results import RESULTS_ROUND_SLUG
 from tests.e2e.conftest import _new_page
 from tests.e2e.test_publication import _cli, _log_in, _wait_finished
 
