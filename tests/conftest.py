@@ -196,7 +196,7 @@ def app(database_url: str, app_config: dict[str, Any], tmp_path: Path) -> Iterat
 @pytest.fixture
 def smtp() -> Iterator[Any]:
     """Run a real SMTP server (aiosmtpd) in the test process; yield its mailbox."""
-    from tests.mailbox import start_mailbox
+    from tests.helpers.mailbox import start_mailbox
 
     mailbox, controller = start_mailbox()
     try:

@@ -36,12 +36,12 @@ from decide.models import (
     SigningKey,
     User,
 )
-from decide.services import ledger, publication, signing
+from decide.services import ledger, manifests, publication, signing
 from decide.services.eligibility import VoterKey
 from decide.services.jobs import schedule_job
 from decide.services.paper import enter_paper_ballot
+from decide.services.phases import change_phase
 from decide.services.register_setup import issue_paper_numbers
-from decide.services.rounds import change_phase
 from decide.services.voting import cast_ballot, load_server_key
 
 PUBLISHED_ROUND_SLUG = "northbridge-health-fund-2026"
@@ -255,7 +255,7 @@ def seed_published(session: Session) -> None:
         session.commit()
         keys.append((user, key))
 
-    manifest = publication.write_manifest(session, rnd)
+    manifest = manifests.write_manifest(session, rnd)
     document = Manifest.from_json_bytes(manifest.manifest_json).to_dict()
     for user, key in keys:
         _store_own_signature(session, rnd, user, sign_document(key, document))

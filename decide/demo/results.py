@@ -1,7 +1,7 @@
 """Demo results: a closed round of 300 ballots on which the allocation rules visibly disagree.
 
 The round goes through the real path: proposals submitted by the demo organisations, reviewed
-and accepted onto the ballot, phase changes through `rounds.change_phase`, voters admitted with
+and accepted onto the ballot, phase changes through `phases.change_phase`, voters admitted with
 one-time access codes handed out at an event in each ward, and every ballot cast with
 `cast_ballot`, so the board, the hash chain and the receipts are all genuine.
 
@@ -32,10 +32,9 @@ from decide.demo.catalogue import (
     THEMES,
 )
 from decide.models import Area, Organisation, PanelMember, Proposal, Round, Theme, User
-from decide.services import access_codes, register_setup
+from decide.services import access_codes, phases, register_setup
 from decide.services import eligibility as elig
 from decide.services import proposals as proposal_service
-from decide.services import rounds as round_service
 from decide.services.voting import cast_ballot, load_server_key
 
 RESULTS_ROUND_SLUG = "northbridge-healthy-neighbourhoods-2026"
@@ -339,13 +338,13 @@ def seed_results(session: Session) -> None:
             adjusted_cost_pence=None, cost_adjustment_reason="", actor=facilitator,
         )  # fmt: skip
         codes[p.key] = proposal_service.accept_onto_ballot(session, proposal, facilitator).code
-    round_service.change_phase(session, rnd, "deliberation", facilitator)
+    phases.change_phase(session, rnd, "deliberation", facilitator)
     elig.save_settings(session, rnd.id, by_postcode=True, by_roll=False, by_code=True, min_age=None)
     # The demo has no voter roll: it accepts the self-declared warning, as a facilitator must.
     register_setup.confirm_self_declared(session, rnd.id, confirmed=True)
-    round_service.change_phase(session, rnd, "voting", facilitator)
+    phases.change_phase(session, rnd, "voting", facilitator)
     cast = _cast_all(session, rnd, codes, {slug: a.name for slug, a in areas.items()})
-    round_service.change_phase(session, rnd, "closed", facilitator)
+    phases.change_phase(session, rnd, "closed", facilitator)
 
     from decide.services import results as results_service
 

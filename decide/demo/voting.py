@@ -269,95 +269,136 @@ def seed_voting(session: Session) -> None:
 
     key = load_server_key(current_app.config["RECEIPT_KEY_FILE"])
     today = dt.datetime.now(dt.UTC).date()
-    districts = list(DEMO_POSTCODE_DISTRICTS.items())
     for kind, settings in _ROUNDS.items():
         slug = VOTING_ROUND_SLUGS[kind]
         if session.scalar(select(Round).where(Round.slug == slug)) is not None:
             continue
-        values = {k: v for k, v in settings.items() if k != "areas"}
-        rnd = Round(
-            slug=slug,
-            description=_DESCRIPTION,
-            phase="deliberation",  # voting opens below, once the ballot is in place
-            ballot_kind=kind,
-            allocation_rule="equal-shares" if kind != "ranked" else "greedy",
-            voting_open=today - dt.timedelta(days=3),
-            voting_close=today + dt.timedelta(days=18),
-            **values,
+        rnd = _open_round(session, kind, settings, areas, today)
+        _cast_demo_ballots(session, rnd, kind, settings, key, today)
+        if kind == "approval":
+            _print_access_codes(session, rnd, today)
+
+
+def _residents() -> list[tuple[str, dt.date]]:
+    """Return the demo residents' roll references and dates of birth."""
+    return [
+        (f"NB-2{i + 1:03d}", dt.date(1950 + 3 * i, 1 + i % 12, 1 + i))
+        for i in range(_BALLOTS_PER_ROUND)
+    ]
+
+
+def _open_round(
+    session: Session, kind: str, settings: dict[str, Any], areas: dict[str, Area], today: dt.date
+) -> Round:
+    """Create one demo round with its ballot and who may vote, and open voting."""
+    from flask import current_app
+
+    values = {k: v for k, v in settings.items() if k != "areas"}
+    rnd = Round(
+        slug=VOTING_ROUND_SLUGS[kind],
+        description=_DESCRIPTION,
+        phase="deliberation",  # voting opens below, once the ballot is in place
+        ballot_kind=kind,
+        allocation_rule="equal-shares" if kind != "ranked" else "greedy",
+        voting_open=today - dt.timedelta(days=3),
+        voting_close=today + dt.timedelta(days=18),
+        **values,
+    )
+    rnd.areas = [areas[a] for a in settings["areas"] if a in areas]
+    session.add(rnd)
+    seed_ballot(session, rnd, ballot_items(kind))
+    session.commit()
+    # Who may vote is settled before voting opens (it locks then, like the budget).
+    elig.save_settings(
+        session,
+        rnd.id,
+        by_postcode=True,
+        by_roll=kind == "ranked",
+        by_code=kind == "approval",
+        min_age=16 if kind == "ranked" else None,
+    )
+    if kind == "ranked":
+        # One register: the demo residents are on the roll, and their accounts are linked
+        # to their places on it; the named demo citizens are not (they try it themselves).
+        roll = "reference,date_of_birth\n" + "".join(
+            f"{r},{d}\n" for r, d in (*DEMO_ROLL, *((r, d.isoformat()) for r, d in _residents()))
         )
-        rnd.areas = [areas[a] for a in settings["areas"] if a in areas]
-        session.add(rnd)
-        seed_ballot(session, rnd, ballot_items(kind))
+        voter_roll.upload_roll(session, rnd.id, roll, secret_key=current_app.config["SECRET_KEY"])
+        print(
+            f"Demo voter roll for “{rnd.title}”: reference {DEMO_ROLL[0][0]}, "
+            f"date of birth {DEMO_ROLL[0][1]}."
+        )
+    else:
+        register_setup.confirm_self_declared(session, rnd.id, confirmed=True)
+    rnd.phase = "voting"
+    rnd.voting_opened_at = dt.datetime.now(dt.UTC)
+    session.commit()
+    return rnd
+
+
+def _cast_demo_ballots(
+    session: Session,
+    rnd: Round,
+    kind: str,
+    settings: dict[str, Any],
+    key: Any,
+    today: dt.date,
+) -> None:
+    """Cast the demo residents' ballots in one round (linking them to the roll if it has one)."""
+    from flask import current_app
+
+    residents = _residents()
+    in_round = [d for d in DEMO_POSTCODE_DISTRICTS.items() if d[0] in settings["areas"]]
+    codes = [p[0] for p in _PROJECTS[kind]]
+    costs = {p[0]: p[3] for p in _PROJECTS[kind]}
+    for i in range(_BALLOTS_PER_ROUND):
+        _, district = in_round[i % len(in_round)]
+        voter = demo_user(
+            session,
+            f"resident-{kind}-{i + 1:02d}@example.org",
+            f"Demo resident {i + 1} ({kind})",
+            postcode=f"{district} {1 + i % 9}AB",
+            date_of_birth=residents[i][1],
+        )
         session.commit()
-        # Who may vote is settled before voting opens (it locks then, like the budget).
-        elig.save_settings(
-            session, rnd.id, by_postcode=True, by_roll=kind == "ranked", by_code=kind == "approval",
-            min_age=16 if kind == "ranked" else None,
-        )  # fmt: skip
-        residents = [
-            (f"NB-2{i + 1:03d}", dt.date(1950 + 3 * i, 1 + i % 12, 1 + i))
-            for i in range(_BALLOTS_PER_ROUND)
-        ]
         if kind == "ranked":
-            # One register: the demo residents are on the roll, and their accounts are linked
-            # to their places on it; the named demo citizens are not (they try it themselves).
-            roll = "reference,date_of_birth\n" + "".join(
-                f"{r},{d}\n" for r, d in (*DEMO_ROLL, *((r, d.isoformat()) for r, d in residents))
-            )
-            voter_roll.upload_roll(
-                session, rnd.id, roll, secret_key=current_app.config["SECRET_KEY"]
-            )
-            print(
-                f"Demo voter roll for “{rnd.title}”: reference {DEMO_ROLL[0][0]}, "
-                f"date of birth {DEMO_ROLL[0][1]}."
-            )
-        else:
-            register_setup.confirm_self_declared(session, rnd.id, confirmed=True)
-        rnd.phase = "voting"
-        rnd.voting_opened_at = dt.datetime.now(dt.UTC)
-        session.commit()
-        in_round = [d for d in districts if d[0] in settings["areas"]]
-        codes = [p[0] for p in _PROJECTS[kind]]
-        costs = {p[0]: p[3] for p in _PROJECTS[kind]}
-        for i in range(_BALLOTS_PER_ROUND):
-            _, district = in_round[i % len(in_round)]
-            voter = demo_user(
-                session,
-                f"resident-{kind}-{i + 1:02d}@example.org",
-                f"Demo resident {i + 1} ({kind})",
-                postcode=f"{district} {1 + i % 9}AB",
-                date_of_birth=residents[i][1],
-            )
-            session.commit()
-            if kind == "ranked":
-                entry = voter_roll.verify_roll(
-                    session, rnd.id, residents[i][0], residents[i][1],
-                    secret_key=current_app.config["SECRET_KEY"], today=today,
-                )  # fmt: skip
-                register.bind_account(session, rnd.id, voter.id, entry)
-            choices = _demo_choices(kind, codes, costs, rnd.budget_pence, i)
-            cast_ballot(
+            entry = voter_roll.verify_roll(
                 session,
                 rnd.id,
-                elig.VoterKey("user", voter.id),
-                choices,
-                channel="online",
-                server_key=key,
+                residents[i][0],
+                residents[i][1],
+                secret_key=current_app.config["SECRET_KEY"],
                 today=today,
             )
-        if kind == "approval":
-            batch, access = access_codes.generate_codes(
-                session, rnd.id, 20, label="Northbridge health fair", today=today
-            )
-            pdf = access_codes.access_code_pdf(
-                rnd.title,
-                batch.label,
-                access,
-                vote_url=f"{current_app.config['PUBLIC_BASE_URL']}/rounds/{rnd.id}/vote",
-            )
-            path = Path(current_app.instance_path) / f"access-codes-round{rnd.id}.pdf"
-            path.write_bytes(pdf)
-            print(f"Printed {len(access)} demo access codes for “{rnd.title}”: {path}")
+            register.bind_account(session, rnd.id, voter.id, entry)
+        choices = _demo_choices(kind, codes, costs, rnd.budget_pence, i)
+        cast_ballot(
+            session,
+            rnd.id,
+            elig.VoterKey("user", voter.id),
+            choices,
+            channel="online",
+            server_key=key,
+            today=today,
+        )
+
+
+def _print_access_codes(session: Session, rnd: Round, today: dt.date) -> None:
+    """Make one batch of access codes and print them to a PDF in the instance folder."""
+    from flask import current_app
+
+    batch, access = access_codes.generate_codes(
+        session, rnd.id, 20, label="Northbridge health fair", today=today
+    )
+    pdf = access_codes.access_code_pdf(
+        rnd.title,
+        batch.label,
+        access,
+        vote_url=f"{current_app.config['PUBLIC_BASE_URL']}/rounds/{rnd.id}/vote",
+    )
+    path = Path(current_app.instance_path) / f"access-codes-round{rnd.id}.pdf"
+    path.write_bytes(pdf)
+    print(f"Printed {len(access)} demo access codes for “{rnd.title}”: {path}")
 
 
 def demo_voters_who_have_not_voted(session: Session) -> list[User]:

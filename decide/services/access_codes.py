@@ -25,6 +25,7 @@ from decide.models import (
     RoundEligibility,
 )
 from decide.services.eligibility import EligibilityError, VoterKey, settings_for
+from decide.services.unit_of_work import transactional
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_LENGTH = 12
@@ -48,6 +49,7 @@ def format_code(raw: str) -> str:
     return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
+@transactional
 def generate_codes(
     session: Session, round_id: int, count: int, *, label: str, today: dt.date
 ) -> tuple[AccessCodeBatch, list[str]]:
@@ -79,7 +81,6 @@ def generate_codes(
     settings.by_code = True
     ordered = sorted(codes)
     batch.codes = [AccessCode(round_id=round_id, code_hash=code_hash(round_id, c)) for c in ordered]
-    session.commit()
     return batch, [format_code(c) for c in ordered]
 
 

@@ -12,6 +12,7 @@ from decide.models import ORGANISATION_KINDS, Area, Membership, Organisation
 from decide.services.accounts import EMAIL_RE, find_user_by_email
 from decide.services.errors import DomainError, InvalidInput, NotFound
 from decide.services.slugs import unique_slug
+from decide.services.unit_of_work import transactional
 
 MEMBER_ROLES = {"member": "Member", "admin": "Admin (can edit the profile)"}
 
@@ -71,6 +72,7 @@ def _write(session: Session, org: Organisation, p: OrganisationProfile) -> None:
     org.areas = sorted(areas, key=lambda a: a.name)
 
 
+@transactional
 def create_organisation(session: Session, profile: OrganisationProfile) -> Organisation:
     """Register a community asset and return it."""
     problems = profile_problems(session, profile)
@@ -79,10 +81,10 @@ def create_organisation(session: Session, profile: OrganisationProfile) -> Organ
     org = Organisation(slug=unique_slug(session, Organisation, profile.name), name="", kind="")
     session.add(org)
     _write(session, org, profile)
-    session.commit()
     return org
 
 
+@transactional
 def update_organisation(
     session: Session, org: Organisation, profile: OrganisationProfile
 ) -> Organisation:
@@ -91,10 +93,10 @@ def update_organisation(
     if problems:
         raise InvalidInput(problems)
     _write(session, org, profile)
-    session.commit()
     return org
 
 
+@transactional
 def add_member(session: Session, org: Organisation, email: str, role: str) -> Membership:
     """Make the account with this email a member (or admin) of the organisation."""
     if role not in MEMBER_ROLES:
@@ -109,7 +111,6 @@ def add_member(session: Session, org: Organisation, email: str, role: str) -> Me
         raise DomainError(f"{user.display_name} is already a member", field="email")
     membership = Membership(user=user, organisation=org, role=role)
     session.add(membership)
-    session.commit()
     return membership
 
 

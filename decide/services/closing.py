@@ -14,7 +14,6 @@ import json
 import secrets
 from typing import Any, NamedTuple
 
-from flask import current_app
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -36,13 +35,13 @@ from decide.models import (
 )
 from decide.services.errors import DomainError
 from decide.services.jobs import no_progress, progress_chunk, schedule_job
+from decide.services.jobs import server_key as jobs_server_key
 from decide.services.sealing import BoxKeys
 from decide.services.voting import (
     ballot_projects,
     ballot_rules,
     chain_round_id,
     choices_from_json,
-    load_server_key,
     lock_box,
     round_instance,
 )
@@ -119,10 +118,6 @@ def check_board(round_id: int, rows: list[BoardRow], progress: Any = no_progress
         if expected % chunk_size == 0:
             progress("Checking the hash chain", expected, len(rows))
     return leaves
-
-
-def _server_key() -> ServerKey:
-    return load_server_key(current_app.config["RECEIPT_KEY_FILE"])
 
 
 def open_box(
@@ -259,7 +254,7 @@ def close_board(
         leaves = check_board(rnd.id, rows, progress)
         routes = _routes(session, rnd.id)
     else:
-        opened, rows = open_box(session, rnd, server_key or _server_key(), today, progress)
+        opened, rows = open_box(session, rnd, server_key or jobs_server_key(), today, progress)
         leaves = [r.leaf for r in rows]
         routes = opened.routes()
     progress("Building the Merkle tree", len(rows), len(rows), force=True)

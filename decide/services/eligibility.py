@@ -31,6 +31,7 @@ from decide.models import (
     VoterRollEntry,
 )
 from decide.services import postcodes
+from decide.services.unit_of_work import transactional
 
 NOT_VERIFIED = (
     "Before you can vote, confirm your email address: open the link we emailed you "
@@ -86,6 +87,7 @@ def settings_for(session: Session, round_id: int) -> RoundEligibility:
     return row
 
 
+@transactional
 def save_settings(
     session: Session,
     round_id: int,
@@ -118,7 +120,6 @@ def save_settings(
     if (row.by_postcode, row.by_roll, row.by_code) != (by_postcode, by_roll, by_code):
         row.self_declared_ok = False  # the warning depends on the routes: confirm it again
     row.by_postcode, row.by_roll, row.by_code, row.min_age = wanted
-    session.commit()
     return row
 
 

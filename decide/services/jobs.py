@@ -17,7 +17,6 @@ journal the job's own open read of the ballots would block them ("database is lo
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import threading
 import time
 from collections.abc import Callable
@@ -29,11 +28,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from audits.receipts import ServerKey
 from decide.models import (
     PublicationJob,
     Round,
 )
 from decide.services.errors import DomainError
+from decide.services.voting import load_server_key
 
 STALL_SECONDS = 60
 HEARTBEAT_SECONDS = 10
@@ -44,13 +45,6 @@ JOB_LABELS = {
     "manifest": "Writing the manifest",
     "publish": "Publishing the results",
     "edition": "Writing a new PDF edition",
-}
-# kind -> "module:function" taking (session, round, progress); resolved lazily (no cycles).
-JOB_WORKERS: dict[str, str] = {
-    "close": "decide.services.closing:close_board",
-    "manifest": "decide.services.publication:write_manifest",
-    "publish": "decide.services.publication:publish_round",
-    "edition": "decide.services.publication:write_edition",
 }
 _PENDING_KEY = "decide_publication_jobs"
 
@@ -65,6 +59,15 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 class JobSuperseded(Exception):
     """The job was started again (or removed) while this run was at work: stop quietly."""
+
+
+def server_key() -> ServerKey:
+    """Return the server's receipt key, from the app's RECEIPT_KEY_FILE.
+
+    Jobs run in the app (this is the one service module that knows Flask), and so does work
+    that the demo and the commands run inline.
+    """
+    return load_server_key(current_app.config["RECEIPT_KEY_FILE"])
 
 
 def progress_chunk() -> int:
@@ -149,7 +152,7 @@ def schedule_job(session: Session, rnd: Round, kind: str) -> PublicationJob:
 
     Refuse while the same job is already running. The caller commits.
     """
-    if kind not in JOB_WORKERS:
+    if kind not in JOB_LABELS:
         raise ValueError(f"unknown job kind {kind!r}")
     job = job_for(session, rnd.id, kind)
     if is_active(job):
@@ -238,8 +241,11 @@ def no_progress(step: str, done: int = 0, total: int = 0, *, force: bool = False
 
 
 def _worker(kind: str) -> Callable[..., None]:
-    module, _, name = JOB_WORKERS[kind].partition(":")
-    return getattr(importlib.import_module(module), name)
+    # The workers import this module (to schedule jobs and report progress), so the table
+    # that names them is read when a job runs, not when this module loads.
+    from decide.services.composition import JOB_WORKERS
+
+    return JOB_WORKERS[kind]
 
 
 def _claim(engine: Engine, job_id: int) -> tuple[str, int, dt.datetime] | None:

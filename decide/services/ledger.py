@@ -25,8 +25,9 @@ from decide.models import LedgerCheckpoint, LedgerPayment, Round, User
 from decide.services import signing
 from decide.services.errors import DomainError, InvalidInput
 from decide.services.jobs import schedule_job
-from decide.services.publication import manifest_of
+from decide.services.manifests import manifest_of
 from decide.services.sanitise import has_control_characters
+from decide.services.unit_of_work import transactional
 from decide.services.voting import chain_round_id
 
 APPROVER_MAX = 120  # LedgerPayment.approver
@@ -300,6 +301,7 @@ def checkpoint_signatures(
     return signing.signature_set(session, rnd, signing.CHECKPOINT_TYPE, cp.digest, keys)
 
 
+@transactional
 def sign_checkpoint(
     session: Session, rnd: Round, cp: LedgerCheckpoint, user: User, data: bytes | str
 ) -> bool:
@@ -313,5 +315,4 @@ def sign_checkpoint(
         return False
     cp.signed_at = _now()
     schedule_job(session, rnd, "edition")
-    session.commit()
     return True

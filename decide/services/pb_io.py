@@ -34,6 +34,7 @@ from ballots.model import Project as CoreProject
 from ballots.rules import validate
 from decide.models import Ballot, ChainState, Project, Round
 from decide.models.limits import INT32_MAX
+from decide.services.unit_of_work import transactional
 from decide.services.voting import (
     ballot_projects,
     ballot_rules,
@@ -128,38 +129,27 @@ def _check_ballots(pb: pabulib.PbFile, rnd: Round) -> None:
             )
 
 
-def import_pb(
-    session: Session,
-    text: str,
-    *,
-    title: str | None = None,
-    today: dt.date,
-    repeats: Repeats = "refuse",
-) -> Round:
-    """Create a closed round with the file's projects, budget and ballots; commit; return it.
-
-    Every ballot must keep the limits that the file's META states (`pabulib.check_limits`) and
-    the rules of the round made from it. An approval vote that lists a project twice is refused,
-    or with ``repeats="merge"`` read as listing it once (as pabutools reads it).
-    Raise PbImportError, writing nothing, for a file or title that cannot become a round.
-    """
-    title = _title(title)
+def _parse(text: str, repeats: Repeats) -> tuple[pabulib.PbFile, str]:
+    """Return the parsed file and the round's ballot kind; refuse what cannot be a round."""
     try:
         pb = pabulib.parse(text)
     except pabulib.PbError as exc:
         raise PbImportError(str(exc)) from exc
     if repeats == "merge":
         pb = _merge_repeats(pb)
-    instance, profile = pb.instance, pb.profile
-    meta = dict(instance.meta)
-    kind = KIND_OF_VOTE_TYPE.get(profile.vote_type)
+    kind = KIND_OF_VOTE_TYPE.get(pb.profile.vote_type)
     if kind is None:
         raise PbImportError(
-            f"vote type {profile.vote_type!r} has no ballot kind in the app "
+            f"vote type {pb.profile.vote_type!r} has no ballot kind in the app "
             "(approval, cumulative and ordinal files can be imported)."
         )
-    if not instance.projects:
+    if not pb.instance.projects:
         raise PbImportError("the file has no projects.")
+    return pb, kind
+
+
+def _budget_and_costs(instance: Instance) -> tuple[int, dict[str, int]]:
+    """Return the budget and each project's cost in pence; refuse a zero or a long id."""
     budget = _pence(instance.budget, "the budget")
     if budget <= 0:
         raise PbImportError("the budget must be more than zero.")
@@ -170,16 +160,11 @@ def import_pb(
             raise PbImportError(f"the cost of project {p.id} must be more than zero.")
         if len(p.id) > 40:
             raise PbImportError(f"project id {p.id[:40]!r}... is longer than 40 characters.")
-    label = (
-        title
-        or meta.get("description")
-        or " ".join(v for v in (meta.get("unit"), meta.get("instance")) if v)
-        or "Imported pabulib election"
-    )
-    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-    slug_base = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:150] or "imported"
-    lengths = [len(b.ranking) for b in profile.ballots]
-    sums = [sum(b.points_by_project.values()) for b in profile.ballots]
+    return budget, costs
+
+
+def _length_limits(meta: dict[str, str]) -> tuple[int | None, int | None]:
+    """Return META (min_length, max_length); refuse limits no ballot could keep."""
     max_len = _int_meta(meta, "max_length")
     min_len = _int_meta(meta, "min_length")
     if max_len is not None and min_len is not None and min_len > max_len:
@@ -189,58 +174,51 @@ def import_pb(
             "META max_length is 0: in pabulib a vote lists at most max_length projects "
             "(https://pabulib.org/format), so no ballot could choose a project."
         )
-    stated_points = _int_meta(meta, "max_sum_points") if kind == "cumulative" else None
-    if stated_points == 0:
-        raise PbImportError(
-            "META max_sum_points is 0: in pabulib a cumulative vote gives at most "
-            "max_sum_points in all (https://pabulib.org/format), so no ballot could give a point."
-        )
+    return min_len, max_len
+
+
+def _check_limits(pb: pabulib.PbFile) -> None:
+    """Refuse a ballot that breaks the file's own META limits, saying how to merge repeats."""
     try:
         pabulib.check_limits(pb)
     except pabulib.PbError as exc:
         reason = str(exc)
-        if "twice" in exc.reason and profile.vote_type == "approval":
+        if "twice" in exc.reason and pb.profile.vote_type == "approval":
             reason += (
                 "; to read such a vote as listing the project once, import with --repeats merge"
             )
         raise PbImportError(reason) from exc
-    points_total = max_per_project = None
-    if kind == "cumulative":
-        points_total = stated_points or max(sums, default=1) or 1
-        if points_total > INT32_MAX:
-            raise PbImportError(
-                f"a ballot gives {points_total:,} points in all, more than the {INT32_MAX:,} "
-                "that a round can hold."
-            )
-        max_per_project = _int_meta(meta, "max_points") or None
-    currency = (meta.get("currency") or "").strip().upper()
-    rnd = Round(
-        title=f"Imported: {label}"[:200],
-        slug=f"{slug_base}-{digest}-{secrets.token_hex(3)}",
-        description=meta.get("comment", "")[:5000],
-        budget_pence=budget,
-        currency=currency if re.fullmatch(r"[A-Z]{3}", currency) else "GBP",
-        phase="closed",
-        ballot_kind=kind,
-        min_choices=min_len or 0,
-        max_choices=max_len if kind != "ranked" else None,
-        rank_depth=(max_len or max(lengths, default=1) or 1) if kind == "ranked" else None,
-        points_total=points_total,
-        max_points_per_project=max_per_project,
-    )
-    rnd.projects = [
-        Project(
-            code=p.id,
-            position=i,
-            title=(p.name or f"Project {p.id}")[:200],
-            summary=p.fields.get("description", "") if p.fields else "",
-            cost_pence=costs[p.id],
+
+
+def _points(
+    kind: str, stated_points: int | None, sums: list[int], meta: dict[str, str]
+) -> tuple[int | None, int | None]:
+    """Return (points each voter has, most points on one project) for a points round."""
+    if kind != "cumulative":
+        return None, None
+    points_total = stated_points or max(sums, default=1) or 1
+    if points_total > INT32_MAX:
+        raise PbImportError(
+            f"a ballot gives {points_total:,} points in all, more than the {INT32_MAX:,} "
+            "that a round can hold."
         )
-        for i, p in enumerate(instance.projects)
-    ]
-    _check_ballots(pb, rnd)
-    session.add(rnd)
-    session.flush()
+    return points_total, _int_meta(meta, "max_points") or None
+
+
+def _label(title: str | None, meta: dict[str, str]) -> str:
+    """Return the round's name: the title asked for, else the file's description or place."""
+    return (
+        title
+        or meta.get("description")
+        or " ".join(v for v in (meta.get("unit"), meta.get("instance")) if v)
+        or "Imported pabulib election"
+    )
+
+
+def _chain_rows(
+    rnd: Round, profile: Profile, today: dt.date
+) -> tuple[list[dict[str, object]], bytes]:
+    """Return the board's rows (fresh trackers, chained) and the chain's head."""
     round_key = chain_round_id(rnd.id)
     head = chain.genesis(round_key)
     rows = []
@@ -271,10 +249,76 @@ def import_pb(
                 "head": head,
             }
         )
+    return rows, head
+
+
+@transactional
+def import_pb(
+    session: Session,
+    text: str,
+    *,
+    title: str | None = None,
+    today: dt.date,
+    repeats: Repeats = "refuse",
+) -> Round:
+    """Create a closed round with the file's projects, budget and ballots; commit; return it.
+
+    Every ballot must keep the limits that the file's META states (`pabulib.check_limits`) and
+    the rules of the round made from it. An approval vote that lists a project twice is refused,
+    or with ``repeats="merge"`` read as listing it once (as pabutools reads it).
+    Raise PbImportError, writing nothing, for a file or title that cannot become a round.
+    """
+    title = _title(title)
+    pb, kind = _parse(text, repeats)
+    instance, profile = pb.instance, pb.profile
+    meta = dict(instance.meta)
+    budget, costs = _budget_and_costs(instance)
+    label = _label(title, meta)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+    slug_base = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:150] or "imported"
+    lengths = [len(b.ranking) for b in profile.ballots]
+    sums = [sum(b.points_by_project.values()) for b in profile.ballots]
+    min_len, max_len = _length_limits(meta)
+    stated_points = _int_meta(meta, "max_sum_points") if kind == "cumulative" else None
+    if stated_points == 0:
+        raise PbImportError(
+            "META max_sum_points is 0: in pabulib a cumulative vote gives at most "
+            "max_sum_points in all (https://pabulib.org/format), so no ballot could give a point."
+        )
+    _check_limits(pb)
+    points_total, max_per_project = _points(kind, stated_points, sums, meta)
+    currency = (meta.get("currency") or "").strip().upper()
+    rnd = Round(
+        title=f"Imported: {label}"[:200],
+        slug=f"{slug_base}-{digest}-{secrets.token_hex(3)}",
+        description=meta.get("comment", "")[:5000],
+        budget_pence=budget,
+        currency=currency if re.fullmatch(r"[A-Z]{3}", currency) else "GBP",
+        phase="closed",
+        ballot_kind=kind,
+        min_choices=min_len or 0,
+        max_choices=max_len if kind != "ranked" else None,
+        rank_depth=(max_len or max(lengths, default=1) or 1) if kind == "ranked" else None,
+        points_total=points_total,
+        max_points_per_project=max_per_project,
+    )
+    rnd.projects = [
+        Project(
+            code=p.id,
+            position=i,
+            title=(p.name or f"Project {p.id}")[:200],
+            summary=p.fields.get("description", "") if p.fields else "",
+            cost_pence=costs[p.id],
+        )
+        for i, p in enumerate(instance.projects)
+    ]
+    _check_ballots(pb, rnd)
+    session.add(rnd)
+    session.flush()
+    rows, head = _chain_rows(rnd, profile, today)
     for start in range(0, len(rows), 5000):
         session.execute(insert(Ballot), rows[start : start + 5000])
     session.add(ChainState(round_id=rnd.id, sequence=len(rows), head=head))
-    session.commit()
     return rnd
 
 

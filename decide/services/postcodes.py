@@ -39,6 +39,35 @@ class TableSummary:
     per_area: tuple[tuple[str, int], ...]
 
 
+def _header_columns(header: list[str] | None) -> tuple[int, int, int]:
+    """Return (postcode column, area column, number of columns), or raise for a bad header."""
+    if header is None:
+        raise PostcodeTableError(["line 1: the file is empty"])
+    names = [h.strip().lower() for h in header]
+    if "postcode" not in names or "area" not in names:
+        raise PostcodeTableError(["line 1: the header must name the columns postcode and area"])
+    return names.index("postcode"), names.index("area"), len(names)
+
+
+def _read_row(
+    row: list[str], line: int, columns: tuple[int, int, int], by_name: dict[str, int]
+) -> tuple[str, int] | str:
+    """Return one line's (postcode, area id), or the problem with it in words."""
+    pc_col, area_col, width = columns
+    if len(row) <= max(pc_col, area_col):
+        return f"line {line}: expected {width} columns, found {len(row)}"
+    try:
+        postcode = normalise_postcode(row[pc_col])
+    except ValueError:
+        postcode = None
+    if postcode is None:
+        return f"line {line}: {row[pc_col].strip()!r} is not a UK postcode"
+    area_id = by_name.get(row[area_col].strip().lower())
+    if area_id is None:
+        return f"line {line}: there is no area called {row[area_col].strip()!r}"
+    return postcode, area_id
+
+
 def parse_table(text: str, areas: Sequence[Area]) -> list[tuple[str, int]]:
     """Return (postcode, area id) rows read from CSV text, or raise with every bad line."""
     by_name: dict[str, int] = {}
@@ -49,31 +78,16 @@ def parse_table(text: str, areas: Sequence[Area]) -> list[tuple[str, int]]:
     problems: list[str] = []
     rows: dict[str, tuple[int, int]] = {}
     try:
-        header = next(reader, None)
-        if header is None:
-            raise PostcodeTableError(["line 1: the file is empty"])
-        names = [h.strip().lower() for h in header]
-        if "postcode" not in names or "area" not in names:
-            raise PostcodeTableError(["line 1: the header must name the columns postcode and area"])
-        pc_col, area_col = names.index("postcode"), names.index("area")
+        columns = _header_columns(next(reader, None))
         for row in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) <= max(pc_col, area_col):
-                problems.append(f"line {line}: expected {len(names)} columns, found {len(row)}")
+            read = _read_row(row, line, columns, by_name)
+            if isinstance(read, str):
+                problems.append(read)
                 continue
-            try:
-                postcode = normalise_postcode(row[pc_col])
-            except ValueError:
-                postcode = None
-            if postcode is None:
-                problems.append(f"line {line}: {row[pc_col].strip()!r} is not a UK postcode")
-                continue
-            area_id = by_name.get(row[area_col].strip().lower())
-            if area_id is None:
-                problems.append(f"line {line}: there is no area called {row[area_col].strip()!r}")
-                continue
+            postcode, area_id = read
             if postcode in rows and rows[postcode][0] != area_id:
                 problems.append(
                     f"line {line}: {postcode} is already in another area on line "

@@ -25,6 +25,7 @@ from decide.models.proposal import FEASIBILITY
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.rounds import MAX_PENCE
 from decide.services.sanitise import strip_raw_html
+from decide.services.unit_of_work import transactional
 
 TITLE_MAX = 200
 SUMMARY_MAX = 500
@@ -75,6 +76,33 @@ def proposals_closed_reason(rnd: Round, today: dt.date | None = None) -> str | N
     return None
 
 
+def _place_problems(draft: ProposalDraft, rnd: Round, errors: dict[str, str]) -> None:
+    """Add problems with the proposal's area and themes."""
+    area_ids = {a.id for a in rnd.areas}
+    if draft.area_id is None and area_ids:
+        errors["area_id"] = "Choose the area the proposal serves"
+    elif draft.area_id is not None and draft.area_id not in area_ids:
+        errors["area_id"] = "Choose one of this round's areas"
+    if not set(draft.theme_ids) <= {t.id for t in rnd.themes}:
+        errors["theme_ids"] = "Choose themes from this round's list"
+
+
+def _cost_line_problems(draft: ProposalDraft, errors: dict[str, str]) -> None:
+    """Add problems with the cost lines (their number, items, amounts and total)."""
+    if not draft.cost_lines:
+        errors["cost_lines"] = "Add at least one cost line"
+    elif len(draft.cost_lines) > MAX_COST_LINES:
+        errors["cost_lines"] = f"Use at most {MAX_COST_LINES} cost lines"
+    else:
+        for index, (item, amount) in enumerate(draft.cost_lines):
+            if not item.strip() or len(item) > ITEM_MAX:
+                errors.setdefault(f"cost_lines-{index}-item", "Describe what the money is for")
+            if amount <= 0:
+                errors.setdefault(f"cost_lines-{index}-amount", "The amount must be more than £0")
+        if sum(a for _, a in draft.cost_lines) > MAX_PENCE:
+            errors.setdefault("cost_lines", "The total must be £20,000,000 or less")
+
+
 def draft_problems(draft: ProposalDraft, rnd: Round, author: User) -> dict[str, str]:
     """Return a message per field the round cannot accept, in form order."""
     errors: dict[str, str] = {}
@@ -97,25 +125,8 @@ def draft_problems(draft: ProposalDraft, rnd: Round, author: User) -> dict[str, 
         errors["expected_outcomes"] = (
             f"The expected outcomes must be {OUTCOMES_MAX:,} characters or fewer"
         )
-    area_ids = {a.id for a in rnd.areas}
-    if draft.area_id is None and area_ids:
-        errors["area_id"] = "Choose the area the proposal serves"
-    elif draft.area_id is not None and draft.area_id not in area_ids:
-        errors["area_id"] = "Choose one of this round's areas"
-    if not set(draft.theme_ids) <= {t.id for t in rnd.themes}:
-        errors["theme_ids"] = "Choose themes from this round's list"
-    if not draft.cost_lines:
-        errors["cost_lines"] = "Add at least one cost line"
-    elif len(draft.cost_lines) > MAX_COST_LINES:
-        errors["cost_lines"] = f"Use at most {MAX_COST_LINES} cost lines"
-    else:
-        for index, (item, amount) in enumerate(draft.cost_lines):
-            if not item.strip() or len(item) > ITEM_MAX:
-                errors.setdefault(f"cost_lines-{index}-item", "Describe what the money is for")
-            if amount <= 0:
-                errors.setdefault(f"cost_lines-{index}-amount", "The amount must be more than £0")
-        if sum(a for _, a in draft.cost_lines) > MAX_PENCE:
-            errors.setdefault("cost_lines", "The total must be £20,000,000 or less")
+    _place_problems(draft, rnd, errors)
+    _cost_line_problems(draft, errors)
     return errors
 
 
@@ -148,6 +159,7 @@ def _add_version(session: Session, proposal: Proposal, editor: User) -> None:
     )
 
 
+@transactional
 def submit_proposal(
     session: Session, rnd: Round, author: User, draft: ProposalDraft, today: dt.date | None = None
 ) -> Proposal:
@@ -162,7 +174,6 @@ def submit_proposal(
     session.add(proposal)
     _write(session, proposal, draft)
     _add_version(session, proposal, author)
-    session.commit()
     return proposal
 
 
@@ -183,6 +194,7 @@ def _may_move(editor: User, proposal: Proposal, draft: ProposalDraft) -> bool:
     return owner is not None and _is_admin_of(editor, owner)
 
 
+@transactional
 def edit_proposal(
     session: Session,
     proposal: Proposal,
@@ -217,10 +229,10 @@ def edit_proposal(
     _write(session, proposal, draft)
     proposal.version += 1
     _add_version(session, proposal, editor)
-    session.commit()
     return proposal
 
 
+@transactional
 def review_proposal(
     session: Session,
     proposal: Proposal,
@@ -318,6 +330,7 @@ def _chosen_payee(session: Session, proposal: Proposal, payee_id: int | None) ->
     return payee
 
 
+@transactional
 def accept_onto_ballot(
     session: Session, proposal: Proposal, actor: User, *, payee_id: int | None = None
 ) -> Project:

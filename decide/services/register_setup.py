@@ -29,6 +29,7 @@ from decide.models import (
 from decide.services import access_codes, voter_roll
 from decide.services import eligibility as elig
 from decide.services.register import MAX_PAPER_BATCH, PAPER_DIGITS, has_roll
+from decide.services.unit_of_work import transactional
 
 # The roll, uploaded again ----------------------------------------------------------------
 
@@ -88,6 +89,7 @@ EMPTY_ROLL = (
 )
 
 
+@transactional
 def store_roll(
     session: Session,
     round_id: int,
@@ -140,13 +142,13 @@ def store_roll(
     elif absent:
         session.execute(delete(VoterRollEntry).where(VoterRollEntry.id.in_(absent)))
         removed = len(absent)
-    session.commit()
     return RollReport(len(people), added, kept, changed, removed, kept_absent)
 
 
 # Access codes printed for roll entries ---------------------------------------------------
 
 
+@transactional
 def codes_for_references(
     session: Session,
     round_id: int,
@@ -207,7 +209,6 @@ def codes_for_references(
         )
         for ref, code in pairs
     ]
-    session.commit()
     return batch, [(ref, access_codes.format_code(code)) for ref, code in pairs]
 
 

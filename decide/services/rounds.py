@@ -1,11 +1,9 @@
-"""Rounds: settings, panel, and phase changes through one guarded function."""
+"""Rounds: settings, panel, areas and themes (phase changes: decide.services.phases)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,11 +15,8 @@ from ballots.wording import plural
 from decide.models import (
     ALLOCATION_RULES,
     BALLOT_KINDS,
-    PHASE_LABELS,
-    PHASES,
     Area,
     PanelMember,
-    Proposal,
     Round,
     RoundLocked,
     Theme,
@@ -29,10 +24,10 @@ from decide.models import (
 )
 from decide.models.limits import INT32_MAX
 from decide.models.round import LOCKED_AT_VOTING
-from decide.services import register_setup
 from decide.services.accounts import find_user_by_email
 from decide.services.errors import DomainError, InvalidInput, NotFound
 from decide.services.slugs import unique_slug
+from decide.services.unit_of_work import transactional
 
 MAX_PENCE = 2_000_000_000  # fits a 32-bit integer column: about £20 million
 MAX_COUNT = INT32_MAX  # the largest whole number an INTEGER column holds (32 bits in PostgreSQL)
@@ -79,10 +74,6 @@ COUNT_LABELS = {
 # means "not set" (no minimum, no minimum share, the two signatures a round needs unless it
 # states why one is enough).
 NOT_SET = {"min_choices": 0, "min_budget_share_percent": 0, "signature_threshold": 2}
-
-
-class PhaseChangeRefused(DomainError):
-    """A phase change whose guard failed, or that is not a permitted step."""
 
 
 @dataclass(frozen=True)
@@ -137,9 +128,8 @@ class RoundSettings:
         return cls(**values)
 
 
-def settings_problems(s: RoundSettings) -> dict[str, str]:
-    """Return a message per field whose value cannot work, in form order."""
-    errors: dict[str, str] = {}
+def _general_problems(s: RoundSettings, errors: dict[str, str]) -> None:
+    """Add problems with the title, budget, ballot kind and rule."""
     if not s.title.strip():
         errors["title"] = "Enter a title for the round"
     elif len(s.title) > 200:
@@ -152,6 +142,10 @@ def settings_problems(s: RoundSettings) -> dict[str, str]:
         errors["ballot_kind"] = "Choose a ballot kind"
     if s.allocation_rule not in ALLOCATION_RULES:
         errors["allocation_rule"] = "Choose an allocation rule"
+
+
+def _ballot_problems(s: RoundSettings, errors: dict[str, str]) -> None:
+    """Add problems with the ballot's limits (choices, share, points, ranks)."""
     if s.min_choices < 0:
         errors["min_choices"] = "The minimum number of projects cannot be negative"
     if s.max_choices is not None and s.max_choices < max(1, s.min_choices):
@@ -171,14 +165,10 @@ def settings_problems(s: RoundSettings) -> dict[str, str]:
             )
     if s.ballot_kind == "ranked" and (not s.rank_depth or s.rank_depth < 1):
         errors["rank_depth"] = "Ranked ballots need the number of projects a voter may rank"
-    if s.signature_threshold < 1:
-        errors["signature_threshold"] = "At least one signature is needed to publish results"
-    if len(s.threshold_reason) > 500:
-        errors["threshold_reason"] = "The reason must be 500 characters or fewer"
-    for name, words in COUNT_LABELS.items():
-        value = getattr(s, name)
-        if isinstance(value, int) and value > MAX_COUNT:
-            errors[name] = f"The {words} must be {MAX_COUNT:,} or less"
+
+
+def _timetable_problems(s: RoundSettings, errors: dict[str, str]) -> None:
+    """Add a problem for each date before the one the timetable puts before it."""
     previous: tuple[str, dt.date] | None = None
     for name in TIMETABLE_FIELDS:
         value = getattr(s, name)
@@ -190,6 +180,22 @@ def settings_problems(s: RoundSettings) -> dict[str, str]:
                 f"{TIMETABLE_LABELS[previous[0]].lower()}"
             )
         previous = (name, value)
+
+
+def settings_problems(s: RoundSettings) -> dict[str, str]:
+    """Return a message per field whose value cannot work, in form order."""
+    errors: dict[str, str] = {}
+    _general_problems(s, errors)
+    _ballot_problems(s, errors)
+    if s.signature_threshold < 1:
+        errors["signature_threshold"] = "At least one signature is needed to publish results"
+    if len(s.threshold_reason) > 500:
+        errors["threshold_reason"] = "The reason must be 500 characters or fewer"
+    for name, words in COUNT_LABELS.items():
+        value = getattr(s, name)
+        if isinstance(value, int) and value > MAX_COUNT:
+            errors[name] = f"The {words} must be {MAX_COUNT:,} or less"
+    _timetable_problems(s, errors)
     return errors
 
 
@@ -293,226 +299,6 @@ def remove_panel_member(session: Session, rnd: Round, panel_member_id: int) -> N
     session.commit()
 
 
-# --- Phase changes ------------------------------------------------------------------------
-# A guard returns None when the change may go ahead, else a message saying what is missing:
-# a plain string, or a PhaseBlocker that also names the place where it can be fixed.
-# An effect runs inside the same transaction after the phase is set (it may raise
-# DomainError to stop the change). Entries are callables or "module:function" strings, so
-# other parts of the app add their own without import cycles: for example closing a round
-# adds "decide.services.results:compute_on_close" to the effects of ("voting", "closed").
-# Places where a blocked phase change can be fixed; the web layer turns each into a link.
-FIX_PLACES = ("settings", "panel", "proposals", "review", "results", "publication", "eligibility")
-
-
-@dataclass(frozen=True)
-class PhaseBlocker:
-    """Why a phase change cannot happen yet, and the place (one of FIX_PLACES) to fix it."""
-
-    message: str
-    fix: str | None = None
-
-    def __str__(self) -> str:
-        return self.message
-
-
-Guard = Callable[[Session, Round], "str | PhaseBlocker | None"]
-Effect = Callable[[Session, Round, User], None]
-
-
-def _needs_area(session: Session, rnd: Round) -> PhaseBlocker | None:
-    return None if rnd.areas else PhaseBlocker("Proposals need at least one area.", "settings")
-
-
-def _needs_proposal(session: Session, rnd: Round) -> PhaseBlocker | None:
-    count = session.scalar(
-        select(func.count(Proposal.id)).where(
-            Proposal.round_id == rnd.id, Proposal.withdrawn.is_(False)
-        )
-    )
-    return None if count else PhaseBlocker("Deliberation needs at least one proposal.", "proposals")
-
-
-def _needs_project(session: Session, rnd: Round) -> PhaseBlocker | None:
-    live = [p for p in rnd.projects if not p.withdrawn]
-    return None if live else PhaseBlocker("Voting needs at least one accepted project.", "review")
-
-
-def _needs_payees(session: Session, rnd: Round) -> PhaseBlocker | None:
-    # The manifest names each project's organisation and the ledger pays only that one, so a
-    # project without one could never be paid once the results are signed.
-    unpaid = [p for p in rnd.projects if not p.withdrawn and p.organisation_id is None]
-    if not unpaid:
-        return None
-    names = ", ".join(f"{p.code} “{p.title}”" for p in unpaid)
-    return PhaseBlocker(
-        f"Voting needs a payee for every project on the ballot; {names} "
-        f"{'has' if len(unpaid) == 1 else 'have'} none.",
-        "review",
-    )
-
-
-def _ballot_rules_complete(session: Session, rnd: Round) -> PhaseBlocker | None:
-    problems = settings_problems(RoundSettings.of(rnd))
-    if problems:
-        message = "Voting needs complete ballot rules: " + next(iter(problems.values())) + "."
-        return PhaseBlocker(message, "settings")
-    return None
-
-
-def _self_declared_confirmed(session: Session, rnd: Round) -> PhaseBlocker | None:
-    problem = register_setup.self_declared_problem(session, rnd)
-    return PhaseBlocker(problem, "eligibility") if problem else None
-
-
-def _roll_uploaded_if_ticked(session: Session, rnd: Round) -> PhaseBlocker | None:
-    # Whether a round has a roll is fixed when voting opens (a roll added later would let
-    # people who voted by account or code vote again as their roll entry).
-    problem = register_setup.empty_roll_problem(session, rnd)
-    return PhaseBlocker(problem, "eligibility") if problem else None
-
-
-def _needs_panel(session: Session, rnd: Round) -> PhaseBlocker | None:
-    # Publishing needs a panel member's signature (never facilitators alone), so a round
-    # without a panel could collect votes whose results can never be published.
-    if rnd.panel:
-        return None
-    return PhaseBlocker(
-        f"Voting needs a panel to sign the results: add at least one panel member "
-        f"(the results need {plural(rnd.signature_threshold, 'signature')}).",
-        "panel",
-    )
-
-
-def _threshold_explained(session: Session, rnd: Round) -> PhaseBlocker | None:
-    # The threshold locks when voting opens, and a lone signer must be a stated choice: the
-    # reason is printed on the results (issue 13). A draft may leave it for later.
-    if rnd.signature_threshold == 1 and not (rnd.threshold_reason or "").strip():
-        return PhaseBlocker(
-            "Voting needs a reason why one panel signature is enough to publish, "
-            "or a threshold of 2 or more.",
-            "settings",
-        )
-    return None
-
-
-def _stamp_voting_opened(session: Session, rnd: Round, actor: User) -> None:
-    rnd.voting_opened_at = dt.datetime.now(dt.UTC)
-    # The timetable shows the real day voting opened, not "to be announced".
-    if rnd.voting_open is None or rnd.voting_open > rnd.voting_opened_at.date():
-        rnd.voting_open = rnd.voting_opened_at.date()
-
-
-@dataclass
-class Transition:
-    """The guards and effects of one permitted phase change."""
-
-    guards: list[Guard | str] = field(default_factory=list)
-    effects: list[Effect | str] = field(default_factory=list)
-
-
-TRANSITIONS: dict[tuple[str, str], Transition] = {
-    ("draft", "proposals"): Transition(guards=[_needs_area]),
-    ("proposals", "draft"): Transition(),
-    ("proposals", "deliberation"): Transition(guards=[_needs_proposal]),
-    ("deliberation", "proposals"): Transition(),
-    ("deliberation", "voting"): Transition(
-        guards=[
-            _needs_project,
-            _needs_payees,
-            _ballot_rules_complete,
-            _needs_panel,
-            _threshold_explained,
-            _roll_uploaded_if_ticked,
-            _self_declared_confirmed,
-        ],
-        effects=[_stamp_voting_opened],
-    ),
-    ("voting", "closed"): Transition(effects=["decide.services.closing:on_close"]),
-    ("closed", "published"): Transition(
-        guards=["decide.services.publication:publish_blocker"],
-        effects=["decide.services.publication:on_publish"],
-    ),
-    ("published", "delivery"): Transition(),
-}
-
-
-def _resolve(hook: Any) -> Any:
-    if isinstance(hook, str):
-        module, _, name = hook.partition(":")
-        return getattr(importlib.import_module(module), name)
-    return hook
-
-
-def next_phases(rnd: Round) -> list[str]:
-    """Return the phases this round may move to, forwards first."""
-    options = [to for (frm, to) in TRANSITIONS if frm == rnd.phase]
-    return sorted(options, key=lambda p: (PHASES.index(p) < PHASES.index(rnd.phase), p))
-
-
-def phase_blockers(session: Session, rnd: Round, to_phase: str) -> list[PhaseBlocker]:
-    """Return what stops the round moving to `to_phase` now (empty when it can)."""
-    transition = TRANSITIONS.get((rnd.phase, to_phase))
-    if transition is None:
-        label = PHASE_LABELS.get(to_phase, to_phase)
-        return [PhaseBlocker(f"A round in “{rnd.phase_label}” cannot move to “{label}”.")]
-    found = [_resolve(g)(session, rnd) for g in transition.guards]
-    return [b if isinstance(b, PhaseBlocker) else PhaseBlocker(str(b)) for b in found if b]
-
-
-def phase_problems(session: Session, rnd: Round, to_phase: str) -> list[str]:
-    """Return why the round cannot move to `to_phase` now (empty when it can)."""
-    return [b.message for b in phase_blockers(session, rnd, to_phase)]
-
-
-@dataclass(frozen=True)
-class PhaseOption:
-    """A phase the round may move to next, and what stands in the way now."""
-
-    to_phase: str
-    label: str
-    forward: bool
-    blockers: tuple[PhaseBlocker, ...]
-
-    @property
-    def allowed(self) -> bool:
-        """Return True when the change may go ahead now."""
-        return not self.blockers
-
-
-def phase_options(session: Session, rnd: Round) -> list[PhaseOption]:
-    """Return each phase the round may move to, forwards first, with its blockers."""
-    here = PHASES.index(rnd.phase)
-    return [
-        PhaseOption(
-            to_phase=p,
-            label=PHASE_LABELS.get(p, p),
-            forward=PHASES.index(p) > here,
-            blockers=tuple(phase_blockers(session, rnd, p)),
-        )
-        for p in next_phases(rnd)
-    ]
-
-
-def change_phase(session: Session, rnd: Round, to_phase: str, actor: User) -> Round:
-    """Move the round to `to_phase` when its guards pass, run the effects, and commit."""
-    problems = phase_problems(session, rnd, to_phase)
-    if problems:
-        raise PhaseChangeRefused(" ".join(problems))
-    transition = TRANSITIONS[(rnd.phase, to_phase)]
-    try:
-        rnd.phase = to_phase
-        for effect in transition.effects:
-            _resolve(effect)(session, rnd, actor)
-        session.commit()
-    except (DomainError, RoundLocked) as exc:
-        session.rollback()
-        raise PhaseChangeRefused(str(exc)) from None
-    except Exception:
-        session.rollback()
-        raise
-    return rnd
-
-
 def ballot_summary(rnd: Round) -> list[str]:
     """Describe the round's ballot rules in plain words, one sentence each."""
     money = format_money(rnd.budget_pence, rnd.currency)
@@ -565,6 +351,7 @@ def area_problems(
     return errors
 
 
+@transactional
 def save_area(
     session: Session,
     name: str,
@@ -586,7 +373,6 @@ def save_area(
     area.name = name.strip()
     area.population = population
     area.deprivation_decile = decile
-    session.commit()
     return area
 
 

@@ -21,6 +21,7 @@ from audits.bls import PublicKeyRecord, SignatureRecord, aggregate
 from audits.canonical import CanonicalJSONError, parse_json
 from decide.models import CosignSignature, Round, RoundManifest, SigningKey, User
 from decide.services.errors import DomainError, NotAllowed
+from decide.services.unit_of_work import transactional
 
 MANIFEST_TYPE = "decide-manifest/v1"
 CHECKPOINT_TYPE = "decide-ledger-checkpoint/v1"
@@ -84,6 +85,7 @@ def key_of(session: Session, round_id: int, user_id: int) -> SigningKey | None:
     )
 
 
+@transactional
 def register_key(session: Session, rnd: Round, user: User, data: bytes | str) -> SigningKey:
     """Check a public key file's proof of possession and register it; commit."""
     role = signer_role(user, rnd)
@@ -153,6 +155,7 @@ def signature_record(sig: CosignSignature) -> SignatureRecord:
     )
 
 
+@transactional
 def upload_signature(
     session: Session,
     rnd: Round,

@@ -161,8 +161,9 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
 def _value_does_not_fit(error: Exception) -> tuple[str, int]:
     # The net under the forms' own checks (decide.models.limits): nothing of it was written.
     from decide.extensions import db
+    from decide.services.unit_of_work import discard
 
-    db.session.rollback()
+    discard(db.session)
     return (
         render_template(
             "error.html",

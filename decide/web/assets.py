@@ -83,7 +83,6 @@ def create() -> str | Response:
         try:
             org = service.create_organisation(db.session, _profile(form))
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
             flash(f"{org.name} has been added. Now add its members.", "success")
@@ -107,7 +106,6 @@ def edit(slug: str) -> str | Response:
         try:
             service.update_organisation(db.session, org, _profile(form))
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
             flash("Profile saved.", "success")
@@ -125,7 +123,6 @@ def add_member(slug: str) -> str | Response:
         try:
             membership = service.add_member(db.session, org, form.email.data, form.role.data)
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
             flash(f"{membership.user.display_name} is now a member.", "success")

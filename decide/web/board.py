@@ -124,7 +124,6 @@ def import_pb() -> Any:
             except UnicodeDecodeError:
                 error = "The file is not UTF-8 text. Nothing was imported."
             except pb_io.PbImportError as exc:
-                db.session.rollback()
                 error = f"{str(exc).rstrip('.')}. Nothing was imported."
             else:
                 flash(f"Imported “{rnd.title}” as a closed round.", "success")

@@ -97,7 +97,6 @@ def settings(round_id: int) -> Any:
             min_age=min_age,
         )
     except elig.EligibilityError as exc:
-        db.session.rollback()
         return _page(rnd, {"modes": [str(exc)]}, 422)
     flash("Eligibility settings saved.", "success")
     return redirect(url_for("eligibility.settings", round_id=rnd.id), 303)
@@ -125,7 +124,6 @@ def upload_roll(round_id: int) -> Any:
     except UnicodeDecodeError:
         return _page(rnd, {"roll": ["The file is not UTF-8 text. Nothing was stored."]}, 422)
     except elig.RollError as exc:
-        db.session.rollback()
         return _page(rnd, {"roll": [*exc.problems, "Nothing was stored."]}, 422)
     flash(
         "Voter roll stored (identities kept only as hashes). " + " ".join(report.sentences()),
@@ -169,7 +167,6 @@ def generate_codes(round_id: int) -> Any:
             today=dt.datetime.now(dt.UTC).date(),
         )
     except elig.EligibilityError as exc:
-        db.session.rollback()
         return _page(rnd, {"codes": [str(exc)]}, 422)
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)
     pdf = access_codes.access_code_pdf(rnd.title, batch.label, codes, vote_url=vote_url)
@@ -196,7 +193,6 @@ def roll_codes(round_id: int) -> Any:
             today=dt.datetime.now(dt.UTC).date(),
         )
     except elig.EligibilityError as exc:
-        db.session.rollback()
         show_domain_error(form, register.as_domain_error(exc, "references"))
         return _page(rnd, status=422, codes_form=form)
     vote_url = url_for("voting.ballot", round_id=rnd.id, _external=True)

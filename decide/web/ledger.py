@@ -13,8 +13,8 @@ from ballots.wording import plural
 from decide.extensions import db
 from decide.models import LedgerCheckpoint, Round
 from decide.services import ledger as service
+from decide.services import manifests, signing
 from decide.services import permissions as can
-from decide.services import publication, signing
 from decide.services.errors import DomainError, InvalidInput
 from decide.web.access import require, viewable_round
 from decide.web.filters import long_date
@@ -47,7 +47,7 @@ def show(round_id: int) -> str:
         "ledger/show.html",
         round=rnd,
         published=rnd.phase in ("published", "delivery")
-        and publication.manifest_of(db.session, rnd.id) is not None,
+        and manifests.manifest_of(db.session, rnd.id) is not None,
         spend=service.spend_by_project(db.session, rnd),
         payments=service.payments(db.session, rnd.id),
         checkpoints=cps,
@@ -77,7 +77,7 @@ def _payment_form(rnd: Round) -> tuple[service.PaymentForm | None, dict[str, str
         paid_on = dt.date.min
     else:
         # The ledger is permanent: a payment is dated between the signed results and today.
-        written = publication.manifest_of(db.session, rnd.id)
+        written = manifests.manifest_of(db.session, rnd.id)
         earliest = written.created_at.date() if written is not None else None
         if paid_on > today:
             errors["paid_on"] = "The date of payment cannot be in the future"
@@ -179,7 +179,6 @@ def sign_checkpoint(round_id: int, checkpoint_id: int) -> Any:
         try:
             completed = service.sign_checkpoint(db.session, rnd, cp, current_user, data)
         except DomainError as exc:
-            db.session.rollback()
             error = exc.message
         else:
             flash(

@@ -92,7 +92,6 @@ def create(round_id: int) -> str | Response:
         try:
             proposal = service.submit_proposal(db.session, rnd, current_user, _draft(form))
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
             flash(f"Your proposal “{proposal.title}” has been submitted.", "success")
@@ -149,7 +148,6 @@ def edit(proposal_id: int) -> str | Response:
         try:
             service.edit_proposal(db.session, proposal, current_user, _draft(form))
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
             flash(f"Saved as version {proposal.version}.", "success")

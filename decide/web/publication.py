@@ -21,11 +21,11 @@ from audits.html import STYLE_CSP_SOURCE
 from decide.extensions import db
 from decide.models import Round
 from decide.models.limits import INT32_MAX
-from decide.services import auditing, jobs, signing
+from decide.services import auditing, jobs, manifests, receipt_checks, signing
 from decide.services import permissions as can
 from decide.services import publication as service
 from decide.services.errors import DomainError
-from decide.services.rounds import change_phase
+from decide.services.phases import change_phase
 from decide.services.sanitise import whole_number
 from decide.web.access import require, viewable_round, wants_fragment
 
@@ -78,7 +78,7 @@ def overview(round_id: int) -> str:
     """Show the round's verifiable record: closing, manifest, keys, signatures, editions."""
     rnd = viewable_round(round_id)
     summary = service.published_summary(db.session, rnd)
-    job_rows = {kind: jobs.job_for(db.session, rnd.id, kind) for kind in jobs.JOB_WORKERS}
+    job_rows = {kind: jobs.job_for(db.session, rnd.id, kind) for kind in jobs.JOB_LABELS}
     role = signing.signer_role(current_user, rnd) if current_user.is_authenticated else None
     own_key = signing.key_of(db.session, rnd.id, current_user.id) if role else None
     return render_template(
@@ -88,7 +88,7 @@ def overview(round_id: int) -> str:
         jobs=job_rows,
         labels=jobs.JOB_LABELS,
         stalled={k: j is not None and jobs.is_stalled(j) for k, j in job_rows.items()},
-        manifest_problems=service.manifest_problems(db.session, rnd),
+        manifest_problems=manifests.manifest_problems(db.session, rnd),
         publish_problem=service.publish_guard(db.session, rnd) if rnd.phase == "closed" else None,
         is_facilitator=can.can_manage_rounds(current_user),
         signer_role=role,
@@ -103,24 +103,15 @@ def start_job(round_id: int, kind: str) -> Response:
     """Start (or start again) the closing, manifest or PDF work for this round."""
     rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
-    if kind not in jobs.JOB_WORKERS:
+    if kind not in jobs.JOB_LABELS:
         abort(404)
     if jobs.is_active(jobs.job_for(db.session, rnd.id, kind)):
         # A second click on "Try again" (or another facilitator's): follow the run under way.
         flash(f"{jobs.JOB_LABELS[kind]} is already under way.", "info")
         return redirect(url_for("publication.progress", round_id=rnd.id, kind=kind), 303)
     try:
-        if kind == "manifest":
-            service.start_manifest(db.session, rnd)
-        elif kind == "close" and rnd.phase not in ("closed", *PUBLISHED):
-            raise DomainError("The board is closed when the round moves to “Voting closed”.")
-        elif kind in ("publish", "edition") and rnd.phase not in PUBLISHED:
-            raise DomainError("PDF editions are written once the round is published.")
-        else:
-            jobs.schedule_job(db.session, rnd, kind)
-            db.session.commit()
+        service.start_job(db.session, rnd, kind)
     except DomainError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("publication.overview", round_id=rnd.id), 303)
     return redirect(url_for("publication.progress", round_id=rnd.id, kind=kind), 303)
@@ -133,7 +124,7 @@ def progress(round_id: int, kind: str) -> Any:
     reload and cut short the next navigation)."""
     rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
-    if kind not in jobs.JOB_WORKERS:
+    if kind not in jobs.JOB_LABELS:
         abort(404)
     job = jobs.job_for(db.session, rnd.id, kind)
     stalled = job is not None and jobs.is_stalled(job)
@@ -176,7 +167,6 @@ def register_key(round_id: int) -> Any:
                 db.session, rnd, current_user, _uploaded_text("key_file", "key_json")
             )
         except DomainError as exc:
-            db.session.rollback()
             error = exc.message
         else:
             flash(
@@ -194,7 +184,7 @@ def sign(round_id: int) -> Any:
     """A panel member uploads their signature on the manifest (verified before it is kept)."""
     rnd = viewable_round(round_id)
     require(signing.signer_role(current_user, rnd) is not None)
-    manifest = service.manifest_of(db.session, rnd.id)
+    manifest = manifests.manifest_of(db.session, rnd.id)
     if manifest is None:
         flash("There is no manifest to sign yet.", "error")
         return redirect(url_for("publication.overview", round_id=rnd.id), 303)
@@ -210,7 +200,6 @@ def sign(round_id: int) -> Any:
                 digest=manifest.digest,
             )
         except DomainError as exc:
-            db.session.rollback()
             error = exc.message
         else:
             flash("Your signature on the manifest is valid and has been recorded.", "success")
@@ -242,7 +231,7 @@ def manifest_json(round_id: int) -> Response:
     """Download the manifest (canonical JSON), once written; the public see it once published."""
     rnd = viewable_round(round_id)
     _require_results_visible(rnd)
-    row = service.manifest_of(db.session, rnd.id)
+    row = manifests.manifest_of(db.session, rnd.id)
     if row is None:
         abort(404)
     return _json_response(row.manifest_json, f"manifest-{rnd.id}.json")
@@ -252,7 +241,7 @@ def manifest_json(round_id: int) -> Response:
 def keys_json(round_id: int) -> Response:
     """Download the panel's public keys (as frozen in the manifest, or as registered so far)."""
     rnd = viewable_round(round_id)
-    row = service.manifest_of(db.session, rnd.id)
+    row = manifests.manifest_of(db.session, rnd.id)
     if row is not None:
         data = row.keys_json
     else:
@@ -270,12 +259,12 @@ def signatures_json(round_id: int) -> Response:
     """Download the signatures on the manifest and their aggregate."""
     rnd = viewable_round(round_id)
     _require_results_visible(rnd)
-    row = service.manifest_of(db.session, rnd.id)
+    row = manifests.manifest_of(db.session, rnd.id)
     if row is None:
         abort(404)
     from audits.bundle import signatures_json as make_signatures
 
-    sigs = service.manifest_signatures(db.session, rnd)
+    sigs = manifests.manifest_signatures(db.session, rnd)
     data = make_signatures(str(rnd.id), bytes.fromhex(row.digest), sigs.records)
     return _json_response(data, f"signatures-{rnd.id}.json")
 
@@ -325,6 +314,6 @@ def counted() -> Any:
         if not text.strip():
             flash("Paste your receipt or choose the receipt file.", "error")
             return render_template("publication/counted.html", result=None, text=""), 422
-        result = service.check_counted(db.session, text)
+        result = receipt_checks.check_counted(db.session, text)
     status = 200 if result is None or result.ok else 422
     return render_template("publication/counted.html", result=result, text=text), status

@@ -59,7 +59,6 @@ def review(proposal_id: int) -> str | Response:
                 actor=current_user,
             )
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
             flash("Review saved.", "success")
@@ -118,7 +117,6 @@ def _accept(proposal: Proposal, form: AcceptForm) -> tuple[Project | None, str |
             db.session, proposal, current_user, payee_id=form.payee_id.data
         )
     except DomainError as error:
-        db.session.rollback()
         return None, error.message
     return project, None
 

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from decide.extensions import db
 from decide.models import PHASE_LABELS, PHASES, Area, Round, Theme
 from decide.services import permissions as can
+from decide.services import phases
 from decide.services import rounds as service
 from decide.services.errors import DomainError
 from decide.web.access import require, viewable_round
@@ -71,13 +72,13 @@ def show(round_id: int) -> str:
     manages = can.can_manage_rounds(current_user)
     return render_template(
         "rounds/show.html", round=rnd, phase_form=PhaseForm(),
-        phase_options=service.phase_options(db.session, rnd) if manages else [],
+        phase_options=phases.phase_options(db.session, rnd) if manages else [],
         fix_links=_fix_links(rnd) if manages else {},
         phases=PHASES, phase_labels=PHASE_LABELS, timetable=service.TIMETABLE_LABELS,
     )  # fmt: skip
 
 
-# Where each place named by a blocked phase change (service.FIX_PLACES) is fixed.
+# Where each place named by a blocked phase change (phase_rules.FIX_PLACES) is fixed.
 FIX_LINKS = {
     "settings": ("rounds.edit", "Edit the round settings"),
     "panel": ("rounds.panel", "Add panel members"),
@@ -139,7 +140,7 @@ def change_phase(round_id: int) -> Response:
     form = PhaseForm()
     if form.validate_on_submit():
         try:
-            service.change_phase(db.session, rnd, form.to_phase.data, current_user)
+            phases.change_phase(db.session, rnd, form.to_phase.data, current_user)
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -224,7 +225,6 @@ def edit_area(area_id: int) -> str | Response:
                 db.session, form.name.data, form.population.data, form.deprivation_decile.data, area
             )
         except DomainError as error:
-            db.session.rollback()
             show_domain_error(form, error)
         else:
             flash(f"Area “{area.name}” saved.", "success")

@@ -16,9 +16,9 @@ from markupsafe import escape
 
 from decide.models import Round
 from decide.services import voting
+from tests.helpers.sessions import log_in as login
+from tests.helpers.tables import table_counts
 from tests.voting.helpers import make_user
-from tests.voting.test_web import login
-from tests.web.test_bad_input import table_counts
 
 APPROVAL = (
     "META\nkey;value\ndescription;Limits\nbudget;100\nvote_type;approval\n{meta}"

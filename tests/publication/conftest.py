@@ -25,13 +25,13 @@ from decide.models import (
     RoundManifest,
     User,
 )
-from decide.services import publication, signing
+from decide.services import manifests, signing
 from decide.services.eligibility import VoterKey
 from decide.services.paper import enter_paper_ballot
+from decide.services.phases import change_phase
 from decide.services.register_setup import issue_paper_numbers
-from decide.services.rounds import change_phase
 from decide.services.voting import cast_ballot, load_server_key
-from tests.sessions import VERIFIED_AT, log_in
+from tests.helpers.sessions import VERIFIED_AT, log_in
 
 TODAY = dt.date(2027, 5, 10)
 PATTERNS = (("P1", "P2"), ("P1",), ("P3", "P4"), ("P2", "P5"), ("P1", "P4", "P5"), ("P3",))
@@ -184,7 +184,7 @@ def ready_to_publish(
 ) -> RoundManifest:
     """Register both keys, write the manifest, and have `signers` members sign it."""
     register_both(session, c, panel)
-    row = publication.write_manifest(session, c.round)
+    row = manifests.write_manifest(session, c.round)
     for i in range(signers):
         signing.upload_signature(
             session, c.round, c.members[i], manifest_signature(row, panel.keys[i]),

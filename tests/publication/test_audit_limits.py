@@ -18,7 +18,7 @@ import pytest
 from audits.canonical import canonical_json, parse_canonical
 from audits.pdf import read_attachments
 from decide.services import auditing, publication
-from decide.services.rounds import change_phase
+from decide.services.phases import change_phase
 from tests.publication.conftest import ready_to_publish
 
 

@@ -10,43 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, object_session
 
 from decide.models import Ballot, PublicationJob, RoundClosing
-from decide.services import closing, jobs
+from decide.services import composition, jobs
+from tests.helpers.jobs import record_job_updates
 from tests.publication.conftest import login
-
-
-def record_job_updates() -> Iterator[list[tuple[str, str, str, int, int]]]:
-    """Yield a list that collects every job row update once its transaction commits."""
-    log: list[tuple[str, str, str, int, int]] = []
-
-    def flushed(mapper: Any, connection: Any, job: Any) -> None:
-        session = object_session(job)
-        if session is not None:
-            row = (job.kind, job.status, job.step, job.done, job.total)
-            session.info.setdefault("job_updates", []).append(row)
-
-    def committed(session: Session) -> None:
-        log.extend(session.info.pop("job_updates", ()))
-
-    def rolled_back(session: Session) -> None:
-        session.info.pop("job_updates", None)
-
-    listeners = [
-        (PublicationJob, "after_update", flushed),
-        (Session, "after_commit", committed),
-        (Session, "after_rollback", rolled_back),
-    ]
-    for target, name, function in listeners:
-        event.listen(target, name, function)
-    try:
-        yield log
-    finally:
-        for target, name, function in listeners:
-            event.remove(target, name, function)
 
 
 @pytest.fixture
@@ -151,7 +121,7 @@ def test_an_unexpected_error_is_said_in_plain_words(app, db, closed, monkeypatch
         progress("Reading the ballots", 0, 12, force=True)
         raise error()
 
-    monkeypatch.setattr(closing, "close_board", broken)
+    monkeypatch.setitem(composition.JOB_WORKERS, "close", broken)
     client = login(app.test_client(), closed.facilitator)
     page = client.get(client.post(f"/rounds/{rnd.id}/publication/jobs/close").headers["Location"])
     html = page.get_data(as_text=True)
@@ -243,7 +213,7 @@ def test_the_heartbeat_goes_on_through_a_long_step(app, db, closed, monkeypatch)
             query = select(PublicationJob.heartbeat_at).where(PublicationJob.kind == "close")
             return conn.execute(query).scalar()
 
-    monkeypatch.setattr(closing, "close_board", long_step)
+    monkeypatch.setitem(composition.JOB_WORKERS, "close", long_step)
     jobs.schedule_job(db.session, rnd, "close")
     db.session.commit()
     assert seen.is_set()

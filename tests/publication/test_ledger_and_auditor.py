@@ -14,8 +14,8 @@ from audits.canonical import canonical_json
 from audits.pdf import read_attachments
 from audits.verify import verify_pdf
 from decide.models import Edition, LedgerCheckpoint, LedgerPayment
-from decide.services import ledger, publication
-from decide.services.rounds import change_phase
+from decide.services import ledger, manifests, publication
+from decide.services.phases import change_phase
 from tests.publication.conftest import login, ready_to_publish
 
 
@@ -103,7 +103,7 @@ def test_auditor_page_passes_a_good_pdf_and_fails_a_tampered_one(app, db, publis
     assert unpinned.status_code == 200 and "CONSISTENT, BUT NOT TRUSTED YET" in text
     assert "anyone could have made them: pin the panel&#39;s keys" in text
     # The keys as the panel members handed them over (here: the registered ones).
-    keys = publication.manifest_of(db.session, rnd.id).keys_json
+    keys = manifests.manifest_of(db.session, rnd.id).keys_json
     ok = client.post(
         "/audit",
         follow_redirects=True,
@@ -114,8 +114,8 @@ def test_auditor_page_passes_a_good_pdf_and_fails_a_tampered_one(app, db, publis
     for title in ("attachments present", "Merkle root recomputed", "allocation recomputed"):
         assert title in text
     # One approval flipped in ballots.pb, the PDF rebuilt around it.
-    row = publication.manifest_of(db.session, rnd.id)
-    closing = publication.stored_closing(row)
+    row = manifests.manifest_of(db.session, rnd.id)
+    closing = manifests.stored_closing(row)
     lines = closing.ballots_pb.decode().splitlines()
     votes = lines.index("VOTES")
     header = lines[votes + 1].split(";")
@@ -124,7 +124,7 @@ def test_auditor_page_passes_a_good_pdf_and_fails_a_tampered_one(app, db, publis
     first[col] = "P2" if first[col] != "P2" else "P1"
     lines[votes + 2] = ";".join(first)
     tampered_pb = ("\n".join(lines) + "\n").encode()
-    sigs = publication.manifest_signatures(db.session, rnd).records
+    sigs = manifests.manifest_signatures(db.session, rnd).records
     tampered = build(
         type(closing)(closing.spec, closing.manifest, tampered_pb, closing.keys_json, closing.tree),
         sigs,

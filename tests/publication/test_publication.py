@@ -22,11 +22,12 @@ from decide.models import (
     SealedBallot,
     SigningKey,
 )
-from decide.services import publication, signing
+from decide.services import manifests, publication, signing
 from decide.services.eligibility import VoterKey
 from decide.services.jobs import schedule_job
 from decide.services.paper import enter_paper_ballot
-from decide.services.rounds import PhaseChangeRefused, change_phase
+from decide.services.phase_rules import PhaseChangeRefused
+from decide.services.phases import change_phase
 from decide.services.voting import VotingClosed, load_server_key, receipt_again
 from tests.publication.conftest import (
     TODAY,
@@ -97,7 +98,7 @@ def test_a_key_with_a_bad_proof_of_possession_is_refused(app, db, closed, panel_
 @pytest.mark.slow  # three refused signatures each cost a BLS pairing check
 def test_signature_upload_refuses_bad_signatures_and_stores_a_good_one(app, db, closed, panel_keys):
     register_both(db.session, closed, panel_keys)
-    row = publication.write_manifest(db.session, closed.round)
+    row = manifests.write_manifest(db.session, closed.round)
     client = login(app.test_client(), closed.members[0])
     url = f"/rounds/{closed.round.id}/publication/sign"
     # Over another document.
@@ -163,9 +164,9 @@ def test_publishing_with_k_signatures_writes_a_pdf_that_verifies(app, db, closed
     # Same inputs, same bytes.
     from audits.bundle import publish as build
 
-    closing = publication.stored_closing(publication.manifest_of(db.session, closed.round.id))
-    closing = publication.with_board(db.session, closing)
-    sigs = publication.manifest_signatures(db.session, closed.round).records
+    closing = manifests.stored_closing(manifests.manifest_of(db.session, closed.round.id))
+    closing = manifests.with_board(db.session, closing)
+    sigs = manifests.manifest_signatures(db.session, closed.round).records
     assert build(closing, sigs, None).pdf == edition.pdf
     # The public page lists the edition.
     overview = anonymous.get(f"/rounds/{closed.round.id}/publication").get_data(as_text=True)
@@ -236,7 +237,7 @@ def test_a_stalled_job_can_be_started_again_and_progress_is_a_fragment(app, db, 
 
 def test_an_unregistered_signer_cannot_sign(app, db, closed, panel_keys):
     register_both(db.session, closed, panel_keys)
-    publication.write_manifest(db.session, closed.round)
+    manifests.write_manifest(db.session, closed.round)
     outsider = generate("Eve", seed=b"\x33" * 32)
     client = login(app.test_client(), closed.citizen)
     assert client.get(f"/rounds/{closed.round.id}/publication/sign").status_code == 403

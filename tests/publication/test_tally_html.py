@@ -15,7 +15,7 @@ from audits.html import render_html
 from audits.pdf import read_attachments
 from decide.models import Edition
 from decide.services import publication
-from decide.services.rounds import change_phase
+from decide.services.phases import change_phase
 from tests.publication.conftest import ready_to_publish
 
 

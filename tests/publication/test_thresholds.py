@@ -13,8 +13,9 @@ from audits.manifest import Manifest
 from audits.verify import verify_pdf
 from decide.models import Round
 from decide.models.round import RoundLocked
-from decide.services import publication, signing
-from decide.services.rounds import PhaseChangeRefused, change_phase
+from decide.services import manifests, publication, signing
+from decide.services.phase_rules import PhaseChangeRefused
+from decide.services.phases import change_phase
 from tests.publication.conftest import build_closed_round, manifest_signature, ready_to_publish
 
 
@@ -41,10 +42,10 @@ def test_the_threshold_locks_when_voting_opens(app, db, closed):
 def test_one_signature_needs_a_stated_reason_which_is_signed_and_printed(app, db, panel_keys):
     c = build_closed_round(app, db.session, threshold=1)
     signing.register_key(db.session, c.round, c.members[0], panel_keys.public_json(0))
-    problems = publication.manifest_problems(db.session, c.round)
+    problems = manifests.manifest_problems(db.session, c.round)
     assert any("needs a stated reason" in p for p in problems)
-    with pytest.raises(publication.PublicationRefused, match="stated reason"):
-        publication.write_manifest(db.session, c.round)
+    with pytest.raises(manifests.PublicationRefused, match="stated reason"):
+        manifests.write_manifest(db.session, c.round)
 
 
 def test_a_reasoned_single_signature_is_recorded_and_verifies(app, db, panel_keys, monkeypatch):
@@ -59,7 +60,7 @@ def test_a_reasoned_single_signature_is_recorded_and_verifies(app, db, panel_key
     db.session.commit()
     db.session.refresh(c.round)
     signing.register_key(db.session, c.round, c.members[0], panel_keys.public_json(0))
-    row = publication.write_manifest(db.session, c.round)
+    row = manifests.write_manifest(db.session, c.round)
     manifest = Manifest.from_json_bytes(row.manifest_json)
     assert manifest.threshold == 1
     assert manifest.threshold_reason.startswith("A pilot round")
@@ -90,7 +91,7 @@ def test_the_facilitator_alone_never_publishes(app, db, panel_keys):
         db.session, c.round, c.facilitator, canonical_json(own.public_record().to_dict())
     )
     assert key.role == "official"
-    row = publication.write_manifest(db.session, c.round)
+    row = manifests.write_manifest(db.session, c.round)
     record = sign_document(own, Manifest.from_json_bytes(row.manifest_json).to_dict())
     signing.upload_signature(
         db.session, c.round, c.facilitator, canonical_json(record.to_dict()),
@@ -126,7 +127,7 @@ def test_a_facilitator_seated_on_the_panel_does_not_publish_alone(app, db, panel
         db.session, c.round, c.facilitator, canonical_json(own.public_record().to_dict())
     )
     assert key.role == "panel"  # seated on the panel, so the key is a panel member's
-    row = publication.write_manifest(db.session, c.round)
+    row = manifests.write_manifest(db.session, c.round)
     record = sign_document(own, Manifest.from_json_bytes(row.manifest_json).to_dict())
     signing.upload_signature(
         db.session, c.round, c.facilitator, canonical_json(record.to_dict()),

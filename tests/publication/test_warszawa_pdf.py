@@ -24,10 +24,10 @@ from audits.typeface import text_width
 from audits.verify import verdict, verify_pdf
 from decide.cli import main
 from decide.models import Round, User
-from decide.services import publication, signing
+from decide.services import manifests, publication, signing
 from decide.services.closing import close_board
+from decide.services.phases import change_phase
 from decide.services.results import confirm_rule
-from decide.services.rounds import change_phase
 from tests.conftest import PABULIB
 from tests.publication.conftest import _user
 
@@ -61,7 +61,7 @@ def warszawa(app, db):
     keys = [generate(m.display_name, seed=bytes([0x61 + i]) * 32) for i, m in enumerate(members)]
     for member, key in zip(members, keys, strict=True):
         signing.register_key(db.session, rnd, member, canonical_json(key.public_record().to_dict()))
-    row = publication.write_manifest(db.session, rnd)
+    row = manifests.write_manifest(db.session, rnd)
     document = Manifest.from_json_bytes(row.manifest_json).to_dict()
     for member, key in zip(members, keys, strict=True):
         signing.upload_signature(

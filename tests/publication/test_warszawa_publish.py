@@ -24,8 +24,8 @@ from decide.demo.published import SECOND_PANEL_EMAIL, demo_key
 from decide.models import PublicationJob, Round, RoundClosing, RoundManifest, User
 from decide.services import publication
 from tests.conftest import PABULIB
+from tests.helpers.jobs import record_job_updates
 from tests.publication.conftest import login
-from tests.publication.test_jobs_sqlite import record_job_updates
 
 pytestmark = pytest.mark.slow
 

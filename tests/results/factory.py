@@ -35,7 +35,7 @@ from decide.models import (
     User,
 )
 from decide.services.voting import chain_round_id
-from tests.sessions import VERIFIED_AT
+from tests.helpers.sessions import VERIFIED_AT
 
 
 def _get(session: Session, model, slug: str, **values):

@@ -12,6 +12,7 @@ from decide.models import Round, RoundLocked, VoterRollEntry
 from decide.services import (
     access_codes,
     paper,
+    phases,
     register,
     register_setup,
     rounds,
@@ -120,19 +121,19 @@ def test_voting_opens_on_a_self_declared_round_only_once_the_warning_is_confirme
     for p in rnd.projects:
         p.organisation_id = None
     facilitator = make_user(db.session, is_facilitator=True)
-    problems = rounds.phase_problems(db.session, rnd, "voting")
+    problems = phases.phase_problems(db.session, rnd, "voting")
     assert any("self-declared: a person with a second e-mail address" in p for p in problems)
     warning = " ".join(register_setup.self_declared_warning(elig.settings_for(db.session, rnd.id)))
     assert "second e-mail address can make a second account and vote twice" in warning
     register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
-    assert not any("self-declared" in p for p in rounds.phase_problems(db.session, rnd, "voting"))
+    assert not any("self-declared" in p for p in phases.phase_problems(db.session, rnd, "voting"))
     # Changing the ways to vote asks for the confirmation again.
     elig.save_settings(db.session, rnd.id, by_postcode=True, by_roll=False, by_code=True,
                        min_age=None)  # fmt: skip
-    assert any("self-declared" in p for p in rounds.phase_problems(db.session, rnd, "voting"))
+    assert any("self-declared" in p for p in phases.phase_problems(db.session, rnd, "voting"))
     # A round with a roll is not self-declared.
     _upload(db, app, rnd.id, ROLL)
-    assert not any("self-declared" in p for p in rounds.phase_problems(db.session, rnd, "voting"))
+    assert not any("self-declared" in p for p in phases.phase_problems(db.session, rnd, "voting"))
     assert facilitator.is_facilitator
 
 
@@ -230,7 +231,7 @@ def test_whether_a_round_has_a_roll_is_fixed_when_voting_opens(app, db, key):
         db.session, rnd.id, by_postcode=True, by_roll=True, by_code=False, min_age=None
     )
     register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
-    blockers = rounds.phase_blockers(db.session, rnd, "voting")
+    blockers = phases.phase_blockers(db.session, rnd, "voting")
     empty = [b for b in blockers if "no voter roll has been uploaded" in b.message]
     assert len(empty) == 1 and empty[0].fix == "eligibility", blockers
     assert not any("confirm it" in b.message for b in blockers)  # one clear blocker, not two
@@ -252,5 +253,5 @@ def test_whether_a_round_has_a_roll_is_fixed_when_voting_opens(app, db, key):
     # With the roll uploaded before voting opens, the blocker goes.
     with before_voting(db.session, rnd):
         _upload(db, app, rnd.id, ROLL)
-        blockers = rounds.phase_blockers(db.session, rnd, "voting")
+        blockers = phases.phase_blockers(db.session, rnd, "voting")
         assert not [b for b in blockers if "voter roll" in b.message], blockers

@@ -39,6 +39,7 @@ from sqlalchemy import create_engine, text
 from audits.chain import tracker_code, tracker_code_full
 from audits.receipts import SignedReceipt, verify_receipt
 from tests.conftest import IN_CI, PG_URL, _probe_postgres
+from tests.helpers.stats import spearman
 
 pytestmark = [pytest.mark.xdist_group("secrecy"), pytest.mark.slow]
 
@@ -47,15 +48,6 @@ PER_ROUTE = 75
 PROJECTS = [f"S{i}" for i in range(1, 9)]
 MAX_CHOICES = 3
 PASSWORD = "correct horse battery staple"
-
-
-def spearman(xs: list[float], ys: list[float]) -> float:
-    """Return Spearman's rank correlation (no ties in our inputs: positions are distinct)."""
-    n = len(xs)
-    rx = {v: i for i, v in enumerate(sorted(xs))}
-    ry = {v: i for i, v in enumerate(sorted(ys))}
-    d2 = sum((rx[x] - ry[y]) ** 2 for x, y in zip(xs, ys, strict=True))
-    return 1 - 6 * d2 / (n * (n * n - 1))
 
 
 @dataclass

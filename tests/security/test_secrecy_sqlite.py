@@ -18,7 +18,7 @@ from ballots.canonical import canonical_ballot_bytes
 from ballots.model import Ballot
 from decide.services import access_codes, voting
 from decide.services import eligibility as elig
-from tests.security.test_secrecy import spearman
+from tests.helpers.stats import spearman
 from tests.voting.helpers import TODAY, before_voting, close_and_open, make_round
 
 pytestmark = pytest.mark.slow

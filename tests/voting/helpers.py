@@ -23,7 +23,7 @@ from decide.models import (
     User,
     VoterRollEntry,
 )
-from tests.sessions import VERIFIED_AT
+from tests.helpers.sessions import VERIFIED_AT
 
 TODAY = dt.date(2027, 5, 10)
 # The area each test district stands for: make_user lists its voter's postcode in the

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 
 from decide.models import RoundEligibility, User
+from tests.helpers.sessions import log_in as login
 from tests.voting.helpers import list_postcode, make_area, make_round, make_user, row_counts
-from tests.voting.test_postcode_in_place import login
 
 
 @pytest.fixture

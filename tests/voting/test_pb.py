@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from ballots import pabulib
 from decide.models import Round
 from decide.services import pb_io, voting
+from tests.helpers.sessions import log_in as login
 from tests.voting.helpers import TODAY, row_counts
-from tests.voting.test_web import login
 
 SMALL = 200_000  # bytes: the larger files are imported by the CLI test and by hand
 

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from decide.models import RoundEligibility, User
 from decide.services import voting
-from tests.sessions import log_in
+from tests.helpers.pages import hidden
+from tests.helpers.sessions import log_in as login
 from tests.voting.helpers import list_postcode, make_area, make_round, make_user, row_counts
-
-
-def login(client, user) -> None:
-    log_in(client, user)
-
-
-def hidden(html: str, name: str) -> str:
-    import html as h
-
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, f"no hidden field {name}"
-    return h.unescape(match.group(1))
 
 
 def _postcode(db, user: User) -> str | None:

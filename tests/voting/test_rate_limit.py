@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers.sessions import log_in as login
 from tests.voting.helpers import make_area, make_round, make_user, row_counts
-from tests.voting.test_web import login
 
 
 @pytest.fixture

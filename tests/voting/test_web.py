@@ -14,7 +14,8 @@ from sqlalchemy import select
 from decide.models import Ballot, BoardEntry, PaperNumber, Participation, SealedBallot
 from decide.services import access_codes, register, voter_roll, voting
 from decide.services import eligibility as elig
-from tests.sessions import log_in
+from tests.helpers.pages import hidden
+from tests.helpers.sessions import log_in as login
 from tests.voting.helpers import (
     TODAY,
     before_voting,
@@ -25,18 +26,6 @@ from tests.voting.helpers import (
     paper_numbers,
     row_counts,
 )
-
-
-def login(client, user) -> None:
-    log_in(client, user)
-
-
-def hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert match, f"no hidden field {name}"
-    import html as h
-
-    return h.unescape(match.group(1))
 
 
 @pytest.fixture

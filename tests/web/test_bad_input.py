@@ -15,20 +15,13 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from decide.web.forms import CONTROL_CHARACTERS_MESSAGE
+from tests.helpers.tables import table_counts
 from tests.web.world import PASSWORD, login
 
 INT32_PAST = str(2**31)
-
-
-def table_counts(db: Any) -> dict[str, int]:
-    """Return the number of rows in every table."""
-    return {
-        t.name: db.session.scalar(select(func.count()).select_from(t))
-        for t in db.metadata.sorted_tables
-    }
 
 
 def _round_form(world: Any, **changes: str) -> dict[str, Any]:
@@ -152,8 +145,8 @@ def test_the_database_net_refuses_what_no_form_checked(app, db, world):
 
 
 def _reviewed_ballot(app: Any, db: Any) -> tuple[Any, Any, dict[str, str]]:
+    from tests.helpers.pages import hidden
     from tests.voting.helpers import make_area, make_round, make_user
-    from tests.voting.test_web import hidden
 
     area = make_area(db.session)
     rnd = make_round(db.session, "approval", area=area)

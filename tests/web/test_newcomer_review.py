@@ -264,7 +264,7 @@ def test_small_links_get_a_tap_target_class(app, world):
 
 
 def test_a_proposal_page_shows_its_outcome_and_payments_after_publication(app, db, world):
-    from decide.services import publication, signing
+    from decide.services import manifests, signing
     from decide.services.paper import enter_paper_ballot
     from decide.services.results import confirm_rule
     from decide.services.voting import load_server_key
@@ -315,7 +315,7 @@ def test_a_proposal_page_shows_its_outcome_and_payments_after_publication(app, d
     signing.register_key(
         db.session, rnd, member, canonical_json(panel_key.public_record().to_dict())
     )
-    row = publication.write_manifest(db.session, rnd)
+    row = manifests.write_manifest(db.session, rnd)
     signing.upload_signature(
         db.session, rnd, member, manifest_signature(row, panel_key),
         document_type=signing.MANIFEST_TYPE, digest=row.digest,

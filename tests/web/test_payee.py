@@ -148,7 +148,7 @@ def app_config(tmp_path) -> dict[str, Any]:
 
 
 def test_a_residents_funded_project_is_paid_through_the_ledger(app, db, world, council):
-    from decide.services import publication, signing
+    from decide.services import manifests, signing
     from decide.services.paper import enter_paper_ballot
     from decide.services.results import confirm_rule
     from decide.services.voting import load_server_key
@@ -205,7 +205,7 @@ def test_a_residents_funded_project_is_paid_through_the_ledger(app, db, world, c
     signing.register_key(
         db.session, rnd, member, canonical_json(panel_key.public_record().to_dict())
     )
-    row = publication.write_manifest(db.session, rnd)
+    row = manifests.write_manifest(db.session, rnd)
     manifest = Manifest.from_json_bytes(row.manifest_json)
     assert {p.id: p.organisation for p in manifest.projects}[code] == "Northbridge City Council"
     assert code in manifest.allocation

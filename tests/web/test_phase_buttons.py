@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from decide.models import Project, Round
-from decide.services import register_setup
+from decide.services import phase_rules, phases, register_setup
 from decide.services import rounds as service
 from tests.web.world import login
 
@@ -102,8 +102,8 @@ def test_voting_needs_a_project_and_a_payee_for_each(app, db, world):
         review,
         "Review proposals",
     )
-    with pytest.raises(service.PhaseChangeRefused, match="needs a payee"):
-        service.change_phase(db.session, rnd, "voting", world.user("facilitator"))
+    with pytest.raises(phase_rules.PhaseChangeRefused, match="needs a payee"):
+        phases.change_phase(db.session, rnd, "voting", world.user("facilitator"))
     client = login(app.test_client(), world.user("facilitator"))
     assert "On the ballot without a payee: P1 “Pantry”" in client.get(review).get_data(as_text=True)
 
@@ -189,10 +189,10 @@ def test_phase_options_say_what_blocks_each_change_and_where_to_fix_it(db, world
     rnd = world.round
     rnd.phase = "deliberation"
     db.session.commit()
-    options = {o.to_phase: o for o in service.phase_options(db.session, rnd)}
+    options = {o.to_phase: o for o in phases.phase_options(db.session, rnd)}
     assert "eligibility" in [b.fix for b in options["voting"].blockers]  # self-declared
     register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
-    options = {o.to_phase: o for o in service.phase_options(db.session, rnd)}
+    options = {o.to_phase: o for o in phases.phase_options(db.session, rnd)}
     assert list(options) == ["voting", "proposals"]  # forwards first
     assert options["proposals"].allowed and not options["proposals"].forward
     voting = options["voting"]
@@ -200,9 +200,9 @@ def test_phase_options_say_what_blocks_each_change_and_where_to_fix_it(db, world
     assert [(b.message, b.fix) for b in voting.blockers] == [
         ("Voting needs at least one accepted project.", "review")
     ]
-    assert set(b.fix for o in options.values() for b in o.blockers) <= set(service.FIX_PLACES)
+    assert set(b.fix for o in options.values() for b in o.blockers) <= set(phase_rules.FIX_PLACES)
     # Plain-string guards (other parts of the app add their own) still work, without a link.
-    assert service.phase_problems(db.session, rnd, "voting") == [
+    assert phases.phase_problems(db.session, rnd, "voting") == [
         "Voting needs at least one accepted project."
     ]
 
@@ -231,8 +231,8 @@ def test_voting_needs_a_panel_to_sign_the_results(app, db, world):
         f"/rounds/{rnd.id}/panel",
         "Add panel members",
     )
-    with pytest.raises(service.PhaseChangeRefused, match="needs a panel"):
-        service.change_phase(db.session, rnd, "voting", world.user("facilitator"))
+    with pytest.raises(phase_rules.PhaseChangeRefused, match="needs a panel"):
+        phases.change_phase(db.session, rnd, "voting", world.user("facilitator"))
 
 
 def test_the_panel_is_fixed_when_voting_opens(app, db, world):

@@ -204,9 +204,9 @@ def test_author_withdraws_a_proposal(app, db, world):
     ).get_data(as_text=True)  # fmt: skip
     assert "withdrawn, so it can no longer be changed" in html
     # And it no longer counts towards the deliberation guard.
-    from decide.services import rounds
+    from decide.services import phases
 
-    assert rounds.phase_problems(db.session, world.round, "deliberation") == [
+    assert phases.phase_problems(db.session, world.round, "deliberation") == [
         "Deliberation needs at least one proposal."
     ]
 

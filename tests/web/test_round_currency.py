@@ -16,7 +16,7 @@ from audits.bls import generate
 from audits.canonical import canonical_json
 from audits.verify import verify_bundle
 from decide.models import PanelMember
-from decide.services import pb_io, publication, signing
+from decide.services import manifests, pb_io, signing
 from decide.services.closing import close_board
 from decide.services.results import confirm_rule
 from tests.conftest import PABULIB
@@ -73,7 +73,7 @@ def test_every_page_of_a_pln_round_shows_its_amounts_in_zloty(app, db, pln_round
         signing.register_key(
             db.session, pln_round, member, canonical_json(key.public_record().to_dict())
         )
-    row = publication.write_manifest(db.session, pln_round)
+    row = manifests.write_manifest(db.session, pln_round)
     pln_round.phase = "published"  # the signatures and the PDF are another part's flow
     db.session.commit()
     # What was imported is what the verifier accepts: check 2 (the ballots) passes.

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from decide.models import Project, Round, RoundLocked
-from decide.services import register_setup
+from decide.services import composition, phase_rules, phases, register_setup
 from decide.services import rounds as service
 from decide.services.errors import InvalidInput
 from tests.web.world import login
@@ -156,8 +156,8 @@ def test_phase_change_guards_give_clear_messages(app, db, world):
 
 
 def test_phases_cannot_be_skipped(db, world):
-    with pytest.raises(service.PhaseChangeRefused, match="cannot move to"):
-        service.change_phase(db.session, world.round, "closed", world.user("facilitator"))
+    with pytest.raises(phase_rules.PhaseChangeRefused, match="cannot move to"):
+        phases.change_phase(db.session, world.round, "closed", world.user("facilitator"))
     assert world.round.phase == "proposals"
 
 
@@ -172,22 +172,22 @@ def test_opening_voting_stamps_the_time_and_locks_the_ballot(db, world):
     )  # fmt: skip
     db.session.commit()
     register_setup.confirm_self_declared(db.session, rnd.id, confirmed=True)
-    service.change_phase(db.session, rnd, "voting", world.user("facilitator"))
+    phases.change_phase(db.session, rnd, "voting", world.user("facilitator"))
     assert rnd.phase == "voting" and rnd.voting_opened_at is not None
     assert rnd.ballot_locked
 
 
 def test_other_parts_can_add_guards_and_effects(db, world, monkeypatch):
     calls = []
-    transition = service.TRANSITIONS[("proposals", "deliberation")]
+    transition = composition.TRANSITIONS[("proposals", "deliberation")]
     monkeypatch.setattr(
         transition, "guards", [*transition.guards, lambda s, r: "Not before the panel meets."]
     )
-    with pytest.raises(service.PhaseChangeRefused, match=r"Not before the panel meets\."):
-        service.change_phase(db.session, world.round, "deliberation", world.user("facilitator"))
+    with pytest.raises(phase_rules.PhaseChangeRefused, match=r"Not before the panel meets\."):
+        phases.change_phase(db.session, world.round, "deliberation", world.user("facilitator"))
     monkeypatch.setattr(transition, "guards", [])
     monkeypatch.setattr(transition, "effects", [lambda s, r, a: calls.append(r.phase)])
-    service.change_phase(db.session, world.round, "deliberation", world.user("facilitator"))
+    phases.change_phase(db.session, world.round, "deliberation", world.user("facilitator"))
     assert calls == ["deliberation"]
 
 
@@ -197,10 +197,10 @@ def test_an_effect_that_fails_rolls_the_phase_back(db, world, monkeypatch):
     def boom(session, rnd, actor):
         raise DomainError("The results could not be computed.")
 
-    transition = service.TRANSITIONS[("proposals", "deliberation")]
+    transition = composition.TRANSITIONS[("proposals", "deliberation")]
     monkeypatch.setattr(transition, "effects", [boom])
-    with pytest.raises(service.PhaseChangeRefused, match="could not be computed"):
-        service.change_phase(db.session, world.round, "deliberation", world.user("facilitator"))
+    with pytest.raises(phase_rules.PhaseChangeRefused, match="could not be computed"):
+        phases.change_phase(db.session, world.round, "deliberation", world.user("facilitator"))
     db.session.expire_all()
     assert db.session.get(Round, world.round.id).phase == "proposals"
 

@@ -26,7 +26,7 @@ from decide.models import (
     Theme,
     User,
 )
-from tests.sessions import VERIFIED_AT, log_in
+from tests.helpers.sessions import VERIFIED_AT, log_in
 
 PASSWORD = "correct-horse-battery"
 ROLES = ("anonymous", "citizen", "asset_member", "panel_member", "facilitator")

@@ -17,8 +17,6 @@ results page is public once the round is published.
 from __future__ import annotations
 
 from decide.services.results.confirmation import (
-    CONFIRM_EFFECTS,
-    CONFIRM_GUARDS,
     REASON_MAX,
     REASON_MIN,
     confirm_rule,
@@ -70,8 +68,6 @@ from decide.services.results.usage import (
 )
 
 __all__ = [
-    "CONFIRM_EFFECTS",
-    "CONFIRM_GUARDS",
     "DEFAULT_DECILE_WEIGHTS",
     "MORE_DEPRIVED_DECILES",
     "NO_AREA",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -25,22 +24,10 @@ from decide.services.results.election import (
 from decide.services.results.equity import equity_spec
 from decide.services.results.explanation.words import money_in_text
 from decide.services.results.rules import rule_parameters, run_rule
+from decide.services.unit_of_work import unit_of_work
 
 REASON_MIN = 20
 REASON_MAX = 2000
-
-
-# Other parts add "module:function" hooks here without import cycles:
-# a guard (session, round) -> message or None may stop a (re)confirmation, for example once
-# panel signatures exist; an effect (session, round, result) runs in the same transaction after
-# the result is written, for example to mark a manifest out of date.
-CONFIRM_GUARDS: list[str] = []
-CONFIRM_EFFECTS: list[str] = []
-
-
-def _resolve(hook: str) -> Any:
-    module, _, name = hook.partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 def outcome_digest(outcome_json: Mapping[str, Any]) -> str:
@@ -91,10 +78,6 @@ def confirm_rule(
             )
     if len(reason) > REASON_MAX:
         raise InvalidInput({"reason": f"Keep the reason under {REASON_MAX} characters."})
-    for hook in CONFIRM_GUARDS:
-        message = _resolve(hook)(session, rnd)
-        if message:
-            raise ResultsError(message)
     election = round_to_election(session, round_id)
     spec = equity_spec(session, election)
     parameters = rule_parameters(rule, election, spec)
@@ -120,14 +103,8 @@ def confirm_rule(
     row.ballot_count = election.voters
     row.confirmed_by_id = actor.id
     row.confirmed_at = now or dt.datetime.now(dt.UTC)
-    try:
+    with unit_of_work(session):
         session.flush()
-        for hook in CONFIRM_EFFECTS:
-            _resolve(hook)(session, rnd, row)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return row
 
 

@@ -9,7 +9,7 @@ and themes). Publication calls it too, so the manifest and the results page cann
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from ballots.model import Instance, Profile
 from decide.allocation import Area as AllocationArea
 from decide.allocation import EquityParams
-from decide.models import Proposal, Round
+from decide.models import Project, Proposal, Round
 from decide.services.errors import DomainError
 from decide.services.voting import ballot_projects, board_profile, round_instance
 
@@ -92,6 +92,38 @@ class Election:
         )
 
 
+def _areas(rnd: Round, projects: Sequence[Project]) -> tuple[AllocationArea, ...]:
+    """Return the round's areas and its projects' areas, most deprived first."""
+    area_rows = list(rnd.areas)
+    for p in projects:
+        if p.area is not None and p.area not in area_rows:
+            area_rows.append(p.area)
+    return tuple(
+        AllocationArea(a.slug, a.name, a.population, a.deprivation_decile)
+        for a in sorted(area_rows, key=lambda a: (a.deprivation_decile, a.name))
+    )
+
+
+def _themes(
+    session: Session, projects: Sequence[Project]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
+    """Return each project's themes (from its proposal) and each theme's id, by name."""
+    proposal_ids = [p.proposal_id for p in projects if p.proposal_id is not None]
+    proposals = (
+        {pr.id: pr for pr in session.scalars(select(Proposal).where(Proposal.id.in_(proposal_ids)))}
+        if proposal_ids
+        else {}
+    )
+    project_themes: dict[str, tuple[str, ...]] = {}
+    theme_ids: dict[str, int] = {}
+    for p in projects:
+        proposal = proposals.get(p.proposal_id) if p.proposal_id else None
+        if proposal is not None and proposal.themes:
+            project_themes[p.code] = tuple(t.name for t in proposal.themes)
+            theme_ids.update({t.name: t.id for t in proposal.themes})
+    return project_themes, theme_ids
+
+
 def round_to_election(session: Session, round_id: int) -> Election:
     """Return the round's projects, ballots and equity data as pure values (money in pence).
 
@@ -105,30 +137,11 @@ def round_to_election(session: Session, round_id: int) -> Election:
     instance = round_instance(rnd, projects)
     profile = board_profile(session, rnd)
 
-    area_rows = list(rnd.areas)
-    for p in projects:
-        if p.area is not None and p.area not in area_rows:
-            area_rows.append(p.area)
-    areas = tuple(
-        AllocationArea(a.slug, a.name, a.population, a.deprivation_decile)
-        for a in sorted(area_rows, key=lambda a: (a.deprivation_decile, a.name))
-    )
-    proposal_ids = [p.proposal_id for p in projects if p.proposal_id is not None]
-    proposals = (
-        {pr.id: pr for pr in session.scalars(select(Proposal).where(Proposal.id.in_(proposal_ids)))}
-        if proposal_ids
-        else {}
-    )
+    areas = _areas(rnd, projects)
     project_area = {p.code: p.area.slug for p in projects if p.area is not None}
     project_org = {p.code: p.organisation.name for p in projects if p.organisation is not None}
     org_ids = {p.organisation.name: p.organisation.id for p in projects if p.organisation}
-    project_themes: dict[str, tuple[str, ...]] = {}
-    theme_ids: dict[str, int] = {}
-    for p in projects:
-        proposal = proposals.get(p.proposal_id) if p.proposal_id else None
-        if proposal is not None and proposal.themes:
-            project_themes[p.code] = tuple(t.name for t in proposal.themes)
-            theme_ids.update({t.name: t.id for t in proposal.themes})
+    project_themes, theme_ids = _themes(session, projects)
     return Election(
         round_id=rnd.id,
         ballot_kind=rnd.ballot_kind,

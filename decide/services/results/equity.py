@@ -113,15 +113,8 @@ def _pence(raw: str, name: str, errors: dict[str, str], what: str) -> int | None
     return int(pence)
 
 
-def parse_equity_form(form: Mapping[str, str], election: Election) -> EquitySpec:
-    """Read the equity settings form; raise InvalidInput naming each bad field.
-
-    Fields: ``floor_share`` (percent of the budget), ``weight_1`` .. ``weight_10``,
-    ``org_cap`` (pounds), ``cap_<organisation id>`` (pounds), ``theme_min_<theme id>`` and
-    ``theme_max_<theme id>`` (percent of the money spent).
-    """
-    errors: dict[str, str] = {}
-    floor = _percent(form.get("floor_share", ""), "floor_share", errors, "Floor")
+def _weights(form: Mapping[str, str], errors: dict[str, str]) -> dict[int, Fraction]:
+    """Read the deciles' weights (fields ``weight_1`` .. ``weight_10``); zero means none."""
     weights: dict[int, Fraction] = {}
     for decile in range(1, 11):
         name = f"weight_{decile}"
@@ -136,6 +129,50 @@ def parse_equity_form(form: Mapping[str, str], election: Election) -> EquitySpec
         value = Fraction(text)
         if value:
             weights[decile] = value
+    return weights
+
+
+def _theme_shares(
+    form: Mapping[str, str], election: Election, errors: dict[str, str]
+) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
+    """Read each theme's minimum and maximum share of the money spent (fractions of 1)."""
+    mins: dict[str, Fraction] = {}
+    maxs: dict[str, Fraction] = {}
+    for theme, theme_id in election.theme_ids.items():
+        lo = _percent(
+            form.get(f"theme_min_{theme_id}", ""),
+            f"theme_min_{theme_id}",
+            errors,
+            f"Minimum share for {theme}",
+        )
+        hi = _percent(
+            form.get(f"theme_max_{theme_id}", ""),
+            f"theme_max_{theme_id}",
+            errors,
+            f"Maximum share for {theme}",
+        )
+        if lo is not None and hi is not None and lo > hi:
+            errors[f"theme_min_{theme_id}"] = (
+                f"Minimum share for {theme}: the minimum ({_text(lo)}%) is above the maximum "
+                f"({_text(hi)}%)."
+            )
+        if lo:
+            mins[theme] = lo / 100
+        if hi is not None:
+            maxs[theme] = hi / 100
+    return mins, maxs
+
+
+def parse_equity_form(form: Mapping[str, str], election: Election) -> EquitySpec:
+    """Read the equity settings form; raise InvalidInput naming each bad field.
+
+    Fields: ``floor_share`` (percent of the budget), ``weight_1`` .. ``weight_10``,
+    ``org_cap`` (pounds), ``cap_<organisation id>`` (pounds), ``theme_min_<theme id>`` and
+    ``theme_max_<theme id>`` (percent of the money spent).
+    """
+    errors: dict[str, str] = {}
+    floor = _percent(form.get("floor_share", ""), "floor_share", errors, "Floor")
+    weights = _weights(form, errors)
     if floor and not weights and "floor_share" not in errors:
         errors["floor_share"] = (
             "A floor needs a weight above 0 for at least one decile, to say which areas it "
@@ -155,22 +192,7 @@ def parse_equity_form(form: Mapping[str, str], election: Election) -> EquitySpec
         value = _pence(form.get(key, ""), key, errors, f"Cap for {name_}")
         if value is not None:
             caps[name_] = value
-    mins: dict[str, Fraction] = {}
-    maxs: dict[str, Fraction] = {}
-    for theme, theme_id in election.theme_ids.items():
-        lo = _percent(form.get(f"theme_min_{theme_id}", ""), f"theme_min_{theme_id}", errors,
-                      f"Minimum share for {theme}")  # fmt: skip
-        hi = _percent(form.get(f"theme_max_{theme_id}", ""), f"theme_max_{theme_id}", errors,
-                      f"Maximum share for {theme}")  # fmt: skip
-        if lo is not None and hi is not None and lo > hi:
-            errors[f"theme_min_{theme_id}"] = (
-                f"Minimum share for {theme}: the minimum ({_text(lo)}%) is above the maximum "
-                f"({_text(hi)}%)."
-            )
-        if lo:
-            mins[theme] = lo / 100
-        if hi is not None:
-            maxs[theme] = hi / 100
+    mins, maxs = _theme_shares(form, election, errors)
     if errors:
         raise InvalidInput(errors)
     return EquitySpec(

@@ -56,10 +56,14 @@ def usage_for_choices(session: Session, round_id: int, stated: CoreBallot) -> Us
         return None
     usage = ballot_usage(outcome, election.instance, ballot)
     funded = tuple(
-        (s.project, election.titles.get(s.project, s.project), pence_int(s.cost),
-         pence_int(s.share))
+        (
+            s.project,
+            election.titles.get(s.project, s.project),
+            pence_int(s.cost),
+            pence_int(s.share),
+        )
         for s in usage.supported_funded
-    )  # fmt: skip
+    )
     not_funded = tuple(
         (code, election.titles.get(code, code)) for code in usage.supported_not_funded
     )
