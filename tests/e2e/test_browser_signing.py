@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,10 +22,9 @@ from sqlalchemy import select
 from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
 from decide.demo.results import RESULTS_ROUND_SLUG
 from tests.e2e.conftest import _new_page
-from tests.e2e.test_publication import _cli, _log_in, _wait_finished
+from tests.helpers.browser import log_in, run_module, wait_finished
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _results_round(server: Any) -> int:
@@ -43,14 +39,14 @@ def _results_round(server: Any) -> int:
 
 
 def _confirm_and_write_manifest(fac: Any, base: str, round_id: int) -> None:
-    _log_in(fac, base, FACILITATOR_EMAIL)
+    log_in(fac, base, FACILITATOR_EMAIL)
     fac.goto(f"{base}/rounds/{round_id}/results/compare")
     fac.check("input[name=rule][value=equal-shares]")
     fac.click("button:has-text('Confirm this rule')")
     fac.wait_for_selector("h1:has-text('Results')")
     fac.goto(f"{base}/rounds/{round_id}/publication")
     fac.click("button:has-text('Write the manifest')")
-    _wait_finished(fac)
+    wait_finished(fac)
 
 
 def test_member_signs_the_manifest_in_the_browser_and_the_pdf_verifies(
@@ -60,14 +56,14 @@ def test_member_signs_the_manifest_in_the_browser_and_the_pdf_verifies(
     round_id = _results_round(live_server)
 
     # The member makes a key on their own machine and registers its public half, at 390 px.
-    made = _cli("audits.keys", "new", "--name", "Tom Okafor", "-o", str(tmp_path))
+    made = run_module("audits.keys", "new", "--name", "Tom Okafor", "-o", str(tmp_path))
     assert made.returncode == 0, made.stderr
     key_file, pub_file = tmp_path / "tom-okafor.key.json", tmp_path / "tom-okafor.pub.json"
     secret = json.loads(key_file.read_text())["secret_key"]
     member = _new_page(browser, javascript=True, width=390)
     sent: list[str] = []
     member.on("request", lambda r: sent.append(f"{r.url} {r.post_data or ''}"))
-    _log_in(member, base, PANEL_EMAIL)
+    log_in(member, base, PANEL_EMAIL)
     member.goto(f"{base}/rounds/{round_id}/publication/key")
     member.set_input_files("#key_file", str(pub_file))
     member.click("button:has-text('Register my key')")
@@ -77,7 +73,7 @@ def test_member_signs_the_manifest_in_the_browser_and_the_pdf_verifies(
 
     # Without JavaScript the sign page says browser signing needs it and points to decide-keys.
     nojs = _new_page(browser, javascript=False, width=390)
-    _log_in(nojs, base, PANEL_EMAIL)
+    log_in(nojs, base, PANEL_EMAIL)
     nojs.goto(f"{base}/rounds/{round_id}/publication/sign")
     text = nojs.inner_text("main")
     assert "Signing in the browser needs JavaScript" in text and "decide-keys" in text
@@ -115,7 +111,7 @@ def test_member_signs_the_manifest_in_the_browser_and_the_pdf_verifies(
     fac = desktop_page
     fac.goto(f"{base}/rounds/{round_id}/publication")
     fac.click("button:has-text('Publish the results')")
-    _wait_finished(fac)
+    wait_finished(fac)
     fac.goto(f"{base}/rounds/{round_id}/results")
     with fac.expect_download() as download:
         fac.click("a:has-text('Edition 1')")
@@ -127,9 +123,6 @@ def test_member_signs_the_manifest_in_the_browser_and_the_pdf_verifies(
     assert [k["public_key"] for k in keys["keys"]] == [own] and keys["threshold"] == 1
     pinned = tmp_path / "pinned.json"
     pinned.write_text(json.dumps(keys))
-    verified = subprocess.run(
-        [sys.executable, "-m", "audits.verify", str(pdf), "--keys", str(pinned)],
-        cwd=REPO, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    verified = run_module("audits.verify", str(pdf), "--keys", str(pinned))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "Tom Okafor" in verified.stdout
