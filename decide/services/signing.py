@@ -2,8 +2,9 @@
 
 Private keys never reach the server: members run ``decide-keys new`` on their own machine and
 register the public key file it writes; they sign with ``decide-keys sign`` and upload the
-signature file. The server checks the proof of possession at registration and the signature
-at upload, and stores nothing when a check fails.
+signature file, or sign in the browser (static/js/cosign.js), whose page posts the same
+signature record and never the key. The server checks the proof of possession at
+registration and the signature at upload, and stores nothing when a check fails.
 """
 
 from __future__ import annotations
