@@ -207,7 +207,7 @@ RULES = [
         data=lambda w: {"by_postcode": "on", "min_age": ""},
     ),
     Access(
-        "voter_roll.upload_roll",
+        "eligibility.upload_roll",
         "POST",
         lambda w: f"/rounds/{w.draft.id}/eligibility/roll",
         FACILITATOR_ONLY,
@@ -216,7 +216,7 @@ RULES = [
         },
     ),
     Access(
-        "access_codes.generate_codes",
+        "eligibility.generate_codes",
         "POST",
         lambda w: f"/rounds/{w.draft.id}/eligibility/codes",
         FACILITATOR_ONLY,
