@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ballots import pabulib  # noqa: E402
-from decide.allocation import RULES  # noqa: E402
+from decide.allocation import PLAIN, RULES  # noqa: E402
 
 PABULIB = ROOT / ".." / "shared" / "pabulib"
 REFERENCE = ROOT / "tests" / "data" / "pabutools_reference.json"
@@ -42,7 +42,7 @@ def cpu_seconds() -> float:
 def run(rule: str, instance, profile):  # type: ignore[no-untyped-def]
     """Run one rule by its bench name; ``mes`` is equal-shares without completion."""
     if rule == "mes":
-        return RULES["equal-shares"](instance, profile, completion=False)
+        return RULES["equal-shares"](instance, profile, options=PLAIN)
     return RULES[rule](instance, profile)
 
 

@@ -36,7 +36,7 @@ def _library() -> Any:
     if _loaded:
         return _lib
     _loaded = True
-    if os.environ.get("DECIDE_NO_FLOAT_SCREEN") or not LIBRARY.exists():
+    if not LIBRARY.exists():
         return None
     lib = ctypes.CDLL(str(LIBRARY))
     try:
@@ -153,30 +153,56 @@ def _library() -> Any:
     return lib
 
 
+@dataclass(frozen=True)
+class ScreenSettings:
+    """Whether equal shares uses the float screen, and on how many threads (one or two).
+
+    The edges (the app's configuration, the CLI) read these from the environment
+    (DECIDE_NO_FLOAT_SCREEN, DECIDE_SCREEN_THREADS) and pass them in with `configure`; this
+    package reads no environment variable.
+    """
+
+    enabled: bool = True
+    threads: int = 2 if (os.cpu_count() or 1) > 1 else 1
+
+
+_settings = ScreenSettings()
+
+
+def configure(settings: ScreenSettings) -> None:
+    """Set the screen settings used when a caller of equal shares passes none."""
+    global _settings
+    _settings = settings
+
+
+def settings() -> ScreenSettings:
+    """Return the screen settings used when a caller of equal shares passes none."""
+    return _settings
+
+
 _pool: ThreadPoolExecutor | None = None
 _pool_pid = 0
 
 
-def workers() -> ThreadPoolExecutor | None:
+def workers(threads: int) -> ThreadPoolExecutor | None:
     """Two threads for screened runs that can go on at once (Add1's blocks of budgets), or None
-    on one core or when switched off with DECIDE_SCREEN_THREADS=1. The C code keeps no shared
-    state, and ctypes lets go of the interpreter lock during each call, so two runs really go
-    on in parallel. A process forked after the threads started (a web server's workers) gets
-    threads of its own: the parent's do not exist in the child."""
+    when `threads` is one. The C code keeps no shared state, and ctypes lets go of the
+    interpreter lock during each call, so two runs really go on in parallel. A process forked
+    after the threads started (a web server's workers) gets threads of its own: the parent's
+    do not exist in the child."""
     global _pool, _pool_pid
+    if threads <= 1:
+        return None
     if _pool is not None and _pool_pid != os.getpid():
         _pool = None
     if _pool is None:
         _pool_pid = os.getpid()
-        threads = os.environ.get("DECIDE_SCREEN_THREADS", "")
-        wanted = int(threads) if threads.isdigit() else (os.cpu_count() or 1)
-        if wanted > 1:
-            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mes-screen")
+        _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mes-screen")
     return _pool
 
 
 def available() -> bool:
-    """Return whether the compiled screen is present (and not switched off)."""
+    """Return whether the compiled screen is present."""
     return _library() is not None
 
 
