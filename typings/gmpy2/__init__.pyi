@@ -1,7 +1,7 @@
 # Types for the part of gmpy2 we use: mpq, the exact rational of the allocation rules (gmpy2
 # ships no stubs). Written for this project from gmpy2's documented behaviour.
 from fractions import Fraction
-from typing import SupportsIndex, overload
+from typing import SupportsIndex, TypeAlias, overload
 
 class mpz:
     def __init__(self, value: int | mpz = 0) -> None: ...
@@ -24,7 +24,7 @@ class mpz:
     def __floordiv__(self, other: int | mpz) -> mpz: ...
     def __neg__(self) -> mpz: ...
 
-_Rational = int | mpz | mpq
+_Rational: TypeAlias = "int | mpz | mpq"
 
 class mpq:
     @overload
