@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from fractions import Fraction
 from html import escape
 
 from audits.pdf import ROLE_WORDS, TallyDocument, results_columns
@@ -42,7 +43,10 @@ def _e(text: str) -> str:
 
 def render_html(doc: TallyDocument) -> bytes:
     """Return the tally page for `doc` as UTF-8 bytes; the same document gives the same bytes."""
-    money = lambda amount: format_money(amount, doc.currency)  # noqa: E731
+
+    def money(amount: Fraction | int | None) -> str:
+        return format_money(amount, doc.currency)
+
     out: list[str] = [
         "<!doctype html>",
         '<html lang="en">',

@@ -106,8 +106,8 @@ def compare_pdfs(printed: bytes, expected: bytes) -> PageDifference | None:
         )
     a_streams = _page_streams(PdfReader(io.BytesIO(printed)))
     b_streams = _page_streams(PdfReader(io.BytesIO(expected)))
-    for p, (a, b) in enumerate(zip(a_streams, b_streams, strict=True), start=1):
-        if a != b:
+    for p, (stream_a, stream_b) in enumerate(zip(a_streams, b_streams, strict=True), start=1):
+        if stream_a != stream_b:
             return PageDifference(
                 p, None, "the same words are drawn differently (position, font or graphics)", ""
             )
