@@ -93,8 +93,26 @@ def results_columns(doc: TallyDocument) -> list[Column]:
     text columns share what is left, in proportion to their longest line, and wrap at spaces;
     none is narrower than its longest word, so no cell overflows its column.
     """
+    spec = _column_spec(doc)
+    pad = 2 * CELL_PADDING + 0.5
+    numeric_widths = []
+    for header, cells, numeric in spec:
+        if numeric:
+            header_need = max(text_width(w, TABLE_FONT_SIZE, bold=True) for w in header.split())
+            numeric_widths.append(max(_natural(cells), header_need) + pad)
+    room = FRAME_WIDTH - sum(numeric_widths)
+    widths = _text_widths([(h, c) for h, c, numeric in spec if not numeric], room, pad)
+    out = []
+    text_iter, num_iter = iter(widths), iter(numeric_widths)
+    for header, cells, numeric in spec:
+        width = next(num_iter) if numeric else next(text_iter)
+        out.append(Column(header, tuple(cells), round(width, 2), not numeric, numeric))
+    return out
+
+
+def _column_spec(doc: TallyDocument) -> list[tuple[str, list[str], bool]]:
+    """Each column's header, cells, and whether it holds numbers."""
     money = money_formatter(doc.currency)
-    paid = doc.ledger_count > 0
     totals = _totals(doc)
     spec: list[tuple[str, list[str], bool]] = [
         ("Project", [f"{r.name} ({r.project_id})" for r in doc.rows] + [t for t, _ in totals],
@@ -107,16 +125,14 @@ def results_columns(doc: TallyDocument) -> list[Column]:
         ("Amount", [money(r.amount) if r.funded else "" for r in doc.rows]
          + [money(v) for _, v in totals], True),
     ]  # fmt: skip
-    if paid:
+    if doc.ledger_count > 0:
         spec.append(("Paid", [money(r.paid) if r.funded else "" for r in doc.rows], True))
-    pad = 2 * CELL_PADDING + 0.5
-    numeric_widths = []
-    for header, cells, numeric in spec:
-        if numeric:
-            header_need = max(text_width(w, TABLE_FONT_SIZE, bold=True) for w in header.split())
-            numeric_widths.append(max(_natural(cells), header_need) + pad)
-    room = FRAME_WIDTH - sum(numeric_widths)
-    texts = [(h, c) for h, c, numeric in spec if not numeric]
+    return spec
+
+
+def _text_widths(texts: list[tuple[str, list[str]]], room: float, pad: float) -> list[float]:
+    """The text columns share `room` in proportion to their longest line, none narrower than
+    its longest word."""
     natural = [max(_natural(c), text_width(h, TABLE_FONT_SIZE, bold=True)) + pad for h, c in texts]
     floors = [
         max(_longest_word(c), text_width(h, TABLE_FONT_SIZE, bold=True)) + pad for h, c in texts
@@ -129,12 +145,7 @@ def results_columns(doc: TallyDocument) -> list[Column]:
         extra = [n - f for n, f in zip(natural, floors, strict=True)]
         total_extra = sum(extra) or 1.0
         widths = [f + spare * e / total_extra for f, e in zip(floors, extra, strict=True)]
-    out = []
-    text_iter, num_iter = iter(widths), iter(numeric_widths)
-    for header, cells, numeric in spec:
-        width = next(num_iter) if numeric else next(text_iter)
-        out.append(Column(header, tuple(cells), round(width, 2), not numeric, numeric))
-    return out
+    return widths
 
 
 def money_formatter(currency: str) -> Any:
