@@ -365,9 +365,17 @@ class Ledger:
 
 _CHECKPOINT_KEYS = {"type", "round", "count", "head", "manifest", "previous", "date"}
 _ENTRY_KEYS = {
-    "type", "round", "sequence", "project", "organisation", "amount_pence", "date",
-    "bank_reference_sha256", "approver", "hash",
-}  # fmt: skip
+    "type",
+    "round",
+    "sequence",
+    "project",
+    "organisation",
+    "amount_pence",
+    "date",
+    "bank_reference_sha256",
+    "approver",
+    "hash",
+}
 
 
 @dataclass(frozen=True)

@@ -44,20 +44,35 @@ def styles() -> dict[str, ParagraphStyle]:
     register_fonts()
     body = ParagraphStyle("body", fontName=BODY, fontSize=9.5, leading=13, spaceAfter=3)
     return {
-        "title": ParagraphStyle("title", parent=body, fontName=BOLD, fontSize=17, leading=21,
-                                spaceAfter=4),
-        "h2": ParagraphStyle("h2", parent=body, fontName=BOLD, fontSize=12, leading=15,
-                             spaceBefore=8, spaceAfter=4),
+        "title": ParagraphStyle(
+            "title", parent=body, fontName=BOLD, fontSize=17, leading=21, spaceAfter=4
+        ),
+        "h2": ParagraphStyle(
+            "h2", parent=body, fontName=BOLD, fontSize=12, leading=15, spaceBefore=8, spaceAfter=4
+        ),
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8, leading=10, spaceAfter=1),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=TABLE_FONT_SIZE, leading=10,
-                               spaceAfter=0),
-        "cellbold": ParagraphStyle("cellbold", parent=body, fontName=BOLD,
-                                   fontSize=TABLE_FONT_SIZE, leading=10, spaceAfter=0),
-        "num": ParagraphStyle("num", parent=body, fontSize=TABLE_FONT_SIZE, leading=10,
-                              spaceAfter=0, alignment=TA_RIGHT),
+        "cell": ParagraphStyle(
+            "cell", parent=body, fontSize=TABLE_FONT_SIZE, leading=10, spaceAfter=0
+        ),
+        "cellbold": ParagraphStyle(
+            "cellbold",
+            parent=body,
+            fontName=BOLD,
+            fontSize=TABLE_FONT_SIZE,
+            leading=10,
+            spaceAfter=0,
+        ),
+        "num": ParagraphStyle(
+            "num",
+            parent=body,
+            fontSize=TABLE_FONT_SIZE,
+            leading=10,
+            spaceAfter=0,
+            alignment=TA_RIGHT,
+        ),
         "mono": ParagraphStyle("mono", parent=body, fontName=MONO, fontSize=7.2, leading=9.2),
-    }  # fmt: skip
+    }
 
 
 def para(text: str, style: ParagraphStyle, *, bold: bool = False) -> Paragraph:
@@ -114,6 +129,7 @@ def _column_spec(doc: TallyDocument) -> list[tuple[str, list[str], bool]]:
     """Each column's header, cells, and whether it holds numbers."""
     money = money_formatter(doc.currency)
     totals = _totals(doc)
+    # One line per printed column, in print order (kept as a table: fmt: skip).
     spec: list[tuple[str, list[str], bool]] = [
         ("Project", [f"{r.name} ({r.project_id})" for r in doc.rows] + [t for t, _ in totals],
          False),
@@ -207,9 +223,16 @@ def results_table(doc: TallyDocument, st: Mapping[str, ParagraphStyle]) -> Table
 def payments_table(doc: TallyDocument, st: Mapping[str, ParagraphStyle]) -> Table:
     money = money_formatter(doc.currency)
     funded = [r for r in doc.rows if r.funded]
-    rows = [[para(f"{r.name} ({r.project_id})", st["cell"]), para(r.organisation, st["cell"]),
-             money(r.amount), money(r.paid), _share(r.paid, r.amount)]
-            for r in funded]  # fmt: skip
+    rows = [
+        [
+            para(f"{r.name} ({r.project_id})", st["cell"]),
+            para(r.organisation, st["cell"]),
+            money(r.amount),
+            money(r.paid),
+            _share(r.paid, r.amount),
+        ]
+        for r in funded
+    ]
     paid_total = sum(r.paid for r in funded)
     allocated = sum((r.amount for r in funded), Fraction(0))
     figures = [[money(r.amount), money(r.paid), _share(r.paid, r.amount)] for r in funded]
@@ -217,10 +240,13 @@ def payments_table(doc: TallyDocument, st: Mapping[str, ParagraphStyle]) -> Tabl
     headers = ["Allocated", "Paid", "Paid of allocated"]
     pad = 2 * CELL_PADDING + 0.5
     widths = [
-        max(max(text_width(f[i], TABLE_FONT_SIZE) for f in figures),
-            max(text_width(w, TABLE_FONT_SIZE, bold=True) for w in headers[i].split())) + pad
+        max(
+            max(text_width(f[i], TABLE_FONT_SIZE) for f in figures),
+            max(text_width(w, TABLE_FONT_SIZE, bold=True) for w in headers[i].split()),
+        )
+        + pad
         for i in range(3)
-    ]  # fmt: skip
+    ]
     room = FRAME_WIDTH - sum(widths)
     first = [para(h, st["cellbold"], bold=True) for h in ("Project", "Organisation")]
     data = [first + [para(h, st["cellbold"], bold=True) for h in headers], *rows]

@@ -283,8 +283,10 @@ def summary_lines(files: Mapping[str, bytes]) -> list[str]:
             f"{m.add1.get('budget_per_voter')} per voter (minor units)"
         )
     lines.append(f"Tie-break: {m.tie_break_words} (data: {dict(m.tie_break)})")
-    lines.append(f"Threshold: k={m.threshold}" + (
-        f" (reason: {m.threshold_reason})" if m.threshold_reason else ""))  # fmt: skip
+    lines.append(
+        f"Threshold: k={m.threshold}"
+        + (f" (reason: {m.threshold_reason})" if m.threshold_reason else "")
+    )
     lines.append(
         f"Software: {m.software_version}, commit {m.software_commit}, "
         f"{m.software_repository or 'repository not stated'}"

@@ -175,8 +175,10 @@ def check_html(st: State, html: bytes) -> str:
         b = theirs[i] if i < len(theirs) else ""
         if a != b:
             # Quote from just before the first differing character, not the line's start.
-            col = next((j for j, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
-                       min(len(a), len(b)))  # fmt: skip
+            col = next(
+                (j for j, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
+                min(len(a), len(b)),
+            )
             start = max(0, col - 40)
             raise Fail(
                 f"{HTML_NAME} is not what the files give: line {i + 1}, column {col + 1} reads "
