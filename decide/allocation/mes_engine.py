@@ -394,8 +394,16 @@ class Engine:
             gclass[g] = c2
             m = mult[g]
             for p, up in gballot[g]:
-                if p in alive:
-                    _shift_count(cnt[p], (c, up), (c2, up), m)
+                if p in alive:  # move m supporters from (c, up) to (c2, up); inlined: hot
+                    d = cnt[p]
+                    k1 = (c, up)
+                    left = d[k1] - m
+                    if left:
+                        d[k1] = left
+                    else:
+                        del d[k1]
+                    k2 = (c2, up)
+                    d[k2] = d.get(k2, 0) + m
 
     def _move_by_cost(self, state: EngineState, s: int, moved: dict[tuple[int, mpq], int]) -> None:
         """`_move` under cost satisfaction: u is the project's cost, so only the class changes.
@@ -418,9 +426,17 @@ class Engine:
             counted: dict[int, int] = {}
             _count_elements(counted, chain.from_iterable(map(weighted.__getitem__, members)))
             for p, m in counted.items():
-                if p in alive:
+                if p in alive:  # move m supporters from class c to new_c; inlined: hot
+                    d = cnt[p]
                     up = costs[p]
-                    _shift_count(cnt[p], (c, up), (new_c, up), m)
+                    k1 = (c, up)
+                    left = d[k1] - m
+                    if left:
+                        d[k1] = left
+                    else:
+                        del d[k1]
+                    k2 = (new_c, up)
+                    d[k2] = d.get(k2, 0) + m
 
     def replay(self, start: mpq, order: list[int]) -> list[Round]:
         """Return the exact rounds of the run from `start` that funds `order`, in that order.
@@ -475,13 +491,3 @@ class Engine:
         """Return p's supporting groups, each repeated once per voter (for counting in C)."""
         mult = self.prep.mult
         return list(chain.from_iterable(repeat(g, mult[g]) for g in self.sup_groups[p]))
-
-
-def _shift_count(d: Counts, old: tuple[int, mpq], new: tuple[int, mpq], m: int) -> None:
-    """Move `m` supporters from key `old` to key `new` of one project's counts."""
-    left = d[old] - m
-    if left:
-        d[old] = left
-    else:
-        del d[old]
-    d[new] = d.get(new, 0) + m
