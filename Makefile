@@ -53,8 +53,12 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# ruff (lint and format), mypy --strict on the pure packages (files in pyproject's [tool.mypy]),
+# and the import contracts.
 lint: install
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy --strict
 	.venv/bin/lint-imports
 
 test: install chromium lint

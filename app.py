@@ -12,6 +12,20 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent
 
 
+def configure_screen(cfg: Mapping[str, Any]) -> None:
+    """Pass equal shares' float-screen settings from the configuration to the allocation core."""
+    from decide.allocation import mesfloat
+
+    threads = cfg.get("SCREEN_THREADS")
+    default = mesfloat.ScreenSettings()
+    mesfloat.configure(
+        mesfloat.ScreenSettings(
+            enabled=bool(cfg.get("FLOAT_SCREEN", True)),
+            threads=default.threads if threads is None else int(threads),
+        )
+    )
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask application: configuration, extensions, blueprints, commands."""
     instance_path = os.environ.get("DECIDE_INSTANCE_PATH") or str(ROOT / "instance")
@@ -26,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(build_config(instance_path, overrides=config))
     check_config(app.config, debug=app.debug or bool(app.config.get("DEBUG")))
     Path(instance_path).mkdir(parents=True, exist_ok=True)
+    configure_screen(app.config)
 
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

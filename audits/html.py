@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from fractions import Fraction
 from html import escape
 
 from audits.pdf import ROLE_WORDS, TallyDocument, results_columns
@@ -42,7 +43,20 @@ def _e(text: str) -> str:
 
 def render_html(doc: TallyDocument) -> bytes:
     """Return the tally page for `doc` as UTF-8 bytes; the same document gives the same bytes."""
-    money = lambda amount: format_money(amount, doc.currency)  # noqa: E731
+    out = _head(doc)
+    out += _results_table(doc)
+    out += _areas_and_payments(doc)
+    out += _evidence(doc)
+    out += _how_to_check(doc)
+    return "\n".join(out).encode("utf-8")
+
+
+def _money(doc: TallyDocument, amount: Fraction | int | None) -> str:
+    return format_money(amount, doc.currency)
+
+
+def _head(doc: TallyDocument) -> list[str]:
+    """The page's head, title and how the round was decided."""
     out: list[str] = [
         "<!doctype html>",
         '<html lang="en">',
@@ -59,7 +73,7 @@ def render_html(doc: TallyDocument) -> bytes:
         + (f" · published {_e(doc.publication_date)}" if doc.publication_date else "")
         + "</p>",
         "<h2>How this round was decided</h2>",
-        f"<p>Budget: {money(doc.budget)}. Ballots: {doc.ballot_count:,} ("
+        f"<p>Budget: {_money(doc, doc.budget)}. Ballots: {doc.ballot_count:,} ("
         + (", ".join(f"{n:,} {_e(c)}" for c, n in doc.ballots_by_channel) or "none")
         + ").</p>",
         f"<p>Ballot: {_e(doc.ballot_description)}</p>",
@@ -68,13 +82,22 @@ def render_html(doc: TallyDocument) -> bytes:
     for text in (doc.rule_description, doc.add1, doc.rule_change):
         if text:
             out.append(f'<p dir="auto">{_e(text)}</p>')
+    return out
+
+
+def _results_table(doc: TallyDocument) -> list[str]:
+    """The results table, with the budget, the money allocated and what is left over."""
     columns = results_columns(doc)
-    out += ["<h2>Results</h2>",
-            '<div class="wrap" tabindex="0" role="region" aria-label="Results table">', "<table>",
-            "<caption>Projects, their support and what each was given</caption>",
-            "<thead><tr>"
-            + "".join(f'<th scope="col">{_e(c.header)}</th>' for c in columns)
-            + "</tr></thead>", "<tbody>"]  # fmt: skip
+    out = [
+        "<h2>Results</h2>",
+        '<div class="wrap" tabindex="0" role="region" aria-label="Results table">',
+        "<table>",
+        "<caption>Projects, their support and what each was given</caption>",
+        "<thead><tr>"
+        + "".join(f'<th scope="col">{_e(c.header)}</th>' for c in columns)
+        + "</tr></thead>",
+        "<tbody>",
+    ]
     for i in range(len(doc.rows)):
         cells = []
         for j, c in enumerate(columns):
@@ -95,24 +118,38 @@ def render_html(doc: TallyDocument) -> bytes:
             f'<tr><th scope="row" colspan="{len(columns) - 1}">{label}</th>'
             f'<td class="n">{_e(figure)}</td></tr>'
         )
-    out += ["</tfoot>", "</table>", "</div>", "<h2>Funds by area</h2>", "<ul>"]
+    out += ["</tfoot>", "</table>", "</div>"]
+    return out
+
+
+def _areas_and_payments(doc: TallyDocument) -> list[str]:
+    """Funds by area, and the ledger's summary."""
+    out = ["<h2>Funds by area</h2>", "<ul>"]
     for a in doc.areas:
         decile = f" (deprivation decile {a.decile})" if a.decile is not None else ""
-        out.append(f'<li dir="auto">{_e(a.area)}{decile}: {money(a.amount)}</li>')
+        out.append(f'<li dir="auto">{_e(a.area)}{decile}: {_money(doc, a.amount)}</li>')
     out += ["</ul>", "<h2>Payments</h2>"]
     if doc.ledger_summary:
         out.append(f"<p>{_e(doc.ledger_summary)}</p>")
+    return out
+
+
+def _evidence(doc: TallyDocument) -> list[str]:
+    """The digests, roots and heads, and who signed."""
     evidence = [
         f"{name} SHA-256 {hashlib.sha256(data).hexdigest()}" for name, data in doc.attachments
     ]
     evidence += [f"Merkle root {doc.merkle_root}", f"Chain head {doc.chain_head}"]
     if doc.ledger_head:
         evidence.append(f"Ledger head {doc.ledger_head} ({doc.ledger_count} payments)")
-    out += ["<h2>Evidence</h2>",
-            "<p>The manifest digest (the SHA-256 of manifest.json) is what the panel signed.</p>",
-            "<pre>" + _e("\n".join(evidence)) + "</pre>", "<h2>Signatures</h2>",
-            f"<p>{len(doc.signers)} of {doc.key_count} registered keys signed; "
-            f"{doc.threshold} needed to publish.</p>"]  # fmt: skip
+    out = [
+        "<h2>Evidence</h2>",
+        "<p>The manifest digest (the SHA-256 of manifest.json) is what the panel signed.</p>",
+        "<pre>" + _e("\n".join(evidence)) + "</pre>",
+        "<h2>Signatures</h2>",
+        f"<p>{len(doc.signers)} of {doc.key_count} registered keys signed; "
+        f"{doc.threshold} needed to publish.</p>",
+    ]
     if doc.threshold_reason:
         out.append(f"<p>Why one signature is enough here: {_e(doc.threshold_reason)}</p>")
     out.append("<ul>")
@@ -121,10 +158,22 @@ def render_html(doc: TallyDocument) -> bytes:
         out.append(
             f'<li dir="auto">{_e(s.name)}{_e(role)}: key fingerprint {_e(s.fingerprint)}</li>'
         )
-    out += ["</ul>", "<h2>How to check this yourself</h2>",
-            f"<p>Get the verifier's source from {_e(doc.software_repository or 'the decide source repository')}, "  # noqa: E501
-            f"version {_e(doc.software_version)}, commit {_e(doc.software_commit)}; its source "
-            f"archive has SHA-256 <code>{_e(doc.verifier_archive_sha256)}</code>. Then run "
-            "<code>decide-verify FOLDER --keys KEYS.json</code> with the keys the panel members "
-            "gave you themselves.</p>", "</main>", "</body>", "</html>", ""]  # fmt: skip
-    return "\n".join(out).encode("utf-8")
+    out.append("</ul>")
+    return out
+
+
+def _how_to_check(doc: TallyDocument) -> list[str]:
+    """Where to get the verifier, and how to run it."""
+    source = _e(doc.software_repository or "the decide source repository")
+    return [
+        "<h2>How to check this yourself</h2>",
+        f"<p>Get the verifier's source from {source}, "
+        f"version {_e(doc.software_version)}, commit {_e(doc.software_commit)}; its source "
+        f"archive has SHA-256 <code>{_e(doc.verifier_archive_sha256)}</code>. Then run "
+        "<code>decide-verify FOLDER --keys KEYS.json</code> with the keys the panel members "
+        "gave you themselves.</p>",
+        "</main>",
+        "</body>",
+        "</html>",
+        "",
+    ]

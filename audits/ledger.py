@@ -365,9 +365,17 @@ class Ledger:
 
 _CHECKPOINT_KEYS = {"type", "round", "count", "head", "manifest", "previous", "date"}
 _ENTRY_KEYS = {
-    "type", "round", "sequence", "project", "organisation", "amount_pence", "date",
-    "bank_reference_sha256", "approver", "hash",
-}  # fmt: skip
+    "type",
+    "round",
+    "sequence",
+    "project",
+    "organisation",
+    "amount_pence",
+    "date",
+    "bank_reference_sha256",
+    "approver",
+    "hash",
+}
 
 
 @dataclass(frozen=True)
@@ -391,46 +399,86 @@ def verify_ledger(
     Checkpoint signatures are checked by the caller (they need the panel's keys); this checks
     that each checkpoint names a head the chain really had.
     """
-    head = ledger_genesis(ledger.round_id)
-    heads = [head]
+    heads = [ledger_genesis(ledger.round_id)]
+    previous: Checkpoint | None = None
+    problem = _entries_problem(ledger, allocation, organisations, heads)
+    if problem is None:
+        problem, previous = _checkpoints_problem(ledger, heads)
+    if problem is not None:
+        return LedgerCheck(False, problem)
+    payments, checkpoints = len(ledger.entries), len(ledger.checkpoints)
+    summary = f"{plural(payments, 'payment')}, {plural(checkpoints, 'checkpoint')}"
+    covered = previous.count if previous is not None else 0
+    uncovered = ledger.entries[covered:]
+    if uncovered:
+        summary += f"; {plural(len(uncovered), 'payment')} after the last checkpoint"
+    return LedgerCheck(True, summary, tuple(heads), tuple(uncovered))
+
+
+def _entries_problem(
+    ledger: Ledger,
+    allocation: Mapping[str, Fraction | int],
+    organisations: Mapping[str, str],
+    heads: list[bytes],
+) -> str | None:
+    """Recompute the chain into `heads`; return the first entry's problem, or None."""
+    head = heads[0]
     paid: dict[str, int] = {}
     for position, e in enumerate(ledger.entries, start=1):
         where = f"ledger entry {position}"
         if e.round_id != ledger.round_id:
-            return LedgerCheck(False, f"{where} belongs to round {e.round_id!r}")
+            return f"{where} belongs to round {e.round_id!r}"
         if e.sequence != position:
-            return LedgerCheck(False, f"{where} has sequence {e.sequence}")
+            return f"{where} has sequence {e.sequence}"
         problems = e.problems()
         if problems:
-            return LedgerCheck(False, f"{where}: {'; '.join(problems)}")
+            return f"{where}: {'; '.join(problems)}"
         head = e.chain_hash(head)
         if e.hash != head:
-            return LedgerCheck(False, f"{where}: hash does not follow from the chain")
+            return f"{where}: hash does not follow from the chain"
         heads.append(head)
-        if e.project_id not in allocation:
-            return LedgerCheck(False, f"{where} pays project {e.project_id}, which was not funded")
-        if organisations.get(e.project_id) != e.organisation:
-            return LedgerCheck(
-                False,
-                f"{where} pays {e.organisation!r}, but project {e.project_id} is run by "
-                f"{organisations.get(e.project_id)!r}",
-            )
-        paid[e.project_id] = paid.get(e.project_id, 0) + e.amount_pence
-        if paid[e.project_id] > Fraction(allocation[e.project_id]):
-            return LedgerCheck(
-                False,
-                f"{where}: payments to project {e.project_id} reach {paid[e.project_id]} pence, "
-                f"over its allocation of {allocation[e.project_id]}",
-            )
+        problem = _payment_problem(e, where, allocation, organisations, paid)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _payment_problem(
+    e: LedgerEntry,
+    where: str,
+    allocation: Mapping[str, Fraction | int],
+    organisations: Mapping[str, str],
+    paid: dict[str, int],
+) -> str | None:
+    """Whether a payment goes to a funded project's organisation, within its allocation."""
+    if e.project_id not in allocation:
+        return f"{where} pays project {e.project_id}, which was not funded"
+    if organisations.get(e.project_id) != e.organisation:
+        return (
+            f"{where} pays {e.organisation!r}, but project {e.project_id} is run by "
+            f"{organisations.get(e.project_id)!r}"
+        )
+    paid[e.project_id] = paid.get(e.project_id, 0) + e.amount_pence
+    if paid[e.project_id] > Fraction(allocation[e.project_id]):
+        return (
+            f"{where}: payments to project {e.project_id} reach {paid[e.project_id]} pence, "
+            f"over its allocation of {allocation[e.project_id]}"
+        )
+    return None
+
+
+def _checkpoints_problem(
+    ledger: Ledger, heads: list[bytes]
+) -> tuple[str | None, Checkpoint | None]:
+    """Check each checkpoint against the chain and the one before; return the first problem
+    (or None) and the last checkpoint."""
     previous: Checkpoint | None = None
     for i, c in enumerate(ledger.checkpoints, start=1):
         cp = c.checkpoint
         if cp.round_id != ledger.round_id:
-            return LedgerCheck(False, f"checkpoint {i} belongs to round {cp.round_id!r}")
+            return f"checkpoint {i} belongs to round {cp.round_id!r}", previous
         if cp.count > len(ledger.entries) or heads[cp.count] != cp.head:
-            return LedgerCheck(
-                False, f"checkpoint {i} names a head the ledger did not have at {cp.count}"
-            )
+            return f"checkpoint {i} names a head the ledger did not have at {cp.count}", previous
         expected = None if previous is None else previous.digest()
         if cp.previous != expected:
             what = (
@@ -441,14 +489,8 @@ def verify_ledger(
                     "(a checkpoint was removed or reordered)"
                 )
             )
-            return LedgerCheck(False, what)
+            return what, previous
         if previous is not None and (cp.count < previous.count or cp.date < previous.date):
-            return LedgerCheck(False, f"checkpoint {i} goes back in count or date")
+            return f"checkpoint {i} goes back in count or date", previous
         previous = cp
-    payments, checkpoints = len(ledger.entries), len(ledger.checkpoints)
-    summary = f"{plural(payments, 'payment')}, {plural(checkpoints, 'checkpoint')}"
-    covered = previous.count if previous is not None else 0
-    uncovered = ledger.entries[covered:]
-    if uncovered:
-        summary += f"; {plural(len(uncovered), 'payment')} after the last checkpoint"
-    return LedgerCheck(True, summary, tuple(heads), tuple(uncovered))
+    return None, previous

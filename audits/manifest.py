@@ -224,14 +224,39 @@ class Manifest:
         if not isinstance(obj, dict) or obj.get("type") != MANIFEST_TYPE:
             raise ValueError(f"manifest.json: type must be {MANIFEST_TYPE!r}")
         standard = {
-            "type", "round", "title", "budget", "currency", "ballot", "rule",
-            "rule_parameters", "tie_break", "projects", "ballot_count", "ballots_by_channel",
-            "files", "merkle_root", "chain_head", "tally", "allocation", "software_version",
-            "server_public_key", "threshold", "software_commit", "software_repository",
-            "verifier_archive_sha256", "threshold_reason", "rule_at_voting",
-            "rule_change_reason", "rule_words", "tie_break_words", "add1", "area_deciles",
-            "publication_date", "rendering",
-        }  # fmt: skip
+            "type",
+            "round",
+            "title",
+            "budget",
+            "currency",
+            "ballot",
+            "rule",
+            "rule_parameters",
+            "tie_break",
+            "projects",
+            "ballot_count",
+            "ballots_by_channel",
+            "files",
+            "merkle_root",
+            "chain_head",
+            "tally",
+            "allocation",
+            "software_version",
+            "server_public_key",
+            "threshold",
+            "software_commit",
+            "software_repository",
+            "verifier_archive_sha256",
+            "threshold_reason",
+            "rule_at_voting",
+            "rule_change_reason",
+            "rule_words",
+            "tie_break_words",
+            "add1",
+            "area_deciles",
+            "publication_date",
+            "rendering",
+        }
         missing = standard - set(obj)
         if missing:
             raise ValueError(f"manifest.json lacks {sorted(missing)}")

@@ -34,6 +34,66 @@ def _q(x: Any) -> Fraction:
     return Fraction(str(x))
 
 
+class _Opinion(Exception):
+    """An opinion reached before the comparison of funded sets."""
+
+    def __init__(self, agrees: bool | None, reason: str) -> None:
+        super().__init__(reason)
+        self.agrees = agrees
+        self.reason = reason
+
+
+def _equal_shares(manifest: Manifest, instance: Any, profile: Any, sat: Any) -> tuple[Any, str]:
+    """pabutools' equal shares at the manifest's Add1 k, checked to be where its Add1 loop
+    stops, completed by greedy; raises _Opinion when it disagrees or nothing compares."""
+    from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+
+    parameters = manifest.rule_parameters
+    completion = parameters.get("completion", True)
+    if not completion or not parameters.get("add1", completion) or not manifest.add1:
+        raise _Opinion(None, "only equal shares with Add1 and greedy completion is compared")
+    k = int(manifest.add1["k"])
+    budget = _q(instance.budget_limit)
+    n = profile.num_ballots()
+    sat_profile = profile.as_sat_profile(sat_class=sat)
+    supported = {
+        p
+        for voter in sat_profile
+        for p in voter.ballot
+        if _q(p.cost) > 0 and voter.sat_project(p) > 0
+    }
+
+    def run(step: int) -> Any:
+        original = instance.budget_limit
+        instance.budget_limit = original + step * n
+        try:
+            return method_of_equal_shares(instance, profile, sat_profile=sat_profile)
+        finally:
+            instance.budget_limit = original
+
+    def cost(outcome: Any) -> Fraction:
+        return sum((_q(p.cost) for p in outcome), Fraction(0))
+
+    at_k, after = run(k), run(k + 1)
+    chosen = {str(p.name) for p in at_k}
+    spent = cost(at_k)
+    exhaustive = not any(
+        str(p.name) not in chosen and spent + _q(p.cost) <= budget for p in supported
+    )
+    if spent > budget:
+        raise _Opinion(False, f"pabutools' equal shares at k={k} spends more than the budget")
+    if not exhaustive and cost(after) <= budget:
+        raise _Opinion(
+            False,
+            f"pabutools' Add1 loop would not stop at k={k}: the outcome there is not "
+            f"exhaustive and the one at k={k + 1} still fits the budget",
+        )
+    result = greedy_utilitarian_welfare(
+        instance, profile, sat_class=sat, initial_budget_allocation=list(at_k)
+    )
+    return result, f" (equal shares at k={k} and k={k + 1}, completed by greedy)"
+
+
 def second_opinion(manifest: Manifest, ballots_pb: str) -> tuple[bool | None, str]:
     """Return (agrees, reason): True or False after comparing, None when nothing compares."""
     from pabutools.election import (
@@ -45,11 +105,7 @@ def second_opinion(manifest: Manifest, ballots_pb: str) -> tuple[bool | None, st
         Cost_Sat,
     )
     from pabutools.election.pabulib import parse_pabulib_from_string
-    from pabutools.rules import (
-        greedy_utilitarian_welfare,
-        method_of_equal_shares,
-        sequential_phragmen,
-    )
+    from pabutools.rules import greedy_utilitarian_welfare, sequential_phragmen
 
     rule = manifest.rule
     if rule not in ("greedy", "phragmen", "equal-shares"):
@@ -68,49 +124,10 @@ def second_opinion(manifest: Manifest, ballots_pb: str) -> tuple[bool | None, st
             profile = ApprovalProfile([ApprovalBallot(set(b)) for b in profile], instance=instance)
         result = sequential_phragmen(instance, profile)
     else:
-        parameters = manifest.rule_parameters
-        completion = parameters.get("completion", True)
-        if not completion or not parameters.get("add1", completion) or not manifest.add1:
-            return None, "only equal shares with Add1 and greedy completion is compared"
-        k = int(manifest.add1["k"])
-        budget = _q(instance.budget_limit)
-        n = profile.num_ballots()
-        sat_profile = profile.as_sat_profile(sat_class=sat)
-        supported = {
-            p
-            for voter in sat_profile
-            for p in voter.ballot
-            if _q(p.cost) > 0 and voter.sat_project(p) > 0
-        }
-
-        def run(step: int) -> Any:
-            original = instance.budget_limit
-            instance.budget_limit = original + step * n
-            try:
-                return method_of_equal_shares(instance, profile, sat_profile=sat_profile)
-            finally:
-                instance.budget_limit = original
-
-        def cost(outcome: Any) -> Fraction:
-            return sum((_q(p.cost) for p in outcome), Fraction(0))
-
-        at_k, after = run(k), run(k + 1)
-        chosen = {str(p.name) for p in at_k}
-        spent = cost(at_k)
-        exhaustive = not any(
-            str(p.name) not in chosen and spent + _q(p.cost) <= budget for p in supported
-        )
-        if spent > budget:
-            return False, f"pabutools' equal shares at k={k} spends more than the budget"
-        if not exhaustive and cost(after) <= budget:
-            return False, (
-                f"pabutools' Add1 loop would not stop at k={k}: the outcome there is not "
-                f"exhaustive and the one at k={k + 1} still fits the budget"
-            )
-        result = greedy_utilitarian_welfare(
-            instance, profile, sat_class=sat, initial_budget_allocation=list(at_k)
-        )
-        detail = f" (equal shares at k={k} and k={k + 1}, completed by greedy)"
+        try:
+            result, detail = _equal_shares(manifest, instance, profile, sat)
+        except _Opinion as found:
+            return found.agrees, found.reason
     selected = sorted(str(p.name) for p in result)
     if selected != expected:
         extra = sorted(set(selected) - set(expected))[:5]

@@ -46,8 +46,13 @@ FONT_FILES: Mapping[str, str] = {
     MONO: "DejaVuSansMono.ttf",
 }
 # Arabic, Arabic Supplement, Arabic Extended-A, presentation forms A and B.
-_RTL_RANGES = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF),
-               (0xFE70, 0xFEFF))  # fmt: skip
+_RTL_RANGES = (
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
 # Characters that stay inside an Arabic run when they sit between two Arabic letters.
 _JOINERS = " \u200c\u200d\u060c\u061b\u061f"
 

@@ -43,6 +43,10 @@ Check 5 also checks the manifest's words against its data: the rule and tie-brea
 Add1's k, and that a rule other than the one fixed at voting comes with a public reason.
 
 `verify_bundle` and `verify_pdf` return the same checks for the web auditor page.
+
+The checks live in audits/verify_state.py (what every check shares), verify_data.py (checks
+1-5: the files, ballots, chain, tally and allocation) and verify_trust.py (checks 6-9: keys
+and signatures, ledger, receipt, printed pages); this module runs them and is the CLI.
 """
 
 from __future__ import annotations
@@ -51,39 +55,49 @@ import argparse
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audits import recompute
 from audits.archive import source_archive, source_archive_sha256, source_files, source_root
-from audits.bls import PublicKeyRecord, SignatureRecord, check_cosigned
-from audits.board import BoardLine, board_leaf, parse_board
-from audits.bundle import KEYS_TYPE, SIGNATURES_TYPE
-from audits.canonical import CanonicalJSONError, parse_canonical, parse_json, sha256_hex, unhex
-from audits.chain import ChainCheck, ChainEntry, verify_chain
-from audits.edition import document_from_files
-from audits.ledger import Ledger, LedgerEntry, LedgerError, ledger_genesis, verify_ledger
+from audits.bls import PublicKeyRecord
+from audits.canonical import sha256_hex, unhex
 from audits.manifest import Manifest
-from audits.merkle import MerkleTree, verify_inclusion
 from audits.pdf import (
     ATTACHMENT_NAMES,
-    LAYOUT,
-    OPTIONAL_ATTACHMENTS,
-    compare_pdfs,
     printed_digests,
     read_attachments,
-    render_pdf,
 )
-from audits.receipts import SignedReceipt, verify_receipt
-from audits.typeface import font_digests
-from audits.words import rule_words, tie_break_words
-from ballots.model import Instance, Profile, Project
-from ballots.pabulib import PbFile, parse
-from ballots.wording import money as format_money
-from ballots.wording import plural
-from decide.allocation.names import rule_name
+from audits.receipts import SignedReceipt
+from audits.verify_data import (
+    check_allocation,
+    check_ballots,
+    check_chain,
+    check_files,
+    check_tally,
+)
+from audits.verify_state import (
+    NOT_PINNED,
+    THRESHOLD_NOT_PINNED,
+    TITLES,
+    Check,
+    Fail,
+    PinnedKeys,
+    Skip,
+    State,
+    UnusableInput,
+    load_keys,
+    need,
+    pinned,
+    run_check,
+)
+from audits.verify_trust import (
+    check_html,
+    check_ledger,
+    check_pages,
+    check_receipt,
+    check_signatures,
+)
 
 __all__ = [
     "NOT_PINNED",
@@ -101,559 +115,6 @@ __all__ = [
     "verify_bundle",
     "verify_pdf",
 ]
-
-TITLES: Mapping[int, str] = {
-    1: "attachments present and digests match",
-    2: "every ballot valid, no tracker repeats",
-    3: "chain head and Merkle root recomputed",
-    4: "tally recomputed",
-    5: "allocation recomputed",
-    6: "keys, signatures and threshold",
-    7: "ledger",
-    8: "receipt",
-    9: "printed pages match the attached files",
-    10: "second opinion from pabutools",
-}
-# Rounds need 2 signers unless they state why 1 is enough (issue 13).
-DEFAULT_THRESHOLD = 2
-THRESHOLD_NOT_PINNED = (
-    "the pinned keys state no threshold, and k={k} from the manifest is below the default of 2, "
-    "which its one signer could have set alone: pin the round's keys.json, which states k"
-)
-NOT_PINNED = "the signatures are consistent, but anyone could have made them: pin the panel's keys"
-
-
-class UnusableInput(ValueError):
-    """Input that cannot be verified at all (exit status 2)."""
-
-
-class _Fail(Exception):
-    """A check failed; the message is the reason."""
-
-
-@dataclass(frozen=True)
-class Check:
-    """One numbered check: PASS, WARN, FAIL or SKIP, with a reason.
-
-    WARN means the check found nothing wrong but cannot vouch for the result on its own:
-    keys that nobody pinned, or payments outside every co-signed checkpoint.
-    """
-
-    number: int
-    title: str
-    status: str
-    reason: str
-
-    @property
-    def ok(self) -> bool:
-        """Return whether this check does not fail (PASS, WARN or SKIP)."""
-        return self.status != "FAIL"
-
-    def line(self) -> str:
-        """Return the check as the CLI prints it."""
-        return f"{self.number}. {self.status} {self.title}: {self.reason}"
-
-
-@dataclass
-class _State:
-    files: Mapping[str, bytes]
-    manifest: Manifest | None = None
-    pb: PbFile | None = None
-    instance: Instance | None = None
-    profile: Profile | None = None
-    chain: ChainCheck | None = None
-    keys: tuple[PublicKeyRecord, ...] | None = None
-    pb_error: str = ""
-    outcome: recompute.Allocation | None = None
-    uncovered: tuple[LedgerEntry, ...] = ()
-    quick: bool = False
-    board: tuple[BoardLine, ...] | None = None
-    board_leaves: list[bytes] = field(default_factory=list)
-
-
-class _Warn(Exception):
-    """A check found nothing wrong but cannot vouch on its own; the message says why."""
-
-
-class _Skip(Exception):
-    """A check that had nothing to compare; the message says why."""
-
-
-def _run(number: int, fn: Callable[[], str]) -> Check:
-    try:
-        reason = fn()
-    except _Warn as exc:
-        return Check(number, TITLES[number], "WARN", str(exc))
-    except _Skip as exc:
-        return Check(number, TITLES[number], "SKIP", str(exc))
-    except _Fail as exc:
-        return Check(number, TITLES[number], "FAIL", str(exc))
-    except MemoryError:
-        # Running out of memory says nothing about the files: the caller reports it.
-        raise
-    except Exception as exc:
-        # Hostile files must never crash the verifier: whatever breaks a check fails it.
-        reason = f"malformed input ({type(exc).__name__}: {exc})"
-        return Check(number, TITLES[number], "FAIL", reason)
-    return Check(number, TITLES[number], "PASS", reason)
-
-
-def _need(value: Any, what: str) -> Any:
-    # Only ever missing because an earlier check failed: that check is the one to report.
-    if value is None:
-        raise _Skip(f"not checked: {what}")
-    return value
-
-
-def _check_files(st: _State, printed: Mapping[str, str] | None) -> str:
-    missing = [n for n in ATTACHMENT_NAMES if n not in st.files and n not in OPTIONAL_ATTACHMENTS]
-    problems = []
-    if missing:
-        problems.append(f"missing attachment(s): {', '.join(missing)}")
-    if "manifest.json" in st.files:
-        try:
-            st.manifest = Manifest.from_json_bytes(st.files["manifest.json"])
-        except ValueError as exc:
-            problems.append(str(exc))
-    m = st.manifest
-    if m is not None:
-        for name, digest in sorted(m.files.items()):
-            if name in st.files and sha256_hex(st.files[name]) != digest:
-                problems.append(f"{name} does not have the SHA-256 the manifest states")
-        for name in ("ballots.pb", "keys.json"):
-            if name not in m.files:
-                problems.append(f"the manifest does not state the SHA-256 of {name}")
-    if printed is not None:
-        for name, data in sorted(st.files.items()):
-            if name not in printed:
-                problems.append(f"no digest is printed on the page for {name}")
-            elif printed[name] != sha256_hex(data):
-                problems.append(f"the digest printed for {name} differs from the attachment")
-        for name in sorted(set(printed) - set(st.files)):
-            problems.append(f"a digest is printed for {name}, which is not attached")
-    if "ballots.pb" in st.files and not st.quick:
-        # A file that does not parse is reported by check 2 (the ballots), not here.
-        try:
-            st.pb = parse(st.files["ballots.pb"].decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            st.pb_error = f"ballots.pb is not UTF-8: {exc}"
-        except ValueError as exc:
-            st.pb_error = f"ballots.pb cannot be read: {exc}"
-            if "voter id" in str(exc) and "appears twice" in str(exc):
-                st.pb_error += " (a tracker repeats)"
-    if m is not None and st.pb is not None:
-        pb_inst = st.pb.instance
-        if pb_inst.budget != m.budget:
-            problems.append(f"ballots.pb states budget {pb_inst.budget}, the manifest {m.budget}")
-        pb_costs = [(p.id, p.cost) for p in pb_inst.projects]
-        m_costs = [(p.id, p.cost) for p in m.projects]
-        if pb_costs != m_costs:
-            problems.append("ballots.pb lists other projects or costs than the manifest")
-        if pb_inst.meta.get("round", "").strip() != m.round_id:
-            problems.append("ballots.pb belongs to another round")
-        st.instance = Instance(
-            m.budget,
-            tuple(
-                Project(p.id, p.cost, p.name, {"organisation": p.organisation, "area": p.area})
-                for p in m.projects
-            ),
-        )
-    if problems:
-        raise _Fail("; ".join(problems))
-    where = "page and manifest" if printed is not None else "manifest (folder: no page)"
-    return f"{len(st.files)} files; digests match the {where}"
-
-
-def _check_ballots(st: _State) -> str:
-    m = _need(st.manifest, "manifest.json unusable")
-    if st.pb_error:
-        raise _Fail(st.pb_error)
-    pb = _need(st.pb, "ballots.pb missing")
-    instance = _need(st.instance, "ballots.pb does not match the manifest")
-    try:
-        rules = recompute.rules_from_dict(m.ballot)
-    except ValueError as exc:
-        raise _Fail(f"the manifest's ballot rules are not valid: {exc}") from exc
-    if pb.profile.vote_type != rules.vote_type:
-        raise _Fail(f"ballots.pb holds {pb.profile.vote_type} ballots, the round uses {rules.kind}")
-    seen: set[str] = set()
-    channels: dict[str, int] = {}
-    for position, b in enumerate(pb.profile.ballots, start=1):
-        tracker = b.voter_id
-        if len(tracker) != 32 or tracker != tracker.lower() or not _is_hex(tracker):
-            raise _Fail(f"ballot {position}: tracker {tracker!r} is not 32 lowercase hex")
-        if tracker in seen:
-            raise _Fail(f"tracker {tracker} repeats (ballot {position})")
-        seen.add(tracker)
-        msgs = recompute.violations(b, rules, instance)
-        if msgs:
-            raise _Fail(f"ballot {position} (tracker {tracker}) is not valid: {msgs[0]}")
-        channel = b.fields.get("channel", "")
-        channels[channel] = channels.get(channel, 0) + 1
-    n = len(pb.profile.ballots)
-    if n != m.ballot_count:
-        raise _Fail(f"ballots.pb holds {n} ballots, the manifest says {m.ballot_count}")
-    if channels != dict(m.ballots_by_channel):
-        raise _Fail(f"ballots by channel {channels} differ from the manifest's")
-    st.profile = Profile(pb.profile.vote_type, pb.profile.ballots)
-    return f"{n} ballots valid under the {rules.kind} rules; {n} distinct trackers"
-
-
-def _is_hex(text: str) -> bool:
-    try:
-        bytes.fromhex(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _check_chain(st: _State) -> str:
-    m = _need(st.manifest, "manifest.json unusable")
-    pb = _need(st.pb, "ballots.pb unusable")
-    entries = []
-    for position, b in enumerate(pb.profile.ballots, start=1):
-        try:
-            seq = int(b.fields.get("sequence", ""))
-            tracker = bytes.fromhex(b.voter_id)
-            data = recompute.ballot_bytes(str(m.ballot.get("kind")), b)
-        except ValueError as exc:
-            raise _Fail(f"ballot {position}: {exc}") from exc
-        entries.append(ChainEntry(seq, tracker, data))
-    chain = verify_chain(m.round_id, entries)
-    if not chain.ok:
-        raise _Fail(f"chain breaks at sequence {chain.first_bad_sequence}: {chain.reason}")
-    st.chain = chain
-    if chain.head.hex() != m.chain_head:
-        raise _Fail("the recomputed chain head differs from the manifest's")
-    root = MerkleTree(chain.leaves).root
-    if root.hex() != m.merkle_root:
-        raise _Fail("the recomputed Merkle root differs from the manifest's")
-    board = _check_commitment_board(st, m)
-    return f"head {m.chain_head[:16]}…, root {m.merkle_root[:16]}… over {chain.count} leaves{board}"
-
-
-def _check_commitment_board(st: _State, m: Manifest) -> str:
-    """Check board.json against the manifest: root, length, order; '' when there is none."""
-    root = m.extra.get("board_root")
-    if "board.json" not in st.files:
-        if root is not None:
-            raise _Fail("the manifest names a board root but board.json is missing")
-        return ""
-    if root is None or "board.json" not in m.files:
-        raise _Fail("board.json is attached but the manifest does not name its root and digest")
-    try:
-        lines = parse_board(st.files["board.json"], m.round_id)
-    except ValueError as exc:
-        raise _Fail(str(exc)) from None
-    if len(lines) != m.ballot_count:
-        raise _Fail(f"board.json has {len(lines)} lines, the manifest {m.ballot_count} ballots")
-    leaves = [board_leaf(m.round_id, i, x.tracker, x.commitment) for i, x in enumerate(lines, 1)]
-    if MerkleTree(leaves).root.hex() != root:
-        raise _Fail("the commitment board's Merkle root differs from the manifest's board_root")
-    st.board = lines
-    st.board_leaves = leaves
-    return f"; commitment board root {root[:16]}… over {len(lines)} lines"
-
-
-def _check_tally(st: _State) -> str:
-    m = _need(st.manifest, "manifest.json unusable")
-    instance = _need(st.instance, "ballots.pb does not match the manifest")
-    profile = _need(st.profile, "the ballots did not pass check 2")
-    rules = recompute.rules_from_dict(m.ballot)
-    try:
-        counted = recompute.tally_json(instance, profile, rules)
-    except ValueError as exc:
-        raise _Fail(f"cannot count the ballots: {exc}") from exc
-    if counted != m.tally:
-        diff = [
-            pid
-            for pid in sorted(set(counted.get("projects", {})) | set(m.tally.get("projects", {})))
-            if counted.get("projects", {}).get(pid) != m.tally.get("projects", {}).get(pid)
-        ]
-        where = f"projects {', '.join(diff[:5])}" if diff else "totals"
-        raise _Fail(f"the recomputed tally differs from the manifest's ({where})")
-    return f"tally of {counted.get('ballots')} ballots matches"
-
-
-def _check_allocation(st: _State) -> str:
-    m = _need(st.manifest, "manifest.json unusable")
-    instance = _need(st.instance, "ballots.pb does not match the manifest")
-    profile = _need(st.profile, "the ballots did not pass check 2")
-    spent = sum(m.allocation.values(), Fraction(0))
-    if spent > m.budget:
-        raise _Fail(f"the allocation spends {spent}, more than the budget {m.budget}")
-    try:
-        outcome = recompute.allocation(m.rule, instance, profile, m.rule_parameters, m.tie_break)
-    except recompute.RuleUnavailable as exc:
-        raise _Fail(f"rule not available: {exc}") from exc
-    except (ValueError, TypeError) as exc:
-        raise _Fail(f"the rule {m.rule!r} cannot run on these parameters: {exc}") from exc
-    amounts = outcome.amounts
-    if dict(amounts) != dict(m.allocation):
-        changed = sorted(set(amounts) ^ set(m.allocation)) or sorted(
-            pid for pid in amounts if amounts[pid] != m.allocation.get(pid)
-        )
-        raise _Fail(
-            f"recomputing {m.rule!r} gives another allocation (differs on {', '.join(changed[:5])})"
-        )
-    if outcome.add1 != (None if m.add1 is None else dict(m.add1)):
-        raise _Fail(
-            f"Add1's final step differs: the manifest records {_add1_text(m.add1)}, "
-            f"recomputing gives {_add1_text(outcome.add1)}"
-        )
-    _check_decision_words(m)
-    st.outcome = outcome
-    money = format_money(spent, m.currency), format_money(m.budget, m.currency)
-    extra = f"; Add1 k={outcome.add1['k']}" if outcome.add1 else ""
-    funded = plural(len(amounts), "project")
-    return f"{rule_name(m.rule)}: {funded} funded, {money[0]} of {money[1]} spent{extra}"
-
-
-def _add1_text(add1: Mapping[str, Any] | None) -> str:
-    if not add1:
-        return "no Add1"
-    return f"k={add1.get('k')}, step {add1.get('step')}, {add1.get('budget_per_voter')} per voter"
-
-
-def _check_decision_words(m: Manifest) -> None:
-    """Fail unless the manifest's words say what its data says (rule, tie-break, change)."""
-    if m.rule_words != rule_words(m.rule, m.rule_parameters):
-        raise _Fail(
-            f"the manifest words the rule as {m.rule_words!r}, but its data "
-            f"({m.rule!r}) is {rule_words(m.rule, m.rule_parameters)!r}"
-        )
-    if m.tie_break_words != tie_break_words(m.tie_break):
-        raise _Fail("the manifest's tie-break in words does not match its tie-break data")
-    if not m.rule_at_voting:
-        raise _Fail("the manifest does not state the rule fixed when voting opened")
-    if m.rule_at_voting != m.rule and not m.rule_change_reason.strip():
-        raise _Fail(
-            f"the confirmed rule {m.rule!r} differs from the rule fixed at voting "
-            f"({m.rule_at_voting!r}) and the manifest gives no public reason"
-        )
-    if m.rule_at_voting == m.rule and m.rule_change_reason:
-        raise _Fail("the manifest gives a reason for a rule change that did not happen")
-
-
-@dataclass(frozen=True)
-class PinnedKeys:
-    """Keys an auditor trusts, and the threshold k they expect (None: not stated)."""
-
-    keys: tuple[PublicKeyRecord, ...]
-    threshold: int | None = None
-
-
-def _load_keys(data: bytes, name: str) -> PinnedKeys:
-    try:
-        obj = parse_json(data)
-        threshold = None
-        if isinstance(obj, dict) and obj.get("type") == KEYS_TYPE:
-            items = obj["keys"]
-            threshold = obj.get("threshold")
-            if threshold is not None and (
-                isinstance(threshold, bool) or not isinstance(threshold, int)
-            ):
-                raise ValueError("threshold must be an integer")
-        elif isinstance(obj, list):
-            items = obj
-        else:
-            items = [obj]
-        return PinnedKeys(tuple(PublicKeyRecord.from_dict(k) for k in items), threshold)
-    except (CanonicalJSONError, ValueError, KeyError, TypeError) as exc:
-        raise _Fail(f"{name} is not a list of public keys: {exc}") from exc
-
-
-def _check_signatures(st: _State, pinned: PinnedKeys | None) -> str:
-    m = _need(st.manifest, "manifest.json unusable")
-    published = _load_keys(_need(st.files.get("keys.json"), "keys.json missing"), "keys.json")
-    keys = published.keys
-    st.keys = keys
-    if published.threshold is not None and published.threshold != m.threshold:
-        raise _Fail(f"keys.json states k={published.threshold}, the manifest k={m.threshold}")
-    if m.threshold > len(keys):
-        raise _Fail(f"threshold k={m.threshold} is more than the {len(keys)} registered keys")
-    notes = []
-    if pinned is not None:
-        pinned_set = {k.public_key for k in pinned.keys}
-        for k in keys:
-            if k.public_key not in pinned_set:
-                raise _Fail(f"key of {k.name!r} is not one of the pinned keys")
-        notes.append("keys match the pinned keys")
-        # A colluding minority could lower k in the manifest and sign it alone.
-        if pinned.threshold is not None and m.threshold < pinned.threshold:
-            raise _Fail(
-                f"the manifest lowers the threshold to k={m.threshold}; the pinned keys "
-                f"require k={pinned.threshold}"
-            )
-    try:
-        obj = parse_canonical(_need(st.files.get("signatures.json"), "signatures.json missing"))
-        if obj.get("type") != SIGNATURES_TYPE:
-            raise ValueError(f"type must be {SIGNATURES_TYPE!r}")
-        sigs = [SignatureRecord.from_dict(s) for s in obj["signatures"]]
-        agg = unhex(obj["aggregate"], 96, "aggregate") if obj["aggregate"] else None
-        stated = obj["manifest"]
-        if set(obj) != {"type", "round", "manifest", "signatures", "aggregate"}:
-            raise ValueError("unexpected fields")
-    except (CanonicalJSONError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise _Fail(f"signatures.json is malformed: {exc}") from exc
-    if stated != m.digest_hex() or obj["round"] != m.round_id:
-        raise _Fail("signatures.json names another manifest or round")
-    ok, reason = check_cosigned(m.digest(), "decide-manifest/v1", sigs, agg, keys, m.threshold)
-    if not ok:
-        raise _Fail(reason)
-    if m.threshold < 2 and not m.threshold_reason.strip():
-        raise _Fail(f"a threshold of k={m.threshold} needs a stated reason; the manifest has none")
-    by_key = {k.public_key: k for k in keys}
-    if sigs and all(by_key[s.public_key].role == "official" for s in sigs):
-        raise _Fail("only officials signed: the panel must sign too, never the facilitator alone")
-    signers = ", ".join(
-        f"{s.signer} ({by_key[s.public_key].role or 'no role'}, {by_key[s.public_key].fingerprint})"
-        for s in sigs
-    )
-    text = f"{reason}; every proof of possession valid; signed by {signers}"
-    if pinned is None:
-        raise _Warn(f"{text}. Note: {NOT_PINNED}")
-    if pinned.threshold is None and m.threshold < DEFAULT_THRESHOLD:
-        # Members' own key files state no threshold. A manifest asking for fewer signers than
-        # the default could have been lowered by the very signer it counts (outside review:
-        # one member alone passed); without a pinned k it is only consistent.
-        note = THRESHOLD_NOT_PINNED.format(k=m.threshold)
-        raise _Warn(f"{text}; keys match the pinned keys. Note: {note}")
-    if pinned.threshold is None:
-        notes.append(f"k={m.threshold} from the manifest (the pinned keys state none)")
-    return f"{text}; " + "; ".join(notes)
-
-
-def _check_ledger(st: _State, ledger_head: bytes | None = None) -> str:
-    m = _need(st.manifest, "manifest.json unusable")
-    try:
-        ledger = Ledger.from_json_bytes(_need(st.files.get("ledger.json"), "ledger.json missing"))
-    except LedgerError as exc:
-        raise _Fail(str(exc)) from exc
-    if ledger.round_id != m.round_id:
-        raise _Fail(f"ledger.json belongs to round {ledger.round_id!r}")
-    organisations = {p.id: p.organisation for p in m.projects}
-    result = verify_ledger(ledger, allocation=m.allocation, organisations=organisations)
-    if not result.ok:
-        raise _Fail(result.reason)
-    if ledger.checkpoints:
-        keys = _need(st.keys, "keys.json unusable")
-        for i, c in enumerate(ledger.checkpoints, start=1):
-            if c.checkpoint.manifest_digest != m.digest():
-                raise _Fail(f"checkpoint {i} names another manifest")
-            ok, reason = check_cosigned(
-                c.checkpoint.digest(),
-                "decide-ledger-checkpoint/v1",
-                c.signatures,
-                c.aggregate,
-                keys,
-                m.threshold,
-            )
-            if not ok:
-                raise _Fail(f"checkpoint {i}: {reason}")
-    reason = result.reason
-    if ledger_head is not None:
-        heads = {c.checkpoint.head for c in ledger.checkpoints} | {ledger_genesis(m.round_id)}
-        if ledger_head not in heads:
-            raise _Fail(
-                f"no co-signed checkpoint in this ledger has the head {ledger_head.hex()} you "
-                "kept: the ledger was rolled back or a checkpoint was removed"
-            )
-        reason += f"; the head you kept ({ledger_head.hex()[:16]}…) is co-signed here"
-    if result.uncovered:
-        st.uncovered = result.uncovered
-        raise _Warn(
-            f"{reason}; {len(result.uncovered)} payment"
-            f"{'s are' if len(result.uncovered) != 1 else ' is'} outside any co-signed "
-            "checkpoint: " + "; ".join(_payment_text(e, m.currency) for e in result.uncovered)
-        )
-    return reason
-
-
-def _payment_text(e: LedgerEntry, currency: str) -> str:
-    return (
-        f"payment {e.sequence} on {e.date}, {format_money(e.amount_pence, currency)} to "
-        f"project {e.project_id} ({e.organisation})"
-    )
-
-
-def _check_html(st: _State, html: bytes) -> str:
-    from audits.html import HTML_NAME, render_html
-
-    _need(st.manifest, "manifest.json unusable")
-    try:
-        expected = render_html(document_from_files(st.files))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise _Fail(f"the attached files cannot be rendered: {exc}") from exc
-    if html == expected:
-        return f"{HTML_NAME} re-rendered byte for byte ({len(html):,} bytes)"
-    ours = html.decode("utf-8", "replace").splitlines()
-    theirs = expected.decode("utf-8").splitlines()
-    for i in range(max(len(ours), len(theirs))):
-        a = ours[i] if i < len(ours) else ""
-        b = theirs[i] if i < len(theirs) else ""
-        if a != b:
-            # Quote from just before the first differing character, not the line's start.
-            col = next((j for j, (x, y) in enumerate(zip(a, b, strict=False)) if x != y),
-                       min(len(a), len(b)))  # fmt: skip
-            start = max(0, col - 40)
-            raise _Fail(
-                f"{HTML_NAME} is not what the files give: line {i + 1}, column {col + 1} reads "
-                f"{a[start : col + 80]!r} where the attached files give {b[start : col + 80]!r}"
-            )
-    raise _Fail(f"{HTML_NAME} differs from the re-rendering in its line endings or encoding")
-
-
-def _check_pages(st: _State, pdf: bytes) -> str:
-    m = _need(st.manifest, "manifest.json unusable")
-    rendering = dict(m.rendering)
-    if rendering.get("layout") != LAYOUT:
-        raise _Fail(
-            f"the manifest names the layout {rendering.get('layout')!r}; this verifier renders "
-            f"{LAYOUT!r} (get the verifier of {m.software_version}, commit {m.software_commit})"
-        )
-    fonts = rendering.get("fonts")
-    if fonts != font_digests():
-        raise _Fail(
-            "the manifest names other font files than this verifier has "
-            f"(get the verifier of {m.software_version}, commit {m.software_commit})"
-        )
-    try:
-        expected = render_pdf(document_from_files(st.files))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise _Fail(f"the attached files cannot be rendered: {exc}") from exc
-    difference = compare_pdfs(pdf, expected)
-    if difference is not None:
-        raise _Fail(
-            f"the printed document is not what the attached files give: {difference.describe()}"
-        )
-    return f"re-rendered byte for byte ({len(pdf):,} bytes; layout {LAYOUT}, embedded fonts)"
-
-
-def _check_receipt(st: _State, receipt: SignedReceipt) -> str:
-    m = _need(st.manifest, "manifest.json unusable")
-    r = receipt.receipt
-    if r.round_id != m.round_id:
-        raise _Fail(f"the receipt is for round {r.round_id!r}, this record is {m.round_id!r}")
-    if not verify_receipt(m.server_public_key, receipt):
-        raise _Fail("the receipt's signature is not valid for the server key in the manifest")
-    lines = _need(st.board, "this record has no commitment board (board.json) to check against")
-    position = next((i for i, x in enumerate(lines, 1) if x.tracker == r.tracker), None)
-    if position is None:
-        raise _Fail("the receipt's tracker is not on the commitment board")
-    if lines[position - 1].commitment != r.commitment:
-        raise _Fail(f"line {position} of the board has another commitment than the receipt")
-    tree = MerkleTree(st.board_leaves)
-    leaf = board_leaf(m.round_id, position, r.tracker, r.commitment)
-    if not verify_inclusion(leaf, tree.proof(position - 1), bytes.fromhex(m.extra["board_root"])):
-        raise _Fail("the receipt's line is not included under the manifest's board root")
-    return f"signed by the server; the ballot is line {position} of the board and was counted"
-
-
-def _pinned(value: PinnedKeys | Sequence[PublicKeyRecord] | None) -> PinnedKeys | None:
-    if value is None or isinstance(value, PinnedKeys):
-        return value
-    return PinnedKeys(tuple(value))
 
 
 def verify_bundle(
@@ -674,25 +135,25 @@ def verify_bundle(
     tally.html (`html`) instead, and is SKIP without one. `progress`, if given, is called with
     each check as it finishes (a background job reports how far it is).
     """
-    st = _State(files)
+    st = State(files)
     checks = _Reported(progress)
-    checks.append(_run(1, lambda: _check_files(st, printed)))
-    checks.append(_run(2, lambda: _check_ballots(st)))
-    checks.append(_run(3, lambda: _check_chain(st)))
-    checks.append(_run(4, lambda: _check_tally(st)))
-    checks.append(_run(5, lambda: _check_allocation(st)))
-    checks.append(_run(6, lambda: _check_signatures(st, _pinned(pinned_keys))))
-    checks.append(_run(7, lambda: _check_ledger(st, ledger_head)))
+    checks.append(run_check(1, lambda: check_files(st, printed)))
+    checks.append(run_check(2, lambda: check_ballots(st)))
+    checks.append(run_check(3, lambda: check_chain(st)))
+    checks.append(run_check(4, lambda: check_tally(st)))
+    checks.append(run_check(5, lambda: check_allocation(st)))
+    checks.append(run_check(6, lambda: check_signatures(st, pinned(pinned_keys))))
+    checks.append(run_check(7, lambda: check_ledger(st, ledger_head)))
     if receipt is None:
         checks.append(Check(8, TITLES[8], "SKIP", "no receipt given"))
     else:
-        checks.append(_run(8, lambda: _check_receipt(st, receipt)))
+        checks.append(run_check(8, lambda: check_receipt(st, receipt)))
     if pdf is None and html is not None:
-        checks.append(_run(9, lambda: _check_html(st, html)))
+        checks.append(run_check(9, lambda: check_html(st, html)))
     elif pdf is None:
         checks.append(Check(9, TITLES[9], "SKIP", "a folder of files has no printed pages"))
     else:
-        checks.append(_run(9, lambda: _check_pages(st, pdf)))
+        checks.append(run_check(9, lambda: check_pages(st, pdf)))
     if not with_pabutools:
         checks.append(Check(10, TITLES[10], "SKIP", "not asked for (--with-pabutools)"))
     elif importlib.util.find_spec("pabutools") is None:
@@ -700,7 +161,7 @@ def verify_bundle(
             Check(10, TITLES[10], "SKIP", "pabutools is not installed (pip install pabutools)")
         )
     else:
-        checks.append(_run(10, lambda: _check_pabutools(st)))
+        checks.append(run_check(10, lambda: _check_pabutools(st)))
     return list(checks)
 
 
@@ -717,16 +178,16 @@ class _Reported(list[Check]):
             self._progress(check)
 
 
-def _check_pabutools(st: _State) -> str:
+def _check_pabutools(st: State) -> str:
     from audits.second_opinion import second_opinion
 
-    m = _need(st.manifest, "manifest.json unusable")
-    _need(st.profile, "the ballots did not pass check 2")
+    m = need(st.manifest, "manifest.json unusable")
+    need(st.profile, "the ballots did not pass check 2")
     agrees, reason = second_opinion(m, st.files["ballots.pb"].decode("utf-8"))
     if agrees is None:
-        raise _Skip(reason)
+        raise Skip(reason)
     if not agrees:
-        raise _Fail(reason)
+        raise Fail(reason)
     return reason
 
 
@@ -768,11 +229,11 @@ def quick_checks(
     A public page runs these first and stops at the first failure, before any ballot is parsed
     or any rule is run.
     """
-    st = _State(files, quick=True)
-    first = _run(1, lambda: _check_files(st, printed))
+    st = State(files, quick=True)
+    first = run_check(1, lambda: check_files(st, printed))
     if first.status == "FAIL":
         return [first]
-    return [first, _run(6, lambda: _check_signatures(st, _pinned(pinned_keys)))]
+    return [first, run_check(6, lambda: check_signatures(st, pinned(pinned_keys)))]
 
 
 @dataclass(frozen=True)
@@ -822,8 +283,10 @@ def summary_lines(files: Mapping[str, bytes]) -> list[str]:
             f"{m.add1.get('budget_per_voter')} per voter (minor units)"
         )
     lines.append(f"Tie-break: {m.tie_break_words} (data: {dict(m.tie_break)})")
-    lines.append(f"Threshold: k={m.threshold}" + (
-        f" (reason: {m.threshold_reason})" if m.threshold_reason else ""))  # fmt: skip
+    lines.append(
+        f"Threshold: k={m.threshold}"
+        + (f" (reason: {m.threshold_reason})" if m.threshold_reason else "")
+    )
     lines.append(
         f"Software: {m.software_version}, commit {m.software_commit}, "
         f"{m.software_repository or 'repository not stated'}"
@@ -841,8 +304,8 @@ def load_pinned_keys(data: bytes) -> PinnedKeys:
     manifest with a lower k.
     """
     try:
-        return _load_keys(data, "the pinned keys file")
-    except _Fail as exc:
+        return load_keys(data, "the pinned keys file")
+    except Fail as exc:
         raise UnusableInput(str(exc)) from exc
 
 

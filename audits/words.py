@@ -35,9 +35,13 @@ RULE_NAMES: Mapping[str, str] = {
 
 # What one minor unit is called, for the sentence about Add1's step.
 MINOR_UNITS: Mapping[str, str] = {
-    "GBP": "one penny", "EUR": "one cent", "USD": "one cent", "PLN": "one grosz",
-    "HUF": "one fillér", "CZK": "one haléř",
-}  # fmt: skip
+    "GBP": "one penny",
+    "EUR": "one cent",
+    "USD": "one cent",
+    "PLN": "one grosz",
+    "HUF": "one fillér",
+    "CZK": "one haléř",
+}
 
 RULE_DESCRIPTIONS: Mapping[str, str] = {
     "greedy": "Projects are taken in order of votes, most first; a project that no longer "

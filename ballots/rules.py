@@ -19,133 +19,60 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from ballots.model import VOTE_TYPE_OF_KIND, Ballot, BallotKind, Instance, VoteType
-from ballots.wording import money, plural
-
-KINDS: tuple[BallotKind, ...] = ("approval", "knapsack", "cumulative", "ranked")
-
-# Stable violation codes; the web layer and tests may rely on them.
-UNKNOWN_PROJECT = "unknown_project"
-DUPLICATE_PROJECT = "duplicate_project"
-NOT_A_PROJECT_ID = "not_a_project_id"
-TOO_FEW_CHOICES = "too_few_choices"
-TOO_MANY_CHOICES = "too_many_choices"
-OVER_BUDGET = "over_budget"
-UNDER_MIN_SHARE = "under_min_share"
-UNEXPECTED_POINTS = "unexpected_points"
-POINTS_MISSING = "points_missing"
-POINTS_MISALIGNED = "points_misaligned"
-POINTS_NOT_WHOLE = "points_not_whole"
-POINTS_NEGATIVE = "points_negative"
-POINTS_OVER_PROJECT_MAX = "points_over_project_max"
-POINTS_OVER_TOTAL = "points_over_total"
-POINTS_UNDER_TOTAL = "points_under_total"
-
-CODES: tuple[str, ...] = (
-    UNKNOWN_PROJECT,
+from ballots.kinds import (
+    CODES,
     DUPLICATE_PROJECT,
+    KINDS,
     NOT_A_PROJECT_ID,
-    TOO_FEW_CHOICES,
-    TOO_MANY_CHOICES,
     OVER_BUDGET,
-    UNDER_MIN_SHARE,
-    UNEXPECTED_POINTS,
-    POINTS_MISSING,
     POINTS_MISALIGNED,
-    POINTS_NOT_WHOLE,
+    POINTS_MISSING,
     POINTS_NEGATIVE,
+    POINTS_NOT_WHOLE,
     POINTS_OVER_PROJECT_MAX,
     POINTS_OVER_TOTAL,
     POINTS_UNDER_TOTAL,
+    TOO_FEW_CHOICES,
+    TOO_MANY_CHOICES,
+    UNDER_MIN_SHARE,
+    UNEXPECTED_POINTS,
+    UNKNOWN_PROJECT,
+    BallotRules,
+    Violation,
+    format_money,
 )
 
-
-@dataclass(frozen=True)
-class BallotRules:
-    """The limits a round puts on its ballots, and how to show its money."""
-
-    kind: BallotKind
-    min_choices: int = 1
-    max_choices: int | None = None
-    max_cost: Fraction | None = None
-    min_budget_share: Fraction | None = None
-    total_points: int | None = None
-    max_points_per_project: int | None = None
-    spend_all_points: bool = False
-    rank_depth: int | None = None
-    currency: str = "£"
-    unit_is_pence: bool = True
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown ballot kind {self.kind!r}; expected one of {KINDS}")
-        if self.min_choices < 0:
-            raise ValueError("min_choices must not be negative")
-        if self.max_choices is not None and self.max_choices < max(self.min_choices, 1):
-            raise ValueError("max_choices must be at least 1 and at least min_choices")
-        if self.kind != "knapsack" and (
-            self.max_cost is not None or self.min_budget_share is not None
-        ):
-            raise ValueError("max_cost and min_budget_share apply to knapsack ballots only")
-        if self.max_cost is not None and self.max_cost < 0:
-            raise ValueError("max_cost must not be negative")
-        if self.min_budget_share is not None and not 0 <= self.min_budget_share <= 1:
-            raise ValueError("min_budget_share must be between 0 and 1")
-        if self.kind == "cumulative":
-            if self.total_points is None or self.total_points < 1:
-                raise ValueError("a cumulative ballot needs total_points of at least 1")
-            if self.max_points_per_project is not None and self.max_points_per_project < 1:
-                raise ValueError("max_points_per_project must be at least 1")
-        elif (
-            self.total_points is not None
-            or self.max_points_per_project is not None
-            or self.spend_all_points
-        ):
-            raise ValueError("points limits apply to cumulative ballots only")
-        if self.kind == "ranked":
-            if self.rank_depth is not None and self.rank_depth < max(self.min_choices, 1):
-                raise ValueError("rank_depth must be at least 1 and at least min_choices")
-            if self.max_choices is not None:
-                raise ValueError("a ranked ballot sets rank_depth, not max_choices")
-        elif self.rank_depth is not None:
-            raise ValueError("rank_depth applies to ranked ballots only")
-
-    @property
-    def vote_type(self) -> VoteType:
-        """Return the pabulib vote type that ballots of this kind are stored as."""
-        return VOTE_TYPE_OF_KIND[self.kind]
-
-    @property
-    def most_choices(self) -> int | None:
-        """Return the most projects a ballot may choose or rank (None: no limit)."""
-        return self.rank_depth if self.kind == "ranked" else self.max_choices
-
-    @property
-    def per_project_cap(self) -> int | None:
-        """Return the most points one project may get (cumulative only)."""
-        if self.total_points is None:
-            return None
-        if self.max_points_per_project is None:
-            return self.total_points
-        return min(self.max_points_per_project, self.total_points)
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One way in which a ballot breaks the round's rules."""
-
-    code: str
-    message: str
-    project_id: str | None = None
-
-
-def format_money(amount: Fraction | int, rules: BallotRules) -> str:
-    """Format an amount in the round's unit for people, e.g. ``£12,500.00`` or ``1,250 zł``."""
-    return money(amount, rules.currency, minor_units=rules.unit_is_pence)
+__all__ = [
+    "CODES",
+    "DUPLICATE_PROJECT",
+    "KINDS",
+    "NOT_A_PROJECT_ID",
+    "OVER_BUDGET",
+    "POINTS_MISALIGNED",
+    "POINTS_MISSING",
+    "POINTS_NEGATIVE",
+    "POINTS_NOT_WHOLE",
+    "POINTS_OVER_PROJECT_MAX",
+    "POINTS_OVER_TOTAL",
+    "POINTS_UNDER_TOTAL",
+    "TOO_FEW_CHOICES",
+    "TOO_MANY_CHOICES",
+    "UNDER_MIN_SHARE",
+    "UNEXPECTED_POINTS",
+    "UNKNOWN_PROJECT",
+    "BallotRules",
+    "Violation",
+    "choose_sentence",
+    "describe",
+    "format_money",
+    "rules_from_pabulib",
+    "validate",
+]
+from ballots.model import Ballot, Instance, VoteType
+from ballots.wording import plural
 
 
 def _percent(share: Fraction) -> str:
@@ -174,13 +101,35 @@ def _budget_cap(rules: BallotRules, instance: Instance) -> Fraction:
 
 def validate(ballot: Ballot, rules: BallotRules, instance: Instance) -> list[Violation]:
     """Return every way in which `ballot` breaks `rules` for `instance` (empty if none)."""
-    out: list[Violation] = []
     costs = {p.id: p.cost for p in instance.projects}
     names = {p.id: p.name for p in instance.projects}
     verb = "ranked" if rules.kind == "ranked" else "chose"
     projects = tuple(ballot.projects) if isinstance(ballot.projects, tuple | list) else ()
+    out, distinct = _id_violations(projects, costs, names, verb)
+    known = [pid for pid in distinct if pid in costs]
+    if rules.kind == "cumulative":
+        chosen = _check_points(ballot, rules, instance, names, projects, out)
+    else:
+        if ballot.points is not None:
+            out.append(
+                Violation(
+                    UNEXPECTED_POINTS,
+                    "This round does not use points; choose projects without giving points.",
+                )
+            )
+        chosen = len(distinct)
+    out += _count_violations(rules, chosen)
+    if rules.kind == "knapsack":
+        out += _money_violations(rules, instance, sum((costs[pid] for pid in known), Fraction(0)))
+    return out
 
-    # Ids: each must be a known project id, listed once.
+
+def _id_violations(
+    projects: tuple[Any, ...], costs: Mapping[str, Fraction], names: Mapping[str, str], verb: str
+) -> tuple[list[Violation], list[str]]:
+    """Ids: each must be a known project id, listed once. Returns the violations and the
+    distinct ids in ballot order."""
+    out: list[Violation] = []
     seen: Counter[str] = Counter()
     for pid in projects:
         if not isinstance(pid, str):
@@ -207,22 +156,12 @@ def validate(ballot: Ballot, rules: BallotRules, instance: Instance) -> list[Vio
                     pid,
                 )
             )
-    distinct = list(seen)
-    known = [pid for pid in distinct if pid in costs]
+    return out, list(seen)
 
-    if rules.kind == "cumulative":
-        chosen = _check_points(ballot, rules, instance, names, projects, out)
-    else:
-        if ballot.points is not None:
-            out.append(
-                Violation(
-                    UNEXPECTED_POINTS,
-                    "This round does not use points; choose projects without giving points.",
-                )
-            )
-        chosen = len(distinct)
 
-    # How many projects.
+def _count_violations(rules: BallotRules, chosen: int) -> list[Violation]:
+    """How many projects: at least min_choices, at most the most the kind allows."""
+    out: list[Violation] = []
     if rules.kind == "cumulative":
         counted, what = "gave points to", "to give points to"
     elif rules.kind == "ranked":
@@ -245,32 +184,34 @@ def validate(ballot: Ballot, rules: BallotRules, instance: Instance) -> list[Vio
                 f"You {counted} {_chose(chosen)}; this round allows at most {most}.",
             )
         )
+    return out
 
-    # Money (knapsack).
-    if rules.kind == "knapsack":
-        total = sum((costs[pid] for pid in known), Fraction(0))
-        cap = _budget_cap(rules, instance)
-        cap_name = "the budget" if rules.max_cost is None else "the limit"
-        if total > cap:
+
+def _money_violations(rules: BallotRules, instance: Instance, total: Fraction) -> list[Violation]:
+    """Money (knapsack): within the cap, and at least the share of the budget asked for."""
+    out: list[Violation] = []
+    cap = _budget_cap(rules, instance)
+    cap_name = "the budget" if rules.max_cost is None else "the limit"
+    if total > cap:
+        out.append(
+            Violation(
+                OVER_BUDGET,
+                f"Your choices cost {format_money(total, rules)}, which is "
+                f"{format_money(total - cap, rules)} more than {cap_name} of "
+                f"{format_money(cap, rules)}.",
+            )
+        )
+    if rules.min_budget_share is not None:
+        floor = rules.min_budget_share * instance.budget
+        if total < floor:
             out.append(
                 Violation(
-                    OVER_BUDGET,
-                    f"Your choices cost {format_money(total, rules)}, which is "
-                    f"{format_money(total - cap, rules)} more than {cap_name} of "
-                    f"{format_money(cap, rules)}.",
+                    UNDER_MIN_SHARE,
+                    f"Your choices cost {format_money(total, rules)}; this round asks for "
+                    f"projects worth at least {format_money(floor, rules)} "
+                    f"({_percent(rules.min_budget_share)} of the budget).",
                 )
             )
-        if rules.min_budget_share is not None:
-            floor = rules.min_budget_share * instance.budget
-            if total < floor:
-                out.append(
-                    Violation(
-                        UNDER_MIN_SHARE,
-                        f"Your choices cost {format_money(total, rules)}; this round asks for "
-                        f"projects worth at least {format_money(floor, rules)} "
-                        f"({_percent(rules.min_budget_share)} of the budget).",
-                    )
-                )
     return out
 
 
@@ -302,7 +243,19 @@ def _check_points(
                 "points.",
             )
         )
-    cap = rules.per_project_cap
+    per_project, total = _point_values(projects, points, names, out)
+    out += _points_limit_violations(rules, names, per_project, total)
+    return sum(1 for v in per_project.values() if v > 0)
+
+
+def _point_values(
+    projects: tuple[Any, ...],
+    points: tuple[Any, ...] | list[Any],
+    names: Mapping[str, str],
+    out: list[Violation],
+) -> tuple[Counter[str], int]:
+    """Append the violations of single points values; return the points per project and in
+    all, counting only whole, non-negative values."""
     total = 0
     per_project: Counter[str] = Counter()
     for pid, value in zip(projects, points):
@@ -328,6 +281,15 @@ def _check_points(
         total += value
         if isinstance(pid, str):
             per_project[pid] += value
+    return per_project, total
+
+
+def _points_limit_violations(
+    rules: BallotRules, names: Mapping[str, str], per_project: Counter[str], total: int
+) -> list[Violation]:
+    """The most points per project, and the total the round allows (or asks for)."""
+    out: list[Violation] = []
+    cap = rules.per_project_cap
     for pid, value in per_project.items():
         if cap is not None and value > cap:
             out.append(
@@ -354,7 +316,7 @@ def _check_points(
                 f"You gave {plural(total, 'point')} in total; this round asks you to give all {n}.",
             )
         )
-    return sum(1 for v in per_project.values() if v > 0)
+    return out
 
 
 def choose_sentence(verb: str, least: int, most: int | None, available: int | None = None) -> str:

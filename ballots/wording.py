@@ -68,7 +68,7 @@ def currency_of(name: str | None) -> Currency:
 
 def _rounded(value: Fraction, decimals: int) -> tuple[int, int]:
     """Return (whole, fraction digits) of |value|, rounded half away from zero."""
-    scale = 10**decimals
+    scale: int = 10**decimals
     scaled = (abs(value) * scale * 2 + 1) // 2
     return divmod(int(scaled), scale)
 

@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python bench/add1.py [FILE.pb]    (default: Hungary_Budapest_2024, the slowest)
 
-Follows the screened Add1 loop (decide/allocation/mes.py, `_add1_screened`) in one thread and
+Follows the screened Add1 loop (decide/allocation/mes_screen.py, `add1_screened`) in one thread and
 prints: the Add1 step where it stops; how many float runs and interval checks it made and the
 seconds each kind took in all; how many checks proved their stretch; and the whole rule's wall
 seconds with two threads and with one (best of three). Use it to see whether a change to the
@@ -15,7 +15,6 @@ of each call.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -25,20 +24,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ballots import pabulib  # noqa: E402
-from decide.allocation import equal_shares, mes, mesfloat  # noqa: E402
-from decide.allocation.core import LEX  # noqa: E402
+from decide.allocation import LEX, equal_shares, mesfloat  # noqa: E402
+from decide.allocation.mes_engine import Engine  # noqa: E402
+from decide.allocation.mes_screen import add1_screened  # noqa: E402
 from decide.allocation.prepare import prepare  # noqa: E402
 
 DEFAULT = ROOT / ".." / "shared" / "pabulib" / "Hungary_Budapest_2024.pb"
 
 
-def _best_of_three(pb: Any, threads: str) -> float:
-    os.environ["DECIDE_SCREEN_THREADS"] = threads
-    mesfloat._pool = None  # pick the setting up again
+def _best_of_three(pb: Any, threads: int) -> float:
+    screen = mesfloat.ScreenSettings(threads=threads)
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()
-        equal_shares(pb.instance, pb.profile)
+        equal_shares(pb.instance, pb.profile, screen=screen)
         best = min(best, time.perf_counter() - start)
     return best
 
@@ -51,7 +50,7 @@ def main() -> None:
         sys.exit("the float screen is not built: run `make install`")
     pb = pabulib.parse(args.file.read_text(encoding="utf-8"))
     prep = prepare(pb.instance, pb.profile)
-    engine = mes._Engine(prep, LEX)
+    engine = Engine(prep, LEX)
     base = prep.budget / prep.n_voters
     calls = {"run": [0, 0.0], "check": [0, 0.0]}
     proved = 0
@@ -73,12 +72,10 @@ def main() -> None:
         proved += result.status == mesfloat.CLEAR
         return result
 
-    os.environ["DECIDE_SCREEN_THREADS"] = "1"
-    mesfloat._pool = None
     mesfloat.FloatRunner.run = run  # type: ignore[method-assign]
     mesfloat.FloatRunner.check = check  # type: ignore[method-assign]
     try:
-        found = mes._add1_screened(engine, base)
+        found = add1_screened(engine, base, threads=1)
     finally:
         mesfloat.FloatRunner.run = real_run  # type: ignore[method-assign]
         mesfloat.FloatRunner.check = real_check  # type: ignore[method-assign]
@@ -89,8 +86,8 @@ def main() -> None:
         each = 1000 * seconds / n if n else 0.0
         print(f"{kind}s: {n}, {seconds:.3f} s in all, {each:.2f} ms each")
     print(f"checks that proved their stretch: {proved} of {calls['check'][0]}")
-    print(f"equal-shares, two threads: {_best_of_three(pb, '2'):.3f} s (best of three)")
-    print(f"equal-shares, one thread: {_best_of_three(pb, '1'):.3f} s (best of three)")
+    print(f"equal-shares, two threads: {_best_of_three(pb, 2):.3f} s (best of three)")
+    print(f"equal-shares, one thread: {_best_of_three(pb, 1):.3f} s (best of three)")
 
 
 if __name__ == "__main__":

@@ -107,6 +107,11 @@ def build_config(
         # When the accessibility statement was prepared and last reviewed (ISO dates).
         "ACCESSIBILITY_PREPARED": "2026-12-04",
         "ACCESSIBILITY_REVIEWED": "2026-12-04",
+        # Equal shares' float screen (decide/allocation/mesfloat.py): on or off, and on how
+        # many threads (None: two on a machine with more than one core). Outcomes never
+        # depend on these; the allocation package reads no environment variable itself.
+        "FLOAT_SCREEN": True,
+        "SCREEN_THREADS": None,
     }
     mapping: dict[str, tuple[str, Callable[[str], Any]]] = {
         "DECIDE_SECRET_KEY": ("SECRET_KEY", str),
@@ -144,6 +149,8 @@ def build_config(
         "DECIDE_OPERATOR_ADDRESS": ("OPERATOR_ADDRESS", str),
         "DECIDE_ACCESSIBILITY_PREPARED": ("ACCESSIBILITY_PREPARED", str),
         "DECIDE_ACCESSIBILITY_REVIEWED": ("ACCESSIBILITY_REVIEWED", str),
+        "DECIDE_NO_FLOAT_SCREEN": ("FLOAT_SCREEN", lambda value: not _bool(value)),
+        "DECIDE_SCREEN_THREADS": ("SCREEN_THREADS", int),
     }
     for name, (key, convert) in mapping.items():
         if name in env and env[name] != "":

@@ -27,7 +27,7 @@ from decide.allocation.core import (
 from decide.allocation.equity import Area, EquityParams, equity, params_from_json, params_to_json
 from decide.allocation.greedywelfare import greedy
 from decide.allocation.maxwelfare import utilitarian
-from decide.allocation.mes import equal_shares
+from decide.allocation.mes import ADD1_ONLY, PLAIN, STANDARD, MesOptions, equal_shares
 from decide.allocation.sequential_phragmen import phragmen
 
 RULES: Mapping[str, Rule] = {
@@ -47,6 +47,8 @@ def options_from_json(rule: str, parameters: Mapping[str, Any]) -> dict[str, Any
     """
     if rule == "equity":
         return {"params": params_from_json(parameters.get("params", {}))}
+    if rule == "equal-shares":
+        return {"options": MesOptions.from_parameters(parameters)}
     return dict(parameters)
 
 
@@ -55,18 +57,28 @@ def options_to_json(rule: str, options: Mapping[str, Any]) -> dict[str, Any]:
     if rule == "equity":
         params = options.get("params")
         return {"params": params_to_json(params if params is not None else EquityParams())}
+    if rule == "equal-shares":
+        mes: MesOptions = options.get("options", STANDARD)
+        recorded: dict[str, Any] = {} if mes == STANDARD else {"completion": mes.completion}
+        if mes.add1 != mes.completion:
+            recorded["add1"] = mes.add1
+        return recorded
     return dict(options)
 
 
 __all__ = [
+    "ADD1_ONLY",
     "LEX",
+    "PLAIN",
     "RULES",
+    "STANDARD",
     "Area",
     "BallotUsage",
     "ConstraintReport",
     "EquityParams",
     "FundedShare",
     "GreedyStep",
+    "MesOptions",
     "MesRound",
     "Outcome",
     "Payment",

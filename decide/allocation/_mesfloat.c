@@ -35,8 +35,69 @@
    file (a stale build would be called with the wrong arguments). */
 int mes_float_version(void)
 {
-    return 8;
+    return 9;
 }
+
+/*
+ * The arguments, grouped as mesfloat.py's ctypes.Structure classes mirror them (same fields,
+ * same order, same types). One instance is loaded once and passed to every call.
+ */
+typedef struct {
+    int n_groups;
+    const double *mult;    /* voters in each group */
+    int n_projects;
+    const double *cost;    /* each project's cost */
+    const int *indptr;     /* project p's supporting groups: grp[indptr[p] .. indptr[p + 1]) */
+    const int *grp;
+    const double *u;       /* their satisfaction, and its inverse (NULL: cost satisfaction) */
+    const double *inv_u;
+    const int *rank;       /* each project's place in the tie-break order (lower wins) */
+    double *summary;       /* per project, for the first round's prices (mes_float_summary) */
+    int cost_sat;          /* 1: cost satisfaction */
+    unsigned char *nb;     /* n_projects^2: 1 where two projects share a supporter */
+    const long long *num;  /* costs exactly as num/den when pure prices compare exactly, or NULL */
+    const long long *den;
+} MesInstance;
+
+/* A run already made: its winners in order, their prices and error bounds, and each round's
+   weight when it was pure (else negative; see mes_float_run). len < 0: no run. */
+typedef struct {
+    int len;
+    const int *seq;
+    const double *price;
+    const double *err;
+    const double *voters;
+} MesRunIn;
+
+/* Where a call writes its run: winners, their count, prices, error bounds, pure weights. */
+typedef struct {
+    int *seq;
+    int *seq_len;
+    double *price;
+    double *err;
+    double *voters;
+} MesRunOut;
+
+/* A pure prefix known from an earlier run (mes_float_prefix): its rounds, and what each group
+   had paid after each of them. n_rounds == 0: none. */
+typedef struct {
+    int n_rounds;
+    const int *seq;
+    const double *price;
+    const double *err;
+    const double *weight;
+    const double *paid;
+    const double *paid_err;
+} MesPrefix;
+
+/* An interval check's bounds on prices: those proved by an earlier check from the same anchor
+   (rounds, lb) and where this check writes its own (lb_out, lb_rounds). */
+typedef struct {
+    int rounds;
+    const double *lb;
+    double *lb_out;
+    int *lb_rounds;
+} MesHints;
 
 /* A voter group as a run sees it; kept together so that one memory access finds all three. */
 typedef struct {
@@ -203,9 +264,11 @@ static double price(int p, const int *indptr, const int *grp, const double *u,
  * Fill nb (n_projects * n_projects bytes) with 1 where two projects share a supporting group.
  * Returns -1 when memory ran out.
  */
-int mes_float_neighbours(int n_groups, int n_projects, const int *indptr, const int *grp,
-                         unsigned char *nb)
+int mes_float_neighbours(const MesInstance *in)
 {
+    int n_groups = in->n_groups, n_projects = in->n_projects;
+    const int *indptr = in->indptr, *grp = in->grp;
+    unsigned char *nb = in->nb;
     /* Transpose the supporter lists into each group's projects, then mark every pair. */
     int *start = calloc((size_t)n_groups + 1, sizeof(int));
     int *fill = calloc((size_t)n_groups + 1, sizeof(int));
@@ -243,9 +306,12 @@ int mes_float_neighbours(int n_groups, int n_projects, const int *indptr, const 
  * voters, sum(m u) over its supporting groups (summed in order, as price() sums it) and the
  * largest u.
  */
-void mes_float_summary(const double *mult, int n_projects, const double *cost,
-                       const int *indptr, const int *grp, const double *u, double *summary)
+void mes_float_summary(const MesInstance *in)
 {
+    const double *mult = in->mult, *cost = in->cost, *u = in->u;
+    int n_projects = in->n_projects;
+    const int *indptr = in->indptr, *grp = in->grp;
+    double *summary = in->summary;
     for (int p = 0; p < n_projects; p++) {
         double voters = 0.0, sum_mu = 0.0, max_u = 0.0;
         for (int j = indptr[p]; j < indptr[p + 1]; j++) {
@@ -578,17 +644,26 @@ static double price_above(int p, const int *indptr, const int *grp, const double
  * play clearly costs more here than the winner cost at t0, then every budget between t0 and t
  * gives that same run.
  */
-int mes_float_run(int n_groups, const double *mult, int n_projects, const double *cost,
-                  const int *indptr, const int *grp, const double *u, const double *inv_u,
-                  const int *rank, const double *summary,
-                  int cost_sat, double t, double tol, int *seq, int *seq_len, double *price_out,
-                  double *err_out, double *voters_out, int check_len, const int *check_seq,
-                  const double *check_price, const double *check_err,
-                  const double *check_voters, const unsigned char *nb, const long long *num,
-                  const long long *den, int n_prefix, const int *prefix_seq,
-                  const double *prefix_price, const double *prefix_err,
-                  const double *prefix_weight, const double *paid, const double *paid_err)
+int mes_float_run(const MesInstance *in, double t, double tol, const MesRunOut *out,
+                  const MesRunIn *check, const MesPrefix *prefix)
 {
+    int n_groups = in->n_groups, n_projects = in->n_projects, cost_sat = in->cost_sat;
+    const double *mult = in->mult, *cost = in->cost, *u = in->u, *inv_u = in->inv_u;
+    const int *indptr = in->indptr, *grp = in->grp, *rank = in->rank;
+    const double *summary = in->summary;
+    const unsigned char *nb = in->nb;
+    const long long *num = in->num, *den = in->den;
+    int *seq = out->seq, *seq_len = out->seq_len;
+    double *price_out = out->price, *err_out = out->err, *voters_out = out->voters;
+    int check_len = check->len;
+    const int *check_seq = check->seq;
+    const double *check_price = check->price, *check_err = check->err;
+    const double *check_voters = check->voters;
+    int n_prefix = prefix->n_rounds;
+    const int *prefix_seq = prefix->seq;
+    const double *prefix_price = prefix->price, *prefix_err = prefix->err;
+    const double *prefix_weight = prefix->weight, *paid = prefix->paid;
+    const double *paid_err = prefix->paid_err;
     State st;
     if (state_init(&st, n_groups, n_projects, indptr, mult, t))
         return -1;
@@ -849,10 +924,14 @@ static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, doub
  * paid[r * n_groups + g], with paid_err[...] a bound on that sum's rounding. seq, price and err
  * are the rounds' winners, prices and their error bounds. Returns -1 when memory ran out.
  */
-int mes_float_prefix(int n_groups, const double *cost, const int *indptr, const int *grp,
-                     const double *u, int n_rounds, const int *seq, const double *price,
-                     const double *err, double *paid, double *paid_err)
+int mes_float_prefix(const MesInstance *in, int n_rounds, const MesRunIn *run, double *paid,
+                     double *paid_err)
 {
+    int n_groups = in->n_groups;
+    const double *cost = in->cost, *u = in->u;
+    const int *indptr = in->indptr, *grp = in->grp;
+    const int *seq = run->seq;
+    const double *price = run->price, *err = run->err;
     double *sum = calloc((size_t)(n_groups ? n_groups : 1), sizeof(double));
     double *sum_err = calloc((size_t)(n_groups ? n_groups : 1), sizeof(double));
     if (!sum || !sum_err) {
@@ -914,17 +993,28 @@ static void after_prefix(State *st, Group *la, Group *lo, int n_groups, int r,
         lo[g] = st->g[g];
 }
 
-int mes_float_check(int n_groups, const double *mult, int n_projects, const double *cost,
-                    const int *indptr, const int *grp, const double *u, const double *inv_u,
-                    const int *rank, const double *summary,
-                    int cost_sat, double t0, double t, double tol, int *seq, int *seq_len,
-                    double *price_out, double *err_out, double *voters_out, int check_len,
-                    const int *check_seq, const double *check_price, const double *check_err,
-                    const double *check_voters, const unsigned char *nb, double *reach,
-                    int n_prefix, const double *paid, const double *paid_err,
-                    const long long *num, const long long *den, int hint_rounds,
-                    const double *hint_lb, double *lb_out, int *lb_rounds)
+int mes_float_check(const MesInstance *in, double t0, double t, double tol,
+                    const MesRunOut *out, const MesRunIn *anchor, double *reach,
+                    const MesPrefix *prefix, const MesHints *hints)
 {
+    int n_groups = in->n_groups, n_projects = in->n_projects, cost_sat = in->cost_sat;
+    const double *mult = in->mult, *cost = in->cost, *u = in->u, *inv_u = in->inv_u;
+    const int *indptr = in->indptr, *grp = in->grp, *rank = in->rank;
+    const double *summary = in->summary;
+    const unsigned char *nb = in->nb;
+    const long long *num = in->num, *den = in->den;
+    int *seq = out->seq, *seq_len = out->seq_len;
+    double *price_out = out->price, *err_out = out->err, *voters_out = out->voters;
+    int check_len = anchor->len;
+    const int *check_seq = anchor->seq;
+    const double *check_price = anchor->price, *check_err = anchor->err;
+    const double *check_voters = anchor->voters;
+    int n_prefix = prefix->n_rounds;
+    const double *paid = prefix->paid, *paid_err = prefix->paid_err;
+    int hint_rounds = hints->rounds;
+    const double *hint_lb = hints->lb;
+    double *lb_out = hints->lb_out;
+    int *lb_rounds = hints->lb_rounds;
     State st;
     *reach = NAN;
     if (state_init(&st, n_groups, n_projects, indptr, mult, t))
@@ -1141,11 +1231,12 @@ done:
  * Returns 0, 1 when a payment or a price was too close to call, 2 when a project of the order
  * was unaffordable or out_len was too small, -1 when memory ran out.
  */
-int mes_float_classes(int n_groups, const double *mult, int n_projects, const double *cost,
-                      const int *indptr, const int *grp, const double *u, const double *inv_u,
-                      double t, double tol, int n_order, const int *order, int *round_start,
-                      int *out, int out_len)
+int mes_float_classes(const MesInstance *in, double t, double tol, int n_order,
+                      const int *order, int *round_start, int *out, int out_len)
 {
+    int n_groups = in->n_groups, n_projects = in->n_projects;
+    const double *mult = in->mult, *cost = in->cost, *u = in->u, *inv_u = in->inv_u;
+    const int *indptr = in->indptr, *grp = in->grp;
     State st;
     if (state_init(&st, n_groups, n_projects, indptr, mult, t))
         return -1;

@@ -157,8 +157,6 @@ def equity(
     scale = money_scale([*costs_f, instance.budget, *floors.values()])
     share_scale = money_scale([Fraction(s) for s in shares]) if shares else 1
     costs = [int(c * scale) for c in costs_f]
-    area_names = {a.id: a.name for a in params.areas}
-    deciles = {a.id: a.decile for a in params.areas}
     constraints: list[LinearConstraint] = [
         LinearConstraint(
             "budget",
@@ -166,12 +164,65 @@ def equity(
             dict(enumerate(costs)),
             "<=",
             int(instance.budget * scale),
-        )
+        ),
+        *_floor_constraints(params, ids, costs, floors, scale),
+        *_cap_constraints(params, ids, costs, scale),
+        *_share_constraints(params, ids, costs, share_scale),
     ]
+    weights = list(prep.approvals)
+    program = Program(n, weights, constraints)
+    optimum = program.solve()
+    if optimum is None:
+        return _infeasible(instance, tie_break, program)
+    target = program.value(optimum)
+    order = sorted(range(n), key=lambda i: tie_break.key(ids[i]))
+    chosen = lexicographic_best(program, optimum, order)
+    report = ProgramReport(
+        objective=Fraction(target),
+        status="optimal",
+        constraints=tuple(_constraint_reports(program, chosen, target, scale, share_scale)),
+        tie_break_note=(
+            "Among all sets with the greatest support, projects earlier in tie-break order are "
+            "preferred one by one (lexicographic)."
+        ),
+    )
+    selected = [ids[i] for i in order if i in chosen]
+    return make_outcome(
+        "equity",
+        instance,
+        selected,
+        tie_break,
+        program=report,
+        notes=(
+            "The funded set has the greatest total support among those meeting the area "
+            "floors, organisation caps and theme shares.",
+        ),
+        details={
+            "feasible": True,
+            "floors": {a: _money(v) for a, v in sorted(floors.items())},
+            "funds_per_area": _funds_per_area(instance, params, selected),
+            "supporters": prep.supporters([ids.index(pid) for pid in selected]),
+        },
+    )
+
+
+def _floor_constraints(
+    params: EquityParams,
+    ids: list[str],
+    costs: list[int],
+    floors: Mapping[str, Fraction],
+    scale: int,
+) -> list[LinearConstraint]:
+    """Each area receives at least its floor (rounded up to whole units of money)."""
+    area_names = {a.id: a.name for a in params.areas}
+    deciles = {a.id: a.decile for a in params.areas}
+    found = []
     for area_id, floor in sorted(floors.items()):
-        members = {i: costs[i] for i in range(n) if params.project_area.get(ids[i]) == area_id}
+        members = {
+            i: costs[i] for i in range(len(ids)) if params.project_area.get(ids[i]) == area_id
+        }
         rhs = floor * scale
-        constraints.append(
+        found.append(
             LinearConstraint(
                 f"floor:{area_id}",
                 f"area {area_names.get(area_id, area_id)} (decile {deciles.get(area_id, '?')}) "
@@ -181,14 +232,23 @@ def equity(
                 -((-rhs.numerator) // rhs.denominator),  # ceiling: money is whole units
             )
         )
-    orgs = sorted(set(params.project_organisation.values()))
-    for org in orgs:
+    return found
+
+
+def _cap_constraints(
+    params: EquityParams, ids: list[str], costs: list[int], scale: int
+) -> list[LinearConstraint]:
+    """Each organisation with a cap receives at most that."""
+    found = []
+    for org in sorted(set(params.project_organisation.values())):
         cap = params.organisation_caps.get(org, params.organisation_cap)
         if cap is None:
             continue
-        members = {i: costs[i] for i in range(n) if params.project_organisation.get(ids[i]) == org}
+        members = {
+            i: costs[i] for i in range(len(ids)) if params.project_organisation.get(ids[i]) == org
+        }
         rhs = Fraction(cap) * scale
-        constraints.append(
+        found.append(
             LinearConstraint(
                 f"cap:{org}",
                 f"organisation {org} receives at most {_money(Fraction(cap))}",
@@ -197,6 +257,14 @@ def equity(
                 rhs.numerator // rhs.denominator,
             )
         )
+    return found
+
+
+def _share_constraints(
+    params: EquityParams, ids: list[str], costs: list[int], share_scale: int
+) -> list[LinearConstraint]:
+    """Each theme with a share receives at least (or at most) that share of the money spent."""
+    found = []
     for theme, bound, sense, word in [
         *((t, s, ">=", "at least") for t, s in sorted(params.theme_min_share.items())),
         *((t, s, "<=", "at most") for t, s in sorted(params.theme_max_share.items())),
@@ -204,11 +272,11 @@ def equity(
         share = Fraction(bound)
         # sum_theme cost - share * sum_all cost, scaled to integers.
         coeffs = {}
-        for i in range(n):
+        for i in range(len(ids)):
             in_theme = theme in params.project_themes.get(ids[i], ())
             coef = Fraction(costs[i]) * ((1 if in_theme else 0) - share) * share_scale
             coeffs[i] = int(coef)
-        constraints.append(
+        found.append(
             LinearConstraint(
                 f"{'min' if sense == '>=' else 'max'}-share:{theme}",
                 f"theme {theme} receives {word} {fraction_text(share * 100)}% of the money spent",
@@ -217,37 +285,41 @@ def equity(
                 0,
             )
         )
-    weights = list(prep.approvals)
-    program = Program(n, weights, constraints)
-    optimum = program.solve()
-    if optimum is None:
-        conflict = _conflict(program)
-        words = [c.description for c in program.constraints if c.name in conflict]
-        report = ProgramReport(
-            objective=Fraction(0),
-            status="infeasible",
-            constraints=tuple(
-                ConstraintReport(c.name, c.description, c.name in conflict, Fraction(0))
-                for c in program.constraints
-            ),
-            conflicts=tuple(words),
-        )
-        return make_outcome(
-            "equity",
-            instance,
-            [],
-            tie_break,
-            program=report,
-            notes=(
-                "No set of projects meets all the constraints together. These conflict: "
-                + "; ".join(words)
-                + ". Relax one of them (or add projects) and compute again.",
-            ),
-            details={"feasible": False, "conflicting_constraints": sorted(conflict)},
-        )
-    target = program.value(optimum)
-    order = sorted(range(n), key=lambda i: tie_break.key(ids[i]))
-    chosen = lexicographic_best(program, optimum, order)
+    return found
+
+
+def _infeasible(instance: Instance, tie_break: TieBreak, program: Program) -> Outcome:
+    """The outcome when no set meets every constraint: nothing funded, the conflict named."""
+    conflict = _conflict(program)
+    words = [c.description for c in program.constraints if c.name in conflict]
+    report = ProgramReport(
+        objective=Fraction(0),
+        status="infeasible",
+        constraints=tuple(
+            ConstraintReport(c.name, c.description, c.name in conflict, Fraction(0))
+            for c in program.constraints
+        ),
+        conflicts=tuple(words),
+    )
+    return make_outcome(
+        "equity",
+        instance,
+        [],
+        tie_break,
+        program=report,
+        notes=(
+            "No set of projects meets all the constraints together. These conflict: "
+            + "; ".join(words)
+            + ". Relax one of them (or add projects) and compute again.",
+        ),
+        details={"feasible": False, "conflicting_constraints": sorted(conflict)},
+    )
+
+
+def _constraint_reports(
+    program: Program, chosen: set[int], target: int, scale: int, share_scale: int
+) -> list[ConstraintReport]:
+    """Each constraint's slack at the chosen set, and what relaxing it alone would gain."""
     reports = []
     for c in program.constraints:
         slack_scaled = c.slack(chosen)
@@ -265,16 +337,13 @@ def equity(
                 price=price,
             )
         )
-    report = ProgramReport(
-        objective=Fraction(target),
-        status="optimal",
-        constraints=tuple(reports),
-        tie_break_note=(
-            "Among all sets with the greatest support, projects earlier in tie-break order are "
-            "preferred one by one (lexicographic)."
-        ),
-    )
-    selected = [ids[i] for i in order if i in chosen]
+    return reports
+
+
+def _funds_per_area(
+    instance: Instance, params: EquityParams, selected: list[str]
+) -> dict[str, str]:
+    """The money funded in each area, in words."""
     funds_area: dict[str, str] = {}
     for area_id in sorted({params.project_area.get(pid, "") for pid in selected} - {""}):
         total = sum(
@@ -286,23 +355,7 @@ def equity(
             Fraction(0),
         )
         funds_area[area_id] = _money(total)
-    return make_outcome(
-        "equity",
-        instance,
-        selected,
-        tie_break,
-        program=report,
-        notes=(
-            "The funded set has the greatest total support among those meeting the area "
-            "floors, organisation caps and theme shares.",
-        ),
-        details={
-            "feasible": True,
-            "floors": {a: _money(v) for a, v in sorted(floors.items())},
-            "funds_per_area": funds_area,
-            "supporters": prep.supporters([ids.index(pid) for pid in selected]),
-        },
-    )
+    return funds_area
 
 
 def _conflict(program: Program) -> set[str]:

@@ -136,13 +136,7 @@ def utilitarian(
     costs = [int(c * scale) for c in costs_f]
     budget = int(instance.budget * scale)
     n = len(costs)
-    # Welfare weight cost * supporters, divided by a common factor to keep CBC's numbers small.
-    raw = [costs[i] * prep.approvals[i] if costs[i] <= budget else 0 for i in range(n)]
-    common = 0
-    for w in raw:
-        common = _gcd(common, w)
-    common = common or 1
-    weights = [w // common for w in raw]
+    weights, common = _welfare_weights(costs, prep.approvals, budget)
     budget_c = LinearConstraint(
         "budget",
         "the total cost of funded projects is at most the budget",
@@ -180,18 +174,17 @@ def utilitarian(
     relaxed = knapsack_bound(weights, costs, budget + 1, out) - knapsack_bound(
         weights, costs, budget, out
     )
+    budget_report = ConstraintReport(
+        name="budget",
+        description=budget_c.description,
+        binding=spent == budget or relaxed > 0,
+        slack=Fraction(budget - spent, scale),
+        price=relaxed * common,
+    )
     report = ProgramReport(
         objective=welfare,
         status="optimal",
-        constraints=(
-            ConstraintReport(
-                name="budget",
-                description=budget_c.description,
-                binding=spent == budget or relaxed > 0,
-                slack=Fraction(budget - spent, scale),
-                price=relaxed * common,
-            ),
-        ),
+        constraints=(budget_report,),
         tie_break_note=(
             "Among all sets with the greatest welfare, projects earlier in tie-break order are "
             "preferred one by one (lexicographic)."
@@ -213,6 +206,17 @@ def utilitarian(
             "supporters": prep.supporters([i for i in order if i in chosen]),
         },
     )
+
+
+def _welfare_weights(costs: list[int], approvals: list[int], budget: int) -> tuple[list[int], int]:
+    """Welfare weight cost * supporters (0 for a project that cannot fit), divided by their
+    common factor to keep CBC's numbers small; and that factor."""
+    raw = [c * a if c <= budget else 0 for c, a in zip(costs, approvals)]
+    common = 0
+    for w in raw:
+        common = _gcd(common, w)
+    common = common or 1
+    return [w // common for w in raw], common
 
 
 def _exact_search(

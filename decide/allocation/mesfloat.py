@@ -20,163 +20,101 @@ from array import array
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
-from pathlib import Path
 from typing import Any
 
-TOLERANCE = 1e-9
-LIBRARY = Path(__file__).with_name("_mesfloat.so")
-VERSION = 8  # must match mes_float_version() in _mesfloat.c
+from decide.allocation.mesfloat_abi import (
+    LIBRARY,
+    VERSION,
+    MesHints,
+    MesInstance,
+    MesPrefix,
+    MesRunIn,
+    MesRunOut,
+    load,
+)
 
-_lib: Any = None
+__all__ = [
+    "ABANDONED",
+    "CLEAR",
+    "LIBRARY",
+    "NOT_PROVED",
+    "TOLERANCE",
+    "TOO_CLOSE",
+    "VERSION",
+    "FloatRun",
+    "FloatRunner",
+    "ScreenSettings",
+    "available",
+    "configure",
+    "settings",
+    "workers",
+]
+
+TOLERANCE = 1e-9
+
+_lib: ctypes.CDLL | None = None
 _loaded = False
 
 
-def _library() -> Any:
+def _library() -> ctypes.CDLL | None:
+    """The compiled library, loaded once (None when absent or stale)."""
     global _lib, _loaded
-    if _loaded:
-        return _lib
-    _loaded = True
-    if os.environ.get("DECIDE_NO_FLOAT_SCREEN") or not LIBRARY.exists():
-        return None
-    lib = ctypes.CDLL(str(LIBRARY))
-    try:
-        version = lib.mes_float_version()
-    except AttributeError:
-        version = 0
-    if version != VERSION:  # a stale build: `make install` rebuilds it
-        return None
-    fn = lib.mes_float_run
-    dp = ctypes.POINTER(ctypes.c_double)
-    ip = ctypes.POINTER(ctypes.c_int)
-    lp = ctypes.POINTER(ctypes.c_longlong)
-    fn.argtypes = [
-        ctypes.c_int,
-        dp,
-        ctypes.c_int,
-        dp,
-        ip,
-        ip,
-        dp,
-        dp,
-        ip,
-        dp,
-        ctypes.c_int,
-        ctypes.c_double,
-        ctypes.c_double,
-        ip,
-        ip,
-        dp,
-        dp,
-        dp,
-        ctypes.c_int,
-        ip,
-        dp,
-        dp,
-        dp,
-        ctypes.c_char_p,
-        lp,
-        lp,
-        ctypes.c_int,
-        ip,
-        dp,
-        dp,
-        dp,
-        dp,
-        dp,
-    ]
-    fn.restype = ctypes.c_int
-    check = lib.mes_float_check
-    check.argtypes = [
-        ctypes.c_int,
-        dp,
-        ctypes.c_int,
-        dp,
-        ip,
-        ip,
-        dp,
-        dp,
-        ip,
-        dp,
-        ctypes.c_int,
-        ctypes.c_double,
-        ctypes.c_double,
-        ctypes.c_double,
-        ip,
-        ip,
-        dp,
-        dp,
-        dp,
-        ctypes.c_int,
-        ip,
-        dp,
-        dp,
-        dp,
-        ctypes.c_char_p,
-        dp,
-        ctypes.c_int,
-        dp,
-        dp,
-        lp,
-        lp,
-        ctypes.c_int,
-        dp,
-        dp,
-        ip,
-    ]
-    check.restype = ctypes.c_int
-    lib.mes_float_prefix.argtypes = [ctypes.c_int, dp, ip, ip, dp, ctypes.c_int, ip, dp, dp, dp, dp]
-    lib.mes_float_prefix.restype = ctypes.c_int
-    classes = lib.mes_float_classes
-    classes.argtypes = [
-        ctypes.c_int,
-        dp,
-        ctypes.c_int,
-        dp,
-        ip,
-        ip,
-        dp,
-        dp,
-        ctypes.c_double,
-        ctypes.c_double,
-        ctypes.c_int,
-        ip,
-        ip,
-        ip,
-        ctypes.c_int,
-    ]
-    classes.restype = ctypes.c_int
-    lib.mes_float_neighbours.argtypes = [ctypes.c_int, ctypes.c_int, ip, ip, ctypes.c_char_p]
-    lib.mes_float_neighbours.restype = ctypes.c_int
-    lib.mes_float_summary.argtypes = [dp, ctypes.c_int, dp, ip, ip, dp, dp]
-    lib.mes_float_summary.restype = None
-    _lib = lib
-    return lib
+    if not _loaded:
+        _loaded = True
+        _lib = load()
+    return _lib
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    """Whether equal shares uses the float screen, and on how many threads (one or two).
+
+    The edges (the app's configuration, the CLI) read these from the environment
+    (DECIDE_NO_FLOAT_SCREEN, DECIDE_SCREEN_THREADS) and pass them in with `configure`; this
+    package reads no environment variable.
+    """
+
+    enabled: bool = True
+    threads: int = 2 if (os.cpu_count() or 1) > 1 else 1
+
+
+_settings = ScreenSettings()
+
+
+def configure(settings: ScreenSettings) -> None:
+    """Set the screen settings used when a caller of equal shares passes none."""
+    global _settings
+    _settings = settings
+
+
+def settings() -> ScreenSettings:
+    """Return the screen settings used when a caller of equal shares passes none."""
+    return _settings
 
 
 _pool: ThreadPoolExecutor | None = None
 _pool_pid = 0
 
 
-def workers() -> ThreadPoolExecutor | None:
+def workers(threads: int) -> ThreadPoolExecutor | None:
     """Two threads for screened runs that can go on at once (Add1's blocks of budgets), or None
-    on one core or when switched off with DECIDE_SCREEN_THREADS=1. The C code keeps no shared
-    state, and ctypes lets go of the interpreter lock during each call, so two runs really go
-    on in parallel. A process forked after the threads started (a web server's workers) gets
-    threads of its own: the parent's do not exist in the child."""
+    when `threads` is one. The C code keeps no shared state, and ctypes lets go of the
+    interpreter lock during each call, so two runs really go on in parallel. A process forked
+    after the threads started (a web server's workers) gets threads of its own: the parent's
+    do not exist in the child."""
     global _pool, _pool_pid
+    if threads <= 1:
+        return None
     if _pool is not None and _pool_pid != os.getpid():
         _pool = None
     if _pool is None:
         _pool_pid = os.getpid()
-        threads = os.environ.get("DECIDE_SCREEN_THREADS", "")
-        wanted = int(threads) if threads.isdigit() else (os.cpu_count() or 1)
-        if wanted > 1:
-            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mes-screen")
+        _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mes-screen")
     return _pool
 
 
 def available() -> bool:
-    """Return whether the compiled screen is present (and not switched off)."""
+    """Return whether the compiled screen is present."""
     return _library() is not None
 
 
@@ -204,9 +142,9 @@ class FloatRunner:
         lib = _library()
         if lib is None:
             raise RuntimeError("the float screen is not built: run `make install`")
-        self._fn = lib.mes_float_run
         self._lib = lib
         self.projects = projects
+        self.n_groups = len(mult)
         indptr = array("i", [0])
         total = 0
         for row in groups:
@@ -218,9 +156,10 @@ class FloatRunner:
         else:
             u = array("d", chain.from_iterable(sats))
             inv_u = array("d", (1.0 / x for x in u))
-        self._keep: list[array[Any]] = [
-            array("d", mult),
-            array("d", costs),
+        # The arrays the structure points into: kept alive as long as the runner.
+        self._keep: list[Any] = [
+            array("d", mult) if mult else array("d", [0.0]),
+            array("d", costs) if costs else array("d", [0.0]),
             indptr,
             grp if len(grp) else array("i", [0]),
             u if len(u) else array("d", [0.0]),
@@ -228,46 +167,38 @@ class FloatRunner:
             array("i", ranks) if ranks else array("i", [0]),
             array("d", bytes(8 * max(1, 3 * len(projects)))),
         ]
-        d, i = ctypes.c_double, ctypes.c_int
-        m, c, ip, g, uu, iu, r, sm = self._keep
-        self._args = (
-            len(mult),
-            (d * len(m)).from_buffer(m) if len(m) else None,
-            len(projects),
-            (d * len(c)).from_buffer(c) if len(c) else None,
-            (i * len(ip)).from_buffer(ip),
-            (i * len(g)).from_buffer(g),
-            (d * len(uu)).from_buffer(uu) if sats is not None else None,
-            (d * len(iu)).from_buffer(iu) if sats is not None else None,
-            (i * len(r)).from_buffer(r),
-            (d * len(sm)).from_buffer(sm),
-            1 if sats is None else 0,
-        )
-        if exact_costs is not None and sats is not None:
-            self._num = (ctypes.c_longlong * max(1, len(projects)))(*(n for n, _d in exact_costs))
-            self._den = (ctypes.c_longlong * max(1, len(projects)))(*(d for _n, d in exact_costs))
-        else:
-            self._num = self._den = None
-        # Per project: supporting voters, total and largest satisfaction, for the first round's
-        # prices (start_prices in the C file).
-        lib.mes_float_summary(
-            self._args[1],
-            len(projects),
-            self._args[3],
-            self._args[4],
-            self._args[5],
-            self._args[6],
-            self._args[9],
-        )
-        self._prefixes: dict[tuple[int, ...], tuple[int, Any, Any]] = {}
-        self._prefix_lock = threading.Lock()
-        self._run_prefix: tuple[Any, ...] | None = None
+        m, c, ip, g, uu, iu, r, sm = (_pointer(x) for x in self._keep)
         # Which projects share a supporter: a price stays exact until one of these is funded.
         self._nb = ctypes.create_string_buffer(max(1, len(projects) ** 2))
-        found = lib.mes_float_neighbours(
-            len(mult), len(projects), self._args[4], self._args[5], self._nb
+        num = den = None
+        if exact_costs is not None and sats is not None:
+            num = (ctypes.c_longlong * max(1, len(projects)))(*(n for n, _d in exact_costs))
+            den = (ctypes.c_longlong * max(1, len(projects)))(*(d for _n, d in exact_costs))
+            self._keep += [num, den]
+        self.instance = MesInstance(
+            n_groups=len(mult),
+            mult=m,
+            n_projects=len(projects),
+            cost=c,
+            indptr=ip,
+            grp=g,
+            u=uu if sats is not None else None,
+            inv_u=iu if sats is not None else None,
+            rank=r,
+            summary=sm,
+            cost_sat=1 if sats is None else 0,
+            nb=ctypes.cast(self._nb, ctypes.c_char_p),
+            num=num,
+            den=den,
         )
-        if found != 0:  # pragma: no cover - out of memory
+        # Per project: supporting voters, total and largest satisfaction, for the first round's
+        # prices (start_prices in the C file).
+        lib.mes_float_summary(ctypes.byref(self.instance))
+        self._prefixes: dict[tuple[int, ...], tuple[int, Any, Any]] = {}
+        self._prefix_lock = threading.Lock()
+        self._run_prefix: MesPrefix | None = None
+        self._run_prefix_start = math.inf
+        if lib.mes_float_neighbours(ctypes.byref(self.instance)) != 0:  # pragma: no cover
             raise MemoryError("equal shares: the float screen ran out of memory")
 
     def run(self, start: float, check: FloatRun | None = None) -> FloatRun:
@@ -278,26 +209,17 @@ class FloatRunner:
         """
         out = self._outputs()
         length = ctypes.c_int(0)  # per call: runs may go on in two threads at once
-        if check is None:
-            check_args: tuple[Any, ...] = (-1, None, None, None, None)
-        else:
-            check_args = (len(check.order), check._seq, check._prices, check._errors, check._voters)
-        prefix: tuple[Any, ...] = (0, None, None, None, None, None, None)
+        prefix = MesPrefix(n_rounds=0)
         known = self._run_prefix
-        if check is None and known is not None and start >= known[0]:
-            prefix = known[1:]
-        status = self._fn(
-            *self._args,
+        if check is None and known is not None and start >= self._run_prefix_start:
+            prefix = known
+        status = self._lib.mes_float_run(
+            ctypes.byref(self.instance),
             start,
             TOLERANCE,
-            out[0],
-            ctypes.byref(length),
-            *out[1:],
-            *check_args,
-            self._nb,
-            self._num,
-            self._den,
-            *prefix,
+            ctypes.byref(_run_out(out, length)),
+            ctypes.byref(_run_in(check)),
+            ctypes.byref(prefix),
         )
         projects = self.projects
         return self._result(start, status, [projects[i] for i in out[0][: length.value]], out)
@@ -323,29 +245,22 @@ class FloatRunner:
         if hints is not None and hints.start >= start:
             hint_rounds, hint_lbs = hints._lb_rounds, hints._lbs
         status = self._lib.mes_float_check(
-            *self._args,
+            ctypes.byref(self.instance),
             anchor.start,
             start,
             TOLERANCE,
-            out[0],
-            ctypes.byref(length),
-            *out[1:],
-            len(anchor.order),
-            anchor._seq,
-            anchor._prices,
-            anchor._errors,
-            anchor._voters,
-            self._nb,
+            ctypes.byref(_run_out(out, length)),
+            ctypes.byref(_run_in(anchor)),
             ctypes.byref(reach),
-            rounds,
-            paid,
-            paid_err,
-            self._num,
-            self._den,
-            hint_rounds,
-            hint_lbs,
-            lbs,
-            ctypes.byref(lb_rounds),
+            ctypes.byref(MesPrefix(n_rounds=rounds, paid=paid, paid_err=paid_err)),
+            ctypes.byref(
+                MesHints(
+                    rounds=hint_rounds,
+                    lb=hint_lbs,
+                    lb_out=lbs,
+                    lb_rounds=ctypes.pointer(lb_rounds),
+                )
+            ),
         )
         result = self._result(start, status, list(anchor.order) if status == CLEAR else [], out)
         result.reach = reach.value
@@ -365,21 +280,11 @@ class FloatRunner:
         with self._prefix_lock:  # checks may go on in two threads at once
             found = self._prefixes.get(key)
         if found is None:
-            n = max(1, len(self._keep[0]))
+            n = max(1, self.n_groups)
             paid = (ctypes.c_double * (n * rounds))()
             paid_err = (ctypes.c_double * (n * rounds))()
             status = self._lib.mes_float_prefix(
-                len(self._keep[0]),
-                self._args[3],
-                self._args[4],
-                self._args[5],
-                self._args[6],
-                rounds,
-                anchor._seq,
-                anchor._prices,
-                anchor._errors,
-                paid,
-                paid_err,
+                ctypes.byref(self.instance), rounds, ctypes.byref(_run_in(anchor)), paid, paid_err
             )
             if status != 0:  # pragma: no cover - out of memory
                 raise MemoryError("equal shares: the float screen ran out of memory")
@@ -389,16 +294,16 @@ class FloatRunner:
                     self._prefixes.pop(next(iter(self._prefixes)))
                 self._prefixes[key] = found
             # Runs from this budget on may start from it too: its rounds stay pure there.
-            self._run_prefix = (
-                anchor.start,
-                rounds,
-                anchor._seq,
-                anchor._prices,
-                anchor._errors,
-                anchor._voters,
-                paid,
-                paid_err,
+            self._run_prefix = MesPrefix(
+                n_rounds=rounds,
+                seq=anchor._seq,
+                price=anchor._prices,
+                err=anchor._errors,
+                weight=anchor._voters,
+                paid=paid,
+                paid_err=paid_err,
             )
+            self._run_prefix_start = anchor.start
         return found
 
     def classes(self, start: float, order: list[int]) -> tuple[list[int], list[int]] | None:
@@ -413,7 +318,7 @@ class FloatRunner:
         room = 4 * (len(self._keep[3]) + 1)
         out = (ctypes.c_int * room)()
         status = self._lib.mes_float_classes(
-            *self._args[:8], start, TOLERANCE, n, seq, starts, out, room
+            ctypes.byref(self.instance), start, TOLERANCE, n, seq, starts, out, room
         )
         if status < 0:  # pragma: no cover - out of memory
             raise MemoryError("equal shares: the float screen ran out of memory")
@@ -436,6 +341,29 @@ class FloatRunner:
 
 
 CLEAR, TOO_CLOSE, NOT_PROVED, ABANDONED = 0, 1, 2, 3
+
+
+def _pointer(data: array[Any]) -> Any:
+    """A C pointer into an array's buffer (the array must outlive it)."""
+    kind = ctypes.c_double if data.typecode == "d" else ctypes.c_int
+    return ctypes.cast((kind * len(data)).from_buffer(data), ctypes.POINTER(kind))
+
+
+def _run_in(run: FloatRun | None) -> MesRunIn:
+    """A run for the C code to follow or check against (len -1: none)."""
+    if run is None:
+        return MesRunIn(len=-1)
+    return MesRunIn(
+        len=len(run.order), seq=run._seq, price=run._prices, err=run._errors, voters=run._voters
+    )
+
+
+def _run_out(out: tuple[Any, Any, Any, Any], length: ctypes.c_int) -> MesRunOut:
+    """Where the C code writes a run: the order, its length, prices, errors, pure weights."""
+    seq, prices, errors, voters = out
+    return MesRunOut(
+        seq=seq, seq_len=ctypes.pointer(length), price=prices, err=errors, voters=voters
+    )
 
 
 @dataclass

@@ -2,8 +2,7 @@
 
 Identical ballots are treated identically by every rule here, so they are collapsed into
 weighted voter groups. Money stays exact: gmpy2's ``mpq`` (the fast exact rational pabutools
-itself uses) when available, `fractions.Fraction` otherwise; rules convert back to Fraction at
-their boundary.
+itself uses, a required dependency); rules convert back to Fraction at their boundary.
 """
 
 from __future__ import annotations
@@ -13,27 +12,24 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain
 from operator import attrgetter, mul
-from typing import Any
+
+from gmpy2 import mpq
 
 from ballots.model import Ballot, Instance, Profile
 
-try:  # gmpy2 is optional: the same code runs on Fraction, only slower.
-    from gmpy2 import mpq as _mpq  # type: ignore[import-untyped]
-
-    def Q(numerator: int | Fraction | Any, denominator: int = 1) -> Any:
-        """Return an exact rational (gmpy2 mpq)."""
-        if isinstance(numerator, Fraction):
-            return _mpq(numerator.numerator, numerator.denominator)
-        return _mpq(numerator, denominator)
-
-except ImportError:  # pragma: no cover - exercised only without gmpy2
-
-    def Q(numerator: int | Fraction | Any, denominator: int = 1) -> Any:
-        """Return an exact rational (Fraction)."""
-        return Fraction(numerator, denominator)
+Rational = int | Fraction | mpq
 
 
-def to_fraction(x: Any) -> Fraction:
+def Q(numerator: Rational, denominator: int = 1) -> mpq:
+    """Return an exact rational (gmpy2 mpq)."""
+    if isinstance(numerator, Fraction):
+        return mpq(numerator.numerator, numerator.denominator)
+    if isinstance(numerator, mpq):
+        return numerator if denominator == 1 else numerator / denominator
+    return mpq(numerator, denominator)
+
+
+def to_fraction(x: Rational) -> Fraction:
     """Convert an int, Fraction or mpq to a Fraction."""
     if isinstance(x, int):
         return Fraction(x)
@@ -52,8 +48,8 @@ class Prepared:
     """
 
     ids: list[str]
-    costs: list[Any]
-    budget: Any
+    costs: list[mpq]
+    budget: mpq
     n_voters: int
     cardinal: bool
     groups: list[tuple[tuple[int, int], ...]]

@@ -58,6 +58,17 @@ class Program:
         floor: int | None = None,
     ) -> set[int] | None:
         """Return an optimal selection (or any with objective >= floor), or None if infeasible."""
+        prob, x = self._problem(fixed or {}, skip, floor)
+        status = prob.solve(pulp.PULP_CBC_CMD(msg=False))
+        if pulp.LpStatus[status] != "Optimal":
+            return None
+        chosen = {i for i in range(self.n) if (x[i].varValue or 0) > 0.5}
+        return chosen if self._holds(chosen, fixed or {}, skip) else None
+
+    def _problem(
+        self, fixed: Mapping[int, int], skip: frozenset[str], floor: int | None
+    ) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+        """The integer program for CBC, one binary variable per project."""
         prob = pulp.LpProblem("decide", pulp.LpMaximize)
         x = [pulp.LpVariable(f"x{i}", cat=pulp.LpBinary) for i in range(self.n)]
         objective = pulp.lpSum(w * x[i] for i, w in enumerate(self.weights) if w)
@@ -71,19 +82,15 @@ class Program:
                 continue
             expr = pulp.lpSum(v * x[p] for p, v in c.coeffs.items() if v)
             prob += (expr <= c.rhs) if c.sense == "<=" else (expr >= c.rhs), f"c{k}"
-        for i, v in (fixed or {}).items():
+        for i, v in fixed.items():
             prob += x[i] == v, f"fix{i}"
-        status = prob.solve(pulp.PULP_CBC_CMD(msg=False))
-        if pulp.LpStatus[status] != "Optimal":
-            return None
-        chosen = {i for i in range(self.n) if (x[i].varValue or 0) > 0.5}
-        # CBC is floating point: accept its answer only if it holds exactly.
+        return prob, x
+
+    def _holds(self, chosen: set[int], fixed: Mapping[int, int], skip: frozenset[str]) -> bool:
+        """CBC is floating point: accept its answer only if it holds exactly."""
         if not all(c.holds(chosen) for c in self.constraints if c.name not in skip):
-            return None
-        for i, v in (fixed or {}).items():
-            if (i in chosen) != bool(v):
-                return None
-        return chosen
+            return False
+        return all((i in chosen) == bool(v) for i, v in fixed.items())
 
     def value(self, chosen: set[int]) -> int:
         """Return the exact objective of a selection."""

@@ -27,9 +27,79 @@ from itertools import chain
 from math import gcd, lcm
 from operator import mul
 
+from gmpy2 import mpq
+
 from ballots.model import Instance, Profile
 from decide.allocation.core import LEX, Outcome, PhragmenRound, TieBreak, make_outcome
 from decide.allocation.prepare import Prepared, Q, prepare, to_fraction
+
+
+def _least_loads(
+    active: list[int], total: list[int], approvals: list[int]
+) -> tuple[list[int], int, int]:
+    """The projects with the smallest total[p] / approvals[p] (compared exactly, by
+    cross-multiplying), and that ratio's numerator and denominator."""
+    s = active[0]
+    best_total, best_app = total[s], approvals[s]
+    tied = [s]
+    for p in active[1:]:
+        lhs, rhs = total[p] * best_app, best_total * approvals[p]
+        if lhs < rhs:
+            best_total, best_app = total[p], approvals[p]
+            tied = [p]
+        elif lhs == rhs:
+            tied.append(p)
+    return tied, best_total, best_app
+
+
+def _move_supporters(
+    prep: Prepared,
+    supporters: list[int],
+    last: list[int],
+    level: list[int],
+    total: list[int],
+    num: int,
+) -> None:
+    """Move a bought project's supporting groups from their old load to the new one (`num`,
+    about to be level[len(level)]): count them per old load in integers first, then touch each
+    project's total once per old load."""
+    groups, mult = prep.groups, prep.mult
+    new = len(level)
+    by_old: dict[int, list[int]] = {}
+    for g in supporters:
+        by_old.setdefault(last[g], []).append(g)
+        last[g] = new
+    for old, members in by_old.items():
+        # Counter counts in C, each group's (project, points) pairs repeated per voter.
+        counts = Counter(
+            chain.from_iterable(
+                map(mul, map(groups.__getitem__, members), map(mult.__getitem__, members))
+            )
+        )
+        delta = num - level[old]
+        for (i, _pts), c in counts.items():
+            total[i] += c * delta
+
+
+def _buy_unsupported(
+    prep: Prepared,
+    affordable: list[int],
+    keys: list[str],
+    spent: mpq,
+    selected: list[int],
+    steps: list[PhragmenRound],
+) -> None:
+    """Only unsupported projects are left, all tied at infinite load: buy them in tie-break
+    order while every one of them still fits."""
+    costs, budget = prep.costs, prep.budget
+    rest = sorted((i for i in affordable if not prep.approvals[i]), key=keys.__getitem__)
+    while rest and all(spent + costs[p] <= budget for p in rest):
+        s = rest.pop(0)
+        selected.append(s)
+        spent += costs[s]
+        steps.append(
+            PhragmenRound(project=prep.ids[s], cost=to_fraction(costs[s]), load=None, supporters=0)
+        )
 
 
 def phragmen(
@@ -61,23 +131,12 @@ def phragmen(
     for g, ballot in enumerate(prep.groups):
         for i, _pts in ballot:
             sup[i].append(g)
-    groups, mult = prep.groups, prep.mult
     spent = Q(0)
     selected: list[int] = []
     steps: list[PhragmenRound] = []
     stopped = False
     while active:
-        # Smallest total[p] / approvals[p], compared exactly by cross-multiplying.
-        s = active[0]
-        best_total, best_app = total[s], approvals[s]
-        tied = [s]
-        for p in active[1:]:
-            lhs, rhs = total[p] * best_app, best_total * approvals[p]
-            if lhs < rhs:
-                best_total, best_app = total[p], approvals[p]
-                tied = [p]
-            elif lhs == rhs:
-                tied.append(p)
+        tied, best_total, best_app = _least_loads(active, total, approvals)
         if any(spent + costs[p] > budget for p in tied):
             stopped = True
             break
@@ -102,37 +161,10 @@ def phragmen(
                 supporters=approvals[s],
             )
         )
-        # Supporters of s move from their old load to the new one: count them per old load in
-        # integers first, then touch each project's total once per old load.
-        new = len(level)
-        by_old: dict[int, list[int]] = {}
-        for g in sup[s]:
-            by_old.setdefault(last[g], []).append(g)
-            last[g] = new
-        for old, members in by_old.items():
-            # Counter counts in C, each group's (project, points) pairs repeated per voter.
-            counts = Counter(
-                chain.from_iterable(
-                    map(mul, map(groups.__getitem__, members), map(mult.__getitem__, members))
-                )
-            )
-            delta = num - level[old]
-            for (i, _pts), c in counts.items():
-                total[i] += c * delta
+        _move_supporters(prep, sup[s], last, level, total, num)
         level.append(num)
     if not stopped:
-        # Only unsupported projects are left, all tied at infinite load: buy them in tie-break
-        # order while every one of them still fits.
-        rest = sorted((i for i in affordable if not approvals[i]), key=keys.__getitem__)
-        while rest and all(spent + costs[p] <= budget for p in rest):
-            s = rest.pop(0)
-            selected.append(s)
-            spent += costs[s]
-            steps.append(
-                PhragmenRound(
-                    project=prep.ids[s], cost=to_fraction(costs[s]), load=None, supporters=0
-                )
-            )
+        _buy_unsupported(prep, affordable, keys, spent, selected, steps)
     return make_outcome(
         "phragmen",
         instance,

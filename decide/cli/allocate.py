@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ballots import pabulib
-from decide.allocation import RULES, TieBreak, fraction_text
+from decide.allocation import PLAIN, RULES, TieBreak, fraction_text
 from decide.allocation.published import as_published
 
 
@@ -53,7 +53,7 @@ def allocate_command(
     if rule_name == "as-published":
         _as_published(instance, profile, tie_break, as_json)
         return
-    options = {"completion": False} if no_completion else {}
+    options = {"options": PLAIN} if no_completion else {}
     start = time.perf_counter()
     outcome = RULES[rule_name](instance, profile, tie_break=tie_break, **options)
     seconds = time.perf_counter() - start

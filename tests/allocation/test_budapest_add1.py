@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from decide.allocation import equal_shares, mes
+from decide.allocation import LEX, equal_shares
+from decide.allocation.mes_engine import Engine, cost_of, exhaustive
 from decide.allocation.prepare import prepare
 from tests.allocation.conftest import parsed, reference
 
@@ -36,7 +37,7 @@ SAMPLE_KS = sorted(int(k) for k in _samples())
 def _engine() -> tuple[Any, Any]:
     pb = parsed(NAME)
     prep = prepare(pb.instance, pb.profile)
-    return prep, mes._Engine(prep, mes.LEX)
+    return prep, Engine(prep, LEX)
 
 
 @pytest.mark.slow
@@ -48,8 +49,8 @@ def test_mes_at_add1_step_matches_pabutools_sample(k: int) -> None:
     run = engine.run(base + k, certify=False)
     chosen = engine.free + run.selected
     assert sorted(prep.ids[i] for i in chosen) == sample["selected"]
-    assert mes._exhaustive(prep, chosen, engine.candidates) == sample["exhaustive"]
-    assert (mes._cost(prep, chosen) > prep.budget) == sample["over_budget"]
+    assert exhaustive(prep, chosen, engine.candidates) == sample["exhaustive"]
+    assert (cost_of(prep, chosen) > prep.budget) == sample["over_budget"]
 
 
 @pytest.mark.slow

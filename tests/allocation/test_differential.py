@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from decide.allocation import equal_shares, greedy, phragmen, utilitarian
+from decide.allocation import PLAIN, equal_shares, greedy, phragmen, utilitarian
 from tests.allocation.conftest import pabulib_files, parsed, reference
 
 FILES = [p.stem for p in pabulib_files()]
@@ -46,7 +46,7 @@ def test_greedy_matches_pabutools(name: str) -> None:
 def test_plain_mes_matches_pabutools(name: str) -> None:
     entry = _entry(name, "mes")
     pb = parsed(name)
-    outcome = equal_shares(pb.instance, pb.profile, completion=False)
+    outcome = equal_shares(pb.instance, pb.profile, options=PLAIN)
     assert list(outcome.selected_sorted) == entry["selected"]
 
 

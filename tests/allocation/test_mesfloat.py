@@ -1,16 +1,12 @@
 """The compiled float screen behind Add1 (decide/allocation/mesfloat.py and _mesfloat.c).
 
-Its runs must match exact runs whenever it calls them clear, its interval proofs must hold at
-every budget inside the interval, and equal shares must give the same outcome with it and
-without it.
+Its runs must match exact runs whenever it calls them clear, and its interval proofs must hold
+at every budget inside the interval. test_mes_screen.py tests the Add1 loop built on it.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import signal
-import time
 from fractions import Fraction
 from typing import Any
 
@@ -18,33 +14,31 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ballots.model import Ballot, Instance, Profile, Project
-from decide.allocation import equal_shares, mes, mesfloat
-from decide.allocation.core import TieBreak
-from decide.allocation.prepare import prepare
-from tests.allocation.conftest import parsed
-from tests.allocation.test_properties import costly_elections, elections
-
-needs_screen = pytest.mark.skipif(
-    not mesfloat.available(), reason="the float screen is not built (make install builds it)"
+from ballots.model import Instance, Profile
+from decide.allocation import mes_screen, mesfloat
+from decide.allocation.mes import add1_exact
+from decide.allocation.mes_engine import Engine
+from decide.allocation.mes_screen import (
+    add1_screened,
+    float_runner,
+    group_order,
 )
-
-
-def _engine(
-    instance: Instance, profile: Profile, tie: TieBreak | None = None
-) -> tuple[mes._Engine, Any]:
-    prep = prepare(instance, profile)
-    return mes._Engine(prep, tie or TieBreak()), prep.budget / prep.n_voters
+from tests.allocation.conftest import parsed
+from tests.allocation.helpers import (
+    costly_elections,
+    engine_of,
+    needs_screen,
+)
 
 
 def _screened_engine(
     election: tuple[Instance, Profile],
-) -> tuple[mes._Engine, Any, mesfloat.FloatRunner] | None:
+) -> tuple[Engine, Any, mesfloat.FloatRunner] | None:
     """The engine, B/n and float screen of a drawn election; None if nothing can be funded."""
-    engine, base = _engine(*election)
+    engine, base = engine_of(*election)
     if engine.prep.n_voters == 0 or not engine.candidates:
         return None
-    runner = mes._float_runner(engine)
+    runner = float_runner(engine)
     assert runner is not None
     return engine, base, runner
 
@@ -55,32 +49,30 @@ def test_the_screen_numbers_voter_groups_for_memory_not_for_outcomes(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The screen renumbers voter groups so that one project's supporters sit together in
-    memory (_group_order): a permutation, in which groups sharing the most supported project
+    memory (group_order): a permutation, in which groups sharing the most supported project
     come first, and runs and Add1 come out as with the groups in their first order."""
     pb = parsed(name)
-    engine, base = _engine(pb.instance, pb.profile)
+    engine, base = engine_of(pb.instance, pb.profile)
     prep = engine.prep
-    new = mes._group_order(prep)
+    new = group_order(prep)
     assert sorted(new) == list(range(len(prep.mult)))
     top = max(range(len(prep.ids)), key=lambda i: (prep.approvals[i], -i))
     holding = {g for g, ballot in enumerate(prep.groups) if any(i == top for i, _ in ballot)}
     assert holding and {g for g in range(len(new)) if new[g] < len(holding)} == holding
-    reordered = mes._float_runner(engine)
-    monkeypatch.setattr(mes, "_group_order", lambda prep: list(range(len(prep.mult))))
-    plain = mes._float_runner(engine)
+    reordered = float_runner(engine)
+    monkeypatch.setattr(mes_screen, "group_order", lambda prep: list(range(len(prep.mult))))
+    plain = float_runner(engine)
     assert reordered is not None and plain is not None
     for k in range(0, 300, 17):
         a, b = reordered.run(float(base + k)), plain.run(float(base + k))
         assert (a.status == mesfloat.TOO_CLOSE) == (b.status == mesfloat.TOO_CLOSE), k
         if a.status != mesfloat.TOO_CLOSE:
             assert a.order == b.order, k
-    assert mes._add1_screened(engine, base)[:3] == mes._add1(engine, base)[:3]
+    assert add1_screened(engine, base, 2)[:3] == add1_exact(engine, base)[:3]
 
 
 def test_float_screen_is_built() -> None:
     """`make install` compiles the screen; without it equal shares is far slower."""
-    if os.environ.get("DECIDE_NO_FLOAT_SCREEN"):
-        pytest.skip("switched off by DECIDE_NO_FLOAT_SCREEN")
     assert mesfloat.LIBRARY.exists(), "run `make install` to build decide/allocation/_mesfloat.so"
     assert mesfloat.available(), "decide/allocation/_mesfloat.so is stale: run `make install`"
 
@@ -103,8 +95,8 @@ def test_the_c_source_and_the_wrapper_agree_on_the_interface_version() -> None:
 )
 def test_clear_float_runs_are_the_exact_runs(name: str, ks: list[int]) -> None:
     pb = parsed(name)
-    engine, base = _engine(pb.instance, pb.profile)
-    runner = mes._float_runner(engine)
+    engine, base = engine_of(pb.instance, pb.profile)
+    runner = float_runner(engine)
     assert runner is not None
     clear = 0
     for k in ks:
@@ -125,7 +117,7 @@ def test_interval_proofs_hold_at_every_budget_inside(
 ) -> None:
     """Every stretch Add1 gallops over gives, at each whole step inside it, the same run."""
     pb = parsed(name)
-    engine, base = _engine(pb.instance, pb.profile)
+    engine, base = engine_of(pb.instance, pb.profile)
     proved: list[tuple[float, float, list[int]]] = []
     real_run = mesfloat.FloatRunner.run
     real_check = mesfloat.FloatRunner.check
@@ -145,7 +137,7 @@ def test_interval_proofs_hold_at_every_budget_inside(
 
     monkeypatch.setattr(mesfloat.FloatRunner, "run", recording_run)
     monkeypatch.setattr(mesfloat.FloatRunner, "check", recording_check)
-    assert mes._add1_screened(engine, base) is not None
+    assert add1_screened(engine, base, 2) is not None
     assert proved, "the galloping never proved a stretch"
     checked = 0
     for lo, hi, order in proved:
@@ -155,85 +147,6 @@ def test_interval_proofs_hold_at_every_budget_inside(
             checked += 1
             k += 1
     assert checked >= min(limit, 10)
-
-
-@needs_screen
-@pytest.mark.parametrize(
-    ("name", "k"),
-    [
-        ("France_Toulouse_2024", 669),
-        ("Poland_Warszawa_2019_Ochota", 62),
-        ("France_Toulouse_2019", 737),
-        ("Poland_Krakow_2024_Podgorze", 0),
-    ],
-)
-def test_replay_gives_the_rounds_of_the_full_run(name: str, k: int) -> None:
-    pb = parsed(name)
-    engine, base = _engine(pb.instance, pb.profile)
-    full = engine.run(base + k, certify=False)
-    assert engine.replay(base + k, full.selected) == full.rounds
-
-
-def test_replay_refuses_an_order_that_is_not_affordable() -> None:
-    instance = Instance(Fraction(10), (Project("a", Fraction(8)), Project("b", Fraction(8))))
-    profile = Profile("approval", (Ballot("1", ("a", "b")), Ballot("2", ("a", "b"))))
-    engine, base = _engine(instance, profile)
-    with pytest.raises(ValueError, match="unaffordable"):
-        engine.replay(base, [0, 1])
-
-
-@needs_screen
-def test_a_lone_supporter_who_can_just_pay_is_too_close_for_floats() -> None:
-    """Money exactly equal to the cost: the float screen defers, the exact run funds it."""
-    instance = Instance(
-        Fraction(2000),
-        tuple(Project(i, Fraction(c)) for i, c in [("1", 400), ("2", 400), ("3", 800)]),
-    )
-    ballots = [Ballot(str(v), ()) for v in range(4)] + [Ballot("4", ("1",))]
-    profile = Profile("approval", tuple(ballots))
-    engine, base = _engine(instance, profile)
-    runner = mes._float_runner(engine)
-    assert runner is not None
-    assert runner.run(float(base)).status == mesfloat.TOO_CLOSE
-    outcome = equal_shares(instance, profile)
-    assert outcome.details["mes_selected"] == ["1"]
-    assert outcome.details["add1_increment"] == 0
-
-
-def _every_step(engine: mes._Engine, base: Any) -> tuple[list[int], int]:
-    """pabutools' Add1 loop, one exact run per step."""
-    prep = engine.prep
-    previous: list[int] = []
-    k = 0
-    while True:
-        run = engine.run(base + k, certify=False)
-        if mes._cost(prep, engine.free + run.selected) > prep.budget:
-            return previous, k - 1
-        if mes._exhaustive(prep, engine.free + run.selected, engine.candidates):
-            return run.selected, k
-        previous = run.selected
-        k += 1
-
-
-def _check_screened(election: tuple[Instance, Profile]) -> None:
-    instance, profile = election
-    engine, base = _engine(instance, profile)
-    if engine.prep.n_voters == 0:
-        return
-    screened = mes._add1_screened(engine, base)
-    assert screened is not None
-    chosen, rounds, k, _runs = screened
-    expected, expected_k = _every_step(engine, base)
-    assert sorted(chosen) == sorted(expected)
-    assert k == expected_k
-    assert rounds == engine.run(base + k, certify=False).rounds
-
-
-@needs_screen
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(costly_elections())
-def test_screened_add1_lands_where_every_step_lands(election: tuple[Instance, Profile]) -> None:
-    _check_screened(election)
 
 
 @needs_screen
@@ -269,7 +182,7 @@ def test_a_proved_stretch_gives_the_same_run_at_every_budget_inside(
                 assert order_at(base + k + Fraction(1, 2)) == anchor.order, (lo, hi, k)
 
 
-def _exact_prices(engine: mes._Engine, start: Any, order: list[int], rounds: int) -> list[dict]:
+def _exact_prices(engine: Engine, start: Any, order: list[int], rounds: int) -> list[dict]:
     """For each of the first `rounds` rounds of funding `order` from per-voter budget `start`,
     every project's exact MES price then (None when its supporters cannot afford it), by plain
     water-filling in fractions: the reference for the float screen's bounds."""
@@ -341,8 +254,8 @@ def test_a_failed_checks_bounds_carry_over_to_a_shorter_try(name: str) -> None:
     from the price bounds it proved (prices are only higher at smaller budgets): it must decide
     as it does without them, and what it proves must hold at every step."""
     pb = parsed(name)
-    engine, base = _engine(pb.instance, pb.profile)
-    runner = mes._float_runner(engine)
+    engine, base = engine_of(pb.instance, pb.profile)
+    runner = float_runner(engine)
     assert runner is not None
     carried = 0
     for lo in range(0, 200, 11):
@@ -372,10 +285,10 @@ def test_checks_decide_the_same_with_and_without_the_pure_prefix(name: str) -> N
     (mes_float_prefix): every check and run must come out as it does when they are followed in
     full."""
     pb = parsed(name)
-    engine, base = _engine(pb.instance, pb.profile)
-    runner = mes._float_runner(engine)
+    engine, base = engine_of(pb.instance, pb.profile)
+    runner = float_runner(engine)
     assert runner is not None
-    plain = mes._float_runner(engine)
+    plain = float_runner(engine)
     assert plain is not None
     plain._prefix = lambda anchor: (0, None, None)  # type: ignore[method-assign]
     shortcut = 0
@@ -435,34 +348,6 @@ def test_a_check_never_proves_a_stretch_where_another_order_comes_and_goes(
         assert runner.check(float(base + k), runs[a]).status != mesfloat.CLEAR, (a, j, k)
 
 
-@needs_screen
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(elections(cumulative=True))
-def test_screened_add1_with_points_lands_where_every_step_lands(
-    election: tuple[Instance, Profile],
-) -> None:
-    _check_screened(election)
-
-
-@needs_screen
-@pytest.mark.parametrize("completion", [True, False])
-@pytest.mark.parametrize(
-    "name",
-    ["Poland_Warszawa_2019_Ochota", "Netherlands_Amsterdam_604", "Poland_Katowice_2024_Murcki"],
-)
-def test_equal_shares_is_the_same_with_and_without_the_screen(
-    name: str, completion: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pb = parsed(name)
-    screened = equal_shares(pb.instance, pb.profile, completion=completion)
-    monkeypatch.setattr(mes, "_float_runner", lambda engine: None)
-    exact = equal_shares(pb.instance, pb.profile, completion=completion)
-    assert screened.selected_sorted == exact.selected_sorted
-    assert screened.steps == exact.steps
-    for key in ("add1_increment", "mes_budget_per_voter", "mes_selected"):
-        assert screened.details[key] == exact.details[key]
-
-
 def _prove(runner: Any, how: str, start: float, anchor: Any) -> int:
     if how == "run":
         return runner.run(start, anchor).status
@@ -474,8 +359,8 @@ def test_interval_check_fails_when_a_rival_could_undercut_the_winner() -> None:
     """Pretend the winners cost half as much again at the lower budget: some rival at the
     higher budget is then cheaper than that, so the run proves nothing about the stretch."""
     pb = parsed("France_Toulouse_2024")
-    engine, base = _engine(pb.instance, pb.profile)
-    runner = mes._float_runner(engine)
+    engine, base = engine_of(pb.instance, pb.profile)
+    runner = float_runner(engine)
     assert runner is not None
     low = runner.run(float(base))
     assert low.status == mesfloat.CLEAR
@@ -491,8 +376,8 @@ def test_the_check_proves_its_own_budget_and_not_past_a_change() -> None:
     """A check from a run to that run's own budget holds; one to the first budget whose run
     funds another order fails, and guesses where the order changes (never past that budget)."""
     pb = parsed("France_Toulouse_2024")
-    engine, base = _engine(pb.instance, pb.profile)
-    runner = mes._float_runner(engine)
+    engine, base = engine_of(pb.instance, pb.profile)
+    runner = float_runner(engine)
     assert runner is not None
     low = runner.run(float(base))
     assert runner.check(float(base), low).status == mesfloat.CLEAR
@@ -511,8 +396,8 @@ def test_checks_prove_each_stretch_up_to_where_the_order_changes(name: str) -> N
     together (it fails mostly next to a change, where two prices nearly tie). One step past a
     stretch, where the order differs, it never proves anything."""
     pb = parsed(name)
-    engine, base = _engine(pb.instance, pb.profile)
-    runner = mes._float_runner(engine)
+    engine, base = engine_of(pb.instance, pb.profile)
+    runner = float_runner(engine)
     assert runner is not None
     runs = [runner.run(float(base + k)) for k in range(400)]
     assert all(r.status != mesfloat.TOO_CLOSE for r in runs)
@@ -541,8 +426,8 @@ def test_checks_prove_each_stretch_up_to_where_the_order_changes(name: str) -> N
 @pytest.mark.parametrize("how", ["run", "check"])
 def test_interval_check_fails_when_the_order_differs(how: str) -> None:
     pb = parsed("France_Toulouse_2024")
-    engine, base = _engine(pb.instance, pb.profile)
-    runner = mes._float_runner(engine)
+    engine, base = engine_of(pb.instance, pb.profile)
+    runner = float_runner(engine)
     assert runner is not None
     low = runner.run(float(base))
     first, second = low._seq[0], low._seq[1]
@@ -554,268 +439,9 @@ def test_interval_check_fails_when_the_order_differs(how: str) -> None:
 def test_check_fails_when_another_project_is_still_affordable_at_the_end() -> None:
     """Cut the lower run short: at the end, projects it would still fund are affordable."""
     pb = parsed("France_Toulouse_2024")
-    engine, base = _engine(pb.instance, pb.profile)
-    runner = mes._float_runner(engine)
+    engine, base = engine_of(pb.instance, pb.profile)
+    runner = float_runner(engine)
     assert runner is not None
     low = runner.run(float(base))
     low.order = low.order[:-3]
     assert runner.check(float(base), low).status == mesfloat.ABANDONED
-
-
-@needs_screen
-def test_the_outcome_json_does_not_depend_on_the_screen(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Confirmed results are hashed from to_json_dict(): with or without the compiled screen
-    (an auditor's machine may lack it), the JSON must be byte for byte the same."""
-    pb = parsed("Poland_Warszawa_2019_Ochota")
-    screened = equal_shares(pb.instance, pb.profile).to_json_dict()
-    monkeypatch.setattr(mes, "_float_runner", lambda engine: None)
-    assert equal_shares(pb.instance, pb.profile).to_json_dict() == screened
-
-
-# Found by a second reader: rounding errors grow far past 1e-9 relative once a voter has spent
-# nearly everything (what is left keeps the absolute error of the payment). The screen carries
-# error bounds for that; these two elections went wrong before it did.
-
-
-def _screened_and_exact(
-    monkeypatch: pytest.MonkeyPatch, instance: Instance, profile: Profile, **options: Any
-) -> tuple[Any, Any]:
-    screened = equal_shares(instance, profile, **options)
-    with monkeypatch.context() as patch:
-        patch.setattr(mes, "_float_runner", lambda engine: None)
-        exact = equal_shares(instance, profile, **options)
-    return screened, exact
-
-
-def test_money_exactly_equal_to_cost_after_a_near_total_spend(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    instance = Instance(
-        Fraction(108372187), (Project("1", Fraction(108372184)), Project("2", Fraction(3)))
-    )
-    profile = Profile("approval", tuple(Ballot(str(v), ("1", "2")) for v in range(11)))
-    screened, exact = _screened_and_exact(monkeypatch, instance, profile, completion=False)
-    assert exact.selected_sorted == ("1", "2")  # what pabutools 1.2.3 funds
-    assert screened.to_json_dict() == exact.to_json_dict()
-    screened, exact = _screened_and_exact(monkeypatch, instance, profile)
-    assert screened.to_json_dict() == exact.to_json_dict()
-    assert screened.details["add1_increment"] == 0
-
-
-def test_price_order_after_a_near_total_spend(monkeypatch: pytest.MonkeyPatch) -> None:
-    t = 11813867
-    ballots = [Ballot(f"a{i}", ("1", "2")) for i in range(11)]
-    ballots += [Ballot(f"e{i}", ("1",)) for i in range(2)]
-    ballots += [Ballot("c", ("2", "3")), Ballot("d", ("3",))]
-    instance = Instance(
-        Fraction(15 * t),
-        (
-            Project("1", Fraction(13 * t - 1)),
-            Project("2", Fraction(22000000000, 13000000039)),
-            Project("3", Fraction(2)),
-        ),
-    )
-    profile = Profile("approval", tuple(ballots))
-    screened, exact = _screened_and_exact(monkeypatch, instance, profile, completion=False)
-    assert [s.project for s in exact.steps] == ["1", "2", "3"]  # pabutools' order
-    assert screened.to_json_dict() == exact.to_json_dict()
-
-
-@needs_screen
-@pytest.mark.parametrize(
-    ("name", "k"),
-    [
-        ("France_Toulouse_2024", 669),
-        ("Poland_Warszawa_2026", 184),
-        ("Poland_Warszawa_2019_Ochota", 62),
-        ("Netherlands_Amsterdam_604", 0),
-    ],
-)
-def test_replay_by_classes_gives_the_rounds_of_the_full_run(name: str, k: int) -> None:
-    pb = parsed(name)
-    engine, base = _engine(pb.instance, pb.profile)
-    runner = mes._float_runner(engine)
-    assert runner is not None
-    full = engine.run(base + k, certify=False)
-    rounds = engine.replay_by_classes(base + k, full.selected, runner)
-    assert rounds is not None
-    assert rounds == full.rounds
-
-
-@needs_screen
-def test_replay_by_classes_refuses_a_wrong_claim(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A class the screen says pays all it has, which exact arithmetic says pays the share,
-    makes the classes unusable (the caller then replays group by group)."""
-    pb = parsed("Poland_Warszawa_2019_Ochota")
-    engine, base = _engine(pb.instance, pb.profile)
-    runner = mes._float_runner(engine)
-    assert runner is not None
-    order = engine.run(base, certify=False).selected
-    real = mesfloat.FloatRunner.classes
-
-    def flipped(self: mesfloat.FloatRunner, start: float, order: list[int]) -> Any:
-        starts, out = real(self, start, order)
-        out[3] = 1 - out[3]
-        return starts, out
-
-    monkeypatch.setattr(mesfloat.FloatRunner, "classes", flipped)
-    assert engine.replay_by_classes(base, order, runner) is None
-
-
-def test_replay_refuses_an_order_whose_prices_fall() -> None:
-    """In a run of the method prices never fall from round to round; an order that makes them
-    fall cannot be the run's, so the replay refuses it (the caller then runs exactly)."""
-    pb = parsed("Poland_Warszawa_2019_Ochota")
-    engine, base = _engine(pb.instance, pb.profile)
-    order = engine.run(base, certify=False).selected
-    with pytest.raises(ValueError, match="prices fall"):
-        engine.replay(base, order[::-1])
-
-
-@needs_screen
-@pytest.mark.parametrize("first_block", [1, 3])
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(election=costly_elections())
-def test_screened_add1_in_small_blocks_lands_where_every_step_lands(
-    first_block: int, election: tuple[Instance, Profile]
-) -> None:
-    """Blocks of Add1's budgets are followed on their own: the outcome must not depend on where
-    they start and end, nor on whether they run in two threads or one."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(mes, "_FIRST_BLOCK", first_block)
-        _check_screened(election)
-        patch.setattr(mesfloat, "workers", lambda: None)
-        _check_screened(election)
-
-
-@needs_screen
-@pytest.mark.parametrize(
-    "name", ["Poland_Warszawa_2019_Ochota", "France_Toulouse_2019", "Netherlands_Amsterdam_604"]
-)
-def test_add1_is_the_same_in_two_threads_and_in_one(
-    name: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pb = parsed(name)
-    engine, base = _engine(pb.instance, pb.profile)
-    monkeypatch.setattr(mes, "_FIRST_BLOCK", 4)
-    threaded = mes._add1_screened(engine, base)
-    monkeypatch.setattr(mesfloat, "workers", lambda: None)
-    alone = mes._add1_screened(engine, base)
-    assert threaded is not None and alone is not None
-    assert threaded[:3] == alone[:3]
-    assert threaded[2] > 8  # several blocks were crossed before Add1 stopped
-
-
-def test_two_workers_on_more_than_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mesfloat, "_pool", None)
-    monkeypatch.setenv("DECIDE_SCREEN_THREADS", "1")
-    assert mesfloat.workers() is None
-    monkeypatch.setenv("DECIDE_SCREEN_THREADS", "2")
-    pool = mesfloat.workers()
-    assert pool is not None and pool._max_workers == 2
-    pool.shutdown()
-
-
-def test_equal_pure_prices_of_points_ballots_are_an_exact_tie_over_a_long_add1() -> None:
-    """Two projects of the same cost, each with the same single supporter and one point: their
-    prices are equal at every budget (a pure price, cost / points). Add1 runs to step 1,530,824
-    here (then "1", which the second voter also supports, becomes affordable and the outcome
-    costs more than the budget). The tie must be recognised as exact, not "too close to call",
-    else every one of those steps is run on its own (it took 40 s; found by
-    test_mesfloat_bounds.py, where it stalled the suite now and then)."""
-    budget = Fraction(6123293)
-    instance = Instance(
-        budget,
-        (
-            Project("1", budget + 2),
-            Project("2", budget / 2),
-            Project("3", budget / 2),
-        ),
-    )
-    profile = Profile(
-        "cumulative", (Ballot("0", ("1", "2", "3"), (1, 1, 1)), Ballot("1", ("1",), (1,)))
-    )
-    engine, base = _engine(instance, profile)
-    exact = mes._add1(engine, base)
-    assert exact[2] == 1_530_824 and exact[0] == [engine.prep.ids.index("2")]
-    assert exact[3] < 50
-    if mesfloat.available():
-        screened = mes._add1_screened(engine, base)
-        assert screened is not None
-        assert screened[:3] == exact[:3]
-        assert screened[3] < 1000
-    outcome = equal_shares(instance, profile)
-    assert outcome.selected_sorted == ("2", "3")
-
-
-@needs_screen
-def test_add1_reaches_a_stop_hundreds_of_millions_of_steps_away() -> None:
-    """Two voters, a project costing all but a penny of the budget and a penny project: Add1
-    stops only after about 1.7e8 steps. Blocks of budgets double in size, so the loop's proofs
-    still cross them in a few hundred runs, where fixed blocks would need hundreds of
-    thousands. The stop: both pay a third of a penny for "2", then need 2 (B/3 + k - 1/300) >=
-    B - 1/100 for "1", so k = 166,666,667."""
-    budget = Fraction(10**9)
-    penny = Fraction(1, 100)
-    instance = Instance(budget, (Project("1", budget - penny), Project("2", penny)))
-    ballots = (Ballot("a", ("1", "2")), Ballot("b", ("1", "2")), Ballot("c", ("2",)))
-    engine, base = _engine(instance, Profile("approval", ballots))
-    screened = mes._add1_screened(engine, base)
-    assert screened is not None
-    chosen, _rounds, k, runs = screened
-    assert k == 166_666_667
-    assert sorted(engine.prep.ids[i] for i in chosen) == ["1", "2"]
-    assert runs < 5_000
-
-
-@needs_screen
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_forked_process_gets_workers_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A web server forks its workers after start-up: a pool made in the parent has no threads
-    in the child, and blocks handed to it would wait for ever."""
-    monkeypatch.setenv("DECIDE_SCREEN_THREADS", "2")
-    monkeypatch.setattr(mesfloat, "_pool", None)
-    parent_pool = mesfloat.workers()
-    assert parent_pool is not None
-    assert parent_pool.submit(lambda: 1).result() == 1  # the parent's threads have started
-    pb = parsed("Netherlands_Amsterdam_604")
-    engine, base = _engine(pb.instance, pb.profile)
-    expected = mes._add1_screened(engine, base)
-    assert expected is not None
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child reports through its exit status
-        try:
-            got = mes._add1_screened(engine, base)
-            own = mesfloat.workers() is not parent_pool
-            ok = got is not None and got[:3] == expected[:3] and own
-            os._exit(0 if ok else 1)
-        except BaseException:
-            os._exit(2)
-    deadline = time.monotonic() + 60
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            pytest.fail("Add1 in the forked child did not finish")
-        time.sleep(0.05)
-    assert os.waitstatus_to_exitcode(status) == 0
-    parent_pool.shutdown()
-
-
-@needs_screen
-def test_a_cancelled_block_stops_before_an_exact_run() -> None:
-    """Once Add1 has its answer, a block still running in the other thread must not start an
-    exact run (those can take seconds): it stops and its finding is never read."""
-    pb = parsed("Netherlands_Amsterdam_604")
-    engine, base = _engine(pb.instance, pb.profile)
-    runner = mes._float_runner(engine)
-    assert runner is not None
-    scan = mes._Scan(engine, base, runner)
-    assert scan.block(0, 4)[0] in ("go on", "stop", "over")
-    scan.cancelled = True
-    with pytest.raises(mes._Cancelled):
-        scan.exact(0)
-    assert scan.block(0, 4)[0] == "go on"

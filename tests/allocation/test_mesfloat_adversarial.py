@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ballots.model import Ballot, Instance, Profile, Project
-from decide.allocation import equal_shares, mes, mesfloat
+from decide.allocation import PLAIN, MesOptions, equal_shares, mesfloat
 from decide.allocation.core import TieBreak
-from tests.allocation.test_mesfloat import _engine, _every_step, _screened_and_exact
+from decide.allocation.mes_screen import add1_screened, single_run
+from tests.allocation.helpers import add1_by_every_step, engine_of, screened_and_exact
 
 needs_screen = pytest.mark.skipif(
     not mesfloat.available(), reason="the float screen is not built (make install builds it)"
@@ -111,12 +112,10 @@ def test_same_json_with_and_without_the_screen(
     election: tuple[Instance, Profile],
     tie: TieBreak,
     completion: bool,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     instance, profile = election
-    screened, exact = _screened_and_exact(
-        monkeypatch, instance, profile, tie_break=tie, completion=completion
-    )
+    options = MesOptions(add1=completion, completion=completion)
+    screened, exact = screened_and_exact(instance, profile, tie_break=tie, options=options)
     assert screened.to_json_dict() == exact.to_json_dict()
 
 
@@ -127,11 +126,11 @@ def test_screened_add1_lands_where_every_step_lands(
     election: tuple[Instance, Profile], tie: TieBreak
 ) -> None:
     instance, profile = election
-    engine, base = _engine(instance, profile, tie)
-    screened = mes._add1_screened(engine, base)
+    engine, base = engine_of(instance, profile, tie)
+    screened = add1_screened(engine, base, 2)
     assert screened is not None
     chosen, rounds, k, _runs = screened
-    expected, expected_k = _every_step(engine, base)
+    expected, expected_k = add1_by_every_step(engine, base)
     assert chosen == expected
     assert k == expected_k
     assert rounds == engine.run(base + k, certify=False).rounds
@@ -144,10 +143,10 @@ def test_single_screened_run_is_the_exact_run(
     election: tuple[Instance, Profile], tie: TieBreak
 ) -> None:
     instance, profile = election
-    engine, base = _engine(instance, profile, tie)
+    engine, base = engine_of(instance, profile, tie)
     for k in range(4):
         exact = engine.run(base + k, certify=False)
-        assert mes._single_run(engine, base + k) == (exact.selected, exact.rounds)
+        assert single_run(engine, base + k) == (exact.selected, exact.rounds)
 
 
 pytest.importorskip("pabutools")
@@ -158,7 +157,7 @@ from pabutools.rules import (  # noqa: E402
     method_of_equal_shares,
 )
 
-from tests.allocation.test_properties import names, to_pabutools  # noqa: E402
+from tests.allocation.helpers import names, to_pabutools  # noqa: E402
 
 
 @SETTINGS
@@ -168,7 +167,7 @@ def test_matches_live_pabutools(election: tuple[Instance, Profile]) -> None:
     inst, prof = to_pabutools(instance, profile)
     sat = Additive_Cardinal_Sat if profile.vote_type == "cumulative" else Cost_Sat
     plain = method_of_equal_shares(inst, prof, sat_class=sat)
-    assert sorted(equal_shares(instance, profile, completion=False).selected) == names(plain)
+    assert sorted(equal_shares(instance, profile, options=PLAIN).selected) == names(plain)
     add1 = method_of_equal_shares(inst, prof, sat_class=sat, voter_budget_increment=1)
     ours = equal_shares(instance, profile)
     assert sorted(ours.details["mes_selected"]) == names(add1)

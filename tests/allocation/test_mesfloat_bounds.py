@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ballots.model import Ballot, Instance, Profile, Project
-from decide.allocation import mesfloat
-from tests.allocation.test_mesfloat import _screened_and_exact
+from decide.allocation import MesOptions, mesfloat
+from tests.allocation.helpers import screened_and_exact
 
 pytestmark = pytest.mark.skipif(
     not mesfloat.available(), reason="the float screen is not built (make install builds it)"
@@ -33,7 +33,8 @@ SMALL = st.sampled_from(
 
 def _same(monkeypatch: pytest.MonkeyPatch, instance: Instance, profile: Profile) -> None:
     for completion in (False, True):
-        screened, exact = _screened_and_exact(monkeypatch, instance, profile, completion=completion)
+        options = MesOptions(add1=completion, completion=completion)
+        screened, exact = screened_and_exact(instance, profile, options=options)
         assert screened.to_json_dict() == exact.to_json_dict(), completion
 
 

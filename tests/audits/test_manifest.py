@@ -37,10 +37,24 @@ def test_manifest_round_trip_and_digest(full):
     assert obj["threshold"] == 2
     assert obj["files"]["ballots.pb"] == full.closing.manifest.files["ballots.pb"]
     assert set(obj) >= {
-        "round", "title", "budget", "currency", "ballot", "rule", "rule_parameters",
-        "tie_break", "projects", "ballot_count", "ballots_by_channel", "merkle_root",
-        "chain_head", "tally", "allocation", "software_version", "server_public_key",
-    }  # fmt: skip
+        "round",
+        "title",
+        "budget",
+        "currency",
+        "ballot",
+        "rule",
+        "rule_parameters",
+        "tie_break",
+        "projects",
+        "ballot_count",
+        "ballots_by_channel",
+        "merkle_root",
+        "chain_head",
+        "tally",
+        "allocation",
+        "software_version",
+        "server_public_key",
+    }
     assert obj["ballots_by_channel"] == {"online": 45, "paper": 15}
 
 

@@ -52,8 +52,15 @@ def test_deterministic_and_content_sensitive():
 def test_page_text_and_attachments():
     pdf = render_pdf(doc())
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    for words in ("Health & wellbeing <2026>", "North (decile 2)", "£10.00", "decide-verify",
-                  "Merkle root " + "ab" * 32, "Chain head " + "cd" * 32, "Ada"):  # fmt: skip
+    for words in (
+        "Health & wellbeing <2026>",
+        "North (decile 2)",
+        "£10.00",
+        "decide-verify",
+        "Merkle root " + "ab" * 32,
+        "Chain head " + "cd" * 32,
+        "Ada",
+    ):
         assert words in text
     assert read_attachments(pdf) == {"manifest.json": b"{}", "ballots.pb": b"META\n"}
     assert set(printed_digests(pdf)) == {"manifest.json", "ballots.pb"}
@@ -70,8 +77,13 @@ def test_amounts_print_in_pounds_zloty_and_forint_never_minor_units():
 def test_html_tally_has_the_pdfs_evidence_and_reads_right_to_left_names():
     from audits.html import render_html
 
-    d = doc(rows=(ResultRow("p1", "پارک کی صفائی", "Org", "North", 3, Fraction(1000), True,
-                            Fraction(1000)),))  # fmt: skip
+    d = doc(
+        rows=(
+            ResultRow(
+                "p1", "پارک کی صفائی", "Org", "North", 3, Fraction(1000), True, Fraction(1000)
+            ),
+        )
+    )
     html = render_html(d).decode()
     assert html == render_html(d).decode()
     assert '<html lang="en">' in html and "<script" not in html

@@ -37,8 +37,12 @@ def edit_pb(files, change):
     pb = parse(files["ballots.pb"].decode())
     ballots = list(pb.profile.ballots)
     change(ballots)
-    new = PbFile(pb.instance, Profile(pb.profile.vote_type, tuple(ballots)), pb.project_columns,
-                 pb.vote_columns)  # fmt: skip
+    new = PbFile(
+        pb.instance,
+        Profile(pb.profile.vote_type, tuple(ballots)),
+        pb.project_columns,
+        pb.vote_columns,
+    )
     return write(new).encode()
 
 
@@ -153,8 +157,16 @@ def test_overspend_signed_by_panel_fails_at_7(full):
     limit = int(full.closing.manifest.allocation[pid])
     entries = []
     for seq, amount in enumerate([limit, 1], start=1):
-        e = LedgerEntry(ledger.round_id, seq, pid, full.organisations[pid], amount,
-                        "2026-11-05", "ab" * 32, "Fay")  # fmt: skip
+        e = LedgerEntry(
+            ledger.round_id,
+            seq,
+            pid,
+            full.organisations[pid],
+            amount,
+            "2026-11-05",
+            "ab" * 32,
+            "Fay",
+        )
         e = LedgerEntry(**{**e.__dict__, "hash": e.chain_hash(head)})
         head = e.hash
         entries.append(e)

@@ -125,8 +125,12 @@ def test_unknown_rule_reports_rule_not_available(full):
 def test_hostile_manifest_shapes_fail_without_crashing(full):
     from audits.canonical import canonical_json, parse_canonical
 
-    for field, value in [("tally", {"projects": [1, 2]}), ("ballot", {"kind": "x"}),
-                         ("rule_parameters", {"budget": "nope"}), ("projects", [[]])]:  # fmt: skip
+    for field, value in [
+        ("tally", {"projects": [1, 2]}),
+        ("ballot", {"kind": "x"}),
+        ("rule_parameters", {"budget": "nope"}),
+        ("projects", [[]]),
+    ]:
         files = full.files
         m = parse_canonical(files["manifest.json"])
         m[field] = value
