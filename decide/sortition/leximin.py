@@ -33,7 +33,13 @@ from dataclasses import dataclass
 
 from decide.sortition.explain import InfeasibleQuotas, explain_infeasible
 from decide.sortition.pool import Pool, Quota, TypeTable, check_quotas, type_table
-from decide.sortition.programs import PRICE_TOLERANCE, PanelProgram, SeparationLP, _highspy
+from decide.sortition.programs import (
+    PRICE_TOLERANCE,
+    PanelProgram,
+    PricingMIP,
+    SeparationLP,
+    _highspy,
+)
 
 __all__ = ["METHODS", "Distribution", "leximin", "maximin", "select_distribution"]
 
@@ -135,6 +141,7 @@ def select_distribution(
     found, never = _cover(prog, n)
     columns = list(found)
     known = set(found)
+    pricing = PricingMIP(table, quotas, size)
     lp = SeparationLP(counts)
     for panel in columns:
         lp.add_panel(panel)
@@ -147,10 +154,8 @@ def select_distribution(
         while True:
             value, y, mu = lp.solve()
             weights = [y[t] / counts[t] for t in range(n)]
-            panel = prog.best(weights)
-            assert panel is not None
-            gain = sum(w * x for w, x in zip(weights, panel))
-            if gain <= mu + PRICE_TOLERANCE or panel in known:
+            panel = pricing.above(weights, mu + PRICE_TOLERANCE)
+            if panel is None or panel in known:
                 break
             known.add(panel)
             columns.append(panel)

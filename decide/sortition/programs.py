@@ -23,7 +23,14 @@ import pulp
 
 from decide.sortition.pool import Quota, TypeTable
 
-__all__ = ["PRICE_TOLERANCE", "Bound", "PanelProgram", "SeparationLP", "ilp_solver"]
+__all__ = [
+    "PRICE_TOLERANCE",
+    "Bound",
+    "PanelProgram",
+    "PricingMIP",
+    "SeparationLP",
+    "ilp_solver",
+]
 
 # A new panel is added to column generation only when it beats the bound by more than this.
 PRICE_TOLERANCE = 1e-9
@@ -107,6 +114,61 @@ class PanelProgram:
         return tuple(round(v.varValue or 0) for v in self.x)
 
 
+class PricingMIP:
+    """The panel integer program kept as one HiGHS model whose objective changes each round.
+
+    Column generation asks it hundreds of times for the panel with the largest Σ w_t·x_t;
+    rebuilding the model through PuLP each time would cost more than solving it.
+    """
+
+    def __init__(self, table: TypeTable, quotas: Sequence[Quota], size: int) -> None:
+        hs = _highspy()
+        if hs is None:  # pragma: no cover - highspy is a dependency
+            raise RuntimeError("highspy is needed for leximin")
+        import numpy as np
+
+        self.hs, self.np = hs, np
+        counts = table.counts
+        self.n = n = len(counts)
+        h = hs.Highs()  # type: ignore[attr-defined]
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("mip_rel_gap", 1e-9)
+        h.setOptionValue("mip_max_improving_sols", 1)
+        empty_i, empty_v = np.array([], dtype=np.int32), np.array([], dtype=float)
+        for c in counts:
+            h.addCol(0.0, 0.0, float(c), 0, empty_i, empty_v)
+        everyone = np.arange(n, dtype=np.int32)
+        h.changeColsIntegrality(n, everyone, np.array([hs.HighsVarType.kInteger] * n))  # type: ignore[attr-defined]
+        h.addRow(float(size), float(size), n, everyone, np.ones(n))
+        for q, quota in enumerate(quotas):
+            cover = np.array(table.coverage[q], dtype=np.int32)
+            h.addRow(float(quota.min), float(quota.max), len(cover), cover, np.ones(len(cover)))
+        self.everyone = everyone
+        self.h = h
+
+    def above(self, weights: Sequence[float], threshold: float) -> tuple[int, ...] | None:
+        """Return the panel maximising Σ weights_t·x_t if that exceeds `threshold`, else None."""
+        np = self.np
+        h = self.h
+        # HiGHS minimises here: −Σ w·x, pruning every branch that cannot beat the threshold.
+        h.changeColsCost(self.n, self.everyone, -np.asarray(weights, dtype=float))
+        h.setOptionValue("objective_bound", -threshold)
+        h.run()
+        status = h.getModelStatus()
+        done = self.hs.HighsModelStatus  # type: ignore[attr-defined]
+        if status in (done.kInfeasible, done.kObjectiveBound):
+            return None  # proved: no panel beats the threshold
+        # The search stops at the first panel that beats the threshold (kSolutionLimit).
+        if status not in (done.kOptimal, done.kSolutionLimit) or h.getInfo().primal_solution_status != 2:
+            raise RuntimeError(f"the panel program was not solved ({status})")
+        x = h.getSolution().col_value
+        panel = tuple(round(v) for v in x[: self.n])
+        if sum(w * v for w, v in zip(weights, panel)) <= threshold:
+            return None
+        return panel
+
+
 class SeparationLP:
     """The restricted dual program of one leximin stage, grown row by row.
 
@@ -129,6 +191,8 @@ class SeparationLP:
         h = hs.Highs()  # type: ignore[attr-defined]
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
+        # Presolve would throw the last basis away; without it each round starts from there.
+        h.setOptionValue("presolve", "off")
         inf = hs.kHighsInf  # type: ignore[attr-defined]
         self.inf = inf
         for _ in range(self.n):
