@@ -12,8 +12,9 @@ Our rounding, in two exact steps:
    distribution uses, with a window for each type t: the number of seats S_t = Σ_P n_P·x_{P,t}
    that type t gets in the m panels must satisfy ⌈m·π_t − 1⌉ ≤ S_t / count_t ≤ ⌊m·π_t + 1⌋.
    (n_P = m·λ_P, the unrounded distribution, meets it, so the relaxation is always feasible.)
-   If the integers cannot meet every window, the program instead minimises the largest
-   deviation, and the lottery says so (`within_one_over_m` is false).
+   Among the roundings that keep every window, the program prefers a small largest gap
+   |S_t/count_t − m·π_t|. If the integers cannot meet every window, it only minimises that
+   gap, and the lottery says so (`within_one_over_m` is false).
 2. People. Within a type, seats are dealt in turn through the type's people in pool order,
    panel after panel, so each person of type t sits on ⌊S_t/count_t⌋ or ⌈S_t/count_t⌉ of the
    m panels. With the window of step 1, each person's chance in the lottery (seats/m) is then
@@ -79,16 +80,13 @@ def _shape_counts(dist: Distribution, m: int) -> tuple[list[int], bool]:
         for t in range(n_types):
             seats = pulp.lpSum(x[t] * n[j] for j, x in enumerate(shapes) if x[t])
             c = counts[t]
+            prob += seats - targets[t] * c <= dev * c, f"dp{t}"
+            prob += targets[t] * c - seats <= dev * c, f"dm{t}"
             if windows:
                 low = math.ceil(targets[t] - 1 - _EDGE)
                 high = math.floor(targets[t] + 1 + _EDGE)
                 prob += seats >= max(0, low) * c, f"lo{t}"
                 prob += seats <= high * c, f"hi{t}"
-            else:
-                prob += seats - targets[t] * c <= dev * c, f"dp{t}"
-                prob += targets[t] * c - seats <= dev * c, f"dm{t}"
-        if windows:
-            prob.setObjective(pulp.LpAffineExpression())
         status = prob.solve(ilp_solver())
         if pulp.LpStatus[status] != "Optimal":
             return None

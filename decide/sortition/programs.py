@@ -66,11 +66,11 @@ def _highspy() -> object | None:
     return highspy
 
 
-def ilp_solver() -> pulp.LpSolver:
+def ilp_solver(*, gap: float = 1e-9) -> pulp.LpSolver:
     """Return PuLP's HiGHS (in process) when highspy is installed, else its bundled CBC."""
     if _highspy() is not None:
-        return pulp.HiGHS(msg=False, gapRel=1e-9, threads=1)
-    return pulp.PULP_CBC_CMD(msg=False, gapRel=1e-9, threads=1)
+        return pulp.HiGHS(msg=False, gapRel=gap, threads=1)
+    return pulp.PULP_CBC_CMD(msg=False, gapRel=gap, threads=1)
 
 
 class PanelProgram:

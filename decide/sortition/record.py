@@ -349,7 +349,8 @@ def verify_record(record: Any) -> list[Check]:
         check(
             "the largest gap between lottery chance and probability",
             record.get("max_deviation") == probability_text(deviation)
-            and (not record.get("within_one_over_m") or deviation <= 1 / m + 1e-9),
+            # the probabilities are read back from 9 places: allow for that rounding
+            and (not record.get("within_one_over_m") or deviation <= 1 / m + 1e-8),
             f"{deviation:.9f} (1/m = {1 / m:.9f})",
         )
         check(
