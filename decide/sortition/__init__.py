@@ -93,7 +93,7 @@ def select(
     panels: int = DEFAULT_PANELS,
     seed: str | None = None,
 ) -> dict[str, Any]:
-    """Compute the distribution, round it to `panels` panels, draw with `seed`; return the record."""
+    """Compute the distribution, round it to `panels` panels, draw with `seed`: the record."""
     dist = select_distribution(pool, quotas, size, method=method)
     lottery = round_to_lottery(dist, panels, pool_order=[p.id for p in pool.people])
     return build_record(pool, quotas, dist, lottery, seed)

@@ -160,7 +160,10 @@ class PricingMIP:
         if status in (done.kInfeasible, done.kObjectiveBound):
             return None  # proved: no panel beats the threshold
         # The search stops at the first panel that beats the threshold (kSolutionLimit).
-        if status not in (done.kOptimal, done.kSolutionLimit) or h.getInfo().primal_solution_status != 2:
+        if (
+            status not in (done.kOptimal, done.kSolutionLimit)
+            or h.getInfo().primal_solution_status != 2
+        ):
             raise RuntimeError(f"the panel program was not solved ({status})")
         x = h.getSolution().col_value
         panel = tuple(round(v) for v in x[: self.n])

@@ -178,8 +178,11 @@ def _current_panel(record: Mapping[str, Any]) -> list[str]:
 
 
 def _replacement(
-    record: Mapping[str, Any], pool: Pool, quotas: Sequence[Quota], dropouts: Sequence[str],
-    seed: str
+    record: Mapping[str, Any],
+    pool: Pool,
+    quotas: Sequence[Quota],
+    dropouts: Sequence[str],
+    seed: str,
 ) -> dict[str, Any]:
     """Compute one round of replacements (pure; `replace_dropouts` and `verify_record` share it)."""
     current = _current_panel(record)
@@ -209,9 +212,9 @@ def _replacement(
             "No panel of the lottery contains the members who stay and can be completed from "
             "the people still available."
         )
-    chosen, extra = candidates[_hash_int(b"decide/sortition/replace/v1\x00", seed) % len(
-        candidates
-    )]
+    chosen, extra = candidates[
+        _hash_int(b"decide/sortition/replace/v1\x00", seed) % len(candidates)
+    ]
     added: list[str] = []
     for t in range(n):
         if extra[t]:
@@ -248,16 +251,19 @@ def _quotas(data: Any) -> tuple[Quota, ...]:
         raise QuotaError("quotas must be a list")
     out = []
     for q in data:
-        if not isinstance(q, dict) or not all(
-            isinstance(q.get(k), str) for k in ("feature", "value")
-        ) or not all(isinstance(q.get(k), int) for k in ("min", "max")):
+        if (
+            not isinstance(q, dict)
+            or not all(isinstance(q.get(k), str) for k in ("feature", "value"))
+            or not all(isinstance(q.get(k), int) for k in ("min", "max"))
+        ):
             raise QuotaError("each quota needs feature, value (strings) and min, max (integers)")
         out.append(Quota(q["feature"], q["value"], q["min"], q["max"]))
     return tuple(out)
 
 
-def _meets(panel: Sequence[str], people: Mapping[str, Mapping[str, str]], quotas: Sequence[Quota]
-           ) -> str | None:
+def _meets(
+    panel: Sequence[str], people: Mapping[str, Mapping[str, str]], quotas: Sequence[Quota]
+) -> str | None:
     """Return the first quota that `panel` breaks, in words, or None."""
     for q in quotas:
         have = sum(1 for pid in panel if people[pid][q.feature] == q.value)
@@ -375,7 +381,7 @@ def verify_record(record: Any) -> list[Check]:
         try:
             again = _replacement(replay, pool, quotas, entry["dropouts"], entry["seed"])
             ok = again == entry
-            detail = f"{len(entry['dropouts'])} dropped out, replaced from panel {again['chosen_panel']}"
+            detail = f"{len(entry['dropouts'])} left; completed from panel {again['chosen_panel']}"
         except (KeyError, TypeError, ReplacementImpossible) as exc:
             ok, detail = False, str(exc)
         check(f"replacement round {r}", ok, detail)

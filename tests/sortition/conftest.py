@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from decide.sortition import Pool, Quota, parse_pool, parse_quotas
+from tests.cli.conftest import instance  # noqa: F401 (the `decide` command tests' fixture)
 
 DATA = Path(__file__).parent / "data"
 

@@ -13,14 +13,20 @@ def test_fixture_pools_are_as_described(example_small_20, example_large_200):
     kinds = Counter(
         (p.features["gender"], p.features["leaning"]) for p in example_small_20.pool.people
     )
-    assert kinds == {("female", "conservative"): 1, ("female", "liberal"): 99,
-                     ("male", "conservative"): 100}
+    assert kinds == {
+        ("female", "conservative"): 1,
+        ("female", "liberal"): 99,
+        ("male", "conservative"): 100,
+    }
     assert {(q.min, q.max) for q in example_small_20.quotas} == {(9, 20)}
     kinds = Counter(
         (p.features["gender"], p.features["leaning"]) for p in example_large_200.pool.people
     )
-    assert kinds == {("female", "conservative"): 1, ("female", "liberal"): 999,
-                     ("male", "conservative"): 1000}
+    assert kinds == {
+        ("female", "conservative"): 1,
+        ("female", "liberal"): 999,
+        ("male", "conservative"): 1000,
+    }
     assert {(q.min, q.max) for q in example_large_200.quotas} == {(99, 200)}
     assert (example_small_20.size, example_large_200.size) == (20, 200)
 

@@ -34,9 +34,7 @@ def _feasible_panels(pool: Pool, quotas, size):
     out = []
     for panel in itertools.combinations(range(len(people)), size):
         ok = all(
-            q.min
-            <= sum(1 for i in panel if pool.people[i].features[q.feature] == q.value)
-            <= q.max
+            q.min <= sum(1 for i in panel if pool.people[i].features[q.feature] == q.value) <= q.max
             for q in quotas
         )
         if ok:
