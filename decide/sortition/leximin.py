@@ -11,11 +11,11 @@ How we compute it (our own code; the paper's method, on types instead of people)
    equal probabilities (the leximin vector is unique and the problem is symmetric in them). A
    panel is then a vector x of how many people of each type it takes, and a type's
    probability is E[x_t]/count_t.
-2. Each stage solves the dual of "maximise the smallest probability of the types not yet
-   fixed, keeping each fixed type at its level" over the panels found so far
-   (`SeparationLP`), then asks the integer program for the panel with the largest
-   Σ_t y_t·x_t/count_t. A panel above μ is a violated dual constraint: add it and re-solve.
-   None: the stage's optimum is reached (up to `PRICE_TOLERANCE`).
+2. Each stage solves "maximise the smallest probability of the types not yet fixed, keeping
+   each fixed type at its level" over the panels found so far (`MasterLP`), reads its dual
+   weights y, then asks the integer program (`PricingMIP`) for a panel with
+   Σ_t y_t·x_t/count_t above μ, the dual bound. Such a panel would raise the optimum: add it
+   and re-solve. None: the stage's optimum is reached (up to `PRICE_TOLERANCE`).
 3. Types with positive dual weight y_t cannot rise above the stage's optimum in any
    distribution that keeps the others at least there (their y-weighted average is capped by
    it), so they are fixed at it. Every stage fixes at least one type.
@@ -35,9 +35,9 @@ from decide.sortition.explain import InfeasibleQuotas, explain_infeasible
 from decide.sortition.pool import Pool, Quota, TypeTable, check_quotas, type_table
 from decide.sortition.programs import (
     PRICE_TOLERANCE,
+    MasterLP,
     PanelProgram,
     PricingMIP,
-    SeparationLP,
     _highspy,
 )
 
@@ -142,7 +142,7 @@ def select_distribution(
     columns = list(found)
     known = set(found)
     pricing = PricingMIP(table, quotas, size)
-    lp = SeparationLP(counts)
+    lp = MasterLP(counts)
     for panel in columns:
         lp.add_panel(panel)
     floors = [0.0] * n
@@ -154,12 +154,13 @@ def select_distribution(
         while True:
             value, y, mu = lp.solve()
             weights = [y[t] / counts[t] for t in range(n)]
-            panel = pricing.above(weights, mu + PRICE_TOLERANCE)
-            if panel is None or panel in known:
+            fresh = [p for p in pricing.above(weights, mu + PRICE_TOLERANCE) if p not in known]
+            if not fresh:
                 break
-            known.add(panel)
-            columns.append(panel)
-            lp.add_panel(panel)
+            for panel in fresh:
+                known.add(panel)
+                columns.append(panel)
+                lp.add_panel(panel)
         level = min(1.0, max(0.0, value))
         open_types = [t for t in range(n) if t not in lp.fixed]
         if method == "maximin":

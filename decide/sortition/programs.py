@@ -3,8 +3,10 @@
 - `PanelProgram`: the integer program over panels written as type counts (x_t people of type
   t, 0 ≤ x_t ≤ count_t, Σ x_t = size, min ≤ Σ_{t has value} x_t ≤ max for every quota),
   built with PuLP and solved by HiGHS (through highspy) or, without it, PuLP's bundled CBC.
-- `SeparationLP`: the restricted linear program of column generation, kept in one HiGHS model
-  that grows by one row for each new panel, so each round re-solves from the last basis.
+- `PricingMIP`: the same integer program kept as one HiGHS model whose objective changes,
+  asked hundreds of times by column generation.
+- `MasterLP`: the restricted linear program of column generation, kept in one HiGHS model
+  that grows by one column for each new panel, so each round re-solves from the last basis.
 
 Solver tolerances: HiGHS's defaults (primal and dual feasibility 1e-7) for the linear programs;
 the integer program is asked for a relative gap of 1e-9, so that column generation stops only
@@ -26,14 +28,17 @@ from decide.sortition.pool import Quota, TypeTable
 __all__ = [
     "PRICE_TOLERANCE",
     "Bound",
+    "MasterLP",
     "PanelProgram",
     "PricingMIP",
-    "SeparationLP",
     "ilp_solver",
 ]
 
 # A new panel is added to column generation only when it beats the bound by more than this.
 PRICE_TOLERANCE = 1e-9
+
+# The pricing search stops after this many improving panels (see `PricingMIP.above`).
+IMPROVING_PANELS = 1
 
 # One quota bound: (quota index, "min" or "max").
 Bound = tuple[int, str]
@@ -134,7 +139,8 @@ class PricingMIP:
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         h.setOptionValue("mip_rel_gap", 1e-9)
-        h.setOptionValue("mip_max_improving_sols", 1)
+        h.setOptionValue("mip_max_improving_sols", IMPROVING_PANELS)
+        h.setOptionValue("mip_improving_solution_save", True)
         empty_i, empty_v = np.array([], dtype=np.int32), np.array([], dtype=float)
         for c in counts:
             h.addCol(0.0, 0.0, float(c), 0, empty_i, empty_v)
@@ -147,8 +153,12 @@ class PricingMIP:
         self.everyone = everyone
         self.h = h
 
-    def above(self, weights: Sequence[float], threshold: float) -> tuple[int, ...] | None:
-        """Return the panel maximising Σ weights_t·x_t if that exceeds `threshold`, else None."""
+    def above(self, weights: Sequence[float], threshold: float) -> list[tuple[int, ...]]:
+        """Return panels whose Σ weights_t·x_t exceeds `threshold` (none: no panel does).
+
+        The search stops after a few improving panels and returns every one it met that
+        beats the threshold: more columns per solve, fewer solves.
+        """
         np = self.np
         h = self.h
         # HiGHS minimises here: −Σ w·x, pruning every branch that cannot beat the threshold.
@@ -158,28 +168,30 @@ class PricingMIP:
         status = h.getModelStatus()
         done = self.hs.HighsModelStatus  # type: ignore[attr-defined]
         if status in (done.kInfeasible, done.kObjectiveBound):
-            return None  # proved: no panel beats the threshold
-        # The search stops at the first panel that beats the threshold (kSolutionLimit).
+            return []  # proved: no panel beats the threshold
         if (
             status not in (done.kOptimal, done.kSolutionLimit)
             or h.getInfo().primal_solution_status != 2
         ):
             raise RuntimeError(f"the panel program was not solved ({status})")
-        x = h.getSolution().col_value
-        panel = tuple(round(v) for v in x[: self.n])
-        if sum(w * v for w, v in zip(weights, panel)) <= threshold:
-            return None
-        return panel
+        found = [h.getSolution().col_value] + [s.col_value for s in h.getSavedMipSolutions()]
+        out: list[tuple[int, ...]] = []
+        for x in found:
+            panel = tuple(round(v) for v in x[: self.n])
+            if panel not in out and sum(w * v for w, v in zip(weights, panel)) > threshold:
+                out.append(panel)
+        return out
 
 
-class SeparationLP:
-    """The restricted dual program of one leximin stage, grown row by row.
+class MasterLP:
+    """The restricted primal program of one leximin stage, grown column by column.
 
-    Variables y_t ≥ 0 (one per type) and μ (free). Minimise μ − Σ_{t fixed} f_t·y_t subject to
-    Σ_{t not fixed} y_t = 1 and, for every known panel P, Σ_t y_t·x_{P,t}/count_t ≤ μ.
-    Its optimum is the best smallest probability of the types not yet fixed, over distributions
-    on the known panels that give every fixed type at least its probability f_t (Flanigan et
-    al. 2021, the dual of their leximin stage); y says which types hold that optimum down.
+    Variables z and λ_P ≥ 0 (one per known panel P). Maximise z subject to Σ_P λ_P = 1,
+    Σ_P λ_P·x_{P,t}/count_t ≥ z for each type t not yet fixed, and ≥ f_t for each fixed type.
+    A new panel is a new column, so the last basis stays feasible and the primal simplex
+    method goes on from it. The row duals y (taken as magnitudes: each row's dual has one
+    sign in theory) are the weights of the pricing program; strong duality gives
+    μ = z + Σ_{t fixed} f_t·y_t (Flanigan et al. 2021, the dual of their leximin stage).
     """
 
     def __init__(self, counts: Sequence[int]) -> None:
@@ -188,48 +200,48 @@ class SeparationLP:
             raise RuntimeError("highspy is needed for leximin")
         import numpy as np
 
-        self.np = np
+        self.hs, self.np = hs, np
         self.counts = counts
-        self.n = len(counts)
+        self.n = n = len(counts)
         h = hs.Highs()  # type: ignore[attr-defined]
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
-        # Presolve would throw the last basis away; without it each round starts from there.
         h.setOptionValue("presolve", "off")
+        h.setOptionValue("simplex_strategy", 4)  # primal: new columns keep the basis feasible
         inf = hs.kHighsInf  # type: ignore[attr-defined]
         self.inf = inf
-        for _ in range(self.n):
-            h.addCol(0.0, 0.0, inf, 0, np.array([], dtype=np.int32), np.array([], dtype=float))
-        h.addCol(1.0, -inf, inf, 0, np.array([], dtype=np.int32), np.array([], dtype=float))
-        self.mu = self.n
-        idx = np.arange(self.n, dtype=np.int32)
-        h.addRow(1.0, 1.0, self.n, idx, np.ones(self.n))
+        empty_i, empty_v = np.array([], dtype=np.int32), np.array([], dtype=float)
+        h.addRow(1.0, 1.0, 0, empty_i, empty_v)
+        for _ in range(n):
+            h.addRow(0.0, inf, 0, empty_i, empty_v)
+        rows = np.arange(1, n + 1, dtype=np.int32)
+        h.addCol(1.0, 0.0, 1.0, n, rows, -np.ones(n))  # z
+        h.changeObjectiveSense(hs.ObjSense.kMaximize)  # type: ignore[attr-defined]
         self.h = h
         self.fixed: dict[int, float] = {}
 
     def add_panel(self, panel: Sequence[int]) -> None:
-        """Add the row of one panel."""
+        """Add the column of one panel."""
         np = self.np
-        idx = [t for t, x in enumerate(panel) if x]
-        vals = [panel[t] / self.counts[t] for t in idx]
-        idx.append(self.mu)
-        vals.append(-1.0)
-        self.h.addRow(
-            -self.inf, 0.0, len(idx), np.array(idx, dtype=np.int32), np.array(vals, dtype=float)
-        )
+        rows = [0] + [1 + t for t, x in enumerate(panel) if x]
+        vals = [1.0] + [x / self.counts[t] for t, x in enumerate(panel) if x]
+        self.h.addCol(0.0, 0.0, self.inf, len(rows), np.array(rows, np.int32), np.array(vals))
 
     def fix(self, t: int, value: float) -> None:
-        """Fix type t's probability at `value`: it leaves the normalisation row."""
+        """Fix type t's probability at `value`: its row no longer involves z."""
         self.fixed[t] = value
-        self.h.changeCoeff(0, t, 0.0)
-        self.h.changeColCost(t, -value)
+        self.h.changeCoeff(1 + t, 0, 0.0)
+        self.h.changeRowBounds(1 + t, value, self.inf)
 
     def solve(self) -> tuple[float, list[float], float]:
         """Return (optimum, y, μ)."""
-        self.h.run()
-        status = self.h.getModelStatus()
-        if status != _highspy().HighsModelStatus.kOptimal:  # type: ignore[union-attr]
+        h = self.h
+        h.run()
+        status = h.getModelStatus()
+        if status != self.hs.HighsModelStatus.kOptimal:  # type: ignore[attr-defined]
             raise RuntimeError(f"the leximin program was not solved ({status})")
-        sol = self.h.getSolution().col_value
-        value = self.h.getInfo().objective_function_value
-        return value, [max(0.0, v) for v in sol[: self.n]], sol[self.mu]
+        value = h.getInfo().objective_function_value
+        duals = h.getSolution().row_dual
+        y = [abs(duals[1 + t]) for t in range(self.n)]
+        mu = value + sum(f * y[t] for t, f in self.fixed.items())
+        return value, y, mu
