@@ -141,6 +141,10 @@ class PricingMIP:
         h.setOptionValue("mip_rel_gap", 1e-9)
         h.setOptionValue("mip_max_improving_sols", IMPROVING_PANELS)
         h.setOptionValue("mip_improving_solution_save", True)
+        # Measured on a 1,000-person pool with 885 types: a third faster per solve without
+        # these (the model is small, and it is solved hundreds of times).
+        h.setOptionValue("presolve", "off")
+        h.setOptionValue("mip_detect_symmetry", False)
         empty_i, empty_v = np.array([], dtype=np.int32), np.array([], dtype=float)
         for c in counts:
             h.addCol(0.0, 0.0, float(c), 0, empty_i, empty_v)
