@@ -153,8 +153,8 @@ def select_distribution(
         stages += 1
         while True:
             value, y, mu = lp.solve()
-            weights = [y[t] / counts[t] for t in range(n)]
-            fresh = [p for p in pricing.above(weights, mu + PRICE_TOLERANCE) if p not in known]
+            prices = [y[t] / counts[t] for t in range(n)]
+            fresh = [p for p in pricing.above(prices, mu + PRICE_TOLERANCE) if p not in known]
             if not fresh:
                 break
             for panel in fresh:

@@ -108,7 +108,7 @@ def round_to_lottery(dist: Distribution, m: int, *, pool_order: Sequence[str]) -
     if m < 1:
         raise ValueError("the lottery needs at least one panel")
     n_by_shape, within = _shape_counts(dist, m)
-    ordered: list[Sequence[int]] = []
+    ordered: list[tuple[int, ...]] = []
     for shape, k in sorted(zip(dist.panels, n_by_shape), reverse=True):
         ordered.extend([shape] * k)
     members = dist.table.members

@@ -67,7 +67,7 @@ def _highspy() -> object | None:
     except ImportError:
         return None
     with _quiet_stdout():
-        highspy.Highs()  # the banner is printed by the first instance only
+        highspy.Highs()  # type: ignore[no-untyped-call]  # the banner: first instance only
     return highspy
 
 
