@@ -27,6 +27,7 @@ program returns.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from decide.sortition.explain import InfeasibleQuotas, explain_infeasible
 from decide.sortition.pool import Pool, Quota, TypeTable, check_quotas, type_table
 from decide.sortition.programs import (
     PRICE_TOLERANCE,
+    GreedyPricer,
     MasterLP,
     PanelProgram,
     PricingMIP,
@@ -44,6 +46,9 @@ from decide.sortition.programs import (
 __all__ = ["METHODS", "Distribution", "leximin", "maximin", "select_distribution"]
 
 METHODS = ("leximin", "maximin")
+
+# Greedy panels tried per round of column generation before the integer program is asked.
+GREEDY_TRIES = 8
 
 # A type whose dual weight exceeds this at a stage's optimum is fixed at that stage's level.
 FIX_TOLERANCE = 1e-9
@@ -77,19 +82,42 @@ class Distribution:
         return min(self.type_probabilities)
 
 
-def _cover(prog: PanelProgram, n: int) -> tuple[set[tuple[int, ...]], set[int]]:
+def _cover(
+    greedy: GreedyPricer, pricing: PricingMIP, n: int
+) -> tuple[set[tuple[int, ...]], set[int]]:
     """Return panels that together include every type that can serve, and those that cannot."""
     panels: set[tuple[int, ...]] = set()
     uncovered = set(range(n))
     while uncovered:
-        panel = prog.best([1.0 if t in uncovered else 0.0 for t in range(n)])
-        assert panel is not None  # the program is feasible
-        newly = {t for t in uncovered if panel[t] > 0}
-        if not newly:  # no feasible panel includes any of them
+        weights = [1.0 if t in uncovered else 0.0 for t in range(n)]
+        found = greedy.panel(weights)
+        if found is None or not any(found[t] for t in uncovered):
+            more = pricing.above(weights, 0.5)  # a panel taking anyone still uncovered
+            found = more[0] if more else None
+        if found is None:  # no feasible panel includes any of them
             break
-        panels.add(panel)
-        uncovered -= newly
+        panels.add(found)
+        uncovered -= {t for t in uncovered if found[t] > 0}
     return panels, uncovered
+
+
+def _greedy_panels(
+    greedy: GreedyPricer,
+    prices: Sequence[float],
+    threshold: float,
+    known: set[tuple[int, ...]],
+    rng: random.Random,
+) -> list[tuple[int, ...]]:
+    """Return new panels beating `threshold`, from the greedy on the prices and perturbations."""
+    out: list[tuple[int, ...]] = []
+    for attempt in range(GREEDY_TRIES):
+        trial = prices if attempt == 0 else [p * (0.8 + 0.4 * rng.random()) for p in prices]
+        panel = greedy.panel(trial)
+        if panel is None or panel in known or panel in out:
+            continue
+        if sum(p * x for p, x in zip(prices, panel)) > threshold:
+            out.append(panel)
+    return out
 
 
 def _final_weights(
@@ -138,10 +166,12 @@ def select_distribution(
     prog = PanelProgram(table, quotas, size)
     if prog.best() is None:
         raise InfeasibleQuotas(explain_infeasible(pool, quotas, size))
-    found, never = _cover(prog, n)
-    columns = list(found)
-    known = set(found)
     pricing = PricingMIP(table, quotas, size)
+    greedy = GreedyPricer(table, quotas, size)
+    found, never = _cover(greedy, pricing, n)
+    columns = sorted(found)
+    known = set(found)
+    rng = random.Random(0)  # perturbs the greedy's prices; fixed, so runs repeat exactly
     lp = MasterLP(counts)
     for panel in columns:
         lp.add_panel(panel)
@@ -154,7 +184,9 @@ def select_distribution(
         while True:
             value, y, mu = lp.solve()
             prices = [y[t] / counts[t] for t in range(n)]
-            fresh = [p for p in pricing.above(prices, mu + PRICE_TOLERANCE) if p not in known]
+            fresh = _greedy_panels(greedy, prices, mu + PRICE_TOLERANCE, known, rng)
+            if not fresh:
+                fresh = [p for p in pricing.above(prices, mu + PRICE_TOLERANCE) if p not in known]
             if not fresh:
                 break
             for panel in fresh:

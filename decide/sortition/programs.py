@@ -28,6 +28,7 @@ from decide.sortition.pool import Quota, TypeTable
 __all__ = [
     "PRICE_TOLERANCE",
     "Bound",
+    "GreedyPricer",
     "MasterLP",
     "PanelProgram",
     "PricingMIP",
@@ -249,3 +250,58 @@ class MasterLP:
         y = [abs(duals[1 + t]) for t in range(self.n)]
         mu = value + sum(f * y[t] for t, f in self.fixed.items())
         return value, y, mu
+
+
+class GreedyPricer:
+    """A fast heuristic for the pricing program: fill the panel seat by seat, best price first.
+
+    Each seat goes to the type with the highest price that keeps every quota within reach
+    (no maximum exceeded; for each feature, the seats left can still cover its unmet minimums).
+    It may miss the best panel, or fail: column generation then asks `PricingMIP`, whose
+    answer alone ends a stage, so the heuristic changes the speed, never the result's optimality.
+    """
+
+    def __init__(self, table: TypeTable, quotas: Sequence[Quota], size: int) -> None:
+        import numpy as np
+
+        self.np = np
+        self.size = size
+        self.counts = np.array(table.counts)
+        features = sorted({quota.feature for quota in quotas})
+        # which[t, g]: the quota that counts type t on feature g (every value has a quota).
+        which = np.zeros((len(table.members), len(features)), dtype=int)
+        self.group = np.zeros(len(quotas), dtype=int)
+        for j, quota in enumerate(quotas):
+            g = features.index(quota.feature)
+            self.group[j] = g
+            which[list(table.coverage[j]), g] = j
+        self.which = which
+        self.n_features = len(features)
+        self.mins = np.array([quota.min for quota in quotas])
+        self.maxs = np.array([quota.max for quota in quotas])
+
+    def panel(self, prices: Sequence[float]) -> tuple[int, ...] | None:
+        """Return a feasible panel built greedily by `prices`, or None if the greedy got stuck."""
+        np = self.np
+        which = self.which
+        price = np.asarray(prices, dtype=float)
+        x = np.zeros(len(price), dtype=int)
+        filled = np.zeros(len(self.mins), dtype=int)
+        for seat in range(self.size):
+            left = self.size - seat - 1
+            deficit = np.maximum(self.mins - filled, 0)
+            short = np.bincount(self.group, weights=deficit, minlength=self.n_features)
+            helps = deficit[which] > 0
+            ok = (x < self.counts) & ~(filled >= self.maxs)[which].any(axis=1)
+            if short.max() > left - 1:
+                ok &= ((short[None, :] - helps) <= left).all(axis=1)
+            if not ok.any():
+                return None
+            # Among equal prices, prefer a seat that covers a minimum not yet met.
+            score = np.where(ok, price + 1e-12 * helps.sum(axis=1), -np.inf)
+            t = int(np.argmax(score))
+            x[t] += 1
+            filled[which[t]] += 1
+        if (filled < self.mins).any():
+            return None
+        return tuple(int(v) for v in x)
