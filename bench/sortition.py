@@ -159,7 +159,7 @@ def main() -> None:
             met = f"< {target:.0f} s: NO"
         print(
             f"| {name} | {ours.get('people', '?')} | {ours.get('types', '?')} | {size} | "
-            f"{fig(ours, 'min', '.6f')} | {fig(ours, 'seconds', '.1f')} | "
+            f"{fig(ours, 'min', '.6f')} | {fig(ours, 'seconds', '.2f')} | "
             f"{fig(theirs, 'min', '.6f')} | {fig(theirs, 'seconds', '.1f')} | {ok} | {met} |",
             flush=True,
         )

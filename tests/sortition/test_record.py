@@ -163,3 +163,21 @@ def test_decimal_text_is_exact():
 def test_canonical_bytes_refuse_floats():
     with pytest.raises(ValueError):
         canonical_bytes({"p": 0.1})
+
+
+def test_same_inputs_same_record(example_small_20):
+    ex = example_small_20
+    first = select(ex.pool, ex.quotas, ex.size, panels=60, seed="8 8 8")
+    again = select(ex.pool, ex.quotas, ex.size, panels=60, seed="8 8 8")
+    assert record_bytes(first) == record_bytes(again)
+    other = select(ex.pool, ex.quotas, ex.size, panels=60, seed="8 8 9")
+    assert other["panels_hash"] == first["panels_hash"]  # the lottery does not depend on the seed
+    assert other["draw_index"] == draw_index("8 8 9", 60)
+
+
+def test_no_seed_means_no_draw_yet(example_small_20):
+    ex = example_small_20
+    rec = select(ex.pool, ex.quotas, ex.size, panels=20)
+    assert rec["seed"] is None and rec["selected"] == [] and rec["draw_index"] is None
+    assert failed(rec) == []
+    assert failed(dict(rec, selected=rec["panels"][0])) == ["the draw"]
