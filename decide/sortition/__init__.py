@@ -1,6 +1,7 @@
 """Panel selection by sortition: leximin probabilities, a uniform lottery, a verifiable draw.
 
-Pure: imports pulp, highspy and the standard library only (no web or database library).
+Pure: imports pulp, highspy (with its numpy) and the standard library only; no web or database
+library (an import-linter contract in `make lint` enforces it).
 
     pool = parse_pool(text); quotas = parse_quotas(text)
     record = select(pool, quotas, size, method="leximin", panels=1000, seed="…")
