@@ -30,8 +30,9 @@ COMMAND_MODULES = [
     "decide.cli.users",
     "decide.cli.pb",
     "decide.cli.export",
+    "decide.cli.sortition",
 ]
-PURE_COMMANDS = ["allocate"]
+PURE_COMMANDS = ["allocate", "sortition"]
 
 
 def _with_database_messages(command: click.Command) -> click.Command:

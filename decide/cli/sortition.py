@@ -1,0 +1,154 @@
+"""`decide sortition select|verify|replace`: draw a panel by sortition and check a record.
+
+Needs no database or secret key: the files are read here and `decide.sortition` computes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from decide import sortition
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path}: not UTF-8 text ({exc}).") from exc
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot be read ({exc.strerror}).") from exc
+
+
+def _load_record(path: Path) -> Any:
+    try:
+        return json.loads(_read(path))
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{path}: not a JSON record ({exc}).") from exc
+
+
+@click.group("sortition")
+def sortition_group() -> None:
+    """Select a panel by sortition (leximin), and verify a published record."""
+
+
+@sortition_group.command("select")
+@click.argument("pool_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("quotas_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--size", "size", type=click.IntRange(min=1), required=True, help="Panel size K.")
+@click.option("--seed", default=None, help="The seed announced before the draw.")
+@click.option(
+    "--method",
+    type=click.Choice(sortition.METHODS),
+    default="leximin",
+    show_default=True,
+)
+@click.option(
+    "--panels",
+    "m",
+    type=click.IntRange(min=1),
+    default=sortition.DEFAULT_PANELS,
+    show_default=True,
+    help="m, the number of panels in the uniform lottery.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the record and timing as JSON.")
+@click.option(
+    "-o",
+    "--record",
+    "out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write the record (canonical JSON) to this file.",
+)
+def select_command(
+    pool_csv: Path,
+    quotas_csv: Path,
+    size: int,
+    seed: str | None,
+    method: str,
+    m: int,
+    as_json: bool,
+    out: Path | None,
+) -> None:
+    """Compute selection probabilities, round them to m panels and draw one with SEED."""
+    try:
+        pool = sortition.parse_pool(_read(pool_csv))
+        quotas = sortition.parse_quotas(_read(quotas_csv))
+        start = time.perf_counter()
+        record = sortition.select(pool, quotas, size, method=method, panels=m, seed=seed)
+        seconds = time.perf_counter() - start
+    except (sortition.PoolError, sortition.QuotaError, sortition.InfeasibleQuotas) as exc:
+        raise click.ClickException(str(exc)) from None
+    if out is not None:
+        out.write_bytes(sortition.record_bytes(record))
+    if as_json:
+        click.echo(json.dumps({**record, "seconds": round(seconds, 3)}, sort_keys=True))
+        return
+    click.echo(f"method: {method}  ({seconds:.2f} s)")
+    click.echo(f"pool: {len(pool.people)} people, hash {record['pool_hash']}")
+    click.echo(f"smallest probability: {record['min_probability']}")
+    click.echo(
+        f"lottery: {m} panels, hash {record['panels_hash']}; largest gap to the probabilities "
+        f"{record['max_deviation']}"
+    )
+    if seed is None:
+        click.echo("no seed given: announce the panels' hash, then draw with --seed")
+    else:
+        click.echo(f"seed {seed!r} draws panel {record['draw_index']} of {m}:")
+        click.echo("  " + " ".join(record["selected"]))
+
+
+@sortition_group.command("verify")
+@click.argument("record_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_command(record_json: Path) -> None:
+    """Recompute the draw from RECORD.json and check every panel against the quotas."""
+    record = _load_record(record_json)
+    if isinstance(record, dict):
+        record.pop("seconds", None)  # `select --json` adds the timing to the record
+    checks = sortition.verify_record(record)
+    for n, check in enumerate(checks, start=1):
+        mark = "ok  " if check.ok else "FAIL"
+        detail = f" — {check.detail}" if check.detail else ""
+        click.echo(f"{n:2d}. {mark} {check.name}{detail}")
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        raise click.ClickException(f"{len(failed)} check(s) failed: the record does not hold.")
+    click.echo("All checks passed.")
+
+
+@sortition_group.command("replace")
+@click.argument("record_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dropout", "dropouts", multiple=True, required=True, help="An id who left.")
+@click.option("--seed", required=True, help="The seed announced for the replacement draw.")
+@click.option(
+    "-o",
+    "--record",
+    "out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="Write the updated record here.",
+)
+def replace_command(record_json: Path, dropouts: tuple[str, ...], seed: str, out: Path) -> None:
+    """Replace DROPOUTs from the lottery's conditional distribution; record the draw."""
+    record = _load_record(record_json)
+    if isinstance(record, dict):
+        record.pop("seconds", None)
+    if not all(c.ok for c in sortition.verify_record(record)):
+        raise click.ClickException(f"{record_json}: the record does not verify; run verify.")
+    try:
+        updated = sortition.replace_dropouts(record, list(dropouts), seed)
+    except sortition.ReplacementImpossible as exc:
+        raise click.ClickException(str(exc)) from None
+    out.write_bytes(sortition.record_bytes(updated))
+    entry = updated["replacements"][-1]
+    click.echo(
+        f"replaced {' '.join(entry['dropouts'])} by {' '.join(entry['replacements'])} "
+        f"(panel {entry['chosen_panel']} of {entry['candidates']} candidates)"
+    )
+
+
+commands = [sortition_group]
