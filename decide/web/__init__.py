@@ -31,6 +31,7 @@ BLUEPRINT_MODULES = [
     "decide.web.auditor",
     "decide.web.results",
     "decide.web.postcodes",
+    "decide.web.deliberation",
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(
