@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -47,7 +46,7 @@ def deliberation(db: Session, world: World, title: str = "Deliberating round") -
             title,
             organisation=world.organisation,
             feasibility="feasible",
-        )  # fmt: skip
+        )
         for title in ("Cooking club", "Green gym", "Walking group")
     ]
     db.commit()

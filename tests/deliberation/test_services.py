@@ -163,7 +163,7 @@ def test_minutes_cannot_change_after_approval(db, delib):
 
 def test_the_shortlist_becomes_the_ballot_once_the_minutes_are_approved(db, delib, world):
     decision = shortlist.open_ranked_vote(db.session, delib.session, 2)
-    cooking, gym, walking = delib.proposals
+    _cooking, gym, walking = delib.proposals
     for member in delib.panel.values():
         shortlist.cast_ranking(db.session, decision, member, [gym.id, walking.id])
     shortlist.count_vote(db.session, decision)
