@@ -20,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
 from decide.models import Proposal, RubricCriterion
 from decide.models.deliberation import ARGUMENT_SIDES, DECISION_METHODS
@@ -90,15 +90,18 @@ class ShortlistForm(DecideForm):
     places = _int_field("Places on the shortlist", minimum=1, maximum=100)
     threshold = StringField("Threshold (median score, 0 to 5)", validators=[Length(max=10)])
 
-    def validate_places(self, field: Any) -> None:
-        if self.method.data == "ranked" and field.data is None:
-            raise ValidationError("Enter the number of places")
-
-    def validate_threshold(self, field: Any) -> None:
-        if self.method.data != "threshold":
-            return
-        if not _DECIMAL.match((field.data or "").strip()):
-            raise ValidationError("Enter a score from 0 to 5, like 3 or 3.5")
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Each field is optional on its own; which one is needed depends on the method.
+        valid = super().validate(extra_validators)
+        if self.method.data == "ranked" and self.places.data is None and not self.places.errors:
+            self.places.errors = ["Enter the number of places"]
+            valid = False
+        threshold = (self.threshold.data or "").strip()
+        if self.method.data == "threshold" and not _DECIMAL.match(threshold):
+            self.threshold.errors = ["Enter a score from 0 to 5, like 3 or 3.5"]
+            valid = False
+        self._errors = None
+        return valid
 
     def threshold_value(self) -> Fraction:
         """Return the threshold as an exact fraction."""

@@ -70,7 +70,7 @@ def schedule_session(session: Session, rnd: Round, plan: SessionPlan) -> PanelSe
     if len(proposals) != len(set(plan.proposal_ids)):
         problems["proposal_ids"] = "Choose proposals of this round"
     topics = [t.strip() for t in plan.topics if t.strip()]
-    if not proposals and not topics:
+    if not plan.proposal_ids and not topics:
         problems["proposal_ids"] = "Put at least one proposal or topic on the agenda"
     if problems:
         raise InvalidInput(problems)

@@ -66,7 +66,7 @@ def open_ranked_vote(
 ) -> ShortlistDecision:
     """Open a ranked vote of the panel for `places` places on the shortlist."""
     candidates = _new_decision(session, panel_session)
-    if not 1 <= places < len(candidates):
+    if not isinstance(places, int) or not 1 <= places < len(candidates):
         raise InvalidInput({"places": f"Choose from 1 to {len(candidates) - 1} places"})
     decision = ShortlistDecision(
         session_id=panel_session.id,
