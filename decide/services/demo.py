@@ -41,6 +41,7 @@ DEMO_SEEDERS: list[str] = [
     "decide.services.demo_voting:seed_voting",
     "decide.services.demo_published:seed_published",
     "decide.services.demo_results:seed_results",
+    "decide.services.demo_deliberation:seed_deliberation",
 ]
 
 DEMO_PASSWORD = "community-health"  # noqa: S105 - demo accounts only; printed by `decide accounts`

@@ -127,7 +127,7 @@ def _ranked_reason(transcript: dict, proposal_id: int) -> str:
             how = "left out when the last place was filled" if r["round"] == last else "eliminated"
             return (
                 f"Not shortlisted by the panel's ranked vote: {how} in round {r['round']} "
-                f"with {r['counts'][key]} votes."
+                f"with {r['counts'][key]} vote{'' if r['counts'][key] == '1' else 's'}."
             )
     return "Not shortlisted by the panel's ranked vote."
 
