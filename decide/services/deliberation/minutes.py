@@ -191,3 +191,30 @@ def approved_documents(session: Session, rnd: Round) -> list[bytes]:
 def read_document(minutes: Minutes) -> dict[str, Any]:
     """Return the minutes document as plain values."""
     return parse_canonical(minutes.document)  # type: ignore[no-any-return]
+
+
+def manifest_fields(session: Session, rnd: Round) -> dict[str, Any]:
+    """Return what the results manifest records of the panel's approved minutes ({} if none).
+
+    ``minutes_head`` is the head of the round's minutes chain, ``minutes_count`` how many
+    approved minutes it covers, and ``minutes_shortlist`` the codes of the ballot's projects
+    that the last approved shortlist decision named (when there is one), so that anyone can
+    compare the ballot with what the minutes record.
+    """
+    documents = approved_documents(session, rnd)
+    if not documents:
+        return {}
+    fields: dict[str, Any] = {
+        "minutes_head": minutes_head(session, rnd)[0],
+        "minutes_count": len(documents),
+    }
+    shortlisted: set[int] | None = None
+    for document in documents:
+        decision = parse_canonical(document).get("decision")
+        if decision and decision.get("shortlist"):
+            shortlisted = {item["id"] for item in decision["shortlist"]}
+    if shortlisted is not None:
+        fields["minutes_shortlist"] = sorted(
+            p.code for p in rnd.projects if p.proposal_id in shortlisted
+        )
+    return fields
