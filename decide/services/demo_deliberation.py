@@ -78,7 +78,7 @@ def seed_deliberation(session: Session) -> None:
         return
     facilitator = session.scalar(select(User).where(User.email == FACILITATOR_EMAIL))
     assert facilitator is not None, "seed_foundation runs first"
-    rnd, panel, proposals = _round(session)
+    rnd, panel, proposals = deliberating_round(session)
     members = [panel[email] for email, _, _ in PANEL]
     scoring.set_rubric(session, rnd, scoring.default_rubric())
     today = dt.datetime.now(dt.UTC).replace(hour=18, minute=30, second=0, microsecond=0)
@@ -107,7 +107,8 @@ def seed_deliberation(session: Session) -> None:
     shortlist.apply_to_ballot(session, decision, facilitator)
 
 
-def _round(session: Session) -> tuple[Round, dict[str, User], list[Proposal]]:
+def deliberating_round(session: Session) -> tuple[Round, dict[str, User], list[Proposal]]:
+    """Add the round in deliberation with its panel of five and six feasible proposals."""
     canal = session.scalar(select(Area).where(Area.slug == "canal-side"))
     today = dt.date.today()
     rnd = Round(
