@@ -57,10 +57,10 @@ OUTCOMES = (
 # Each member's ranking in the shortlist vote, by proposal number (1-based), best first.
 RANKINGS = {
     PANEL_EMAIL: (2, 4, 6),
+    "hannah.panel@example.org": (2, 4, 5),
     "grace.panel@example.org": (4, 2, 3),  # a conflict with 6: she leaves it unranked
-    "dev.panel@example.org": (6, 2, 1),
-    "hannah.panel@example.org": (2, 6, 5),
-    "jamal.panel@example.org": (5, 4, 1),
+    "dev.panel@example.org": (6, 1, 2),
+    "jamal.panel@example.org": (5, 6, 1),
 }
 # Each member's score of each proposal (the same on every criterion, for brevity).
 SCORES = {
