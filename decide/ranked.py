@@ -141,7 +141,7 @@ def count_ranked(
     votes = [pyrankvote.Ballot([people[c] for c in ranking]) for ranking in ballots]
     with _SEEDED:
         saved = _pyrankvote_helpers.random
-        _pyrankvote_helpers.random = random.Random(seed)  # type: ignore[assignment]
+        _pyrankvote_helpers.random = random.Random(seed)
         try:
             if method is CountMethod.IRV:
                 result = pyrankvote.instant_runoff_voting(list(people.values()), votes)

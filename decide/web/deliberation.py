@@ -342,8 +342,10 @@ def ballot(session_id: int) -> str | Response:
     panel_session = _session(session_id)
     require(can.can_deliberate(current_user, panel_session.round))
     decision = _decision(panel_session)
-    candidates = [db.session.get(Proposal, i) for i in decision.candidate_ids]
-    mine = next((b.ranking for b in decision.ballots if b.user_id == current_user.id), [])
+    candidates = [db.get_or_404(Proposal, i) for i in decision.candidate_ids]
+    mine: list[int] = next(
+        (b.ranking for b in decision.ballots if b.user_id == current_user.id), []
+    )
     form = ranking_form(candidates, mine)
     if form.validate_on_submit():
         try:

@@ -181,9 +181,7 @@ def adopt_threshold(
     if not 0 <= threshold <= 5:
         raise InvalidInput({"threshold": "Enter a threshold from 0 to 5"})
     medians = {s.proposal.id: s.median for s in summaries(session, panel_session)}
-    shortlisted = [
-        p.id for p in candidates if medians.get(p.id) is not None and medians[p.id] >= threshold
-    ]
+    shortlisted = [p.id for p in candidates if _reaches(medians.get(p.id), threshold)]
     decision = ShortlistDecision(
         session_id=panel_session.id,
         method="threshold",
@@ -214,6 +212,10 @@ def adopt_threshold(
             )
     session.commit()
     return decision
+
+
+def _reaches(median: Fraction | None, threshold: Fraction) -> bool:
+    return median is not None and median >= threshold
 
 
 def set_reason(
@@ -262,9 +264,9 @@ def apply_to_ballot(session: Session, decision: ShortlistDecision, actor: User) 
     keep = set(decision.shortlist_ids)
     for project in list(rnd.projects):
         if project.proposal_id is not None and project.proposal_id not in keep:
-            proposal_service.remove_from_ballot(
-                session, session.get(Proposal, project.proposal_id), actor
-            )  # type: ignore[arg-type]
+            left_out = session.get(Proposal, project.proposal_id)
+            assert left_out is not None  # the foreign key holds it
+            proposal_service.remove_from_ballot(session, left_out, actor)
     on_ballot = {p.proposal_id for p in rnd.projects}
     for proposal in shortlisted:
         if proposal is not None and proposal.id not in on_ballot:
