@@ -14,6 +14,7 @@ from decide.models import Argument, PanelSession, Proposal, Round
 from decide.services.deliberation import access as can
 from decide.services.deliberation import arguments, minutes, scoring, sessions, shortlist
 from decide.services.errors import DomainError
+from decide.services.proposals import list_proposals
 from decide.web.access import require
 from decide.web.deliberation_forms import (
     ArgumentForm,
@@ -76,8 +77,6 @@ def _agenda_choices(form: SessionForm, rnd: Round) -> SessionForm:
 
 def rnd_proposals(rnd: Round) -> list[Proposal]:
     """Return the round's proposals by title."""
-    from decide.services.proposals import list_proposals
-
     return list_proposals(db.session, rnd)
 
 
