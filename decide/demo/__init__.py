@@ -9,6 +9,8 @@ session, finds what earlier seeders made by natural keys (emails, slugs, round s
 - `voting`: rounds open for voting, with a voter roll and paper numbers.
 - `published`: a published round with its manifest, signatures and ledger.
 - `results`: a closed round whose rules can be compared and confirmed.
+- `deliberation`: a round in deliberation, with panel sessions, scores, an STV shortlist and
+  approved minutes.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from decide.demo.catalogue import DEMO_EMAIL_DOMAIN, FACILITATOR_EMAIL
+from decide.demo.deliberation import seed_deliberation
 from decide.demo.foundation import seed_foundation
 from decide.demo.published import seed_published
 from decide.demo.results import seed_results
@@ -30,6 +33,7 @@ DEMO_SEEDERS: tuple[Callable[[Session], None], ...] = (
     seed_voting,
     seed_published,
     seed_results,
+    seed_deliberation,
 )
 
 

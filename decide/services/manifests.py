@@ -39,6 +39,7 @@ from decide.models import (
 from decide.models.results import RoundResult
 from decide.services import signing
 from decide.services.closing import BoardRow, closing_of, parse_choices, read_board
+from decide.services.deliberation import minutes as deliberation_minutes
 from decide.services.errors import DomainError
 from decide.services.jobs import no_progress, schedule_job, server_key
 from decide.services.results import confirmed_result
@@ -229,6 +230,10 @@ def write_manifest(session: Session, rnd: Round, progress: Any = no_progress) ->
         spec, board, allocation=allocation, commitments=commitment_lines(session, rnd.id)
     )
     m = closing.manifest
+    # The panel's approved minutes (issue 15): their chain head and the shortlist they record.
+    minutes_fields = deliberation_minutes.manifest_fields(session, rnd)
+    if minutes_fields:
+        m = dataclasses.replace(m, extra={**m.extra, **minutes_fields})
     if (m.merkle_root, m.chain_head) != (closing_row.merkle_root, closing_row.chain_head):
         raise PublicationRefused("The board changed since it was closed; it cannot be published.")
     row = session.get(RoundManifest, rnd.id)

@@ -32,6 +32,7 @@ BLUEPRINT_MODULES = [
     "decide.web.results",
     "decide.web.postcodes",
     "decide.web.tasks",
+    "decide.web.deliberation",
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(

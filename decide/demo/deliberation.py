@@ -1,0 +1,232 @@
+"""Demo: a round whose panel deliberated in two sessions and put its shortlist on the ballot.
+
+Healthy Canal Side 2027 is under deliberation. Its panel of five met twice: first to weigh and
+score the six proposals (one member declared a conflict of interest; residents and members
+argued for and against, and a moderator hid one advert), then to decide a shortlist of three
+by single transferable vote. The panel approved both sets of minutes, and the shortlist is the
+round's ballot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
+from decide.demo.foundation import demo_user
+from decide.models import (
+    Area,
+    CostLine,
+    Organisation,
+    PanelMember,
+    PanelSession,
+    Proposal,
+    ProposalVersion,
+    Round,
+    User,
+)
+from decide.services.deliberation import arguments, minutes, scoring, sessions, shortlist
+
+DELIBERATION_ROUND_SLUG = "healthy-canal-side-2027"
+PANEL = (
+    (PANEL_EMAIL, "Tom Okafor", "Resident panel member"),
+    ("grace.panel@example.org", "Grace Mensah", "Community asset seat"),
+    ("dev.panel@example.org", "Dev Patel", "Statutory services seat"),
+    ("hannah.panel@example.org", "Hannah Kowalski", "Researcher seat"),
+    ("jamal.panel@example.org", "Jamal Reid", "Resident panel member"),
+)
+# (organisation slug, title, summary, cost lines in pence)
+PROPOSALS = (
+    ("canal-side-tenants-association", "Stairwell gardens", "Planters and seats in four "
+     "tower-block stairwells, looked after by tenants.", (("Planters and seating", 640_000),)),
+    ("green-plate-kitchen", "Cook and eat evenings", "Weekly cooking sessions for families on "
+     "low incomes, with a shared meal.", (("Sessions for a year", 1_180_000),)),
+    ("moorfield-harriers", "Couch to 5k by the canal", "Free coached running groups twice a "
+     "week along the towpath.", (("Coaches and kit", 520_000),)),
+    ("old-market-wellbeing-hub", "Warm space mornings", "A warm, staffed space with hot drinks "
+     "and advice, three winter mornings a week.", (("Staff and heating", 910_000),)),
+    ("al-noor-womens-group", "Swimming for women", "Women-only swimming sessions with a female "
+     "instructor and childcare.", (("Pool hire, instructor, creche", 760_000),)),
+    ("riverside-community-food-bank", "Benefits check clinic", "A fortnightly clinic that "
+     "checks families get every benefit they are owed.", (("Adviser time", 480_000),)),
+)  # fmt: skip
+OUTCOMES = (
+    "How many people take part, and a short wellbeing questionnaire at the start and the end."
+)
+# Each member's ranking in the shortlist vote, by proposal number (1-based), best first.
+RANKINGS = {
+    PANEL_EMAIL: (2, 4, 6),
+    "hannah.panel@example.org": (2, 4, 5),
+    "grace.panel@example.org": (4, 2, 3),  # a conflict with 6: she leaves it unranked
+    "dev.panel@example.org": (6, 1, 2),
+    "jamal.panel@example.org": (5, 6, 1),
+}
+# Each member's score of each proposal (the same on every criterion, for brevity).
+SCORES = {
+    PANEL_EMAIL: (3, 5, 3, 4, 3, 4),
+    "grace.panel@example.org": (3, 4, 3, 5, 3, None),
+    "dev.panel@example.org": (2, 4, 2, 4, 3, 5),
+    "hannah.panel@example.org": (3, 5, 2, 3, 4, 4),
+    "jamal.panel@example.org": (4, 3, 3, 4, 5, 1),
+}
+
+
+def seed_deliberation(session: Session) -> None:
+    """Seed the deliberating round, its sessions, scores, vote, minutes and ballot."""
+    if session.scalar(select(Round.id).where(Round.slug == DELIBERATION_ROUND_SLUG)):
+        return
+    facilitator = session.scalar(select(User).where(User.email == FACILITATOR_EMAIL))
+    assert facilitator is not None, "seed_foundation runs first"
+    rnd, panel, proposals = deliberating_round(session)
+    members = [panel[email] for email, _, _ in PANEL]
+    scoring.set_rubric(session, rnd, scoring.default_rubric())
+    today = dt.datetime.now(dt.UTC).replace(hour=18, minute=30, second=0, microsecond=0)
+    first = _first_session(session, rnd, panel, proposals, facilitator, today)
+    _minutes(session, first, members)
+    second = sessions.schedule_session(
+        session,
+        rnd,
+        sessions.SessionPlan(
+            title="Shortlist session",
+            starts_at=today - dt.timedelta(days=3),
+            place="Canal Side Community Room",
+            online_link="https://meet.example.org/canal-side-panel",
+            proposal_ids=[p.id for p in proposals],
+        ),
+    )
+    decision = shortlist.open_ranked_vote(session, second, 3)
+    for email, ranking in RANKINGS.items():
+        shortlist.cast_ranking(
+            session, decision, panel[email], [proposals[n - 1].id for n in ranking]
+        )
+    shortlist.count_vote(session, decision)
+    sessions.record_attendance(session, second, [m.id for m in members])
+    sessions.close_session(session, second)
+    _minutes(session, second, members)
+    shortlist.apply_to_ballot(session, decision, facilitator)
+
+
+def deliberating_round(session: Session) -> tuple[Round, dict[str, User], list[Proposal]]:
+    """Add the round in deliberation with its panel of five and six feasible proposals."""
+    canal = session.scalar(select(Area).where(Area.slug == "canal-side"))
+    today = dt.date.today()
+    rnd = Round(
+        slug=DELIBERATION_ROUND_SLUG,
+        title="Healthy Canal Side 2027",
+        description=(
+            "£40,000 for projects in Canal Side. A panel of five (residents, a community asset, "
+            "statutory services and a researcher) weighs the proposals in public sessions and "
+            "decides the shortlist that residents then vote on."
+        ),
+        budget_pence=4_000_000,
+        phase="deliberation",
+        ballot_kind="approval",
+        min_choices=1,
+        max_choices=2,
+        allocation_rule="equal-shares",
+        signature_threshold=2,
+        proposals_open=today - dt.timedelta(days=42),
+        proposals_close=today - dt.timedelta(days=14),
+        deliberation_close=today + dt.timedelta(days=7),
+        voting_open=today + dt.timedelta(days=14),
+        voting_close=today + dt.timedelta(days=28),
+        results_date=today + dt.timedelta(days=35),
+        areas=[canal] if canal else [],
+    )
+    session.add(rnd)
+    panel = {email: demo_user(session, email, name) for email, name, _ in PANEL}
+    for email, _, title in PANEL:
+        session.add(PanelMember(round=rnd, user=panel[email], role_title=title))
+    proposals = []
+    for slug, title, summary, lines in PROPOSALS:
+        org = session.scalar(select(Organisation).where(Organisation.slug == slug))
+        assert org is not None and org.memberships, slug
+        author = org.memberships[0].user
+        proposal = Proposal(
+            round=rnd, author=author, organisation=org, area=canal, title=title,
+            summary=summary, description_md=summary, expected_outcomes=OUTCOMES,
+            feasibility="feasible",
+            cost_lines=[
+                CostLine(position=i, item=w, amount_pence=a) for i, (w, a) in enumerate(lines)
+            ],
+        )  # fmt: skip
+        session.add(proposal)
+        session.flush()
+        session.add(
+            ProposalVersion(
+                proposal=proposal, number=1, content=proposal.snapshot(), edited_by_id=author.id
+            )
+        )
+        proposals.append(proposal)
+    session.commit()
+    return rnd, panel, proposals
+
+
+def _first_session(
+    session: Session,
+    rnd: Round,
+    panel: dict[str, User],
+    proposals: list[Proposal],
+    facilitator: User,
+    today: dt.datetime,
+) -> PanelSession:
+    first = sessions.schedule_session(
+        session,
+        rnd,
+        sessions.SessionPlan(
+            title="Opening session: the six proposals",
+            starts_at=today - dt.timedelta(days=10),
+            place="Canal Side Community Room",
+            proposal_ids=[p.id for p in proposals],
+            topics=["How the panel works, and declaring conflicts of interest"],
+        ),
+    )
+    sessions.add_document(
+        session, first, title="Canal Side health profile (public health team)",
+        url="https://www.example.org/canal-side-health-profile",
+    )  # fmt: skip
+    sessions.declare_conflict(
+        session, rnd, panel["grace.panel@example.org"], proposals[5].id,
+        "I volunteer at the food bank's advice table.",
+    )  # fmt: skip
+    for email, values in SCORES.items():
+        for proposal, value in zip(proposals, values):
+            if value is not None:
+                criteria = scoring.rubric_of(session, rnd)
+                scoring.record_scores(
+                    session, first, panel[email], proposal, {c.id: value for c in criteria}
+                )
+    amira = session.scalar(select(User).where(User.email == "amira@example.org"))
+    john = session.scalar(select(User).where(User.email == "john@example.org"))
+    assert amira is not None and john is not None
+    said = arguments.post_argument(
+        session, proposals[1], amira, side="for",
+        body="My kids would go. Cooking together is how families learn to eat well on a budget.",
+    )  # fmt: skip
+    arguments.post_argument(
+        session, proposals[1], panel["dev.panel@example.org"], side="against",
+        body="The cost per family is high; could it share the school's kitchen?",
+        parent_id=said.id,
+    )  # fmt: skip
+    arguments.post_argument(
+        session, proposals[0], john, side="against",
+        body="Stairwells are a fire route: the planters need the fire officer's say first.",
+    )  # fmt: skip
+    advert = arguments.post_argument(
+        session, proposals[2], john, side="for", body="Buy running shoes at my shop, 10% off!"
+    )
+    arguments.report_argument(session, advert, amira, "An advert")
+    arguments.hide_argument(session, advert, facilitator, "Advertising a business.")
+    sessions.record_attendance(session, first, [u.id for u in panel.values()])
+    sessions.close_session(session, first)
+    return first
+
+
+def _minutes(session: Session, panel_session: PanelSession, members: list[User]) -> None:
+    written = minutes.generate_minutes(session, panel_session)
+    present = sessions.present_member_ids(panel_session)
+    for member in members:
+        if member.id in present:
+            minutes.approve_minutes(session, written, member)

@@ -1,0 +1,326 @@
+"""The shortlist the panel decides in a session: a ranked vote counted by pyrankvote (STV for
+several places, IRV for one), or a score threshold the panel adopts. Every proposal left out
+gets its reasons, and the shortlist becomes the ballot's project list once the minutes that
+record it are approved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from decide.models import (
+    Minutes,
+    PanelBallot,
+    PanelSession,
+    Project,
+    Proposal,
+    ShortlistDecision,
+    ShortlistReason,
+    User,
+)
+from decide.ranked import RankingRefused, count_ranked, method_for
+from decide.services import proposals as proposal_service
+from decide.services.deliberation.scoring import shown, summaries
+from decide.services.deliberation.sessions import conflicted_proposal_ids, present_member_ids
+from decide.services.errors import DomainError, InvalidInput, NotAllowed
+from decide.services.sanitise import strip_raw_html
+
+REASON_MAX = 1000
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def decision_of(session: Session, panel_session: PanelSession) -> ShortlistDecision | None:
+    """Return the session's shortlist decision, if one was started."""
+    return session.scalar(
+        select(ShortlistDecision).where(ShortlistDecision.session_id == panel_session.id)
+    )
+
+
+def candidates_of(panel_session: PanelSession) -> list[Proposal]:
+    """Return the proposals on the agenda that can be shortlisted (not withdrawn)."""
+    return [
+        item.proposal
+        for item in panel_session.items
+        if item.proposal is not None and not item.proposal.withdrawn
+    ]
+
+
+def _new_decision(session: Session, panel_session: PanelSession) -> list[Proposal]:
+    if decision_of(session, panel_session) is not None:
+        raise DomainError("This session has already started its shortlist decision.")
+    candidates = candidates_of(panel_session)
+    if len(candidates) < 2:
+        raise DomainError("A shortlist needs at least two proposals on the agenda.")
+    return candidates
+
+
+def open_ranked_vote(
+    session: Session, panel_session: PanelSession, places: int
+) -> ShortlistDecision:
+    """Open a ranked vote of the panel for `places` places on the shortlist."""
+    candidates = _new_decision(session, panel_session)
+    if not isinstance(places, int) or not 1 <= places < len(candidates):
+        raise InvalidInput({"places": f"Choose from 1 to {len(candidates) - 1} places"})
+    decision = ShortlistDecision(
+        session_id=panel_session.id,
+        method="ranked",
+        places=places,
+        candidate_ids=[p.id for p in candidates],
+    )
+    session.add(decision)
+    session.commit()
+    return decision
+
+
+def cast_ranking(
+    session: Session, decision: ShortlistDecision, member: User, ranking: Sequence[int]
+) -> PanelBallot:
+    """Record (or replace) a panel member's ranking of the candidates, best first."""
+    panel_session = decision.session
+    rnd = panel_session.round
+    if not rnd.has_panel_member(member.id):
+        raise NotAllowed("Only members of this round's panel vote on the shortlist.")
+    if decision.method != "ranked" or decision.decided_at is not None:
+        raise DomainError("This vote is not open.")
+    if not ranking:
+        raise InvalidInput({"ranking": "Rank at least one proposal"})
+    if len(set(ranking)) != len(ranking) or not set(ranking) <= set(decision.candidate_ids):
+        raise InvalidInput({"ranking": "Rank each proposal at most once"})
+    conflicted = conflicted_proposal_ids(session, rnd, member) & set(ranking)
+    if conflicted:
+        title = session.get(Proposal, min(conflicted)).title  # type: ignore[union-attr]
+        raise NotAllowed(f"You declared a conflict of interest with {title}: leave it unranked.")
+    ballot = session.scalar(
+        select(PanelBallot).where(
+            PanelBallot.decision_id == decision.id, PanelBallot.user_id == member.id
+        )
+    ) or PanelBallot(decision_id=decision.id, user_id=member.id)
+    ballot.ranking = list(ranking)
+    session.add(ballot)
+    session.commit()
+    return ballot
+
+
+def voted_member_ids(session: Session, decision: ShortlistDecision) -> set[int]:
+    """Return the ids of the members who have cast a ranking."""
+    return set(
+        session.scalars(select(PanelBallot.user_id).where(PanelBallot.decision_id == decision.id))
+    )
+
+
+def _titles(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    return {p.id: p.title for p in session.scalars(select(Proposal).where(Proposal.id.in_(ids)))}
+
+
+def _ranked_reason(transcript: dict, proposal_id: int) -> str:
+    key = str(proposal_id)
+    last = transcript["rounds"][-1]["round"] if transcript["rounds"] else 0
+    for r in transcript["rounds"]:
+        if key in r["eliminated"]:
+            how = "left out when the last place was filled" if r["round"] == last else "eliminated"
+            return (
+                f"Not shortlisted by the panel's ranked vote: {how} in round {r['round']} "
+                f"with {r['counts'][key]} vote{'' if r['counts'][key] == '1' else 's'}."
+            )
+    return "Not shortlisted by the panel's ranked vote."
+
+
+def count_vote(session: Session, decision: ShortlistDecision) -> ShortlistDecision:
+    """Count the panel's rankings with pyrankvote and keep the transcript and the reasons."""
+    if decision.method != "ranked" or decision.decided_at is not None:
+        raise DomainError("This vote is not open.")
+    ballots = list(
+        session.scalars(
+            select(PanelBallot)
+            .where(PanelBallot.decision_id == decision.id)
+            .order_by(PanelBallot.id)
+        )
+    )
+    if not ballots:
+        raise DomainError("No panel member has voted yet.")
+    seed = f"decide/shortlist/round-{decision.session.round_id}/decision-{decision.id}"
+    try:
+        count = count_ranked(
+            [str(i) for i in decision.candidate_ids],
+            [[str(i) for i in b.ranking] for b in ballots],
+            places=decision.places,
+            seed=seed,
+        )
+    except RankingRefused as exc:
+        raise DomainError(str(exc)) from None
+    decision.transcript = count.to_json()
+    decision.shortlist_ids = [int(w) for w in count.winners]
+    decision.decided_at = _now()
+    for proposal_id in decision.candidate_ids:
+        if proposal_id not in decision.shortlist_ids:
+            session.add(
+                ShortlistReason(
+                    decision=decision,
+                    proposal_id=proposal_id,
+                    reason=_ranked_reason(decision.transcript, proposal_id),
+                )
+            )
+    session.commit()
+    return decision
+
+
+def adopt_threshold(
+    session: Session, panel_session: PanelSession, threshold: Fraction
+) -> ShortlistDecision:
+    """Shortlist each agenda proposal whose median score reaches the threshold adopted."""
+    candidates = _new_decision(session, panel_session)
+    if not panel_session.is_closed:
+        raise DomainError("Close the session first: the threshold applies to its scores.")
+    if not 0 <= threshold <= 5:
+        raise InvalidInput({"threshold": "Enter a threshold from 0 to 5"})
+    medians = {s.proposal.id: s.median for s in summaries(session, panel_session)}
+    shortlisted = [p.id for p in candidates if _reaches(medians.get(p.id), threshold)]
+    decision = ShortlistDecision(
+        session_id=panel_session.id,
+        method="threshold",
+        places=max(len(shortlisted), 1),
+        threshold=shown(threshold),
+        candidate_ids=[p.id for p in candidates],
+        shortlist_ids=shortlisted,
+        transcript={
+            "method": "threshold",
+            "threshold": shown(threshold),
+            "medians": {
+                str(k): (None if v is None else shown(v)) for k, v in sorted(medians.items())
+            },
+        },
+        decided_at=_now(),
+    )
+    session.add(decision)
+    for p in candidates:
+        if p.id not in shortlisted:
+            median = medians.get(p.id)
+            why = "it was not scored" if median is None else f"its median score was {shown(median)}"
+            decision.reasons.append(
+                ShortlistReason(
+                    proposal_id=p.id,
+                    reason=f"Not shortlisted: {why}, below the threshold of {shown(threshold)} "
+                    "the panel adopted.",
+                )
+            )
+    session.commit()
+    return decision
+
+
+def _reaches(median: Fraction | None, threshold: Fraction) -> bool:
+    return median is not None and median >= threshold
+
+
+def set_reason(
+    session: Session, decision: ShortlistDecision, proposal_id: int, reason: str
+) -> ShortlistReason:
+    """Replace the published reason a proposal was not shortlisted (before the minutes)."""
+    if _minutes_approved(session, decision.session):
+        raise DomainError("The minutes are approved: the reasons they record cannot change.")
+    row = next((r for r in decision.reasons if r.proposal_id == proposal_id), None)
+    if row is None:
+        raise DomainError("That proposal was shortlisted or is not part of this decision.")
+    text = strip_raw_html(reason or "").strip()
+    if not text:
+        raise InvalidInput({"reason": "Give the reason it was not shortlisted"})
+    if len(text) > REASON_MAX:
+        raise InvalidInput({"reason": f"Keep the reason to {REASON_MAX} characters or fewer"})
+    row.reason = text
+    session.commit()
+    return row
+
+
+def _minutes_approved(session: Session, panel_session: PanelSession) -> bool:
+    minutes = session.scalar(select(Minutes).where(Minutes.session_id == panel_session.id))
+    return minutes is not None and minutes.is_approved
+
+
+def apply_to_ballot(session: Session, decision: ShortlistDecision, actor: User) -> list[Project]:
+    """Make the shortlist the ballot's project list; the minutes recording it must be approved."""
+    if decision.shortlist_ids is None:
+        raise DomainError("Count the vote first.")
+    if not _minutes_approved(session, decision.session):
+        raise DomainError("The panel must approve the minutes that record this shortlist first.")
+    rnd = decision.session.round
+    shortlisted = [session.get(Proposal, i) for i in decision.shortlist_ids]
+    problems = [
+        f"{p.title} is not marked feasible."
+        for p in shortlisted
+        if p is not None and p.feasibility != "feasible"
+    ] + [
+        f"{p.title} needs a payee: choose one on the review page."
+        for p in shortlisted
+        if p is not None and p.needs_payee
+    ]
+    if problems:
+        raise DomainError(" ".join(problems))
+    keep = set(decision.shortlist_ids)
+    for project in list(rnd.projects):
+        if project.proposal_id is not None and project.proposal_id not in keep:
+            left_out = session.get(Proposal, project.proposal_id)
+            assert left_out is not None  # the foreign key holds it
+            proposal_service.remove_from_ballot(session, left_out, actor)
+    on_ballot = {p.proposal_id for p in rnd.projects}
+    for proposal in shortlisted:
+        if proposal is not None and proposal.id not in on_ballot:
+            proposal_service.accept_onto_ballot(session, proposal, actor)
+    session.refresh(rnd)
+    return [p for p in rnd.projects if p.proposal_id in keep]
+
+
+def reasons_for_proposal(session: Session, proposal: Proposal) -> list[ShortlistReason]:
+    """Return the published reasons a proposal was not shortlisted."""
+    return list(
+        session.scalars(
+            select(ShortlistReason)
+            .where(ShortlistReason.proposal_id == proposal.id)
+            .order_by(ShortlistReason.id)
+        )
+    )
+
+
+def transcript_rows(session: Session, decision: ShortlistDecision) -> dict:
+    """Return the transcript with proposal titles in place of ids, for pages and minutes."""
+    transcript = decision.transcript or {}
+    titles = _titles(session, decision.candidate_ids)
+
+    def name(key: str) -> str:
+        return titles.get(int(key), key)
+
+    if transcript.get("method") == "threshold":
+        return {
+            "method": "threshold",
+            "threshold": transcript["threshold"],
+            "medians": [(name(k), v) for k, v in transcript["medians"].items()],
+        }
+    return {
+        "method": transcript.get("method"),
+        "method_words": method_for(decision.places).words,
+        "places": transcript.get("places"),
+        "ballots": transcript.get("ballots"),
+        "quota": transcript.get("quota"),
+        "winners": [name(w) for w in transcript.get("winners", [])],
+        "rounds": [
+            {
+                "round": r["round"],
+                "counts": [(name(k), v) for k, v in r["counts"].items()],
+                "exhausted": r["exhausted"],
+                "elected": [name(k) for k in r["elected"]],
+                "eliminated": [name(k) for k in r["eliminated"]],
+                "transfers": [(name(k), v) for k, v in r["transfers"].items()],
+            }
+            for r in transcript.get("rounds", [])
+        ],
+    }
+
+
+def present_count(panel_session: PanelSession) -> int:
+    """Return how many panel members attended."""
+    return len(present_member_ids(panel_session))

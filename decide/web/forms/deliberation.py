@@ -1,0 +1,212 @@
+"""Forms of the panel's deliberation pages (sessions, scores, votes, arguments, minutes)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from flask_wtf.file import FileField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import DateTimeLocalField
+from wtforms.validators import InputRequired, Length, Optional
+
+from decide.models import Proposal, RubricCriterion
+from decide.models.deliberation import ARGUMENT_SIDES, DECISION_METHODS
+from decide.services.deliberation.arguments import ARGUMENT_MAX, REASON_MAX
+from decide.services.deliberation.scoring import SCORE_MAX
+from decide.web.forms.base import DecideForm
+from decide.web.forms.fields import int_field, options, row_id
+
+
+class SessionForm(DecideForm):
+    title = StringField("Title", validators=[InputRequired("Enter a title"), Length(max=200)])
+    starts_at = DateTimeLocalField(
+        "Date and time",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired("Enter the date and time, like 2027-03-04 18:30")],
+    )
+    place = StringField("Place", validators=[Length(max=300)])
+    online_link = StringField("Online link", validators=[Length(max=500)])
+    proposal_ids = SelectMultipleField("Proposals", coerce=row_id, validate_choice=False)
+    topics = TextAreaField("Other topics", validators=[Length(max=3000)])
+
+    def topic_list(self) -> list[str]:
+        """Return the topics, one a line."""
+        return [line.strip()[:300] for line in (self.topics.data or "").splitlines()]
+
+
+class DocumentForm(DecideForm):
+    title = StringField(
+        "Document title", validators=[InputRequired("Enter the document's title"), Length(max=200)]
+    )
+    url = StringField("Link", validators=[Length(max=500)])
+    upload = FileField("Or upload a file")
+
+
+class AttendanceForm(DecideForm):
+    present = SelectMultipleField("Present", coerce=row_id, validate_choice=False)
+
+
+class ConflictForm(DecideForm):
+    proposal_id = SelectField(
+        "Proposal", coerce=row_id, validators=[InputRequired("Choose a proposal")]
+    )
+    reason = StringField(
+        "What the conflict is",
+        validators=[InputRequired("Say what the conflict is"), Length(max=300)],
+    )
+
+
+class CriterionForm(Form):
+    name = StringField("Criterion", validators=[Length(max=120)])
+    weight = int_field("Weight", minimum=1, maximum=100)
+    description = StringField("What it means", validators=[Length(max=300)])
+
+
+class RubricForm(DecideForm):
+    criteria = FieldList(FormField(CriterionForm), min_entries=1, max_entries=12)
+
+
+_DECIMAL = re.compile(r"^[0-9](?:\.[0-9]{1,2})?$")
+
+
+class ShortlistForm(DecideForm):
+    method = RadioField(
+        "How the panel decides",
+        choices=options(DECISION_METHODS),
+        validators=[InputRequired("Choose how the panel decides")],
+    )
+    places = int_field("Places on the shortlist", minimum=1, maximum=100)
+    threshold = StringField("Threshold (median score, 0 to 5)", validators=[Length(max=10)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Each field is optional on its own; which one is needed depends on the method.
+        valid = super().validate(extra_validators)
+        if self.method.data == "ranked" and self.places.data is None and not self.places.errors:
+            self.places.errors = ["Enter the number of places"]
+            valid = False
+        threshold = (self.threshold.data or "").strip()
+        if self.method.data == "threshold" and not _DECIMAL.match(threshold):
+            self.threshold.errors = ["Enter a score from 0 to 5, like 3 or 3.5"]
+            valid = False
+        self._errors = None
+        return valid
+
+    def threshold_value(self) -> Fraction:
+        """Return the threshold as an exact fraction."""
+        return Fraction((self.threshold.data or "0").strip())
+
+
+class ReasonForm(DecideForm):
+    reason = TextAreaField(
+        "Reason",
+        validators=[InputRequired("Give the reason it was not shortlisted"), Length(max=1000)],
+    )
+
+
+class ArgumentForm(DecideForm):
+    side = RadioField(
+        "Your argument is",
+        choices=options(ARGUMENT_SIDES),
+        validators=[InputRequired("Choose for or against")],
+    )
+    body = TextAreaField(
+        "Your argument",
+        validators=[InputRequired("Write your argument"), Length(max=ARGUMENT_MAX)],
+    )
+    parent_id = HiddenField()
+
+    def parent(self) -> int | None:
+        """Return the id of the argument replied to, if any."""
+        text = (self.parent_id.data or "").strip()
+        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+class HideForm(DecideForm):
+    reason = StringField(
+        "Public reason for hiding it",
+        validators=[InputRequired("Give the public reason for hiding it"), Length(max=REASON_MAX)],
+    )
+
+
+class ReportForm(DecideForm):
+    reason = StringField("What is wrong with it", validators=[Optional(), Length(max=REASON_MAX)])
+
+
+def score_form(criteria: Sequence[RubricCriterion], current: dict[int, int]) -> DecideForm:
+    """Return a form with one 0-to-5 choice per criterion, filled with the member's scores."""
+
+    class ScoreForm(DecideForm):
+        pass
+
+    scale = options([(str(v), str(v)) for v in range(SCORE_MAX + 1)])
+    for c in criteria:
+        setattr(
+            ScoreForm,
+            f"criterion_{c.id}",
+            RadioField(
+                c.name,
+                choices=scale,
+                default=str(current[c.id]) if c.id in current else None,
+                validators=[InputRequired(f"Score {c.name} from 0 to {SCORE_MAX}")],
+            ),
+        )
+    return ScoreForm()
+
+
+def score_values(form: DecideForm, criteria: Sequence[RubricCriterion]) -> dict[int, int]:
+    """Return the submitted scores by criterion id."""
+    return {c.id: int(getattr(form, f"criterion_{c.id}").data) for c in criteria}
+
+
+def ranking_form(candidates: Sequence[Proposal], current: Sequence[int]) -> DecideForm:
+    """Return a form with a rank (or none) for each candidate, filled with the member's ranking."""
+
+    class RankingForm(DecideForm):
+        def ranking(self) -> list[int]:
+            ranks = {
+                c.id: int(getattr(self, f"rank_{c.id}").data)
+                for c in candidates
+                if getattr(self, f"rank_{c.id}").data
+            }
+            return [pid for pid, _ in sorted(ranks.items(), key=lambda kv: kv[1])]
+
+        def validate(self, extra_validators: Any = None) -> bool:
+            valid = super().validate(extra_validators)
+            given = [getattr(self, f"rank_{c.id}").data for c in candidates]
+            given = [int(g) for g in given if g]
+            if valid and not given:
+                self.page_errors = ["Rank at least one proposal"]
+                return False
+            if valid and sorted(given) != list(range(1, len(given) + 1)):
+                self.page_errors = ["Use each rank once, from 1 upwards, with no gaps"]
+                return False
+            return valid
+
+    ranks = options(
+        [("", "Not ranked")] + [(str(n), str(n)) for n in range(1, len(candidates) + 1)]
+    )
+    for c in candidates:
+        default = str(current.index(c.id) + 1) if c.id in current else ""
+        setattr(
+            RankingForm,
+            f"rank_{c.id}",
+            SelectField(
+                f"Rank for {c.title}",
+                choices=ranks,
+                default=default,
+            ),
+        )
+    return RankingForm()
