@@ -108,7 +108,9 @@ def manifests_to_sign(session: Session, user: User) -> list[Task]:
     for key in _keys(session, user):
         manifest = session.get(RoundManifest, key.round_id)
         rnd = session.get(Round, key.round_id)
-        if manifest is None or rnd is None or rnd.phase != "closed" or not _frozen(manifest, key):
+        if manifest is None or rnd is None or not rnd.phase.awaiting_publication:
+            continue
+        if not _frozen(manifest, key):
             continue
         if manifest.digest in _signed(session, key, MANIFEST_TYPE):
             continue

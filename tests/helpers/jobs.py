@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, object_session
 
 from decide.models import PublicationJob
+
+_PROGRESS = ("kind", "status", "step", "done", "total")
 
 
 def record_job_updates() -> Iterator[list[tuple[str, str, str, int, int]]]:
@@ -18,7 +20,11 @@ def record_job_updates() -> Iterator[list[tuple[str, str, str, int, int]]]:
 
     def flushed(mapper: Any, connection: Any, job: Any) -> None:
         session = object_session(job)
-        if session is not None:
+        # The heartbeat thread updates only heartbeat_at: that is no news of progress, and a
+        # beat during a long step would otherwise log the step's count twice.
+        state = inspect(job)
+        news = any(state.attrs[name].history.has_changes() for name in _PROGRESS)
+        if session is not None and news:
             row = (job.kind, job.status, job.step, job.done, job.total)
             session.info.setdefault("job_updates", []).append(row)
 

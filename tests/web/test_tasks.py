@@ -16,6 +16,7 @@ from decide.models import (
     RoundManifest,
     SigningKey,
 )
+from decide.models.phase import Phase
 from decide.services.signing import CHECKPOINT_TYPE, MANIFEST_TYPE
 from decide.services.tasks import TaskKind, tasks_for
 from tests.web.world import login, make_round, make_user
@@ -122,7 +123,7 @@ def test_only_a_closed_rounds_manifest_and_only_the_manifests_keys(app, world, c
     assert [t.kind for g in tasks_for(world.session, member) for t in g.tasks] == [
         TaskKind.SIGN_MANIFEST
     ]
-    rnd.phase = "published"
+    rnd.phase = Phase.PUBLISHED
     world.session.commit()
     assert not [t for g in tasks_for(world.session, member) for t in g.tasks]
     # A key registered after the manifest was written is not one of its keys: nothing to sign.
@@ -138,7 +139,7 @@ def test_only_a_closed_rounds_manifest_and_only_the_manifests_keys(app, world, c
 def test_checkpoints_wait_until_signed_by_the_member_or_complete(app, world, closed):
     rnd, mine, theirs = closed
     s = world.session
-    rnd.phase = "delivery"
+    rnd.phase = Phase.DELIVERY
     waiting = _checkpoint(s, rnd, "a" * 64)
     _checkpoint(s, rnd, "b" * 64, 1, signed=True)
     signed_by_me = _checkpoint(s, rnd, "c" * 64, 4)
