@@ -149,6 +149,99 @@ def _final_weights(
     return [w / total for w in weights]
 
 
+def _start_master(
+    greedy: GreedyPricer, pricing: PricingMIP, counts: Sequence[int]
+) -> tuple[MasterLP, list[tuple[int, ...]], set[tuple[int, ...]]]:
+    """Build the master LP on covering panels, fixing at 0 the types no panel can take."""
+    found, never = _cover(greedy, pricing, len(counts))
+    columns = sorted(found)
+    known = set(found)
+    lp = MasterLP(counts)
+    for panel in columns:
+        lp.add_panel(panel)
+    for t in never:
+        lp.fix(t, 0.0)
+    return lp, columns, known
+
+
+def _price_out(
+    lp: MasterLP,
+    greedy: GreedyPricer,
+    pricing: PricingMIP,
+    counts: Sequence[int],
+    columns: list[tuple[int, ...]],
+    known: set[tuple[int, ...]],
+    rng: random.Random,
+) -> tuple[float, list[float]]:
+    """Add panels beating the dual bound until none is left; return the optimum and duals."""
+    n = len(counts)
+    while True:
+        value, y, mu = lp.solve()
+        prices = [y[t] / counts[t] for t in range(n)]
+        fresh = _greedy_panels(greedy, prices, mu + PRICE_TOLERANCE, known, rng)
+        if not fresh:
+            fresh = [p for p in pricing.above(prices, mu + PRICE_TOLERANCE) if p not in known]
+        if not fresh:
+            return value, y
+        for panel in fresh:
+            known.add(panel)
+            columns.append(panel)
+            lp.add_panel(panel)
+
+
+def _holding_types(open_types: Sequence[int], y: Sequence[float]) -> list[int]:
+    """Return the open types to fix at this stage's level (at least one)."""
+    holding = [t for t in open_types if y[t] > FIX_TOLERANCE]
+    if not holding:
+        holding = [max(open_types, key=lambda t: y[t])]
+    return holding
+
+
+def _run_stages(
+    lp: MasterLP,
+    greedy: GreedyPricer,
+    pricing: PricingMIP,
+    counts: Sequence[int],
+    columns: list[tuple[int, ...]],
+    known: set[tuple[int, ...]],
+    method: str,
+) -> tuple[list[float], int]:
+    """Run the leximin (or maximin) stages; return each type's floor and the stage count."""
+    n = len(counts)
+    rng = random.Random(0)  # perturbs the greedy's prices; fixed, so runs repeat exactly
+    floors = [0.0] * n
+    stages = 0
+    while len(lp.fixed) < n:
+        stages += 1
+        value, y = _price_out(lp, greedy, pricing, counts, columns, known, rng)
+        level = min(1.0, max(0.0, value))
+        open_types = [t for t in range(n) if t not in lp.fixed]
+        if method == "maximin":
+            for t in open_types:
+                floors[t] = level
+            break
+        for t in _holding_types(open_types, y):
+            floors[t] = level
+            lp.fix(t, level)
+    return floors, stages
+
+
+def _support(
+    columns: Sequence[tuple[int, ...]], counts: Sequence[int], floors: Sequence[float]
+) -> tuple[tuple[tuple[int, ...], ...], tuple[float, ...], tuple[float, ...]]:
+    """Return the panels with positive weight, their weights and each type's probability."""
+    lam = _final_weights(columns, counts, floors)
+    support = [(p, w) for p, w in zip(columns, lam) if w > 1e-12]
+    total = sum(w for _, w in support)
+    panels = tuple(p for p, _ in support)
+    weights = tuple(w / total for _, w in support)
+    probs = tuple(
+        min(1.0, sum(w * p[t] for p, w in zip(panels, weights)) / counts[t])
+        for t in range(len(counts))
+    )
+    return panels, weights, probs
+
+
 def select_distribution(
     pool: Pool, quotas: Sequence[Quota], size: int, *, method: str = "leximin"
 ) -> Distribution:
@@ -162,57 +255,14 @@ def select_distribution(
     check_quotas(pool, quotas, size)
     table = type_table(pool, quotas)
     counts = table.counts
-    n = len(counts)
     prog = PanelProgram(table, quotas, size)
     if prog.best() is None:
         raise InfeasibleQuotas(explain_infeasible(pool, quotas, size))
     pricing = PricingMIP(table, quotas, size)
     greedy = GreedyPricer(table, quotas, size)
-    found, never = _cover(greedy, pricing, n)
-    columns = sorted(found)
-    known = set(found)
-    rng = random.Random(0)  # perturbs the greedy's prices; fixed, so runs repeat exactly
-    lp = MasterLP(counts)
-    for panel in columns:
-        lp.add_panel(panel)
-    floors = [0.0] * n
-    for t in never:
-        lp.fix(t, 0.0)
-    stages = 0
-    while len(lp.fixed) < n:
-        stages += 1
-        while True:
-            value, y, mu = lp.solve()
-            prices = [y[t] / counts[t] for t in range(n)]
-            fresh = _greedy_panels(greedy, prices, mu + PRICE_TOLERANCE, known, rng)
-            if not fresh:
-                fresh = [p for p in pricing.above(prices, mu + PRICE_TOLERANCE) if p not in known]
-            if not fresh:
-                break
-            for panel in fresh:
-                known.add(panel)
-                columns.append(panel)
-                lp.add_panel(panel)
-        level = min(1.0, max(0.0, value))
-        open_types = [t for t in range(n) if t not in lp.fixed]
-        if method == "maximin":
-            for t in open_types:
-                floors[t] = level
-            break
-        holding = [t for t in open_types if y[t] > FIX_TOLERANCE]
-        if not holding:
-            holding = [max(open_types, key=lambda t: y[t])]
-        for t in holding:
-            floors[t] = level
-            lp.fix(t, level)
-    lam = _final_weights(columns, counts, floors)
-    support = [(p, w) for p, w in zip(columns, lam) if w > 1e-12]
-    total = sum(w for _, w in support)
-    panels = tuple(p for p, _ in support)
-    weights = tuple(w / total for _, w in support)
-    probs = tuple(
-        min(1.0, sum(w * p[t] for p, w in zip(panels, weights)) / counts[t]) for t in range(n)
-    )
+    lp, columns, known = _start_master(greedy, pricing, counts)
+    floors, stages = _run_stages(lp, greedy, pricing, counts, columns, known, method)
+    panels, weights, probs = _support(columns, counts, floors)
     return Distribution(
         method=method,
         table=table,

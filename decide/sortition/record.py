@@ -177,6 +177,47 @@ def _current_panel(record: Mapping[str, Any]) -> list[str]:
     return list(record["selected"])
 
 
+def _check_dropouts(current: Sequence[str], dropouts: Sequence[str]) -> None:
+    """Raise `ReplacementImpossible` unless `dropouts` are distinct members of `current`."""
+    if not current:
+        raise ReplacementImpossible("No panel has been drawn yet.")
+    missing = [d for d in dropouts if d not in current]
+    if missing or not dropouts or len(set(dropouts)) != len(dropouts):
+        raise ReplacementImpossible(
+            f"Dropouts must be distinct members of the current panel (not: {missing})."
+        )
+
+
+def _candidates(
+    panels: Sequence[Sequence[str]],
+    type_of: Mapping[str, int],
+    have: Counter[int],
+    available: Mapping[int, Sequence[str]],
+) -> list[tuple[int, dict[int, int]]]:
+    """Return the panels (1-based index, extra seats per type) that can be completed."""
+    n = len(available)
+    candidates = []
+    for j, panel in enumerate(panels, start=1):
+        shape = Counter(type_of[pid] for pid in panel)
+        extra = {t: shape[t] - have[t] for t in range(n)}
+        if all(0 <= extra[t] <= len(available[t]) for t in range(n)):
+            candidates.append((j, extra))
+    return candidates
+
+
+def _take(available: Mapping[int, Sequence[str]], extra: Mapping[int, int], seed: str) -> list[str]:
+    """Pick `extra[t]` people of each type t from those available, in the seed's order."""
+    added: list[str] = []
+    for t in range(len(available)):
+        if extra[t]:
+            order = sorted(
+                available[t],
+                key=lambda pid: (_hash_int(b"decide/sortition/person/v1\x00", seed, pid), pid),
+            )
+            added.extend(order[: extra[t]])
+    return added
+
+
 def _replacement(
     record: Mapping[str, Any],
     pool: Pool,
@@ -186,13 +227,7 @@ def _replacement(
 ) -> dict[str, Any]:
     """Compute one round of replacements (pure; `replace_dropouts` and `verify_record` share it)."""
     current = _current_panel(record)
-    if not current:
-        raise ReplacementImpossible("No panel has been drawn yet.")
-    missing = [d for d in dropouts if d not in current]
-    if missing or not dropouts or len(set(dropouts)) != len(dropouts):
-        raise ReplacementImpossible(
-            f"Dropouts must be distinct members of the current panel (not: {missing})."
-        )
+    _check_dropouts(current, dropouts)
     table = type_table(pool, quotas)
     type_of = table.type_of()
     n = len(table.members)
@@ -201,12 +236,7 @@ def _replacement(
     stay = [pid for pid in current if pid not in set(dropouts)]
     have = Counter(type_of[pid] for pid in stay)
     available = {t: [pid for pid in table.members[t] if pid not in gone] for t in range(n)}
-    candidates = []
-    for j, panel in enumerate(record["panels"], start=1):
-        shape = Counter(type_of[pid] for pid in panel)
-        extra = {t: shape[t] - have[t] for t in range(n)}
-        if all(0 <= extra[t] <= len(available[t]) for t in range(n)):
-            candidates.append((j, extra))
+    candidates = _candidates(record["panels"], type_of, have, available)
     if not candidates:
         raise ReplacementImpossible(
             "No panel of the lottery contains the members who stay and can be completed from "
@@ -215,14 +245,7 @@ def _replacement(
     chosen, extra = candidates[
         _hash_int(b"decide/sortition/replace/v1\x00", seed) % len(candidates)
     ]
-    added: list[str] = []
-    for t in range(n):
-        if extra[t]:
-            order = sorted(
-                available[t],
-                key=lambda pid: (_hash_int(b"decide/sortition/person/v1\x00", seed, pid), pid),
-            )
-            added.extend(order[: extra[t]])
+    added = _take(available, extra, seed)
     position = {p.id: i for i, p in enumerate(pool.people)}
     return {
         "dropouts": list(dropouts),
@@ -272,35 +295,24 @@ def _meets(
     return None
 
 
-def verify_record(record: Any) -> list[Check]:
-    """Recompute everything the record claims that can be recomputed; return the checks."""
-    checks: list[Check] = []
+def _read_record(record: Mapping[str, Any]) -> tuple[Pool, tuple[Quota, ...], int, list[Any]]:
+    """Read the pool, quotas, panel size and panels, raising when they are malformed."""
+    pool = Pool.from_json(record["pool"])
+    quotas = _quotas(record["quotas"])
+    size = record["panel_size"]
+    panels = record["panels"]
+    if not isinstance(size, int) or not isinstance(panels, list) or not panels:
+        raise ValueError("panel_size must be an integer and panels a non-empty list")
+    return pool, quotas, size, panels
 
-    def check(name: str, ok: bool, detail: str = "") -> bool:
-        checks.append(Check(name, ok, detail))
-        return ok
 
-    if not isinstance(record, dict) or record.get("format") != FORMAT:
-        check("the record's format", False, f"expected format {FORMAT!r}")
-        return checks
-    try:
-        pool = Pool.from_json(record["pool"])
-        quotas = _quotas(record["quotas"])
-        size = record["panel_size"]
-        panels = record["panels"]
-        if not isinstance(size, int) or not isinstance(panels, list) or not panels:
-            raise ValueError("panel_size must be an integer and panels a non-empty list")
-    except (KeyError, PoolError, QuotaError, ValueError) as exc:
-        check("the record can be read", False, str(exc))
-        return checks
-    check("the record can be read", True, f"{len(pool.people)} people, {len(panels)} panels")
-    recomputed = pool_hash(pool)
-    check(
-        "the pool's hash",
-        record.get("pool_hash") == recomputed,
-        f"recomputed {recomputed}, recorded {record.get('pool_hash')}",
-    )
-    people = {p.id: p.features for p in pool.people}
+def _panel_problems(
+    panels: Sequence[Any],
+    people: Mapping[str, Mapping[str, str]],
+    quotas: Sequence[Quota],
+    size: int,
+) -> list[str]:
+    """Return what is wrong with each panel that is not `size` people meeting every quota."""
     bad = []
     for j, panel in enumerate(panels, start=1):
         if not isinstance(panel, list) or not all(isinstance(pid, str) for pid in panel):
@@ -311,30 +323,13 @@ def verify_record(record: Any) -> list[Check]:
             bad.append(f"panel {j} names someone not in the pool")
         elif (broken := _meets(panel, people, quotas)) is not None:
             bad.append(f"panel {j}: {broken}")
-    check(
-        f"every one of the {len(panels)} panels has {size} people and meets every quota",
-        not bad,
-        "; ".join(bad[:5]),
-    )
-    if bad:
-        return checks
-    check(
-        "the panels' hash",
-        record.get("panels_hash") == panels_hash(panels),
-        f"recomputed {panels_hash(panels)}",
-    )
-    m = len(panels)
-    seats = Counter(pid for panel in panels for pid in panel)
-    marginals = {pid: Fraction(seats[pid], m) for pid in people}
-    claimed = record.get("lottery_probabilities", {})
-    check(
-        "each person's chance in the lottery (seats / m)",
-        claimed == {pid: decimal_text(v) for pid, v in marginals.items()},
-    )
-    check(
-        "every panel has probability 1/m",
-        record.get("panel_probabilities") == [decimal_text(Fraction(1, m))] * m,
-    )
+    return bad
+
+
+def _read_probabilities(
+    record: Mapping[str, Any], people: Mapping[str, Any]
+) -> tuple[dict[str, float], bool]:
+    """Read the recorded probabilities; say whether they name everyone and lie in [0, 1]."""
     try:
         probs = {pid: float(record["probabilities"][pid]) for pid in people}
         probs_ok = set(record["probabilities"]) == set(people) and all(
@@ -342,40 +337,88 @@ def verify_record(record: Any) -> list[Check]:
         )
     except (KeyError, TypeError, ValueError):
         probs, probs_ok = {}, False
+    return probs, probs_ok
+
+
+def _probability_checks(
+    record: Mapping[str, Any],
+    people: Mapping[str, Any],
+    marginals: Mapping[str, Fraction],
+    size: int,
+    m: int,
+) -> list[Check]:
+    """Check the recorded probabilities, their gap to the lottery and their minimum."""
+    checks: list[Check] = []
+    probs, probs_ok = _read_probabilities(record, people)
     total = sum(probs.values())
     # Written with 9 places each: their sum may be off by n·5e-10 plus the solver's tolerance.
     slack = len(people) * 5e-10 + 1e-6
-    check(
-        "the probabilities sum to the panel size",
-        probs_ok and abs(total - size) <= slack,
-        f"sum {total:.9f}",
+    checks.append(
+        Check(
+            "the probabilities sum to the panel size",
+            probs_ok and abs(total - size) <= slack,
+            f"sum {total:.9f}",
+        )
     )
     if probs_ok:
         deviation = _deviation(probs, marginals)
-        check(
-            "the largest gap between lottery chance and probability",
-            record.get("max_deviation") == probability_text(deviation)
-            # the probabilities are read back from 9 places: allow for that rounding
-            and (not record.get("within_one_over_m") or deviation <= 1 / m + 1e-8),
-            f"{deviation:.9f} (1/m = {1 / m:.9f})",
+        checks.append(
+            Check(
+                "the largest gap between lottery chance and probability",
+                record.get("max_deviation") == probability_text(deviation)
+                # the probabilities are read back from 9 places: allow for that rounding
+                and (not record.get("within_one_over_m") or deviation <= 1 / m + 1e-8),
+                f"{deviation:.9f} (1/m = {1 / m:.9f})",
+            )
         )
-        check(
-            "the smallest probability",
-            record.get("min_probability") == probability_text(min(probs.values())),
+        checks.append(
+            Check(
+                "the smallest probability",
+                record.get("min_probability") == probability_text(min(probs.values())),
+                "",
+            )
         )
-    seed = record.get("seed")
-    if seed is None:
-        check("the draw", not record.get("selected"), "no seed yet: nothing drawn")
-        return checks
-    if not isinstance(seed, str):
-        check("the draw", False, "the seed must be a string")
-        return checks
-    index = draw_index(seed, m)
-    check(
-        "the draw from the seed",
-        record.get("draw_index") == index and record.get("selected") == panels[index - 1],
-        f"seed {seed!r} draws panel {index} of {m}",
+    return checks
+
+
+def _lottery_checks(
+    record: Mapping[str, Any], panels: Sequence[Any], people: Mapping[str, Any], size: int
+) -> list[Check]:
+    """Check the panels' hash, the lottery's chances and the recorded probabilities."""
+    checks = [
+        Check(
+            "the panels' hash",
+            record.get("panels_hash") == panels_hash(panels),
+            f"recomputed {panels_hash(panels)}",
+        )
+    ]
+    m = len(panels)
+    seats = Counter(pid for panel in panels for pid in panel)
+    marginals = {pid: Fraction(seats[pid], m) for pid in people}
+    claimed = record.get("lottery_probabilities", {})
+    checks.append(
+        Check(
+            "each person's chance in the lottery (seats / m)",
+            claimed == {pid: decimal_text(v) for pid, v in marginals.items()},
+            "",
+        )
     )
+    checks.append(
+        Check(
+            "every panel has probability 1/m",
+            record.get("panel_probabilities") == [decimal_text(Fraction(1, m))] * m,
+            "",
+        )
+    )
+    checks.extend(_probability_checks(record, people, marginals, size, m))
+    return checks
+
+
+def _replacement_checks(
+    record: Mapping[str, Any], pool: Pool, quotas: Sequence[Quota]
+) -> list[Check]:
+    """Replay each round of replacements, stopping at the first that does not match."""
+    checks: list[Check] = []
     replay: dict[str, Any] = dict(record, replacements=[])
     for r, entry in enumerate(record.get("replacements") or [], start=1):
         try:
@@ -384,8 +427,61 @@ def verify_record(record: Any) -> list[Check]:
             detail = f"{len(entry['dropouts'])} left; completed from panel {again['chosen_panel']}"
         except (KeyError, TypeError, ReplacementImpossible) as exc:
             ok, detail = False, str(exc)
-        check(f"replacement round {r}", ok, detail)
+        checks.append(Check(f"replacement round {r}", ok, detail))
         if not ok:
             break
         replay["replacements"] = [*replay["replacements"], entry]
+    return checks
+
+
+def _draw_checks(
+    record: Mapping[str, Any], pool: Pool, quotas: Sequence[Quota], panels: Sequence[Any]
+) -> list[Check]:
+    """Check the draw from the seed and every round of replacements."""
+    seed = record.get("seed")
+    if seed is None:
+        return [Check("the draw", not record.get("selected"), "no seed yet: nothing drawn")]
+    if not isinstance(seed, str):
+        return [Check("the draw", False, "the seed must be a string")]
+    m = len(panels)
+    index = draw_index(seed, m)
+    drawn = Check(
+        "the draw from the seed",
+        record.get("draw_index") == index and record.get("selected") == panels[index - 1],
+        f"seed {seed!r} draws panel {index} of {m}",
+    )
+    return [drawn, *_replacement_checks(record, pool, quotas)]
+
+
+def verify_record(record: Any) -> list[Check]:
+    """Recompute everything the record claims that can be recomputed; return the checks."""
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        return [Check("the record's format", False, f"expected format {FORMAT!r}")]
+    try:
+        pool, quotas, size, panels = _read_record(record)
+    except (KeyError, PoolError, QuotaError, ValueError) as exc:
+        return [Check("the record can be read", False, str(exc))]
+    read = Check("the record can be read", True, f"{len(pool.people)} people, {len(panels)} panels")
+    recomputed = pool_hash(pool)
+    checks = [
+        read,
+        Check(
+            "the pool's hash",
+            record.get("pool_hash") == recomputed,
+            f"recomputed {recomputed}, recorded {record.get('pool_hash')}",
+        ),
+    ]
+    people = {p.id: p.features for p in pool.people}
+    bad = _panel_problems(panels, people, quotas, size)
+    checks.append(
+        Check(
+            f"every one of the {len(panels)} panels has {size} people and meets every quota",
+            not bad,
+            "; ".join(bad[:5]),
+        )
+    )
+    if bad:
+        return checks
+    checks.extend(_lottery_checks(record, panels, people, size))
+    checks.extend(_draw_checks(record, pool, quotas, panels))
     return checks
