@@ -262,7 +262,7 @@ def _verify_chain(url: str, secret: str, round_id: int, instance: str) -> str:
     from app import create_app
     from decide.extensions import db
     from decide.models import Round
-    from decide.services import voting
+    from decide.services import ballot_box, voting
     from decide.services.closing import close_board
 
     app = create_app(
@@ -278,8 +278,8 @@ def _verify_chain(url: str, secret: str, round_id: int, instance: str) -> str:
         rnd.phase = "closed"
         db.session.commit()
         close_board(db.session, rnd, server_key=key)
-        check = voting.verify_round_chain(db.session, round_id)
-        counts = voting.counts(db.session, round_id)
+        check = ballot_box.verify_round_chain(db.session, round_id)
+        counts = ballot_box.counts(db.session, round_id)
         db.engine.dispose()
     state = "verifies" if check.ok else f"FAILS: {check.reason}"
     return (

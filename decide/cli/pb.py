@@ -52,7 +52,7 @@ def import_pb_command(path: Path, title: str | None, repeats: str) -> None:
         reason = _one_line(str(exc)).rstrip(".")
         raise click.ClickException(f"{path}: {reason}. Nothing was imported.") from exc
     n = len(rnd.projects)
-    from decide.services.voting import counts
+    from decide.services.ballot_box import counts
 
     click.echo(
         f"Imported {path.name}: round “{rnd.title}” ({rnd.ballot_kind}, {n} projects, "

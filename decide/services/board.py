@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from audits.receipts import ServerKey
 from decide.models import Project, Round
-from decide.services.voting import choices_from_json
+from decide.services.ballot_values import choices_from_json
 
 
 @dataclass(frozen=True)

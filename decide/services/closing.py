@@ -33,18 +33,12 @@ from decide.models import (
     SealedBallot,
     User,
 )
+from decide.services.ballot_values import ballot_rules, choices_from_json, round_instance
 from decide.services.errors import DomainError
 from decide.services.jobs import no_progress, progress_chunk, schedule_job
 from decide.services.jobs import server_key as jobs_server_key
 from decide.services.sealing import BoxKeys
-from decide.services.voting import (
-    ballot_projects,
-    ballot_rules,
-    chain_round_id,
-    choices_from_json,
-    lock_box,
-    round_instance,
-)
+from decide.services.voting import ballot_projects, chain_round_id, lock_box
 
 
 class ClosingError(DomainError):

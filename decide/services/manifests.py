@@ -38,17 +38,14 @@ from decide.models import (
 )
 from decide.models.results import RoundResult
 from decide.services import signing
+from decide.services.ballot_values import ballot_rules
 from decide.services.closing import BoardRow, closing_of, parse_choices, read_board
 from decide.services.deliberation import minutes as deliberation_minutes
 from decide.services.errors import DomainError
 from decide.services.jobs import no_progress, schedule_job, server_key
 from decide.services.results import confirmed_result
 from decide.services.unit_of_work import transactional
-from decide.services.voting import (
-    ballot_projects,
-    ballot_rules,
-    chain_round_id,
-)
+from decide.services.voting import ballot_projects, chain_round_id
 
 
 class PublicationRefused(DomainError):

@@ -34,15 +34,10 @@ from ballots.model import Project as CoreProject
 from ballots.rules import validate
 from decide.models import Ballot, ChainState, Project, Round
 from decide.models.limits import INT32_MAX
+from decide.services.ballot_box import voting_closed
+from decide.services.ballot_values import ballot_rules, board_profile, round_instance
 from decide.services.unit_of_work import transactional
-from decide.services.voting import (
-    ballot_projects,
-    ballot_rules,
-    board_profile,
-    chain_round_id,
-    round_instance,
-    voting_closed,
-)
+from decide.services.voting import ballot_projects, chain_round_id
 
 KIND_OF_VOTE_TYPE = {"approval": "approval", "cumulative": "cumulative", "ordinal": "ranked"}
 VOTE_TYPE_OF_KIND = {"approval": "approval", "knapsack": "approval", "cumulative": "cumulative",

@@ -25,70 +25,44 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
-import hmac
-import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, joinedload
 
-from audits import chain
-from audits.receipts import Receipt, ServerKey, SignedReceipt, sign_receipt, verify_receipt
+from audits.receipts import Receipt, ServerKey, SignedReceipt, sign_receipt
 from ballots.canonical import canonical_ballot_bytes
-from ballots.model import VOTE_TYPE_OF_KIND, Instance, Profile
 from ballots.model import Ballot as CoreBallot
-from ballots.model import Project as CoreProject
-from ballots.rules import BallotRules, describe, validate
+from ballots.rules import validate
 from decide.models import (
-    Ballot,
-    BoardEntry,
-    ChainState,
     Participation,
     Project,
     Round,
     RoundEligibility,
     SealedBallot,
 )
-from decide.models.limits import INT32_MAX
 from decide.services import register
+from decide.services.ballot_values import (
+    Choices,
+    ballot_projects,
+    ballot_rules,
+    choices_json,
+    make_core_ballot,
+    round_instance,
+)
 from decide.services.eligibility import PAPER_VOTER, EligibilityError, VoterKey, settings_for
-from decide.services.sanitise import whole_number
 from decide.services.sealing import BoxKeys, envelope_capacity
-
-Choices = Sequence[str] | Mapping[str, int]
-
-
-class VotingError(Exception):
-    """A ballot was not accepted; the message says why in plain words."""
-
-
-class VotingClosed(VotingError):
-    """The round is not in its voting phase."""
-
-
-class NotEligible(VotingError):
-    """The voter may not vote in this round."""
-
-
-class AlreadyVoted(VotingError):
-    """This voter has already voted in this round."""
-
-
-class BallotRejected(VotingError):
-    """The ballot breaks the round's rules; `messages` lists every problem."""
-
-    def __init__(self, messages: Sequence[str]) -> None:
-        super().__init__(" ".join(messages))
-        self.messages = list(messages)
-
+from decide.services.voting_errors import (
+    AlreadyVoted,
+    BallotRejected,
+    NotEligible,
+    VotingClosed,
+)
 
 ALREADY_VOTED = "You have already voted in this round."
 CODE_USED = "This access code has already been used. Each code works once."
@@ -136,47 +110,6 @@ def load_server_key(path: str | os.PathLike[str]) -> ServerKey:
 # Ballot values ----------------------------------------------------------------------------
 
 
-def ballot_projects(session: Session, round_id: int) -> list[Project]:
-    """Return the round's projects on the ballot, in published order."""
-    return list(
-        session.scalars(
-            select(Project)
-            .where(Project.round_id == round_id, Project.withdrawn.is_(False))
-            .order_by(Project.position, Project.id)
-        )
-    )
-
-
-def voter_order(
-    secret_key: str, round_id: int, voter: VoterKey | str, codes: Sequence[str]
-) -> list[str]:
-    """Return project codes in this voter's fixed random order.
-
-    The order sorts on sha256(round secret || voter key || project code), where the round secret
-    is an HMAC of the app's secret key: the same voter always sees the same order, different
-    voters see different orders, and no random state is involved.
-    """
-    round_secret = hmac.new(
-        secret_key.encode(), f"decide/order/v1/{round_id}".encode(), hashlib.sha256
-    ).digest()
-    prefix = round_secret + str(voter).encode() + b"\x00"
-    return sorted(codes, key=lambda code: hashlib.sha256(prefix + code.encode()).digest())
-
-
-def make_core_ballot(kind: str, choices: Choices) -> CoreBallot:
-    """Return the core ballot value for the submitted choices (no voter id)."""
-    if kind == "cumulative":
-        if not isinstance(choices, Mapping):
-            raise BallotRejected(["Give your points as a number for each project."])
-        items = [(code, pts) for code, pts in choices.items() if pts != 0]
-        return CoreBallot(
-            voter_id="", projects=tuple(c for c, _ in items), points=tuple(p for _, p in items)
-        )
-    if isinstance(choices, Mapping):
-        raise BallotRejected(["This ballot takes a list of projects, not points."])
-    return CoreBallot(voter_id="", projects=tuple(choices))
-
-
 def _capacity(rnd: Round, every: Sequence[Project]) -> int:
     """Return the envelope size that holds any valid ballot of the round (see sealing).
 
@@ -184,65 +117,6 @@ def _capacity(rnd: Round, every: Sequence[Project]) -> int:
     """
     points = rnd.points_total if rnd.ballot_kind == "cumulative" else None
     return envelope_capacity([p.code for p in every], points)
-
-
-def choices_json(ballot: CoreBallot) -> str:
-    """Return the choices as stored on the board: project codes and aligned points."""
-    return json.dumps(
-        {
-            "projects": list(ballot.projects),
-            "points": list(ballot.points) if ballot.points is not None else None,
-        },
-        separators=(",", ":"),
-    )
-
-
-def choices_from_json(text: str) -> CoreBallot:
-    """Return the core ballot stored as JSON on a ballot row."""
-    data = json.loads(text)
-    points = tuple(data["points"]) if data.get("points") is not None else None
-    return CoreBallot(voter_id="", projects=tuple(data["projects"]), points=points)
-
-
-def ballot_rules(rnd: Round) -> BallotRules:
-    """Return the round's ballot limits as the pure `ballots.rules` value."""
-    kind = rnd.ballot_kind
-    args: dict[str, Any] = {"kind": kind, "min_choices": max(0, rnd.min_choices or 0)}
-    args["currency"] = {"GBP": "£", "EUR": "€"}.get(rnd.currency, rnd.currency)
-    if kind != "ranked" and rnd.max_choices:
-        args["max_choices"] = rnd.max_choices
-    if kind == "knapsack" and rnd.min_budget_share_percent:
-        args["min_budget_share"] = Fraction(rnd.min_budget_share_percent, 100)
-    if kind == "cumulative":
-        args["total_points"] = rnd.points_total or 10
-        args["max_points_per_project"] = rnd.max_points_per_project
-    if kind == "ranked":
-        args["rank_depth"] = rnd.rank_depth
-    return BallotRules(**args)
-
-
-def round_instance(rnd: Round, projects: Sequence[Project]) -> Instance:
-    """Return the round's budget and ballot projects as the pure `Instance` (costs in pence)."""
-    return Instance(
-        budget=Fraction(rnd.budget_pence),
-        projects=tuple(CoreProject(p.code, Fraction(p.cost_pence), p.title) for p in projects),
-    )
-
-
-def board_profile(session: Session, rnd: Round) -> Profile:
-    """Return every ballot on the round's board, in sequence order, trackers as voter ids."""
-    vote_type = VOTE_TYPE_OF_KIND[rnd.ballot_kind]
-    rows = session.execute(
-        select(Ballot.tracker, Ballot.choices_json)
-        .where(Ballot.round_id == rnd.id)
-        .order_by(Ballot.sequence)
-    ).all()
-    ballots = []
-    for tracker, choices in rows:
-        core = choices_from_json(choices)
-        points = (core.points or ()) if vote_type == "cumulative" else None
-        ballots.append(CoreBallot(bytes(tracker).hex(), core.projects, points))
-    return Profile(vote_type=vote_type, ballots=tuple(ballots))
 
 
 def check_choices(session: Session, rnd: Round, choices: Choices) -> CoreBallot:
@@ -512,216 +386,3 @@ def voted_on(session: Session, round_id: int, voter: VoterKey) -> dt.date | None
     ballot is theirs.
     """
     return register.marked_on(session, round_id, voter)
-
-
-# Receipts and the board -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReceiptCheck:
-    """What the public receipt check found."""
-
-    parsed: bool
-    signature_valid: bool
-    on_board: bool
-    messages: tuple[str, ...]
-    receipt: Receipt | None = None
-    sealed: bool = False
-    position: int | None = None
-
-
-def _read_receipt_text(text: str | bytes) -> tuple[SignedReceipt | None, bytes | None, str]:
-    """Return (signed receipt, tracker, problem) from pasted text: a receipt file or a tracker."""
-    raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
-    if raw.lstrip().startswith("{"):
-        try:
-            signed = SignedReceipt.from_json(raw)
-        except ValueError as exc:
-            return None, None, f"This is not a receipt we can read: {exc}."
-        return signed, signed.receipt.tracker, ""
-    try:
-        return None, chain.parse_tracker(raw), ""
-    except ValueError:
-        return (
-            None,
-            None,
-            (
-                "This is not a receipt or a full tracker we can read. Paste the whole receipt "
-                "file, or the full tracker (26 letters and numbers in groups of four)."
-            ),
-        )
-
-
-def check_receipt(
-    session: Session, text: str | bytes, server_key: ServerKey, round_id: int | None = None
-) -> ReceiptCheck:
-    """Say whether a pasted receipt (or full tracker) is ours and its ballot in the box.
-
-    During voting the sealed box is searched by the keyed lookup; after close, the board.
-    """
-    signed, tracker, problem = _read_receipt_text(text)
-    if tracker is None:
-        return ReceiptCheck(False, False, False, (problem,))
-    messages: list[str] = []
-    valid = False
-    receipt = None
-    if signed is not None:
-        receipt = signed.receipt
-        valid = verify_receipt(server_key.public_key_bytes, signed)
-        messages.append(
-            "The signature is valid: this server issued this receipt."
-            if valid
-            else "The signature is NOT valid: this receipt was not issued by this server's "
-            "key, or it has been changed."
-        )
-        round_id = whole_number(receipt.round_id, maximum=INT32_MAX)
-    rnd = session.get(Round, round_id) if round_id is not None else None
-    if rnd is None:
-        messages.append("There is no such round on this site.")
-        return ReceiptCheck(True, valid, False, tuple(messages), receipt)
-    lookup = BoxKeys(server_key, rnd.id).lookup(tracker)
-    in_box = session.scalar(
-        select(SealedBallot.round_id).where(
-            SealedBallot.round_id == rnd.id, SealedBallot.lookup == lookup
-        )
-    )
-    if in_box is not None:
-        messages.append(
-            "Your ballot is in the sealed box. It will be counted when voting closes; "
-            "until then nobody can read it."
-        )
-        return ReceiptCheck(True, valid or signed is None, True, tuple(messages), receipt, True)
-    entry = session.scalar(
-        select(BoardEntry).where(BoardEntry.round_id == rnd.id, BoardEntry.tracker == tracker)
-    )
-    if entry is None:
-        messages.append("No ballot with this tracker is in this round's box or on its board.")
-        return ReceiptCheck(True, valid, False, tuple(messages), receipt)
-    if receipt is not None and bytes(entry.commitment) != receipt.commitment:
-        messages.append(
-            "A ballot with this tracker is on the board, but with another commitment than "
-            "the receipt's."
-        )
-        return ReceiptCheck(True, valid, False, tuple(messages), receipt)
-    messages.append(
-        f"Your ballot is on the board at line {entry.position}, with the same commitment, "
-        "and was counted."
-    )
-    return ReceiptCheck(
-        True, valid or signed is None, True, tuple(messages), receipt, position=entry.position
-    )
-
-
-@dataclass(frozen=True)
-class BoardPage:
-    """One page of the commitment board (empty while voting is open)."""
-
-    rows: tuple[BoardEntry, ...]
-    page: int
-    pages: int
-    total: int
-    head: bytes | None
-    show_choices: bool
-
-
-BOARD_PAGE_SIZE = 50
-
-
-def board_page(
-    session: Session, rnd: Round, page: int, per_page: int = BOARD_PAGE_SIZE
-) -> BoardPage:
-    """Return one page of the commitment board; nothing at all until the box is opened."""
-    if not voting_closed(rnd):
-        return BoardPage((), 1, 1, 0, None, show_choices=False)
-    total = (
-        session.scalar(
-            select(func.count()).select_from(BoardEntry).where(BoardEntry.round_id == rnd.id)
-        )
-        or 0
-    )
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    rows = tuple(
-        session.scalars(
-            select(BoardEntry)
-            .where(BoardEntry.round_id == rnd.id)
-            .order_by(BoardEntry.position)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        )
-    )
-    state = session.get(ChainState, rnd.id)
-    return BoardPage(rows, page, pages, total, state.head if state else None, show_choices=True)
-
-
-def voting_closed(rnd: Round) -> bool:
-    """Return True once the round is past its voting phase."""
-    return rnd.phase.counted
-
-
-def chain_entries(session: Session, round_id: int) -> list[chain.ChainEntry]:
-    """Return the round's plaintext list as chain entries, for verification."""
-    rows = session.execute(
-        select(Ballot.sequence, Ballot.tracker, Ballot.ballot_bytes, Ballot.leaf, Ballot.head)
-        .where(Ballot.round_id == round_id)
-        .order_by(Ballot.sequence)
-    ).all()
-    return [chain.ChainEntry(s, bytes(t), bytes(b), bytes(lf), bytes(h)) for s, t, b, lf, h in rows]
-
-
-def verify_round_chain(session: Session, round_id: int) -> chain.ChainCheck:
-    """Recompute the round's chain from its plaintext list."""
-    return chain.verify_chain(chain_round_id(round_id), chain_entries(session, round_id))
-
-
-def counts(session: Session, round_id: int) -> dict[str, int]:
-    """Return how many ballots (sealed or opened) and marks the round has (for tests)."""
-    n_sealed = session.scalar(
-        select(func.count()).select_from(SealedBallot).where(SealedBallot.round_id == round_id)
-    )
-    n_ballots = session.scalar(
-        select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)
-    )
-    n_marks = session.scalar(
-        select(func.count()).select_from(Participation).where(Participation.round_id == round_id)
-    )
-    return {
-        "ballots": (n_sealed or 0) + (n_ballots or 0),
-        "sealed": n_sealed or 0,
-        "participation": n_marks or 0,
-    }
-
-
-def describe_rules(session: Session, rnd: Round) -> list[str]:
-    """Return the round's ballot rules in plain words."""
-    return describe(ballot_rules(rnd), round_instance(rnd, ballot_projects(session, rnd.id)))
-
-
-def sign_choices(secret_key: str, round_id: int, voter: VoterKey | str, payload: str) -> str:
-    """Return a MAC binding the reviewed choices to this voter and round (review -> cast)."""
-    message = f"decide/review/v1\x00{round_id}\x00{voter}\x00{payload}".encode()
-    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
-
-
-def review_payload(ballot: CoreBallot) -> str:
-    """Return the reviewed choices as the hidden form field carries them."""
-    return choices_json(ballot)
-
-
-def parse_payload(kind: str, payload: str) -> Choices:
-    """Return choices from the hidden field, or raise BallotRejected."""
-    try:
-        data: Any = json.loads(payload)
-        projects = [str(p) for p in data["projects"]]
-        points = data.get("points")
-    except (ValueError, KeyError, TypeError):
-        raise BallotRejected(
-            ["Your choices could not be read. Please fill in the ballot again."]
-        ) from None
-    if kind == "cumulative":
-        if not isinstance(points, list) or len(points) != len(projects):
-            raise BallotRejected(
-                ["Your points could not be read. Please fill in the ballot again."]
-            )
-        return dict(zip(projects, (int(p) for p in points)))
-    return projects

@@ -18,8 +18,8 @@ from flask_login import current_user
 
 from audits.chain import tracker_code
 from decide.extensions import db
+from decide.services import ballot_box, pb_io
 from decide.services import board as board_service
-from decide.services import pb_io, voting
 from decide.services.permissions import can_manage_rounds
 from decide.services.proposals import proposal_ids_by_code
 from decide.services.rounds import MAX_COUNT
@@ -36,7 +36,7 @@ def board(round_id: int) -> str:
     """Show the sealed box while voting is open; after close, the commitment board."""
     rnd = public_round(round_id)
     page_no = whole_number(request.args.get("page", "1"), maximum=MAX_COUNT) or 1
-    view = voting.board_page(db.session, rnd, page_no)
+    view = ballot_box.board_page(db.session, rnd, page_no)
     return render_template(
         "board/board.html",
         rnd=rnd,
@@ -78,7 +78,7 @@ def check() -> Any:
         if len(text) > MAX_RECEIPT_BYTES:
             text = text[:MAX_RECEIPT_BYTES]
         round_id = whole_number(request.form.get("round_id", ""), maximum=MAX_COUNT)
-        result = voting.check_receipt(db.session, text, receipt_key(), round_id)
+        result = ballot_box.check_receipt(db.session, text, receipt_key(), round_id)
     status = 200 if result is None or (result.signature_valid and result.on_board) else 422
     return render_template("board/check.html", result=result, text=text), status
 

@@ -13,9 +13,16 @@ from sqlalchemy import func, select
 
 from decide.extensions import db, limiter
 from decide.models import PaperBatch, PaperNumber, Round
+from decide.services import (
+    ballot_values,
+    register,
+    register_setup,
+    voter_roll,
+    voting,
+    voting_errors,
+)
 from decide.services import eligibility as elig
 from decide.services import paper as paper_service
-from decide.services import register, register_setup, voter_roll, voting
 from decide.services.permissions import can_manage_rounds, is_facilitator, is_officer
 from decide.web.access import receipt_key, require, viewable_round
 from decide.web.ballot_forms import form_choices, selected_inputs, summary_figures
@@ -128,7 +135,7 @@ def enter(round_id: int) -> Any:
                 )  # fmt: skip
             except voting.BallotRejected as exc:
                 problems = exc.messages
-            except voting.VotingError as exc:
+            except voting_errors.VotingError as exc:
                 problems = [str(exc)]
             else:
                 return receipt_page(rnd, signed, "paper/slip.html")
@@ -141,7 +148,7 @@ def enter(round_id: int) -> Any:
             selected=selected_inputs(rnd, choices),
             problems=problems,
             summary=summary_figures(rnd, projects, choices),
-            rules=voting.describe_rules(db.session, rnd),
+            rules=ballot_values.describe_rules(db.session, rnd),
             has_roll=register.has_roll(db.session, rnd.id),
             form=request.form,
         ),
@@ -189,7 +196,7 @@ def print_batch(round_id: int, batch_id: int) -> Any:
         rnd=rnd,
         batch=batch,
         projects=voting.ballot_projects(db.session, rnd.id),
-        rules=voting.describe_rules(db.session, rnd),
+        rules=ballot_values.describe_rules(db.session, rnd),
         has_roll=register.has_roll(db.session, rnd.id),
         fmt=register.format_paper_number,
     )

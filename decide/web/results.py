@@ -26,9 +26,9 @@ from decide.allocation import TieBreak, fraction_text
 from decide.allocation.names import RULE_SHORT_NAMES, TIE_BREAK_NAMES
 from decide.extensions import db
 from decide.models import ALLOCATION_RULES, Round
+from decide.services import ballot_box, ballot_values, voting
 from decide.services import permissions as can
 from decide.services import results as service
-from decide.services import voting
 from decide.services.errors import InvalidInput
 from decide.services.proposals import proposal_ids_by_code
 from decide.web.access import receipt_key, require, wants_fragment
@@ -273,7 +273,7 @@ def my_ballot(round_id: int) -> Any:
     stated = None
     if not problems:
         try:
-            stated = voting.make_core_ballot(rnd.ballot_kind, choices)
+            stated = ballot_values.make_core_ballot(rnd.ballot_kind, choices)
         except voting.BallotRejected as exc:
             problems = exc.messages
     if stated is None:
@@ -290,7 +290,7 @@ def my_ballot(round_id: int) -> Any:
         return render_template("results/my_ballot.html", **page), 404
     tracker_text = request.form.get("tracker", "").strip()[:MAX_RECEIPT_BYTES]
     check = (
-        voting.check_receipt(db.session, tracker_text, receipt_key(), rnd.id)
+        ballot_box.check_receipt(db.session, tracker_text, receipt_key(), rnd.id)
         if tracker_text
         else None
     )

@@ -31,7 +31,15 @@ from flask_login import current_user
 from ballots.model import Ballot as CoreBallot
 from decide.extensions import db, limiter
 from decide.models import Project, Round, User
-from decide.services import access_codes, accounts, register, voter_roll, voting
+from decide.services import (
+    access_codes,
+    accounts,
+    ballot_values,
+    register,
+    voter_roll,
+    voting,
+    voting_errors,
+)
 from decide.services import eligibility as elig
 from decide.services.eligibility import VoterKey
 from decide.services.errors import DomainError
@@ -72,7 +80,9 @@ def voted_on(round_id: int) -> dt.date | None:
 def _ordered_projects(rnd: Round, voter: VoterKey) -> list[Project]:
     projects = voting.ballot_projects(db.session, rnd.id)
     by_code = {p.code: p for p in projects}
-    order = voting.voter_order(current_app.config["SECRET_KEY"], rnd.id, voter, list(by_code))
+    order = ballot_values.voter_order(
+        current_app.config["SECRET_KEY"], rnd.id, voter, list(by_code)
+    )
     return [by_code[c] for c in order]
 
 
@@ -103,7 +113,7 @@ def _render_ballot(
             problems=problems,
             field_problems=field_problems,
             summary=summary,
-            rules=voting.describe_rules(db.session, rnd),
+            rules=ballot_values.describe_rules(db.session, rnd),
             voter=voter,
         ),
         status,
@@ -128,7 +138,7 @@ def _identify_page(
         has_roll=register.has_roll(db.session, rnd.id),
         problem=problem,
         voter=voter,
-        rules=voting.describe_rules(db.session, rnd),
+        rules=ballot_values.describe_rules(db.session, rnd),
         postcode_form=postcode_form,
     )
 
@@ -386,7 +396,7 @@ def _render_review(rnd: Round, voter: VoterKey, core: CoreBallot) -> str:
     by_code = {p.code: p for p in voting.ballot_projects(db.session, rnd.id)}
     points = dict(zip(core.projects, core.points)) if core.points else {}
     rows = [(by_code[c], points.get(c)) for c in core.projects]
-    payload = voting.review_payload(core)
+    payload = ballot_values.review_payload(core)
     return render_template(
         "voting/review.html",
         rnd=rnd,
@@ -394,14 +404,14 @@ def _render_review(rnd: Round, voter: VoterKey, core: CoreBallot) -> str:
         total=sum(p.cost_pence for p, _ in rows),
         points_total=sum(points.values()),
         payload=payload,
-        check=voting.sign_choices(current_app.config["SECRET_KEY"], rnd.id, voter, payload),
+        check=ballot_values.sign_choices(current_app.config["SECRET_KEY"], rnd.id, voter, payload),
     )
 
 
 def _read_reviewed(rnd: Round, voter: VoterKey) -> Any:
     payload = request.form.get("choices", "")
     check = request.form.get("check", "")
-    expected = voting.sign_choices(current_app.config["SECRET_KEY"], rnd.id, voter, payload)
+    expected = ballot_values.sign_choices(current_app.config["SECRET_KEY"], rnd.id, voter, payload)
     # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, so a 500).
     if not hmac.compare_digest(check.encode(), expected.encode()):
         raise voting.BallotRejected(
@@ -410,7 +420,7 @@ def _read_reviewed(rnd: Round, voter: VoterKey) -> Any:
                 "stored. Please fill in the ballot again."
             ]
         )
-    return voting.parse_payload(rnd.ballot_kind, payload)
+    return ballot_values.parse_payload(rnd.ballot_kind, payload)
 
 
 @bp.post("/rounds/<int:round_id>/vote/edit")
@@ -464,7 +474,7 @@ def cast(round_id: int) -> Any:
         return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)], voted=True), 409
     except voting.BallotRejected as exc:
         return render_template("voting/refused.html", rnd=rnd, messages=exc.messages), 400
-    except voting.VotingError as exc:
+    except voting_errors.VotingError as exc:
         return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)]), 403
     forget_voter(round_id)
     return receipt_page(heading, signed)

@@ -15,7 +15,7 @@ import pytest
 from markupsafe import escape
 
 from decide.models import Round
-from decide.services import voting
+from decide.services import ballot_values, voting
 from tests.helpers.sessions import log_in as login
 from tests.helpers.tables import table_counts
 from tests.voting.helpers import make_user
@@ -107,10 +107,10 @@ def test_a_repeat_is_read_once_when_asked_and_the_round_keeps_its_own_rules(app,
     result = app.test_cli_runner().invoke(args=["import-pb", str(path), "--repeats", "merge"])
     assert result.exit_code == 0, result.output
     rnd = db.session.get(Round, int(result.output.strip().splitlines()[-1]))
-    profile = voting.board_profile(db.session, rnd)
+    profile = ballot_values.board_profile(db.session, rnd)
     assert [b.projects for b in profile.ballots] == [("1", "2"), ("2",)]
-    rules = voting.ballot_rules(rnd)
-    instance = voting.round_instance(rnd, voting.ballot_projects(db.session, rnd.id))
+    rules = ballot_values.ballot_rules(rnd)
+    instance = ballot_values.round_instance(rnd, voting.ballot_projects(db.session, rnd.id))
     from ballots.rules import validate
 
     assert all(not validate(b, rules, instance) for b in profile.ballots)

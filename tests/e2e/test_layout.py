@@ -192,7 +192,7 @@ def test_every_page_fits_a_phone_and_passes_axe(live_server, browser, visitor):
 
 @pytest.mark.slow
 def test_the_fullest_bulletin_board_is_short_on_a_phone(live_server, browser):
-    from decide.services.voting import BOARD_PAGE_SIZE
+    from decide.services.ballot_box import BOARD_PAGE_SIZE
 
     page = _phone(browser)
     ids = _round_ids(live_server)

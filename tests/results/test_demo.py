@@ -11,7 +11,7 @@ from decide.demo.foundation import seed_foundation
 from decide.demo.results import RESULTS_ROUND_SLUG, demo_choices, seed_results
 from decide.models import Round
 from decide.services import results as service
-from decide.services.voting import counts, verify_round_chain
+from decide.services.ballot_box import counts, verify_round_chain
 
 
 def test_demo_choices_are_deterministic_and_valid():

@@ -16,7 +16,15 @@ import pytest
 from sqlalchemy import func, select
 
 from decide.models import AccessCode, PaperNumber, Participation, RollBinding, VoterRollEntry
-from decide.services import access_codes, paper, register, register_setup, voter_roll, voting
+from decide.services import (
+    access_codes,
+    ballot_box,
+    paper,
+    register,
+    register_setup,
+    voter_roll,
+    voting,
+)
 from decide.services.eligibility import VoterKey
 from tests.voting.helpers import TODAY, before_voting, make_area, make_round, make_user
 
@@ -138,10 +146,14 @@ def test_one_roll_entry_by_account_code_and_paper_at_once_stores_one_ballot(app,
     }
     for e in refusals:
         assert "already" in str(e) and "nothing new was stored" in str(e), str(e)
-    assert voting.counts(db.session, round_id) == {"ballots": 1, "sealed": 1, "participation": 1}
+    assert ballot_box.counts(db.session, round_id) == {
+        "ballots": 1,
+        "sealed": 1,
+        "participation": 1,
+    }
     mark = db.session.scalars(select(Participation).where(Participation.round_id == round_id)).one()
     assert mark.voter_key == f"roll:{w['entry'].id}"
-    assert voting.verify_round_chain(db.session, round_id).ok
+    assert ballot_box.verify_round_chain(db.session, round_id).ok
     # A refused paper ballot leaves its number unused; at most the winner's is used.
     used = db.session.scalar(
         select(func.count()).where(
@@ -162,4 +174,8 @@ def test_one_roll_entry_by_account_code_and_paper_at_once_stores_one_ballot(app,
     for voter in (w["user"], access_codes.verify_code(db.session, round_id, w["code"]), w["entry"]):
         with pytest.raises(voting.AlreadyVoted, match="You have already voted"):
             voting.cast_ballot(db.session, round_id, voter, ["P4"], server_key=key, today=TODAY)
-    assert voting.counts(db.session, round_id) == {"ballots": 1, "sealed": 1, "participation": 1}
+    assert ballot_box.counts(db.session, round_id) == {
+        "ballots": 1,
+        "sealed": 1,
+        "participation": 1,
+    }

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from decide.models import Round, RoundLocked, VoterRollEntry
 from decide.services import (
     access_codes,
+    ballot_box,
     paper,
     phases,
     register,
@@ -195,7 +196,7 @@ def test_every_route_marks_the_one_roll_entry(app, db, key):
         paper.enter_paper_ballot(db.session, rnd.id, ["P1"], number=numbers[0],
                                  officer_id=officer.id, server_key=key, today=TODAY,
                                  entry=b2)  # fmt: skip
-    assert voting.counts(db.session, rnd.id) == {"ballots": 2, "sealed": 2, "participation": 2}
+    assert ballot_box.counts(db.session, rnd.id) == {"ballots": 2, "sealed": 2, "participation": 2}
     per_route = register.ballots_per_route(db.session, rnd.id)
     assert (per_route["paper"], per_route["code"], per_route["account"]) == (1, 1, 0)
 
@@ -249,7 +250,7 @@ def test_whether_a_round_has_a_roll_is_fixed_when_voting_opens(app, db, key):
         voting.cast_ballot(
             db.session, rnd.id, VoterKey("user", resident.id), ["P2"], server_key=key, today=TODAY
         )
-    assert voting.counts(db.session, rnd.id)["ballots"] == 1
+    assert ballot_box.counts(db.session, rnd.id)["ballots"] == 1
     # With the roll uploaded before voting opens, the blocker goes.
     with before_voting(db.session, rnd):
         _upload(db, app, rnd.id, ROLL)

@@ -9,7 +9,7 @@ import pytest
 from audits.chain import verify_chain
 from audits.receipts import SignedReceipt, verify_receipt
 from decide.models import Round
-from decide.services import access_codes, voter_roll, voting
+from decide.services import access_codes, ballot_box, ballot_values, voter_roll, voting
 from decide.services import eligibility as elig
 from decide.services.eligibility import VoterKey
 from tests.voting.helpers import (
@@ -48,17 +48,17 @@ def test_cast_each_kind_seals_signs_and_opens_at_close(db, key, kind):
     ]
     assert all(verify_receipt(key.public_key_bytes, r) for r in receipts)
     assert len({r.receipt.tracker for r in receipts}) == 3
-    assert voting.counts(db.session, rnd.id) == {"ballots": 3, "sealed": 3, "participation": 3}
+    assert ballot_box.counts(db.session, rnd.id) == {"ballots": 3, "sealed": 3, "participation": 3}
     # The voter can get the same receipt again from their mark (Ed25519 is deterministic).
     again = voting.receipt_again(db.session, rnd.id, VoterKey("user", users[0].id), key)
     assert again == receipts[0]
-    result = voting.check_receipt(db.session, receipts[1].to_json(), key)
+    result = ballot_box.check_receipt(db.session, receipts[1].to_json(), key)
     assert result.signature_valid and result.on_board and result.sealed
     close_and_open(db.session, rnd, key)
-    assert voting.counts(db.session, rnd.id) == {"ballots": 3, "sealed": 0, "participation": 3}
-    check = voting.verify_round_chain(db.session, rnd.id)
+    assert ballot_box.counts(db.session, rnd.id) == {"ballots": 3, "sealed": 0, "participation": 3}
+    check = ballot_box.verify_round_chain(db.session, rnd.id)
     assert check.ok and check.count == 3
-    result = voting.check_receipt(db.session, receipts[1].to_json(), key)
+    result = ballot_box.check_receipt(db.session, receipts[1].to_json(), key)
     assert result.signature_valid and result.on_board and not result.sealed
     assert result.position is not None
 
@@ -225,9 +225,9 @@ def test_voter_roll_bad_rows_store_nothing(db, app):
 
 def test_voter_order_is_fixed_per_voter_and_differs_between_voters():
     codes = [f"P{i}" for i in range(20)]
-    a1 = voting.voter_order("s", 1, VoterKey("user", 1), codes)
-    a2 = voting.voter_order("s", 1, VoterKey("user", 1), list(reversed(codes)))
-    b = voting.voter_order("s", 1, VoterKey("user", 2), codes)
+    a1 = ballot_values.voter_order("s", 1, VoterKey("user", 1), codes)
+    a2 = ballot_values.voter_order("s", 1, VoterKey("user", 1), list(reversed(codes)))
+    b = ballot_values.voter_order("s", 1, VoterKey("user", 2), codes)
     assert a1 == a2 and sorted(a1) == sorted(codes) and a1 != b
 
 
@@ -251,14 +251,14 @@ def test_receipt_check_reports_tampering(db, key):
     )
     data = json.loads(signed.to_json())
     data["commitment"] = "00" * 32
-    result = voting.check_receipt(db.session, json.dumps(data), key)
+    result = ballot_box.check_receipt(db.session, json.dumps(data), key)
     assert not result.signature_valid
-    assert not voting.check_receipt(db.session, "not json", key).parsed
+    assert not ballot_box.check_receipt(db.session, "not json", key).parsed
     assert SignedReceipt.from_json(signed.to_json()) == signed
     close_and_open(db.session, rnd, key)
-    result = voting.check_receipt(db.session, json.dumps(data), key)
+    result = ballot_box.check_receipt(db.session, json.dumps(data), key)
     assert not result.signature_valid and not result.on_board
-    entries = voting.chain_entries(db.session, rnd.id)
+    entries = ballot_box.chain_entries(db.session, rnd.id)
     assert verify_chain(str(rnd.id), entries).ok
 
 
@@ -295,7 +295,11 @@ def test_concurrent_casts_keep_marks_and_ballots_together(app, db):
     for t in threads:
         t.join(60)
     assert sorted(outcomes) == ["already"] * 6 + ["cast"] * 6, outcomes
-    assert voting.counts(db.session, round_id) == {"ballots": 6, "sealed": 6, "participation": 6}
+    assert ballot_box.counts(db.session, round_id) == {
+        "ballots": 6,
+        "sealed": 6,
+        "participation": 6,
+    }
     rnd = db.session.get(Round, round_id)
     close_and_open(db.session, rnd, key)
-    assert voting.verify_round_chain(db.session, round_id).ok
+    assert ballot_box.verify_round_chain(db.session, round_id).ok

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from decide.models import BoardEntry, Round
-from decide.services import voting
+from decide.services import ballot_box, voting
 from decide.services.eligibility import VoterKey
 from tests.voting.helpers import TODAY, close_and_open, make_area, make_round, make_user
 
@@ -72,9 +72,13 @@ def test_fifty_threads_same_voter_store_one_ballot(app, db):
     assert len(errors) == 49 and all(isinstance(e, voting.AlreadyVoted) for e in errors), {
         type(e).__name__ for e in errors
     }
-    assert voting.counts(db.session, round_id) == {"ballots": 1, "sealed": 1, "participation": 1}
+    assert ballot_box.counts(db.session, round_id) == {
+        "ballots": 1,
+        "sealed": 1,
+        "participation": 1,
+    }
     close_and_open(db.session, db.session.get(Round, round_id), key_of(app))
-    assert voting.verify_round_chain(db.session, round_id).ok
+    assert ballot_box.verify_round_chain(db.session, round_id).ok
 
 
 def test_two_hundred_voters_concurrently_give_a_sound_chain(app, db):
@@ -88,13 +92,13 @@ def test_two_hundred_voters_concurrently_give_a_sound_chain(app, db):
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors[:3]
     assert len({r.receipt.tracker for r in results}) == 200
-    assert voting.counts(db.session, round_id) == {
+    assert ballot_box.counts(db.session, round_id) == {
         "ballots": 200,
         "sealed": 200,
         "participation": 200,
     }
     close_and_open(db.session, db.session.get(Round, round_id), key_of(app))
-    check = voting.verify_round_chain(db.session, round_id)
+    check = ballot_box.verify_round_chain(db.session, round_id)
     assert check.ok and check.count == 200, check.reason
     # Every receipt's tracker and commitment is on the board.
     board = dict(db.session.execute(select(BoardEntry.tracker, BoardEntry.commitment)).all())

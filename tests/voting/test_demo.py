@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from decide.demo.voting import VOTING_ROUND_SLUGS, demo_voters_who_have_not_voted
 from decide.models import Round
-from decide.services import voting
+from decide.services import ballot_box, voting
 from decide.services.eligibility import VoterKey
 
 pytestmark = pytest.mark.slow
@@ -29,8 +29,8 @@ def test_demo_voting_rounds(app, db, capsys, tmp_path, monkeypatch):
     for kind, slug in VOTING_ROUND_SLUGS.items():
         rnd = db.session.scalar(select(Round).where(Round.slug == slug))
         assert rnd.phase == "voting" and rnd.ballot_kind == kind
-        assert voting.counts(db.session, rnd.id)["ballots"] == 9
-        assert voting.verify_round_chain(db.session, rnd.id).ok
+        assert ballot_box.counts(db.session, rnd.id)["ballots"] == 9
+        assert ballot_box.verify_round_chain(db.session, rnd.id).ok
     waiting = demo_voters_who_have_not_voted(db.session)
     assert waiting
     for user in waiting:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ballots import pabulib
 from decide.models import Round
-from decide.services import pb_io, voting
+from decide.services import ballot_box, pb_io
 from tests.helpers.sessions import log_in as login
 from tests.voting.helpers import TODAY, row_counts
 
@@ -32,7 +32,7 @@ def test_every_small_pabulib_file_imports_and_exports_the_same_election(db, pabu
             db.session, path.read_text(encoding="utf-8"), today=TODAY, repeats="merge"
         )
         assert rnd.phase == "closed"
-        assert voting.verify_round_chain(db.session, rnd.id).ok, path.name
+        assert ballot_box.verify_round_chain(db.session, rnd.id).ok, path.name
         exported = pabulib.parse(pb_io.export_pb(db.session, rnd.id))
         inst, prof = original.instance, original.profile
         assert exported.instance.budget == inst.budget, path.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from decide.models import RoundEligibility, User
-from decide.services import voting
+from decide.services import ballot_box
 from tests.helpers.pages import hidden
 from tests.helpers.sessions import log_in as login
 from tests.voting.helpers import list_postcode, make_area, make_round, make_user, row_counts
@@ -60,7 +60,7 @@ def test_saving_the_postcode_goes_on_to_the_ballot_and_the_vote(client, db, voti
         data={"choices": hidden(text, "choices"), "check": hidden(text, "check")},
     )
     assert cast.status_code == 200
-    assert voting.counts(db.session, rnd.id) == {"ballots": 1, "sealed": 1, "participation": 1}
+    assert ballot_box.counts(db.session, rnd.id) == {"ballots": 1, "sealed": 1, "participation": 1}
 
 
 def test_a_postcode_outside_the_round_is_refused_in_place_and_not_saved(

@@ -12,7 +12,7 @@ from audits.chain import tracker_code_full
 from ballots.canonical import canonical_ballot_bytes
 from ballots.model import Ballot as CoreBallot
 from decide.models import Ballot, BoardEntry, Participation, SealedBallot
-from decide.services import access_codes, voting
+from decide.services import access_codes, ballot_box, voting
 from decide.services import eligibility as elig
 from decide.services.eligibility import VoterKey
 from decide.services.paper import enter_paper_ballot
@@ -120,11 +120,11 @@ def test_receipt_again_needs_the_same_eligibility(db, key):
     _, codes = access_codes.generate_codes(db.session, rnd.id, 2, label="t", today=TODAY)
     voter = access_codes.verify_code(db.session, rnd.id, codes[0])
     signed = voting.cast_ballot(db.session, rnd.id, voter, ["P1"], server_key=key, today=TODAY)
-    before = voting.counts(db.session, rnd.id)
+    before = ballot_box.counts(db.session, rnd.id)
     assert voting.receipt_again(db.session, rnd.id, voter, key) == signed
     other = access_codes.verify_code(db.session, rnd.id, codes[1])
     assert voting.receipt_again(db.session, rnd.id, other, key) is None
-    assert voting.counts(db.session, rnd.id) == before  # nothing voted again
+    assert ballot_box.counts(db.session, rnd.id) == before  # nothing voted again
     # The sealed receipt on the mark is bound to its register key.
     mark = db.session.scalars(select(Participation)).one()
     with pytest.raises(Exception):  # noqa: B017 - InvalidTag
@@ -160,7 +160,7 @@ def test_close_writes_sorted_list_and_board(db, key):
     assert data == sorted(data)
     assert not {bytes(r.tracker) for r in rows} & set(trackers)  # list ids, not trackers
     assert {r.channel for r in rows} == {"sealed"} and len({r.cast_on for r in rows}) == 1
-    assert voting.verify_round_chain(db.session, rnd.id).ok
+    assert ballot_box.verify_round_chain(db.session, rnd.id).ok
 
 
 def test_sqlite_secure_delete_on(db):

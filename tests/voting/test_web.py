@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from decide.models import Ballot, BoardEntry, PaperNumber, Participation, SealedBallot
-from decide.services import access_codes, register, voter_roll, voting
+from decide.services import access_codes, ballot_box, register, voter_roll, voting
 from decide.services import eligibility as elig
 from tests.helpers.pages import hidden
 from tests.helpers.sessions import log_in as login
@@ -47,7 +47,7 @@ def test_approval_flow_without_javascript(client, db, voting_round):
     assert review.status_code == 200
     text = review.get_data(as_text=True)
     assert "Check your choices" in text and "Cast my ballot" in text
-    assert voting.counts(db.session, rnd.id)["ballots"] == 0  # nothing stored before casting
+    assert ballot_box.counts(db.session, rnd.id)["ballots"] == 0  # nothing stored before casting
     form = {"choices": hidden(text, "choices"), "check": hidden(text, "check")}
     cast = client.post(f"/rounds/{rnd.id}/vote/cast", data=form)
     # The receipt is the POST's own response: no redirect, so no tracker in any URL.
@@ -293,7 +293,7 @@ def test_paper_ballots_by_officer(client, db, voting_round):
     assert row_counts(db.session) == before
     made_up = client.post(url, data={"project": ["P1"], "number": "1234567890"})
     assert made_up.status_code == 422 and "never issued" in made_up.get_data(as_text=True)
-    assert voting.counts(db.session, rnd.id)["ballots"] == 0
+    assert ballot_box.counts(db.session, rnd.id)["ballots"] == 0
     # Typed with hyphens, as printed: the same number.
     ok = client.post(
         url, data={"project": ["P2", "P4"], "number": register.format_paper_number(first)}
@@ -312,7 +312,7 @@ def test_paper_ballots_by_officer(client, db, voting_round):
     assert row_counts(db.session) == after
     # Another issued number is a new ballot.
     assert client.post(url, data={"project": ["P1"], "number": second}).status_code == 200
-    assert voting.counts(db.session, rnd.id)["ballots"] == 2
+    assert ballot_box.counts(db.session, rnd.id)["ballots"] == 2
     # At close the route is kept on the commitment board, never on the plaintext list.
     close_and_open(
         db.session, rnd, voting.load_server_key(client.application.config["RECEIPT_KEY_FILE"])
@@ -327,7 +327,7 @@ def test_import_export_cli_and_malformed_file(app, db, tmp_path, pabulib_dir):
     result = runner.invoke(args=["import-pb", str(source)])
     assert result.exit_code == 0, result.output
     round_id = int(result.output.strip().splitlines()[-1])
-    assert voting.verify_round_chain(db.session, round_id).ok
+    assert ballot_box.verify_round_chain(db.session, round_id).ok
     out = tmp_path / "out.pb"
     result = runner.invoke(args=["export-pb", str(round_id), "-o", str(out)])
     assert result.exit_code == 0, result.output

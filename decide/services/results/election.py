@@ -21,8 +21,9 @@ from ballots.model import Instance, Profile
 from decide.allocation import Area as AllocationArea
 from decide.allocation import EquityParams
 from decide.models import Project, Proposal, Round
+from decide.services.ballot_values import board_profile, round_instance
 from decide.services.errors import DomainError
-from decide.services.voting import ballot_projects, board_profile, round_instance
+from decide.services.voting import ballot_projects
 
 if TYPE_CHECKING:
     from decide.services.results.equity import EquitySpec

@@ -49,7 +49,7 @@ def _v(w: Any) -> SimpleNamespace:
     if hasattr(w, "_voting"):
         return w._voting
     from decide.models import PostcodeArea, Project, Round
-    from decide.services import paper, register_setup, voting
+    from decide.services import ballot_values, paper, register_setup, voting
 
     s = w.session
     s.add(PostcodeArea(postcode="NB1 1AA", area_id=w.areas[0].id))
@@ -78,7 +78,7 @@ def _v(w: Any) -> SimpleNamespace:
     )  # fmt: skip
     citizen = w.user("citizen")
     payload = json.dumps({"projects": ["P1"], "points": None}, separators=(",", ":"))
-    check = voting.sign_choices(
+    check = ballot_values.sign_choices(
         current_app.config["SECRET_KEY"], rounds["voting"].id, f"user:{citizen.id}", payload
     )
     w._voting = SimpleNamespace(
