@@ -53,6 +53,11 @@ class Phase(StrEnum):
         return self in (Phase.PROPOSALS, Phase.DELIBERATION)
 
     @property
+    def deliberating(self) -> bool:
+        """The panel deliberates and any signed-in resident may post arguments."""
+        return self is Phase.DELIBERATION
+
+    @property
     def voting_open(self) -> bool:
         """Ballots are accepted."""
         return self is Phase.VOTING

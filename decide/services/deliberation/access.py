@@ -18,8 +18,6 @@ from decide.services.permissions import (
     is_signed_in,
 )
 
-ARGUMENT_PHASES = ("proposals", "deliberation")
-
 
 def can_see_sessions(user: Any, rnd: Round) -> bool:
     """See a round's sessions, agendas, decisions and approved minutes."""
@@ -44,8 +42,8 @@ def can_deliberate(user: Any, rnd: Round) -> bool:
 def can_post_argument(user: Any, rnd: Round) -> bool:
     """Post an argument: panel members while proposals are considered, residents in deliberation."""
     if is_panel_member(user, rnd):
-        return rnd.phase in ARGUMENT_PHASES
-    return is_signed_in(user) and rnd.phase == "deliberation"
+        return rnd.phase.under_review
+    return is_signed_in(user) and rnd.phase.deliberating
 
 
 def can_report_argument(user: Any, rnd: Round) -> bool:

@@ -18,6 +18,7 @@ from decide.models import (
     PanelSession,
     Project,
     Proposal,
+    Round,
     ShortlistDecision,
     ShortlistReason,
     User,
@@ -244,35 +245,57 @@ def _minutes_approved(session: Session, panel_session: PanelSession) -> bool:
 
 def apply_to_ballot(session: Session, decision: ShortlistDecision, actor: User) -> list[Project]:
     """Make the shortlist the ballot's project list; the minutes recording it must be approved."""
+    shortlisted = _ready_shortlist(session, decision)
+    rnd = decision.session.round
+    keep = set(decision.shortlist_ids or ())
+    _remove_left_out(session, rnd, keep, actor)
+    _add_shortlisted(session, rnd, shortlisted, actor)
+    session.refresh(rnd)
+    return [p for p in rnd.projects if p.proposal_id in keep]
+
+
+def _ready_shortlist(session: Session, decision: ShortlistDecision) -> list[Proposal]:
+    """Return the shortlisted proposals, or raise why they cannot go onto the ballot yet."""
     if decision.shortlist_ids is None:
         raise DomainError("Count the vote first.")
     if not _minutes_approved(session, decision.session):
         raise DomainError("The panel must approve the minutes that record this shortlist first.")
-    rnd = decision.session.round
-    shortlisted = [session.get(Proposal, i) for i in decision.shortlist_ids]
-    problems = [
-        f"{p.title} is not marked feasible."
-        for p in shortlisted
-        if p is not None and p.feasibility != "feasible"
+    found = (session.get(Proposal, i) for i in decision.shortlist_ids)
+    shortlisted = [p for p in found if p is not None]
+    problems = _ballot_problems(shortlisted)
+    if problems:
+        raise DomainError(" ".join(problems))
+    return shortlisted
+
+
+def _ballot_problems(shortlisted: list[Proposal]) -> list[str]:
+    """Return why any shortlisted proposal cannot go onto the ballot."""
+    return [
+        f"{p.title} is not marked feasible." for p in shortlisted if p.feasibility != "feasible"
     ] + [
         f"{p.title} needs a payee: choose one on the review page."
         for p in shortlisted
-        if p is not None and p.needs_payee
+        if p.needs_payee
     ]
-    if problems:
-        raise DomainError(" ".join(problems))
-    keep = set(decision.shortlist_ids)
+
+
+def _remove_left_out(session: Session, rnd: Round, keep: set[int], actor: User) -> None:
+    """Take off the ballot the projects whose proposals were not shortlisted."""
     for project in list(rnd.projects):
         if project.proposal_id is not None and project.proposal_id not in keep:
             left_out = session.get(Proposal, project.proposal_id)
             assert left_out is not None  # the foreign key holds it
             proposal_service.remove_from_ballot(session, left_out, actor)
+
+
+def _add_shortlisted(
+    session: Session, rnd: Round, shortlisted: list[Proposal], actor: User
+) -> None:
+    """Put onto the ballot the shortlisted proposals not already on it."""
     on_ballot = {p.proposal_id for p in rnd.projects}
     for proposal in shortlisted:
-        if proposal is not None and proposal.id not in on_ballot:
+        if proposal.id not in on_ballot:
             proposal_service.accept_onto_ballot(session, proposal, actor)
-    session.refresh(rnd)
-    return [p for p in rnd.projects if p.proposal_id in keep]
 
 
 def reasons_for_proposal(session: Session, proposal: Proposal) -> list[ShortlistReason]:
