@@ -233,14 +233,20 @@ def open_box(session: Session, round_id: int) -> OpenBox | None:
     return None if row is None else OpenBox(row[0], row[1])
 
 
-def _voting_round(box: OpenBox | None) -> Round:
-    """Return the box's round, or raise VotingClosed unless voting is open in it."""
-    if box is None:
-        raise VotingClosed("There is no such round.")
-    rnd = box.round
+def check_can_vote(
+    session: Session,
+    rnd: Round,
+    voter: VoterKey,
+    today: dt.date,
+    paper: register.PaperUse | None = None,
+) -> None:
+    """Raise VotingClosed or NotEligible unless this voter may vote in the round now."""
     if not rnd.phase.voting_open:
         raise VotingClosed(f"Voting is not open in this round (it is at: {rnd.phase_label}).")
-    return rnd
+    try:
+        register.check(session, rnd, voter, today, paper)
+    except (EligibilityError, register.RegisterRefusal) as exc:
+        raise NotEligible(str(exc)) from exc
 
 
 def cast_ballot(
@@ -298,17 +304,16 @@ def cast_into(
             voter == PAPER_VOTER
         ):
             raise ValueError("paper ballots, and only they, come with their paper number")
-        rnd = _voting_round(box)
+        if box is None:
+            raise VotingClosed("There is no such round.")
+        rnd = box.round
         round_id = rnd.id
         # box.settings is held until the commit: the register and eligibility checks below look
         # the settings up by primary key three or four times, and the session answers a lookup
         # from its identity map only while something still references the row (it holds rows
         # weakly). A round with no stored settings gets the defaults from settings_for.
         _settings = box.settings if box.settings is not None else settings_for(session, round_id)
-        try:
-            register.check(session, rnd, voter, today, paper)
-        except (EligibilityError, register.NotOnRegister) as exc:
-            raise NotEligible(str(exc)) from exc
+        check_can_vote(session, rnd, voter, today, paper)
         # One read of the projects: the ballot's (not withdrawn) for checking, all of them for
         # the envelope's size, which must not change when a project is withdrawn.
         every = rnd.projects

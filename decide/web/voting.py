@@ -455,8 +455,8 @@ def cast(round_id: int) -> Any:
             choices = _read_reviewed(rnd, voter)
         except voting.BallotRejected:
             # Choices reviewed by someone else, or for a round that has closed: say the real
-            # reason. (cast_into checks phase and eligibility itself, under the box lock.)
-            _refuse_voter(rnd, voter)
+            # reason (cast_into makes the same check itself, under the box lock).
+            voting.check_can_vote(db.session, rnd, voter, today())
             raise
         # The commit expires `rnd`; the receipt names the round from this, read now, so
         # rendering it costs no second query (and no transaction left to roll back).
@@ -478,18 +478,6 @@ def cast(round_id: int) -> Any:
         return render_template("voting/refused.html", rnd=rnd, messages=[str(exc)]), 403
     forget_voter(round_id)
     return receipt_page(heading, signed)
-
-
-def _refuse_voter(rnd: Round, voter: VoterKey) -> None:
-    """Raise VotingClosed or NotEligible when this voter may not vote in the round now."""
-    if not rnd.phase.voting_open:
-        raise voting.VotingClosed(
-            f"Voting is not open in this round (it is at: {rnd.phase_label})."
-        )
-    try:
-        register.check(db.session, rnd, voter, today())
-    except (elig.EligibilityError, register.RegisterRefusal) as exc:
-        raise voting.NotEligible(str(exc)) from exc
 
 
 @bp.post("/rounds/<int:round_id>/vote/receipt")

@@ -8,9 +8,7 @@ app refuses them itself, the same way on both.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -18,25 +16,11 @@ from markupsafe import escape
 from sqlalchemy import text
 
 from decide.web.forms import CONTROL_CHARACTERS_MESSAGE
+from tests.helpers.forms import payment_form, round_form
 from tests.helpers.tables import table_counts
 from tests.web.world import PASSWORD, login
 
 INT32_PAST = str(2**31)
-
-
-def _round_form(world: Any, **changes: str) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "title": "Healthy Moorfield",
-        "description": "",
-        "budget_pence": "10,000",
-        "area_ids": [str(a.id) for a in world.areas],
-        "ballot_kind": "approval",
-        "min_choices": "1",
-        "allocation_rule": "greedy",
-        "signature_threshold": "1",
-    }
-    data.update(changes)
-    return data
 
 
 def _proposal_form(**changes: str) -> dict[str, Any]:
@@ -65,12 +49,12 @@ NUL_CASES = [
      "password": PASSWORD}, "email"),
     ("anonymous", "/login", lambda w: {"email": "citizen@test.example",
      "password": "\x00" + PASSWORD}, "password"),
-    ("facilitator", "/rounds/new", lambda w: _round_form(w, title="Moor\x00field"), "title"),
-    ("facilitator", "/rounds/new", lambda w: _round_form(w, description="a\x00"), "description"),
-    ("facilitator", "/rounds/new", lambda w: _round_form(w, budget_pence="10\x00000"),
+    ("facilitator", "/rounds/new", lambda w: round_form(w, title="Moor\x00field"), "title"),
+    ("facilitator", "/rounds/new", lambda w: round_form(w, description="a\x00"), "description"),
+    ("facilitator", "/rounds/new", lambda w: round_form(w, budget_pence="10\x00000"),
      "budget_pence"),
     ("facilitator", lambda w: f"/rounds/{w.round.id}/edit",
-     lambda w: _round_form(w, title="x\x00"), "title"),
+     lambda w: round_form(w, title="x\x00"), "title"),
     ("facilitator", lambda w: f"/rounds/{w.round.id}/panel",
      lambda w: {"email": "citizen@test.example", "role_title": "Resident\x00"}, "role_title"),
     ("facilitator", "/rounds/areas", lambda w: {"area-name": "Canal\x00",
@@ -111,13 +95,13 @@ def test_nul_in_a_text_field_is_refused_next_to_it(app, db, world, role, url, da
 def test_other_control_characters_are_refused_but_line_breaks_kept(app, db, world):
     client = login(app.test_client(), world.user("facilitator"))
     before = table_counts(db)
-    html = client.post("/rounds/new", data=_round_form(world, title="Bell\x07 round")).get_data(
+    html = client.post("/rounds/new", data=round_form(world, title="Bell\x07 round")).get_data(
         as_text=True
     )
     assert 'id="title-error"' in html and CONTROL_CHARACTERS_MESSAGE in html
     assert table_counts(db) == before
     response = client.post(
-        "/rounds/new", data=_round_form(world, description="First line\r\n\tSecond line")
+        "/rounds/new", data=round_form(world, description="First line\r\n\tSecond line")
     )
     assert response.status_code == 302
 
@@ -191,7 +175,7 @@ def test_round_form_refuses_integers_past_32_bits(app, db, world, field, value):
     before = table_counts(db)
     kind = {"points_total": "cumulative", "max_points_per_project": "cumulative",
             "rank_depth": "ranked"}.get(field, "approval")  # fmt: skip
-    form = _round_form(world, ballot_kind=kind, points_total="10", rank_depth="3")
+    form = round_form(world, ballot_kind=kind, points_total="10", rank_depth="3")
     form[field] = value
     for url in ("/rounds/new", f"/rounds/{world.draft.id}/edit"):
         response = client.post(url, data=form)
@@ -207,7 +191,7 @@ def test_round_share_over_100_per_cent_is_refused(app, db, world):
     client = login(app.test_client(), world.user("facilitator"))
     before = table_counts(db)
     html = client.post(
-        "/rounds/new", data=_round_form(world, min_budget_share_percent=INT32_PAST)
+        "/rounds/new", data=round_form(world, min_budget_share_percent=INT32_PAST)
     ).get_data(as_text=True)
     assert 'id="min_budget_share_percent-error"' in html and "100 or less" in html
     assert table_counts(db) == before
@@ -241,56 +225,19 @@ def test_area_population_past_32_bits_is_refused(app, db, world):
 # --- A payment approver over 120 characters ---------------------------------------------------
 
 
-@pytest.fixture
-def paid_round(db, world):
-    """Return a published round whose manifest allocates £500 to project P1."""
-    from audits.manifest import Manifest, ManifestProject
-    from decide.models import Round, RoundManifest
-
-    rnd = Round(title="Paid round", slug="paid-round", budget_pence=100_000, phase="published")
-    db.session.add(rnd)
-    db.session.flush()
-    manifest = Manifest(
-        round_id=str(rnd.id), title=rnd.title, budget=Fraction(100_000), currency="GBP",
-        ballot={"kind": "approval"}, rule="greedy", rule_parameters={},
-        tie_break={"kind": "lex", "seed": None},
-        projects=(ManifestProject("P1", "Benches", Fraction(50_000), "Riverside Food Bank"),),
-        ballot_count=0, ballots_by_channel={}, files={}, merkle_root="0" * 64,
-        chain_head="0" * 64, tally={}, allocation={"P1": Fraction(50_000)},
-        software_version="test", server_public_key="0" * 64, threshold=1,
-    )  # fmt: skip
-    db.session.add(
-        RoundManifest(
-            round_id=rnd.id,
-            digest=manifest.digest_hex(),
-            manifest_json=manifest.to_json_bytes(),
-            ballots_pb=b"",
-            keys_json=b"{}",
-            created_at=dt.datetime.now(dt.UTC),
-        )
-    )
-    db.session.commit()
-    return rnd
-
-
-def _payment(**changes: str) -> dict[str, str]:
-    form = {"project_code": "P1", "amount": "100", "paid_on": dt.date.today().isoformat(),
-            "bank_reference": "BACS-1", "approver": "Fay Facilitator"}  # fmt: skip
-    form.update(changes)
-    return form
-
-
 @pytest.mark.parametrize("approver", ["A" * 121, "Fay\x00Facilitator"])
 def test_payment_approver_too_long_or_with_nul_is_refused(app, db, world, paid_round, approver):
     client = login(app.test_client(), world.user("facilitator"))
     before = table_counts(db)
-    response = client.post(f"/rounds/{paid_round.id}/ledger/pay", data=_payment(approver=approver))
+    response = client.post(
+        f"/rounds/{paid_round.id}/ledger/pay", data=payment_form(approver=approver)
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     message = "120 characters or fewer" if len(approver) > 120 else "invisible control"
     assert message in html
     assert table_counts(db) == before
-    ok = client.post(f"/rounds/{paid_round.id}/ledger/pay", data=_payment(approver="A" * 120))
+    ok = client.post(f"/rounds/{paid_round.id}/ledger/pay", data=payment_form(approver="A" * 120))
     assert ok.status_code == 303
 
 
@@ -447,111 +394,3 @@ def test_import_pb_title_with_nul_is_refused_on_the_web_and_the_cli(app, db, wor
 
 
 # --- Found by the fuzz test (tests/web/test_fuzz.py) ---------------------------------------
-
-
-def _voting_round(db: Any, world: Any) -> Any:
-    from tests.voting.helpers import make_round
-
-    rnd = make_round(db.session, "ranked", area=world.areas[0])
-    return rnd
-
-
-FUZZ_FOUND = [
-    ("min age '²'", lambda r: f"/rounds/{r.id}/eligibility", {"by_postcode": "on", "min_age": "²"},
-     422, "The minimum age must be a whole number of years."),
-    ("5,000-digit code count", lambda r: f"/rounds/{r.id}/eligibility/codes",
-     {"count": "9" * 5000}, 422, "Enter a number of codes from 1 to"),
-    ("label with NUL", lambda r: f"/rounds/{r.id}/eligibility/codes",
-     {"count": "2", "label": "Hall\x00"}, 422, "This contains invisible control characters"),
-    ("roll with a lone carriage return", lambda r: f"/rounds/{r.id}/eligibility/roll",
-     {"roll_file": (b"\r0", "roll.csv")}, 422, "Nothing was stored."),
-    ("paper number '²'", lambda r: f"/rounds/{r.id}/paper", {"rank-P1": "1", "number": "²"},
-     422, "Enter the number printed on the paper ballot."),
-    ("rank '²'", lambda r: f"/rounds/{r.id}/paper", {"rank-P1": "²", "number": "42"},
-     422, "Ranks are whole numbers from 1 to 5."),
-    ("area id past 32 bits", lambda r: "/rounds/new", {"title": "T", "budget_pence": "10",
-     "area_ids": INT32_PAST, "ballot_kind": "approval", "min_choices": "1",
-     "allocation_rule": "greedy", "signature_threshold": "1"}, 200, "area_ids-error"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("url", "form", "status", "message"),
-    [case[1:] for case in FUZZ_FOUND],
-    ids=[case[0] for case in FUZZ_FOUND],
-)
-def test_fuzz_findings_are_refused_with_a_message(app, db, world, url, form, status, message):
-    rnd = _voting_round(db, world)
-    client = login(app.test_client(), world.user("facilitator"))
-    before = table_counts(db)
-    files = {k: (io.BytesIO(v[0]), v[1]) for k, v in form.items() if isinstance(v, tuple)}
-    response = client.post(url(rnd), data={**form, **files})
-    assert response.status_code == status
-    assert str(escape(message)) in response.get_data(as_text=True)
-    assert table_counts(db) == before
-
-
-@pytest.mark.parametrize(
-    "url",
-    ["/rounds/99999999999999999999", "/rounds/" + "9" * 5000 + "/edit", "/proposals/2147483648"],
-)
-def test_ids_no_column_holds_are_not_found(app, world, url):
-    client = login(app.test_client(), world.user("facilitator"))
-    assert client.get(url).status_code == 404
-
-
-def test_board_page_and_receipt_round_that_no_column_holds(app, db, world):
-    rnd = _voting_round(db, world)
-    client = app.test_client()
-    assert client.get(f"/rounds/{rnd.id}/board?page=²").status_code == 200
-    receipt = '{"receipt": {"round": "99999999999999999999999"}}'
-    for url in ("/receipts/check", "/receipts/counted"):
-        assert client.post(url, data={"receipt": receipt}).status_code == 422
-
-
-# --- Found by the outside tester of issue 11 ---------------------------------------------------
-
-
-@pytest.mark.parametrize("blank", [" ", "\t", "\u00a0", "\u3000"])
-def test_a_budget_of_only_spaces_is_refused_not_a_500(app, db, world, blank):
-    client = login(app.test_client(), world.user("facilitator"))
-    before = table_counts(db)
-    response = client.post("/rounds/new", data=_round_form(world, budget_pence=blank))
-    assert response.status_code == 200  # the form again, with the message
-    assert "Enter the budget in pounds" in response.get_data(as_text=True)
-    assert table_counts(db) == before
-
-
-@pytest.mark.parametrize("digits", ["١٠٠٠٠", "１０００", "१०००"])
-def test_digits_of_other_scripts_are_not_taken_as_amounts(app, db, world, digits):
-    client = login(app.test_client(), world.user("facilitator"))
-    before = table_counts(db)
-    response = client.post("/rounds/new", data=_round_form(world, budget_pence=digits))
-    assert response.status_code == 200
-    assert "Enter an amount in pounds" in response.get_data(as_text=True)
-    assert table_counts(db) == before
-
-
-def test_a_receipt_naming_a_round_past_64_bits_is_not_looked_up(app, db):
-    from decide.web.publication import round_is_published
-
-    with app.test_request_context():
-        for pasted in ("9223372036854775808", "2147483648", "99999999999999999999", "²"):
-            assert round_is_published(pasted) is False
-
-
-def test_a_payment_dated_in_the_future_or_before_the_results_is_refused(app, db, world, paid_round):
-    client = login(app.test_client(), world.user("facilitator"))
-    before = table_counts(db)
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    for day, message in (
-        (tomorrow, "cannot be in the future"),
-        ("0001-01-01", "cannot be before the results were signed"),
-        ("2000-01-01", "cannot be before the results were signed"),
-    ):
-        response = client.post(f"/rounds/{paid_round.id}/ledger/pay", data=_payment(paid_on=day))
-        assert response.status_code == 422, day
-        assert message in response.get_data(as_text=True)
-    assert table_counts(db) == before
-    ok = client.post(f"/rounds/{paid_round.id}/ledger/pay", data=_payment())
-    assert ok.status_code == 303
