@@ -184,16 +184,19 @@ def ranking_form(candidates: Sequence[Proposal], current: Sequence[int]) -> Deci
             return [pid for pid, _ in sorted(ranks.items(), key=lambda kv: kv[1])]
 
         def validate(self, extra_validators: Any = None) -> bool:
-            valid = super().validate(extra_validators)
+            # Each rank is one of the select's choices once the fields validate; read them as
+            # numbers only then (a hand-made "²" is refused by its field, never given to int()).
+            if not super().validate(extra_validators):
+                return False
             given = [getattr(self, f"rank_{c.id}").data for c in candidates]
             given = [int(g) for g in given if g]
-            if valid and not given:
+            if not given:
                 self.page_errors = ["Rank at least one proposal"]
                 return False
-            if valid and sorted(given) != list(range(1, len(given) + 1)):
+            if sorted(given) != list(range(1, len(given) + 1)):
                 self.page_errors = ["Use each rank once, from 1 upwards, with no gaps"]
                 return False
-            return valid
+            return True
 
     ranks = options(
         [("", "Not ranked")] + [(str(n), str(n)) for n in range(1, len(candidates) + 1)]
