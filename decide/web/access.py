@@ -31,7 +31,11 @@ def viewable_round(round_id: int) -> Round:
 
 def public_round(round_id: int) -> Round:
     """Return a round past its draft, or 404: voting and board pages never show a draft."""
-    rnd = db.session.get(Round, round_id)
+    return shown_publicly(db.session.get(Round, round_id))
+
+
+def shown_publicly(rnd: Round | None) -> Round:
+    """Return the round if it is past its draft, else 404 (for a round already read)."""
     if rnd is None or rnd.phase.is_draft:
         abort(404)
     return rnd

@@ -43,7 +43,7 @@ from decide.services import (
 from decide.services import eligibility as elig
 from decide.services.eligibility import VoterKey
 from decide.services.errors import DomainError
-from decide.web.access import public_round, receipt_key, require, wants_fragment
+from decide.web.access import public_round, receipt_key, require, shown_publicly, wants_fragment
 from decide.web.ballot_forms import (
     TypedFields,
     form_choices,
@@ -444,9 +444,7 @@ def cast(round_id: int) -> Any:
     # The cast's transaction starts here, with the box lock taken shared and the round read
     # once under it (see voting.open_box); a refusal below rolls it back.
     box = voting.open_box(db.session, round_id)
-    if box is None or box.round.phase.is_draft:
-        abort(404)
-    rnd = box.round
+    rnd = shown_publicly(box.round if box is not None else None)
     voter = current_voter(round_id)
     if voter is None:
         return _identify_page(rnd, None, "Show that you can vote first."), 403
