@@ -147,8 +147,16 @@ def _empty_all_tables(app: Flask) -> None:
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t}"' for t in tables)
-                conn.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
+                # DELETE, not TRUNCATE: the tables are small, and TRUNCATE of 50-odd tables
+                # makes new files for each (about 1 s per test here against 0.05 s).
+                sequences = conn.scalars(
+                    text(
+                        "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
+                    )
+                ).all()
+                statements = [f'DELETE FROM "{t}"' for t in tables]
+                statements += [f"SELECT setval('\"{s}\"', 1, false)" for s in sequences]
+                conn.exec_driver_sql("; ".join(statements))
             else:
                 conn.execute(text("PRAGMA foreign_keys=OFF"))
                 for t in tables:

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, joinedload
 
 from audits.receipts import Receipt, ServerKey, SignedReceipt, sign_receipt
@@ -40,11 +40,14 @@ from ballots.canonical import canonical_ballot_bytes
 from ballots.model import Ballot as CoreBallot
 from ballots.rules import validate
 from decide.models import (
+    AccessCode,
     Participation,
     Project,
     Round,
     RoundEligibility,
     SealedBallot,
+    User,
+    VoterRollEntry,
 )
 from decide.services import register
 from decide.services.ballot_values import (
@@ -158,14 +161,17 @@ def mark_voter(
     today: dt.date,
     paper: register.PaperUse | None,
     seal: Callable[[str], bytes],
+    envelope: dict[str, object] | None = None,
 ) -> None:
     """Mark the voter's register entry with their sealed receipt, or raise (rolled back).
 
     `register.mark` decides which entry a vote marks (every route, one entry); `seal` seals
     the receipt for that entry's key, so only the same proof of eligibility opens it again.
+    The `envelope` row, when given, is written with the mark, in one statement.
     """
+    along = [] if envelope is None else [(SealedBallot.__table__, envelope)]
     try:
-        register.mark(session, rnd, voter, today=today, paper=paper, seal=seal)
+        register.mark(session, rnd, voter, today=today, paper=paper, seal=seal, along=along)
     except register.AlreadyMarked as exc:
         raise AlreadyVoted(exc.message) from None
     except register.NotOnRegister as exc:
@@ -202,6 +208,7 @@ class OpenBox:
 
     round: Round
     settings: RoundEligibility | None
+    voter_row: object | None = None  # the voter's code, account or roll entry, held likewise
 
     def ballot_projects(self) -> list[Project]:
         """Return the projects on the ballot (not withdrawn), in published order."""
@@ -210,27 +217,39 @@ class OpenBox:
         )
 
 
-def open_box(session: Session, round_id: int) -> OpenBox | None:
+# The row that stands for a voter of each kind, read with the round so that the eligibility
+# checks' look-ups by primary key are answered from the session (see OpenBox).
+VOTER_ROWS: dict[str, type[AccessCode | User | VoterRollEntry]] = {
+    "code": AccessCode,
+    "user": User,
+    "roll": VoterRollEntry,
+}
+
+
+def open_box(session: Session, round_id: int, voter: VoterKey | None = None) -> OpenBox | None:
     """Begin a cast's transaction: take the round's box lock shared, then read the round.
 
-    One statement after the lock reads the round, its projects and its eligibility settings.
-    Returns None when there is no such round. The cast view reads the round's ballot kind and
-    phase from here instead of reading the round a second time.
+    One statement after the lock reads the round, its projects, its eligibility settings and,
+    when `voter` is given, the voter's own row (access code, account or roll entry). Returns
+    None when there is no such round. The cast view reads the round's ballot kind and phase
+    from here instead of reading the round a second time.
     """
     _begin_write(session)
     lock_box(session, round_id, exclusive=False)
-    row = (
-        session.execute(
-            select(Round, RoundEligibility)
-            .outerjoin(RoundEligibility, RoundEligibility.round_id == Round.id)
-            .where(Round.id == round_id)
-            .options(joinedload(Round.projects))
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .one_or_none()
+    statement = (
+        select(Round, RoundEligibility)
+        .outerjoin(RoundEligibility, RoundEligibility.round_id == Round.id)
+        .where(Round.id == round_id)
+        .options(joinedload(Round.projects))
+        .execution_options(populate_existing=True)
     )
-    return None if row is None else OpenBox(row[0], row[1])
+    entity = VOTER_ROWS.get(voter.kind) if voter is not None else None
+    if voter is not None and entity is not None:
+        statement = statement.add_columns(entity).outerjoin(entity, entity.id == voter.id)
+    row = session.execute(statement).unique().one_or_none()
+    if row is None:
+        return None
+    return OpenBox(row[0], row[1], row[2] if entity is not None else None)
 
 
 def check_can_vote(
@@ -323,6 +342,12 @@ def cast_into(
         data = canonical_ballot_bytes(rnd.ballot_kind, ballot)
         keys = BoxKeys(server_key, round_id)
         sealed = keys.seal(data, choices_json(ballot), channel, capacity=_capacity(rnd, every))
+        envelope: dict[str, object] = {
+            "id": sealed.envelope_id,
+            "round_id": round_id,
+            "lookup": sealed.lookup,
+            "box": sealed.box,
+        }
         mark_voter(
             session,
             rnd,
@@ -330,14 +355,8 @@ def cast_into(
             today,
             paper,
             lambda key: keys.seal_receipt(key, sealed.tracker, sealed.commitment),
+            envelope,
         )
-        envelope = {
-            "id": sealed.envelope_id,
-            "round_id": round_id,
-            "lookup": sealed.lookup,
-            "box": sealed.box,
-        }
-        session.execute(insert(SealedBallot), [envelope])
         session.commit()
     except BaseException:
         session.rollback()

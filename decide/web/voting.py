@@ -443,9 +443,9 @@ def cast(round_id: int) -> Any:
     """Cast the reviewed ballot; on success go to the receipt."""
     # The cast's transaction starts here, with the box lock taken shared and the round read
     # once under it (see voting.open_box); a refusal below rolls it back.
-    box = voting.open_box(db.session, round_id)
-    rnd = shown_publicly(box.round if box is not None else None)
     voter = current_voter(round_id)
+    box = voting.open_box(db.session, round_id, voter)
+    rnd = shown_publicly(box.round if box is not None else None)
     if voter is None:
         return _identify_page(rnd, None, "Show that you can vote first."), 403
     try:
