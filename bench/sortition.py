@@ -124,6 +124,23 @@ def child(which: str, name: str, limit: float) -> dict[str, object]:
     return json.loads(lines[-1])
 
 
+def comparison(ours: dict[str, object], theirs: dict[str, object], size: int) -> str:
+    """Say whether our smallest probability is at least theirs (tolerance 1e-6).
+
+    Without their figure, ours may still settle it: nobody's chance can exceed the average,
+    panel size / pool size, for someone is always at or below it; reaching it, ours is at least
+    any maximin's.
+    """
+    if "min" not in ours:
+        return "?"
+    mine = float(ours["min"])  # type: ignore[arg-type]
+    if "min" in theirs:
+        return "yes" if mine >= float(theirs["min"]) - 1e-6 else "NO"  # type: ignore[arg-type]
+    if mine >= size / int(ours["people"]) - 1e-9:  # type: ignore[call-overload]
+        return "yes: ours = panel/pool, the most possible"
+    return "?"
+
+
 def main() -> None:
     """Print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -151,10 +168,7 @@ def main() -> None:
         def fig(r: dict[str, object], key: str, fmt: str) -> str:
             return format(r[key], fmt) if key in r else str(r.get("error", "?"))
 
-        if "min" in ours and "min" in theirs:
-            ok = "yes" if float(ours["min"]) >= float(theirs["min"]) - 1e-6 else "NO"  # type: ignore[arg-type]
-        else:
-            ok = "?"
+        ok = comparison(ours, theirs, size)
         target = TARGET.get(name)
         if target is None:
             met = "—"

@@ -70,7 +70,7 @@ FIX_TOLERANCE = 1e-9
 # The shortcut tries lotteries of up to this many panels, while the integer program stays
 # below `PARTITION_CELLS` variables (types × panels).
 PARTITION_PANELS = 1000
-PARTITION_CELLS = 60_000
+PARTITION_CELLS = 40_000
 
 # m·count_t·π_t within this of a whole number counts as that number (π_t comes from a linear
 # program solved in floating point, to about 1e-9).

@@ -57,7 +57,7 @@ RELAXED_FIX_TOLERANCE = 1e-6
 
 # Branch-and-bound nodes `partition_panels` may use before giving up: a count of work, not a
 # clock, so that the same pool gives the same answer on any machine.
-PARTITION_NODES = 500
+PARTITION_NODES = 100
 
 # One quota bound: (quota index, "min" or "max").
 Bound = tuple[int, str]
