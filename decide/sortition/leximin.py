@@ -23,6 +23,17 @@ How we compute it (our own code; the paper's method, on types instead of people)
 
 Maximin is stage 1 alone; the probabilities above the minimum are then whatever that last
 program returns.
+
+A shortcut comes first, and usually settles it. Leximin over the *relaxation* (x_t real,
+`RelaxedLeximin`: one small program per stage, no panels) is an upper bound on the true
+leximin, because every distribution over panels gives expected counts inside the relaxation.
+If some m (up to `PARTITION_PANELS`) makes m·count_t·π_t a whole number of seats for every
+type, an integer program (`partition_panels`) looks for m panels that give type t exactly
+that many seats in all. Found: the uniform mix of those m panels reaches the bound, so it is
+the leximin distribution (and a maximin one), with probabilities that are exact fractions
+seats/(m·count_t). With two quota features the relaxation's corners are whole panels (the
+quota matrix is totally unimodular), so the shortcut always applies when such an m exists;
+with more features, or when the integer program runs out of nodes, column generation runs.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from decide.sortition.explain import InfeasibleQuotas, explain_infeasible
 from decide.sortition.pool import Pool, Quota, TypeTable, check_quotas, type_table
@@ -40,7 +52,9 @@ from decide.sortition.programs import (
     MasterLP,
     PanelProgram,
     PricingMIP,
+    RelaxedLeximin,
     _highspy,
+    partition_panels,
 )
 
 __all__ = ["METHODS", "Distribution", "leximin", "maximin", "select_distribution"]
@@ -52,6 +66,15 @@ GREEDY_TRIES = 8
 
 # A type whose dual weight exceeds this at a stage's optimum is fixed at that stage's level.
 FIX_TOLERANCE = 1e-9
+
+# The shortcut tries lotteries of up to this many panels, while the integer program stays
+# below `PARTITION_CELLS` variables (types × panels).
+PARTITION_PANELS = 1000
+PARTITION_CELLS = 40_000
+
+# m·count_t·π_t within this of a whole number counts as that number (π_t comes from a linear
+# program solved in floating point, to about 1e-9).
+SEAT_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -242,6 +265,41 @@ def _support(
     return panels, weights, probs
 
 
+def _whole_seats(
+    levels: Sequence[float], counts: Sequence[int], size: int
+) -> tuple[int, list[int]]:
+    """Return the smallest m making every m·count_t·π_t whole, and those seats ((0, []): none)."""
+    for m in range(1, min(PARTITION_PANELS, PARTITION_CELLS // len(counts)) + 1):
+        exact = [m * c * p for c, p in zip(counts, levels)]
+        seats = [round(v) for v in exact]
+        if sum(seats) == m * size and all(
+            abs(v - s) <= SEAT_TOLERANCE for v, s in zip(exact, seats)
+        ):
+            return m, seats
+    return 0, []
+
+
+def _partition_shortcut(
+    table: TypeTable, quotas: Sequence[Quota], size: int
+) -> tuple[tuple[tuple[int, ...], ...], tuple[float, ...], tuple[float, ...], int] | None:
+    """Return (panels, weights, probabilities, stages) if m panels reach the relaxed leximin."""
+    relaxed = RelaxedLeximin(table, quotas, size)
+    levels = relaxed.solve()
+    if levels is None:
+        return None
+    counts = table.counts
+    m, seats = _whole_seats(levels, counts, size)
+    if not m:
+        return None
+    found = partition_panels(table, quotas, size, seats, m)
+    if found is None:
+        return None
+    shapes = sorted(set(found))
+    weights = tuple(Fraction(found.count(p), m) for p in shapes)
+    probs = tuple(float(Fraction(s, m * c)) for s, c in zip(seats, counts))
+    return tuple(shapes), tuple(float(w) for w in weights), probs, relaxed.stages
+
+
 def select_distribution(
     pool: Pool, quotas: Sequence[Quota], size: int, *, method: str = "leximin"
 ) -> Distribution:
@@ -258,6 +316,20 @@ def select_distribution(
     prog = PanelProgram(table, quotas, size)
     if prog.best() is None:
         raise InfeasibleQuotas(explain_infeasible(pool, quotas, size))
+    shortcut = _partition_shortcut(table, quotas, size)
+    if shortcut is not None:
+        panels, weights, probs, stages = shortcut
+        return Distribution(
+            method=method,
+            table=table,
+            size=size,
+            panels=panels,
+            weights=weights,
+            type_probabilities=probs,
+            columns=len(panels),
+            stages=stages,
+            seconds=time.perf_counter() - start,
+        )
     pricing = PricingMIP(table, quotas, size)
     greedy = GreedyPricer(table, quotas, size)
     lp, columns, known = _start_master(greedy, pricing, counts)

@@ -7,6 +7,12 @@
   asked hundreds of times by column generation.
 - `MasterLP`: the restricted linear program of column generation, kept in one HiGHS model
   that grows by one column for each new panel, so each round re-solves from the last basis.
+- `RelaxedLeximin`: leximin over the linear relaxation of the panel program (x_t real), a
+  small program with one variable per type and no panels at all. Every distribution over
+  panels gives each type an expected count inside that relaxation, so its leximin is an upper
+  bound (in the leximin order) on the true one.
+- `partition_panels`: an integer program that looks for m panels in which type t has exactly
+  a given number of seats in total, so that the uniform mix of the m panels reaches a target.
 
 Solver tolerances: HiGHS's defaults (primal and dual feasibility 1e-7) for the linear programs;
 the integer program is asked for a relative gap of 1e-9, so that column generation stops only
@@ -20,6 +26,7 @@ import functools
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pulp
 
@@ -32,7 +39,9 @@ __all__ = [
     "MasterLP",
     "PanelProgram",
     "PricingMIP",
+    "RelaxedLeximin",
     "ilp_solver",
+    "partition_panels",
 ]
 
 # A new panel is added to column generation only when it beats the bound by more than this.
@@ -40,6 +49,15 @@ PRICE_TOLERANCE = 1e-9
 
 # The pricing search stops after this many improving panels (see `PricingMIP.above`).
 IMPROVING_PANELS = 1
+
+# A type whose dual weight in the relaxation is above this is fixed at the stage's level. Larger
+# than the solver's tolerances (1e-7 on Σ y = 1), so that a dual that is zero up to rounding never
+# fixes a type too early; a type left open wrongly is fixed by the next stage, at the same level.
+RELAXED_FIX_TOLERANCE = 1e-6
+
+# Branch-and-bound nodes `partition_panels` may use before giving up: a count of work, not a
+# clock, so that the same pool gives the same answer on any machine.
+PARTITION_NODES = 100
 
 # One quota bound: (quota index, "min" or "max").
 Bound = tuple[int, str]
@@ -305,3 +323,110 @@ class GreedyPricer:
         if (filled < self.mins).any():
             return None
         return tuple(int(v) for v in x)
+
+
+def _new_highs(hs: Any) -> Any:
+    """Return a quiet, single-threaded HiGHS instance."""
+    h = hs.Highs()  # type: ignore[attr-defined]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    return h
+
+
+class RelaxedLeximin:
+    """Leximin over the relaxation: x_t real in [0, count_t], the size and every quota kept.
+
+    Variables x_t and z; maximise z subject to x_t/count_t ≥ z for each open type and
+    x_t/count_t ≥ f_t for each fixed one. At a stage's optimum, the types whose row has a
+    positive dual cannot rise above it (their dual-weighted average is capped by z), so they
+    are fixed; every stage fixes at least one type.
+    """
+
+    def __init__(self, table: TypeTable, quotas: Sequence[Quota], size: int) -> None:
+        hs = _highspy()
+        if hs is None:  # pragma: no cover - highspy is a dependency
+            raise RuntimeError("highspy is needed for leximin")
+        import numpy as np
+
+        self.hs = hs
+        counts = table.counts
+        self.n = n = len(counts)
+        h = _new_highs(hs)
+        inf = hs.kHighsInf  # type: ignore[attr-defined]
+        self.inf = inf
+        empty_i, empty_v = np.array([], dtype=np.int32), np.array([], dtype=float)
+        for c in counts:
+            h.addCol(0.0, 0.0, float(c), 0, empty_i, empty_v)
+        h.addCol(1.0, -inf, inf, 0, empty_i, empty_v)  # z
+        everyone = np.arange(n, dtype=np.int32)
+        h.addRow(float(size), float(size), n, everyone, np.ones(n))
+        for q, quota in enumerate(quotas):
+            cover = np.array(table.coverage[q], dtype=np.int32)
+            h.addRow(float(quota.min), float(quota.max), len(cover), cover, np.ones(len(cover)))
+        self.base = 1 + len(quotas)
+        for t, c in enumerate(counts):
+            h.addRow(0.0, inf, 2, np.array([t, n], np.int32), np.array([1.0 / c, -1.0]))
+        h.changeObjectiveSense(hs.ObjSense.kMaximize)
+        self.h = h
+        self.stages = 0
+
+    def solve(self) -> list[float] | None:
+        """Return each type's leximin level in the relaxation, or None if it is infeasible."""
+        h = self.h
+        n = self.n
+        levels: dict[int, float] = {}
+        while len(levels) < n:
+            self.stages += 1
+            h.run()
+            if h.getModelStatus() != self.hs.HighsModelStatus.kOptimal:  # type: ignore[attr-defined]
+                return None
+            z = h.getInfo().objective_function_value  # type: ignore[attr-defined]
+            duals = h.getSolution().row_dual  # type: ignore[attr-defined]
+            open_types = [t for t in range(n) if t not in levels]
+            y = {t: abs(duals[self.base + t]) for t in open_types}
+            holding = [t for t in open_types if y[t] > RELAXED_FIX_TOLERANCE]
+            for t in holding or [max(open_types, key=y.__getitem__)]:
+                levels[t] = z
+                h.changeCoeff(self.base + t, n, 0.0)
+                h.changeRowBounds(self.base + t, z, self.inf)
+        return [levels[t] for t in range(n)]
+
+
+def partition_panels(
+    table: TypeTable, quotas: Sequence[Quota], size: int, seats: Sequence[int], m: int
+) -> list[tuple[int, ...]] | None:
+    """Return m panels meeting the quotas in which type t has seats[t] seats in all, or None.
+
+    Variables x_{t,j} (people of type t on panel j); None when the integer program is
+    infeasible or not solved within `PARTITION_NODES` nodes.
+    """
+    hs = _highspy()
+    if hs is None:  # pragma: no cover - highspy is a dependency
+        raise RuntimeError("highspy is needed for leximin")
+    import numpy as np
+
+    counts = table.counts
+    n = len(counts)
+    h = _new_highs(hs)
+    h.setOptionValue("mip_max_nodes", PARTITION_NODES)
+    empty_i, empty_v = np.array([], dtype=np.int32), np.array([], dtype=float)
+    for t in range(n):  # column t·m + j is x_{t,j}
+        for _ in range(m):
+            h.addCol(0.0, 0.0, float(min(counts[t], seats[t])), 0, empty_i, empty_v)
+    cols = n * m
+    integer = np.array([hs.HighsVarType.kInteger] * cols)  # type: ignore[attr-defined]
+    h.changeColsIntegrality(cols, np.arange(cols, dtype=np.int32), integer)
+    for t in range(n):
+        idx = np.arange(t * m, (t + 1) * m, dtype=np.int32)
+        h.addRow(float(seats[t]), float(seats[t]), m, idx, np.ones(m))
+    for j in range(m):
+        idx = np.arange(n, dtype=np.int32) * m + j
+        h.addRow(float(size), float(size), n, idx, np.ones(n))
+        for q, quota in enumerate(quotas):
+            idx = np.array(table.coverage[q], dtype=np.int32) * m + j
+            h.addRow(float(quota.min), float(quota.max), len(idx), idx, np.ones(len(idx)))
+    h.run()
+    if h.getInfo().primal_solution_status != 2:  # type: ignore[attr-defined]
+        return None  # infeasible, or no solution within the node limit
+    x = h.getSolution().col_value  # type: ignore[attr-defined]
+    return [tuple(round(x[t * m + j]) for t in range(n)) for j in range(m)]

@@ -152,7 +152,10 @@ def build_record(
         "lottery_probabilities": {
             p.id: decimal_text(marginals.get(p.id, Fraction(0))) for p in pool.people
         },
-        "max_deviation": probability_text(_deviation(probs, marginals)),
+        # From the probabilities as written (9 places), as `verify_record` recomputes it.
+        "max_deviation": probability_text(
+            _deviation({pid: float(probability_text(p)) for pid, p in probs.items()}, marginals)
+        ),
         "within_one_over_m": lottery.within_one_over_m,
         "seed": seed,
         "draw_index": None,

@@ -9,9 +9,12 @@ program each). It shares no code with decide.sortition but the quota files' read
 from __future__ import annotations
 
 import itertools
+import random
 from fractions import Fraction
+from unittest.mock import patch
 
 import pulp
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -77,21 +80,23 @@ def brute_leximin(n, panels):
     return fixed
 
 
+FEATURES = (("gender", ["f", "m"]), ("age", ["young", "mid", "old"]), ("tenure", ["own", "rent"]))
+
+
 @st.composite
-def instances(draw):
+def instances(draw, features=2):
     n = draw(st.integers(2, 7))
     size = draw(st.integers(1, min(4, n)))
-    genders = draw(st.lists(st.sampled_from(["f", "m"]), min_size=n, max_size=n))
-    ages = draw(st.lists(st.sampled_from(["young", "mid", "old"]), min_size=n, max_size=n))
+    used = FEATURES[:features]
     people = tuple(
-        Person(f"v{i}", {"gender": g, "age": a}) for i, (g, a) in enumerate(zip(genders, ages))
+        Person(f"v{i}", {f: draw(st.sampled_from(values)) for f, values in used}) for i in range(n)
     )
-    pool = Pool(people, ("age", "gender"))
+    pool = Pool(people, tuple(sorted(f for f, _ in used)))
     quotas = []
-    for feature, values in (("gender", ["f", "m"]), ("age", ["young", "mid", "old"])):
+    for feature, values in used:
         for v in values:
-            low = draw(st.integers(0, size))
-            high = draw(st.integers(low, size))
+            low = draw(st.integers(0, size // len(values) + 1))
+            high = draw(st.one_of(st.just(size), st.integers(low, size)))
             quotas.append(Quota(feature, v, low, high))
     m = draw(st.sampled_from([1, 3, 10, 97, 1000]))
     return pool, tuple(quotas), size, m
@@ -100,6 +105,25 @@ def instances(draw):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_leximin_matches_brute_force_and_lottery_is_faithful(instance):
+    _check_against_brute_force(instance)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(features=3))
+def test_three_features_match_brute_force(instance):
+    """With three features the relaxation may have fractional corners: the shortcut must then
+    give way to column generation, never return the relaxation's levels."""
+    _check_against_brute_force(instance)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(features=3))
+def test_column_generation_alone_matches_brute_force(instance):
+    with patch("decide.sortition.leximin.PARTITION_PANELS", 0):  # no shortcut
+        _check_against_brute_force(instance)
+
+
+def _check_against_brute_force(instance):
     pool, quotas, size, m = instance
     panels = _feasible_panels(pool, quotas, size)
     if not panels:
@@ -145,3 +169,40 @@ def test_maximin_reaches_the_leximin_minimum(instance):
     expected = min(brute_leximin(len(pool.people), panels).values())
     dist = select_distribution(pool, quotas, size, method="maximin")
     assert abs(dist.min_probability - expected) <= TOL
+
+
+def test_fractional_relaxation_falls_back_to_column_generation():
+    """Three binary features in an odd cycle: the relaxation gives everyone 1/3 or more, but the
+    only panel that meets the quotas is {v4, v5}. The answer must be that panel, always."""
+    rows = {"v1": "110", "v2": "011", "v3": "101", "v4": "000", "v5": "111"}
+    people = tuple(
+        Person(pid, {f: bits[i] for i, f in enumerate("abc")}) for pid, bits in rows.items()
+    )
+    pool = Pool(people, ("a", "b", "c"))
+    quotas = tuple(Quota(f, v, 1, 1) for f in "abc" for v in "01")
+    assert _feasible_panels(pool, quotas, 2) == [(3, 4)]
+    dist = select_distribution(pool, quotas, 2)
+    assert dist.probabilities() == pytest.approx({"v1": 0, "v2": 0, "v3": 0, "v4": 1, "v5": 1})
+
+
+def test_partition_shortcut_gives_exact_equal_chances():
+    """300 people, 5 features, panel of 30, quotas around each value's share: everyone can
+    have the average chance 30/300, which no distribution can beat for its smallest."""
+    rng = random.Random(7)
+    values = {"area": "nsew", "age": "1234", "sex": "fm", "decile": "abcde", "tenure": "ors"}
+    people = tuple(
+        Person(f"p{i:03d}", {f: rng.choice(vs) for f, vs in values.items()}) for i in range(300)
+    )
+    pool = Pool(people, tuple(sorted(values)))
+    quotas = []
+    for f, vs in values.items():
+        for v in vs:
+            share = sum(p.features[f] == v for p in people) * 30 / 300
+            quotas.append(Quota(f, v, max(0, int(share) - 2), int(share) + 3))
+    dist = select_distribution(pool, tuple(quotas), 30)
+    assert set(dist.type_probabilities) == {0.1}
+    assert dist.columns == 10  # a partition of the pool into 10 panels
+    for panel in dist.panels:
+        assert sum(panel) == 30
+        for q, cover in zip(quotas, dist.table.coverage):
+            assert q.min <= sum(panel[t] for t in cover) <= q.max
