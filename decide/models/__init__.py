@@ -45,6 +45,15 @@ from decide.models.round import (
     Round,
     RoundLocked,
 )
+from decide.models.sortition import (
+    AGE_BANDS,
+    BUILT_IN_FEATURES,
+    GENDERS,
+    PARTNER_TYPES,
+    SortitionQuota,
+    SortitionSettings,
+    Volunteer,
+)
 from decide.models.user import LoginSession, Membership, User
 from decide.models.voting import (
     CHANNELS,
@@ -110,6 +119,13 @@ __all__ = [
     "RoundClosing",
     "RoundEligibility",
     "RoundLocked",
+    "SortitionQuota",
+    "SortitionSettings",
+    "Volunteer",
+    "AGE_BANDS",
+    "BUILT_IN_FEATURES",
+    "GENDERS",
+    "PARTNER_TYPES",
     "RoundManifest",
     "RoundResult",
     "RubricCriterion",
