@@ -160,9 +160,7 @@ def panel_size(round_id: int) -> str | BaseResponse:
     form = PanelSizeForm()
     if form.validate_on_submit():
         try:
-            sortition.set_panel(
-                db.session, rnd, form.panel_size.data or 0, form.extra_features()
-            )
+            sortition.set_panel(db.session, rnd, form.panel_size.data or 0, form.extra_features())
         except DomainError as error:
             show_domain_error(form, error)
         else:

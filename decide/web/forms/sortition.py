@@ -7,8 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField
-from wtforms import TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length
 
 from decide.models import AGE_BANDS, GENDERS, PARTNER_TYPES
@@ -21,20 +27,24 @@ QUOTAS_MAX_BYTES = 64 * 1024
 class InterestForm(DecideForm):
     area_id = SelectField("Area", coerce=row_id, validators=[InputRequired("Choose your area")])
     age_band = RadioField(
-        "Age band", choices=[(a, a) for a in AGE_BANDS], validate_choice=False
+        "Age band", choices=options([(a, a) for a in AGE_BANDS]), validate_choice=False
     )
-    gender = RadioField("Gender", choices=list(GENDERS.items()), validate_choice=False)
+    gender = RadioField("Gender", choices=options(list(GENDERS.items())), validate_choice=False)
     partner_type = RadioField(
-        "I would sit as", choices=list(PARTNER_TYPES.items()), validate_choice=False
+        "I would sit as", choices=options(list(PARTNER_TYPES.items())), validate_choice=False
     )
     consent = BooleanField("I consent")
 
     def extra_answers(self, extra_features: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         """Return the answers to the facilitator's extra questions."""
-        return {f["name"]: str(getattr(self, f"extra_{f['name']}").data or "") for f in extra_features}
+        return {
+            f["name"]: str(getattr(self, f"extra_{f['name']}").data or "") for f in extra_features
+        }
 
 
-def interest_form(extra_features: Sequence[Mapping[str, Any]], areas: Sequence[Any]) -> InterestForm:
+def interest_form(
+    extra_features: Sequence[Mapping[str, Any]], areas: Sequence[Any]
+) -> InterestForm:
     """Return the interest form with one radio question per extra feature."""
 
     class WithExtras(InterestForm):
@@ -46,7 +56,7 @@ def interest_form(extra_features: Sequence[Mapping[str, Any]], areas: Sequence[A
             f"extra_{feature['name']}",
             RadioField(
                 feature["label"],
-                choices=[(v, v) for v in feature["values"]],
+                choices=options([(v, v) for v in feature["values"]]),
                 validate_choice=False,
             ),
         )
