@@ -186,7 +186,7 @@ def quotas(round_id: int) -> str | BaseResponse:
             show_domain_error(form, error)
         else:
             flash("Quotas saved.", "success")
-            return _back(rnd, "quotas")
+            return _back(rnd, "quota-rules")
     return _manage(rnd, quotas_form=form)
 
 
