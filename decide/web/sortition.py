@@ -178,6 +178,8 @@ def quotas(round_id: int) -> str | BaseResponse:
         upload = form.upload.data
         text = upload.read(QUOTAS_MAX_BYTES + 1).decode("utf-8", "replace") if upload else None
         try:
+            if text is not None and len(text) > QUOTAS_MAX_BYTES:
+                raise pure.QuotaError("The quotas file is too large: keep it under 64 KB.")
             parsed = pure.parse_quotas(text if text else form.quotas.data or "")
             sortition.set_quotas(db.session, rnd, parsed)
         except pure.QuotaError as error:

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 import pytest
+from sqlalchemy import select
 
 from decide import sortition as pure
 from decide.models import PanelMember
@@ -96,7 +97,9 @@ def test_lottery_then_seed_then_draw_seats_the_panel_and_the_record_verifies(db,
     record = sortition.record_of(found)
     assert record["seed"] == SEED and len(record["selected"]) == 4
     by_pseudonym = {v.pseudonym: v.user_id for v in volunteers}
-    seated = {m.user_id for m in db.session.query(PanelMember).filter_by(round_id=rnd.id)}
+    seated = set(
+        db.session.scalars(select(PanelMember.user_id).where(PanelMember.round_id == rnd.id))
+    )
     assert {by_pseudonym[p] for p in record["selected"]} <= seated and len(members) == 4
     assert all(c.ok for c in pure.verify_record(json.loads(found.record))), "record verifies"
     assert found.record_hash == hashlib.sha256(found.record).hexdigest()
@@ -120,6 +123,9 @@ def test_replacements_are_drawn_from_the_record_and_recorded(db, world):
     record = sortition.record_of(found)
     assert record["replacements"][0]["dropouts"] == [gone]
     assert gone not in sortition.current_panel(record) and found.record_hash != before
+    user_of = {v.pseudonym: v.user_id for v in sortition.volunteers_of(db.session, rnd)}
+    seated = db.session.scalars(select(PanelMember.user_id).where(PanelMember.round_id == rnd.id))
+    assert sorted(seated) == sorted(user_of[p] for p in sortition.current_panel(record))
     assert all(c.ok for c in pure.verify_record(record))
     with pytest.raises(DomainError):
         sortition.replace_dropouts(db.session, rnd, [gone], "replacement seed 99")
