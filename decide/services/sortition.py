@@ -315,7 +315,10 @@ def announce_seed(session: Session, rnd: Round, seed: str) -> SortitionSettings:
 
 @transactional
 def draw_panel(session: Session, rnd: Round) -> list[PanelMember]:
-    """Draw the panel with the announced seed; the people drawn become the round's panel."""
+    """Draw the panel with the announced seed; the people drawn become the round's panel.
+
+    Seats given by hand before the draw end: the panel is exactly the people drawn.
+    """
     found = settings_of(session, rnd)
     record = record_of(found)
     if found is None or record is None or found.seed is None:
@@ -331,6 +334,11 @@ def draw_panel(session: Session, rnd: Round) -> list[PanelMember]:
     }
     _store(found, record)
     found.drawn_at = _now()
+    # The panel is the people drawn: seats given by hand before the draw end with it.
+    drawn = {v.user_id for v in volunteers_of(session, rnd) if v.pseudonym in record["selected"]}
+    for member in list(rnd.panel):
+        if member.user_id not in drawn:
+            rnd.panel.remove(member)
     return _seat(session, rnd, record["selected"], [])
 
 
