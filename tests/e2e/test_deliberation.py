@@ -1,12 +1,12 @@
 """Issue 15, acceptance 5, in a real browser at 390 px, as one walk through a round:
 
-a volunteer registers interest in serving on the panel (a first try without consent is
-refused with an error summary); the facilitator sets the panel size and quotas, computes the
-leximin lottery, records a seed announced in public and draws the panel, whose record
-`decide sortition verify` accepts; in a session two drawn members score alone (hidden from
-each other until it closes), one declares a conflict, a resident argues and a moderator hides
-an advert, and the panel votes a shortlist by STV; the minutes are approved and published and
-the shortlist goes onto the ballot; after the vote a drawn member signs the manifest in the
+a volunteer registers interest in serving on the panel without JavaScript (a first try without
+consent is refused with an error summary); the facilitator sets the panel size and quotas,
+computes the leximin lottery, records a seed announced in public and draws the panel, whose
+record `decide sortition verify` accepts; in a session two drawn members score alone (hidden
+from each other until it closes), one declares a conflict, a resident argues and a moderator
+hides an advert, and the panel votes a shortlist by STV; the minutes are approved and published
+and the shortlist goes onto the ballot; after the vote a drawn member signs the manifest in the
 browser with the vendored @noble/curves (the private key never leaves it; without JavaScript
 the page says so and points to decide-keys), the server accepts it, and `decide-verify` passes
 the PDF, whose manifest names the minutes' head and the sortition record. One member uses the
@@ -180,7 +180,7 @@ def _vote_and_close(app: Any, round_id: int) -> None:
 def test_a_drawn_panel_deliberates_and_signs_the_manifest(server, browser, axe_check, tmp_path):
     base, round_id = server.url, server.app.config["E2E_ROUND"]
     facilitator = _person(browser, base, FACILITATOR_EMAIL)
-    john = _person(browser, base, "john@example.org")
+    john = _person(browser, base, "john@example.org", javascript=False)
     _volunteer(john, base, round_id, axe_check)
     john.context.close()
     record = _draw(facilitator, base, round_id, axe_check, tmp_path)
