@@ -38,6 +38,10 @@ the software), then numbered checks, each PASS, WARN, FAIL or SKIP with a reason
    folder mode the folder's tally.html is re-rendered instead; SKIP without one)
 10. with --with-pabutools: pabutools recomputes greedy, Phragmén or equal shares (at Add1's
    k and k+1, completed by greedy) and agrees (SKIP otherwise)
+11. the panel (audits/verify_panel.py): the minutes' head, the shortlist the minutes record
+   equals the ballot's projects, and with --sortition-record (or sortition-record.json in a
+   folder) the record's SHA-256 equals the manifest's "sortition_record" (SKIP when the
+   manifest records neither)
 
 Check 5 also checks the manifest's words against its data: the rule and tie-break in words,
 Add1's k, and that a rule other than the one fixed at voting comes with a public reason.
@@ -76,6 +80,7 @@ from audits.verify_data import (
     check_files,
     check_tally,
 )
+from audits.verify_panel import SORTITION_FILE, check_panel
 from audits.verify_state import (
     NOT_PINNED,
     THRESHOLD_NOT_PINNED,
@@ -128,8 +133,9 @@ def verify_bundle(
     with_pabutools: bool = False,
     html: bytes | None = None,
     progress: Callable[[Check], None] | None = None,
+    sortition_record: bytes | None = None,
 ) -> list[Check]:
-    """Run checks 1-10 on a round's files; `printed` holds the digests read from the PDF page.
+    """Run checks 1-11 on a round's files; `printed` holds the digests read from the PDF page.
 
     `pdf` is the published PDF itself, for check 9; in folder mode check 9 compares the folder's
     tally.html (`html`) instead, and is SKIP without one. `progress`, if given, is called with
@@ -162,6 +168,7 @@ def verify_bundle(
         )
     else:
         checks.append(run_check(10, lambda: _check_pabutools(st)))
+    checks.append(run_check(11, lambda: check_panel(st, sortition_record)))
     return list(checks)
 
 
@@ -198,8 +205,9 @@ def verify_pdf(
     receipt: SignedReceipt | None = None,
     ledger_head: bytes | None = None,
     with_pabutools: bool = False,
+    sortition_record: bytes | None = None,
 ) -> list[Check]:
-    """Run checks 1-10 on a published PDF; raise UnusableInput if it is not a readable PDF."""
+    """Run checks 1-11 on a published PDF; raise UnusableInput if it is not a readable PDF."""
     if not pdf.startswith(b"%PDF-"):
         raise UnusableInput("not a PDF file")
     try:
@@ -215,6 +223,7 @@ def verify_pdf(
         pdf=pdf,
         ledger_head=ledger_head,
         with_pabutools=with_pabutools,
+        sortition_record=sortition_record,
     )
 
 
@@ -291,6 +300,10 @@ def summary_lines(files: Mapping[str, bytes]) -> list[str]:
         f"Software: {m.software_version}, commit {m.software_commit}, "
         f"{m.software_repository or 'repository not stated'}"
     )
+    if "minutes_head" in m.extra:
+        lines.append(f"Panel minutes: head {m.extra['minutes_head']}")
+    if "sortition_record" in m.extra:
+        lines.append(f"Panel drawn by lot: sortition record {m.extra['sortition_record']}")
     ours = source_archive_sha256()
     same = "this verifier's" if ours == m.verifier_archive_sha256 else "NOT this verifier's"
     lines.append(f"Verifier source archive named: {m.verifier_archive_sha256} ({same})")
@@ -330,6 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--with-pabutools", action="store_true", help="recompute the allocation with pabutools"
     )
+    parser.add_argument(
+        "--sortition-record", help="the panel's sortition record (RECORD.json) to check"
+    )
     parser.add_argument("--source-archive", help="write this verifier's source archive here")
     parser.add_argument(
         "--source-listing", action="store_true", help="print each source file's SHA-256"
@@ -359,8 +375,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "receipt": receipt,
             "ledger_head": head,
             "with_pabutools": args.with_pabutools,
+            "sortition_record": Path(args.sortition_record).read_bytes()
+            if args.sortition_record
+            else None,
         }
         if source.is_dir():
+            record = source / SORTITION_FILE
+            if options["sortition_record"] is None and record.is_file():
+                options["sortition_record"] = record.read_bytes()
             files = read_folder(source)
             page = source / "tally.html"
             html = page.read_bytes() if page.is_file() else None

@@ -29,6 +29,7 @@ TITLES: Mapping[int, str] = {
     8: "receipt",
     9: "printed pages match the attached files",
     10: "second opinion from pabutools",
+    11: "the panel's minutes and sortition record",
 }
 
 

@@ -1,6 +1,7 @@
 """Demo: a round whose panel deliberated in two sessions and put its shortlist on the ballot.
 
-Healthy Canal Side 2027 is under deliberation. Its panel of five met twice: first to weigh and
+Healthy Canal Side 2027 is under deliberation. Its panel of five, drawn by lot from 150
+volunteers (decide.demo.sortition), met twice: first to weigh and
 score the six proposals (one member declared a conflict of interest; residents and members
 argued for and against, and a moderator hid one advert), then to decide a shortlist of three
 by single transferable vote. The panel approved both sets of minutes, and the shortlist is the
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
 from decide.demo.foundation import demo_user
+from decide.demo.sortition import seed_sortition
 from decide.models import (
     Area,
     CostLine,
@@ -36,6 +38,14 @@ PANEL = (
     ("dev.panel@example.org", "Dev Patel", "Statutory services seat"),
     ("hannah.panel@example.org", "Hannah Kowalski", "Researcher seat"),
     ("jamal.panel@example.org", "Jamal Reid", "Resident panel member"),
+)
+# Each member's seat: the partner type they were drawn for.
+SEATS = (
+    (PANEL_EMAIL, "resident"),
+    ("grace.panel@example.org", "community-asset"),
+    ("dev.panel@example.org", "statutory-service"),
+    ("hannah.panel@example.org", "researcher"),
+    ("jamal.panel@example.org", "resident"),
 )
 # (organisation slug, title, summary, cost lines in pence)
 PROPOSALS = (
@@ -80,6 +90,10 @@ def seed_deliberation(session: Session) -> None:
     facilitator = session.scalar(select(User).where(User.email == FACILITATOR_EMAIL))
     assert facilitator is not None, "seed_foundation runs first"
     rnd, panel, proposals = deliberating_round(session)
+    # The panel was drawn by lot from 150 volunteers; its members are those drawn.
+    seed_sortition(
+        session, rnd, {f"{kind}-{n}": panel[email] for n, (email, kind) in enumerate(SEATS)}
+    )
     members = [panel[email] for email, _, _ in PANEL]
     scoring.set_rubric(session, rnd, scoring.default_rubric())
     today = dt.datetime.now(dt.UTC).replace(hour=18, minute=30, second=0, microsecond=0)

@@ -45,6 +45,15 @@ from decide.models.round import (
     Round,
     RoundLocked,
 )
+from decide.models.sortition import (
+    AGE_BANDS,
+    BUILT_IN_FEATURES,
+    GENDERS,
+    PARTNER_TYPES,
+    SortitionQuota,
+    SortitionSettings,
+    Volunteer,
+)
 from decide.models.user import LoginSession, Membership, User
 from decide.models.voting import (
     CHANNELS,
@@ -62,11 +71,15 @@ from decide.models.voting import (
 )
 
 __all__ = [
+    "AGE_BANDS",
     "ALLOCATION_RULES",
     "BALLOT_KINDS",
+    "BUILT_IN_FEATURES",
     "CHANNELS",
     "ELIGIBILITY_MODES",
+    "GENDERS",
     "ORGANISATION_KINDS",
+    "PARTNER_TYPES",
     "PHASES",
     "PHASE_LABELS",
     "AccessCode",
@@ -119,8 +132,11 @@ __all__ = [
     "ShortlistDecision",
     "ShortlistReason",
     "SigningKey",
+    "SortitionQuota",
+    "SortitionSettings",
     "Theme",
     "User",
     "ValueDoesNotFit",
+    "Volunteer",
     "VoterRollEntry",
 ]

@@ -37,7 +37,7 @@ from decide.models import (
     RoundManifest,
 )
 from decide.models.results import RoundResult
-from decide.services import signing
+from decide.services import signing, sortition
 from decide.services.ballot_values import ballot_rules
 from decide.services.closing import BoardRow, closing_of, parse_choices, read_board
 from decide.services.deliberation import minutes as deliberation_minutes
@@ -229,6 +229,8 @@ def write_manifest(session: Session, rnd: Round, progress: Any = no_progress) ->
     m = closing.manifest
     # The panel's approved minutes (issue 15): their chain head and the shortlist they record.
     minutes_fields = deliberation_minutes.manifest_fields(session, rnd)
+    # The panel's sortition record (issue 15): the SHA-256 of its canonical bytes.
+    minutes_fields.update(sortition.manifest_fields(session, rnd))
     if minutes_fields:
         m = dataclasses.replace(m, extra={**m.extra, **minutes_fields})
     if (m.merkle_root, m.chain_head) != (closing_row.merkle_root, closing_row.chain_head):

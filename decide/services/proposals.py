@@ -338,6 +338,15 @@ def accept_onto_ballot(
     The project's organisation (named in the manifest and paid through the ledger) is the
     payee: `payee_id` when given, else the one already chosen, else the proposing organisation.
     """
+    project = put_on_ballot(session, proposal, actor, payee_id=payee_id)
+    session.refresh(proposal)
+    return project
+
+
+def put_on_ballot(
+    session: Session, proposal: Proposal, actor: User, *, payee_id: int | None = None
+) -> Project:
+    """Add a proposal's project to the ballot inside the caller's unit of work (no commit)."""
     rnd = proposal.round
     if not rnd.phase.under_review:
         raise DomainError("The ballot is locked: voting has opened on this round.")
@@ -364,24 +373,30 @@ def accept_onto_ballot(
     )
     session.add(project)
     try:
-        session.commit()
+        session.flush()
     except RoundLocked as exc:
-        session.rollback()
         raise DomainError(str(exc)) from None
-    session.refresh(proposal)
     return project
 
 
+@transactional
 def remove_from_ballot(session: Session, proposal: Proposal, actor: User) -> None:
     """Take a proposal's project off the ballot before voting opens."""
+    take_off_ballot(session, proposal, actor)
+    session.refresh(proposal)
+
+
+def take_off_ballot(session: Session, proposal: Proposal, actor: User) -> None:
+    """Delete a proposal's project inside the caller's unit of work (no commit)."""
     project = _project_of(session, proposal)
     if project is None:
         raise DomainError("This proposal is not on the ballot.")
     if not proposal.round.phase.under_review:
         raise DomainError("The ballot is locked: voting has opened on this round.")
     session.delete(project)
-    session.commit()
-    session.refresh(proposal)
+    session.flush()
+    # The round's project list still holds the deleted row until it is read again.
+    session.expire(proposal.round, ["projects"])
 
 
 def list_proposals(

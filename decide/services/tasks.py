@@ -1,9 +1,16 @@
 """A panel member's tasks: what waits for them, across every round they serve on.
 
 Each kind of task has a source, a function `(session, user) -> list[Task]`, listed in
-`SOURCES` in the order the page shows them. The deliberation tasks (upcoming sessions,
-proposals waiting for the member's score, minutes to approve) come from the sessions models;
-their sources join `SOURCES` with those models. Signing tasks exist today:
+`SOURCES` in the order the page shows them. The deliberation tasks, in the rounds where the
+member sits on the panel:
+
+- an upcoming session: one the facilitator has not closed yet (it may be under way);
+- a proposal waiting for the member's score: on the agenda of a session that is not closed,
+  under a rubric, not scored by the member yet, and not one they declared a conflict on;
+- minutes waiting for the member's approval: written, not yet approved by everyone present,
+  the member was present and has not approved them.
+
+Signing tasks:
 
 - a manifest waits for a member's signature while its round is closed (written, not yet
   published) and the member's key is one of the manifest's keys, until they have signed it;
@@ -23,8 +30,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from decide.models import CosignSignature, LedgerCheckpoint, PanelMember, Round, SigningKey, User
+from decide.models import (
+    CosignSignature,
+    LedgerCheckpoint,
+    Minutes,
+    PanelMember,
+    PanelSession,
+    Round,
+    SigningKey,
+    User,
+)
 from decide.models.publication import RoundManifest
+from decide.services.deliberation import scoring, sessions
 from decide.services.signing import CHECKPOINT_TYPE, MANIFEST_TYPE
 
 
@@ -48,6 +65,7 @@ class Task:
     title: str
     detail: str = ""
     target_id: int | None = None  # the checkpoint, session, proposal or minutes it is about
+    session_id: int | None = None  # the panel session a score or minutes task belongs to
 
 
 @dataclass(frozen=True)
@@ -145,7 +163,75 @@ def checkpoints_to_sign(session: Session, user: User) -> list[Task]:
     return tasks
 
 
+def _open_sessions(session: Session, user: User) -> list[PanelSession]:
+    rounds = select(PanelMember.round_id).where(PanelMember.user_id == user.id)
+    return list(
+        session.scalars(
+            select(PanelSession)
+            .where(PanelSession.round_id.in_(rounds), PanelSession.closed_at.is_(None))
+            .order_by(PanelSession.starts_at, PanelSession.id)
+        )
+    )
+
+
+def _when(panel_session: PanelSession) -> str:
+    starts = panel_session.starts_at
+    where = panel_session.place or ("online" if panel_session.online_link else "")
+    return f"{starts:%d %B %Y}, {starts:%H:%M}" + (f", {where}" if where else "")
+
+
+def upcoming_sessions(session: Session, user: User) -> list[Task]:
+    """Return the sessions of the member's panels that are not closed yet, soonest first."""
+    return [
+        Task(TaskKind.SESSION, s.round_id, s.round.title, s.title, _when(s), s.id, s.id)
+        for s in _open_sessions(session, user)
+    ]
+
+
+def proposals_to_score(session: Session, user: User) -> list[Task]:
+    """Return the proposals on open sessions' agendas that the member has still to score."""
+    tasks = []
+    for s in _open_sessions(session, user):
+        if not scoring.rubric_of(session, s.round):
+            continue
+        scored = scoring.own_scores(session, s, user)
+        conflicted = sessions.conflicted_proposal_ids(session, s.round, user)
+        for item in s.items:
+            p = item.proposal
+            if p is None or p.id in scored or p.id in conflicted or p.withdrawn:
+                continue
+            tasks.append(Task(TaskKind.SCORE, s.round_id, s.round.title, f"Score {p.title}",
+                              f"In {s.title}", p.id, s.id))  # fmt: skip
+    return tasks
+
+
+def minutes_to_approve(session: Session, user: User) -> list[Task]:
+    """Return the minutes of sessions the member attended that wait for their approval."""
+    rounds = select(PanelMember.round_id).where(PanelMember.user_id == user.id)
+    rows = session.scalars(
+        select(Minutes)
+        .where(Minutes.round_id.in_(rounds), Minutes.approved_at.is_(None))
+        .order_by(Minutes.id)
+    )
+    tasks = []
+    for m in rows:
+        s = m.session
+        if user.id not in sessions.present_member_ids(s):
+            continue
+        if any(a.user_id == user.id for a in m.approvals):
+            continue
+        tasks.append(Task(TaskKind.MINUTES, s.round_id, s.round.title,
+                          f"Approve the minutes of {s.title}", _when(s), m.id, s.id))  # fmt: skip
+    return tasks
+
+
 SOURCES: Sequence[Source] = (
+    Source("sessions", "Upcoming sessions", "No session of your panel is coming up.",
+           upcoming_sessions),
+    Source("scores", "Proposals waiting for your score", "No proposal waits for your score.",
+           proposals_to_score),
+    Source("minutes", "Minutes to approve", "No minutes wait for your approval.",
+           minutes_to_approve),
     Source("manifests", "Manifests to sign", "No manifest waits for your signature.",
            manifests_to_sign),
     Source("checkpoints", "Ledger checkpoints to sign",

@@ -33,6 +33,7 @@ BLUEPRINT_MODULES = [
     "decide.web.postcodes",
     "decide.web.tasks",
     "decide.web.deliberation",
+    "decide.web.sortition",
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -17,8 +17,13 @@ from decide.web.access import require
 
 bp = Blueprint("tasks", __name__)
 
-# Where each kind of task is done. The deliberation kinds join with their pages.
+# Where each kind of task is done.
 _PAGES = {
+    TaskKind.SESSION: lambda t: url_for("deliberation.show", session_id=t.session_id),
+    TaskKind.SCORE: lambda t: url_for(
+        "deliberation.score", session_id=t.session_id, proposal_id=t.target_id
+    ),
+    TaskKind.MINUTES: lambda t: url_for("deliberation.minutes_page", session_id=t.session_id),
     TaskKind.SIGN_MANIFEST: lambda t: url_for("publication.sign", round_id=t.round_id),
     TaskKind.SIGN_CHECKPOINT: lambda t: url_for(
         "ledger.sign_checkpoint", round_id=t.round_id, checkpoint_id=t.target_id

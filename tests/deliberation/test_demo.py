@@ -31,3 +31,47 @@ def test_the_deliberation_demo(db):
     head = minutes_head(str(rnd.id), [m.document for m in approved]).hex()
     assert minutes.minutes_head(db.session, rnd) == (head, 2)
     assert sorted(p.proposal_id for p in rnd.projects) == sorted(decision.shortlist_ids)
+
+
+def test_the_demo_panel_was_drawn_by_lot_and_its_record_verifies(app, db, tmp_path):
+    from click.testing import CliRunner
+
+    from decide.cli.sortition import sortition_group
+    from decide.demo.sortition import SEED
+    from decide.models import PanelMember, SortitionSettings, Volunteer
+    from decide.services import sortition
+
+    seed_foundation(db.session)
+    seed_deliberation(db.session)
+    rnd = db.session.scalar(select(Round).where(Round.slug == DELIBERATION_ROUND_SLUG))
+    found = sortition.settings_of(db.session, rnd)
+    assert isinstance(found, SortitionSettings) and found.seed == SEED
+    assert found.seed_announced_at < found.drawn_at and found.lottery_at < found.seed_announced_at
+    assert len(sortition.volunteers_of(db.session, rnd)) == 150
+    record = sortition.record_of(found)
+    drawn = db.session.scalars(select(Volunteer).where(Volunteer.pseudonym.in_(record["selected"])))
+    members = db.session.scalars(select(PanelMember.user_id).where(PanelMember.round_id == rnd.id))
+    assert sorted(v.user_id for v in drawn) == sorted(members)
+    # The record served for download passes `decide sortition verify` ...
+    download = app.test_client().get(f"/rounds/{rnd.id}/panel/RECORD.json")
+    assert download.status_code == 200 and download.data == found.record
+    path = tmp_path / "RECORD.json"
+    path.write_bytes(download.data)
+    runner = CliRunner()
+    passed = runner.invoke(sortition_group, ["verify", str(path)])
+    assert passed.exit_code == 0, passed.output
+    # ... and fails on a changed seed, panel or pool hash.
+    import json
+
+    for change in ("seed", "panel", "pool_hash"):
+        tampered = json.loads(found.record)
+        if change == "seed":
+            tampered["seed"] = SEED[:-1] + ("0" if SEED[-1] != "0" else "1")
+        elif change == "panel":
+            others = [p["id"] for p in tampered["pool"] if p["id"] not in tampered["selected"]]
+            tampered["selected"] = [*tampered["selected"][:-1], others[0]]
+        else:
+            tampered["pool_hash"] = "0" * 64
+        path.write_text(json.dumps(tampered))
+        failed = runner.invoke(sortition_group, ["verify", str(path)])
+        assert failed.exit_code == 1, (change, failed.output)

@@ -109,7 +109,7 @@ def test_the_recomputation_runs_as_a_background_job_under_the_memory_limit(publi
     job = auditing.audit_job(tmp_path, job_id)
     assert job is not None and job.report is not None
     assert job.report.verdict.status == 0, [c.line() for c in job.report.checks]
-    assert job.done == job.total == 10
+    assert job.done == job.total == 11
     # The job's own process ran under an address-space limit of its imports plus MEMORY_LIMIT.
     assert auditing.MEMORY_LIMIT < job.memory_limit < auditing.MEMORY_LIMIT + 2 * 1024**3
     assert not (tmp_path / job_id / "input").exists()  # the upload is gone once read
@@ -166,13 +166,13 @@ def test_the_job_page_follows_a_running_job_then_shows_its_checks(app, tmp_path)
     client = app.test_client()
     page = client.get(f"/audit/jobs/{'a' * 22}")
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "3 of 10 checks done" in text
+    assert page.status_code == 200 and "3 of 11 checks done" in text
     assert '<meta http-equiv="refresh" content="2">' in text  # inside <noscript>
     fragment = client.get(f"/audit/jobs/{'a' * 22}", headers={"HX-Request": "true"})
     assert fragment.get_data(as_text=True).lstrip().startswith('<div id="audit-job" hx-get=')
     assert "HX-Request" in fragment.headers["Vary"]
     checks = [{"number": n, "title": f"check {n}", "status": "PASS", "reason": "fine"}
-              for n in range(1, 11)]  # fmt: skip
+              for n in range(1, 12)]  # fmt: skip
     (job / "result.json").write_text(json.dumps({"checks": checks, "limit": 1}))
     text = client.get(f"/audit/jobs/{'a' * 22}").get_data(as_text=True)
     assert "ALL CHECKS PASSED" in text and "http-equiv" not in text and "hx-get" not in text

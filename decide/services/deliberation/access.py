@@ -59,3 +59,13 @@ def can_moderate(user: Any, rnd: Round) -> bool:
 def session_round(panel_session: PanelSession) -> Round:
     """Return the round a session belongs to."""
     return panel_session.round
+
+
+def can_volunteer(user: Any, rnd: Round) -> bool:
+    """Register interest in serving on a round's panel, or withdraw it: anyone signed in."""
+    return is_signed_in(user) and can_view_round(user, rnd)
+
+
+def can_run_sortition(user: Any, rnd: Round) -> bool:
+    """Set the panel size and quotas, see the pool, compute the lottery, draw, replace."""
+    return is_facilitator(user)

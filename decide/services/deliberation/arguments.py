@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from decide.models import Argument, ArgumentReport, Proposal, User
 from decide.models.deliberation import ARGUMENT_SIDES
-from decide.services.errors import DomainError, InvalidInput
+from decide.services.deliberation.access import can_post_argument
+from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.sanitise import strip_raw_html
 
 ARGUMENT_MAX = 500
@@ -32,7 +33,15 @@ def post_argument(
     body: str,
     parent_id: int | None = None,
 ) -> Argument:
-    """Post an argument for or against a proposal, or a reply to a top-level argument."""
+    """Post an argument for or against a proposal, or a reply to a top-level argument.
+
+    Panel members argue while proposals are considered; other residents during deliberation.
+    """
+    if not can_post_argument(author, proposal.round):
+        raise NotAllowed(
+            "Residents post arguments while the round is under deliberation; panel members "
+            "while its proposals are considered."
+        )
     if side not in ARGUMENT_SIDES:
         raise InvalidInput({"side": "Choose for or against"})
     text = _clean(body, "body", ARGUMENT_MAX, "Write your argument")

@@ -214,7 +214,10 @@ def manifest_fields(session: Session, rnd: Round) -> dict[str, Any]:
         if decision and decision.get("shortlist"):
             shortlisted = {item["id"] for item in decision["shortlist"]}
     if shortlisted is not None:
+        on_ballot = {p.proposal_id: p.code for p in rnd.projects}
+        # A shortlisted proposal missing from the ballot is named too, so the verifier's
+        # comparison with the ballot fails instead of passing over it.
         fields["minutes_shortlist"] = sorted(
-            p.code for p in rnd.projects if p.proposal_id in shortlisted
+            on_ballot.get(i) or f"proposal {i} (not on the ballot)" for i in shortlisted
         )
     return fields

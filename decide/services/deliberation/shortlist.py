@@ -29,6 +29,7 @@ from decide.services.deliberation.scoring import shown, summaries
 from decide.services.deliberation.sessions import conflicted_proposal_ids, present_member_ids
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.sanitise import strip_raw_html
+from decide.services.unit_of_work import unit_of_work
 
 REASON_MAX = 1000
 
@@ -244,12 +245,16 @@ def _minutes_approved(session: Session, panel_session: PanelSession) -> bool:
 
 
 def apply_to_ballot(session: Session, decision: ShortlistDecision, actor: User) -> list[Project]:
-    """Make the shortlist the ballot's project list; the minutes recording it must be approved."""
-    shortlisted = _ready_shortlist(session, decision)
-    rnd = decision.session.round
-    keep = set(decision.shortlist_ids or ())
-    _remove_left_out(session, rnd, keep, actor)
-    _add_shortlisted(session, rnd, shortlisted, actor)
+    """Make the shortlist the ballot's project list; the minutes recording it must be approved.
+
+    One unit of work: if any project cannot be added or removed, the ballot stays as it was.
+    """
+    with unit_of_work(session):
+        shortlisted = _ready_shortlist(session, decision)
+        rnd = decision.session.round
+        keep = set(decision.shortlist_ids or ())
+        _remove_left_out(session, rnd, keep, actor)
+        _add_shortlisted(session, rnd, shortlisted, actor)
     session.refresh(rnd)
     return [p for p in rnd.projects if p.proposal_id in keep]
 
@@ -285,7 +290,7 @@ def _remove_left_out(session: Session, rnd: Round, keep: set[int], actor: User) 
         if project.proposal_id is not None and project.proposal_id not in keep:
             left_out = session.get(Proposal, project.proposal_id)
             assert left_out is not None  # the foreign key holds it
-            proposal_service.remove_from_ballot(session, left_out, actor)
+            proposal_service.take_off_ballot(session, left_out, actor)
 
 
 def _add_shortlisted(
@@ -295,7 +300,7 @@ def _add_shortlisted(
     on_ballot = {p.proposal_id for p in rnd.projects}
     for proposal in shortlisted:
         if proposal.id not in on_ballot:
-            proposal_service.accept_onto_ballot(session, proposal, actor)
+            proposal_service.put_on_ballot(session, proposal, actor)
 
 
 def reasons_for_proposal(session: Session, proposal: Proposal) -> list[ShortlistReason]:

@@ -1,0 +1,285 @@
+"""Panel selection by sortition: volunteers register interest; the facilitator sets the panel
+size and quotas, computes the lottery, records the seed announced in public, draws the panel
+and replaces drop-outs; anyone reads the published record and downloads RECORD.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from decide import sortition as pure
+from decide.extensions import db
+from decide.models import GENDERS, PARTNER_TYPES, Round
+from decide.services import sortition
+from decide.services.deliberation import access as can
+from decide.services.errors import DomainError
+from decide.services.permissions import can_view_round
+from decide.web.access import require
+from decide.web.forms import ActionForm, options, run_action, show_domain_error
+from decide.web.forms.sortition import (
+    QUOTAS_MAX_BYTES,
+    PanelSizeForm,
+    QuotasForm,
+    ReplaceForm,
+    SeedForm,
+    interest_form,
+)
+
+bp = Blueprint("sortition", __name__)
+
+
+def _round(round_id: int) -> Round:
+    rnd = db.get_or_404(Round, round_id)
+    require(can_view_round(current_user, rnd))
+    return rnd
+
+
+def _extra_features(rnd: Round) -> list[Any]:
+    found = sortition.settings_of(db.session, rnd)
+    return list(found.extra_features) if found else []
+
+
+# --- Volunteers ----------------------------------------------------------------------------
+@bp.route("/rounds/<int:round_id>/panel/volunteer", methods=["GET", "POST"])
+def volunteer(round_id: int) -> str | BaseResponse:
+    """Register interest in serving on the round's panel; see or withdraw one's registration."""
+    rnd = _round(round_id)
+    require(can.can_volunteer(current_user, rnd))
+    extras = _extra_features(rnd)
+    form = interest_form(extras, rnd.areas)
+    mine = sortition.volunteer_of(db.session, rnd, current_user)
+    if mine is None and form.validate_on_submit():
+        interest = sortition.Interest(
+            consent=bool(form.consent.data),
+            area_id=form.area_id.data,
+            age_band=form.age_band.data or "",
+            gender=form.gender.data or "",
+            partner_type=form.partner_type.data or "",
+            extra=form.extra_answers(extras),
+        )
+        try:
+            sortition.register_interest(db.session, rnd, current_user, interest)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Thank you: you are in the pool for this round's panel.", "success")
+            return redirect(url_for(".volunteer", round_id=rnd.id), 303)
+    return render_template(
+        "sortition/volunteer.html",
+        round=rnd,
+        form=form,
+        mine=mine,
+        extras=extras,
+        open=sortition.registration_open(db.session, rnd),
+        consent_text=sortition.CONSENT_TEXT,
+        genders=GENDERS,
+        partner_types=PARTNER_TYPES,
+        action_form=ActionForm(),
+    )
+
+
+@bp.post("/rounds/<int:round_id>/panel/volunteer/withdraw")
+def withdraw(round_id: int) -> BaseResponse:
+    """Withdraw one's own registration before the lottery."""
+    rnd = _round(round_id)
+    require(can.can_volunteer(current_user, rnd))
+    mine = sortition.volunteer_of(db.session, rnd, current_user)
+    if mine is None:
+        flash("You have not registered interest in this round's panel.", "error")
+    else:
+        run_action(
+            lambda: sortition.withdraw_interest(db.session, mine, current_user),
+            "Your registration is withdrawn.",
+        )
+    return redirect(url_for(".volunteer", round_id=rnd.id), 303)
+
+
+# --- The facilitator's page ----------------------------------------------------------------
+def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
+    found = sortition.settings_of(db.session, rnd)
+    record = sortition.record_of(found)
+    size_form = forms.get("size_form") or PanelSizeForm(
+        formdata=None,
+        data={
+            "panel_size": found.panel_size if found else 12,
+            "extra": PanelSizeForm.extra_text(found.extra_features if found else []),
+        },
+    )
+    quotas = sortition.quotas_of(db.session, rnd)
+    quotas_text = "feature,value,min,max\n" + "".join(
+        f"{q.feature},{q.value},{q.min_count},{q.max_count}\n" for q in quotas
+    )
+    replace_form = forms.get("replace_form") or ReplaceForm(formdata=None)
+    replace_form.dropouts.choices = options([(p, p) for p in sortition.current_panel(record)])
+    return {
+        "round": rnd,
+        "settings": found,
+        "record": record,
+        "quotas": quotas,
+        "summary": sortition.pool_summary(db.session, rnd),
+        "pool_size": len(sortition.volunteers_of(db.session, rnd)),
+        "max_pool": sortition.MAX_POOL,
+        "size_form": size_form,
+        "quotas_form": forms.get("quotas_form")
+        or QuotasForm(formdata=None, data={"quotas": quotas_text}),
+        "seed_form": forms.get("seed_form") or SeedForm(formdata=None),
+        "replace_form": replace_form,
+        "action_form": ActionForm(),
+        "lottery_error": forms.get("lottery_error"),
+    }
+
+
+def _manage(rnd: Round, **forms: Any) -> str:
+    return render_template("sortition/manage.html", **_manage_context(rnd, **forms))
+
+
+def _back(rnd: Round, anchor: str) -> BaseResponse:
+    return redirect(url_for(".manage", round_id=rnd.id) + f"#{anchor}", 303)
+
+
+def _facilitator_round(round_id: int) -> Round:
+    rnd = _round(round_id)
+    require(can.can_run_sortition(current_user, rnd))
+    return rnd
+
+
+@bp.get("/rounds/<int:round_id>/panel/sortition")
+def manage(round_id: int) -> str:
+    """The facilitator's sortition page: panel size, quotas, pool, lottery, seed, draw."""
+    return _manage(_facilitator_round(round_id))
+
+
+@bp.post("/rounds/<int:round_id>/panel/size")
+def panel_size(round_id: int) -> str | BaseResponse:
+    """Set the panel size and the extra questions."""
+    rnd = _facilitator_round(round_id)
+    form = PanelSizeForm()
+    if form.validate_on_submit():
+        try:
+            sortition.set_panel(db.session, rnd, form.panel_size.data or 0, form.extra_features())
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Panel size saved.", "success")
+            return _back(rnd, "panel-size")
+    return _manage(rnd, size_form=form)
+
+
+@bp.post("/rounds/<int:round_id>/panel/quotas")
+def quotas(round_id: int) -> str | BaseResponse:
+    """Replace the quotas from the text area or an uploaded CSV file (feature,value,min,max)."""
+    rnd = _facilitator_round(round_id)
+    form = QuotasForm()
+    if form.validate_on_submit():
+        upload = form.upload.data
+        text = upload.read(QUOTAS_MAX_BYTES + 1).decode("utf-8", "replace") if upload else None
+        try:
+            if text is not None and len(text) > QUOTAS_MAX_BYTES:
+                raise pure.QuotaError("The quotas file is too large: keep it under 64 KB.")
+            parsed = pure.parse_quotas(text if text else form.quotas.data or "")
+            sortition.set_quotas(db.session, rnd, parsed)
+        except pure.QuotaError as error:
+            show_domain_error(form, DomainError(str(error), field="quotas"))
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Quotas saved.", "success")
+            return _back(rnd, "quota-rules")
+    return _manage(rnd, quotas_form=form)
+
+
+@bp.post("/rounds/<int:round_id>/panel/lottery")
+def lottery(round_id: int) -> str | BaseResponse:
+    """Close the pool and compute the leximin lottery."""
+    rnd = _facilitator_round(round_id)
+    if not ActionForm().validate_on_submit():
+        flash("This form expired. Reload the page and try again.", "error")
+        return _back(rnd, "lottery")
+    try:
+        sortition.compute_lottery(db.session, rnd)
+    except DomainError as error:
+        return _manage(rnd, lottery_error=error.message)
+    flash("Lottery computed: announce a seed in public, then draw.", "success")
+    return _back(rnd, "lottery")
+
+
+@bp.post("/rounds/<int:round_id>/panel/seed")
+def seed(round_id: int) -> str | BaseResponse:
+    """Record the seed announced in public, with the time."""
+    rnd = _facilitator_round(round_id)
+    form = SeedForm()
+    if form.validate_on_submit():
+        try:
+            sortition.announce_seed(db.session, rnd, form.seed.data or "")
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Seed recorded.", "success")
+            return _back(rnd, "draw")
+    return _manage(rnd, seed_form=form)
+
+
+@bp.post("/rounds/<int:round_id>/panel/draw")
+def draw(round_id: int) -> BaseResponse:
+    """Draw the panel with the announced seed."""
+    rnd = _facilitator_round(round_id)
+    run_action(
+        lambda: sortition.draw_panel(db.session, rnd),
+        lambda members: f"Panel drawn: {len(members)} members.",
+    )
+    return _back(rnd, "draw")
+
+
+@bp.post("/rounds/<int:round_id>/panel/replace")
+def replace(round_id: int) -> str | BaseResponse:
+    """Replace panel members who dropped out, recorded in the sortition record."""
+    rnd = _facilitator_round(round_id)
+    form = ReplaceForm()
+    found = sortition.settings_of(db.session, rnd)
+    panel = sortition.current_panel(sortition.record_of(found))
+    form.dropouts.choices = options([(p, p) for p in panel])
+    if form.validate_on_submit():
+        try:
+            added = sortition.replace_dropouts(
+                db.session, rnd, form.dropouts.data or [], form.seed.data or ""
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(f"{len(added)} replacement(s) drawn and recorded.", "success")
+            return _back(rnd, "replace")
+    return _manage(rnd, replace_form=form)
+
+
+# --- The published record ------------------------------------------------------------------
+@bp.get("/rounds/<int:round_id>/panel/record")
+def record(round_id: int) -> str:
+    """Show the published sortition record."""
+    rnd = _round(round_id)
+    found = sortition.settings_of(db.session, rnd)
+    data = sortition.record_of(found) if found is not None and found.pool_closed else None
+    return render_template(
+        "sortition/record.html",
+        round=rnd,
+        settings=found,
+        record=data,
+        panel=sortition.current_panel(data),
+    )
+
+
+@bp.get("/rounds/<int:round_id>/panel/RECORD.json")
+def record_json(round_id: int) -> Response:
+    """Download the record's canonical bytes, which `decide sortition verify` checks."""
+    rnd = _round(round_id)
+    found = sortition.settings_of(db.session, rnd)
+    if found is None or found.record is None:
+        return Response("No sortition record yet.\n", status=404, mimetype="text/plain")
+    response = Response(found.record, mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="sortition-record-round-{rnd.id}.json"'
+    )
+    return response
