@@ -62,7 +62,7 @@ def member(session: Any, email: str, name: str, organisation: Organisation) -> U
 
 
 @pytest.fixture
-def delivered(app: Any, db: Any, panel_keys: Panel) -> Delivered:
+def delivered(app: Any, db: Any, panel_keys: Panel) -> Delivered:  # noqa: F811
     closed = build_closed_round(app, db.session)
     rnd = publish_without_signatures(db.session, closed, panel_keys)
     p1, p2 = (next(p for p in rnd.projects if p.code == c) for c in ("P1", "P2"))
