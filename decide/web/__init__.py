@@ -33,6 +33,7 @@ BLUEPRINT_MODULES = [
     "decide.web.postcodes",
     "decide.web.tasks",
     "decide.web.deliberation",
+    "decide.web.delivery",
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(
