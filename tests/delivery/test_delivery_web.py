@@ -104,9 +104,8 @@ def test_the_project_page_follows_the_money_and_hides_withdrawn_stories(app, db,
         },
     )
     assert paid.status_code == 303
-    story = delivery_reports.add_story(
-        db.session, p1, StoryDraft("Cooking again", "I cook for my kids again.", "Mo", dt.date.today(),
-                                   "Project page"), d.reporter)  # fmt: skip
+    draft = StoryDraft("Cooking again", "I cook again.", "Mo", dt.date.today(), "Project page")
+    story = delivery_reports.add_story(db.session, p1, draft, d.reporter)
     visitor = app.test_client()
     page = visitor.get(f"/rounds/{d.round.id}/projects/P1")
     text = page.get_data(as_text=True)
