@@ -48,7 +48,8 @@ class PastRound:
 
 def _item(code: str, title: str, area: str, org: str, lines: tuple[tuple[str, int], ...],
           themes: tuple[str, ...], summary: str) -> DemoBallotItem:  # fmt: skip
-    return DemoBallotItem(code, title, summary, area, org, summary, "", lines, themes)
+    outcomes = "Figures at each milestone: people reached by area, sessions held, volunteer hours."
+    return DemoBallotItem(code, title, summary, area, org, summary, outcomes, lines, themes)
 
 
 ROUND_2024 = PastRound(
