@@ -22,7 +22,7 @@ from audits.ledger import Checkpoint, Ledger, LedgerEntry, LedgerError, SignedCh
 from audits.manifest import Manifest
 from ballots.wording import money, plural
 from decide.models import LedgerCheckpoint, LedgerPayment, Round, User
-from decide.services import signing
+from decide.services import delivery, signing
 from decide.services.errors import DomainError, InvalidInput
 from decide.services.jobs import schedule_job
 from decide.services.manifests import manifest_of
@@ -66,6 +66,7 @@ def ledger_value(session: Session, rnd: Round, *, signed_only: bool = True) -> L
         LedgerEntry(
             key, p.sequence, p.project_code, p.organisation, p.amount_pence,
             p.paid_on.isoformat(), p.bank_reference_sha256, p.approver, bytes.fromhex(p.hash),
+            p.reason,
         )
         for p in payments(session, rnd.id)
     )  # fmt: skip
@@ -97,6 +98,9 @@ class PaymentForm:
     paid_on: dt.date
     bank_reference: str
     approver: str
+    # Required when the payment goes beyond the confirmed milestones' tranches.
+    reason: str = ""
+    milestone_id: int | None = None
 
 
 def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User) -> LedgerPayment:
@@ -128,6 +132,10 @@ def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User)
             "cannot say who is paid (a signed manifest never changes).",
             field="project_code",
         )
+    reason = delivery.check_tranches(
+        session, rnd, form.project_code, form.amount_pence, form.reason
+    )
+    milestone_id = delivery.milestone_of(session, rnd, form.project_code, form.milestone_id)
     ledger = ledger_value(session, rnd)
     try:
         ledger = ledger.append(
@@ -139,6 +147,7 @@ def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User)
             approver=form.approver.strip(),
             allocation=manifest.allocation,
             organisations=organisations,
+            reason=reason,
         )
     except LedgerError as exc:
         raise PaymentRefused(f"Payment refused: {exc}. Nothing was recorded.") from None
@@ -153,6 +162,8 @@ def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User)
         bank_reference_sha256=e.bank_reference_sha256,
         approver=e.approver,
         hash=e.hash.hex(),
+        milestone_id=milestone_id,
+        reason=e.reason,
     )
     session.add(row)
     try:

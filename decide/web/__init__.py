@@ -34,6 +34,7 @@ BLUEPRINT_MODULES = [
     "decide.web.tasks",
     "decide.web.deliberation",
     "decide.web.sortition",
+    "decide.web.delivery",
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -5,7 +5,7 @@ a panel member and an officer: from the home page (and, for some, their own star
 follows every link within the site. On each page it measures
 ``document.documentElement.scrollWidth``, runs axe-core (WCAG 2.2 A and AA) and watches for
 Content-Security-Policy errors. The walk is bounded: pages that differ only in which proposal,
-organisation, version or list page they show are visited twice at most; every round is visited.
+organisation, version, list page or round of the same phase they show are visited twice at most.
 A last test checks that a demo round's bulletin board stays under 3,000 px tall on that phone.
 """
 
@@ -36,10 +36,22 @@ VISITORS = {
 }
 
 
-def kind_of(path: str) -> str:
-    """Return the kind of page a path shows: rounds are kept apart, other ids are not."""
+def kind_of(path: str, phases: dict[int, str] | None = None) -> str:
+    """Return the kind of page a path shows: rounds are kept apart by phase, other ids are not.
+
+    Two rounds in the same phase show the same templates with other figures, so a page of a
+    round counts as the kind "that page of a round in this phase" (`phases`: round id to
+    phase); without `phases` every round is its own kind.
+    """
     parts = urlsplit(path)
-    kind = re.sub(r"/(proposals|versions|areas|checkpoints)/\d+", r"/\1/N", parts.path)
+    kind = parts.path
+    if phases:
+        kind = re.sub(
+            r"^/rounds/(\d+)",
+            lambda m: f"/rounds/{phases.get(int(m.group(1)), m.group(1))}",
+            kind,
+        )
+    kind = re.sub(r"/(proposals|versions|areas|checkpoints)/\d+", r"/\1/N", kind)
     kind = re.sub(r"^/organisations/[^/]+", "/organisations/S", kind)
     page = re.search(r"(?:^|&)page=(\d+)", parts.query)
     return kind + ("?page" if page else "")
@@ -83,7 +95,9 @@ def _problems_on(page: Any) -> list[str]:
     return problems
 
 
-def walk(page: Any, base: str, starts: tuple[str, ...]) -> tuple[list[str], list[str]]:
+def walk(
+    page: Any, base: str, starts: tuple[str, ...], phases: dict[int, str] | None = None
+) -> tuple[list[str], list[str]]:
     """Visit every page reachable from `starts`; return (visited paths, problems)."""
     queue, seen = deque(starts), set(starts)
     per_kind: dict[str, int] = {}
@@ -91,8 +105,8 @@ def walk(page: Any, base: str, starts: tuple[str, ...]) -> tuple[list[str], list
     problems: list[str] = []
     while queue and len(visited) < MAX_PAGES:
         path = queue.popleft()
-        kind = kind_of(path)
-        if per_kind.get(kind, 0) >= PER_KIND and not kind.startswith("/rounds/"):
+        kind = kind_of(path, phases)
+        if per_kind.get(kind, 0) >= PER_KIND:
             continue
         per_kind[kind] = per_kind.get(kind, 0) + 1
         try:
@@ -127,6 +141,14 @@ def _phone(browser: Any) -> Any:
     return page
 
 
+def _round_phases(server: Any) -> dict[int, str]:
+    from decide.extensions import db
+    from decide.models import Round
+
+    with server.app.app_context():
+        return {rid: str(phase) for rid, phase in db.session.execute(select(Round.id, Round.phase))}
+
+
 def _round_ids(server: Any) -> dict[str, int]:
     from decide.extensions import db
     from decide.models import Ballot, Round
@@ -145,6 +167,9 @@ def _round_ids(server: Any) -> dict[str, int]:
 
 def test_kinds_of_page_keep_rounds_apart_and_group_the_rest():
     assert kind_of("/rounds/6/board") != kind_of("/rounds/7/board")
+    phases = {6: "voting", 7: "voting", 8: "published"}
+    assert kind_of("/rounds/6/board", phases) == kind_of("/rounds/7/board", phases)
+    assert kind_of("/rounds/6/board", phases) != kind_of("/rounds/8/board", phases)
     assert kind_of("/proposals/3/versions/2") == kind_of("/proposals/9/versions/1")
     assert kind_of("/organisations/moorfield-harriers/edit") == kind_of("/organisations/x/edit")
     assert kind_of("/rounds/7/board?page=2") == "/rounds/7/board?page"
@@ -181,7 +206,7 @@ def test_every_page_fits_a_phone_and_passes_axe(live_server, browser, visitor):
     try:
         if VISITORS[visitor]:
             _log_in(page, live_server.url, VISITORS[visitor])
-        visited, problems = walk(page, live_server.url, starts)
+        visited, problems = walk(page, live_server.url, starts, _round_phases(live_server))
     finally:
         page.context.close()
     assert len(visited) >= 30, f"the walk reached only {len(visited)} pages: {visited}"
