@@ -8,7 +8,8 @@ from audits.board import board_leaf
 from audits.bundle import SIGNATURES_TYPE
 from audits.canonical import CanonicalJSONError, parse_canonical, unhex
 from audits.edition import document_from_files
-from audits.ledger import Ledger, LedgerEntry, LedgerError, ledger_genesis, verify_ledger
+from audits.ledger import Ledger, LedgerEntry, LedgerError, ledger_genesis
+from audits.ledger_check import verify_ledger
 from audits.manifest import Manifest
 from audits.merkle import MerkleTree, verify_inclusion
 from audits.pdf import (

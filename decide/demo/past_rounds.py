@@ -23,6 +23,7 @@ from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
 from decide.demo.foundation import DemoBallotItem, demo_user, seed_ballot
 from decide.demo.published import SECOND_PANEL_EMAIL, _store_own_signature, demo_key
 from decide.models import Area, PanelMember, Round, SigningKey, User
+from decide.models.phase import Phase
 from decide.services import manifests, publication
 from decide.services.eligibility import VoterKey
 from decide.services.paper import enter_paper_ballot
@@ -43,7 +44,7 @@ class PastRound:
     patterns: tuple[tuple[str, ...], ...]
     online: int
     paper: int
-    final_phase: str
+    final_phase: Phase
 
 
 def _item(code: str, title: str, area: str, org: str, lines: tuple[tuple[str, int], ...],
@@ -77,7 +78,7 @@ ROUND_2024 = PastRound(
     patterns=(("A1", "A3"), ("A2",), ("A1", "A5"), ("A3", "A4"), ("A5",), ("A1", "A2")),
     online=14,
     paper=10,
-    final_phase="delivery",
+    final_phase=Phase.DELIVERY,
 )  # fmt: skip
 ROUND_2025 = PastRound(
     slug="northbridge-health-fund-2025",
@@ -104,7 +105,7 @@ ROUND_2025 = PastRound(
     patterns=(("B1", "B3"), ("B2", "B4"), ("B3",), ("B1", "B5"), ("B4", "B3"), ("B2",)),
     online=16,
     paper=12,
-    final_phase="delivery",
+    final_phase=Phase.DELIVERY,
 )  # fmt: skip
 PAST_ROUNDS = (ROUND_2024, ROUND_2025)
 DISTRICTS = ("NB1", "NB2", "NB3", "NB4", "NB5", "NB6")
@@ -205,7 +206,7 @@ def _publish_past_round(session: Session, spec: PastRound) -> None:
     change_phase(session, rnd, "published", facilitator)  # writes edition 1 (inline)
     if not publication.editions(session, rnd.id):
         publication.publish_round(session, rnd)
-    if spec.final_phase != "published":
+    if spec.final_phase is not Phase.PUBLISHED:
         change_phase(session, rnd, spec.final_phase, facilitator)
 
 

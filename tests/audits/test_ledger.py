@@ -9,8 +9,8 @@ from audits.ledger import (
     LedgerError,
     OverAllocation,
     ledger_genesis,
-    verify_ledger,
 )
+from audits.ledger_check import verify_ledger
 
 ALLOC = {"a": 100_000, "b": 50_000}
 ORGS = {"a": "Org A", "b": "Org B", "c": "Org C"}
