@@ -166,6 +166,12 @@ class LedgerPayment(Base):
     bank_reference_sha256: Mapped[str] = mapped_column(String(64))
     approver: Mapped[str] = mapped_column(String(120))
     hash: Mapped[str] = mapped_column(String(64))
+    # The milestone whose tranche this pays, if any; a payment beyond the confirmed
+    # milestones' tranches carries the facilitator's reason (see services.delivery).
+    milestone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("milestone.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

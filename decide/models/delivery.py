@@ -1,0 +1,266 @@
+"""Delivery of funded projects: milestones, progress updates with photos, impact figures
+against a round's outcome framework, consented stories, the round's retrospective, and
+unfunded proposals carried into a later round.
+
+Money paid is never stored here: it is read from the ledger (`LedgerPayment`), see
+`decide.services.delivery.paid_by_project`. A milestone's tranche is what the ledger may pay
+once the facilitator has confirmed the milestone completed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from decide.models.base import Base
+
+MILESTONE_STATUSES = {
+    "not-started": "Not started",
+    "on-track": "On track",
+    "delayed": "Delayed",
+    "completed": "Completed",
+}
+MAX_PHOTOS_PER_UPDATE = 4
+
+
+class Milestone(Base):
+    """A step of a funded project, with its planned date and the payment tranche tied to it."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (
+        UniqueConstraint("project_id", "position"),
+        CheckConstraint("tranche_pence >= 0", name="tranche_nonnegative"),
+        CheckConstraint(
+            "status IN ('not-started','on-track','delayed','completed')", name="status_known"
+        ),
+        CheckConstraint("confirmed_at IS NULL OR status = 'completed'", name="confirmed_completed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    planned_on: Mapped[dt.date] = mapped_column(Date)
+    tranche_pence: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="not-started")
+    # The facilitator confirms a completed milestone; only then does its tranche count.
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    project: Mapped[Project] = relationship()
+    confirmed_by: Mapped[User | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        """Return the status in words."""
+        return MILESTONE_STATUSES.get(self.status, self.status)
+
+    @property
+    def confirmed(self) -> bool:
+        """Return True once the facilitator has confirmed the milestone completed."""
+        return self.confirmed_at is not None
+
+
+class Photo(Base):
+    """A re-encoded image (no EXIF, no GPS) with its alt text; the bytes live in the database."""
+
+    __tablename__ = "photo"
+    __table_args__ = (
+        CheckConstraint("width > 0 AND height > 0", name="size_positive"),
+        CheckConstraint("alt_text <> ''", name="alt_text_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int | None] = mapped_column(
+        ForeignKey("progress_update.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    alt_text: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProgressUpdate(Base):
+    """A progress report posted by a member of the organisation delivering the project."""
+
+    __tablename__ = "progress_update"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    milestone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("milestone.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    project: Mapped[Project] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    author: Mapped[User] = relationship()
+    milestone: Mapped[Milestone | None] = relationship()
+    photos: Mapped[list[Photo]] = relationship(
+        order_by=Photo.position, cascade="all, delete-orphan"
+    )
+
+
+class OutcomeMeasure(Base):
+    """One measure of a round's outcome framework, such as people reached or sessions held."""
+
+    __tablename__ = "outcome_measure"
+    __table_args__ = (UniqueConstraint("round_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    # A change score (wellbeing after minus before) may be negative; a count may not.
+    may_be_negative: Mapped[bool] = mapped_column(Boolean, default=False)
+    by_area: Mapped[bool] = mapped_column(Boolean, default=False)
+    by_decile: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def exact_value(text: str) -> Fraction:
+    """Return a stored figure ("12", "-3.25") as an exact fraction, or raise ValueError."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{text!r} is not a number")
+    return Fraction(number)
+
+
+class ImpactFigure(Base):
+    """A figure an organisation reports against a measure, at a milestone.
+
+    The value is an exact decimal written as text ("12", "3.5"), never a float.
+    """
+
+    __tablename__ = "impact_figure"
+    __table_args__ = (
+        CheckConstraint("decile IS NULL OR (decile BETWEEN 1 AND 10)", name="decile_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(
+        ForeignKey("outcome_measure.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    milestone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("milestone.id", ondelete="SET NULL")
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    value: Mapped[str] = mapped_column(String(40))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    decile: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    measure: Mapped[OutcomeMeasure] = relationship()
+    project: Mapped[Project] = relationship()
+    milestone: Mapped[Milestone | None] = relationship()
+    area: Mapped[Area | None] = relationship()
+
+    @property
+    def exact(self) -> Fraction:
+        """Return the value as an exact fraction."""
+        return exact_value(self.value)
+
+
+class Story(Base):
+    """A short account of what changed for someone, shown only while their consent stands."""
+
+    __tablename__ = "story"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id", ondelete="SET NULL"))
+    # The consent of the person in the story: who gave it, when, and for what use.
+    consent_by: Mapped[str] = mapped_column(String(120))
+    consent_on: Mapped[dt.date] = mapped_column(Date)
+    consent_use: Mapped[str] = mapped_column(String(300))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    project: Mapped[Project] = relationship()
+    photo: Mapped[Photo | None] = relationship()
+
+    @property
+    def shown(self) -> bool:
+        """Return True while consent has not been withdrawn."""
+        return self.withdrawn_at is None
+
+
+class Retrospective(Base):
+    """How a round's cycle went, written by the facilitator and the panel."""
+
+    __tablename__ = "retrospective"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    what_worked: Mapped[str] = mapped_column(Text)
+    what_did_not: Mapped[str] = mapped_column(Text)
+    changes_next_round: Mapped[str] = mapped_column(Text)
+    # The names of those who wrote it (facilitator and panel members), as published.
+    authors: Mapped[str] = mapped_column(String(500))
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CarryOver(Base):
+    """An unfunded proposal carried into a later round, with its proposer's consent."""
+
+    __tablename__ = "carry_over"
+    __table_args__ = (UniqueConstraint("proposal_id", "to_round_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
+    to_round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    # The copy in the new round, made when the proposer consents.
+    new_proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal.id", ondelete="SET NULL")
+    )
+    consent_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    consented_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+from decide.models.area import Area  # noqa: E402
+from decide.models.asset import Organisation  # noqa: E402
+from decide.models.round import Project  # noqa: E402
+from decide.models.user import User  # noqa: E402
