@@ -24,7 +24,10 @@ from audits.manifest import Manifest
 from ballots import pabulib
 from decide.models import (
     Area,
+    ImpactFigure,
+    Milestone,
     Organisation,
+    OutcomeMeasure,
     Participation,
     Project,
     Proposal,
@@ -41,6 +44,8 @@ __all__ = [
     "AreaFacts",
     "AreaTurnout",
     "Facts",
+    "ImpactFacts",
+    "MilestoneFacts",
     "ProjectFacts",
     "ProposalFacts",
     "RoundFacts",
@@ -133,6 +138,28 @@ class ProposalFacts:
 
 
 @dataclass(frozen=True)
+class MilestoneFacts:
+    """A funded project's milestone: its status and whether the facilitator confirmed it."""
+
+    round_slug: str
+    code: str
+    status: str
+    tranche_pence: int
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class ImpactFacts:
+    """One reported impact figure against a round's outcome measure."""
+
+    round_slug: str
+    code: str
+    measure: str
+    unit: str
+    value: Fraction
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything the dashboard shows, as plain rows."""
 
@@ -141,6 +168,8 @@ class Facts:
     turnout: tuple[AreaTurnout, ...]
     projects: tuple[ProjectFacts, ...]
     proposals: tuple[ProposalFacts, ...]
+    milestones: tuple[MilestoneFacts, ...] = ()
+    impact: tuple[ImpactFacts, ...] = ()
 
     def area(self, slug: str | None) -> AreaFacts | None:
         """Return the area with this slug, or None."""
@@ -233,11 +262,37 @@ def _proposals(session: Session, rnd: Round, slugs: dict[int, str]) -> list[Prop
     ]
 
 
+def _milestones(session: Session, rnd: Round) -> list[MilestoneFacts]:
+    rows = session.scalars(
+        select(Milestone)
+        .join(Project, Project.id == Milestone.project_id)
+        .where(Project.round_id == rnd.id)
+        .order_by(Project.position, Milestone.position, Milestone.id)
+    )
+    return [
+        MilestoneFacts(rnd.slug, m.project.code, m.status, m.tranche_pence, m.confirmed)
+        for m in rows
+    ]
+
+
+def _impact(session: Session, rnd: Round) -> list[ImpactFacts]:
+    rows = session.execute(
+        select(ImpactFigure, OutcomeMeasure.name, OutcomeMeasure.unit, Project.code)
+        .join(OutcomeMeasure, OutcomeMeasure.id == ImpactFigure.measure_id)
+        .join(Project, Project.id == ImpactFigure.project_id)
+        .where(Project.round_id == rnd.id)
+        .order_by(OutcomeMeasure.position, ImpactFigure.id)
+    ).all()
+    return [ImpactFacts(rnd.slug, code, name, unit, f.exact) for f, name, unit, code in rows]
+
+
 def facts(session: Session) -> Facts:
     """Read the dashboard's facts from the rounds with public results (reads only)."""
     areas = _areas(session)
     slugs = {i: s for i, s in session.execute(select(Area.id, Area.slug))}
     rounds, turnout, projects, proposals = [], [], [], []
+    milestones: list[MilestoneFacts] = []
+    impact: list[ImpactFacts] = []
     for position, rnd in enumerate(_public_rounds(session)):
         row = session.get(RoundManifest, rnd.id)
         assert row is not None
@@ -263,4 +318,14 @@ def facts(session: Session) -> Facts:
         turnout += round_turnout
         projects += round_projects
         proposals += _proposals(session, rnd, slugs)
-    return Facts(areas, tuple(rounds), tuple(turnout), tuple(projects), tuple(proposals))
+        milestones += _milestones(session, rnd)
+        impact += _impact(session, rnd)
+    return Facts(
+        areas,
+        tuple(rounds),
+        tuple(turnout),
+        tuple(projects),
+        tuple(proposals),
+        tuple(milestones),
+        tuple(impact),
+    )

@@ -3,9 +3,10 @@
 The facts read every published ballot file and the ledger: far too much for each page view.
 They change only at a few events: a round's results published (a manifest written, a phase
 changed), a ledger payment, an area's population or decile edited, a proposal or project
-changed, and the delivery records of issue 16. `version(session)` reads one row of counts and
-latest ids/times over exactly those tables (each an index or a small table), so a view asks
-"has anything changed?" with one cheap query and rebuilds only when the answer is yes.
+changed, and the delivery records of issue 16 (milestones, impact figures, updates, stories).
+`version(session)` reads one row of counts and latest ids or times over exactly those tables
+(each an index or a small table), so a view asks "has anything changed?" with one cheap query
+and rebuilds only when the answer is yes.
 
 The store is per process: every worker keeps its own copy, all rebuilt from the same database,
 so they agree. A rebuild happens at most once per change per worker.
@@ -17,34 +18,30 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from decide.models import (
     Area,
+    ImpactFigure,
     LedgerPayment,
+    Milestone,
+    OutcomeMeasure,
+    ProgressUpdate,
     Project,
     Proposal,
     ProposalVersion,
     Round,
     RoundManifest,
+    Story,
 )
 
-__all__ = ["cached", "clear", "version", "watch"]
+__all__ = ["cached", "clear", "version"]
 
 T = TypeVar("T")
 
 _lock = threading.Lock()
 _store: dict[Hashable, tuple[tuple[str, ...], Any]] = {}
-# Further tables whose rows change the figures (delivery records); each adds its count and
-# largest id to the version.
-_watched: list[Table] = []
-
-
-def watch(table: Table) -> None:
-    """Count a table's changes in the version (for tables with an integer `id`)."""
-    if table not in _watched:
-        _watched.append(table)
 
 
 def version(session: Session) -> tuple[str, ...]:
@@ -65,9 +62,17 @@ def version(session: Session) -> tuple[str, ...]:
         select(func.count()).select_from(Area),
         select(func.max(Round.id)),
         select(func.count()).select_from(Round).where(Round.phase.in_(public_phases())),
+        # Delivery (issue 16): a milestone's status and confirmation change in place.
+        select(func.count()).select_from(Milestone),
+        select(func.sum(Milestone.id * func.length(Milestone.status))),
+        select(func.max(Milestone.confirmed_at)),
+        select(func.max(ImpactFigure.id)),
+        select(func.count()).select_from(ImpactFigure),
+        select(func.max(OutcomeMeasure.id)),
+        select(func.max(ProgressUpdate.id)),
+        select(func.max(Story.id)),
+        select(func.count()).select_from(Story).where(Story.withdrawn_at.is_not(None)),
     ]
-    for t in _watched:
-        queries += [select(func.count()).select_from(t), select(func.max(t.c.id))]
     row = session.execute(select(*(q.scalar_subquery() for q in queries))).one()
     return tuple(str(v) for v in row)
 
