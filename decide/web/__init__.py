@@ -33,6 +33,8 @@ BLUEPRINT_MODULES = [
     "decide.web.postcodes",
     "decide.web.tasks",
     "decide.web.deliberation",
+    "decide.web.learning",
+    "decide.web.opendata",
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(
