@@ -35,8 +35,9 @@ from decide.models import (
     RoundManifest,
     Story,
 )
+from decide.services.learning import Facts, facts, public_phases
 
-__all__ = ["cached", "clear", "version"]
+__all__ = ["cached", "clear", "current_facts", "version"]
 
 T = TypeVar("T")
 
@@ -46,8 +47,6 @@ _store: dict[Hashable, tuple[tuple[str, ...], Any]] = {}
 
 def version(session: Session) -> tuple[str, ...]:
     """Return a value that changes whenever a figure of the dashboard or open data may change."""
-    from decide.services.learning import public_phases
-
     queries = [
         select(func.count()).select_from(RoundManifest),
         select(func.max(RoundManifest.created_at)),
@@ -94,3 +93,8 @@ def clear() -> None:
     """Forget every kept value (tests that rebuild the database between cases)."""
     with _lock:
         _store.clear()
+
+
+def current_facts(session: Session) -> Facts:
+    """Return the dashboard's facts, rebuilt only when the tables they read have changed."""
+    return cached(session, "facts", lambda: facts(session))

@@ -14,6 +14,7 @@ figure the dashboard shows.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -118,17 +119,23 @@ def _rounds(session: Session, facts: Facts, round_slug: str | None) -> Rows:
     out = []
     for rnd in _shown_rounds(session, round_slug):
         c = counted.get(rnd.slug)
-        manifest = session.get(RoundManifest, rnd.id) if c is not None else None
+        row = session.get(RoundManifest, rnd.id) if c is not None else None
+        m = Manifest.from_json_bytes(row.manifest_json) if row is not None else None
         out.append(
             (
                 rnd.slug, rnd.title, rnd.phase.value, rnd.currency, rnd.budget_pence,
-                rnd.ballot_kind, c.rule if c else "", c.voters if c else None,
-                c.covered if c else None,
-                manifest.created_at.date().isoformat() if manifest else None,
-                manifest.digest if manifest else "",
+                rnd.ballot_kind, m.rule if m else "",
+                _canonical(m.rule_parameters) if m else "",
+                _canonical(m.tie_break) if m else "",
+                c.voters if c else None, c.covered if c else None,
+                row.created_at.date().isoformat() if row else None, row.digest if row else "",
             )
         )  # fmt: skip
     return out
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _areas(session: Session, facts: Facts, round_slug: str | None) -> Rows:
@@ -318,6 +325,8 @@ DATASETS: tuple[Dataset, ...] = (
         budget_pence:integer:budget
         ballot_kind:string:approval, knapsack, cumulative or ranked
         rule:string:the confirmed allocation rule (once published)
+        rule_parameters:string:the rule's parameters, as JSON (as in the manifest)
+        tie_break:string:the tie-break, as JSON (as in the manifest)
         voters:integer:ballots in the published ballots.pb
         covered:integer:voters with at least one funded project they supported
         published_on:date:the day the manifest was written

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from decide.models import Project, Round, RoundManifest
 from decide.services import learning_cache
-from decide.services.learning import Facts, facts, public_phases
+from decide.services.learning import Facts, public_phases
 from decide.services.opendata import DATASETS, LICENCE, Dataset, cell, rows_of
 
 __all__ = ["ballots_pb", "csv_bytes", "datapackage", "feed", "json_bytes", "site_facts"]
@@ -29,7 +29,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 def site_facts(session: Session) -> Facts:
     """Return the dashboard's facts (kept until the tables change)."""
-    return learning_cache.cached(session, "facts", lambda: facts(session))
+    return learning_cache.current_facts(session)
 
 
 def csv_bytes(session: Session, ds: Dataset, round_slug: str | None = None) -> bytes:

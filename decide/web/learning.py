@@ -12,16 +12,11 @@ from flask import Blueprint, render_template, request
 
 from decide.extensions import db
 from decide.services import learning_cache
-from decide.services.learning import PARTNER_TYPES, Facts, facts
+from decide.services.learning import PARTNER_TYPES, Facts
 from decide.services.learning_views import Filters
 from decide.web import learning_charts
 
 bp = Blueprint("learning", __name__)
-
-
-def current_facts() -> Facts:
-    """Return the dashboard's facts, rebuilt only when the tables they read have changed."""
-    return learning_cache.cached(db.session, "facts", lambda: facts(db.session))
 
 
 def _filters(known: Facts) -> tuple[Filters, list[str]]:
@@ -52,7 +47,7 @@ def _filters(known: Facts) -> tuple[Filters, list[str]]:
 @bp.get("/learning")
 def dashboard() -> Any:
     """Show the dashboard, narrowed by the filters in the query (public)."""
-    known = current_facts()
+    known = learning_cache.current_facts(db.session)
     filters, errors = _filters(known)
     context = learning_charts.dashboard(known, filters)
     page = render_template(
