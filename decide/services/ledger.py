@@ -22,7 +22,7 @@ from audits.ledger import Checkpoint, Ledger, LedgerEntry, LedgerError, SignedCh
 from audits.manifest import Manifest
 from ballots.wording import money, plural
 from decide.models import LedgerCheckpoint, LedgerPayment, Round, User
-from decide.services import signing
+from decide.services import delivery, signing
 from decide.services.errors import DomainError, InvalidInput
 from decide.services.jobs import schedule_job
 from decide.services.manifests import manifest_of
@@ -97,6 +97,9 @@ class PaymentForm:
     paid_on: dt.date
     bank_reference: str
     approver: str
+    # Required when the payment goes beyond the confirmed milestones' tranches.
+    reason: str = ""
+    milestone_id: int | None = None
 
 
 def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User) -> LedgerPayment:
@@ -128,6 +131,10 @@ def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User)
             "cannot say who is paid (a signed manifest never changes).",
             field="project_code",
         )
+    reason = delivery.check_tranches(
+        session, rnd, form.project_code, form.amount_pence, form.reason
+    )
+    milestone_id = delivery.milestone_of(session, rnd, form.project_code, form.milestone_id)
     ledger = ledger_value(session, rnd)
     try:
         ledger = ledger.append(
@@ -153,6 +160,8 @@ def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User)
         bank_reference_sha256=e.bank_reference_sha256,
         approver=e.approver,
         hash=e.hash.hex(),
+        milestone_id=milestone_id,
+        reason=reason,
     )
     session.add(row)
     try:

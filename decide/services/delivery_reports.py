@@ -1,0 +1,340 @@
+"""What delivering organisations report: progress updates with photos, impact figures against
+the round's outcome framework, and stories with the consent of the person in them.
+
+Each use case is one unit of work: every photo is checked and re-encoded before anything is
+added, so a bad photo (too large, not an image, no alt text) leaves nothing of the update
+behind. Only members of the organisation delivering a project report on it (`NotAllowed`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from decide.models import (
+    Area,
+    ImpactFigure,
+    Milestone,
+    OutcomeMeasure,
+    Photo,
+    ProgressUpdate,
+    Project,
+    Round,
+    Story,
+    User,
+)
+from decide.models.delivery import MAX_PHOTOS_PER_UPDATE, exact_value
+from decide.services import permissions as can
+from decide.services.delivery import can_report
+from decide.services.errors import DomainError, InvalidInput, NotAllowed
+from decide.services.photos import PhotoUpload, PreparedPhoto, prepare_photo
+from decide.services.sanitise import has_control_characters
+from decide.services.unit_of_work import transactional
+
+TEXT_MAX = 5000
+STORY_TITLE_MAX = 200
+CONSENT_BY_MAX = 120
+CONSENT_USE_MAX = 300
+VALUE_MAX_DIGITS = 30
+_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _require_reporter(actor: User, project: Project) -> None:
+    if not can_report(actor, project):
+        raise NotAllowed(
+            "Only members of the organisation delivering this project can report on it"
+        )
+
+
+def _text(errors: dict[str, str], name: str, value: str, what: str, limit: int) -> str:
+    value = value.strip()
+    if not value:
+        errors[name] = f"Enter {what}"
+    elif len(value) > limit:
+        errors[name] = f"{what[0].upper()}{what[1:]} must be {limit:,} characters or fewer"
+    elif has_control_characters(value):
+        errors[name] = "This contains invisible control characters; type it again"
+    return value
+
+
+def _milestone(session: Session, project: Project, milestone_id: int | None) -> Milestone | None:
+    if milestone_id is None:
+        return None
+    milestone = session.get(Milestone, milestone_id)
+    if milestone is None or milestone.project_id != project.id:
+        raise DomainError("Choose a milestone of this project", field="milestone_id")
+    return milestone
+
+
+def _photo(prepared: PreparedPhoto, position: int) -> Photo:
+    return Photo(
+        position=position, content_type=prepared.content_type, width=prepared.width,
+        height=prepared.height, alt_text=prepared.alt_text, sha256=prepared.sha256,
+        data=prepared.data, created_at=_now(),
+    )  # fmt: skip
+
+
+# --- Progress updates -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpdateDraft:
+    """A progress update as posted: text, an optional milestone, and up to four photos."""
+
+    text: str
+    milestone_id: int | None = None
+    photos: tuple[PhotoUpload, ...] = field(default=())
+
+
+@transactional
+def post_update(
+    session: Session, project: Project, draft: UpdateDraft, actor: User
+) -> ProgressUpdate:
+    """Post a progress update with its photos, all or nothing."""
+    _require_reporter(actor, project)
+    errors: dict[str, str] = {}
+    text = _text(errors, "text", draft.text, "what has happened", TEXT_MAX)
+    if len(draft.photos) > MAX_PHOTOS_PER_UPDATE:
+        errors["photos"] = f"Add at most {MAX_PHOTOS_PER_UPDATE} photos to one update"
+    if errors:
+        raise InvalidInput(errors)
+    milestone = _milestone(session, project, draft.milestone_id)
+    prepared = []
+    for n, upload in enumerate(draft.photos, start=1):
+        label = "The photo" if len(draft.photos) == 1 else f"Photo {n}"
+        prepared.append(prepare_photo(upload, label))  # raises before anything is added
+    assert project.organisation_id is not None  # can_report checked it
+    update = ProgressUpdate(
+        project_id=project.id, organisation_id=project.organisation_id, author_id=actor.id,
+        milestone_id=milestone.id if milestone else None, text=text, created_at=_now(),
+        photos=[_photo(p, n) for n, p in enumerate(prepared)],
+    )  # fmt: skip
+    session.add(update)
+    session.flush()
+    return update
+
+
+def updates(session: Session, project_id: int) -> list[ProgressUpdate]:
+    """Return a project's updates, newest first."""
+    return list(
+        session.scalars(
+            select(ProgressUpdate)
+            .where(ProgressUpdate.project_id == project_id)
+            .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
+        )
+    )
+
+
+# --- The outcome framework and impact figures -----------------------------------------------
+
+
+def measures(session: Session, round_id: int) -> list[OutcomeMeasure]:
+    """Return the round's outcome framework in order."""
+    return list(
+        session.scalars(
+            select(OutcomeMeasure)
+            .where(OutcomeMeasure.round_id == round_id)
+            .order_by(OutcomeMeasure.position, OutcomeMeasure.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class MeasureDraft:
+    """A measure of the outcome framework."""
+
+    name: str
+    unit: str
+    may_be_negative: bool = False
+    by_area: bool = False
+    by_decile: bool = False
+    description: str = ""
+
+
+@transactional
+def add_measure(session: Session, rnd: Round, draft: MeasureDraft, actor: User) -> OutcomeMeasure:
+    """Add a measure to the round's outcome framework (facilitators)."""
+    if not can.can_manage_rounds(actor):
+        raise NotAllowed("Only a facilitator chooses the round's outcome framework")
+    errors: dict[str, str] = {}
+    name = _text(errors, "name", draft.name, "the measure's name", 120)
+    unit = _text(errors, "unit", draft.unit, "its unit, such as people or hours", 40)
+    if errors:
+        raise InvalidInput(errors)
+    existing = measures(session, rnd.id)
+    if any(m.name.casefold() == name.casefold() for m in existing):
+        raise DomainError("The framework already has a measure of this name", field="name")
+    measure = OutcomeMeasure(
+        round_id=rnd.id, position=len(existing) + 1, name=name, unit=unit,
+        description=draft.description.strip()[:300], may_be_negative=draft.may_be_negative,
+        by_area=draft.by_area, by_decile=draft.by_decile,
+    )  # fmt: skip
+    session.add(measure)
+    session.flush()
+    return measure
+
+
+@dataclass(frozen=True)
+class FigureDraft:
+    """A figure reported against a measure."""
+
+    measure_id: int
+    value: str
+    milestone_id: int | None = None
+    area_id: int | None = None
+    decile: int | None = None
+
+
+def _value(measure: OutcomeMeasure, text: str) -> str:
+    """Return the figure as canonical decimal text, or raise with a clear message."""
+    text = text.strip().replace(",", "")
+    try:
+        if len(text) > VALUE_MAX_DIGITS or not _DECIMAL.fullmatch(text):
+            raise ValueError
+        value = exact_value(text)
+    except ValueError:
+        raise DomainError(
+            f"Enter the number of {measure.unit}, like 120 or 3.5", field="value"
+        ) from None
+    if value < 0 and not measure.may_be_negative:
+        raise DomainError(
+            f"“{measure.name}” cannot be negative; enter 0 or more {measure.unit}", field="value"
+        )
+    return _canonical(text)
+
+
+def _canonical(text: str) -> str:
+    """Return a decimal without a plus sign, leading zeros or trailing zeros: "-01.50" -> "-1.5"."""
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0")
+    number = str(int(whole)) + (f".{fraction}" if fraction else "")
+    if whole.startswith("-") and not number.startswith("-"):  # "-0.5" (int("-0") is 0)
+        number = "-" + number
+    return "0" if number in ("-0", "0") else number
+
+
+@transactional
+def report_figure(
+    session: Session, project: Project, draft: FigureDraft, actor: User
+) -> ImpactFigure:
+    """Report one impact figure for a project against the round's framework."""
+    _require_reporter(actor, project)
+    measure = session.get(OutcomeMeasure, draft.measure_id)
+    if measure is None or measure.round_id != project.round_id:
+        raise DomainError("Choose a measure of this round's framework", field="measure_id")
+    value = _value(measure, draft.value)
+    milestone = _milestone(session, project, draft.milestone_id)
+    if draft.area_id is not None and (
+        not measure.by_area or session.get(Area, draft.area_id) is None
+    ):
+        raise DomainError("This measure is not broken down by area", field="area_id")
+    if draft.decile is not None and (not measure.by_decile or not 1 <= draft.decile <= 10):
+        raise DomainError("Choose a decile from 1 to 10 for a measure broken down by decile",
+                          field="decile")  # fmt: skip
+    assert project.organisation_id is not None
+    figure = ImpactFigure(
+        measure_id=measure.id, project_id=project.id,
+        milestone_id=milestone.id if milestone else None,
+        organisation_id=project.organisation_id, author_id=actor.id, value=value,
+        area_id=draft.area_id, decile=draft.decile, created_at=_now(),
+    )  # fmt: skip
+    session.add(figure)
+    session.flush()
+    return figure
+
+
+def figures(session: Session, project_id: int) -> list[ImpactFigure]:
+    """Return a project's impact figures, in the framework's order."""
+    return list(
+        session.scalars(
+            select(ImpactFigure)
+            .join(OutcomeMeasure)
+            .where(ImpactFigure.project_id == project_id)
+            .order_by(OutcomeMeasure.position, ImpactFigure.created_at, ImpactFigure.id)
+        )
+    )
+
+
+# --- Stories --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoryDraft:
+    """A story with the consent of the person in it."""
+
+    title: str
+    text: str
+    consent_by: str
+    consent_on: dt.date | None
+    consent_use: str
+    photo: PhotoUpload | None = None
+
+
+@transactional
+def add_story(session: Session, project: Project, draft: StoryDraft, actor: User) -> Story:
+    """Add a story with its recorded consent (and optional photo), all or nothing."""
+    _require_reporter(actor, project)
+    errors: dict[str, str] = {}
+    title = _text(errors, "title", draft.title, "a title", STORY_TITLE_MAX)
+    text = _text(errors, "text", draft.text, "the story", TEXT_MAX)
+    who = _text(errors, "consent_by", draft.consent_by, "who gave consent", CONSENT_BY_MAX)
+    use = _text(errors, "consent_use", draft.consent_use, "what the consent covers",
+                CONSENT_USE_MAX)  # fmt: skip
+    if draft.consent_on is None:
+        errors["consent_on"] = "Enter the date consent was given, like 2027-03-01"
+    elif draft.consent_on > dt.date.today():
+        errors["consent_on"] = "The date consent was given cannot be in the future"
+    if errors:
+        raise InvalidInput(errors)
+    assert draft.consent_on is not None and project.organisation_id is not None
+    photo = None
+    if draft.photo is not None:
+        photo = _photo(prepare_photo(draft.photo), 0)
+        session.add(photo)
+    story = Story(
+        project_id=project.id, organisation_id=project.organisation_id, author_id=actor.id,
+        title=title, text=text, photo=photo, consent_by=who, consent_on=draft.consent_on,
+        consent_use=use, created_at=_now(),
+    )  # fmt: skip
+    session.add(story)
+    session.flush()
+    return story
+
+
+@transactional
+def withdraw_consent(session: Session, story: Story, actor: User) -> None:
+    """Record that consent was withdrawn: the story is hidden everywhere from now on."""
+    if not (can_report(actor, story.project) or can.can_manage_rounds(actor)):
+        raise NotAllowed("Only the organisation that recorded the consent, or a facilitator, "
+                         "can record its withdrawal")  # fmt: skip
+    if story.withdrawn_at is None:
+        story.withdrawn_at = _now()
+
+
+def shown_stories(
+    session: Session, *, project_id: int | None = None, round_id: int | None = None
+) -> list[Story]:
+    """Return stories whose consent stands (of one project, or of a round), newest first."""
+    query = select(Story).where(Story.withdrawn_at.is_(None))
+    if project_id is not None:
+        query = query.where(Story.project_id == project_id)
+    if round_id is not None:
+        query = query.join(Project).where(Project.round_id == round_id)
+    return list(session.scalars(query.order_by(Story.created_at.desc(), Story.id.desc())))
+
+
+def all_stories(session: Session, project_id: int) -> list[Story]:
+    """Return every story of a project, withdrawn ones included (for its organisation)."""
+    return list(
+        session.scalars(
+            select(Story).where(Story.project_id == project_id).order_by(Story.id.desc())
+        )
+    )

@@ -1,0 +1,123 @@
+"""Photos for progress updates and stories: checked, re-encoded, and stripped of metadata.
+
+An upload is refused when it is larger than `MAX_UPLOAD_BYTES`, is not a JPEG, PNG or WebP
+image, has more than `MAX_PIXELS` pixels (a decompression bomb: a small file that would
+expand to gigabytes), or has no alt text. An accepted photo is turned upright (its EXIF
+orientation applied), scaled so that its longer side is at most `MAX_SIDE` pixels, and saved
+afresh as a baseline JPEG with no EXIF, GPS, ICC or comment data at all: only pixels survive.
+The same input always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from decide.services.errors import DomainError
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 1600
+ALT_TEXT_MAX = 300
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+CONTENT_TYPE = "image/jpeg"
+
+__all__ = [
+    "ALT_TEXT_MAX",
+    "MAX_UPLOAD_BYTES",
+    "PhotoRefused",
+    "PhotoUpload",
+    "PreparedPhoto",
+    "prepare_photo",
+]
+
+
+class PhotoRefused(DomainError):
+    """A photo that cannot be accepted; nothing of the update or story is stored."""
+
+
+@dataclass(frozen=True)
+class PhotoUpload:
+    """A photo as uploaded: its bytes (read up to one byte past the limit), name and alt text."""
+
+    data: bytes
+    filename: str
+    alt_text: str
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A re-encoded photo, ready to store."""
+
+    data: bytes
+    width: int
+    height: int
+    alt_text: str
+    content_type: str = CONTENT_TYPE
+
+    @property
+    def sha256(self) -> str:
+        """Return the SHA-256 of the stored bytes, in hex."""
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB"
+
+
+def _open(data: bytes, label: str) -> Image.Image:
+    """Open and fully decode an image, refusing non-images and decompression bombs."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ACCEPTED_FORMATS:
+                raise PhotoRefused(f"{label} must be a JPEG, PNG or WebP image")
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoRefused(
+                    f"{label} is {image.width} × {image.height} pixels; the largest we accept "
+                    f"is {MAX_PIXELS // 1_000_000} million pixels"
+                )
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoRefused(f"{label} has too many pixels to open safely") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise PhotoRefused(f"{label} is not an image we can read (use JPEG, PNG or WebP)") from None
+    return image
+
+
+def prepare_photo(upload: PhotoUpload, label: str = "The photo") -> PreparedPhoto:
+    """Check one uploaded photo and return it re-encoded without metadata, or raise."""
+    alt = " ".join(upload.alt_text.split())
+    if len(upload.data) > MAX_UPLOAD_BYTES:
+        raise PhotoRefused(
+            f"{label} is larger than {_megabytes(MAX_UPLOAD_BYTES)}; make it smaller and "
+            "upload it again"
+        )
+    if not upload.data:
+        raise PhotoRefused(f"{label} is empty")
+    if not alt:
+        raise PhotoRefused(
+            f"Describe {label[0].lower()}{label[1:]} in its alt text, for people who cannot see it"
+        )
+    if len(alt) > ALT_TEXT_MAX:
+        raise PhotoRefused(
+            f"The alt text of {label.lower()} must be {ALT_TEXT_MAX} characters or fewer"
+        )
+    image = _open(upload.data, label)
+    try:
+        image = ImageOps.exif_transpose(image)
+        image = image.convert("RGB")
+        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        # A new image object carries no info dict: no EXIF, GPS, ICC profile or comment.
+        clean = Image.new("RGB", image.size)
+        clean.paste(image)
+        clean.save(out, format="JPEG", quality=85, optimize=False, progressive=False)
+    except (OSError, ValueError):
+        raise PhotoRefused(f"{label} is not an image we can read (use JPEG, PNG or WebP)") from None
+    return PreparedPhoto(out.getvalue(), clean.width, clean.height, alt)

@@ -1,0 +1,162 @@
+"""Closing a round's cycle: the retrospective, and unfunded proposals carried into a later
+round with their proposer's consent. Also which stored photos the public may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from decide.models import (
+    CarryOver,
+    CostLine,
+    Photo,
+    ProgressUpdate,
+    Project,
+    Proposal,
+    ProposalVersion,
+    Retrospective,
+    Round,
+    Story,
+    User,
+)
+from decide.services import permissions as can
+from decide.services.delivery import allocations
+from decide.services.errors import DomainError, InvalidInput, NotAllowed
+from decide.services.sanitise import has_control_characters
+from decide.services.unit_of_work import transactional
+
+TEXT_MAX = 5000
+AUTHORS_MAX = 500
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class RetrospectiveDraft:
+    """What worked, what did not, what changes next round, and who wrote it."""
+
+    what_worked: str
+    what_did_not: str
+    changes_next_round: str
+    authors: str
+
+
+def can_write_retrospective(user: User, rnd: Round) -> bool:
+    """Return True for a facilitator or a member of the round's panel."""
+    return can.can_manage_rounds(user) or can.is_panel_member(user, rnd)
+
+
+@transactional
+def write_retrospective(
+    session: Session, rnd: Round, draft: RetrospectiveDraft, actor: User
+) -> Retrospective:
+    """Write (or rewrite) the round's retrospective once its results are public."""
+    if not can_write_retrospective(actor, rnd):
+        raise NotAllowed("Only the facilitator and the panel write the round's retrospective")
+    if not rnd.phase.results_public:
+        raise DomainError("A retrospective is written once the results are published")
+    errors = {}
+    values = {}
+    for name, what, limit in (
+        ("what_worked", "what worked", TEXT_MAX),
+        ("what_did_not", "what did not work", TEXT_MAX),
+        ("changes_next_round", "what changes next round", TEXT_MAX),
+        ("authors", "the names of those who wrote it", AUTHORS_MAX),
+    ):
+        value = getattr(draft, name).strip()
+        if not value:
+            errors[name] = f"Enter {what}"
+        elif len(value) > limit or has_control_characters(value):
+            errors[name] = f"Write {what} in {limit:,} characters or fewer, in plain text"
+        values[name] = value
+    if errors:
+        raise InvalidInput(errors)
+    row = session.get(Retrospective, rnd.id)
+    if row is None:
+        row = Retrospective(round_id=rnd.id, written_by_id=actor.id, updated_at=_now(), **values)
+        session.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.written_by_id, row.updated_at = actor.id, _now()
+    session.flush()
+    return row
+
+
+def retrospective(session: Session, round_id: int) -> Retrospective | None:
+    """Return the round's retrospective, or None."""
+    return session.get(Retrospective, round_id)
+
+
+# --- Carrying unfunded proposals into a later round ------------------------------------------
+
+
+def unfunded(session: Session, rnd: Round) -> list[Proposal]:
+    """Return the proposals on the round's ballot that were not funded (after publication)."""
+    funded = allocations(session, rnd)
+    if not funded:
+        return []
+    on_ballot = [p for p in rnd.projects if p.proposal_id is not None and p.code not in funded]
+    return [p for p in (session.get(Proposal, x.proposal_id) for x in on_ballot) if p is not None]
+
+
+@transactional
+def carry_over(session: Session, proposal: Proposal, to_round: Round, actor: User) -> Proposal:
+    """With the proposer's consent, copy an unfunded proposal into a round taking proposals."""
+    if not can.is_signed_in(actor) or proposal.author_id != actor.id:
+        raise NotAllowed("Only the person who made the proposal can consent to carry it over")
+    if proposal not in unfunded(session, proposal.round):
+        raise DomainError("Only a proposal that was on the ballot and not funded is carried over")
+    if not to_round.phase.proposals_open:
+        raise DomainError("Choose a round that is taking proposals", field="to_round_id")
+    done = session.scalar(
+        select(CarryOver).where(
+            CarryOver.proposal_id == proposal.id, CarryOver.to_round_id == to_round.id
+        )
+    )
+    if done is not None:
+        raise DomainError("This proposal is already carried into that round")
+    copy = Proposal(
+        round_id=to_round.id, author_id=proposal.author_id,
+        organisation_id=proposal.organisation_id, area_id=proposal.area_id,
+        title=proposal.title, summary=proposal.summary, description_md=proposal.description_md,
+        expected_outcomes=proposal.expected_outcomes,
+    )  # fmt: skip
+    copy.themes = list(proposal.themes)
+    copy.cost_lines = [
+        CostLine(position=c.position, item=c.item, amount_pence=c.amount_pence)
+        for c in proposal.cost_lines
+    ]
+    session.add(copy)
+    session.flush()
+    session.add(
+        ProposalVersion(
+            proposal_id=copy.id, number=1, content=copy.snapshot(), edited_by_id=actor.id
+        )
+    )
+    session.add(
+        CarryOver(
+            proposal_id=proposal.id, to_round_id=to_round.id, new_proposal_id=copy.id,
+            consent_by_id=actor.id, consented_at=_now(),
+        )
+    )  # fmt: skip
+    session.flush()
+    return copy
+
+
+# --- Photos the public may see --------------------------------------------------------------
+
+
+def photo_is_public(session: Session, photo: Photo) -> bool:
+    """Return True when the photo belongs to a public update or to a story with consent."""
+    if photo.update_id is not None:
+        update = session.get(ProgressUpdate, photo.update_id)
+        project = session.get(Project, update.project_id) if update else None
+        return project is not None and project.round.phase.results_public
+    story = session.scalar(select(Story).where(Story.photo_id == photo.id))
+    return story is not None and story.shown and story.project.round.phase.results_public
