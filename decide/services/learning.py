@@ -36,7 +36,7 @@ from decide.models import (
     User,
 )
 from decide.models.phase import Phase
-from decide.services import ledger
+from decide.services.delivery import paid_by_project
 from decide.services.postcodes import area_of_postcode
 
 __all__ = [
@@ -221,7 +221,7 @@ def _coverage(row: RoundManifest, funded: set[str]) -> tuple[int, int]:
 def _projects(
     session: Session, rnd: Round, manifest: Manifest, slugs: dict[int, str]
 ) -> list[ProjectFacts]:
-    paid = {s.code: s.paid for s in ledger.spend_by_project(session, rnd)}
+    paid = paid_by_project(session, rnd.id)  # the one definition of paid (the ledger's sum)
     rows = session.execute(
         select(Project, Organisation.kind, Proposal.id)
         .outerjoin(Proposal, Proposal.id == Project.proposal_id)

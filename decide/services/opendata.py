@@ -36,9 +36,9 @@ from decide.models import (
     ProposalVersion,
     Round,
     RoundManifest,
-    Story,
 )
 from decide.models.phase import Phase
+from decide.services.delivery_reports import shown_stories
 from decide.services.learning import Facts, partner_type, public_phases
 from decide.services.learning_views import (
     Filters,
@@ -269,16 +269,19 @@ def _impact(session: Session, facts: Facts, round_slug: str | None) -> Rows:
 
 def _stories(session: Session, facts: Facts, round_slug: str | None) -> Rows:
     ids = _public_ids(session, round_slug)
-    rows = session.execute(
-        select(Story, Project.code, Project.round_id)
-        .join(Project, Project.id == Story.project_id)
-        .where(Project.round_id.in_(ids), Story.withdrawn_at.is_(None))
-        .order_by(Project.round_id, Story.id)
-    ).all()
-    return [
-        (ids[rid], code, s.title, s.text, s.consent_on.isoformat(), s.consent_use)
-        for s, code, rid in rows
-    ]
+    codes = {
+        i: code
+        for i, code in session.execute(
+            select(Project.id, Project.code).where(Project.round_id.in_(ids))
+        )
+    }
+    out = []
+    for round_id, slug in sorted(ids.items()):
+        # Only stories whose consent stands: the delivery service's one definition of shown.
+        for s in sorted(shown_stories(session, round_id=round_id), key=lambda s: s.id):
+            out.append((slug, codes.get(s.project_id, ""), s.title, s.text,
+                        s.consent_on.isoformat(), s.consent_use))  # fmt: skip
+    return out
 
 
 def _money_by_decile(session: Session, facts: Facts, round_slug: str | None) -> Rows:

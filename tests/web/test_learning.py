@@ -50,7 +50,9 @@ def rounds(db):
 
 def _pay(db, rnd, code: str, pence: int) -> None:
     facilitator = account(db.session, "learning-facilitator@test.example")
-    form = ledger.PaymentForm(code, pence, dt.date(2027, 5, 1), f"REF-{code}", "Fay")
+    form = ledger.PaymentForm(
+        code, pence, dt.date(2027, 5, 1), f"REF-{code}", "Fay", reason="Paid ahead to start"
+    )
     ledger.record_payment(db.session, rnd, form, facilitator)
 
 
@@ -214,3 +216,50 @@ def test_open_data_leaves_drafts_out_and_names_nobody(app, db, rounds):
     assert "results-author" not in body and "@" not in body
     index = client.get("/data").get_data(as_text=True)
     assert "Creative Commons Attribution 4.0" in index and 'rel="license"' in index
+
+
+def test_delivery_on_the_dashboard_and_withdrawn_stories_nowhere_in_open_data(app, db, rounds):
+    from decide.models import ImpactFigure, Milestone, OutcomeMeasure, Project, Story
+
+    rnd = rounds[1]
+    code = _funded(db, rnd)[0]
+    project = db.session.query(Project).filter_by(round_id=rnd.id, code=code).one()
+    author = account(db.session, "learning-org@test.example")
+    now = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
+    db.session.add_all(
+        [
+            Milestone(project_id=project.id, position=0, title="Shelf bought",
+                      planned_on=dt.date(2027, 6, 1), tranche_pence=1000, status="completed"),
+            Milestone(project_id=project.id, position=1, title="Opened",
+                      planned_on=dt.date(2027, 9, 1), tranche_pence=1000, status="delayed"),
+        ]
+    )  # fmt: skip
+    measure = OutcomeMeasure(round_id=rnd.id, position=0, name="People reached", unit="people")
+    db.session.add(measure)
+    db.session.flush()
+    for value in ("120", "35.5"):
+        db.session.add(
+            ImpactFigure(measure_id=measure.id, project_id=project.id, value=value,
+                         organisation_id=project.organisation_id, author_id=author.id,
+                         created_at=now)
+        )  # fmt: skip
+    for title, withdrawn in (("Kept story", None), ("Withdrawn story", now)):
+        db.session.add(
+            Story(project_id=project.id, organisation_id=project.organisation_id,
+                  author_id=author.id, title=title, text="What changed for me.",
+                  consent_by="A resident", consent_on=dt.date(2027, 6, 2),
+                  consent_use="On this site and in its open data", withdrawn_at=withdrawn,
+                  created_at=now)
+        )  # fmt: skip
+    db.session.commit()
+    client = app.test_client()
+    page = client.get("/learning").get_data(as_text=True)
+    assert "2 milestones planned for the funded projects: 1 completed" in page
+    assert '<th scope="row">People reached</th><td>people</td><td class="num">155.50</td>' in page
+    for url in ("/data/stories.csv", f"/data/rounds/{rnd.slug}/stories.json"):
+        body = client.get(url).get_data(as_text=True)
+        assert "Kept story" in body and "Withdrawn story" not in body and "A resident" not in body
+    impact = _csv(client, "/data/impact.csv")
+    assert sorted(Fraction(r["value"]) for r in impact) == [Fraction(71, 2), 120]
+    milestones = _csv(client, f"/data/rounds/{rnd.slug}/milestones.csv")
+    assert [m["status"] for m in milestones] == ["completed", "delayed"]
