@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from markupsafe import Markup
 
 from decide.extensions import db
 from decide.services import learning_cache
@@ -44,18 +45,28 @@ def _filters(known: Facts) -> tuple[Filters, list[str]]:
     return Filters(round_slug, area, decile, partner), errors
 
 
-@bp.get("/learning")
-def dashboard() -> Any:
-    """Show the dashboard, narrowed by the filters in the query (public)."""
+def _body() -> tuple[str, int]:
+    """Render the dashboard's content (the same for every visitor) and its status."""
     known = learning_cache.current_facts(db.session)
     filters, errors = _filters(known)
-    context = learning_charts.dashboard(known, filters)
-    page = render_template(
-        "learning/dashboard.html",
+    body = render_template(
+        "learning/_body.html",
         facts=known,
         filters=filters,
         errors=errors,
         partner_types=PARTNER_TYPES,
-        **context,
+        **learning_charts.dashboard(known, filters),
     )
-    return page, 400 if errors else 200
+    return body, 400 if errors else 200
+
+
+@bp.get("/learning")
+def dashboard() -> Any:
+    """Show the dashboard, narrowed by the filters in the query (public).
+
+    The content is kept per filter until the figures change; only the page around it (the
+    visitor's own menu) is rendered per request.
+    """
+    key = ("dashboard", *(request.args.get(k, "") for k in ("round", "area", "decile", "partner")))
+    body, status = learning_cache.cached(db.session, key, _body, keep=lambda b: b[1] == 200)
+    return render_template("learning/dashboard.html", body=Markup(body)), status  # noqa: S704 - our own rendered template
