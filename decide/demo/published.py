@@ -271,6 +271,7 @@ def seed_published(session: Session) -> None:
                 project_code=code, amount_pence=int(spend[code].allocated) // 2,
                 paid_on=today - dt.timedelta(days=7 - n), bank_reference=f"NB-DEMO-BACS-{n:04d}",
                 approver="Priya Shah",
+                reason="Half paid at the start of delivery, as the panel agreed",
             ),
             facilitator,
         )  # fmt: skip

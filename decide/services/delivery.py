@@ -101,6 +101,27 @@ def milestones(session: Session, project_id: int) -> list[Milestone]:
     )
 
 
+def milestones_of_round(session: Session, rnd: Round) -> list[Milestone]:
+    """Return the milestones of the round's projects, by project and order."""
+    return list(
+        session.scalars(
+            select(Milestone)
+            .join(Project)
+            .where(Project.round_id == rnd.id)
+            .order_by(Project.position, Milestone.position, Milestone.id)
+        )
+    )
+
+
+def milestone_for_payment(session: Session, rnd: Round, text: str | None) -> Milestone | None:
+    """Return the round's milestone named by a link (?milestone=id), or None."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        return None
+    milestone = session.get(Milestone, int(text))
+    return milestone if milestone is not None and milestone.project.round_id == rnd.id else None
+
+
 def confirmed_tranches(session: Session, project_id: int) -> int:
     """Return the pence of the tranches of the project's confirmed milestones."""
     total = session.scalar(

@@ -33,6 +33,7 @@ BLUEPRINT_MODULES = [
     "decide.web.postcodes",
     "decide.web.tasks",
     "decide.web.deliberation",
+    "decide.web.delivery",
     "decide.web.learning",
     "decide.web.opendata",
 ]

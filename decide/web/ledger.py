@@ -12,8 +12,8 @@ from audits.canonical import canonical_json
 from ballots.wording import plural
 from decide.extensions import db
 from decide.models import LedgerCheckpoint, Round
+from decide.services import delivery, manifests, signing
 from decide.services import ledger as service
-from decide.services import manifests, signing
 from decide.services import permissions as can
 from decide.services.errors import DomainError
 from decide.web.access import require, viewable_round
@@ -101,7 +101,24 @@ def _payment(form: LedgerPaymentForm, rnd: Round) -> service.PaymentForm | None:
         paid_on=paid_on,
         bank_reference=form.bank_reference.data or "",
         approver=form.approver.data or "",
+        reason=form.reason.data or "",
+        milestone_id=_milestone_id(form.milestone_id.data),
     )
+
+
+def _milestone_id(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _milestone_choices(rnd: Round) -> list[Any]:
+    """Offer each funded project's milestones, saying which are confirmed."""
+    pairs = [("", "None (not a milestone's tranche)")]
+    for m in delivery.milestones_of_round(db.session, rnd):
+        state = "confirmed" if m.confirmed else "not yet confirmed"
+        tranche = money(m.tranche_pence, rnd.currency)
+        pairs.append((str(m.id), f"{m.project.code} · {m.title}: tranche {tranche}, {state}"))
+    return options(pairs)
 
 
 @bp.route("/rounds/<int:round_id>/ledger/pay", methods=["GET", "POST"])
@@ -109,11 +126,17 @@ def pay(round_id: int) -> Any:
     """Facilitators record a payment; one over a project's allocation is refused."""
     rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
+    # A link from a confirmed milestone fills in its project, milestone and tranche.
+    tranche = delivery.milestone_for_payment(db.session, rnd, request.args.get("milestone"))
     form = LedgerPaymentForm(
-        paid_on=dt.date.today().isoformat(), approver=current_user.display_name
-    )
+        paid_on=dt.date.today().isoformat(), approver=current_user.display_name,
+        project_code=tranche.project.code if tranche else None,
+        milestone_id=str(tranche.id) if tranche else "",
+        amount=tranche.tranche_pence if tranche else None,
+    )  # fmt: skip
     spend = service.spend_by_project(db.session, rnd)
     form.project_code.choices = options((p.code, _project_label(p, rnd.currency)) for p in spend)
+    form.milestone_id.choices = _milestone_choices(rnd)
     if request.method == "POST" and (payment := _payment(form, rnd)) is not None:
         try:
             row = service.record_payment(db.session, rnd, payment, current_user)

@@ -168,6 +168,7 @@ def test_a_residents_funded_project_is_paid_through_its_payee(live_server, scree
     page.select_option("#project_code", "N5")
     page.get_by_label("Amount in pounds").fill("1,000")
     page.get_by_label("Bank reference").fill(f"BACS-N5-{page.viewport_size['width']}")
+    page.get_by_label("Reason for paying beyond").fill("Start-up costs, agreed by the panel")
     page.get_by_role("button", name="Record the payment").click()
     expect(page.locator(".flashes")).to_contain_text("recorded in the ledger")
     axe_check(page)

@@ -34,7 +34,8 @@ def _pay(client, rnd, project, amount, reference="BACS-1"):
     return client.post(
         f"/rounds/{rnd.id}/ledger/pay",
         data={"project_code": project, "amount": amount, "paid_on": dt.date.today().isoformat(),
-              "bank_reference": reference, "approver": "Fay Facilitator"},
+              "bank_reference": reference, "approver": "Fay Facilitator",
+              "reason": "Paid ahead of milestones"},
     )  # fmt: skip
 
 
@@ -68,7 +69,8 @@ def test_signed_checkpoint_makes_a_new_edition_that_verifies(app, db, published,
     rnd = published.round
     ledger.record_payment(
         db.session, rnd,
-        ledger.PaymentForm("P3", 100_000, dt.date(2027, 6, 2), "BACS-9", "Fay Facilitator"),
+        ledger.PaymentForm("P3", 100_000, dt.date(2027, 6, 2), "BACS-9", "Fay Facilitator",
+                           "Paid ahead of milestones"),
         published.facilitator,
     )  # fmt: skip
     client = login(app.test_client(), published.facilitator)

@@ -347,7 +347,8 @@ def test_a_proposal_page_shows_its_outcome_and_payments_after_publication(app, d
     client.post(
         f"/rounds/{rnd.id}/ledger/pay",
         data={"project_code": funded_code, "amount": "200", "paid_on": today.isoformat(),
-              "bank_reference": "BACS-78", "approver": "Fay Facilitator"},
+              "bank_reference": "BACS-78", "approver": "Fay Facilitator",
+              "reason": "Paid ahead of milestones"},
     )  # fmt: skip
     html = _html(client.get(f"/proposals/{world.proposal.id}"))
     assert "<strong>£200.00</strong> of the £500.00 allocated has been paid" in html

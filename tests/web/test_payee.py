@@ -221,7 +221,8 @@ def test_a_residents_funded_project_is_paid_through_the_ledger(app, db, world, c
     response = client.post(
         f"/rounds/{rnd.id}/ledger/pay",
         data={"project_code": code, "amount": "1,500", "paid_on": today.isoformat(),
-              "bank_reference": "BACS-77", "approver": "Fay Facilitator"},
+              "bank_reference": "BACS-77", "approver": "Fay Facilitator",
+              "reason": "Paid ahead of milestones"},
     )  # fmt: skip
     assert response.status_code == 303, response.get_data(as_text=True)
     payment = db.session.scalar(select(LedgerPayment))

@@ -75,6 +75,11 @@ class LedgerPaymentForm(DecideForm):
     paid_on = StringField("Date paid", render_kw={"type": "date"})
     bank_reference = StringField("Bank reference", render_kw={"autocomplete": "off"})
     approver = StringField("Approved by")
+    milestone_id = SelectField("Milestone whose tranche this pays", choices=[],
+                               validate_choice=False)  # fmt: skip
+    # Required by the ledger service when the payment goes beyond confirmed tranches.
+    reason = TextAreaField("Reason for paying beyond the confirmed milestones' tranches",
+                           validators=[Length(max=1000)])  # fmt: skip
 
 
 class EligibilityForm(DecideForm):

@@ -1,0 +1,151 @@
+"""What facilitators (and the panel) manage: milestones and their confirmation, the outcome
+framework, the retrospective; and the proposer's consent to carry a proposal over."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from decide.extensions import db
+from decide.models import Milestone, Proposal, Round
+from decide.models.phase import Phase
+from decide.services import delivery, delivery_reports, retrospectives
+from decide.services import permissions as can
+from decide.services.delivery import MilestoneDraft
+from decide.services.delivery_reports import MeasureDraft
+from decide.services.errors import DomainError
+from decide.services.retrospectives import RetrospectiveDraft
+from decide.web.access import require
+from decide.web.delivery.common import bp, funded, optional_id, parse_date, published_round
+from decide.web.forms import (
+    CarryOverForm,
+    MeasureForm,
+    MilestoneForm,
+    RetrospectiveForm,
+    add_error,
+    options,
+    run_action,
+    show_domain_error,
+)
+
+
+def _status(form: Any) -> int:
+    return 422 if form.errors or getattr(form, "page_errors", None) else 200
+
+
+@bp.route("/rounds/<int:round_id>/projects/<code>/milestones", methods=["GET", "POST"])
+def milestones(round_id: int, code: str) -> Any:
+    """A facilitator plans a project's milestones and the tranche tied to each."""
+    rnd, project = funded(round_id, code)
+    require(can.can_manage_rounds(current_user))
+    form = MilestoneForm()
+    if form.validate_on_submit():
+        planned_on = parse_date(form.planned_on.data)
+        if planned_on is None:
+            add_error(form, "planned_on", "Enter the planned date as YYYY-MM-DD, like 2027-09-30")
+        else:
+            draft = MilestoneDraft(form.title.data or "", planned_on, form.tranche.data or 0)
+            try:
+                delivery.add_milestone(db.session, rnd, project, draft, current_user)
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                flash("Milestone added.", "success")
+                return redirect(url_for(".milestones", round_id=rnd.id, code=project.code), 303)
+    money = next(
+        m for m in delivery.money_by_project(db.session, rnd) if m.project.id == project.id
+    )
+    return render_template(
+        "delivery/milestones.html", round=rnd, project=project, form=form, money=money,
+        milestones=delivery.milestones(db.session, project.id),
+    ), _status(form)  # fmt: skip
+
+
+@bp.post("/rounds/<int:round_id>/projects/<code>/milestones/<int:milestone_id>/confirm")
+def confirm(round_id: int, code: str, milestone_id: int) -> Any:
+    """A facilitator confirms a milestone complete; its tranche may then be paid."""
+    rnd, project = funded(round_id, code)
+    require(can.can_manage_rounds(current_user))
+    milestone = db.get_or_404(Milestone, milestone_id)
+    if milestone.project_id != project.id:
+        return redirect(url_for(".milestones", round_id=rnd.id, code=project.code), 303)
+    run_action(
+        lambda: delivery.confirm_milestone(db.session, milestone, current_user),
+        f"“{milestone.title}” is confirmed complete. Its tranche can now be paid.",
+    )
+    return redirect(url_for(".milestones", round_id=rnd.id, code=project.code), 303)
+
+
+@bp.route("/rounds/<int:round_id>/outcomes", methods=["GET", "POST"])
+def outcomes(round_id: int) -> Any:
+    """A facilitator chooses the round's outcome framework."""
+    rnd = published_round(round_id)
+    require(can.can_manage_rounds(current_user))
+    form = MeasureForm()
+    if form.validate_on_submit():
+        draft = MeasureDraft(
+            form.name.data or "", form.unit.data or "", bool(form.may_be_negative.data),
+            bool(form.by_area.data), bool(form.by_decile.data), form.description.data or "",
+        )  # fmt: skip
+        try:
+            delivery_reports.add_measure(db.session, rnd, draft, current_user)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            flash("Measure added to the framework.", "success")
+            return redirect(url_for(".outcomes", round_id=rnd.id), 303)
+    return render_template(
+        "delivery/outcomes.html", round=rnd, form=form,
+        measures=delivery_reports.measures(db.session, rnd.id),
+    ), _status(form)  # fmt: skip
+
+
+@bp.route("/rounds/<int:round_id>/retrospective", methods=["GET", "POST"])
+def retrospective(round_id: int) -> Any:
+    """The facilitator and the panel write the round's retrospective."""
+    rnd = published_round(round_id)
+    require(retrospectives.can_write_retrospective(current_user, rnd))
+    row = retrospectives.retrospective(db.session, rnd.id)
+    form = RetrospectiveForm(obj=row)
+    if form.validate_on_submit():
+        draft = RetrospectiveDraft(
+            form.what_worked.data or "", form.what_did_not.data or "",
+            form.changes_next_round.data or "", form.authors.data or "",
+        )  # fmt: skip
+        try:
+            retrospectives.write_retrospective(db.session, rnd, draft, current_user)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            flash("The retrospective is published.", "success")
+            return redirect(url_for(".index", round_id=rnd.id) + "#retrospective", 303)
+    return render_template("delivery/retrospective.html", round=rnd, form=form), _status(form)
+
+
+@bp.route("/proposals/<int:proposal_id>/carry-over", methods=["GET", "POST"])
+def carry_over(proposal_id: int) -> Any:
+    """The proposer consents to carry an unfunded proposal into a round taking proposals."""
+    proposal = db.get_or_404(Proposal, proposal_id)
+    require(can.is_signed_in(current_user) and proposal.author_id == current_user.id)
+    form = CarryOverForm()
+    rounds = db.session.scalars(
+        db.select(Round).where(Round.phase == Phase.PROPOSALS).order_by(Round.id)
+    ).all()
+    form.to_round_id.choices = options((str(r.id), r.title) for r in rounds)
+    if form.validate_on_submit():
+        target = db.session.get(Round, optional_id(form.to_round_id.data) or 0)
+        if target is None:
+            add_error(form, "to_round_id", "Choose a round that is taking proposals")
+        else:
+            try:
+                copy = retrospectives.carry_over(db.session, proposal, target, current_user)
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                flash(f"Your proposal is carried into {target.title}.", "success")
+                return redirect(url_for("proposals.show", proposal_id=copy.id), 303)
+    return render_template(
+        "delivery/carry_over.html", proposal=proposal, form=form, rounds=rounds
+    ), _status(form)

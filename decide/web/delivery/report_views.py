@@ -1,0 +1,161 @@
+"""What the delivering organisation reports: progress updates with photos, impact figures,
+stories with consent, and milestone status. Members of other organisations get 403."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from decide.extensions import db
+from decide.models import Area, Milestone, Story
+from decide.models.delivery import MAX_PHOTOS_PER_UPDATE
+from decide.services import delivery, delivery_reports
+from decide.services import permissions as can
+from decide.services.delivery_reports import FigureDraft, StoryDraft, UpdateDraft
+from decide.services.errors import DomainError
+from decide.web.access import require
+from decide.web.delivery.common import bp, funded, optional_id, parse_date, upload
+from decide.web.forms import (
+    FigureForm,
+    StatusForm,
+    StoryForm,
+    UpdateForm,
+    options,
+    run_action,
+    show_domain_error,
+)
+
+
+def _milestone_choices(project_id: int) -> list[Any]:
+    return options(
+        [("", "None in particular")]
+        + [(str(m.id), m.title) for m in delivery.milestones(db.session, project_id)]
+    )
+
+
+def _back(round_id: int, code: str, anchor: str = "") -> Any:
+    target = url_for("delivery.project", round_id=round_id, code=code)
+    return redirect(f"{target}#{anchor}" if anchor else target, 303)
+
+
+def _status(form: Any) -> int:
+    return 422 if form.errors or getattr(form, "page_errors", None) else 200
+
+
+@bp.route("/rounds/<int:round_id>/projects/<code>/updates/new", methods=["GET", "POST"])
+def post_update(round_id: int, code: str) -> Any:
+    """The delivering organisation posts progress with up to four photos."""
+    rnd, project = funded(round_id, code)
+    require(delivery.can_report(current_user, project))
+    form = UpdateForm()
+    form.milestone_id.choices = _milestone_choices(project.id)
+    if form.validate_on_submit():
+        photos = tuple(
+            p
+            for n in range(1, MAX_PHOTOS_PER_UPDATE + 1)
+            if (p := upload(f"photo_{n}", getattr(form, f"alt_{n}").data)) is not None
+        )
+        draft = UpdateDraft(form.text.data or "", optional_id(form.milestone_id.data), photos)
+        try:
+            delivery_reports.post_update(db.session, project, draft, current_user)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            flash("Your update is published on the project page.", "success")
+            return _back(rnd.id, project.code, "updates")
+    return render_template(
+        "delivery/update_form.html", round=rnd, project=project, form=form,
+        photo_slots=range(1, MAX_PHOTOS_PER_UPDATE + 1),
+    ), _status(form)  # fmt: skip
+
+
+@bp.route("/rounds/<int:round_id>/projects/<code>/figures/new", methods=["GET", "POST"])
+def report_figure(round_id: int, code: str) -> Any:
+    """The delivering organisation reports a figure against the outcome framework."""
+    rnd, project = funded(round_id, code)
+    require(delivery.can_report(current_user, project))
+    form = FigureForm()
+    measures = delivery_reports.measures(db.session, rnd.id)
+    form.measure_id.choices = options((str(m.id), f"{m.name} ({m.unit})") for m in measures)
+    form.milestone_id.choices = _milestone_choices(project.id)
+    areas = sorted(rnd.areas, key=lambda a: a.name) if rnd.areas else []
+    form.area_id.choices = options([("", "Not broken down")] + [(str(a.id), a.name) for a in areas])
+    if form.validate_on_submit():
+        decile = optional_id(form.decile.data)
+        area_id = optional_id(form.area_id.data)
+        if area_id is not None and db.session.get(Area, area_id) not in areas:
+            area_id = -1  # refused by the service as not an area of the round
+        draft = FigureDraft(
+            measure_id=optional_id(form.measure_id.data) or 0, value=form.value.data or "",
+            milestone_id=optional_id(form.milestone_id.data), area_id=area_id, decile=decile,
+        )  # fmt: skip
+        try:
+            delivery_reports.report_figure(db.session, project, draft, current_user)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            flash("The figure is recorded.", "success")
+            return _back(rnd.id, project.code, "impact")
+    return render_template(
+        "delivery/figure_form.html", round=rnd, project=project, form=form, measures=measures
+    ), _status(form)
+
+
+@bp.route("/rounds/<int:round_id>/projects/<code>/stories/new", methods=["GET", "POST"])
+def add_story(round_id: int, code: str) -> Any:
+    """The delivering organisation adds a story with the consent of the person in it."""
+    rnd, project = funded(round_id, code)
+    require(delivery.can_report(current_user, project))
+    form = StoryForm()
+    if form.validate_on_submit():
+        draft = StoryDraft(
+            title=form.title.data or "", text=form.text.data or "",
+            consent_by=form.consent_by.data or "", consent_on=parse_date(form.consent_on.data),
+            consent_use=form.consent_use.data or "",
+            photo=upload("photo", form.photo_alt.data or ""),
+        )  # fmt: skip
+        try:
+            delivery_reports.add_story(db.session, project, draft, current_user)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            flash("The story is published on the project page.", "success")
+            return _back(rnd.id, project.code, "stories")
+    return render_template(
+        "delivery/story_form.html", round=rnd, project=project, form=form
+    ), _status(form)
+
+
+@bp.post("/rounds/<int:round_id>/projects/<code>/stories/<int:story_id>/withdraw")
+def withdraw_consent(round_id: int, code: str, story_id: int) -> Any:
+    """Record that the person in a story withdrew consent: it is hidden everywhere."""
+    rnd, project = funded(round_id, code)
+    story = db.get_or_404(Story, story_id)
+    may = delivery.can_report(current_user, project) or can.can_manage_rounds(current_user)
+    require(story.project_id == project.id and may)
+    run_action(
+        lambda: delivery_reports.withdraw_consent(db.session, story, current_user),
+        "Consent withdrawn: the story is no longer shown anywhere.",
+    )
+    return _back(rnd.id, project.code, "stories")
+
+
+@bp.post("/rounds/<int:round_id>/projects/<code>/milestones/<int:milestone_id>/status")
+def set_status(round_id: int, code: str, milestone_id: int) -> Any:
+    """The delivering organisation reports a milestone's status."""
+    rnd, project = funded(round_id, code)
+    milestone = db.get_or_404(Milestone, milestone_id)
+    require(milestone.project_id == project.id and delivery.can_report(current_user, project))
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash("Choose a status from the list.", "error")
+    else:
+        try:
+            delivery.set_status(db.session, milestone, form.status.data or "", current_user)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"“{milestone.title}” is now {milestone.status_label.lower()}.", "success")
+    return _back(rnd.id, project.code, "milestones")
