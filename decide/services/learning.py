@@ -89,6 +89,7 @@ class AreaFacts:
 class RoundFacts:
     """A round with public results: its rule, voters, and voters with a funded project."""
 
+    id: int
     slug: str
     title: str
     position: int
@@ -304,6 +305,7 @@ def facts(session: Session) -> Facts:
         unplaced = voters - sum(t.voters for t in round_turnout)
         rounds.append(
             RoundFacts(
+                id=rnd.id,
                 slug=rnd.slug,
                 title=rnd.title,
                 position=position,

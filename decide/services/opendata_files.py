@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import json
 from typing import Any
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from sqlalchemy import select
@@ -131,7 +132,8 @@ def _stamp(when: dt.datetime) -> str:
 def feed(session: Session, base_url: str, links: dict[str, str]) -> bytes:
     """Return the Atom feed of published results and project updates, newest first.
 
-    `links` gives the URL paths to use: "round" and "project" with `{id}` placeholders.
+    `links` gives the URL paths to use: "round" (with `{id}`) and "project" (with `{round_id}`
+    and `{code}`).
     """
     from decide.models import ProgressUpdate
 
@@ -147,16 +149,16 @@ def feed(session: Session, base_url: str, links: dict[str, str]) -> bytes:
                       base + links["round"].format(id=rnd.id),
                       f"The co-signed results of {rnd.title} are published."))  # fmt: skip
     updates = session.execute(
-        select(ProgressUpdate, Project.title, Project.round_id)
+        select(ProgressUpdate, Project.title, Project.round_id, Project.code)
         .join(Project, Project.id == ProgressUpdate.project_id)
         .join(Round, Round.id == Project.round_id)
         .where(Round.phase.in_(public_phases()))
         .order_by(ProgressUpdate.id.desc())
         .limit(100)
     ).all()
-    for u, title, round_id in updates:
+    for u, title, round_id, code in updates:
         items.append((u.created_at, f"{base}/feed/updates/{u.id}", f"Update: {title}",
-                      base + links["project"].format(id=u.project_id, round_id=round_id),
+                      base + links["project"].format(code=quote(code, safe=""), round_id=round_id),
                       u.text[:500]))  # fmt: skip
     items.sort(key=lambda i: (_stamp(i[0]), i[1]), reverse=True)
     ET.register_namespace("", ATOM)

@@ -126,7 +126,12 @@ def _money(known: Facts, filters: Filters, currency: str) -> dict[str, Any]:
         if top is not None and allocated
         else "No money has been allocated to projects in these areas yet."
     )
-    return {"rows": rows, "chart": chart, "stacks": stacks, "summary": summary}
+    ids = {r.slug: r for r in known.rounds}
+    funded = [(ids[p.round_slug], p) for p in filters.projects(known) if p.funded]
+    return {
+        "rows": rows, "chart": chart, "stacks": stacks, "summary": summary, "funded": funded,
+        "area_names": {a.slug: a.name for a in known.areas},
+    }  # fmt: skip
 
 
 def _partners(known: Facts, filters: Filters, currency: str) -> dict[str, Any]:

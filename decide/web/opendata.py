@@ -109,6 +109,6 @@ def round_pb(slug: str) -> Response:
 @bp.get("/feed.atom")
 def feed() -> Any:
     """An Atom feed of published results and project updates."""
-    links = {"round": "/rounds/{id}/results", "project": "/rounds/{round_id}/results"}
+    links = {"round": "/rounds/{id}/results", "project": "/rounds/{round_id}/projects/{code}"}
     body = files.feed(db.session, request.url_root, links)
     return Response(body, mimetype="application/atom+xml")

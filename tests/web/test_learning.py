@@ -160,6 +160,12 @@ def test_dashboard_is_public_server_rendered_and_filtered_by_url(app, db, rounds
     assert "Learning &lt;one&gt; &amp; co" in page and "<one>" not in page
     assert "Each rule&#39;s coverage" in page or "Each rule's coverage" in page
 
+    # Follow the money: each funded project links to its page, which lists its ledger entries.
+    funded = _funded(db, rounds[0])[0]
+    link = f'href="/rounds/{rounds[0].id}/projects/{funded}"'
+    assert link in page
+    assert client.get(f"/rounds/{rounds[0].id}/projects/{funded}").status_code == 200
+
     one = client.get(f"/learning?round={rounds[0].slug}").get_data(as_text=True)
     assert "Over 1 round" in one
     assert "selected>1. Learning &lt;one&gt;" in one
