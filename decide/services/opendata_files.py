@@ -105,12 +105,16 @@ def round_exists(session: Session, slug: str) -> bool:
 
 def ballots_pb(session: Session, slug: str) -> bytes | None:
     """Return the published ballots.pb of a round with public results, else None."""
-    row = session.execute(
-        select(RoundManifest.ballots_pb)
-        .join(Round, Round.id == RoundManifest.round_id)
-        .where(Round.slug == slug, Round.phase.in_(public_phases()))
-    ).first()
-    return bytes(row[0]) if row is not None else None
+
+    def read() -> bytes | None:
+        row = session.execute(
+            select(RoundManifest.ballots_pb)
+            .join(Round, Round.id == RoundManifest.round_id)
+            .where(Round.slug == slug, Round.phase.in_(public_phases()))
+        ).first()
+        return bytes(row[0]) if row is not None else None
+
+    return learning_cache.cached(session, ("pb", slug), read, keep=lambda data: data is not None)
 
 
 def _entry(feed_el: ET.Element, entry_id: str, title: str, link: str, updated: dt.datetime,
