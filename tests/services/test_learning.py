@@ -95,3 +95,24 @@ def test_partner_types_follow_the_proposer(db, two_rounds):
     assert learning.partner_type("statutory") == "statutory"
     assert learning.partner_type("research") == "researcher"
     assert learning.partner_type("faith") == "community-asset"
+
+
+def test_the_pdf_annex_agrees_with_the_signed_files(db, two_rounds):
+    from audits.annex import DeliveryAnnex, consistency_problems
+    from audits.manifest import Manifest
+    from ballots import pabulib
+    from decide.models import RoundManifest
+    from decide.services.learning_annex import annex_for
+
+    rnd = two_rounds[0]
+    row = db.session.get(RoundManifest, rnd.id)
+    manifest = Manifest.from_json_bytes(row.manifest_json)
+    code = sorted(manifest.allocation)[0]
+    annex = annex_for(db.session, rnd, manifest, {code: 1_234})
+    assert annex is not None and annex.voters == 80
+    assert DeliveryAnnex.from_json_bytes(annex.to_json_bytes()) == annex
+    ballots = pabulib.parse(row.ballots_pb.decode()).profile.ballots
+    assert consistency_problems(annex, manifest, {code: 1_234}, ballots) == []
+    assert consistency_problems(annex, manifest, {code: 1_235}, ballots)
+    assert sum(d.paid for d in annex.deciles) == 1_234
+    assert {t.area for t in annex.turnout if t.voters} == {"Riverside", "Moorfield"}
