@@ -6,6 +6,8 @@ Byte formats (``H`` = SHA-256, ``u32`` big-endian, ``cj`` = `audits.canonical.ca
     body_n = {"type": "decide-ledger-entry/v1", "round": str, "sequence": int (from 1),
               "project": str, "organisation": str, "amount_pence": int (> 0),
               "date": "YYYY-MM-DD", "bank_reference_sha256": 64 hex, "approver": str}
+              + {"reason": str} only when the payment has one (a payment beyond the
+                confirmed milestones' tranches must; the key is absent otherwise)
     head_n = H( b"decide/ledger/entry/v1\\x00" || head_{n-1} || cj(body_n) )
 
 A checkpoint is the document ``{"type": "decide-ledger-checkpoint/v1", "round": str,
@@ -95,10 +97,11 @@ class LedgerEntry:
     bank_reference_sha256: str
     approver: str
     hash: bytes = b""
+    reason: str = ""
 
     def body(self) -> dict[str, Any]:
-        """Return the hashed fields as plain JSON values."""
-        return {
+        """Return the hashed fields as plain JSON values (the reason only when there is one)."""
+        body: dict[str, Any] = {
             "type": ENTRY_TYPE,
             "round": self.round_id,
             "sequence": self.sequence,
@@ -109,6 +112,9 @@ class LedgerEntry:
             "bank_reference_sha256": self.bank_reference_sha256,
             "approver": self.approver,
         }
+        if self.reason:
+            body["reason"] = self.reason
+        return body
 
     def chain_hash(self, prev: bytes) -> bytes:
         """Return head_n for this entry after head `prev`."""
@@ -135,6 +141,8 @@ class LedgerEntry:
         for name in ("project_id", "organisation", "approver"):
             if not isinstance(getattr(self, name), str) or not getattr(self, name).strip():
                 out.append(f"{name.replace('_id', '')} must be named")
+        if not isinstance(self.reason, str) or self.reason != self.reason.strip():
+            out.append("reason must be text without surrounding spaces")
         return out
 
 
@@ -251,6 +259,7 @@ class Ledger:
         allocation: Mapping[str, Fraction | int],
         organisations: Mapping[str, str] | None = None,
         currency: str = "GBP",
+        reason: str = "",
     ) -> Ledger:
         """Return the ledger with one more payment, or raise LedgerError saying why not."""
         entry = LedgerEntry(
@@ -262,6 +271,7 @@ class Ledger:
             date,
             bank_reference_sha256,
             approver,
+            reason=reason,
         )
         problems = entry.problems()
         if problems:
@@ -333,8 +343,11 @@ class Ledger:
                 raise LedgerError(f"ledger.json: type must be {LEDGER_TYPE!r}")
             entries = []
             for e in obj["entries"]:
-                if set(e) != _ENTRY_KEYS or e["type"] != ENTRY_TYPE:
+                keys = set(e)
+                if keys - {"reason"} != _ENTRY_KEYS or e["type"] != ENTRY_TYPE:
                     raise LedgerError(f"ledger.json: entry fields must be {sorted(_ENTRY_KEYS)}")
+                if "reason" in e and (not isinstance(e["reason"], str) or not e["reason"]):
+                    raise LedgerError("ledger.json: an entry's reason, when present, is text")
                 entries.append(
                     LedgerEntry(
                         e["round"],
@@ -346,6 +359,7 @@ class Ledger:
                         e["bank_reference_sha256"],
                         e["approver"],
                         unhex(e["hash"], 32, "entry hash"),
+                        e.get("reason", ""),
                     )
                 )
             checkpoints = tuple(

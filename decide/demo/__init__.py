@@ -11,6 +11,10 @@ session, finds what earlier seeders made by natural keys (emails, slugs, round s
 - `results`: a closed round whose rules can be compared and confirmed.
 - `deliberation`: a round in deliberation, with panel sessions, scores, an STV shortlist and
   approved minutes.
+- `past_rounds`: the 2024 and 2025 rounds, published and in delivery (with 2026: three past
+  rounds for a trend).
+- `delivery`: milestones, payments by tranche, updates with photos, impact figures, two
+  consented stories and retrospectives for the three past rounds.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from sqlalchemy.orm import Session
 
 from decide.demo.catalogue import DEMO_EMAIL_DOMAIN, FACILITATOR_EMAIL
 from decide.demo.deliberation import seed_deliberation
+from decide.demo.delivery import seed_delivery
 from decide.demo.foundation import seed_foundation
+from decide.demo.past_rounds import seed_past_rounds
 from decide.demo.published import seed_published
 from decide.demo.results import seed_results
 from decide.demo.voting import seed_voting
@@ -34,6 +40,8 @@ DEMO_SEEDERS: tuple[Callable[[Session], None], ...] = (
     seed_published,
     seed_results,
     seed_deliberation,
+    seed_past_rounds,
+    seed_delivery,
 )
 
 

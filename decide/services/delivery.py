@@ -122,6 +122,17 @@ def milestone_for_payment(session: Session, rnd: Round, text: str | None) -> Mil
     return milestone if milestone is not None and milestone.project.round_id == rnd.id else None
 
 
+def tranche_due(session: Session, milestone: Milestone) -> int:
+    """Return what paying this milestone's tranche comes to now: its tranche, less what the
+    project was paid ahead of its confirmed milestones (never below 0)."""
+    project = milestone.project
+    paid = paid_by_project(session, project.round_id).get(project.code, 0)
+    ahead = paid - (confirmed_tranches(session, project.id) - milestone.tranche_pence)
+    if not milestone.confirmed:
+        ahead = paid - confirmed_tranches(session, project.id)
+    return max(0, milestone.tranche_pence - max(0, ahead))
+
+
 def confirmed_tranches(session: Session, project_id: int) -> int:
     """Return the pence of the tranches of the project's confirmed milestones."""
     total = session.scalar(

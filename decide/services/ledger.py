@@ -66,6 +66,7 @@ def ledger_value(session: Session, rnd: Round, *, signed_only: bool = True) -> L
         LedgerEntry(
             key, p.sequence, p.project_code, p.organisation, p.amount_pence,
             p.paid_on.isoformat(), p.bank_reference_sha256, p.approver, bytes.fromhex(p.hash),
+            p.reason,
         )
         for p in payments(session, rnd.id)
     )  # fmt: skip
@@ -146,6 +147,7 @@ def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User)
             approver=form.approver.strip(),
             allocation=manifest.allocation,
             organisations=organisations,
+            reason=reason,
         )
     except LedgerError as exc:
         raise PaymentRefused(f"Payment refused: {exc}. Nothing was recorded.") from None
@@ -161,7 +163,7 @@ def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User)
         approver=e.approver,
         hash=e.hash.hex(),
         milestone_id=milestone_id,
-        reason=reason,
+        reason=e.reason,
     )
     session.add(row)
     try:

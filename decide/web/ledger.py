@@ -132,7 +132,7 @@ def pay(round_id: int) -> Any:
         paid_on=dt.date.today().isoformat(), approver=current_user.display_name,
         project_code=tranche.project.code if tranche else None,
         milestone_id=str(tranche.id) if tranche else "",
-        amount=tranche.tranche_pence if tranche else None,
+        amount=delivery.tranche_due(db.session, tranche) if tranche else None,
     )  # fmt: skip
     spend = service.spend_by_project(db.session, rnd)
     form.project_code.choices = options((p.code, _project_label(p, rnd.currency)) for p in spend)

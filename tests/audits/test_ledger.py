@@ -98,3 +98,25 @@ def test_summary_counts_payments_after_last_checkpoint():
     ledger = pay(Ledger("r"), "a", 10)
     check = verify_ledger(ledger, allocation=ALLOC, organisations=ORGS)
     assert check.ok and "1 payment after the last checkpoint" in check.reason
+
+
+def test_a_reason_is_hashed_into_its_entry_and_survives_ledger_json():
+    """A payment beyond confirmed tranches carries its reason in the chain (FORMATS.md §10.1)."""
+    ledger = Ledger("r").append(
+        project_id="a", organisation="Org A", amount_pence=10, date="2026-11-01",
+        bank_reference_sha256=REF, approver="Fay", allocation={"a": 100},
+        reason="Paid ahead of the first milestone",
+    )  # fmt: skip
+    plain = Ledger("r").append(
+        project_id="a", organisation="Org A", amount_pence=10, date="2026-11-01",
+        bank_reference_sha256=REF, approver="Fay", allocation={"a": 100},
+    )  # fmt: skip
+    assert "reason" not in plain.entries[0].body() and plain.head != ledger.head
+    again = Ledger.from_json_bytes(ledger.to_json_bytes())
+    assert again.entries[0].reason == "Paid ahead of the first milestone"
+    assert again.head == ledger.head
+    altered = ledger.to_json_bytes().replace(b"Paid ahead", b"Paid early")
+    check = verify_ledger(
+        Ledger.from_json_bytes(altered), allocation={"a": 100}, organisations={"a": "Org A"}
+    )
+    assert not check.ok

@@ -164,3 +164,31 @@ def test_withdrawing_consent_hides_the_story(db, delivered):
     assert delivery_reports.shown_stories(db.session, round_id=d.round.id) == []
     assert delivery_reports.shown_stories(db.session, project_id=d.project("P1").id) == []
     assert _count(db, Story) == 1  # kept, with its consent record, but never shown
+
+
+def test_the_retrospective_and_a_carry_over_with_the_proposer_s_consent(db, delivered):
+    from decide.models import Proposal
+    from decide.services import retrospectives
+    from decide.services.retrospectives import RetrospectiveDraft
+    from tests.web.world import make_proposal, make_round
+
+    d = delivered
+    draft = RetrospectiveDraft("Paper ballots", "Late payments", "Dated milestones", "Fay")
+    with pytest.raises(NotAllowed):
+        retrospectives.write_retrospective(db.session, d.round, draft, d.citizen)
+    retrospectives.write_retrospective(db.session, d.round, draft, d.facilitator)
+    assert retrospectives.retrospective(db.session, d.round.id).what_did_not == "Late payments"
+    next_round = make_round(db.session, "Next year", "proposals")
+    unfunded = make_proposal(db.session, d.round, d.citizen, "Bench in the park")
+    d.project("P4").proposal_id = unfunded.id  # P4 was on the ballot and not funded
+    db.session.commit()
+    assert unfunded in retrospectives.unfunded(db.session, d.round)
+    with pytest.raises(NotAllowed, match="Only the person who made the proposal"):
+        retrospectives.carry_over(db.session, unfunded, next_round, d.facilitator)
+    copy = retrospectives.carry_over(db.session, unfunded, next_round, d.citizen)
+    assert (copy.round_id, copy.title, copy.total_pence) == (
+        next_round.id, "Bench in the park", unfunded.total_pence,
+    )  # fmt: skip
+    with pytest.raises(DomainError, match="already carried"):
+        retrospectives.carry_over(db.session, unfunded, next_round, d.citizen)
+    assert db.session.get(Proposal, copy.id).versions[0].number == 1

@@ -12,6 +12,7 @@ from decide.models import LedgerPayment, Photo, ProgressUpdate, Story
 from decide.services import delivery, delivery_reports, ledger
 from decide.services.delivery import MilestoneDraft
 from decide.services.delivery_reports import MeasureDraft, StoryDraft
+from decide.services.photos import PhotoUpload
 from tests.delivery.conftest import jpeg_with_gps
 from tests.helpers.sessions import log_in
 
@@ -133,3 +134,23 @@ def test_photos_are_served_as_jpeg_under_the_strict_csp(app, db, delivered):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert b"Exif" not in response.data and b"GPS" not in response.data
+
+
+def test_an_upload_over_the_request_limit_gets_a_page_that_says_so(app, db, delivered):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # the real limit is 64 MB; keep the test small
+    client = log_in(app.test_client(), delivered.reporter)
+    response = _update(client, delivered.round, "P1", b"\xff" * (2 * 1024 * 1024))
+    text = response.get_data(as_text=True)
+    assert response.status_code == 413 and "Each photo must be 10 MB or smaller" in text
+    assert "Nothing was saved" in text and _rows(db) == (0, 0)
+
+
+def test_a_story_s_photo_is_public_only_while_consent_stands(app, db, delivered):
+    d = delivered
+    photo = PhotoUpload(jpeg_with_gps(), "mo.jpg", "Mo in her kitchen")
+    draft = StoryDraft("Fresh", "Text", "Mo", dt.date.today(), "Project page", photo)
+    story = delivery_reports.add_story(db.session, d.project("P1"), draft, d.reporter)
+    url = f"/photos/{story.photo_id}"
+    assert app.test_client().get(url).status_code == 200
+    delivery_reports.withdraw_consent(db.session, story, d.reporter)
+    assert app.test_client().get(url).status_code == 404

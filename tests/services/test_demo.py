@@ -178,3 +178,8 @@ def test_every_demo_project_has_a_proposal_and_a_payee(app, db, tmp_path, monkey
     for project in published.projects:
         assert f'href="/proposals/{project.proposal_id}"' in results
         assert f'href="/proposals/{project.proposal_id}"' in board
+
+    # Delivery of the three past rounds (issue 16, part 5).
+    from tests.delivery.demo_checks import check_delivery_demo
+
+    check_delivery_demo(db, client)

@@ -26,6 +26,7 @@ def _delivered(w):
     from audits.manifest import Manifest, ManifestProject
     from decide.models import (
         Milestone,
+        OutcomeMeasure,
         PanelMember,
         Photo,
         ProgressUpdate,
@@ -80,7 +81,9 @@ def _delivered(w):
                   author_id=w.users["asset_member"].id, title="Story", text="Text",
                   consent_by="Mo", consent_on=dt.date.today(), consent_use="Page",
                   created_at=now)  # fmt: skip
-    s.add_all([milestone, update, story])
+    measure = OutcomeMeasure(round_id=rnd.id, name="People reached", unit="people",
+                             by_area=True, by_decile=True)  # fmt: skip
+    s.add_all([milestone, update, story, measure])
     s.commit()
     w._delivery_rows = (rnd.id, milestone.id, story.id, photo.id, unfunded.id)
     return w._delivery_rows
