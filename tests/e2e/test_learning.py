@@ -3,7 +3,12 @@ and follows the money to a funded project; every page passes axe and fits 360 px
 
 from __future__ import annotations
 
+import json
+import re
+import urllib.request
 from typing import Any
+
+import pytest
 
 
 def _fits_phone(page: Any) -> None:
@@ -38,3 +43,26 @@ def test_dashboard_filters_and_follows_the_money_on_a_phone(live_server, js_disa
     assert page.get_by_role("link", name="Creative Commons Attribution 4.0 International").count()
     axe_check(page)
     _fits_phone(page)
+
+
+def test_every_data_package_of_the_demo_passes_frictionless(live_server, tmp_path):
+    """Acceptance 2: `frictionless validate` on the site's package and each round's."""
+    frictionless = pytest.importorskip("frictionless")
+
+    def get(path: str) -> bytes:
+        with urllib.request.urlopen(live_server.url + path) as response:  # noqa: S310 - ours
+            return response.read()
+
+    index = get("/data").decode()
+    slugs = re.findall(r"/data/rounds/([^/]+)/datapackage", index)
+    bases = ["/data", *sorted({f"/data/rounds/{slug}" for slug in slugs})]
+    assert len(bases) >= 2, "the demo has a round with published results"
+    for i, base in enumerate(bases):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        package = json.loads(get(f"{base}/datapackage.json"))
+        (folder / "datapackage.json").write_text(json.dumps(package))
+        for resource in package["resources"]:
+            (folder / resource["path"]).write_bytes(get(f"{base}/{resource['path']}"))
+        report = frictionless.validate(str(folder / "datapackage.json"))
+        assert report.valid, (base, report.flatten(["rowNumber", "fieldName", "type", "note"]))
