@@ -118,6 +118,34 @@ def _manifest_and_pb(rnd, projects, ballots, rule):  # type: ignore[no-untyped-d
     return m.to_json_bytes(), m.digest_hex(), pb, allocation.amounts
 
 
+def _seed_delivery(s, rng, rnd, amounts, author, now, year):  # type: ignore[no-untyped-def]
+    """Pay half of each funded project, plan two milestones and report one impact figure."""
+    from decide.models import ImpactFigure, LedgerPayment, Milestone, OutcomeMeasure, Project
+
+    measure = OutcomeMeasure(round_id=rnd.id, position=0, name="People reached", unit="people")
+    s.add(measure)
+    s.flush()
+    by_code = {p.code: p for p in s.query(Project).filter_by(round_id=rnd.id)}
+    for seq, (code, amount) in enumerate(sorted(amounts.items()), start=1):
+        project = by_code[code]
+        half = int(amount) // 2
+        s.add(LedgerPayment(
+            round_id=rnd.id, sequence=seq, project_code=code,
+            organisation=f"Organisation {project.organisation_id}", amount_pence=half,
+            paid_on=dt.date(year, 6, 1), bank_reference_sha256="0" * 64,
+            approver="Bench", hash=secrets.token_hex(32), reason="bench",
+        ))  # fmt: skip
+        for k, status in enumerate(("completed", rng.choice(("on-track", "delayed")))):
+            s.add(Milestone(
+                project_id=project.id, position=k, title=f"Stage {k + 1}",
+                planned_on=dt.date(year, 6 + k * 3, 1), tranche_pence=half, status=status,
+            ))  # fmt: skip
+        s.add(ImpactFigure(
+            measure_id=measure.id, project_id=project.id, value=str(rng.randint(10, 300)),
+            organisation_id=project.organisation_id, author_id=author, created_at=now,
+        ))  # fmt: skip
+
+
 def _seed(url: str, secret: str, n_rounds: int, n_ballots: int) -> None:
     """Create the schema and the published rounds (bulk inserts)."""
     from sqlalchemy import insert
@@ -127,11 +155,7 @@ def _seed(url: str, secret: str, n_rounds: int, n_ballots: int) -> None:
     from decide.models import (
         Area,
         Ballot,
-        ImpactFigure,
-        LedgerPayment,
-        Milestone,
         Organisation,
-        OutcomeMeasure,
         Participation,
         PostcodeArea,
         Project,
@@ -224,30 +248,7 @@ def _seed(url: str, secret: str, n_rounds: int, n_ballots: int) -> None:
             ))  # fmt: skip
             rnd.phase = "delivery" if r < n_rounds - 1 else "published"
             s.flush()
-            measure = OutcomeMeasure(round_id=rnd.id, position=0, name="People reached",
-                                     unit="people")  # fmt: skip
-            s.add(measure)
-            s.flush()
-            by_code = {p.code: p for p in s.query(Project).filter_by(round_id=rnd.id)}
-            for seq, (code, amount) in enumerate(sorted(amounts.items()), start=1):
-                project = by_code[code]
-                half = int(amount) // 2
-                s.add(LedgerPayment(
-                    round_id=rnd.id, sequence=seq, project_code=code,
-                    organisation=f"Organisation {project.organisation_id}", amount_pence=half,
-                    paid_on=dt.date(2007 + r, 6, 1), bank_reference_sha256="0" * 64,
-                    approver="Bench", hash=secrets.token_hex(32), reason="bench",
-                ))  # fmt: skip
-                for k, status in enumerate(("completed", rng.choice(("on-track", "delayed")))):
-                    s.add(Milestone(
-                        project_id=project.id, position=k, title=f"Stage {k + 1}",
-                        planned_on=dt.date(2007 + r, 6 + k * 3, 1), tranche_pence=half,
-                        status=status,
-                    ))  # fmt: skip
-                s.add(ImpactFigure(
-                    measure_id=measure.id, project_id=project.id, value=str(rng.randint(10, 300)),
-                    organisation_id=project.organisation_id, author_id=author, created_at=now,
-                ))  # fmt: skip
+            _seed_delivery(s, rng, rnd, amounts, author, now, 2007 + r)
             s.commit()
             print(f"  seeded round {r + 1}/{n_rounds}: {per_round} ballots, rule {rule}")
         db.session.remove()
