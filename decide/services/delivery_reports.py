@@ -232,10 +232,12 @@ def report_figure(
         raise DomainError("Choose a measure of this round's framework", field="measure_id")
     value = _value(measure, draft.value)
     milestone = _milestone(session, project, draft.milestone_id)
-    if draft.area_id is not None and (
-        not measure.by_area or session.get(Area, draft.area_id) is None
-    ):
-        raise DomainError("This measure is not broken down by area", field="area_id")
+    if draft.area_id is not None:
+        area = session.get(Area, draft.area_id)
+        if not measure.by_area:
+            raise DomainError("This measure is not broken down by area", field="area_id")
+        if area is None or area not in project.round.areas:
+            raise DomainError("Choose one of the round's areas", field="area_id")
     if draft.decile is not None and (not measure.by_decile or not 1 <= draft.decile <= 10):
         raise DomainError("Choose a decile from 1 to 10 for a measure broken down by decile",
                           field="decile")  # fmt: skip

@@ -1,16 +1,19 @@
 """The money a project page shows as paid agrees to the penny with the ledger, over random
-payments (some refused), because both read the same ledger rows."""
+payments and random confirmed milestones, because both read the same ledger rows; and the
+ledger accepts exactly the payments the rules allow (within the allocation, and within the
+confirmed milestones' tranches unless a reason is given)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
-from decide.models import LedgerPayment
+from decide.models import LedgerPayment, Milestone
 from decide.services import delivery, ledger
+from decide.services.delivery import MilestoneDraft
 from decide.services.errors import DomainError
 
 PAYMENTS = st.lists(
@@ -21,6 +24,11 @@ PAYMENTS = st.lists(
     ),
     max_size=8,
 )
+# Tranches planned for P1 and P2, and whether the facilitator has confirmed each.
+MILESTONES = st.lists(
+    st.tuples(st.sampled_from(["P1", "P2"]), st.integers(0, 150_000), st.booleans()),
+    max_size=3,
+)
 
 
 @settings(
@@ -28,28 +36,46 @@ PAYMENTS = st.lists(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(payments=PAYMENTS)
-def test_paid_by_project_agrees_with_the_ledger_to_the_penny(db, delivered, payments):
+@given(milestones=MILESTONES, payments=PAYMENTS)
+# The boundary: exactly the confirmed tranche needs no reason; a penny more does.
+@example(milestones=[("P1", 100_000, True)], payments=[("P1", 100_000, False), ("P1", 1, False)])
+def test_paid_by_project_agrees_with_the_ledger_to_the_penny(db, delivered, milestones, payments):
     d = delivered
     db.session.execute(delete(LedgerPayment).where(LedgerPayment.round_id == d.round.id))
+    db.session.execute(delete(Milestone))
     db.session.commit()
-    accepted: dict[str, int] = {}
+    confirmed: dict[str, int] = {}
+    for code, tranche, done in milestones:
+        draft = MilestoneDraft("Step", dt.date.today(), tranche)
+        try:
+            m = delivery.add_milestone(db.session, d.round, d.project(code), draft, d.facilitator)
+        except DomainError:  # the tranches would exceed the allocation: nothing planned
+            continue
+        if done:
+            delivery.confirm_milestone(db.session, m, d.facilitator)
+            confirmed[code] = confirmed.get(code, 0) + tranche
     allocated = {p.code: p.allocated for p in ledger.spend_by_project(db.session, d.round)}
+    accepted: dict[str, int] = {}
     for code, pence, give_reason in payments:
+        after = accepted.get(code, 0) + pence
+        allowed = (
+            code in allocated
+            and after <= allocated[code]
+            and (give_reason or after <= confirmed.get(code, 0))
+        )
         form = ledger.PaymentForm(code, pence, dt.date.today(), "REF", "Fay",
                                   "Paid ahead of delivery" if give_reason else "")  # fmt: skip
         try:
             ledger.record_payment(db.session, d.round, form, d.facilitator)
         except DomainError:
+            assert not allowed, (code, pence, give_reason)
             continue
-        accepted[code] = accepted.get(code, 0) + pence
+        assert allowed, (code, pence, give_reason)
+        accepted[code] = after
     paid = delivery.paid_by_project(db.session, d.round.id)
     chain = ledger.ledger_value(db.session, d.round, signed_only=False)
     assert paid == accepted
     assert paid == {c: chain.paid(c) for c in {e.project_id for e in chain.entries}}
     assert sum(paid.values()) == sum(e.amount_pence for e in chain.entries)
-    assert all(paid.get(code, 0) <= allocated.get(code, 0) for code in paid)
-    # No confirmed milestones here: every accepted payment carried its reason.
-    assert all(row.reason for row in ledger.payments(db.session, d.round.id))
     page = {m.project.code: m.paid for m in delivery.money_by_project(db.session, d.round)}
     assert page == {code: paid.get(code, 0) for code in ("P1", "P2", "P3")}

@@ -138,6 +138,10 @@ def test_a_negative_figure_is_refused_where_the_measure_cannot_be_negative(db, d
         delivery_reports.report_figure(
             db.session, d.project("P1"), FigureDraft(reached.id, "1e400000"), d.reporter
         )
+    with pytest.raises(DomainError, match="not broken down by area"):
+        delivery_reports.report_figure(
+            db.session, d.project("P1"), FigureDraft(reached.id, "5", area_id=1), d.reporter
+        )
     assert _rows(db) == (0, 0, 0)
     delivery_reports.report_figure(
         db.session, d.project("P1"), FigureDraft(reached.id, "1,200", decile=1), d.reporter

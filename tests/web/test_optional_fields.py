@@ -140,6 +140,23 @@ def _model(name: str) -> Any:
     return getattr(decide.models, name)
 
 
+def _delivery(world: Any) -> tuple[int, ...]:
+    """Return the ids of the access rules' delivered round (its project D1, a milestone...)."""
+    from tests.web.access.delivery import _delivered
+
+    return _delivered(world)
+
+
+def _jpeg() -> Any:
+    from tests.delivery.conftest import jpeg_with_gps
+
+    return (io.BytesIO(jpeg_with_gps()), "shelf.jpg")
+
+
+def _d1(world: Any, tail: str) -> str:
+    return f"/rounds/{_delivery(world)[0]}/projects/D1/{tail}"
+
+
 FORMS = [
     FormCase(
         "auth.register", "anonymous", lambda w: "/register",
@@ -243,6 +260,40 @@ FORMS = [
         ("title",),
         lambda db, w: _latest(_model("Round"))(db, w),
         {"title": "Imported: Optional fields"},
+    ),
+    FormCase(
+        "delivery.post_update", "asset_member", lambda w: _d1(w, "updates/new"),
+        lambda w: {"text": "The pantry opened.", "milestone_id": str(_delivery(w)[1]),
+                   "photo_1": _jpeg(), "alt_1": "Shelves of food"},
+        ("milestone_id", "photo_1"),
+        lambda db, w: _latest(_model("ProgressUpdate"))(db, w),
+        {"milestone_id": None},
+    ),
+    FormCase(
+        "delivery.report_figure", "asset_member", lambda w: _d1(w, "figures/new"),
+        lambda w: {"measure_id": str(_delivery(w)[5]), "value": "12",
+                   "milestone_id": str(_delivery(w)[1]), "area_id": str(w.areas[0].id),
+                   "decile": "1"},
+        ("milestone_id", "area_id", "decile"),
+        lambda db, w: _latest(_model("ImpactFigure"))(db, w),
+        {"milestone_id": None, "area_id": None, "decile": None},
+    ),
+    FormCase(
+        "delivery.add_story", "asset_member", lambda w: _d1(w, "stories/new"),
+        lambda w: {"title": "Fresh food", "text": "I cook again.", "consent_by": "Mo",
+                   "consent_on": "2026-01-05", "consent_use": "The project page",
+                   "photo": _jpeg(), "photo_alt": "Mo cooking"},
+        ("photo",),
+        lambda db, w: _latest(_model("Story"))(db, w),
+        {"photo": None},
+    ),
+    FormCase(
+        "delivery.outcomes", "facilitator", lambda w: f"/rounds/{_delivery(w)[0]}/outcomes",
+        lambda w: {"name": "Sessions held", "unit": "sessions", "description": "Per week",
+                   "by_area": "on"},
+        ("description", "by_area"),
+        lambda db, w: _latest(_model("OutcomeMeasure"))(db, w),
+        {"description": "", "by_area": False},
     ),
 ]  # fmt: skip
 

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from decide.extensions import db
-from decide.models import Area, Milestone, Story
+from decide.models import Milestone, Story
 from decide.models.delivery import MAX_PHOTOS_PER_UPDATE
 from decide.services import delivery, delivery_reports
 from decide.services import permissions as can
@@ -85,8 +85,6 @@ def report_figure(round_id: int, code: str) -> Any:
     if form.validate_on_submit():
         decile = optional_id(form.decile.data)
         area_id = optional_id(form.area_id.data)
-        if area_id is not None and db.session.get(Area, area_id) not in areas:
-            area_id = -1  # refused by the service as not an area of the round
         draft = FigureDraft(
             measure_id=optional_id(form.measure_id.data) or 0, value=form.value.data or "",
             milestone_id=optional_id(form.milestone_id.data), area_id=area_id, decile=decile,

@@ -40,6 +40,7 @@ def _delivered(w):
     s = w.session
     rnd = Round(title="Delivered round", slug="delivered-round", budget_pence=100_000,
                 phase="deliberation", signature_threshold=1)  # fmt: skip
+    rnd.areas = list(w.areas)
     s.add(rnd)
     s.flush()
     s.add(PanelMember(round=rnd, user=w.users["panel_member"]))
@@ -85,7 +86,7 @@ def _delivered(w):
                              by_area=True, by_decile=True)  # fmt: skip
     s.add_all([milestone, update, story, measure])
     s.commit()
-    w._delivery_rows = (rnd.id, milestone.id, story.id, photo.id, unfunded.id)
+    w._delivery_rows = (rnd.id, milestone.id, story.id, photo.id, unfunded.id, measure.id)
     return w._delivery_rows
 
 
