@@ -287,6 +287,7 @@ def publish(
     closing: Closing,
     signatures: Sequence[SignatureRecord],
     ledger: Ledger | None = None,
+    annex: bytes | None = None,
 ) -> Publication:
     """Return every file of the published record and the PDF that carries them.
 
@@ -305,5 +306,7 @@ def publish(
     }
     if closing.board_json:
         files["board.json"] = closing.board_json
+    if annex is not None:
+        files["delivery.json"] = annex
     doc = document_from_files(files)
     return Publication(files, render_pdf(doc), render_html(doc))

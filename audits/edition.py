@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+from audits.annex import ANNEX_NAME, DeliveryAnnex
 from audits.bls import PublicKeyRecord, SignatureRecord, aggregate
 from audits.canonical import parse_canonical
 from audits.ledger import Ledger
@@ -152,6 +153,7 @@ def document_from_files(files: Mapping[str, bytes]) -> TallyDocument:
         for s in sigs
     )
     ledger_head = ledger.head.hex()
+    annex = DeliveryAnnex.from_json_bytes(files[ANNEX_NAME]) if ANNEX_NAME in files else None
     return TallyDocument(
         round_id=m.round_id,
         title=m.title,
@@ -178,6 +180,7 @@ def document_from_files(files: Mapping[str, bytes]) -> TallyDocument:
         ledger_summary=_ledger_words(m, ledger, edition),
         publication_date=date,
         rule_change=rule_change_words(m),
+        annex=annex,
         add1=add1_words(m.add1, m.currency),
         threshold_reason=m.threshold_reason,
         ledger_head=ledger_head,

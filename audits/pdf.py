@@ -53,6 +53,7 @@ from reportlab.platypus import (
     Spacer,
 )
 
+from audits.pdf_annex import annex_story
 from audits.pdf_read import PageDifference, compare_pdfs, printed_digests, read_attachments
 from audits.pdf_tables import (
     CELL_PADDING,
@@ -143,6 +144,8 @@ def _story(doc: TallyDocument) -> list[Any]:
         story.append(para(doc.ledger_summary, st["body"]))
     if doc.ledger_count:
         story.append(payments_table(doc, st))
+    if doc.annex is not None:
+        story += annex_story(doc.annex, st)
     evidence = [
         f"{name} SHA-256 {hashlib.sha256(data).hexdigest()}" for name, data in doc.attachments
     ]

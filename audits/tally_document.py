@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from audits.annex import DeliveryAnnex
+
 ATTACHMENT_NAMES = (
     "manifest.json",
     "ballots.pb",
@@ -13,11 +15,13 @@ ATTACHMENT_NAMES = (
     "keys.json",
     "ledger.json",
     "board.json",
+    "delivery.json",
 )
 
 
 # Rounds imported from a file, and records made before the sealed box, have no board.json.
-OPTIONAL_ATTACHMENTS = frozenset({"board.json"})
+# delivery.json (the delivery annex, issue 16) is written with editions that have one.
+OPTIONAL_ATTACHMENTS = frozenset({"board.json", "delivery.json"})
 
 
 LAYOUT = "decide-tally/v1"
@@ -95,6 +99,7 @@ class TallyDocument:
     software_commit: str = ""
     software_repository: str = ""
     verifier_archive_sha256: str = ""
+    annex: DeliveryAnnex | None = None
 
 
 ROLE_WORDS = {"panel": "panel member", "official": "official"}

@@ -3,6 +3,7 @@ the disbursement ledger; a voter's receipt; and the printed pages re-rendered.""
 
 from __future__ import annotations
 
+from audits.annex import ANNEX_NAME, DeliveryAnnex, consistency_problems
 from audits.bls import PublicKeyRecord, SignatureRecord, check_cosigned
 from audits.board import board_leaf
 from audits.bundle import SIGNATURES_TYPE
@@ -118,6 +119,7 @@ def check_ledger(st: State, ledger_head: bytes | None = None) -> str:
     result = verify_ledger(ledger, allocation=m.allocation, organisations=organisations)
     if not result.ok:
         raise Fail(result.reason)
+    _check_annex(st, m, ledger)
     if ledger.checkpoints:
         keys = need(st.keys, "keys.json unusable")
         for i, c in enumerate(ledger.checkpoints, start=1):
@@ -150,6 +152,23 @@ def check_ledger(st: State, ledger_head: bytes | None = None) -> str:
             "checkpoint: " + "; ".join(_payment_text(e, m.currency) for e in result.uncovered)
         )
     return reason
+
+
+def _check_annex(st: State, m: Manifest, ledger: Ledger) -> None:
+    """The delivery annex (delivery.json, if attached) agrees with the manifest and ledger."""
+    if ANNEX_NAME not in st.files:
+        return
+    try:
+        annex = DeliveryAnnex.from_json_bytes(st.files[ANNEX_NAME])
+    except ValueError as exc:
+        raise Fail(str(exc)) from exc
+    paid: dict[str, int] = {}
+    for e in ledger.entries:
+        paid[e.project_id] = paid.get(e.project_id, 0) + e.amount_pence
+    ballots = st.pb.profile.ballots if st.pb is not None else None
+    problems = consistency_problems(annex, m, paid, ballots)
+    if problems:
+        raise Fail("; ".join(problems))
 
 
 def _payment_text(e: LedgerEntry, currency: str) -> str:

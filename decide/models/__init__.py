@@ -33,6 +33,7 @@ from decide.models.delivery import (
     Retrospective,
     Story,
 )
+from decide.models.learning import LearningVersion
 from decide.models.limits import ValueDoesNotFit  # also registers the listeners
 from decide.models.phase import PHASE_LABELS, PHASES, Phase
 from decide.models.proposal import CostLine, Proposal, ProposalVersion
@@ -112,6 +113,7 @@ __all__ = [
     "Edition",
     "EquitySettings",
     "ImpactFigure",
+    "LearningVersion",
     "LedgerCheckpoint",
     "LedgerPayment",
     "LoginSession",

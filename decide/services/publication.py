@@ -142,6 +142,7 @@ def write_edition(session: Session, rnd: Round, progress: Any = no_progress) -> 
 
 
 def _write_edition(session: Session, rnd: Round, reason: str, progress: Any) -> Edition:
+    from decide.services.learning_annex import annex_for
     from decide.services.ledger import signed_ledger
 
     if not rnd.phase.results_public:
@@ -169,7 +170,17 @@ def _write_edition(session: Session, rnd: Round, reason: str, progress: Any) -> 
     if existing is not None:
         return existing
     progress("Writing the PDF", 1, 3, force=True)
-    pub = publish(with_board(session, closing), sigs.records, ledger)
+    # The delivery annex: the dashboard's charts for this round, paid as this edition's ledger.
+    paid: dict[str, int] = {}
+    for e in ledger.entries:
+        paid[e.project_id] = paid.get(e.project_id, 0) + e.amount_pence
+    annex = annex_for(session, rnd, closing.manifest, paid)
+    pub = publish(
+        with_board(session, closing),
+        sigs.records,
+        ledger,
+        annex=annex.to_json_bytes() if annex is not None else None,
+    )
     progress("Storing the PDF", 2, 3, force=True)
     row = Edition(
         round_id=rnd.id,

@@ -35,6 +35,8 @@ BLUEPRINT_MODULES = [
     "decide.web.deliberation",
     "decide.web.sortition",
     "decide.web.delivery",
+    "decide.web.learning",
+    "decide.web.opendata",
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(

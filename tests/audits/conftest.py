@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from audits import bls
+from audits.annex import DecileLine, DeliveryAnnex, TurnoutLine, decile_money
 from audits.board import BoardLine, commitment
 from audits.bundle import BoardBallot, Closing, Publication, RoundSpec, close_round, publish
 from audits.bundle import signatures_json as make_signatures_json
@@ -138,8 +139,28 @@ def build(panel, *, checkpoint: bool) -> Built:
         cp = ledger.checkpoint(closing.manifest.digest(), "2026-11-20")
         cp_sigs = [bls.sign_document(k, cp.to_dict()) for k in keys[:2]]
         ledger = ledger.with_checkpoint(SignedCheckpoint.of(cp, cp_sigs))
-    publication = publish(closing, sigs, ledger)
+    # The full round also carries a delivery annex (issue 16), so every check covers it.
+    annex = sample_annex(closing, ledger, board).to_json_bytes() if checkpoint else None
+    publication = publish(closing, sigs, ledger, annex=annex)
     return Built(keys, server, spec, board, closing, ledger, publication, commitments)
+
+
+def sample_annex(closing: Closing, ledger: Ledger, board) -> DeliveryAnnex:
+    """Return the round's delivery annex: money and coverage as the signed files give them."""
+    m = closing.manifest
+    paid: dict[str, int] = {}
+    for e in ledger.entries:
+        paid[e.project_id] = paid.get(e.project_id, 0) + e.amount_pence
+    funded = {pid for pid, amount in m.allocation.items() if amount > 0}
+    return DeliveryAnnex(
+        currency=m.currency, voters=m.ballot_count,
+        covered=sum(1 for b in board if funded & set(b.ballot.projects)),
+        deciles=tuple(DecileLine(d, 10_000 + d, a, p)
+                      for d, (a, p) in sorted(decile_money(m, paid).items())),
+        turnout=(TurnoutLine("Riverside", 4, 14_820, 37), TurnoutLine("Hillside", 9, 10_340, 0)),
+        milestones=(("Not started", 1), ("On track", 2), ("Delayed", 0), ("Completed", 3)),
+        impact=(("People reached", "people", Fraction(311, 2)),),
+    )  # fmt: skip
 
 
 def sealed_lines(board: tuple[BoardBallot, ...]) -> tuple[BoardLine, ...]:

@@ -255,7 +255,11 @@ def rebuilt_pdf(pdf: bytes, files: dict[str, bytes]) -> bytes:
 def test_printed_digest_differing_from_attachment_fails_at_1(full):
     files = full.files
     files["ledger.json"] = Ledger(full.spec.round_id).to_json_bytes()
-    # The swapped ledger is valid on its own (folder mode passes); the printed page catches it.
+    # The delivery annex states the payments, so check 7 catches the swap even in a folder.
+    assert failed(verify_bundle(files)) == {7}
+    del files["delivery.json"]
+    # Without the annex the swapped ledger is valid on its own (folder mode passes); the
+    # printed page catches it.
     assert not failed(verify_bundle(files))
     checks = verify_pdf(rebuilt_pdf(full.publication.pdf, files))
     assert_fails_at(checks, 1)

@@ -1,0 +1,68 @@
+"""A visitor on a phone, without JavaScript, reads the learning dashboard, filters it by URL
+and follows the money to a funded project; every page passes axe and fits 360 px."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from typing import Any
+
+import pytest
+
+
+def _fits_phone(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{page.url} is {width}px wide"
+
+
+def test_dashboard_filters_and_follows_the_money_on_a_phone(live_server, js_disabled_page,
+                                                           axe_check):  # fmt: skip
+    page = js_disabled_page
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Learning dashboard").click()
+    assert page.locator("h1").inner_text() == "Learning dashboard"
+    assert page.locator("svg[role=img]").count() >= 5
+    axe_check(page)
+    _fits_phone(page)
+
+    page.select_option("#filter-decile", "1")
+    page.get_by_role("button", name="Apply filters").click()
+    assert "decile=1" in page.url
+    assert page.locator("#money-by-decile tbody tr").count() == 1
+    axe_check(page)
+    _fits_phone(page)
+
+    page.goto(live_server.url + "/learning")
+    page.locator("summary", has_text="Where the money went").click()
+    page.locator("#funded-table-caption").locator("xpath=..").get_by_role("link").first.click()
+    assert "/projects/" in page.url
+    axe_check(page)
+
+    page.goto(live_server.url + "/data")
+    assert page.get_by_role("link", name="Creative Commons Attribution 4.0 International").count()
+    axe_check(page)
+    _fits_phone(page)
+
+
+def test_every_data_package_of_the_demo_passes_frictionless(live_server, tmp_path):
+    """Acceptance 2: `frictionless validate` on the site's package and each round's."""
+    frictionless = pytest.importorskip("frictionless")
+
+    def get(path: str) -> bytes:
+        with urllib.request.urlopen(live_server.url + path) as response:  # noqa: S310 - ours
+            return response.read()
+
+    index = get("/data").decode()
+    slugs = re.findall(r"/data/rounds/([^/]+)/datapackage", index)
+    bases = ["/data", *sorted({f"/data/rounds/{slug}" for slug in slugs})]
+    assert len(bases) >= 2, "the demo has a round with published results"
+    for i, base in enumerate(bases):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        package = json.loads(get(f"{base}/datapackage.json"))
+        (folder / "datapackage.json").write_text(json.dumps(package))
+        for resource in package["resources"]:
+            (folder / resource["path"]).write_bytes(get(f"{base}/{resource['path']}"))
+        report = frictionless.validate(str(folder / "datapackage.json"))
+        assert report.valid, (base, report.flatten(["rowNumber", "fieldName", "type", "note"]))
