@@ -111,14 +111,13 @@ def test_delivery_from_a_photo_to_the_ledger(live_server, browser, axe_check):
     expect(fac.locator(".flashes")).to_contain_text("recorded in the ledger")
     axe_check(fac)
 
-    # A visitor follows the money: results, where it went, the project, its ledger entries.
-    # TODO(lead): start from /learning (the dashboard, branch i16-learning) once it is merged.
+    # A visitor follows the money: the dashboard, the project, its ledger entries.
     visitor = _person(browser, base, None, axe_check)
-    visitor.goto(f"{base}/rounds/{round_id}/results")
+    visitor.goto(f"{base}/learning")
     axe_check(visitor)
-    visitor.get_by_role("link", name=re.compile("Where the money went")).click()
-    axe_check(visitor)
-    visitor.get_by_role("link", name=re.compile("N1 · ")).click()
+    visitor.get_by_text(re.compile("Where the money went: .* funded project")).click()
+    visitor.locator(f'a[href$="/rounds/{round_id}/projects/N1"]').first.click()
+    expect(visitor).to_have_url(project_url)
     expect(visitor.locator("dl.facts")).to_contain_text("£8,400.00")  # 6,000 + 2,400 paid
     expect(visitor.get_by_alt_text("Volunteers filling the chilled shelf")).to_be_visible()
     expect(visitor.get_by_text("Fresh food every week")).to_be_visible()
