@@ -129,3 +129,26 @@ def test_replacements_are_drawn_from_the_record_and_recorded(db, world):
     assert all(c.ok for c in pure.verify_record(record))
     with pytest.raises(DomainError):
         sortition.replace_dropouts(db.session, rnd, [gone], "replacement seed 99")
+
+
+def test_a_quota_on_a_value_no_volunteer_can_have_is_refused_and_changes_nothing(db, world):
+    rnd = world.round
+    sortition.set_panel(
+        db.session, rnd, 4, [{"name": "carer", "label": "Carer", "values": ["yes", "no"]}]
+    )
+    sortition.set_quotas(db.session, rnd, small_quotas(4))
+    area = world.areas[0]
+    misspelt = [
+        (pure.Quota("area", area.name + " X", 0, 1), "is not a value of area"),
+        (pure.Quota("gender", "Woman", 1, 4), "its values are woman, man, other"),
+        (pure.Quota("Gender", "woman", 1, 4), "There is no feature “Gender”"),
+        (pure.Quota("carer", "maybe", 1, 4), "its values are yes, no, not asked"),
+    ]
+    for quota, message in misspelt:
+        with pytest.raises(InvalidInput, match=message):
+            sortition.set_quotas(db.session, rnd, [*small_quotas(4), quota])
+        kept = {(q.feature, q.value) for q in sortition.quotas_of(db.session, rnd)}
+        assert kept == {(q.feature, q.value) for q in small_quotas(4)}
+    accepted = [pure.Quota("area", area.slug, 0, 1), pure.Quota("carer", "yes", 1, 4)]
+    sortition.set_quotas(db.session, rnd, accepted)
+    assert len(sortition.quotas_of(db.session, rnd)) == 2
