@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 
 from decide.models import LedgerPayment, Milestone
-from decide.services import delivery, ledger
+from decide.services import delivery, learning, learning_views, ledger
 from decide.services.delivery import MilestoneDraft
 from decide.services.errors import DomainError
 
@@ -79,3 +79,11 @@ def test_paid_by_project_agrees_with_the_ledger_to_the_penny(db, delivered, mile
     assert sum(paid.values()) == sum(e.amount_pence for e in chain.entries)
     page = {m.project.code: m.paid for m in delivery.money_by_project(db.session, d.round)}
     assert page == {code: paid.get(code, 0) for code in ("P1", "P2", "P3")}
+    # The learning dashboard's figures (per project, and per decile) agree with the ledger too.
+    facts = learning.facts(db.session)
+    shown = {p.code: p.paid for p in facts.projects if p.round_slug == d.round.slug}
+    assert shown == {code: paid.get(code, 0) for code in shown}
+    assert shown and set(shown) >= set(paid), shown  # the round is on the dashboard
+    per_decile = learning_views.money_by_decile(facts, learning_views.Filters(round=d.round.slug))
+    placed = sum(p.paid for p in facts.projects if p.round_slug == d.round.slug and p.area_slug)
+    assert sum(row.paid for row in per_decile) == placed
