@@ -22,6 +22,7 @@ from decide.models import Project, Round, RoundManifest
 from decide.services import learning_cache
 from decide.services.learning import Facts, public_phases
 from decide.services.opendata import DATASETS, LICENCE, Dataset, cell, rows_of
+from decide.services.sanitise import xml_safe
 
 __all__ = ["ballots_pb", "csv_bytes", "datapackage", "feed", "json_bytes", "site_facts"]
 
@@ -121,10 +122,10 @@ def _entry(feed_el: ET.Element, entry_id: str, title: str, link: str, updated: d
            summary: str) -> None:  # fmt: skip
     entry = ET.SubElement(feed_el, f"{{{ATOM}}}entry")
     ET.SubElement(entry, f"{{{ATOM}}}id").text = entry_id
-    ET.SubElement(entry, f"{{{ATOM}}}title").text = title
-    ET.SubElement(entry, f"{{{ATOM}}}link", href=link, rel="alternate")
+    ET.SubElement(entry, f"{{{ATOM}}}title").text = xml_safe(title)
+    ET.SubElement(entry, f"{{{ATOM}}}link", href=xml_safe(link), rel="alternate")
     ET.SubElement(entry, f"{{{ATOM}}}updated").text = _stamp(updated)
-    ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
+    ET.SubElement(entry, f"{{{ATOM}}}summary").text = xml_safe(summary)
 
 
 def _stamp(when: dt.datetime) -> str:

@@ -10,7 +10,14 @@ import nh3
 
 # Invisible control characters (C0 and C1, but not tab, line feed and carriage return). They
 # arrive with pasted binary or hostile posts, and PostgreSQL cannot store a NUL at all.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Noncharacters (U+FDD0 to U+FDEF, and the last two code points of every plane) and lone
+# surrogates are refused too: XML 1.0 cannot carry them, so they would break the Atom feed.
+_NONCHARACTERS = "\ufdd0-\ufdef\ud800-\udfff" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+)
+_CONTROL_CHARACTERS = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{_NONCHARACTERS}]")
+# What XML 1.0 cannot hold at all (C1 controls are allowed there, only discouraged).
+_NOT_IN_XML = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f{_NONCHARACTERS}]")
 
 
 def has_control_characters(values: Any) -> bool:
@@ -20,6 +27,12 @@ def has_control_characters(values: Any) -> bool:
     if isinstance(values, (list, tuple)):
         return any(has_control_characters(v) for v in values)
     return False
+
+
+def xml_safe(text: str) -> str:
+    """Return `text` without the characters XML 1.0 cannot carry (defence in depth: forms
+    refuse them already, but a row written another way must not break a feed)."""
+    return _NOT_IN_XML.sub("", text)
 
 
 def strip_raw_html(markdown: str) -> str:

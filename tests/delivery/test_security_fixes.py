@@ -1,0 +1,45 @@
+"""Fixes after the outside security test of issue 16's features."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from xml.etree import ElementTree as ET
+
+from sqlalchemy import func, select
+
+from decide.models import ProgressUpdate
+from decide.services import learning_cache
+from tests.helpers.sessions import log_in
+
+
+def _post(client, rnd, code, text):
+    data = {"text": text, "milestone_id": "", "alt_1": ""}
+    return client.post(f"/rounds/{rnd.id}/projects/{code}/updates/new", data=data,
+                       content_type="multipart/form-data")  # fmt: skip
+
+
+def _feed(app):
+    learning_cache.clear()
+    response = app.test_client().get("/feed.atom")
+    assert response.status_code == 200
+    return ET.fromstring(response.get_data())  # noqa: S314 - our own output
+
+
+def test_a_noncharacter_is_refused_and_never_breaks_the_feed(app, db, delivered):
+    d = delivered
+    client = log_in(app.test_client(), d.reporter)
+    for text in ("Shelf \ufffe in", "Shelf \ufdd0 in", "Shelf \U0001ffff in"):
+        response = _post(client, d.round, "P1", text)
+        assert response.status_code == 422, text
+        assert 'id="error-summary"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ProgressUpdate)) == 0
+    project = d.project("P1")
+    db.session.add(ProgressUpdate(
+        project_id=project.id, organisation_id=project.organisation_id, author_id=d.reporter.id,
+        text="Written \ufffe around \x01 the form\ufdd0", created_at=dt.datetime.now(dt.UTC),
+    ))  # fmt: skip
+    db.session.commit()
+    root = _feed(app)
+    summaries = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}summary")]
+    assert "Written  around  the form" in summaries
