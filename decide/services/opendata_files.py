@@ -34,15 +34,31 @@ def site_facts(session: Session) -> Facts:
     return learning_cache.current_facts(session)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(text: str) -> str:
+    """Return a text cell that a spreadsheet shows as text: a leading ' before a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_bytes(session: Session, ds: Dataset, round_slug: str | None = None) -> bytes:
-    """Return the dataset as CSV (UTF-8, header row of field names)."""
+    """Return the dataset as CSV (UTF-8, header row of field names).
+
+    Text columns are defused against formulas; numeric columns are written as they are, so
+    the figures still recompute.
+    """
 
     def build() -> bytes:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow([f.name for f in ds.fields])
+        text = [f.type == "string" for f in ds.fields]
         for row in rows_of(session, site_facts(session), ds, round_slug):
-            writer.writerow([cell(v) for v in row])
+            writer.writerow(
+                [defuse(cell(v)) if t else cell(v) for t, v in zip(text, row, strict=True)]
+            )
         return out.getvalue().encode("utf-8")
 
     return learning_cache.cached(session, ("csv", ds.name, round_slug), build)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from xml.etree import ElementTree as ET
@@ -9,7 +10,8 @@ from xml.etree import ElementTree as ET
 from sqlalchemy import func, select
 
 from decide.models import ProgressUpdate
-from decide.services import learning_cache
+from decide.services import delivery, learning_cache
+from decide.services.delivery import MilestoneDraft
 from tests.helpers.sessions import log_in
 
 
@@ -43,3 +45,26 @@ def test_a_noncharacter_is_refused_and_never_breaks_the_feed(app, db, delivered)
     root = _feed(app)
     summaries = [e.text for e in root.iter("{http://www.w3.org/2005/Atom}summary")]
     assert "Written  around  the form" in summaries
+
+
+def _csv(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_csv_text_cells_that_look_like_formulas_are_defused(app, db, delivered):
+    d = delivered
+    formula = '=HYPERLINK("http://evil.example","Click")'
+    for title in (formula, "@SUM(A1)", "-1+2 boxes", "Plain"):
+        draft = MilestoneDraft(title, dt.date(2027, 6, 1), 100)
+        delivery.add_milestone(db.session, d.round, d.project("P1"), draft, d.facilitator)
+    learning_cache.clear()
+    client = app.test_client()
+    titles = [r["title"] for r in _csv(client, "/data/milestones.csv")]
+    assert sorted(titles) == sorted(["'" + formula, "'@SUM(A1)", "'-1+2 boxes", "Plain"])
+    rows = _csv(client, "/data/milestones.csv")
+    assert {r["tranche_pence"] for r in rows} == {"100"}  # numbers as they are
+    body = client.get("/data/milestones.json").get_json()
+    assert formula in [r["title"] for r in body["data"]]  # JSON keeps the text
+    assert "never runs it as a formula" in client.get("/data").get_data(as_text=True)
