@@ -23,6 +23,7 @@ from decide.models import (
     User,
 )
 from decide.services import permissions as can
+from decide.services import proposals
 from decide.services.delivery import allocations
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.sanitise import has_control_characters
@@ -105,6 +106,29 @@ def unfunded(session: Session, rnd: Round) -> list[Proposal]:
     return [p for p in (session.get(Proposal, x.proposal_id) for x in on_ballot) if p is not None]
 
 
+def _check_as_submitted(proposal: Proposal, to_round: Round, actor: User) -> None:
+    """Refuse what submitting the same proposal into `to_round` would refuse: its deadline,
+    its areas and themes, and the author's membership of the organisation named."""
+    closed = proposals.proposals_closed_reason(to_round)
+    if closed:
+        raise DomainError(closed, field="to_round_id")
+    draft = proposals.ProposalDraft(
+        title=proposal.title, summary=proposal.summary, description_md=proposal.description_md,
+        expected_outcomes=proposal.expected_outcomes, area_id=proposal.area_id,
+        theme_ids=tuple(t.id for t in proposal.themes),
+        cost_lines=tuple((c.item, c.amount_pence) for c in proposal.cost_lines),
+        organisation_id=proposal.organisation_id,
+    )  # fmt: skip
+    problems = proposals.draft_problems(draft, to_round, actor)
+    if problems:
+        raise DomainError(
+            f"{to_round.title} cannot take this proposal as it is: "
+            + "; ".join(dict.fromkeys(problems.values()))
+            + ". Submit a new proposal there instead.",
+            field="to_round_id",
+        )
+
+
 @transactional
 def carry_over(session: Session, proposal: Proposal, to_round: Round, actor: User) -> Proposal:
     """With the proposer's consent, copy an unfunded proposal into a round taking proposals."""
@@ -114,6 +138,7 @@ def carry_over(session: Session, proposal: Proposal, to_round: Round, actor: Use
         raise DomainError("Only a proposal that was on the ballot and not funded is carried over")
     if not to_round.phase.proposals_open:
         raise DomainError("Choose a round that is taking proposals", field="to_round_id")
+    _check_as_submitted(proposal, to_round, actor)
     done = session.scalar(
         select(CarryOver).where(
             CarryOver.proposal_id == proposal.id, CarryOver.to_round_id == to_round.id

@@ -183,6 +183,7 @@ def test_the_retrospective_and_a_carry_over_with_the_proposer_s_consent(db, deli
     retrospectives.write_retrospective(db.session, d.round, draft, d.facilitator)
     assert retrospectives.retrospective(db.session, d.round.id).what_did_not == "Late payments"
     next_round = make_round(db.session, "Next year", "proposals")
+    next_round.areas = list(d.round.areas)
     unfunded = make_proposal(db.session, d.round, d.citizen, "Bench in the park")
     d.project("P4").proposal_id = unfunded.id  # P4 was on the ballot and not funded
     db.session.commit()

@@ -7,11 +7,13 @@ import datetime as dt
 import io
 from xml.etree import ElementTree as ET
 
+import pytest
 from sqlalchemy import func, select
 
-from decide.models import ProgressUpdate
+from decide.models import ProgressUpdate, Proposal
 from decide.services import delivery, learning_cache
 from decide.services.delivery import MilestoneDraft
+from decide.services.errors import DomainError
 from tests.helpers.sessions import log_in
 
 
@@ -68,3 +70,35 @@ def test_csv_text_cells_that_look_like_formulas_are_defused(app, db, delivered):
     body = client.get("/data/milestones.json").get_json()
     assert formula in [r["title"] for r in body["data"]]  # JSON keeps the text
     assert "never runs it as a formula" in client.get("/data").get_data(as_text=True)
+
+
+def test_a_carry_over_passes_the_checks_of_submitting_into_the_target_round(db, delivered):
+    from decide.models import Organisation
+    from decide.services import retrospectives
+    from tests.web.world import make_proposal, make_round
+
+    d = delivered
+    target = make_round(db.session, "Next year", "proposals")
+    unfunded = make_proposal(db.session, d.round, d.citizen, "Bench in the park")
+    d.project("P4").proposal_id = unfunded.id
+    db.session.commit()
+    # The target round does not serve the proposal's area.
+    with pytest.raises(DomainError, match="Choose one of this round's areas"):
+        retrospectives.carry_over(db.session, unfunded, target, d.citizen)
+    target.areas = list(d.round.areas)
+    # Its deadline for proposals has passed.
+    target.proposals_close = dt.date.today() - dt.timedelta(days=1)
+    db.session.commit()
+    with pytest.raises(DomainError, match="The deadline for proposals was"):
+        retrospectives.carry_over(db.session, unfunded, target, d.citizen)
+    target.proposals_close = None
+    # The proposer has left the organisation the proposal was made for.
+    unfunded.organisation = db.session.scalars(select(Organisation)).first()
+    db.session.commit()
+    with pytest.raises(DomainError, match="your own organisations"):
+        retrospectives.carry_over(db.session, unfunded, target, d.citizen)
+    assert db.session.scalar(select(func.count()).select_from(Proposal)) == 1  # nothing stored
+    unfunded.organisation = None
+    db.session.commit()
+    copy = retrospectives.carry_over(db.session, unfunded, target, d.citizen)
+    assert copy.round_id == target.id
