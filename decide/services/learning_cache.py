@@ -7,13 +7,15 @@ figure or story reported. Each of those writes bumps one counter in the same tra
 (`decide.models.learning`), so a view asks "has anything changed?" with one primary-key read
 and rebuilds only when the answer is yes.
 
-The store is per process: every worker keeps its own copy, all rebuilt from the same database,
+The store is per process and bounded: it keeps the most recently used `MAX_ENTRIES` values
+(a visitor trying every filter cannot grow it without end). It is per process: every worker keeps its own copy, all rebuilt from the same database,
 so they agree. A rebuild happens at most once per change per worker.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -23,12 +25,13 @@ from sqlalchemy.orm import Session
 from decide.models import LearningVersion
 from decide.services.learning import Facts, facts
 
-__all__ = ["cached", "clear", "current_facts", "version"]
+__all__ = ["MAX_ENTRIES", "cached", "clear", "current_facts", "size", "version"]
 
 T = TypeVar("T")
 
 _lock = threading.Lock()
-_store: dict[Hashable, tuple[tuple[str, ...], Any]] = {}
+MAX_ENTRIES = 256
+_store: OrderedDict[Hashable, tuple[tuple[str, ...], Any]] = OrderedDict()
 
 
 def version(session: Session) -> tuple[str, ...]:
@@ -51,13 +54,24 @@ def cached(
     now = version(session)
     with _lock:
         hit = _store.get(key)
+        if hit is not None:
+            _store.move_to_end(key)
     if hit is not None and hit[0] == now:
         return hit[1]  # type: ignore[no-any-return]
     value = build()
     if keep(value):
         with _lock:
             _store[key] = (now, value)
+            _store.move_to_end(key)
+            while len(_store) > MAX_ENTRIES:
+                _store.popitem(last=False)  # the least recently used
     return value
+
+
+def size() -> int:
+    """Return how many values are kept."""
+    with _lock:
+        return len(_store)
 
 
 def clear() -> None:

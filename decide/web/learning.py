@@ -15,6 +15,7 @@ from decide.extensions import db
 from decide.services import learning_cache
 from decide.services.learning import PARTNER_TYPES, Facts
 from decide.services.learning_views import Filters
+from decide.services.sanitise import whole_number
 from decide.web import learning_charts
 
 bp = Blueprint("learning", __name__)
@@ -34,9 +35,9 @@ def _filters(known: Facts) -> tuple[Filters, list[str]]:
     decile_text = args.get("decile") or None
     decile = None
     if decile_text is not None:
-        if decile_text.isascii() and decile_text.isdigit() and 1 <= int(decile_text) <= 10:
-            decile = int(decile_text)
-        else:
+        # "03" is 3 (one cache entry for both); 0, "３" and 5,000 digits are refused.
+        decile = whole_number(decile_text.strip().lstrip("0") or "0", maximum=10) or None
+        if decile is None:
             errors.append("A deprivation decile is a whole number from 1 to 10.")
     partner = args.get("partner") or None
     if partner is not None and partner not in PARTNER_TYPES:
@@ -45,10 +46,8 @@ def _filters(known: Facts) -> tuple[Filters, list[str]]:
     return Filters(round_slug, area, decile, partner), errors
 
 
-def _body() -> tuple[str, int]:
+def _body(known: Facts, filters: Filters, errors: list[str]) -> tuple[str, int]:
     """Render the dashboard's content (the same for every visitor) and its status."""
-    known = learning_cache.current_facts(db.session)
-    filters, errors = _filters(known)
     body = render_template(
         "learning/_body.html",
         facts=known,
@@ -67,6 +66,12 @@ def dashboard() -> Any:
     The content is kept per filter until the figures change; only the page around it (the
     visitor's own menu) is rendered per request.
     """
-    key = ("dashboard", *(request.args.get(k, "") for k in ("round", "area", "decile", "partner")))
-    body, status = learning_cache.cached(db.session, key, _body, keep=lambda b: b[1] == 200)
+    known = learning_cache.current_facts(db.session)
+    filters, errors = _filters(known)
+    # The key is the parsed filters, so "decile=03" and "decile=3" share one entry, and any
+    # other query parameter adds none.
+    body, status = learning_cache.cached(
+        db.session, ("dashboard", filters), lambda: _body(known, filters, errors),
+        keep=lambda b: b[1] == 200,
+    )  # fmt: skip
     return render_template("learning/dashboard.html", body=Markup(body)), status  # noqa: S704 - our own rendered template

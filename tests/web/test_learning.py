@@ -269,3 +269,17 @@ def test_delivery_on_the_dashboard_and_withdrawn_stories_nowhere_in_open_data(ap
     assert sorted(Fraction(r["value"]) for r in impact) == [Fraction(71, 2), 120]
     milestones = _csv(client, f"/data/rounds/{rnd.slug}/milestones.csv")
     assert [m["status"] for m in milestones] == ["completed", "delayed"]
+
+
+def test_the_dashboard_cache_is_keyed_by_the_parsed_filters_and_bounded(app, db, rounds):
+    client = app.test_client()
+    client.get("/learning?decile=3")
+    kept = learning_cache.size()
+    for same in ("/learning?decile=03", "/learning?decile=3&utm=x", "/learning?decile=003&area="):
+        assert client.get(same).status_code == 200
+    assert learning_cache.size() == kept  # the same entry, not new ones
+    assert client.get("/learning?decile=" + "9" * 5000).status_code == 400  # not a 500
+    for n in range(learning_cache.MAX_ENTRIES + 50):
+        learning_cache.cached(db.session, ("test", n), lambda n=n: n)
+    assert learning_cache.size() == learning_cache.MAX_ENTRIES
+    assert learning_cache.cached(db.session, ("test", 0), lambda: "rebuilt") == "rebuilt"
