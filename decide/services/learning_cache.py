@@ -8,8 +8,9 @@ figure or story reported. Each of those writes bumps one counter in the same tra
 and rebuilds only when the answer is yes.
 
 The store is per process and bounded: it keeps the most recently used `MAX_ENTRIES` values
-(a visitor trying every filter cannot grow it without end). It is per process: every worker keeps its own copy, all rebuilt from the same database,
-so they agree. A rebuild happens at most once per change per worker.
+(a visitor trying every filter cannot grow it without end). Every worker keeps its own
+copy, all rebuilt from the same database, so they agree.
+A rebuild happens at most once per change per worker.
 """
 
 from __future__ import annotations
