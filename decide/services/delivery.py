@@ -28,7 +28,7 @@ from decide.models import (
 from decide.services import permissions as can
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.manifests import manifest_of
-from decide.services.sanitise import has_control_characters
+from decide.services.sanitise import has_control_characters, visible_text
 from decide.services.unit_of_work import transactional
 
 TITLE_MAX = 200  # Milestone.title
@@ -160,7 +160,7 @@ def add_milestone(
     if not can.can_manage_rounds(actor):
         raise NotAllowed("Only a facilitator plans milestones and their tranches")
     errors = {}
-    title = draft.title.strip()
+    title = visible_text(draft.title)
     if not title:
         errors["title"] = "Give the milestone a title"
     elif len(title) > TITLE_MAX or has_control_characters(title):
@@ -226,7 +226,7 @@ def confirm_milestone(session: Session, milestone: Milestone, actor: User) -> No
 def check_tranches(session: Session, rnd: Round, code: str, amount_pence: int, reason: str) -> str:
     """Return the payment's reason (cleaned), or raise when it goes beyond the confirmed
     milestones' tranches without one. Reads what is paid from the ledger."""
-    reason = reason.strip()
+    reason = visible_text(reason)  # a reason of zero-width spaces is no reason
     if len(reason) > REASON_MAX:
         raise TrancheRefused(f"The reason must be {REASON_MAX} characters or fewer", field="reason")
     project = next((p for p in rnd.projects if p.code == code), None)

@@ -32,7 +32,7 @@ from decide.services import permissions as can
 from decide.services.delivery import can_report
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.photos import PhotoUpload, PreparedPhoto, prepare_photo
-from decide.services.sanitise import has_control_characters
+from decide.services.sanitise import has_control_characters, visible_text
 from decide.services.unit_of_work import transactional
 
 TEXT_MAX = 5000
@@ -55,7 +55,7 @@ def _require_reporter(actor: User, project: Project) -> None:
 
 
 def _text(errors: dict[str, str], name: str, value: str, what: str, limit: int) -> str:
-    value = value.strip()
+    value = visible_text(value)
     if not value:
         errors[name] = f"Enter {what}"
     elif len(value) > limit:

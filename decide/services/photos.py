@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from decide.services.errors import DomainError
+from decide.services.sanitise import visible_text
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -92,7 +93,7 @@ def _open(data: bytes, label: str) -> Image.Image:
 
 def prepare_photo(upload: PhotoUpload, label: str = "The photo") -> PreparedPhoto:
     """Check one uploaded photo and return it re-encoded without metadata, or raise."""
-    alt = " ".join(upload.alt_text.split())
+    alt = visible_text(" ".join(upload.alt_text.split()))
     if len(upload.data) > MAX_UPLOAD_BYTES:
         raise PhotoRefused(
             f"{label} is larger than {_megabytes(MAX_UPLOAD_BYTES)}; make it smaller and "

@@ -26,7 +26,7 @@ from decide.services import permissions as can
 from decide.services import proposals
 from decide.services.delivery import allocations
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
-from decide.services.sanitise import has_control_characters
+from decide.services.sanitise import has_control_characters, visible_text
 from decide.services.unit_of_work import transactional
 
 TEXT_MAX = 5000
@@ -69,7 +69,7 @@ def write_retrospective(
         ("changes_next_round", "what changes next round", TEXT_MAX),
         ("authors", "the names of those who wrote it", AUTHORS_MAX),
     ):
-        value = getattr(draft, name).strip()
+        value = visible_text(getattr(draft, name))
         if not value:
             errors[name] = f"Enter {what}"
         elif len(value) > limit or has_control_characters(value):

@@ -29,6 +29,20 @@ def has_control_characters(values: Any) -> bool:
     return False
 
 
+# Characters that show nothing: zero-width space, non-joiner and joiner, word joiner and the
+# byte-order mark (str.isspace already covers spaces, tabs, line ends and no-break spaces).
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def visible_text(text: str) -> str:
+    """Return `text` stripped, or "" when it has no visible character at all (only
+    whitespace, no-break spaces or zero-width characters): such a text counts as empty."""
+    stripped = text.strip()
+    if all(ch.isspace() or ch in _INVISIBLE for ch in stripped):
+        return ""
+    return stripped
+
+
 def xml_safe(text: str) -> str:
     """Return `text` without the characters XML 1.0 cannot carry (defence in depth: forms
     refuse them already, but a row written another way must not break a feed)."""

@@ -102,3 +102,40 @@ def test_a_carry_over_passes_the_checks_of_submitting_into_the_target_round(db, 
     db.session.commit()
     copy = retrospectives.carry_over(db.session, unfunded, target, d.citizen)
     assert copy.round_id == target.id
+
+
+INVISIBLE = "\u200b \u00a0\u200c\u200d\u2060\ufeff\t"
+
+
+def test_text_with_no_visible_character_counts_as_empty(db, delivered):
+    from decide.services import delivery_reports, ledger
+    from decide.services.delivery_reports import StoryDraft, UpdateDraft
+    from decide.services.errors import InvalidInput
+    from decide.services.photos import PhotoRefused, PhotoUpload
+    from tests.delivery.conftest import jpeg_with_gps
+
+    d = delivered
+    p1 = d.project("P1")
+    payment = ledger.PaymentForm("P1", 1_000, dt.date(2027, 5, 1), "REF-1", "Fay", reason=INVISIBLE)
+    with pytest.raises(DomainError, match="give the reason for paying ahead"):
+        ledger.record_payment(db.session, d.round, payment, d.facilitator)
+    with pytest.raises(InvalidInput) as refused:
+        delivery_reports.post_update(db.session, p1, UpdateDraft(INVISIBLE), d.reporter)
+    assert refused.value.errors["text"] == "Enter what has happened"
+    photo = PhotoUpload(jpeg_with_gps(), "a.jpg", INVISIBLE)
+    with pytest.raises(PhotoRefused, match="in its alt text"):
+        delivery_reports.post_update(
+            db.session, p1, UpdateDraft("Shelf", photos=(photo,)), d.reporter
+        )
+    story = StoryDraft("A story", INVISIBLE, "Ann", dt.date(2027, 5, 1), "On the web")
+    with pytest.raises(InvalidInput) as refused:
+        delivery_reports.add_story(db.session, p1, story, d.reporter)
+    assert "text" in refused.value.errors
+    assert db.session.scalar(select(func.count()).select_from(ProgressUpdate)) == 0
+    # A visible character among invisible ones is text.
+    done = ledger.record_payment(
+        db.session, d.round,
+        ledger.PaymentForm("P1", 1_000, dt.date(2027, 5, 1), "REF-2", "Fay", reason="\u200bAhead"),
+        d.facilitator,
+    )  # fmt: skip
+    assert done is not None
