@@ -20,6 +20,7 @@ from audits import charts
 from audits.annex import DeliveryAnnex
 from audits.pdf_tables import CELL_PADDING, FRAME_WIDTH, TABLE_FONT_SIZE, para
 from audits.typeface import BODY, BOLD, register_fonts
+from ballots.wording import exact_figure
 from ballots.wording import money as format_money
 
 __all__ = ["annex_story"]
@@ -167,7 +168,7 @@ def annex_story(annex: DeliveryAnnex, st: Mapping[str, ParagraphStyle]) -> list[
         story += [
             para("Impact reported, totals per measure", st["h2"], bold=True),
             _table(["Measure", "Unit", "Total"],
-                   [[m, u, str(t.numerator) if t.denominator == 1 else f"{float(t):,.2f}"]
+                   [[m, u, exact_figure(t)]
                     for m, u, t in annex.impact], st),
         ]  # fmt: skip
     return story

@@ -114,6 +114,28 @@ def number(n: int) -> str:
     return f"{n:,}"
 
 
+def exact_figure(value: Fraction | int) -> str:
+    """Write a figure exactly, with thousands separators: 1234.5 -> "1,234.5".
+
+    Figures are reported with at most a few decimal places, so their sums have a finite
+    decimal; one that has none (never expected) is written as an exact fraction."""
+    q = Fraction(value)
+    whole, rest = divmod(abs(q.numerator), q.denominator)
+    sign = "-" if q < 0 else ""
+    if rest == 0:
+        return f"{sign}{whole:,}"
+    digits = []
+    for _ in range(40):
+        if rest == 0:
+            break
+        rest *= 10
+        digits.append(str(rest // q.denominator))
+        rest %= q.denominator
+    if rest:
+        return f"{sign}{abs(q.numerator):,}/{q.denominator:,}"
+    return f"{sign}{whole:,}." + "".join(digits)
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     """Write a count with its noun in agreement: '1 point', '2 points', '3 people'."""
     noun = one if n in (1, -1) else (many if many is not None else one + "s")

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -100,6 +101,9 @@ class Photo(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Removed by the delivering organisation or the facilitator: kept, never shown.
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
 class ProgressUpdate(Base):
@@ -118,10 +122,13 @@ class ProgressUpdate(Base):
     )
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Removed by the delivering organisation or the facilitator: kept, never shown.
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     project: Mapped[Project] = relationship()
     organisation: Mapped[Organisation] = relationship()
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
     milestone: Mapped[Milestone | None] = relationship()
     photos: Mapped[list[Photo]] = relationship(
         order_by=Photo.position, cascade="all, delete-orphan"
@@ -144,6 +151,8 @@ class OutcomeMeasure(Base):
     may_be_negative: Mapped[bool] = mapped_column(Boolean, default=False)
     by_area: Mapped[bool] = mapped_column(Boolean, default=False)
     by_decile: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A count (people, sessions): only whole numbers are accepted.
+    whole_numbers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 def exact_value(text: str) -> Fraction:
@@ -184,6 +193,9 @@ class ImpactFigure(Base):
     area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
     decile: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Withdrawn by the organisation (a mistaken figure): kept, but out of every total.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     measure: Mapped[OutcomeMeasure] = relationship()
     project: Mapped[Project] = relationship()

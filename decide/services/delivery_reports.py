@@ -39,8 +39,10 @@ TEXT_MAX = 5000
 STORY_TITLE_MAX = 200
 CONSENT_BY_MAX = 120
 CONSENT_USE_MAX = 300
-VALUE_MAX_DIGITS = 30
-_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+VALUE_WHOLE_DIGITS = 12  # up to 999,999,999,999
+VALUE_DECIMAL_PLACES = 4
+# Digits, with commas only between groups of three ("1,234.5"), and one optional point.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 
 
 def _now() -> dt.datetime:
@@ -157,6 +159,7 @@ class MeasureDraft:
     by_area: bool = False
     by_decile: bool = False
     description: str = ""
+    whole_numbers: bool = False
 
 
 @transactional
@@ -175,7 +178,7 @@ def add_measure(session: Session, rnd: Round, draft: MeasureDraft, actor: User) 
     measure = OutcomeMeasure(
         round_id=rnd.id, position=len(existing) + 1, name=name, unit=unit,
         description=draft.description.strip()[:300], may_be_negative=draft.may_be_negative,
-        by_area=draft.by_area, by_decile=draft.by_decile,
+        by_area=draft.by_area, by_decile=draft.by_decile, whole_numbers=draft.whole_numbers,
     )  # fmt: skip
     session.add(measure)
     session.flush()
@@ -195,15 +198,30 @@ class FigureDraft:
 
 def _value(measure: OutcomeMeasure, text: str) -> str:
     """Return the figure as canonical decimal text, or raise with a clear message."""
-    text = text.strip().replace(",", "")
-    try:
-        if len(text) > VALUE_MAX_DIGITS or not _DECIMAL.fullmatch(text):
-            raise ValueError
-        value = exact_value(text)
-    except ValueError:
+    text = text.strip()
+    if not (text.isascii() and _DECIMAL.fullmatch(text)):
+        hint = (
+            " Use commas only between groups of three digits, and a point for decimals."
+            if "," in text
+            else ""
+        )
         raise DomainError(
-            f"Enter the number of {measure.unit}, like 120 or 3.5", field="value"
-        ) from None
+            f"Enter the number of {measure.unit} in digits, like 120, 1,234 or 3.5.{hint}",
+            field="value",
+        )
+    text = text.replace(",", "")
+    whole, _, fraction = text.lstrip("+-").partition(".")
+    if len(whole.lstrip("0")) > VALUE_WHOLE_DIGITS or len(fraction) > VALUE_DECIMAL_PLACES:
+        raise DomainError(
+            f"Enter at most {VALUE_WHOLE_DIGITS} digits before the point and "
+            f"{VALUE_DECIMAL_PLACES} after it",
+            field="value",
+        )
+    value = exact_value(text)
+    if measure.whole_numbers and value.denominator != 1:
+        raise DomainError(
+            f"“{measure.name}” counts whole {measure.unit}; enter a whole number", field="value"
+        )
     if value < 0 and not measure.may_be_negative:
         raise DomainError(
             f"“{measure.name}” cannot be negative; enter 0 or more {measure.unit}", field="value"
@@ -254,15 +272,26 @@ def report_figure(
 
 
 def figures(session: Session, project_id: int) -> list[ImpactFigure]:
-    """Return a project's impact figures, in the framework's order."""
+    """Return a project's impact figures (not withdrawn), in the framework's order."""
     return list(
         session.scalars(
             select(ImpactFigure)
             .join(OutcomeMeasure)
-            .where(ImpactFigure.project_id == project_id)
+            .where(ImpactFigure.project_id == project_id, ImpactFigure.withdrawn_at.is_(None))
             .order_by(OutcomeMeasure.position, ImpactFigure.created_at, ImpactFigure.id)
         )
     )
+
+
+@transactional
+def withdraw_figure(session: Session, figure: ImpactFigure, actor: User) -> None:
+    """Withdraw a mistaken figure (the same people who report it): it is kept, with who and
+    when, but leaves every page, total and open-data file. To correct it, report it again."""
+    _require_reporter(actor, figure.project)
+    if figure.withdrawn_at is not None:
+        raise DomainError("This figure is already withdrawn")
+    figure.withdrawn_at = _now()
+    figure.withdrawn_by_id = actor.id
 
 
 # --- Stories --------------------------------------------------------------------------------

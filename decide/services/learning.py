@@ -281,7 +281,7 @@ def _impact(session: Session, rnd: Round) -> list[ImpactFacts]:
         select(ImpactFigure, OutcomeMeasure.name, OutcomeMeasure.unit, Project.code)
         .join(OutcomeMeasure, OutcomeMeasure.id == ImpactFigure.measure_id)
         .join(Project, Project.id == ImpactFigure.project_id)
-        .where(Project.round_id == rnd.id)
+        .where(Project.round_id == rnd.id, ImpactFigure.withdrawn_at.is_(None))
         .order_by(OutcomeMeasure.position, ImpactFigure.id)
     ).all()
     return [ImpactFacts(rnd.slug, code, name, unit, f.exact) for f, name, unit, code in rows]

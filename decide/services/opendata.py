@@ -257,7 +257,7 @@ def _impact(session: Session, facts: Facts, round_slug: str | None) -> Rows:
         select(ImpactFigure, OutcomeMeasure, Project.code, Project.round_id)
         .join(OutcomeMeasure, OutcomeMeasure.id == ImpactFigure.measure_id)
         .join(Project, Project.id == ImpactFigure.project_id)
-        .where(Project.round_id.in_(ids))
+        .where(Project.round_id.in_(ids), ImpactFigure.withdrawn_at.is_(None))
         .order_by(Project.round_id, OutcomeMeasure.position, ImpactFigure.id)
     ).all()
     return [

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from audits import charts
-from ballots.wording import money, plural
+from ballots.wording import exact_figure, money, plural
 from decide.models.delivery import MILESTONE_STATUSES
 from decide.services.learning import Facts
 from decide.services.learning_views import (
@@ -44,10 +44,8 @@ class ImpactTotal:
 
     @property
     def text(self) -> str:
-        """Write the total exactly when whole, else to two decimal places."""
-        if self.total.denominator == 1:
-            return f"{self.total.numerator:,}"
-        return f"{float(self.total):,.2f}"
+        """Write the total exactly (never through a float)."""
+        return exact_figure(self.total)
 
 
 def _turnout(known: Facts, filters: Filters) -> dict[str, Any]:

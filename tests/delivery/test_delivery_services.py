@@ -134,7 +134,7 @@ def test_a_negative_figure_is_refused_where_the_measure_cannot_be_negative(db, d
         delivery_reports.report_figure(
             db.session, d.project("P1"), FigureDraft(reached.id, "-5"), d.reporter
         )
-    with pytest.raises(DomainError, match=re.escape("like 120 or 3.5")):
+    with pytest.raises(DomainError, match=re.escape("like 120, 1,234 or 3.5")):
         delivery_reports.report_figure(
             db.session, d.project("P1"), FigureDraft(reached.id, "1e400000"), d.reporter
         )

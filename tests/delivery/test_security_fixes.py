@@ -139,3 +139,75 @@ def test_text_with_no_visible_character_counts_as_empty(db, delivered):
         d.facilitator,
     )  # fmt: skip
     assert done is not None
+
+
+def _measure(db, d, name, unit, **flags):
+    from decide.services import delivery_reports
+    from decide.services.delivery_reports import MeasureDraft
+
+    draft = MeasureDraft(name, unit, **flags)
+    return delivery_reports.add_measure(db.session, d.round, draft, d.facilitator)
+
+
+def test_impact_figures_are_plain_bounded_decimals_and_counts_are_whole(db, delivered):
+    from decide.services import delivery_reports
+    from decide.services.delivery_reports import FigureDraft
+
+    d = delivered
+    p1 = d.project("P1")
+    sessions = _measure(db, d, "Sessions held", "sessions", whole_numbers=True)
+    hours = _measure(db, d, "Volunteer hours", "hours")
+
+    def report(measure, text):
+        draft = FigureDraft(measure.id, text)
+        return delivery_reports.report_figure(db.session, p1, draft, d.reporter).value
+
+    refused = {
+        (sessions, "2.5"): "counts whole sessions; enter a whole number",
+        (hours, "1,2,3"): "commas only between groups of three digits",
+        (hours, "2,5"): "commas only between groups of three digits",
+        (hours, "12,34.5"): "commas only between groups of three digits",
+        (hours, "1e3"): "in digits, like 120",
+        (hours, "１２"): "in digits, like 120",
+        (hours, "1234567890123"): "at most 12 digits before the point and 4 after",
+        (hours, "1.23456"): "at most 12 digits before the point and 4 after",
+    }
+    for (measure, text), message in refused.items():
+        with pytest.raises(DomainError, match=message):
+            report(measure, text)
+    assert report(hours, "1,234.5") == "1234.5"
+    assert report(hours, "999,999,999,999.9999") == "999999999999.9999"
+    assert report(sessions, "12.000") == "12"
+    assert report(sessions, "0012") == "12"
+
+
+def test_totals_are_exact_and_a_withdrawn_figure_leaves_them(app, db, delivered):
+    from decide.models import ImpactFigure
+    from decide.services import delivery_reports
+    from decide.services.delivery_reports import FigureDraft
+    from decide.services.errors import NotAllowed
+
+    d = delivered
+    p1 = d.project("P1")
+    hours = _measure(db, d, "Volunteer hours", "hours")
+    for text in ("1,234.1234", "0.0001", "5"):
+        delivery_reports.report_figure(db.session, p1, FigureDraft(hours.id, text), d.reporter)
+    learning_cache.clear()
+    page = app.test_client().get("/learning").get_data(as_text=True)
+    assert ">1,239.1235</td>" in page  # a float to two places would say 1,239.12
+    wrong = db.session.scalars(select(ImpactFigure).where(ImpactFigure.value == "5")).one()
+    with pytest.raises(NotAllowed):
+        delivery_reports.withdraw_figure(db.session, wrong, d.other)
+    reporter = log_in(app.test_client(), d.reporter)
+    page = reporter.get(f"/rounds/{d.round.id}/projects/P1").get_data(as_text=True)
+    assert "Withdraw 5 hours (Volunteer hours)" in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    url = f"/rounds/{d.round.id}/projects/P1/figures/{wrong.id}/withdraw"
+    assert reporter.post(url, data={"csrf_token": token}).status_code == 303
+    db.session.refresh(wrong)
+    assert wrong.withdrawn_at is not None and wrong.withdrawn_by_id == d.reporter.id
+    assert [f.value for f in delivery_reports.figures(db.session, p1.id)] == ["1234.1234", "0.0001"]
+    page = app.test_client().get("/learning").get_data(as_text=True)
+    assert ">1,234.1235</td>" in page
+    values = [r["value"] for r in _csv(app.test_client(), "/data/impact.csv")]
+    assert sorted(values) == ["0.0001", "1234.1234"]

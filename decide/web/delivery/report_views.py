@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from decide.extensions import db
-from decide.models import Milestone, Story
+from decide.models import ImpactFigure, Milestone, Story
 from decide.models.delivery import MAX_PHOTOS_PER_UPDATE
 from decide.services import delivery, delivery_reports
 from decide.services import permissions as can
@@ -138,6 +138,20 @@ def withdraw_consent(round_id: int, code: str, story_id: int) -> Any:
         "Consent withdrawn: the story is no longer shown anywhere.",
     )
     return _back(rnd.id, project.code, "stories")
+
+
+@bp.post("/rounds/<int:round_id>/projects/<code>/figures/<int:figure_id>/withdraw")
+def withdraw_figure(round_id: int, code: str, figure_id: int) -> Any:
+    """The delivering organisation withdraws a mistaken figure: it leaves every total."""
+    rnd, project = funded(round_id, code)
+    figure = db.get_or_404(ImpactFigure, figure_id)
+    require(figure.project_id == project.id and delivery.can_report(current_user, project))
+    run_action(
+        lambda: delivery_reports.withdraw_figure(db.session, figure, current_user),
+        "The figure is withdrawn: it no longer counts in any total. Report the right one if "
+        "there is one.",
+    )
+    return _back(rnd.id, project.code, "impact")
 
 
 @bp.post("/rounds/<int:round_id>/projects/<code>/milestones/<int:milestone_id>/status")

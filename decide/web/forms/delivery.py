@@ -96,6 +96,7 @@ class MeasureForm(DecideForm):
     )
     by_area = BooleanField("Reported by area")
     by_decile = BooleanField("Reported by deprivation decile")
+    whole_numbers = BooleanField("Whole numbers only (a count, such as people or sessions)")
 
 
 class RetrospectiveForm(DecideForm):

@@ -25,6 +25,7 @@ def _delivered(w):
         return cached
     from audits.manifest import Manifest, ManifestProject
     from decide.models import (
+        ImpactFigure,
         Milestone,
         OutcomeMeasure,
         PanelMember,
@@ -84,9 +85,15 @@ def _delivered(w):
                   created_at=now)  # fmt: skip
     measure = OutcomeMeasure(round_id=rnd.id, name="People reached", unit="people",
                              by_area=True, by_decile=True)  # fmt: skip
-    s.add_all([milestone, update, story, measure])
+    figure = ImpactFigure(
+        measure=measure, project=funded, organisation_id=w.organisation.id,
+        author_id=w.users["asset_member"].id, value="3", created_at=now,
+    )  # fmt: skip
+    s.add_all([milestone, update, story, measure, figure])
     s.commit()
-    w._delivery_rows = (rnd.id, milestone.id, story.id, photo.id, unfunded.id, measure.id)
+    w._delivery_rows = (
+        rnd.id, milestone.id, story.id, photo.id, unfunded.id, measure.id, figure.id, update.id,
+    )  # fmt: skip
     return w._delivery_rows
 
 
@@ -128,6 +135,12 @@ RULES = [
         "POST",
         lambda w: f"{_p(w)}/stories/{_delivered(w)[2]}/withdraw",
         only("asset_member", "facilitator"),
+    ),
+    Access(
+        "delivery.withdraw_figure",
+        "POST",
+        lambda w: f"{_p(w)}/figures/{_delivered(w)[6]}/withdraw",
+        REPORTER,
     ),
     Access(
         "delivery.set_status",
