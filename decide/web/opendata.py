@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template
 
 from decide.extensions import db
 from decide.services import opendata_files as files
@@ -110,5 +110,7 @@ def round_pb(slug: str) -> Response:
 def feed() -> Any:
     """An Atom feed of published results and project updates."""
     links = {"round": "/rounds/{id}/results", "project": "/rounds/{round_id}/projects/{code}"}
-    body = files.feed(db.session, request.url_root, links)
+    # Ids and links start with the configured address, never the request's Host header (which
+    # a client chooses): a feed reader keeps them, so they must be stable and ours.
+    body = files.feed(db.session, str(current_app.config["PUBLIC_BASE_URL"]), links)
     return Response(body, mimetype="application/atom+xml")

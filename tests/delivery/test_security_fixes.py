@@ -211,3 +211,16 @@ def test_totals_are_exact_and_a_withdrawn_figure_leaves_them(app, db, delivered)
     assert ">1,234.1235</td>" in page
     values = [r["value"] for r in _csv(app.test_client(), "/data/impact.csv")]
     assert sorted(values) == ["0.0001", "1234.1234"]
+
+
+def test_the_feed_takes_its_addresses_from_public_base_url_not_the_host(app, db, delivered):
+    app.config["PUBLIC_BASE_URL"] = "https://decide.example.org"
+    learning_cache.clear()
+    response = app.test_client().get("/feed.atom", headers={"Host": "evil.example"})
+    root = ET.fromstring(response.get_data())  # noqa: S314 - our own output
+    ns = "{http://www.w3.org/2005/Atom}"
+    addresses = [e.text for e in root.iter(f"{ns}id")]
+    addresses += [e.get("href") for e in root.iter(f"{ns}link")]
+    assert len(addresses) >= 4
+    assert all(a.startswith("https://decide.example.org/") for a in addresses), addresses
+    assert b"evil.example" not in response.get_data()
