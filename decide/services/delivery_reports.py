@@ -111,8 +111,11 @@ def post_update(
     milestone = _milestone(session, project, draft.milestone_id)
     prepared = []
     for n, upload in enumerate(draft.photos, start=1):
-        label = "The photo" if len(draft.photos) == 1 else f"Photo {n}"
-        prepared.append(prepare_photo(upload, label))  # raises before anything is added
+        slot = upload.slot or n  # the place on the form, which an empty slot does not shift
+        label = "The photo" if len(draft.photos) == 1 and slot == 1 else f"Photo {slot}"
+        prepared.append(  # raises before anything is added
+            prepare_photo(upload, label, photo_field=f"photo_{slot}", alt_field=f"alt_{slot}")
+        )
     assert project.organisation_id is not None  # can_report checked it
     update = ProgressUpdate(
         project_id=project.id, organisation_id=project.organisation_id, author_id=actor.id,
@@ -328,7 +331,7 @@ def add_story(session: Session, project: Project, draft: StoryDraft, actor: User
     assert draft.consent_on is not None and project.organisation_id is not None
     photo = None
     if draft.photo is not None:
-        photo = _photo(prepare_photo(draft.photo), 0)
+        photo = _photo(prepare_photo(draft.photo, photo_field="photo", alt_field="photo_alt"), 0)
         session.add(photo)
     story = Story(
         project_id=project.id, organisation_id=project.organisation_id, author_id=actor.id,

@@ -15,16 +15,17 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from decide.services.errors import DomainError
 from decide.services.sanitise import visible_text
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+# 24 million pixels: a 6,000 × 4,000 camera photo. Larger ones cost too much to decode.
+MAX_PIXELS = 24_000_000
 MAX_SIDE = 1600
 ALT_TEXT_MAX = 300
-ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP")  # MPO: a phone's two-image JPEG
 CONTENT_TYPE = "image/jpeg"
 
 __all__ = [
@@ -48,6 +49,7 @@ class PhotoUpload:
     data: bytes
     filename: str
     alt_text: str
+    slot: int = 0  # its place on the form (1 to 4), so that a message names the right one
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,21 @@ def _megabytes(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB"
 
 
+# EXIF orientation -> the transposition that turns the picture upright.
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90,
+}  # fmt: skip
+
+
 def _open(data: bytes, label: str) -> Image.Image:
-    """Open and fully decode an image, refusing non-images and decompression bombs."""
+    """Open an image and decode it no larger than needed, refusing non-images and bombs.
+
+    A JPEG (and an MPO, a phone's two-image JPEG, of which the first frame is kept) is decoded
+    at a reduced scale (`draft`) when it is far larger than `MAX_SIDE`; any image is then
+    scaled down once, before anything else touches its pixels.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -83,7 +98,14 @@ def _open(data: bytes, label: str) -> Image.Image:
                     f"{label} is {image.width} × {image.height} pixels; the largest we accept "
                     f"is {MAX_PIXELS // 1_000_000} million pixels"
                 )
-            image.load()
+            upright = _UPRIGHT.get(image.getexif().get(0x0112, 1))
+            if image.format in ("JPEG", "MPO"):
+                # Decode at 1/2, 1/4 or 1/8 scale, still no smaller than the size we keep.
+                scale = min(1.0, MAX_SIDE / max(image.size))
+                image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
+            image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            if upright is not None:
+                image = image.transpose(upright)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoRefused(f"{label} has too many pixels to open safely") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
@@ -91,8 +113,24 @@ def _open(data: bytes, label: str) -> Image.Image:
     return image
 
 
-def prepare_photo(upload: PhotoUpload, label: str = "The photo") -> PreparedPhoto:
-    """Check one uploaded photo and return it re-encoded without metadata, or raise."""
+def prepare_photo(
+    upload: PhotoUpload,
+    label: str = "The photo",
+    *,
+    photo_field: str | None = None,
+    alt_field: str | None = None,
+) -> PreparedPhoto:
+    """Check one uploaded photo and return it re-encoded without metadata, or raise.
+
+    A refusal names `alt_field` when the alt text is at fault, else `photo_field`."""
+    try:
+        return _prepare(upload, label, alt_field)
+    except PhotoRefused as error:
+        error.field = error.field or photo_field
+        raise
+
+
+def _prepare(upload: PhotoUpload, label: str, alt_field: str | None) -> PreparedPhoto:
     alt = visible_text(" ".join(upload.alt_text.split()))
     if len(upload.data) > MAX_UPLOAD_BYTES:
         raise PhotoRefused(
@@ -103,17 +141,17 @@ def prepare_photo(upload: PhotoUpload, label: str = "The photo") -> PreparedPhot
         raise PhotoRefused(f"{label} is empty")
     if not alt:
         raise PhotoRefused(
-            f"Describe {label[0].lower()}{label[1:]} in its alt text, for people who cannot see it"
+            f"Describe {label[0].lower()}{label[1:]} in its alt text, for people who cannot see it",
+            field=alt_field,
         )
     if len(alt) > ALT_TEXT_MAX:
         raise PhotoRefused(
-            f"The alt text of {label.lower()} must be {ALT_TEXT_MAX} characters or fewer"
+            f"The alt text of {label.lower()} must be {ALT_TEXT_MAX} characters or fewer",
+            field=alt_field,
         )
-    image = _open(upload.data, label)
+    image = _open(upload.data, label)  # already upright and at most MAX_SIDE pixels a side
     try:
-        image = ImageOps.exif_transpose(image)
         image = image.convert("RGB")
-        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         # A new image object carries no info dict: no EXIF, GPS, ICC profile or comment.
         clean = Image.new("RGB", image.size)

@@ -224,3 +224,91 @@ def test_the_feed_takes_its_addresses_from_public_base_url_not_the_host(app, db,
     assert len(addresses) >= 4
     assert all(a.startswith("https://decide.example.org/") for a in addresses), addresses
     assert b"evil.example" not in response.get_data()
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that states its size and holds no pixels (cheap to build, refused or unreadable)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 16)
+    signature = b"\x89PNG\r\n\x1a\n"
+    return signature + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_the_pixel_cap_is_24_million_and_checked_before_decoding():
+    from decide.services.photos import PhotoRefused, PhotoUpload, prepare_photo
+
+    with pytest.raises(PhotoRefused, match="6320 × 6320 pixels; the largest we accept is 24"):
+        prepare_photo(PhotoUpload(_png_header(6320, 6320), "big.png", "Alt"))
+    with pytest.raises(PhotoRefused, match="5000 × 4801 pixels"):
+        prepare_photo(PhotoUpload(_png_header(5000, 4801), "big.png", "Alt"))
+    # Just under the cap: the size passes, and this header-only file is then unreadable.
+    with pytest.raises(PhotoRefused, match="not an image we can read"):
+        prepare_photo(PhotoUpload(_png_header(6000, 4000), "ok.png", "Alt"))
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale_and_an_mpo_is_accepted(monkeypatch):
+    from PIL import Image, ImageFile
+
+    from decide.services import photos
+
+    decoded = []
+    real_load = ImageFile.ImageFile.load
+
+    def spy(self):
+        if self.tile:
+            decoded.append((self.format, self.size))
+        return real_load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    out = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (10, 90, 200)).save(out, format="JPEG", quality=50)
+    prepared = photos.prepare_photo(photos.PhotoUpload(out.getvalue(), "a.jpg", "Blue"))
+    assert (prepared.width, prepared.height) == (1600, 1200)
+    assert decoded == [("JPEG", (2000, 1500))]  # decoded at half scale, not 4000 × 3000
+    mpo = io.BytesIO()
+    first, second = Image.new("RGB", (80, 60), (250, 0, 0)), Image.new("RGB", (80, 60), (0, 0, 250))
+    first.save(mpo, format="MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(mpo.getvalue())).format == "MPO"
+    prepared = photos.prepare_photo(photos.PhotoUpload(mpo.getvalue(), "phone.jpg", "Red"))
+    pixel = Image.open(io.BytesIO(prepared.data)).getpixel((40, 30))
+    assert pixel[0] > 200 and pixel[2] < 50  # the first frame
+
+
+def test_the_missing_alt_message_names_the_photo_slot(app, db, delivered):
+    from tests.delivery.conftest import jpeg_with_gps
+
+    d = delivered
+    client = log_in(app.test_client(), d.reporter)
+    data = {"text": "Shelf", "milestone_id": "", "alt_1": "", "alt_3": "",
+            "photo_3": (io.BytesIO(jpeg_with_gps()), "c.jpg")}  # fmt: skip
+    response = client.post(f"/rounds/{d.round.id}/projects/P1/updates/new", data=data,
+                           content_type="multipart/form-data")  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Describe photo 3 in its alt text" in page
+    assert 'href="#alt_3"' in page  # the error summary links to the right field
+
+
+class TestUpdateRateLimit:
+    @pytest.fixture
+    def app_config(self, receipt_key_file, tmp_path):
+        return {"RATELIMIT_ENABLED": True, "UPDATE_RATE_LIMIT": "3 per hour",
+                "PUBLICATION_JOBS_INLINE": True, "RECEIPT_KEY_FILE": receipt_key_file}  # fmt: skip
+
+    def test_posting_updates_is_rate_limited(self, app, db, delivered):
+        from decide.extensions import limiter
+
+        limiter.reset()
+        d = delivered
+        client = log_in(app.test_client(), d.reporter)
+        codes = [_post(client, d.round, "P1", f"Update {n}").status_code for n in range(4)]
+        limiter.reset()
+        assert codes == [303, 303, 303, 429]
+        assert db.session.scalar(select(func.count()).select_from(ProgressUpdate)) == 3

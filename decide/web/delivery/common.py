@@ -36,12 +36,12 @@ def funded(round_id: int, code: str) -> tuple[Round, Project]:
     return rnd, project
 
 
-def upload(name: str, alt_text: str) -> PhotoUpload | None:
+def upload(name: str, alt_text: str, slot: int = 0) -> PhotoUpload | None:
     """Return the file posted as `name` (read to one byte past the limit), or None."""
     file = request.files.get(name)
     if file is None or not file.filename:
         return None
-    return PhotoUpload(file.read(MAX_UPLOAD_BYTES + 1), file.filename, alt_text or "")
+    return PhotoUpload(file.read(MAX_UPLOAD_BYTES + 1), file.filename, alt_text or "", slot)
 
 
 def parse_date(text: str | None) -> dt.date | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from decide.extensions import db
+from decide.extensions import db, limiter
 from decide.models import ImpactFigure, Milestone, Story
 from decide.models.delivery import MAX_PHOTOS_PER_UPDATE
 from decide.services import delivery, delivery_reports
@@ -44,7 +44,12 @@ def _status(form: Any) -> int:
     return 422 if form.errors or getattr(form, "page_errors", None) else 200
 
 
+def _update_limit() -> str:
+    return str(current_app.config.get("UPDATE_RATE_LIMIT", "20 per hour"))
+
+
 @bp.route("/rounds/<int:round_id>/projects/<code>/updates/new", methods=["GET", "POST"])
+@limiter.limit(_update_limit, methods=["POST"])
 def post_update(round_id: int, code: str) -> Any:
     """The delivering organisation posts progress with up to four photos."""
     rnd, project = funded(round_id, code)
@@ -55,7 +60,7 @@ def post_update(round_id: int, code: str) -> Any:
         photos = tuple(
             p
             for n in range(1, MAX_PHOTOS_PER_UPDATE + 1)
-            if (p := upload(f"photo_{n}", getattr(form, f"alt_{n}").data)) is not None
+            if (p := upload(f"photo_{n}", getattr(form, f"alt_{n}").data, n)) is not None
         )
         draft = UpdateDraft(form.text.data or "", optional_id(form.milestone_id.data), photos)
         try:
