@@ -134,6 +134,11 @@ class ProgressUpdate(Base):
         order_by=Photo.position, cascade="all, delete-orphan"
     )
 
+    @property
+    def shown_photos(self) -> list[Photo]:
+        """Return the photos not removed."""
+        return [p for p in self.photos if p.removed_at is None]
+
 
 class OutcomeMeasure(Base):
     """One measure of a round's outcome framework, such as people reached or sessions held."""

@@ -128,14 +128,44 @@ def post_update(
 
 
 def updates(session: Session, project_id: int) -> list[ProgressUpdate]:
-    """Return a project's updates, newest first."""
+    """Return a project's updates (not removed), newest first."""
     return list(
         session.scalars(
             select(ProgressUpdate)
-            .where(ProgressUpdate.project_id == project_id)
+            .where(ProgressUpdate.project_id == project_id, ProgressUpdate.removed_at.is_(None))
             .order_by(ProgressUpdate.created_at.desc(), ProgressUpdate.id.desc())
         )
     )
+
+
+def can_remove(user: User, project: Project) -> bool:
+    """Return True when the user may remove the project's updates and photos: a member of
+    the delivering organisation, or a facilitator."""
+    return can_report(user, project) or can.can_manage_rounds(user)
+
+
+@transactional
+def remove_update(session: Session, update: ProgressUpdate, actor: User) -> None:
+    """Remove an update with its photos: kept, with who and when, but shown nowhere."""
+    if not can_remove(actor, update.project):
+        raise NotAllowed("Only the delivering organisation or a facilitator removes an update")
+    if update.removed_at is not None:
+        raise DomainError("This update is already removed")
+    update.removed_at, update.removed_by_id = _now(), actor.id
+
+
+@transactional
+def remove_photo(session: Session, photo: Photo, actor: User) -> ProgressUpdate:
+    """Remove one photo of an update: kept, with who and when, but shown nowhere."""
+    update = session.get(ProgressUpdate, photo.update_id) if photo.update_id else None
+    if update is None:
+        raise DomainError("Only a photo of an update is removed here")
+    if not can_remove(actor, update.project):
+        raise NotAllowed("Only the delivering organisation or a facilitator removes a photo")
+    if photo.removed_at is not None:
+        raise DomainError("This photo is already removed")
+    photo.removed_at, photo.removed_by_id = _now(), actor.id
+    return update
 
 
 # --- The outcome framework and impact figures -----------------------------------------------

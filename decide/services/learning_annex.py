@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -11,9 +10,8 @@ from sqlalchemy.orm import Session
 from audits.annex import DecileLine, DeliveryAnnex, TurnoutLine, decile_money
 from audits.manifest import Manifest
 from decide.models import Round
-from decide.models.delivery import MILESTONE_STATUSES
 from decide.services import learning_cache
-from decide.services.learning_views import Filters, turnout_by_area
+from decide.services.learning_views import Filters, milestone_counts, turnout_by_area
 
 __all__ = ["annex_for"]
 
@@ -32,8 +30,8 @@ def annex_for(
         return None
     filters = Filters(round=rnd.slug)
     codes = {p.code for p in filters.projects(known)}
-    statuses = Counter(
-        m.status for m in known.milestones if m.round_slug == rnd.slug and m.code in codes
+    statuses = milestone_counts(
+        m for m in known.milestones if m.round_slug == rnd.slug and m.code in codes
     )
     impact: dict[tuple[str, str], Fraction] = {}
     for f in known.impact:
@@ -54,8 +52,6 @@ def annex_for(
             TurnoutLine(t.label, t.decile, t.population, t.voters)
             for t in turnout_by_area(known, filters)
         ),
-        milestones=tuple(
-            (label, statuses.get(key, 0)) for key, label in MILESTONE_STATUSES.items()
-        ),
+        milestones=tuple(statuses),
         impact=tuple((m, u, total) for (m, u), total in sorted(impact.items())),
     )

@@ -9,13 +9,16 @@ round). "Per resident" divides money by the population of the areas in question.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from decide.models.delivery import MILESTONE_STATUSES
 from decide.services.learning import (
     PARTNER_TYPES,
     AreaFacts,
     Facts,
+    MilestoneFacts,
     ProjectFacts,
     RoundFacts,
 )
@@ -27,6 +30,7 @@ __all__ = [
     "Filters",
     "PartnerCount",
     "coverage_by_rule",
+    "milestone_counts",
     "money_by_decile",
     "partners",
     "turnout_by_area",
@@ -232,3 +236,19 @@ def coverage_by_rule(facts: Facts, filters: Filters) -> list[Coverage]:
         Coverage(rule, len(rs), sum(r.voters for r in rs), sum(r.covered for r in rs))
         for rule, rs in sorted(by_rule.items())
     ]
+
+
+AWAITING_CONFIRMATION = "Completed, awaiting confirmation"
+
+
+def milestone_counts(milestones: Iterable[MilestoneFacts]) -> list[tuple[str, int]]:
+    """Return (label, count) per milestone status. Only milestones the facilitator confirmed
+    count as completed; one its organisation calls completed waits in a row of its own."""
+    counts: dict[str, int] = defaultdict(int)
+    for m in milestones:
+        if m.status == "completed" and not m.confirmed:
+            counts[AWAITING_CONFIRMATION] += 1
+        else:
+            counts[MILESTONE_STATUSES.get(m.status, m.status)] += 1
+    labels = [*MILESTONE_STATUSES.values(), AWAITING_CONFIRMATION]
+    return [(label, counts.get(label, 0)) for label in labels]

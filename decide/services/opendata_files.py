@@ -173,7 +173,7 @@ def feed(session: Session, base_url: str, links: dict[str, str]) -> bytes:
         select(ProgressUpdate, Project.title, Project.round_id, Project.code)
         .join(Project, Project.id == ProgressUpdate.project_id)
         .join(Round, Round.id == Project.round_id)
-        .where(Round.phase.in_(public_phases()))
+        .where(Round.phase.in_(public_phases()), ProgressUpdate.removed_at.is_(None))
         .order_by(ProgressUpdate.id.desc())
         .limit(100)
     ).all()

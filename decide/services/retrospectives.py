@@ -179,9 +179,13 @@ def carry_over(session: Session, proposal: Proposal, to_round: Round, actor: Use
 
 def photo_is_public(session: Session, photo: Photo) -> bool:
     """Return True when the photo belongs to a public update or to a story with consent."""
+    if photo.removed_at is not None:
+        return False
     if photo.update_id is not None:
         update = session.get(ProgressUpdate, photo.update_id)
-        project = session.get(Project, update.project_id) if update else None
+        if update is None or update.removed_at is not None:
+            return False
+        project = session.get(Project, update.project_id)
         return project is not None and project.round.phase.results_public
     story = session.scalar(select(Story).where(Story.photo_id == photo.id))
     return story is not None and story.shown and story.project.round.phase.results_public

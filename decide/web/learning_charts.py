@@ -7,18 +7,19 @@ sentences saying what the chart shows, for everyone and for screen readers).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from audits import charts
 from ballots.wording import exact_figure, money, plural
-from decide.models.delivery import MILESTONE_STATUSES
 from decide.services.learning import Facts
 from decide.services.learning_views import (
+    AWAITING_CONFIRMATION,
     Filters,
     coverage_by_rule,
+    milestone_counts,
     money_by_decile,
     partners,
     turnout_by_area,
@@ -157,8 +158,8 @@ def _coverage(known: Facts, filters: Filters) -> dict[str, Any]:
 def _delivery(known: Facts, filters: Filters) -> dict[str, Any]:
     codes = {(p.round_slug, p.code) for p in filters.projects(known)}
     milestones = [m for m in known.milestones if (m.round_slug, m.code) in codes]
-    counts = Counter(m.status for m in milestones)
-    status_rows = [(label, counts.get(key, 0)) for key, label in MILESTONE_STATUSES.items()]
+    status_rows = milestone_counts(milestones)
+    counts = dict(status_rows)
     chart = charts.bars([(label, n, str(n)) for label, n in status_rows])
     totals: dict[tuple[str, str], list[Any]] = {}
     for f in known.impact:
@@ -170,8 +171,9 @@ def _delivery(known: Facts, filters: Filters) -> dict[str, Any]:
     confirmed = sum(1 for m in milestones if m.confirmed)
     summary = (
         f"{plural(len(milestones), 'milestone')} planned for the funded projects: "
-        f"{counts.get('completed', 0)} completed ({confirmed} confirmed by the facilitator), "
-        f"{counts.get('delayed', 0)} delayed."
+        f"{confirmed} completed (only milestones the facilitator confirmed count as completed; "
+        f"{counts[AWAITING_CONFIRMATION]} more await confirmation), "
+        f"{counts['Delayed']} delayed."
         if milestones
         else "No milestones have been planned for these projects yet."
     )

@@ -18,7 +18,7 @@ from decide.services.opendata import DATASETS, LICENCE, Dataset, dataset
 
 bp = Blueprint("opendata", __name__)
 
-CSV = "text/csv; charset=utf-8"
+CSV = "text/csv"  # Flask adds "; charset=utf-8" to a text type itself
 JSON = "application/json"
 
 
@@ -103,7 +103,7 @@ def round_pb(slug: str) -> Response:
     data = files.ballots_pb(db.session, slug)
     if data is None:
         abort(404)
-    return _download(data, "text/plain; charset=utf-8", f"{slug}.pb")
+    return _download(data, "text/plain", f"{slug}.pb")
 
 
 @bp.get("/feed.atom")

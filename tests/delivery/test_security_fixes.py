@@ -312,3 +312,117 @@ class TestUpdateRateLimit:
         limiter.reset()
         assert codes == [303, 303, 303, 429]
         assert db.session.scalar(select(func.count()).select_from(ProgressUpdate)) == 3
+
+
+def test_the_facilitator_may_report_a_milestone_status_as_the_service_allows(app, db, delivered):
+    d = delivered
+    m = delivery.add_milestone(
+        db.session,
+        d.round,
+        d.project("P1"),
+        MilestoneDraft("Shelf", dt.date(2027, 6, 1), 100),
+        d.facilitator,
+    )
+    facilitator = log_in(app.test_client(), d.facilitator)
+    page = facilitator.get(f"/rounds/{d.round.id}/projects/P1").get_data(as_text=True)
+    assert f'id="status-{m.id}"' in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    url = f"/rounds/{d.round.id}/projects/P1/milestones/{m.id}/status"
+    response = facilitator.post(url, data={"csrf_token": token, "status": "delayed"})
+    assert response.status_code == 303
+    db.session.refresh(m)
+    assert m.status == "delayed"
+    other = log_in(app.test_client(), d.other)  # delivers P2, not P1
+    assert other.post(url, data={"csrf_token": token, "status": "on-track"}).status_code == 403
+
+
+def test_naming_an_unconfirmed_milestone_does_not_lift_the_reason_rule(db, delivered):
+    from decide.services import ledger
+
+    d = delivered
+    p1 = d.project("P1")
+    done = delivery.add_milestone(
+        db.session, d.round, p1, MilestoneDraft("Done", dt.date(2027, 6, 1), 1_000), d.facilitator
+    )
+    later = delivery.add_milestone(
+        db.session, d.round, p1, MilestoneDraft("Later", dt.date(2027, 9, 1), 50_000), d.facilitator
+    )
+    delivery.confirm_milestone(db.session, done, d.facilitator)
+    form = ledger.PaymentForm(
+        "P1", 20_000, dt.date(2027, 6, 2), "REF-9", "Fay", milestone_id=later.id
+    )
+    with pytest.raises(DomainError, match=r"beyond the £10\.00 of its confirmed milestones"):
+        ledger.record_payment(db.session, d.round, form, d.facilitator)
+    within = ledger.PaymentForm(
+        "P1", 1_000, dt.date(2027, 6, 2), "REF-8", "Fay", milestone_id=done.id
+    )
+    assert ledger.record_payment(db.session, d.round, within, d.facilitator) is not None
+
+
+def test_only_confirmed_milestones_count_as_completed_on_the_dashboard_and_annex(db, delivered):
+    from decide.services import learning_annex
+    from decide.web import learning_charts
+
+    d = delivered
+    p1 = d.project("P1")
+    a, b = (
+        delivery.add_milestone(
+            db.session, d.round, p1, MilestoneDraft(t, dt.date(2027, 6, 1), 10), d.facilitator
+        )
+        for t in ("A", "B")
+    )
+    delivery.set_status(db.session, a, "completed", d.reporter)
+    delivery.set_status(db.session, b, "completed", d.reporter)
+    delivery.confirm_milestone(db.session, b, d.facilitator)
+    learning_cache.clear()
+    known = learning_cache.current_facts(db.session)
+    shown = learning_charts.dashboard(known, learning_charts.Filters())["delivery"]
+    rows = dict(shown["rows"])
+    assert rows["Completed"] == 1 and rows["Completed, awaiting confirmation"] == 1
+    assert "only milestones the facilitator confirmed count as completed" in shown["summary"]
+    from audits.manifest import Manifest
+    from decide.models import RoundManifest
+
+    row = db.session.get(RoundManifest, d.round.id)
+    annex = learning_annex.annex_for(
+        db.session, d.round, Manifest.from_json_bytes(row.manifest_json), {}
+    )
+    assert dict(annex.milestones)["Completed"] == 1
+
+
+def test_csv_content_type_has_one_charset(app, db, delivered):
+    response = app.test_client().get("/data/projects.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_an_update_or_photo_removed_vanishes_from_pages_feed_and_files(app, db, delivered):
+    from decide.models import Photo
+    from decide.services import delivery_reports
+    from decide.services.delivery_reports import UpdateDraft
+    from decide.services.errors import NotAllowed
+    from decide.services.photos import PhotoUpload
+    from tests.delivery.conftest import jpeg_with_gps
+
+    d = delivered
+    p1 = d.project("P1")
+    photos = tuple(PhotoUpload(jpeg_with_gps(), f"{n}.jpg", f"Shelf {n}", n) for n in (1, 2))
+    kept = delivery_reports.post_update(
+        db.session, p1, UpdateDraft("Kept update", photos=photos), d.reporter
+    )
+    gone = delivery_reports.post_update(db.session, p1, UpdateDraft("Gone update"), d.reporter)
+    with pytest.raises(NotAllowed):
+        delivery_reports.remove_update(db.session, gone, d.other)
+    delivery_reports.remove_update(db.session, gone, d.reporter)
+    first, second = kept.photos
+    delivery_reports.remove_photo(db.session, first, d.facilitator)
+    assert (gone.removed_by_id, first.removed_by_id) == (d.reporter.id, d.facilitator.id)
+    assert gone.removed_at is not None and first.removed_at is not None
+    client = app.test_client()
+    page = client.get(f"/rounds/{d.round.id}/projects/P1").get_data(as_text=True)
+    assert "Kept update" in page and "Gone update" not in page
+    assert f"/photos/{second.id}" in page and f"/photos/{first.id}" not in page
+    assert client.get(f"/photos/{first.id}").status_code == 404
+    assert client.get(f"/photos/{second.id}").status_code == 200
+    feed = client.get("/feed.atom").get_data(as_text=True)
+    assert "Kept update" in feed and "Gone update" not in feed
+    assert db.session.scalar(select(func.count()).select_from(Photo)) == 2  # kept, not shown

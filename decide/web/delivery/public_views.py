@@ -48,6 +48,7 @@ def project(round_id: int, code: str) -> str:
         if reporter
         else [],
         reporter=reporter,
+        can_remove=delivery_reports.can_remove(current_user, proj),
         statuses=MILESTONE_STATUSES,
         is_facilitator=can.can_manage_rounds(current_user),
     )

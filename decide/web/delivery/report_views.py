@@ -9,7 +9,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from decide.extensions import db, limiter
-from decide.models import ImpactFigure, Milestone, Story
+from decide.models import ImpactFigure, Milestone, Photo, ProgressUpdate, Story
 from decide.models.delivery import MAX_PHOTOS_PER_UPDATE
 from decide.services import delivery, delivery_reports
 from decide.services import permissions as can
@@ -159,12 +159,46 @@ def withdraw_figure(round_id: int, code: str, figure_id: int) -> Any:
     return _back(rnd.id, project.code, "impact")
 
 
+@bp.post("/rounds/<int:round_id>/projects/<code>/updates/<int:update_id>/remove")
+def remove_update(round_id: int, code: str, update_id: int) -> Any:
+    """The delivering organisation or a facilitator removes an update (kept, not shown)."""
+    rnd, project = funded(round_id, code)
+    update = db.get_or_404(ProgressUpdate, update_id)
+    require(update.project_id == project.id and delivery_reports.can_remove(current_user, project))
+    run_action(
+        lambda: delivery_reports.remove_update(db.session, update, current_user),
+        "The update is removed: it is no longer shown on the project page, in the feed or in "
+        "the open data.",
+    )
+    return _back(rnd.id, project.code, "updates")
+
+
+@bp.post("/rounds/<int:round_id>/projects/<code>/photos/<int:photo_id>/remove")
+def remove_photo(round_id: int, code: str, photo_id: int) -> Any:
+    """The delivering organisation or a facilitator removes one photo (kept, not shown)."""
+    rnd, project = funded(round_id, code)
+    photo = db.get_or_404(Photo, photo_id)
+    update = db.session.get(ProgressUpdate, photo.update_id) if photo.update_id else None
+    require(
+        update is not None
+        and update.project_id == project.id
+        and delivery_reports.can_remove(current_user, project)
+    )
+    run_action(
+        lambda: delivery_reports.remove_photo(db.session, photo, current_user),
+        "The photo is removed: it is no longer shown anywhere.",
+    )
+    return _back(rnd.id, project.code, "updates")
+
+
 @bp.post("/rounds/<int:round_id>/projects/<code>/milestones/<int:milestone_id>/status")
 def set_status(round_id: int, code: str, milestone_id: int) -> Any:
-    """The delivering organisation reports a milestone's status."""
+    """The delivering organisation (or a facilitator, as the service allows) reports a
+    milestone's status."""
     rnd, project = funded(round_id, code)
     milestone = db.get_or_404(Milestone, milestone_id)
-    require(milestone.project_id == project.id and delivery.can_report(current_user, project))
+    may = delivery.can_report(current_user, project) or can.can_manage_rounds(current_user)
+    require(milestone.project_id == project.id and may)
     form = StatusForm()
     if not form.validate_on_submit():
         flash("Choose a status from the list.", "error")

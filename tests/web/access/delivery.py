@@ -143,10 +143,22 @@ RULES = [
         REPORTER,
     ),
     Access(
+        "delivery.remove_update",
+        "POST",
+        lambda w: f"{_p(w)}/updates/{_delivered(w)[7]}/remove",
+        only("asset_member", "facilitator"),
+    ),
+    Access(
+        "delivery.remove_photo",
+        "POST",
+        lambda w: f"{_p(w)}/photos/{_delivered(w)[3]}/remove",
+        only("asset_member", "facilitator"),
+    ),
+    Access(
         "delivery.set_status",
         "POST",
         lambda w: f"{_p(w)}/milestones/{_delivered(w)[1]}/status",
-        REPORTER,
+        only("asset_member", "facilitator"),
         data=lambda w: {"status": "on-track"},
     ),
     Access("delivery.milestones", "GET", lambda w: f"{_p(w)}/milestones", FACILITATOR_ONLY),
