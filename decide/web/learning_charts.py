@@ -160,6 +160,7 @@ def _delivery(known: Facts, filters: Filters) -> dict[str, Any]:
     milestones = [m for m in known.milestones if (m.round_slug, m.code) in codes]
     status_rows = milestone_counts(milestones)
     counts = dict(status_rows)
+    waiting = counts[AWAITING_CONFIRMATION]
     chart = charts.bars([(label, n, str(n)) for label, n in status_rows])
     totals: dict[tuple[str, str], list[Any]] = {}
     for f in known.impact:
@@ -172,7 +173,7 @@ def _delivery(known: Facts, filters: Filters) -> dict[str, Any]:
     summary = (
         f"{plural(len(milestones), 'milestone')} planned for the funded projects: "
         f"{confirmed} completed (only milestones the facilitator confirmed count as completed; "
-        f"{counts[AWAITING_CONFIRMATION]} more await confirmation), "
+        f"{waiting} more {'awaits' if waiting == 1 else 'await'} confirmation), "
         f"{counts['Delayed']} delayed."
         if milestones
         else "No milestones have been planned for these projects yet."

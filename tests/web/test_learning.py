@@ -260,7 +260,9 @@ def test_delivery_on_the_dashboard_and_withdrawn_stories_nowhere_in_open_data(ap
     db.session.commit()
     client = app.test_client()
     page = client.get("/learning").get_data(as_text=True)
-    assert "2 milestones planned for the funded projects: 1 completed" in page
+    # The "completed" milestone is not confirmed by the facilitator, so it does not count yet.
+    assert "2 milestones planned for the funded projects: 0 completed" in page
+    assert "1 more awaits confirmation" in page
     assert '<th scope="row">People reached</th><td>people</td><td class="num">155.5</td>' in page
     for url in ("/data/stories.csv", f"/data/rounds/{rnd.slug}/stories.json"):
         body = client.get(url).get_data(as_text=True)
