@@ -57,7 +57,7 @@ def test_an_open_shortlist_vote_waits_for_each_member_until_they_rank(app, db, d
     assert task.session_id == delib.session.id and task.detail == "1 place to fill"
     page = login(app.test_client(), pat).get("/tasks").get_data(as_text=True)
     assert f"/sessions/{delib.session.id}/shortlist/ballot" in page
-    cooking, gym, walking = delib.proposals
+    cooking, gym, _walking = delib.proposals
     shortlist.cast_ranking(db.session, decision, pat, [gym.id, cooking.id])
     assert _tasks(db, pat, TaskKind.RANK) == []
     assert len(_tasks(db, quinn, TaskKind.RANK)) == 1  # the others still have it
