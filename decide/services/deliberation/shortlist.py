@@ -334,6 +334,7 @@ def transcript_rows(session: Session, decision: ShortlistDecision) -> dict:
         "places": transcript.get("places"),
         "ballots": transcript.get("ballots"),
         "quota": transcript.get("quota"),
+        "seed": transcript.get("seed", ""),
         "winners": [name(w) for w in transcript.get("winners", [])],
         "rounds": [
             {
