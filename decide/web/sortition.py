@@ -43,6 +43,11 @@ def _extra_features(rnd: Round) -> list[Any]:
     return list(found.extra_features) if found else []
 
 
+def _drawn(rnd: Round) -> bool:
+    found = sortition.settings_of(db.session, rnd)
+    return found is not None and found.drawn_at is not None
+
+
 # --- Volunteers ----------------------------------------------------------------------------
 @bp.route("/rounds/<int:round_id>/panel/volunteer", methods=["GET", "POST"])
 def volunteer(round_id: int) -> str | BaseResponse:
@@ -75,6 +80,7 @@ def volunteer(round_id: int) -> str | BaseResponse:
         mine=mine,
         extras=extras,
         open=sortition.registration_open(db.session, rnd),
+        drawn=_drawn(rnd),
         consent_text=sortition.CONSENT_TEXT,
         genders=GENDERS,
         partner_types=PARTNER_TYPES,

@@ -65,3 +65,24 @@ def test_the_facilitator_sets_quotas_by_csv_sees_the_conflict_then_draws(app, db
     assert all(check.ok for check in pure.verify_record(record))
     public = _main(app.test_client().get(f"{base}/record").get_data(as_text=True))
     assert "numbers 3 14 15 92" in public and record["selected"][0] in public
+
+
+def test_after_the_draw_each_volunteer_learns_whether_they_were_drawn(app, db, world):
+    import datetime as dt
+
+    from decide.models import PanelMember
+
+    rnd = world.round
+    drawn, passed_over = fill_pool(db.session, world, rnd, 2)
+    url = f"/rounds/{rnd.id}/panel/volunteer"
+    before = _main(login(app.test_client(), drawn.user).get(url).get_data(as_text=True))
+    assert "You have been drawn" not in before and "not drawn" not in before
+    sortition.set_panel(db.session, rnd, 1)
+    settings = sortition.settings_of(db.session, rnd)
+    settings.drawn_at = dt.datetime.now(dt.UTC)
+    db.session.add(PanelMember(round_id=rnd.id, user_id=drawn.user_id))
+    db.session.commit()
+    mine = _main(login(app.test_client(), drawn.user).get(url).get_data(as_text=True))
+    assert "You have been drawn for the panel" in mine and f"/rounds/{rnd.id}/sessions" in mine
+    theirs = _main(login(app.test_client(), passed_over.user).get(url).get_data(as_text=True))
+    assert "you were not drawn this time" in theirs and "You have been drawn" not in theirs
