@@ -105,6 +105,8 @@ def test_the_project_page_follows_the_money_and_hides_withdrawn_stories(app, db,
         },
     )
     assert paid.status_code == 303
+    planned = fac.get(f"/rounds/{d.round.id}/projects/P1/milestones").get_data(as_text=True)
+    assert "Pay the tranche of" not in planned and "Its tranche is paid" in planned
     draft = StoryDraft("Cooking again", "I cook again.", "Mo Farrell", dt.date.today(), "Page")
     story = delivery_reports.add_story(db.session, p1, draft, d.reporter)
     visitor = app.test_client()
