@@ -211,7 +211,9 @@ def manifest_fields(session: Session, rnd: Round) -> dict[str, Any]:
     shortlisted: set[int] | None = None
     for document in documents:
         decision = parse_canonical(document).get("decision")
-        if decision and decision.get("shortlist"):
+        # Any recorded decision counts, even an empty shortlist: a ballot that came from a
+        # shortlist always has the field, so the verifier compares it with the ballot.
+        if isinstance(decision, dict) and "shortlist" in decision:
             shortlisted = {item["id"] for item in decision["shortlist"]}
     if shortlisted is not None:
         on_ballot = {p.proposal_id: p.code for p in rnd.projects}
