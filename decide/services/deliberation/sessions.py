@@ -186,6 +186,22 @@ def conflicted_proposal_ids(session: Session, rnd: Round, member: User) -> set[i
     )
 
 
+def conflicted_pairs(session: Session, rnd: Round) -> set[tuple[int, int]]:
+    """Return every (member id, proposal id) with a declared conflict in the round.
+
+    The rule: a conflict counts whenever it is declared. A score or ranking the member gave
+    the proposal before declaring it is left out of every summary and count from then on.
+    """
+    return {
+        (user_id, proposal_id)
+        for user_id, proposal_id in session.execute(
+            select(ConflictOfInterest.user_id, ConflictOfInterest.proposal_id).where(
+                ConflictOfInterest.round_id == rnd.id
+            )
+        )
+    }
+
+
 def conflicts_of_round(session: Session, rnd: Round) -> list[ConflictOfInterest]:
     """Return every conflict declared in the round, by proposal then member."""
     return list(

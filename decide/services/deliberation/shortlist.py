@@ -27,7 +27,11 @@ from decide.models import (
 from decide.ranked import RankingRefused, count_ranked, method_for
 from decide.services import proposals as proposal_service
 from decide.services.deliberation.scoring import shown, summaries
-from decide.services.deliberation.sessions import conflicted_proposal_ids, present_member_ids
+from decide.services.deliberation.sessions import (
+    conflicted_pairs,
+    conflicted_proposal_ids,
+    present_member_ids,
+)
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.sanitise import strip_raw_html
 from decide.services.unit_of_work import unit_of_work
@@ -168,11 +172,17 @@ def count_vote(session: Session, decision: ShortlistDecision) -> ShortlistDecisi
     )
     if not ballots:
         raise DomainError("No panel member has voted yet.")
+    conflicted = conflicted_pairs(session, decision.session.round)
+    # A conflict declared after voting: the member's ranking of that proposal does not count.
+    rankings = [[str(i) for i in b.ranking if (b.user_id, i) not in conflicted] for b in ballots]
+    rankings = [r for r in rankings if r]
+    if not rankings:
+        raise DomainError("No panel member has voted yet.")
     seed = f"decide/shortlist/round-{decision.session.round_id}/decision-{decision.id}"
     try:
         count = count_ranked(
             [str(i) for i in decision.candidate_ids],
-            [[str(i) for i in b.ranking] for b in ballots],
+            rankings,
             places=decision.places,
             seed=seed,
         )
