@@ -224,6 +224,29 @@ def sessions_of_round(session: Session, rnd: Round) -> list[PanelSession]:
     )
 
 
+def member_labels(
+    session: Session, rnd: Round, user_ids: Sequence[int] | set[int] = ()
+) -> dict[int, str]:
+    """Return how pages and minutes name each panel member (and each of `user_ids`).
+
+    Members are told apart by account, never by name: when two share a display name, each gets
+    a member number after it ("Sam Lee (member 1)", "Sam Lee (member 2)"), numbered in the
+    order their accounts were made.
+    """
+    ids = {seat.user_id for seat in rnd.panel} | set(user_ids)
+    users = sorted(session.scalars(select(User).where(User.id.in_(ids))), key=lambda u: u.id)
+    by_name: dict[str, list[User]] = {}
+    for user in users:
+        by_name.setdefault(user.display_name.strip().casefold(), []).append(user)
+    labels = {}
+    for same in by_name.values():
+        for n, user in enumerate(same, start=1):
+            labels[user.id] = (
+                user.display_name if len(same) == 1 else f"{user.display_name} (member {n})"
+            )
+    return labels
+
+
 def present_member_ids(panel_session: PanelSession) -> set[int]:
     """Return the ids of the panel members recorded as present."""
     return {row.user_id for row in panel_session.attendance if row.present}
