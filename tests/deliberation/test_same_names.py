@@ -41,8 +41,6 @@ def test_the_session_page_tells_them_apart(app, db, delib, world):
     _same_name(db, delib)
     from tests.web.world import login
 
-    page = login(app.test_client(), world.users["facilitator"]).get(
-        f"/sessions/{delib.session.id}"
-    )
+    page = login(app.test_client(), world.users["facilitator"]).get(f"/sessions/{delib.session.id}")
     text = page.get_data(as_text=True)
     assert "Sam Lee (member 1)" in text and "Sam Lee (member 2)" in text

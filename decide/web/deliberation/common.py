@@ -68,9 +68,8 @@ def show_context(panel_session: PanelSession, **forms: Any) -> dict[str, Any]:
         formdata=None, data={"present": sorted(sessions.present_member_ids(panel_session))}
     )
     conflicts = sessions.conflicts_of_round(db.session, rnd)
-    labels = sessions.member_labels(
-        db.session, rnd, {c.user_id for c in conflicts} | {a.user_id for a in panel_session.attendance}
-    )
+    named = {c.user_id for c in conflicts} | {a.user_id for a in panel_session.attendance}
+    labels = sessions.member_labels(db.session, rnd, named)
     attendance.present.choices = options([(s.user_id, labels[s.user_id]) for s in rnd.panel])
     return {
         "labels": labels,
