@@ -5,6 +5,7 @@ Needs no database or secret key: the files are read here and `decide.sortition` 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any
 import click
 
 from decide import sortition
+
+RESOLVE_TOLERANCE = 1e-6
 
 
 def _read(path: Path) -> str:
@@ -29,6 +32,8 @@ def _load_record(path: Path) -> Any:
         return json.loads(_read(path))
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"{path}: not a JSON record ({exc}).") from exc
+    except RecursionError:
+        raise click.ClickException(f"{path}: not a sortition record (nested too deeply).") from None
 
 
 @click.group("sortition")
@@ -104,20 +109,77 @@ def select_command(
 
 @sortition_group.command("verify")
 @click.argument("record_json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def verify_command(record_json: Path) -> None:
-    """Recompute the draw from RECORD.json and check every panel against the quotas."""
+@click.option(
+    "--expect-hash",
+    "expect",
+    default=None,
+    metavar="HEX",
+    help="Fail unless the file's SHA-256 is HEX (the manifest's sortition_record).",
+)
+@click.option(
+    "--resolve",
+    is_flag=True,
+    help="Solve the selection again from the record's pool and quotas and compare the "
+    "smallest probability (slow: checks that it is optimal).",
+)
+def verify_command(record_json: Path, expect: str | None, resolve: bool) -> None:
+    """Recompute the draw from RECORD.json and check every panel against the quotas.
+
+    Nothing the record says about itself is trusted: each person's chance in the lottery is
+    recomputed exactly from the m panels and compared with their written probability.
+    """
+    raw = record_json.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    click.echo(f"SHA-256 of {record_json.name}: {digest}")
+    click.echo("  (the manifest's sortition_record is the SHA-256 of the published file)")
     record = _load_record(record_json)
     if isinstance(record, dict):
         record.pop("seconds", None)  # `select --json` adds the timing to the record
-    checks = sortition.verify_record(record)
+    try:
+        checks = sortition.verify_record(record)
+        if resolve and all(c.ok for c in checks):
+            checks.append(_resolve_check(record))
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+        raise click.ClickException(
+            f"{record_json}: a malformed sortition record ({exc})."
+        ) from None
+    if expect is not None:
+        same = expect.strip().lower() == digest
+        checks.append(sortition.Check("the file's SHA-256 is the one expected", same, expect))
     for n, check in enumerate(checks, start=1):
         mark = "ok  " if check.ok else "FAIL"
         detail = f" — {check.detail}" if check.detail else ""
         click.echo(f"{n:2d}. {mark} {check.name}{detail}")
+    if not resolve:
+        click.echo(
+            "Not checked: that the probabilities are optimal (leximin). Run with --resolve to "
+            "solve the selection again and compare."
+        )
     failed = [c for c in checks if not c.ok]
     if failed:
         raise click.ClickException(f"{len(failed)} check(s) failed: the record does not hold.")
     click.echo("All checks passed.")
+
+
+def _resolve_check(record: dict[str, Any]) -> sortition.Check:
+    """Solve the selection again from the record's pool and quotas; compare the minimum."""
+    pool = sortition.Pool.from_json(record["pool"])
+    quotas = [
+        sortition.Quota(q["feature"], q["value"], q["min"], q["max"]) for q in record["quotas"]
+    ]
+    try:
+        dist = sortition.select_distribution(
+            pool, quotas, record["panel_size"], method=record["method"]
+        )
+    except (sortition.InfeasibleQuotas, sortition.QuotaError, sortition.PoolError) as exc:
+        return sortition.Check("solved again: the smallest probability", False, str(exc))
+    again = min(dist.probabilities().values())
+    stated = float(record["min_probability"])
+    return sortition.Check(
+        "solved again: the smallest probability (tolerance 1e-6)",
+        abs(again - stated) <= RESOLVE_TOLERANCE,
+        f"solved {again:.9f}, recorded {stated:.9f}",
+    )
 
 
 @sortition_group.command("replace")

@@ -266,6 +266,13 @@ def replace_dropouts(
     """Return the record with one more round of replacements for `dropouts`, drawn by `seed`."""
     pool = Pool.from_json(record["pool"])
     quotas = _quotas(record["quotas"])
+    features = set(pool.features)
+    for person in pool.people:
+        if set(person.features) != features:
+            raise PoolError(f"Person {person.id!r} does not have the pool's features.")
+    unknown = sorted({q.feature for q in quotas} - features)
+    if unknown:
+        raise QuotaError(f"the quotas name features the pool does not have: {', '.join(unknown)}")
     entry = _replacement(record, pool, quotas, dropouts, seed)
     out = dict(record)
     out["replacements"] = [*record["replacements"], entry]
@@ -302,6 +309,13 @@ def _read_record(record: Mapping[str, Any]) -> tuple[Pool, tuple[Quota, ...], in
     """Read the pool, quotas, panel size and panels, raising when they are malformed."""
     pool = Pool.from_json(record["pool"])
     quotas = _quotas(record["quotas"])
+    features = set(pool.features)
+    for person in pool.people:
+        if set(person.features) != features:
+            raise PoolError(f"Person {person.id!r} does not have the pool's features.")
+    unknown = sorted({q.feature for q in quotas} - features)
+    if unknown:
+        raise QuotaError(f"the quotas name features the pool does not have: {', '.join(unknown)}")
     size = record["panel_size"]
     panels = record["panels"]
     if not isinstance(size, int) or not isinstance(panels, list) or not panels:
@@ -364,24 +378,55 @@ def _probability_checks(
         )
     )
     if probs_ok:
-        deviation = _deviation(probs, marginals)
-        checks.append(
-            Check(
-                "the largest gap between lottery chance and probability",
-                record.get("max_deviation") == probability_text(deviation)
-                # the probabilities are read back from 9 places: allow for that rounding
-                and (not record.get("within_one_over_m") or deviation <= 1 / m + 1e-8),
-                f"{deviation:.9f} (1/m = {1 / m:.9f})",
-            )
-        )
-        checks.append(
-            Check(
-                "the smallest probability",
-                record.get("min_probability") == probability_text(min(probs.values())),
-                "",
-            )
-        )
+        checks.extend(_closeness_checks(record, people, marginals, m))
     return checks
+
+
+def _near(stated: Any, value: Fraction) -> bool:
+    """Return whether a stated 9-place decimal is `value` up to the float rounding it had."""
+    try:
+        return abs(Fraction(str(stated)) - value) <= Fraction(2, 10**9)
+    except (ValueError, ZeroDivisionError):
+        return False
+
+
+def _closeness_checks(
+    record: Mapping[str, Any], people: Mapping[str, Any], marginals: Mapping[str, Fraction], m: int
+) -> list[Check]:
+    """Check, exactly, each person's lottery chance against the written probability.
+
+    Nothing the record says of itself (``within_one_over_m``, ``max_deviation``) is trusted:
+    each person's chance seats/m must lie within 1/m of the probability as written (plus
+    1e-8 for the rounding of the written value to 9 places and the solver's tolerance).
+    """
+    written = {pid: Fraction(str(record["probabilities"][pid]).strip()) for pid in people}
+    allowed = Fraction(1, m) + Fraction(1, 10**8)
+    gaps = {pid: abs(marginals[pid] - written[pid]) for pid in people}
+    far = sorted(pid for pid, gap in gaps.items() if gap > allowed)
+    largest = max(gaps.values(), default=Fraction(0))
+    smallest_pid = min(people, key=lambda pid: (written[pid], pid))
+    smallest = written[smallest_pid]
+    return [
+        Check(
+            "each person's lottery chance is within 1/m of their probability (exact)",
+            not far,
+            f"largest gap {float(largest):.9f}, 1/m = {float(Fraction(1, m)):.9f}"
+            + (f"; too far: {', '.join(far[:5])}" if far else ""),
+        ),
+        Check(
+            "the largest gap the record states",
+            _near(record.get("max_deviation"), largest),
+            f"recomputed {probability_text(float(largest))}, recorded "
+            f"{record.get('max_deviation')}",
+        ),
+        Check(
+            "the smallest probability",
+            record.get("min_probability") == probability_text(float(smallest)),
+            f"recomputed {probability_text(float(smallest))} ({smallest_pid}), recorded "
+            f"{record.get('min_probability')}; smallest lottery chance "
+            f"{decimal_text(min(marginals.values()))}",
+        ),
+    ]
 
 
 def _lottery_checks(
