@@ -27,9 +27,39 @@ def _read(path: Path) -> str:
         raise click.ClickException(f"{path}: cannot be read ({exc.strerror}).") from exc
 
 
+MAX_DEPTH = 64  # a record nests a few levels deep; deeper JSON is refused before parsing
+
+
+def _depth(text: str) -> int:
+    """Return how deeply the JSON text's arrays and objects nest (strings skipped)."""
+    deepest = depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def _load_record(path: Path) -> Any:
+    text = _read(path)
+    if _depth(text) > MAX_DEPTH:
+        raise click.ClickException(
+            f"{path}: not a sortition record (nested more than {MAX_DEPTH} levels deep)."
+        )
     try:
-        return json.loads(_read(path))
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"{path}: not a JSON record ({exc}).") from exc
     except RecursionError:

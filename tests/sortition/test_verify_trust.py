@@ -79,13 +79,13 @@ def test_unknown_quota_features_are_a_clear_failure(record, tmp_path):
     rec = copy.deepcopy(record)
     rec["quotas"][0]["feature"] = "shoe size"
     out = _verify(tmp_path, record_bytes(rec))
-    assert out.exit_code == 1 and out.exception is None or isinstance(out.exception, SystemExit)
+    assert out.exit_code == 1 and isinstance(out.exception, SystemExit)
     assert "the quotas name features the pool does not have: shoe size" in out.output
 
 
 @pytest.mark.parametrize(
     "data",
-    [b"[" * 200_000 + b"]" * 200_000, b'{"format": "decide/sortition-record/v1", "pool": 3}'],
+    [b"[" * 100_000 + b"]" * 100_000, b'{"format": "decide/sortition-record/v1", "pool": 3}'],
 )
 def test_malformed_records_exit_1_without_a_traceback(tmp_path, data):
     out = _verify(tmp_path, data)
