@@ -75,7 +75,12 @@ def sortition_group() -> None:
 @click.argument("pool_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("quotas_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--size", "size", type=click.IntRange(min=1), required=True, help="Panel size K.")
-@click.option("--seed", default=None, help="The seed announced before the draw.")
+@click.option(
+    "--seed",
+    default=None,
+    help="The seed announced before the draw. The command line draws with this plain seed "
+    "(no nonce, unlike the site's commit-reveal): announce the panels' hash before the seed.",
+)
 @click.option(
     "--method",
     type=click.Choice(sortition.METHODS),

@@ -12,12 +12,25 @@ The record is one JSON object, published as canonical JSON (`canonical_bytes`):
   ``panel_probabilities`` (each ``1/m`` as an exact decimal or fraction string),
   ``lottery_probabilities`` (id → seats/m, exact), ``max_deviation`` (largest
   |seats/m − probability|, 9 places) and ``within_one_over_m``;
+- ``nonce_hash`` (hex SHA-256 of the server's secret 32-byte nonce, published with the
+  panels, before any seed) and ``nonce`` (the nonce in hex, revealed at the draw; null
+  before, and null in both when no nonce is used, as by ``decide sortition select --seed``);
 - ``seed`` (the text announced before the draw, or null), ``draw_index`` and ``selected``;
-- ``replacements``: one entry per round of replacements for people who dropped out.
+- ``replacements``: one entry per round of replacements for people who dropped out, and
+  ``next_nonce_hash``: the commitment to the nonce of the next round of replacements.
 
-The draw: ``draw_index = int(SHA-256(b"decide/sortition/draw/v1\\x00" || utf8(seed))) mod m
-+ 1`` (the digest read as a big-endian unsigned integer); the panel drawn is
+Commit-reveal: the draw does not use the seed alone but the *mixed seed*
+``hex(SHA-256(b"decide/sortition/seed/v1\\x00" || utf8(seed) || b"\\x00" || nonce))`` (nonce:
+the 32 raw bytes), or the seed itself when the record has no nonce. A facilitator who chooses
+the seed cannot tell which panel it draws without the nonce, so cannot grind seeds.
+
+The draw: ``draw_index = int(SHA-256(b"decide/sortition/draw/v1\\x00" || utf8(mixed seed)))
+mod m + 1`` (the digest read as a big-endian unsigned integer); the panel drawn is
 ``panels[draw_index − 1]``. The bias of the modulo is below m / 2^256.
+
+Each round of replacements has its own announced ``seed`` (with ``seed_announced_at``) and
+its own nonce (``nonce_hash`` committed before the seed, ``nonce`` revealed), mixed the same
+way; "seed" below means that round's mixed seed.
 
 Replacements come from the lottery's conditional distribution given who stays: the candidate
 panels are the lottery's panels (in order, repeats counted) whose type counts include those of
@@ -55,7 +68,10 @@ __all__ = [
     "ReplacementImpossible",
     "build_record",
     "decimal_text",
+    "draw",
     "draw_index",
+    "mixed_seed",
+    "nonce_hash",
     "probability_text",
     "record_bytes",
     "replace_dropouts",
@@ -81,6 +97,36 @@ class Check:
 def _hash_int(tag: bytes, *parts: str) -> int:
     data = tag + b"\x00".join(p.encode("utf-8") for p in parts)
     return int.from_bytes(hashlib.sha256(data).digest(), "big")
+
+
+def nonce_hash(nonce: str) -> str:
+    """Return the hex SHA-256 of a nonce given in hex (its published commitment)."""
+    return hashlib.sha256(bytes.fromhex(nonce)).hexdigest()
+
+
+def mixed_seed(seed: str, nonce: str | None) -> str:
+    """Return the seed the draw uses: `seed` mixed with the nonce (hex), or `seed` alone."""
+    if nonce is None:
+        return seed
+    data = b"decide/sortition/seed/v1\x00" + seed.encode("utf-8") + b"\x00" + bytes.fromhex(nonce)
+    return hashlib.sha256(data).hexdigest()
+
+
+def draw(record: Mapping[str, Any], seed: str, nonce: str | None) -> dict[str, Any]:
+    """Return the record with the panel drawn by `seed` and the revealed `nonce`."""
+    committed = record.get("nonce_hash")
+    if (committed is None) != (nonce is None) or (
+        nonce is not None and nonce_hash(nonce) != committed
+    ):
+        raise ValueError("The nonce does not match the one committed in the record.")
+    index = draw_index(mixed_seed(seed, nonce), len(record["panels"]))
+    return {
+        **record,
+        "seed": seed,
+        "nonce": nonce,
+        "draw_index": index,
+        "selected": list(record["panels"][index - 1]),
+    }
 
 
 def draw_index(seed: str, m: int) -> int:
@@ -132,8 +178,12 @@ def build_record(
     dist: Distribution,
     lottery: Lottery,
     seed: str | None,
+    nonce_hash: str | None = None,
 ) -> dict[str, Any]:
-    """Return the record of a selection (see the module docstring)."""
+    """Return the record of a selection (see the module docstring).
+
+    With `nonce_hash`, the record commits to a nonce and no seed may be given yet.
+    """
     probs = dist.probabilities()
     marginals = lottery.marginals()
     m = lottery.m
@@ -157,12 +207,14 @@ def build_record(
             _deviation({pid: float(probability_text(p)) for pid, p in probs.items()}, marginals)
         ),
         "within_one_over_m": lottery.within_one_over_m,
+        "nonce_hash": nonce_hash,
+        "nonce": None,
         "seed": seed,
         "draw_index": None,
         "selected": [],
         "replacements": [],
     }
-    if seed is not None:
+    if seed is not None and nonce_hash is None:
         index = draw_index(seed, m)
         record["draw_index"] = index
         record["selected"] = list(lottery.panels[index - 1])
@@ -226,9 +278,17 @@ def _replacement(
     pool: Pool,
     quotas: Sequence[Quota],
     dropouts: Sequence[str],
-    seed: str,
+    announced: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Compute one round of replacements (pure; `replace_dropouts` and `verify_record` share it)."""
+    """Compute one round of replacements (pure; `replace_dropouts` and `verify_record` share it).
+
+    `announced` holds the round's ``seed`` and, when it has them, ``seed_announced_at``,
+    ``nonce_hash`` and ``nonce``.
+    """
+    nonce = announced.get("nonce")
+    if nonce is not None and nonce_hash(nonce) != announced.get("nonce_hash"):
+        raise ReplacementImpossible("The nonce does not match the one committed.")
+    seed = mixed_seed(announced["seed"], nonce)
     current = _current_panel(record)
     _check_dropouts(current, dropouts)
     table = type_table(pool, quotas)
@@ -251,8 +311,8 @@ def _replacement(
     added = _take(available, extra, seed)
     position = {p.id: i for i, p in enumerate(pool.people)}
     return {
+        **{k: announced.get(k) for k in ("seed", "seed_announced_at", "nonce_hash", "nonce")},
         "dropouts": list(dropouts),
-        "seed": seed,
         "candidates": len(candidates),
         "chosen_panel": chosen,
         "replacements": sorted(added, key=position.__getitem__),
@@ -261,9 +321,22 @@ def _replacement(
 
 
 def replace_dropouts(
-    record: Mapping[str, Any], dropouts: Sequence[str], seed: str
+    record: Mapping[str, Any],
+    dropouts: Sequence[str],
+    seed: str,
+    *,
+    nonce: str | None = None,
+    seed_announced_at: str | None = None,
 ) -> dict[str, Any]:
-    """Return the record with one more round of replacements for `dropouts`, drawn by `seed`."""
+    """Return the record with one more round of replacements for `dropouts`, drawn by `seed`.
+
+    With `nonce` (hex), the record's ``next_nonce_hash`` must commit to it.
+    """
+    committed = record.get("next_nonce_hash")
+    if (committed is None) != (nonce is None) or (
+        nonce is not None and nonce_hash(nonce) != committed
+    ):
+        raise ReplacementImpossible("The nonce does not match the one committed in the record.")
     pool = Pool.from_json(record["pool"])
     quotas = _quotas(record["quotas"])
     features = set(pool.features)
@@ -273,7 +346,13 @@ def replace_dropouts(
     unknown = sorted({q.feature for q in quotas} - features)
     if unknown:
         raise QuotaError(f"the quotas name features the pool does not have: {', '.join(unknown)}")
-    entry = _replacement(record, pool, quotas, dropouts, seed)
+    announced = {
+        "seed": seed,
+        "seed_announced_at": seed_announced_at,
+        "nonce_hash": committed,
+        "nonce": nonce,
+    }
+    entry = _replacement(record, pool, quotas, dropouts, announced)
     out = dict(record)
     out["replacements"] = [*record["replacements"], entry]
     return out
@@ -470,10 +549,10 @@ def _replacement_checks(
     replay: dict[str, Any] = dict(record, replacements=[])
     for r, entry in enumerate(record.get("replacements") or [], start=1):
         try:
-            again = _replacement(replay, pool, quotas, entry["dropouts"], entry["seed"])
+            again = _replacement(replay, pool, quotas, entry["dropouts"], entry)
             ok = again == entry
             detail = f"{len(entry['dropouts'])} left; completed from panel {again['chosen_panel']}"
-        except (KeyError, TypeError, ReplacementImpossible) as exc:
+        except (KeyError, TypeError, ValueError, ReplacementImpossible) as exc:
             ok, detail = False, str(exc)
         checks.append(Check(f"replacement round {r}", ok, detail))
         if not ok:
@@ -492,11 +571,22 @@ def _draw_checks(
     if not isinstance(seed, str):
         return [Check("the draw", False, "the seed must be a string")]
     m = len(panels)
-    index = draw_index(seed, m)
+    committed, nonce = record.get("nonce_hash"), record.get("nonce")
+    if committed is None and nonce is None:
+        how = "no nonce: the seed alone draws"
+    else:
+        try:
+            revealed = isinstance(nonce, str) and nonce_hash(nonce) == committed
+        except ValueError:
+            revealed = False
+        if not revealed:
+            return [Check("the nonce revealed is the one committed", False, f"{committed}")]
+        how = f"mixed with the nonce committed as {committed}"
+    index = draw_index(mixed_seed(seed, nonce), m)
     drawn = Check(
         "the draw from the seed",
         record.get("draw_index") == index and record.get("selected") == panels[index - 1],
-        f"seed {seed!r} draws panel {index} of {m}",
+        f"seed {seed!r} ({how}) draws panel {index} of {m}",
     )
     return [drawn, *_replacement_checks(record, pool, quotas)]
 

@@ -91,3 +91,21 @@ def test_malformed_records_exit_1_without_a_traceback(tmp_path, data):
     out = _verify(tmp_path, data)
     assert out.exit_code == 1 and isinstance(out.exception, SystemExit), out.output
     assert "Traceback" not in out.output
+
+
+def test_the_draw_mixes_the_seed_with_the_committed_nonce(example_small_20):
+    from decide.sortition import draw, draw_index, mixed_seed, nonce_hash
+
+    ex = example_small_20
+    committed = select(ex.pool, ex.quotas, ex.size, panels=50)
+    nonce = "ab" * 32
+    committed["nonce_hash"] = nonce_hash(nonce)
+    drawn = draw(committed, "public seed 7", nonce)
+    assert drawn["draw_index"] == draw_index(mixed_seed("public seed 7", nonce), 50)
+    assert all(c.ok for c in verify_record(drawn))
+    with pytest.raises(ValueError, match="nonce"):
+        draw(committed, "public seed 7", "cd" * 32)  # not the nonce committed
+    forged = dict(drawn, nonce="cd" * 32)
+    assert "the nonce revealed is the one committed" in [
+        c.name for c in verify_record(forged) if not c.ok
+    ]
