@@ -44,9 +44,13 @@ from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.unit_of_work import transactional
 
 MAX_POOL = 500
+# What is published, truthfully: the record lists every volunteer's answers under a random id;
+# the names of those drawn and their seats are public, so a drawn member's answers can be
+# linked to their name (the record shows which ids were drawn).
 CONSENT_TEXT = (
-    "I agree that my answers are used to draw the panel by lot, and that they are published "
-    "in the sortition record under a random id, without my name."
+    "I agree that my answers are used to draw the panel by lot and are published in the "
+    "sortition record under a random id, not my name. If I am drawn, my name and my seat on "
+    "the panel are public, so anyone can link my answers in the record to my name."
 )
 
 
