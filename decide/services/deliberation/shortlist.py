@@ -207,7 +207,11 @@ def count_vote(session: Session, decision: ShortlistDecision) -> ShortlistDecisi
 def adopt_threshold(
     session: Session, panel_session: PanelSession, threshold: Fraction
 ) -> ShortlistDecision:
-    """Shortlist each agenda proposal whose median score reaches the threshold adopted."""
+    """Shortlist each agenda proposal whose median score reaches the threshold.
+
+    The facilitator sets the threshold; the minutes record it, and the panel adopts it by
+    approving them (only then can the shortlist go onto the ballot: `minutes_record`).
+    """
     candidates = _new_decision(session, panel_session)
     if not panel_session.is_closed:
         raise DomainError("Close the session first: the threshold applies to its scores.")
@@ -240,7 +244,7 @@ def adopt_threshold(
                 ShortlistReason(
                     proposal_id=p.id,
                     reason=f"Not shortlisted: {why}, below the threshold of {shown(threshold)} "
-                    "the panel adopted.",
+                    "the facilitator set (the panel adopts it by approving the minutes).",
                 )
             )
     session.commit()
