@@ -32,7 +32,6 @@ from decide.sortition.pool import (
 )
 from decide.sortition.record import (
     FORMAT,
-    Check,
     ReplacementImpossible,
     build_record,
     decimal_text,
@@ -43,8 +42,8 @@ from decide.sortition.record import (
     probability_text,
     record_bytes,
     replace_dropouts,
-    verify_record,
 )
+from decide.sortition.verify import Check, verify_record
 
 __all__ = [
     "DEFAULT_PANELS",
