@@ -222,6 +222,13 @@ def _resolve_check(record: dict[str, Any]) -> sortition.Check:
 @click.option("--dropout", "dropouts", multiple=True, required=True, help="An id who left.")
 @click.option("--seed", required=True, help="The seed announced for the replacement draw.")
 @click.option(
+    "--nonce",
+    default=None,
+    metavar="HEX",
+    help="The nonce the record commits to as next_nonce_hash (records from the site); "
+    "records without one are drawn by the plain seed.",
+)
+@click.option(
     "-o",
     "--record",
     "out",
@@ -229,7 +236,9 @@ def _resolve_check(record: dict[str, Any]) -> sortition.Check:
     required=True,
     help="Write the updated record here.",
 )
-def replace_command(record_json: Path, dropouts: tuple[str, ...], seed: str, out: Path) -> None:
+def replace_command(
+    record_json: Path, dropouts: tuple[str, ...], seed: str, nonce: str | None, out: Path
+) -> None:
     """Replace DROPOUTs from the lottery's conditional distribution; record the draw."""
     record = _load_record(record_json)
     if isinstance(record, dict):
@@ -237,8 +246,8 @@ def replace_command(record_json: Path, dropouts: tuple[str, ...], seed: str, out
     if not all(c.ok for c in sortition.verify_record(record)):
         raise click.ClickException(f"{record_json}: the record does not verify; run verify.")
     try:
-        updated = sortition.replace_dropouts(record, list(dropouts), seed)
-    except sortition.ReplacementImpossible as exc:
+        updated = sortition.replace_dropouts(record, list(dropouts), seed, nonce=nonce)
+    except (sortition.ReplacementImpossible, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     out.write_bytes(sortition.record_bytes(updated))
     entry = updated["replacements"][-1]

@@ -319,7 +319,8 @@ def replace_dropouts(
 ) -> dict[str, Any]:
     """Return the record with one more round of replacements for `dropouts`, drawn by `seed`.
 
-    With `nonce` (hex), the record's ``next_nonce_hash`` must commit to it.
+    With `nonce` (hex), the record's ``next_nonce_hash`` must commit to it; it is then
+    cleared, since the nonce is revealed.
     """
     committed = record.get("next_nonce_hash")
     if (committed is None) != (nonce is None) or (
@@ -336,6 +337,9 @@ def replace_dropouts(
     entry = _replacement(record, pool, quotas, dropouts, announced)
     out = dict(record)
     out["replacements"] = [*record["replacements"], entry]
+    if nonce is not None:
+        # The nonce is revealed: it commits to nothing any more (the site commits a new one).
+        out["next_nonce_hash"] = None
     return out
 
 

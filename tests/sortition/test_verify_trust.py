@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import hashlib
 from fractions import Fraction
 
@@ -109,3 +110,24 @@ def test_the_draw_mixes_the_seed_with_the_committed_nonce(example_small_20):
     assert "the nonce revealed is the one committed" in [
         c.name for c in verify_record(forged) if not c.ok
     ]
+
+
+def test_the_cli_replaces_with_the_committed_nonce_only(example_small_20, tmp_path):
+    from decide.sortition import draw, nonce_hash
+
+    ex = example_small_20
+    rec = select(ex.pool, ex.quotas, ex.size, panels=50)
+    rec["nonce_hash"] = nonce_hash("ab" * 32)
+    rec = draw(rec, "public seed 7", "ab" * 32)
+    rec["next_nonce_hash"] = nonce_hash("cd" * 32)
+    path, out = tmp_path / "RECORD.json", tmp_path / "after.json"
+    path.write_bytes(record_bytes(rec))
+    args = ["replace", str(path), "--dropout", rec["selected"][0], "--seed", "later seed 9"]
+    refused = CliRunner().invoke(sortition_group, [*args, "-o", str(out)])
+    assert refused.exit_code == 1 and "nonce does not match" in refused.output
+    done = CliRunner().invoke(sortition_group, [*args, "--nonce", "cd" * 32, "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    verified = CliRunner().invoke(sortition_group, ["verify", str(out)])
+    assert verified.exit_code == 0, verified.output
+    after = json.loads(out.read_bytes())
+    assert after["replacements"][0]["nonce"] == "cd" * 32 and after["next_nonce_hash"] is None
