@@ -8,7 +8,7 @@ member sits on the panel:
 - a proposal waiting for the member's score: on the agenda of a session that is not closed,
   under a rubric, not scored by the member yet, and not one they declared a conflict on;
 - a shortlist vote waiting for the member's ranking: opened in a session that is not closed,
-  not counted yet, and the member has not ranked;
+  not counted yet, the member is recorded present and has not ranked;
 - minutes waiting for the member's approval: written, not yet approved by everyone present,
   the member was present and has not approved them.
 
@@ -217,6 +217,8 @@ def votes_to_cast(session: Session, user: User) -> list[Task]:
         if decision is None or decision.method != "ranked" or decision.decided_at is not None:
             continue
         if user.id in shortlist.voted_member_ids(session, decision):
+            continue
+        if user.id not in sessions.present_member_ids(s):  # only those present vote
             continue
         places = "place" if decision.places == 1 else "places"
         tasks.append(Task(TaskKind.RANK, s.round_id, s.round.title,

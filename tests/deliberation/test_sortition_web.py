@@ -9,7 +9,7 @@ import json
 
 from decide import sortition as pure
 from decide.services import sortition
-from tests.deliberation.sortition_pool import fill_pool
+from tests.deliberation.sortition_pool import fill_pool, small_quotas
 from tests.web.world import login
 
 FORM = {"area_id": "", "age_band": "25-44", "gender": "woman", "partner_type": "resident"}
@@ -86,3 +86,21 @@ def test_after_the_draw_each_volunteer_learns_whether_they_were_drawn(app, db, w
     assert "You have been drawn for the panel" in mine and f"/rounds/{rnd.id}/sessions" in mine
     theirs = _main(login(app.test_client(), passed_over.user).get(url).get_data(as_text=True))
     assert "you were not drawn this time" in theirs and "You have been drawn" not in theirs
+
+
+def test_replacements_need_their_own_seed_announced_first(app, db, world):
+    rnd = world.round
+    fill_pool(db.session, world, rnd, 30)
+    sortition.set_panel(db.session, rnd, 4)
+    sortition.set_quotas(db.session, rnd, small_quotas(4))
+    sortition.compute_lottery(db.session, rnd)
+    sortition.announce_seed(db.session, rnd, "numbers 3 14 15 92")
+    sortition.draw_panel(db.session, rnd)
+    fay = login(app.test_client(), world.users["facilitator"])
+    base = f"/rounds/{rnd.id}/panel"
+    page = fay.get(f"{base}/sortition").get_data(as_text=True)
+    assert "Record the replacement seed" in page and "Draw replacements" not in page
+    seed = {"replacement-seed": "replacement numbers 2 7 1 8"}
+    assert fay.post(f"{base}/replacement-seed", data=seed).status_code == 303
+    page = fay.get(f"{base}/sortition").get_data(as_text=True)
+    assert "replacement numbers 2 7 1 8" in page and "Draw replacements" in page

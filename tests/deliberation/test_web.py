@@ -100,6 +100,7 @@ def test_the_hand_counted_stv_transcript_is_rendered(app, db, delib, world):
     for v in voters:
         db.session.add(PanelMember(round=delib.round, user=v))
     db.session.commit()
+    sessions.record_attendance(db.session, d, [v.id for v in voters])
     decision = shortlist.open_ranked_vote(db.session, d, 2)
     A, B, C, D = a.id, b.id, c.id, fourth.id
     rankings = [[A, B]] * 5 + [[C, B]] * 2 + [[D, C]] * 3 + [[B, D]]
