@@ -272,3 +272,13 @@ def test_delivery_on_the_dashboard_and_withdrawn_stories_nowhere_in_open_data(ap
     assert sorted(Fraction(r["value"]) for r in impact) == [Fraction(71, 2), 120]
     milestones = _csv(client, f"/data/rounds/{rnd.slug}/milestones.csv")
     assert [m["status"] for m in milestones] == ["completed", "delayed"]
+
+
+def test_a_manifest_without_readable_ballots_does_not_break_the_dashboard(app, db, rounds):
+    from decide.models.publication import RoundManifest
+
+    row = db.session.get(RoundManifest, rounds[0].id)
+    row.ballots_pb = b""
+    db.session.commit()
+    response = app.test_client().get("/learning")
+    assert response.status_code == 200
