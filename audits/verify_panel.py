@@ -10,6 +10,8 @@
   ``sortition-record.json`` in a folder), its SHA-256 must be that value; the record itself
   is checked by ``decide sortition verify RECORD.json``.
 
+A record given for a manifest that names none FAILs, saying why: nothing links it to the round.
+
 SKIP when the manifest records no panel deliberation.
 """
 
@@ -49,7 +51,12 @@ def _sortition(extra: dict[str, object], record: bytes | None) -> list[str]:
     digest = extra.get("sortition_record")
     if digest is None:
         if record is not None:
-            raise Fail("a sortition record was given but the manifest names none")
+            raise Fail(
+                "a sortition record was given (--sortition-record, or sortition-record.json in "
+                "the folder) but this manifest names no sortition_record, so nothing links the "
+                "record to this round: its panel was not drawn by lot on the site, or the "
+                "record is another round's. Leave the record out to check this round"
+            )
         return []
     if not isinstance(digest, str) or not _HEX.fullmatch(digest):
         raise Fail(f"sortition_record is not a SHA-256 in hex: {digest!r}")

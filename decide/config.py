@@ -58,6 +58,8 @@ def build_config(
         "VOTE_RATE_LIMIT": "30 per minute",
         # Progress updates with photos (each costs a decode and a re-encode), per address.
         "UPDATE_RATE_LIMIT": "20 per hour",
+        # Arguments posted for or against proposals, per signed-in account.
+        "ARGUMENT_RATE_LIMIT": "10 per minute",
         # Voter roll details: wrong tries per address, per reference number, and (on the
         # officer's paper page) per officer; every try per address, sized like login so a
         # community centre's shared address lets 100 people vote within an hour. Access codes:
@@ -123,6 +125,7 @@ def build_config(
         "DECIDE_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
         "DECIDE_VOTE_RATE_LIMIT": ("VOTE_RATE_LIMIT", str),
         "DECIDE_UPDATE_RATE_LIMIT": ("UPDATE_RATE_LIMIT", str),
+        "DECIDE_ARGUMENT_RATE_LIMIT": ("ARGUMENT_RATE_LIMIT", str),
         "DECIDE_ROLL_RATE_LIMIT": ("ROLL_RATE_LIMIT", str),
         "DECIDE_ROLL_ENTRY_RATE_LIMIT": ("ROLL_ENTRY_RATE_LIMIT", str),
         "DECIDE_CODE_RATE_LIMIT": ("CODE_RATE_LIMIT", str),

@@ -110,13 +110,13 @@ def seed_deliberation(session: Session) -> None:
             proposal_ids=[p.id for p in proposals],
         ),
     )
+    sessions.record_attendance(session, second, [m.id for m in members])
     decision = shortlist.open_ranked_vote(session, second, 3)
     for email, ranking in RANKINGS.items():
         shortlist.cast_ranking(
             session, decision, panel[email], [proposals[n - 1].id for n in ranking]
         )
     shortlist.count_vote(session, decision)
-    sessions.record_attendance(session, second, [m.id for m in members])
     sessions.close_session(session, second)
     _minutes(session, second, members)
     shortlist.apply_to_ballot(session, decision, facilitator)

@@ -86,13 +86,21 @@ def seed_sortition(session: Session, rnd: Round, panel: Mapping[str, User]) -> N
         for f, v, lo, hi in QUOTAS
     ]
     session.add_all(rows)
-    record = pure.select(pool, full_quotas(pool, rows, PANEL_SIZE), PANEL_SIZE, seed=SEED)
+    # Commit-reveal as the site does it (decide.services.sortition): the nonce's hash is
+    # published with the panels, the seed announced after, the nonce revealed at the draw. The
+    # demo's nonces are fixed so that it seeds the same panel every time; the site's are random.
+    nonce, next_nonce = (hashlib.sha256(f"demo nonce {i}".encode()).hexdigest() for i in (1, 2))
+    record = pure.select(pool, full_quotas(pool, rows, PANEL_SIZE), PANEL_SIZE)
+    record["nonce_hash"] = pure.nonce_hash(nonce)
+    record = pure.draw(record, SEED, nonce)
+    record["next_nonce_hash"] = pure.nonce_hash(next_nonce)
     data = pure.record_bytes(record)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     session.add(
         SortitionSettings(
             round_id=rnd.id, panel_size=PANEL_SIZE, extra_features=[], record=data,
-            record_hash=hashlib.sha256(data).hexdigest(), seed=SEED,
+            record_hash=hashlib.sha256(data).hexdigest(), seed=SEED, nonce=nonce,
+            replacement_nonce=next_nonce,
             lottery_at=now - dt.timedelta(days=40, hours=2),
             seed_announced_at=now - dt.timedelta(days=40),
             drawn_at=now - dt.timedelta(days=40) + dt.timedelta(minutes=5),

@@ -58,6 +58,13 @@ class SortitionSettings(Base):
     seed: Mapped[str | None] = mapped_column(String(200))
     seed_announced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     drawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Commit-reveal (decide.sortition.record): the secret nonce of the draw (hex), whose
+    # SHA-256 the record publishes with the panels; revealed in the record at the draw.
+    nonce: Mapped[str | None] = mapped_column(String(64))
+    # The next round of replacements: its committed nonce, then its seed announced in public.
+    replacement_nonce: Mapped[str | None] = mapped_column(String(64))
+    replacement_seed: Mapped[str | None] = mapped_column(String(200))
+    replacement_seed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     round: Mapped[Round] = relationship()
 

@@ -212,8 +212,15 @@ def _turnout(session: Session, rnd: Round, slugs: dict[int, str]) -> list[AreaTu
 
 
 def _coverage(row: RoundManifest, funded: set[str]) -> tuple[int, int]:
-    """Return (voters, voters who supported at least one funded project) from ballots.pb."""
-    pb = pabulib.parse(row.ballots_pb.decode("utf-8"))
+    """Return (voters, voters who supported at least one funded project) from ballots.pb.
+
+    A manifest whose ballots cannot be read (none were stored) counts no voters rather than
+    break the public dashboard; `decide-verify` is where such a manifest fails.
+    """
+    try:
+        pb = pabulib.parse(row.ballots_pb.decode("utf-8", errors="replace"))
+    except pabulib.PbError:
+        return 0, 0
     ballots = pb.profile.ballots
     covered = sum(1 for b in ballots if funded & set(b.projects))
     return len(ballots), covered

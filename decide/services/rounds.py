@@ -19,6 +19,7 @@ from decide.models import (
     PanelMember,
     Round,
     RoundLocked,
+    SortitionSettings,
     Theme,
     User,
 )
@@ -273,11 +274,30 @@ def _panel_open(rnd: Round) -> None:
         raise DomainError(PANEL_LOCKED, field="email")
 
 
+DRAWN_BY_LOT = (
+    "This panel was drawn by lot: its seats change only through a recorded replacement "
+    "on the sortition page, never by hand."
+)
+
+
+def _not_drawn(session: Session, rnd: Round) -> None:
+    # Once the panel is drawn, the sortition record says who sits on it; a seat given or
+    # taken by hand would make the published record untrue.
+    drawn = session.scalar(
+        select(SortitionSettings.id).where(
+            SortitionSettings.round_id == rnd.id, SortitionSettings.drawn_at.is_not(None)
+        )
+    )
+    if drawn is not None:
+        raise DomainError(DRAWN_BY_LOT, field="email")
+
+
 def add_panel_member(
     session: Session, rnd: Round, email: str, role_title: str = "Panel member"
 ) -> PanelMember:
     """Put the account with this email on the round's panel (only before voting opens)."""
     _panel_open(rnd)
+    _not_drawn(session, rnd)
     user = find_user_by_email(session, email)
     if user is None:
         raise NotFound("There is no account with this email address", field="email")
@@ -292,6 +312,7 @@ def add_panel_member(
 def remove_panel_member(session: Session, rnd: Round, panel_member_id: int) -> None:
     """Take a member off the round's panel (only before voting opens)."""
     _panel_open(rnd)
+    _not_drawn(session, rnd)
     member = session.get(PanelMember, panel_member_id)
     if member is None or member.round_id != rnd.id:
         raise NotFound("That person is not on this panel")

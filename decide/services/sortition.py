@@ -44,9 +44,13 @@ from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.unit_of_work import transactional
 
 MAX_POOL = 500
+# What is published, truthfully: the record lists every volunteer's answers under a random id;
+# the names of those drawn and their seats are public, so a drawn member's answers can be
+# linked to their name (the record shows which ids were drawn).
 CONSENT_TEXT = (
-    "I agree that my answers are used to draw the panel by lot, and that they are published "
-    "in the sortition record under a random id, without my name."
+    "I agree that my answers are used to draw the panel by lot and are published in the "
+    "sortition record under a random id, not my name. If I am drawn, my name and my seat on "
+    "the panel are public, so anyone can link my answers in the record to my name."
 )
 
 
@@ -312,9 +316,19 @@ def record_of(found: SortitionSettings | None) -> dict[str, Any] | None:
     return loaded
 
 
+def _new_nonce() -> tuple[str, str]:
+    """Return a fresh secret 32-byte nonce (hex) and its published SHA-256 (hex)."""
+    nonce = secrets.token_bytes(32).hex()
+    return nonce, sortition.nonce_hash(nonce)
+
+
 @transactional
 def compute_lottery(session: Session, rnd: Round) -> SortitionSettings:
-    """Close the pool and compute the leximin lottery (no seed yet); publish its panels' hash."""
+    """Close the pool and compute the leximin lottery (no seed yet); publish its panels' hash.
+
+    The server draws a secret nonce now and publishes only its SHA-256 in the record, before
+    any seed is announced; the draw mixes the seed with it, and reveals it.
+    """
     found = _check_open(session, rnd)
     pool = pool_of(session, rnd)
     if len(pool.people) > MAX_POOL:
@@ -322,13 +336,19 @@ def compute_lottery(session: Session, rnd: Round) -> SortitionSettings:
     if not quotas_of(session, rnd):
         raise InvalidInput({"quotas": "Set at least one quota first"})
     quotas = full_quotas(pool, quotas_of(session, rnd), found.panel_size)
+    nonce, committed = _new_nonce()
     try:
-        record = sortition.select(pool, quotas, found.panel_size, method="leximin", seed=None)
+        dist = sortition.select_distribution(pool, quotas, found.panel_size, method="leximin")
+        lottery = sortition.round_to_lottery(
+            dist, sortition.DEFAULT_PANELS, pool_order=[p.id for p in pool.people]
+        )
+        record = sortition.build_record(pool, quotas, dist, lottery, None, committed)
     except sortition.InfeasibleQuotas as exc:
         raise InvalidInput({"quotas": str(exc)}) from None
     except (sortition.QuotaError, sortition.PoolError) as exc:
         raise InvalidInput({"quotas": str(exc)}) from None
     _store(found, record)
+    found.nonce = nonce
     found.lottery_at = _now()
     return found
 
@@ -361,13 +381,9 @@ def draw_panel(session: Session, rnd: Round) -> list[PanelMember]:
         raise DomainError("Announce the seed before the draw.")
     if found.drawn:
         raise DomainError("The panel has already been drawn.")
-    index = sortition.draw_index(found.seed, len(record["panels"]))
-    record = {
-        **record,
-        "seed": found.seed,
-        "draw_index": index,
-        "selected": list(record["panels"][index - 1]),
-    }
+    record = sortition.draw(record, found.seed, found.nonce)
+    # Commit now to the nonce of the first round of replacements, before its seed exists.
+    found.replacement_nonce, record["next_nonce_hash"] = _new_nonce()
     _store(found, record)
     found.drawn_at = _now()
     # The panel is the people drawn: seats given by hand before the draw end with it.
@@ -399,23 +415,52 @@ def _seat(
 
 
 @transactional
-def replace_dropouts(
-    session: Session, rnd: Round, dropouts: Sequence[str], seed: str
-) -> list[PanelMember]:
-    """Draw replacements for panel members who dropped out, by the record's conditional rule."""
+def announce_replacement_seed(session: Session, rnd: Round, seed: str) -> SortitionSettings:
+    """Record the seed announced in public for the next round of replacements, and when.
+
+    Its nonce was committed in the record before (``next_nonce_hash``), so nobody who sees
+    the seed can tell whom it would draw.
+    """
+    found = settings_of(session, rnd)
+    if found is None or not found.drawn:
+        raise DomainError("Draw the panel first.")
+    if found.replacement_seed is not None:
+        raise DomainError("A replacement seed is already announced: draw the replacements.")
+    seed = seed.strip()
+    if not 8 <= len(seed) <= 200:
+        raise InvalidInput({"seed": "The seed must be 8 to 200 characters"})
+    found.replacement_seed = seed
+    found.replacement_seed_at = _now()
+    return found
+
+
+@transactional
+def replace_dropouts(session: Session, rnd: Round, dropouts: Sequence[str]) -> list[PanelMember]:
+    """Draw replacements for members who dropped out, with the seed announced for them.
+
+    The round's committed nonce is revealed in the record, and a new one committed for the
+    next round.
+    """
     found = settings_of(session, rnd)
     record = record_of(found)
     if found is None or record is None or not found.drawn:
         raise DomainError("Draw the panel first.")
+    if found.replacement_seed is None or found.replacement_seed_at is None:
+        raise DomainError("Announce the seed for the replacements first.")
     if not dropouts:
         raise InvalidInput({"dropouts": "Choose who dropped out"})
-    seed = seed.strip()
-    if not 8 <= len(seed) <= 200:
-        raise InvalidInput({"seed": "The seed must be 8 to 200 characters"})
     try:
-        record = sortition.replace_dropouts(record, dropouts, seed)
+        record = sortition.replace_dropouts(
+            record,
+            dropouts,
+            found.replacement_seed,
+            nonce=found.replacement_nonce,
+            seed_announced_at=found.replacement_seed_at.isoformat(timespec="seconds"),
+        )
     except (sortition.ReplacementImpossible, ValueError) as exc:
         raise DomainError(str(exc)) from None
+    found.replacement_nonce, record["next_nonce_hash"] = _new_nonce()
+    found.replacement_seed = found.replacement_seed_at = None
     _store(found, record)
     last = record["replacements"][-1]
     return _seat(session, rnd, last["replacements"], list(dropouts))
@@ -442,6 +487,7 @@ __all__ = [
     "CONSENT_TEXT",
     "MAX_POOL",
     "Interest",
+    "announce_replacement_seed",
     "announce_seed",
     "compute_lottery",
     "current_panel",

@@ -7,6 +7,8 @@ member sits on the panel:
 - an upcoming session: one the facilitator has not closed yet (it may be under way);
 - a proposal waiting for the member's score: on the agenda of a session that is not closed,
   under a rubric, not scored by the member yet, and not one they declared a conflict on;
+- a shortlist vote waiting for the member's ranking: opened in a session that is not closed,
+  not counted yet, the member is recorded present and has not ranked;
 - minutes waiting for the member's approval: written, not yet approved by everyone present,
   the member was present and has not approved them.
 
@@ -41,7 +43,7 @@ from decide.models import (
     User,
 )
 from decide.models.publication import RoundManifest
-from decide.services.deliberation import scoring, sessions
+from decide.services.deliberation import scoring, sessions, shortlist
 from decide.services.signing import CHECKPOINT_TYPE, MANIFEST_TYPE
 
 
@@ -50,6 +52,7 @@ class TaskKind(enum.Enum):
 
     SESSION = "session"
     SCORE = "score"
+    RANK = "rank"
     MINUTES = "minutes"
     SIGN_MANIFEST = "sign-manifest"
     SIGN_CHECKPOINT = "sign-checkpoint"
@@ -177,7 +180,8 @@ def _open_sessions(session: Session, user: User) -> list[PanelSession]:
 def _when(panel_session: PanelSession) -> str:
     starts = panel_session.starts_at
     where = panel_session.place or ("online" if panel_session.online_link else "")
-    return f"{starts:%d %B %Y}, {starts:%H:%M}" + (f", {where}" if where else "")
+    day = f"{starts.day} {starts:%B %Y}"  # "8 December 2026", as the other pages write dates
+    return f"{day}, {starts:%H:%M}" + (f", {where}" if where else "")
 
 
 def upcoming_sessions(session: Session, user: User) -> list[Task]:
@@ -202,6 +206,24 @@ def proposals_to_score(session: Session, user: User) -> list[Task]:
                 continue
             tasks.append(Task(TaskKind.SCORE, s.round_id, s.round.title, f"Score {p.title}",
                               f"In {s.title}", p.id, s.id))  # fmt: skip
+    return tasks
+
+
+def votes_to_cast(session: Session, user: User) -> list[Task]:
+    """Return the panel's open shortlist votes (ranked, not counted) the member has not cast."""
+    tasks = []
+    for s in _open_sessions(session, user):
+        decision = shortlist.decision_of(session, s)
+        if decision is None or decision.method != "ranked" or decision.decided_at is not None:
+            continue
+        if user.id in shortlist.voted_member_ids(session, decision):
+            continue
+        if user.id not in sessions.present_member_ids(s):  # only those present vote
+            continue
+        places = "place" if decision.places == 1 else "places"
+        tasks.append(Task(TaskKind.RANK, s.round_id, s.round.title,
+                          f"Rank the proposals for the shortlist of {s.title}",
+                          f"{decision.places} {places} to fill", decision.id, s.id))  # fmt: skip
     return tasks
 
 
@@ -230,6 +252,8 @@ SOURCES: Sequence[Source] = (
            upcoming_sessions),
     Source("scores", "Proposals waiting for your score", "No proposal waits for your score.",
            proposals_to_score),
+    Source("votes", "Shortlist votes waiting for your ranking",
+           "No shortlist vote waits for your ranking.", votes_to_cast),
     Source("minutes", "Minutes to approve", "No minutes wait for your approval.",
            minutes_to_approve),
     Source("manifests", "Manifests to sign", "No manifest waits for your signature.",

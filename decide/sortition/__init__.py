@@ -32,16 +32,18 @@ from decide.sortition.pool import (
 )
 from decide.sortition.record import (
     FORMAT,
-    Check,
     ReplacementImpossible,
     build_record,
     decimal_text,
+    draw,
     draw_index,
+    mixed_seed,
+    nonce_hash,
     probability_text,
     record_bytes,
     replace_dropouts,
-    verify_record,
 )
+from decide.sortition.verify import Check, verify_record
 
 __all__ = [
     "DEFAULT_PANELS",
@@ -63,10 +65,13 @@ __all__ = [
     "check_quotas",
     "conflicting_bounds",
     "decimal_text",
+    "draw",
     "draw_index",
     "explain_infeasible",
     "leximin",
     "maximin",
+    "mixed_seed",
+    "nonce_hash",
     "parse_pool",
     "parse_quotas",
     "pool_hash",

@@ -182,7 +182,11 @@ def _value_does_not_fit(error: Exception) -> tuple[str, int]:
 
 _ERROR_TEXT = {
     400: ("Bad request", "The request could not be understood."),
-    403: ("Not allowed", "You do not have permission to see or do this."),
+    403: (
+        "Not allowed",
+        "You do not have permission to see or do this. If you think you should, sign in with "
+        "the account that has it, or ask the round's facilitator.",
+    ),
     404: ("Page not found", "There is no page at this address."),
     405: ("Not allowed", "This page does not accept that kind of request."),
     413: ("Too large", "The upload is larger than we accept."),
@@ -195,8 +199,11 @@ def _error_page(error: Any) -> tuple[str, int]:
     code = getattr(error, "code", 500) or 500
     title, message = _ERROR_TEXT.get(code, ("Error", "Something went wrong."))
     description = getattr(error, "description", None)
-    if code in (400, 403) and isinstance(description, str) and not description.startswith("The "):
-        message = description
+    # Werkzeug's own wording ("…read-protected or not readable by the server") is not ours: a
+    # description is shown only when a view gave its own.
+    own = isinstance(description, str) and description != getattr(type(error), "description", None)
+    if code in (400, 403) and own and not str(description).startswith("The "):
+        message = str(description)
     elif code == 429 and isinstance(description, str) and not description[:1].isdigit():
         message = description  # a limit's own words (not the bare "10 per 1 hour")
     return render_template("error.html", code=code, title=title, message=message), code

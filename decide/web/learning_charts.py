@@ -14,6 +14,7 @@ from typing import Any
 
 from audits import charts
 from ballots.wording import exact_figure, money, plural
+from decide.allocation.names import rule_name
 from decide.services.learning import Facts
 from decide.services.learning_views import (
     AWAITING_CONFIRMATION,
@@ -145,8 +146,8 @@ def _partners(known: Facts, filters: Filters, currency: str) -> dict[str, Any]:
 
 def _coverage(known: Facts, filters: Filters) -> dict[str, Any]:
     rows = coverage_by_rule(known, filters)
-    chart = charts.bars([(r.rule, r.share * 100, percent(r.share)) for r in rows])
-    parts = [f"{percent(r.share)} of voters under {r.rule}" for r in rows]
+    chart = charts.bars([(rule_name(r.rule), r.share * 100, percent(r.share)) for r in rows])
+    parts = [f"{percent(r.share)} of voters under {rule_name(r.rule)}" for r in rows]
     summary = (
         "A funded project that they had supported: " + "; ".join(parts) + "."
         if rows

@@ -43,6 +43,11 @@ def _extra_features(rnd: Round) -> list[Any]:
     return list(found.extra_features) if found else []
 
 
+def _drawn(rnd: Round) -> bool:
+    found = sortition.settings_of(db.session, rnd)
+    return found is not None and found.drawn_at is not None
+
+
 # --- Volunteers ----------------------------------------------------------------------------
 @bp.route("/rounds/<int:round_id>/panel/volunteer", methods=["GET", "POST"])
 def volunteer(round_id: int) -> str | BaseResponse:
@@ -75,6 +80,7 @@ def volunteer(round_id: int) -> str | BaseResponse:
         mine=mine,
         extras=extras,
         open=sortition.registration_open(db.session, rnd),
+        drawn=_drawn(rnd),
         consent_text=sortition.CONSENT_TEXT,
         genders=GENDERS,
         partner_types=PARTNER_TYPES,
@@ -127,6 +133,8 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
         "quotas_form": forms.get("quotas_form")
         or QuotasForm(formdata=None, data={"quotas": quotas_text}),
         "seed_form": forms.get("seed_form") or SeedForm(formdata=None),
+        "replacement_seed_form": forms.get("replacement_seed_form")
+        or SeedForm(formdata=None, prefix="replacement"),
         "replace_form": replace_form,
         "action_form": ActionForm(),
         "lottery_error": forms.get("lottery_error"),
@@ -234,6 +242,22 @@ def draw(round_id: int) -> BaseResponse:
     return _back(rnd, "draw")
 
 
+@bp.post("/rounds/<int:round_id>/panel/replacement-seed")
+def replacement_seed(round_id: int) -> str | BaseResponse:
+    """Record the seed announced in public for the next replacements, with the time."""
+    rnd = _facilitator_round(round_id)
+    form = SeedForm(prefix="replacement")
+    if form.validate_on_submit():
+        try:
+            sortition.announce_replacement_seed(db.session, rnd, form.seed.data or "")
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash("Replacement seed recorded.", "success")
+            return _back(rnd, "replace")
+    return _manage(rnd, replacement_seed_form=form)
+
+
 @bp.post("/rounds/<int:round_id>/panel/replace")
 def replace(round_id: int) -> str | BaseResponse:
     """Replace panel members who dropped out, recorded in the sortition record."""
@@ -244,9 +268,7 @@ def replace(round_id: int) -> str | BaseResponse:
     form.dropouts.choices = options([(p, p) for p in panel])
     if form.validate_on_submit():
         try:
-            added = sortition.replace_dropouts(
-                db.session, rnd, form.dropouts.data or [], form.seed.data or ""
-            )
+            added = sortition.replace_dropouts(db.session, rnd, form.dropouts.data or [])
         except DomainError as error:
             show_domain_error(form, error)
         else:

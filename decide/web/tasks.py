@@ -23,6 +23,7 @@ _PAGES = {
     TaskKind.SCORE: lambda t: url_for(
         "deliberation.score", session_id=t.session_id, proposal_id=t.target_id
     ),
+    TaskKind.RANK: lambda t: url_for("deliberation.ballot", session_id=t.session_id),
     TaskKind.MINUTES: lambda t: url_for("deliberation.minutes_page", session_id=t.session_id),
     TaskKind.SIGN_MANIFEST: lambda t: url_for("publication.sign", round_id=t.round_id),
     TaskKind.SIGN_CHECKPOINT: lambda t: url_for(

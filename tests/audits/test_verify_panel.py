@@ -53,3 +53,11 @@ def test_a_changed_sortition_record_or_hash_fails(full):
     assert _check(full, sortition_record=other).status == "FAIL"
     assert _check(full, sortition_record="not hex").status == "FAIL"
     assert _check(full, minutes_head="00").status == "FAIL"
+
+
+def test_a_record_for_a_manifest_naming_none_fails_saying_why(full):
+    check = _check(full)  # the record is given; the manifest has no sortition_record
+    assert check.status == "FAIL"
+    assert "this manifest names no sortition_record" in check.reason
+    assert "nothing links the record to this round" in check.reason
+    assert "Leave the record out" in check.reason

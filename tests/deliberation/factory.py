@@ -62,6 +62,8 @@ def deliberation(db: Session, world: World, title: str = "Deliberating round") -
             topics=["Welcome"],
         ),
     )
+    # Everyone is recorded present at the start; attend_and_close records it again.
+    sessions.record_attendance(db, session, [u.id for u in panel.values()])
     return Deliberation(rnd, panel, proposals, session)
 
 
@@ -69,6 +71,11 @@ def score_all(db: Session, d: Deliberation, member: User, proposal: Proposal, va
     """Score a proposal with `value` on every criterion."""
     criteria = scoring.rubric_of(db, d.round)
     scoring.record_scores(db, d.session, member, proposal, {c.id: value for c in criteria})
+
+
+def attend(db: Session, d: Deliberation, *names: str) -> None:
+    """Record `names` as present (everyone when none given), leaving the session open."""
+    sessions.record_attendance(db, d.session, [d.panel[n].id for n in (names or d.panel)])
 
 
 def attend_and_close(db: Session, d: Deliberation, *names: str) -> None:

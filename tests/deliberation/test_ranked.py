@@ -61,3 +61,27 @@ def test_same_ballots_and_seed_give_the_same_transcript_whatever_the_order():
 def test_bad_ballots_are_refused(ballots, places, message):
     with pytest.raises(RankingRefused, match=message):
         count_ranked(["A", "B", "C", "D"], ballots, places=places, seed="s")
+
+
+def test_the_transcript_says_when_a_tie_was_broken_and_how(app):
+    from flask import render_template
+
+    tied_round = {
+        "round": 2,
+        "counts": [("Swimming", "1.5"), ("Benefits clinic", "1.5"), ("Gardens", "3")],
+        "exhausted": "0",
+        "elected": [],
+        "eliminated": ["Benefits clinic"],
+        "transfers": [],
+    }
+    clear_round = dict(tied_round, round=1, counts=[("Swimming", "2"), ("Benefits clinic", "1")])
+    transcript = {
+        "method": "stv", "method_words": "single transferable vote", "places": 2,
+        "ballots": 6, "quota": "2", "seed": "decision 7", "winners": ["Gardens", "Swimming"],
+        "rounds": [clear_round, tied_round],
+    }  # fmt: skip
+    with app.test_request_context():
+        html = render_template("deliberation/_transcript.html", transcript=transcript)
+    assert "Tie in round 2:" in html and "Tie in round 1" not in html
+    assert "Benefits clinic had as many votes as Swimming" in html
+    assert "“decision 7”" in html and "No further choice" in html

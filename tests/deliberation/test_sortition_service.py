@@ -82,7 +82,11 @@ def test_lottery_then_seed_then_draw_seats_the_panel_and_the_record_verifies(db,
     with pytest.raises(DomainError, match="Compute the lottery first"):
         sortition.announce_seed(db.session, rnd, SEED)
     found = sortition.compute_lottery(db.session, rnd)
-    assert found.pool_closed and sortition.record_of(found)["seed"] is None
+    published = sortition.record_of(found)
+    assert found.pool_closed and published["seed"] is None
+    # Commit-reveal: the nonce's hash is published at once, the nonce itself only at the draw.
+    assert published["nonce"] is None and found.nonce.encode() not in found.record
+    assert published["nonce_hash"] == pure.nonce_hash(found.nonce)
     # The pool and the quotas are frozen once the lottery is published.
     with pytest.raises(DomainError, match="closed"):
         sortition.register_interest(
@@ -96,6 +100,9 @@ def test_lottery_then_seed_then_draw_seats_the_panel_and_the_record_verifies(db,
     members = sortition.draw_panel(db.session, rnd)
     record = sortition.record_of(found)
     assert record["seed"] == SEED and len(record["selected"]) == 4
+    assert record["nonce"] == found.nonce
+    mixed = pure.mixed_seed(SEED, found.nonce)
+    assert record["draw_index"] == pure.draw_index(mixed, len(record["panels"]))
     by_pseudonym = {v.pseudonym: v.user_id for v in volunteers}
     seated = set(
         db.session.scalars(select(PanelMember.user_id).where(PanelMember.round_id == rnd.id))
@@ -110,25 +117,41 @@ def test_lottery_then_seed_then_draw_seats_the_panel_and_the_record_verifies(db,
 
 def test_replacements_are_drawn_from_the_record_and_recorded(db, world):
     rnd = world.round
-    fill_pool(db.session, world, rnd, 10)
+    fill_pool(db.session, world, rnd, 30)
     sortition.set_panel(db.session, rnd, 4)
     sortition.set_quotas(db.session, rnd, small_quotas(4))
     sortition.compute_lottery(db.session, rnd)
     sortition.announce_seed(db.session, rnd, SEED)
     sortition.draw_panel(db.session, rnd)
     found = sortition.settings_of(db.session, rnd)
-    gone = sortition.record_of(found)["selected"][0]
     before = found.record_hash
-    sortition.replace_dropouts(db.session, rnd, [gone], "replacement seed 99")
+    with pytest.raises(DomainError, match="Announce the seed for the replacements"):
+        sortition.replace_dropouts(db.session, rnd, [sortition.record_of(found)["selected"][0]])
+    committed = sortition.record_of(found)["next_nonce_hash"]
+    sortition.announce_replacement_seed(db.session, rnd, "replacement seed 99")
+    # In a small pool some members cannot be replaced within the quotas (a clear refusal
+    # that changes nothing): take the first who can.
+    for gone in sortition.record_of(found)["selected"]:
+        try:
+            sortition.replace_dropouts(db.session, rnd, [gone])
+            break
+        except DomainError as refused:
+            assert "No panel of the lottery" in str(refused)
+    else:
+        pytest.fail("nobody could be replaced")
     record = sortition.record_of(found)
+    entry = record["replacements"][0]
+    assert entry["nonce_hash"] == committed == pure.nonce_hash(entry["nonce"])
+    assert entry["seed"] == "replacement seed 99" and entry["seed_announced_at"]
+    assert record["next_nonce_hash"] not in (None, committed)
     assert record["replacements"][0]["dropouts"] == [gone]
     assert gone not in sortition.current_panel(record) and found.record_hash != before
     user_of = {v.pseudonym: v.user_id for v in sortition.volunteers_of(db.session, rnd)}
     seated = db.session.scalars(select(PanelMember.user_id).where(PanelMember.round_id == rnd.id))
     assert sorted(seated) == sorted(user_of[p] for p in sortition.current_panel(record))
     assert all(c.ok for c in pure.verify_record(record))
-    with pytest.raises(DomainError):
-        sortition.replace_dropouts(db.session, rnd, [gone], "replacement seed 99")
+    with pytest.raises(DomainError, match="Announce the seed"):
+        sortition.replace_dropouts(db.session, rnd, [gone])
 
 
 def test_a_quota_on_a_value_no_volunteer_can_have_is_refused_and_changes_nothing(db, world):

@@ -9,7 +9,7 @@ import json
 
 from decide import sortition as pure
 from decide.services import sortition
-from tests.deliberation.sortition_pool import fill_pool
+from tests.deliberation.sortition_pool import fill_pool, small_quotas
 from tests.web.world import login
 
 FORM = {"area_id": "", "age_band": "25-44", "gender": "woman", "partner_type": "resident"}
@@ -65,3 +65,42 @@ def test_the_facilitator_sets_quotas_by_csv_sees_the_conflict_then_draws(app, db
     assert all(check.ok for check in pure.verify_record(record))
     public = _main(app.test_client().get(f"{base}/record").get_data(as_text=True))
     assert "numbers 3 14 15 92" in public and record["selected"][0] in public
+
+
+def test_after_the_draw_each_volunteer_learns_whether_they_were_drawn(app, db, world):
+    import datetime as dt
+
+    from decide.models import PanelMember
+
+    rnd = world.round
+    drawn, passed_over = fill_pool(db.session, world, rnd, 2)
+    url = f"/rounds/{rnd.id}/panel/volunteer"
+    before = _main(login(app.test_client(), drawn.user).get(url).get_data(as_text=True))
+    assert "You have been drawn" not in before and "not drawn" not in before
+    sortition.set_panel(db.session, rnd, 1)
+    settings = sortition.settings_of(db.session, rnd)
+    settings.drawn_at = dt.datetime.now(dt.UTC)
+    db.session.add(PanelMember(round_id=rnd.id, user_id=drawn.user_id))
+    db.session.commit()
+    mine = _main(login(app.test_client(), drawn.user).get(url).get_data(as_text=True))
+    assert "You have been drawn for the panel" in mine and f"/rounds/{rnd.id}/sessions" in mine
+    theirs = _main(login(app.test_client(), passed_over.user).get(url).get_data(as_text=True))
+    assert "you were not drawn this time" in theirs and "You have been drawn" not in theirs
+
+
+def test_replacements_need_their_own_seed_announced_first(app, db, world):
+    rnd = world.round
+    fill_pool(db.session, world, rnd, 30)
+    sortition.set_panel(db.session, rnd, 4)
+    sortition.set_quotas(db.session, rnd, small_quotas(4))
+    sortition.compute_lottery(db.session, rnd)
+    sortition.announce_seed(db.session, rnd, "numbers 3 14 15 92")
+    sortition.draw_panel(db.session, rnd)
+    fay = login(app.test_client(), world.users["facilitator"])
+    base = f"/rounds/{rnd.id}/panel"
+    page = fay.get(f"{base}/sortition").get_data(as_text=True)
+    assert "Record the replacement seed" in page and "Draw replacements" not in page
+    seed = {"replacement-seed": "replacement numbers 2 7 1 8"}
+    assert fay.post(f"{base}/replacement-seed", data=seed).status_code == 303
+    page = fay.get(f"{base}/sortition").get_data(as_text=True)
+    assert "replacement numbers 2 7 1 8" in page and "Draw replacements" in page

@@ -45,3 +45,19 @@ def test_minutes_wait_for_the_members_present_until_they_approve(app, db, delib)
     minutes.approve_minutes(db.session, written, pat)
     assert _tasks(db, pat, TaskKind.MINUTES) == []
     assert len(_tasks(db, quinn, TaskKind.MINUTES)) == 1
+
+
+def test_an_open_shortlist_vote_waits_for_each_member_until_they_rank(app, db, delib):
+    from decide.services.deliberation import shortlist
+
+    pat, quinn = delib.panel["pat"], delib.panel["quinn"]
+    assert _tasks(db, pat, TaskKind.RANK) == []
+    decision = shortlist.open_ranked_vote(db.session, delib.session, 1)
+    [task] = _tasks(db, pat, TaskKind.RANK)
+    assert task.session_id == delib.session.id and task.detail == "1 place to fill"
+    page = login(app.test_client(), pat).get("/tasks").get_data(as_text=True)
+    assert f"/sessions/{delib.session.id}/shortlist/ballot" in page
+    cooking, gym, _walking = delib.proposals
+    shortlist.cast_ranking(db.session, decision, pat, [gym.id, cooking.id])
+    assert _tasks(db, pat, TaskKind.RANK) == []
+    assert len(_tasks(db, quinn, TaskKind.RANK)) == 1  # the others still have it

@@ -100,6 +100,7 @@ def test_the_hand_counted_stv_transcript_is_rendered(app, db, delib, world):
     for v in voters:
         db.session.add(PanelMember(round=delib.round, user=v))
     db.session.commit()
+    sessions.record_attendance(db.session, d, [v.id for v in voters])
     decision = shortlist.open_ranked_vote(db.session, d, 2)
     A, B, C, D = a.id, b.id, c.id, fourth.id
     rankings = [[A, B]] * 5 + [[C, B]] * 2 + [[D, C]] * 3 + [[B, D]]
@@ -108,7 +109,7 @@ def test_the_hand_counted_stv_transcript_is_rendered(app, db, delib, world):
     facilitator = login(app.test_client(), world.users["facilitator"])
     assert facilitator.post(f"/sessions/{d.id}/shortlist/count").status_code == 303
     page = _main(_page(app.test_client(), f"/sessions/{d.id}/shortlist"))
-    assert "single transferable vote" in page and "quota 3.666667 votes" in page
+    assert "single transferable vote" in page and "needs 3.666667 votes to be elected" in page
     assert "Round 1: elected Cooking club" in page
     assert "Round 2: out Walking group" in page
     assert "Round 3: elected Green gym; out Dance class" in page

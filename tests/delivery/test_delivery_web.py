@@ -105,13 +105,16 @@ def test_the_project_page_follows_the_money_and_hides_withdrawn_stories(app, db,
         },
     )
     assert paid.status_code == 303
-    draft = StoryDraft("Cooking again", "I cook again.", "Mo", dt.date.today(), "Project page")
+    planned = fac.get(f"/rounds/{d.round.id}/projects/P1/milestones").get_data(as_text=True)
+    assert "Pay the tranche of" not in planned and "Its tranche is paid" in planned
+    draft = StoryDraft("Cooking again", "I cook again.", "Mo Farrell", dt.date.today(), "Page")
     story = delivery_reports.add_story(db.session, p1, draft, d.reporter)
     visitor = app.test_client()
     page = visitor.get(f"/rounds/{d.round.id}/projects/P1")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "£4,000.00" in text and "£1,000.00" in text and "Cooking again" in text
+    assert "Mo Farrell" not in text  # who consented is the record of consent, not published
     assert f"/rounds/{d.round.id}/ledger#payment-1" in text
     assert 'id="payment-1"' in visitor.get(f"/rounds/{d.round.id}/ledger").get_data(as_text=True)
     ledger_rows = ledger.payments(db.session, d.round.id)

@@ -270,7 +270,7 @@ def test_a_drawn_panel_deliberates_and_signs_the_manifest(server, browser, axe_c
     expect(facilitator.get_by_role("heading", level=1)).to_have_text("Shortlist")
     shortlist_url = facilitator.url.split("#")[0]
     main = facilitator.locator("main")
-    expect(main).to_contain_text("Counted by single transferable vote (pyrankvote) for 2 places")
+    expect(main).to_contain_text("Counted by single transferable vote for 2 places")
     expect(main).to_contain_text("Round 1: elected")
     expect(main.locator("#reasons ~ ul")).to_contain_text("Benefits check clinic")
     axe_check(facilitator)

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections import defaultdict
 from fractions import Fraction
 from pathlib import Path
@@ -159,6 +160,8 @@ def test_dashboard_is_public_server_rendered_and_filtered_by_url(app, db, rounds
     assert " style=" not in page and "<style" not in page
     assert "Learning &lt;one&gt; &amp; co" in page and "<one>" not in page
     assert "Each rule&#39;s coverage" in page or "Each rule's coverage" in page
+    # Rules are named in words, in the chart and its summary as in the table.
+    assert not re.search(r">[^<]*\b(equal-shares|greedy-cost|phragmen)\b", page)
 
     # Follow the money: each funded project links to its page, which lists its ledger entries.
     funded = _funded(db, rounds[0])[0]
@@ -285,3 +288,13 @@ def test_the_dashboard_cache_is_keyed_by_the_parsed_filters_and_bounded(app, db,
         learning_cache.cached(db.session, ("test", n), lambda n=n: n)
     assert learning_cache.size() == learning_cache.MAX_ENTRIES
     assert learning_cache.cached(db.session, ("test", 0), lambda: "rebuilt") == "rebuilt"
+
+
+def test_a_manifest_without_readable_ballots_does_not_break_the_dashboard(app, db, rounds):
+    from decide.models.publication import RoundManifest
+
+    row = db.session.get(RoundManifest, rounds[0].id)
+    row.ballots_pb = b""
+    db.session.commit()
+    response = app.test_client().get("/learning")
+    assert response.status_code == 200

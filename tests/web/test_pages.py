@@ -291,3 +291,20 @@ def test_the_combined_chart_splits_each_rules_money_by_deprivation(db):
         assert g.spent + g.leftover == rnd.budget_pence
     # The factory's rounds fund projects in more and less deprived areas alike.
     assert {bool(service.glance(election, s).elsewhere) for s in summaries} == {True}
+
+
+def test_a_refusal_speaks_our_words_not_the_servers(app):
+    from flask import abort
+
+    @app.get("/_refused")
+    def _refused() -> str:
+        abort(403)
+
+    @app.get("/_refused_why")
+    def _refused_why() -> str:
+        abort(403, "Only members of the delivering organisation post updates.")
+
+    plain = app.test_client().get("/_refused").get_data(as_text=True)
+    assert "read-protected" not in plain and "ask the round&#39;s facilitator" in plain
+    why = app.test_client().get("/_refused_why").get_data(as_text=True)
+    assert "Only members of the delivering organisation post updates." in why

@@ -26,7 +26,7 @@ from decide.models import (
     User,
 )
 from decide.services.deliberation.scoring import shown, summaries
-from decide.services.deliberation.sessions import present_member_ids
+from decide.services.deliberation.sessions import member_labels, present_member_ids
 from decide.services.deliberation.shortlist import decision_of
 from decide.services.errors import DomainError, NotAllowed
 
@@ -40,18 +40,25 @@ def minutes_of(session: Session, panel_session: PanelSession) -> Minutes | None:
     return session.scalar(select(Minutes).where(Minutes.session_id == panel_session.id))
 
 
+def _agenda_ids(panel_session: PanelSession) -> set[int]:
+    return {i.proposal_id for i in panel_session.items if i.proposal_id is not None}
+
+
 def _document(session: Session, panel_session: PanelSession) -> dict[str, Any]:
     rnd = panel_session.round
-    names = {seat.user_id: seat.user.display_name for seat in rnd.panel}
-    present = present_member_ids(panel_session)
-    agenda_ids = {i.proposal_id for i in panel_session.items if i.proposal_id is not None}
-    conflicts = session.scalars(
-        select(ConflictOfInterest)
-        .where(
-            ConflictOfInterest.round_id == rnd.id, ConflictOfInterest.proposal_id.in_(agenda_ids)
+    conflicts = list(
+        session.scalars(
+            select(ConflictOfInterest)
+            .where(
+                ConflictOfInterest.round_id == rnd.id,
+                ConflictOfInterest.proposal_id.in_(_agenda_ids(panel_session)),
+            )
+            .order_by(ConflictOfInterest.id)
         )
-        .order_by(ConflictOfInterest.id)
     )
+    labels = member_labels(session, rnd, {c.user_id for c in conflicts})
+    names = {seat.user_id: labels[seat.user_id] for seat in rnd.panel}
+    present = present_member_ids(panel_session)
     decision = decision_of(session, panel_session)
     return {
         "type": MINUTES_TYPE,
@@ -74,7 +81,7 @@ def _document(session: Session, panel_session: PanelSession) -> dict[str, Any]:
             "absent": sorted(names[i] for i in names if i not in present),
         },
         "conflicts": [
-            {"member": c.user.display_name, "proposal": c.proposal.title, "reason": c.reason}
+            {"member": labels[c.user_id], "proposal": c.proposal.title, "reason": c.reason}
             for c in conflicts
         ],
         "scores": [
@@ -211,7 +218,9 @@ def manifest_fields(session: Session, rnd: Round) -> dict[str, Any]:
     shortlisted: set[int] | None = None
     for document in documents:
         decision = parse_canonical(document).get("decision")
-        if decision and decision.get("shortlist"):
+        # Any recorded decision counts, even an empty shortlist: a ballot that came from a
+        # shortlist always has the field, so the verifier compares it with the ballot.
+        if isinstance(decision, dict) and "shortlist" in decision:
             shortlisted = {item["id"] for item in decision["shortlist"]}
     if shortlisted is not None:
         on_ballot = {p.proposal_id: p.code for p in rnd.projects}

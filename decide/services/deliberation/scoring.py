@@ -20,7 +20,11 @@ from sqlalchemy.orm import Session
 
 from ballots.pabulib import format_decimal
 from decide.models import PanelSession, Proposal, Round, RubricCriterion, Score, User
-from decide.services.deliberation.sessions import conflicted_proposal_ids
+from decide.services.deliberation.sessions import (
+    conflicted_pairs,
+    conflicted_proposal_ids,
+    member_labels,
+)
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 
 SCORE_MAX = 5
@@ -199,10 +203,12 @@ def own_scores(
 def scored_counts(session: Session, panel_session: PanelSession) -> dict[int, int]:
     """Return how many members have scored each proposal (no values: safe before closing)."""
     members: dict[int, set[int]] = defaultdict(set)
+    conflicted = conflicted_pairs(session, panel_session.round)
     for proposal_id, user_id in session.execute(
         select(Score.proposal_id, Score.user_id).where(Score.session_id == panel_session.id)
     ):
-        members[proposal_id].add(user_id)
+        if (user_id, proposal_id) not in conflicted:
+            members[proposal_id].add(user_id)
     return {k: len(v) for k, v in members.items()}
 
 
@@ -212,17 +218,27 @@ def member_scores(session: Session, panel_session: PanelSession) -> dict[int, di
         raise NotAllowed("Scores stay hidden until the session closes.")
     weights = {c.id: c.weight for c in rubric_of(session, panel_session.round)}
     total = sum(weights.values())
-    sums: dict[int, dict[str, Fraction]] = defaultdict(dict)
-    for proposal_id, _user, name, criterion_id, value in session.execute(
-        select(Score.proposal_id, Score.user_id, User.display_name, Score.criterion_id, Score.value)
-        .join(User, User.id == Score.user_id)
-        .where(Score.session_id == panel_session.id)
-        .order_by(Score.proposal_id, User.display_name, Score.user_id)
+    conflicted = conflicted_pairs(session, panel_session.round)
+    by_user: dict[int, dict[int, Fraction]] = defaultdict(dict)
+    for proposal_id, user_id, criterion_id, value in session.execute(
+        select(Score.proposal_id, Score.user_id, Score.criterion_id, Score.value).where(
+            Score.session_id == panel_session.id
+        )
     ):
-        # Keyed by name: the minutes and the page name members, never their account ids.
-        sums[proposal_id][name] = sums[proposal_id].get(name, Fraction(0)) + Fraction(
+        if (user_id, proposal_id) in conflicted:
+            continue  # a conflict declared after scoring: the score no longer counts
+        by_user[proposal_id][user_id] = by_user[proposal_id].get(user_id, Fraction(0)) + Fraction(
             weights.get(criterion_id, 0) * value, total
         )
+    # Grouped by account, then named: the minutes and the page name members (telling apart
+    # two with the same name), never their account ids.
+    labels = member_labels(
+        session, panel_session.round, {u for scores in by_user.values() for u in scores}
+    )
+    sums = {
+        proposal_id: {labels[u]: v for u, v in sorted(scores.items(), key=lambda i: labels[i[0]])}
+        for proposal_id, scores in by_user.items()
+    }
     return dict(sums)
 
 

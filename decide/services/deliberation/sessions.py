@@ -186,6 +186,22 @@ def conflicted_proposal_ids(session: Session, rnd: Round, member: User) -> set[i
     )
 
 
+def conflicted_pairs(session: Session, rnd: Round) -> set[tuple[int, int]]:
+    """Return every (member id, proposal id) with a declared conflict in the round.
+
+    The rule: a conflict counts whenever it is declared. A score or ranking the member gave
+    the proposal before declaring it is left out of every summary and count from then on.
+    """
+    return {
+        (user_id, proposal_id)
+        for user_id, proposal_id in session.execute(
+            select(ConflictOfInterest.user_id, ConflictOfInterest.proposal_id).where(
+                ConflictOfInterest.round_id == rnd.id
+            )
+        )
+    }
+
+
 def conflicts_of_round(session: Session, rnd: Round) -> list[ConflictOfInterest]:
     """Return every conflict declared in the round, by proposal then member."""
     return list(
@@ -206,6 +222,29 @@ def sessions_of_round(session: Session, rnd: Round) -> list[PanelSession]:
             .order_by(PanelSession.starts_at, PanelSession.id)
         )
     )
+
+
+def member_labels(
+    session: Session, rnd: Round, user_ids: Sequence[int] | set[int] = ()
+) -> dict[int, str]:
+    """Return how pages and minutes name each panel member (and each of `user_ids`).
+
+    Members are told apart by account, never by name: when two share a display name, each gets
+    a member number after it ("Sam Lee (member 1)", "Sam Lee (member 2)"), numbered in the
+    order their accounts were made.
+    """
+    ids = {seat.user_id for seat in rnd.panel} | set(user_ids)
+    users = sorted(session.scalars(select(User).where(User.id.in_(ids))), key=lambda u: u.id)
+    by_name: dict[str, list[User]] = {}
+    for user in users:
+        by_name.setdefault(user.display_name.strip().casefold(), []).append(user)
+    labels = {}
+    for same in by_name.values():
+        for n, user in enumerate(same, start=1):
+            labels[user.id] = (
+                user.display_name if len(same) == 1 else f"{user.display_name} (member {n})"
+            )
+    return labels
 
 
 def present_member_ids(panel_session: PanelSession) -> set[int]:

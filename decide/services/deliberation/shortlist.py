@@ -12,6 +12,7 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from audits.canonical import parse_canonical
 from decide.models import (
     Minutes,
     PanelBallot,
@@ -26,7 +27,11 @@ from decide.models import (
 from decide.ranked import RankingRefused, count_ranked, method_for
 from decide.services import proposals as proposal_service
 from decide.services.deliberation.scoring import shown, summaries
-from decide.services.deliberation.sessions import conflicted_proposal_ids, present_member_ids
+from decide.services.deliberation.sessions import (
+    conflicted_pairs,
+    conflicted_proposal_ids,
+    present_member_ids,
+)
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.sanitise import strip_raw_html
 from decide.services.unit_of_work import unit_of_work
@@ -67,6 +72,7 @@ def open_ranked_vote(
     session: Session, panel_session: PanelSession, places: int
 ) -> ShortlistDecision:
     """Open a ranked vote of the panel for `places` places on the shortlist."""
+    _vote_still_open(session, panel_session)
     candidates = _new_decision(session, panel_session)
     if not isinstance(places, int) or not 1 <= places < len(candidates):
         raise InvalidInput({"places": f"Choose from 1 to {len(candidates) - 1} places"})
@@ -91,6 +97,12 @@ def cast_ranking(
         raise NotAllowed("Only members of this round's panel vote on the shortlist.")
     if decision.method != "ranked" or decision.decided_at is not None:
         raise DomainError("This vote is not open.")
+    _vote_still_open(session, panel_session)
+    if member.id not in present_member_ids(panel_session):
+        raise NotAllowed(
+            "Only panel members recorded as present at this session vote: "
+            "ask the facilitator to record your attendance first."
+        )
     if not ranking:
         raise InvalidInput({"ranking": "Rank at least one proposal"})
     if len(set(ranking)) != len(ranking) or not set(ranking) <= set(decision.candidate_ids):
@@ -108,6 +120,18 @@ def cast_ranking(
     session.add(ballot)
     session.commit()
     return ballot
+
+
+def _vote_still_open(session: Session, panel_session: PanelSession) -> None:
+    """Refuse a ranked vote's opening, ballots and count once the session is closed.
+
+    The vote happens during the session, among the members recorded present; once the session
+    closes (and so before its minutes can be written and approved) the vote is fixed.
+    """
+    if panel_session.is_closed or _minutes_approved(session, panel_session):
+        raise DomainError(
+            "This session is closed: its ranked vote can no longer be opened, cast or counted."
+        )
 
 
 def voted_member_ids(session: Session, decision: ShortlistDecision) -> set[int]:
@@ -138,6 +162,7 @@ def count_vote(session: Session, decision: ShortlistDecision) -> ShortlistDecisi
     """Count the panel's rankings with pyrankvote and keep the transcript and the reasons."""
     if decision.method != "ranked" or decision.decided_at is not None:
         raise DomainError("This vote is not open.")
+    _vote_still_open(session, decision.session)
     ballots = list(
         session.scalars(
             select(PanelBallot)
@@ -147,11 +172,17 @@ def count_vote(session: Session, decision: ShortlistDecision) -> ShortlistDecisi
     )
     if not ballots:
         raise DomainError("No panel member has voted yet.")
+    conflicted = conflicted_pairs(session, decision.session.round)
+    # A conflict declared after voting: the member's ranking of that proposal does not count.
+    rankings = [[str(i) for i in b.ranking if (b.user_id, i) not in conflicted] for b in ballots]
+    rankings = [r for r in rankings if r]
+    if not rankings:
+        raise DomainError("No panel member has voted yet.")
     seed = f"decide/shortlist/round-{decision.session.round_id}/decision-{decision.id}"
     try:
         count = count_ranked(
             [str(i) for i in decision.candidate_ids],
-            [[str(i) for i in b.ranking] for b in ballots],
+            rankings,
             places=decision.places,
             seed=seed,
         )
@@ -176,7 +207,11 @@ def count_vote(session: Session, decision: ShortlistDecision) -> ShortlistDecisi
 def adopt_threshold(
     session: Session, panel_session: PanelSession, threshold: Fraction
 ) -> ShortlistDecision:
-    """Shortlist each agenda proposal whose median score reaches the threshold adopted."""
+    """Shortlist each agenda proposal whose median score reaches the threshold.
+
+    The facilitator sets the threshold; the minutes record it, and the panel adopts it by
+    approving them (only then can the shortlist go onto the ballot: `minutes_record`).
+    """
     candidates = _new_decision(session, panel_session)
     if not panel_session.is_closed:
         raise DomainError("Close the session first: the threshold applies to its scores.")
@@ -209,7 +244,7 @@ def adopt_threshold(
                 ShortlistReason(
                     proposal_id=p.id,
                     reason=f"Not shortlisted: {why}, below the threshold of {shown(threshold)} "
-                    "the panel adopted.",
+                    "the facilitator set (the panel adopts it by approving the minutes).",
                 )
             )
     session.commit()
@@ -244,6 +279,27 @@ def _minutes_approved(session: Session, panel_session: PanelSession) -> bool:
     return minutes is not None and minutes.is_approved
 
 
+def minutes_record(session: Session, decision: ShortlistDecision) -> bool:
+    """Return whether the session's approved minutes record exactly this shortlist decision.
+
+    The decision written in the approved minutes document (method, places, candidates,
+    shortlist and count transcript) must be the decision as it stands now.
+    """
+    minutes = session.scalar(select(Minutes).where(Minutes.session_id == decision.session_id))
+    if minutes is None or not minutes.is_approved or decision.shortlist_ids is None:
+        return False
+    recorded = parse_canonical(minutes.document).get("decision")
+    if not isinstance(recorded, dict):
+        return False
+    return (
+        recorded.get("method") == decision.method
+        and recorded.get("places") == decision.places
+        and [c.get("id") for c in recorded.get("candidates", [])] == list(decision.candidate_ids)
+        and [c.get("id") for c in recorded.get("shortlist", [])] == list(decision.shortlist_ids)
+        and recorded.get("transcript") == decision.transcript
+    )
+
+
 def apply_to_ballot(session: Session, decision: ShortlistDecision, actor: User) -> list[Project]:
     """Make the shortlist the ballot's project list; the minutes recording it must be approved.
 
@@ -263,7 +319,7 @@ def _ready_shortlist(session: Session, decision: ShortlistDecision) -> list[Prop
     """Return the shortlisted proposals, or raise why they cannot go onto the ballot yet."""
     if decision.shortlist_ids is None:
         raise DomainError("Count the vote first.")
-    if not _minutes_approved(session, decision.session):
+    if not minutes_record(session, decision):
         raise DomainError("The panel must approve the minutes that record this shortlist first.")
     found = (session.get(Proposal, i) for i in decision.shortlist_ids)
     shortlisted = [p for p in found if p is not None]
@@ -334,6 +390,7 @@ def transcript_rows(session: Session, decision: ShortlistDecision) -> dict:
         "places": transcript.get("places"),
         "ballots": transcript.get("ballots"),
         "quota": transcript.get("quota"),
+        "seed": transcript.get("seed", ""),
         "winners": [name(w) for w in transcript.get("winners", [])],
         "rounds": [
             {

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from decide.extensions import db
+from decide.extensions import db, limiter
 from decide.models import Argument, Proposal
 from decide.services.deliberation import access as can
 from decide.services.deliberation import arguments, shortlist
@@ -19,8 +20,18 @@ from decide.web.forms import run_action, show_domain_error
 from decide.web.forms.deliberation import ArgumentForm, HideForm, ReportForm
 
 
+def _poster() -> str:
+    """Count posts per signed-in account (per address for anyone else, who is refused)."""
+    if current_user.is_authenticated:
+        return f"argument-poster:{current_user.get_id()}"
+    return get_remote_address()
+
+
 # --- Arguments ------------------------------------------------------------------------------
 @bp.route("/proposals/<int:proposal_id>/arguments", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["ARGUMENT_RATE_LIMIT"], key_func=_poster, methods=["POST"]
+)
 def proposal_arguments(proposal_id: int) -> str | Response:
     """Show the arguments for and against a proposal and take a new one."""
     proposal = load_proposal(proposal_id)

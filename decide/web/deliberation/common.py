@@ -67,8 +67,12 @@ def show_context(panel_session: PanelSession, **forms: Any) -> dict[str, Any]:
     attendance = forms.get("attendance_form") or AttendanceForm(
         formdata=None, data={"present": sorted(sessions.present_member_ids(panel_session))}
     )
-    attendance.present.choices = options([(s.user_id, s.user.display_name) for s in rnd.panel])
+    conflicts = sessions.conflicts_of_round(db.session, rnd)
+    named = {c.user_id for c in conflicts} | {a.user_id for a in panel_session.attendance}
+    labels = sessions.member_labels(db.session, rnd, named)
+    attendance.present.choices = options([(s.user_id, labels[s.user_id]) for s in rnd.panel])
     return {
+        "labels": labels,
         "s": panel_session,
         "round": rnd,
         "can_run": can.can_run_sessions(current_user, rnd),
@@ -77,7 +81,7 @@ def show_context(panel_session: PanelSession, **forms: Any) -> dict[str, Any]:
         "conflicted": sessions.conflicted_proposal_ids(db.session, rnd, current_user)
         if member
         else set(),
-        "conflicts": sessions.conflicts_of_round(db.session, rnd),
+        "conflicts": conflicts,
         "own": scoring.own_scores(db.session, panel_session, current_user) if member else {},
         "scored": scoring.scored_counts(db.session, panel_session),
         "summaries": scoring.summaries(db.session, panel_session)

@@ -99,6 +99,7 @@ def shortlist_page(session_id: int) -> str:
         transcript=shortlist.transcript_rows(db.session, decision) if decision.decided_at else None,
         can_run=can.can_run_sessions(current_user, panel_session.round),
         minutes=minutes.minutes_of(db.session, panel_session),
+        recorded=shortlist.minutes_record(db.session, decision),
         reason_form=ReasonForm(formdata=None),
         action_form=ActionForm(),
     )

@@ -57,9 +57,11 @@ def milestones(round_id: int, code: str) -> Any:
     money = next(
         m for m in delivery.money_by_project(db.session, rnd) if m.project.id == project.id
     )
+    planned = delivery.milestones(db.session, project.id)
+    due = {m.id: delivery.tranche_due(db.session, m) for m in planned if m.confirmed}
     return render_template(
         "delivery/milestones.html", round=rnd, project=project, form=form, money=money,
-        milestones=delivery.milestones(db.session, project.id),
+        milestones=planned, due=due,
     ), _status(form)  # fmt: skip
 
 

@@ -208,5 +208,10 @@ def set_status(round_id: int, code: str, milestone_id: int) -> Any:
         except DomainError as exc:
             flash(exc.message, "error")
         else:
-            flash(f"“{milestone.title}” is now {milestone.status_label.lower()}.", "success")
+            flash(
+                f"You reported “{milestone.title}” as {milestone.status_label.lower()}."
+                + (" The facilitator confirms it before its tranche is paid."
+                   if milestone.status == "completed" and not milestone.confirmed else ""),
+                "success",
+            )  # fmt: skip
     return _back(rnd.id, project.code, "milestones")

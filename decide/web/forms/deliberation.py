@@ -20,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from decide.models import Proposal, RubricCriterion
 from decide.models.deliberation import ARGUMENT_SIDES, DECISION_METHODS
@@ -128,10 +128,16 @@ class ArgumentForm(DecideForm):
     )
     parent_id = HiddenField()
 
+    def validate_parent_id(self, field: HiddenField) -> None:
+        """Refuse a reply target that is not a plain whole number (never post it top-level)."""
+        text = (field.data or "").strip()
+        if text and not (text.isascii() and text.isdigit() and len(text) < 10):
+            raise ValidationError("Reply to an argument shown on this page")
+
     def parent(self) -> int | None:
         """Return the id of the argument replied to, if any."""
         text = (self.parent_id.data or "").strip()
-        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+        return int(text) if text else None
 
 
 class HideForm(DecideForm):

@@ -102,10 +102,6 @@ class SeedForm(DecideForm):
 
 class ReplaceForm(DecideForm):
     dropouts = SelectMultipleField("Who dropped out", validate_choice=False)
-    seed = StringField(
-        "Seed for the replacements",
-        validators=[InputRequired("Enter the seed announced in public"), Length(max=200)],
-    )
 
 
 __all__ = [

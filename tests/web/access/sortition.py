@@ -55,6 +55,7 @@ RULES = [
     Access("sortition.lottery", "POST", _on("lottery"), FACILITATOR_ONLY),
     Access("sortition.seed", "POST", _on("seed"), FACILITATOR_ONLY),
     Access("sortition.draw", "POST", _on("draw"), FACILITATOR_ONLY),
+    Access("sortition.replacement_seed", "POST", _on("replacement-seed"), FACILITATOR_ONLY),
     Access("sortition.replace", "POST", _on("replace"), FACILITATOR_ONLY),
     Access("sortition.record", "GET", lambda w: f"/rounds/{_drawn(w)}/panel/record", PUBLIC),
     Access(
