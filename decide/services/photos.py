@@ -151,6 +151,12 @@ def _prepare(upload: PhotoUpload, label: str, alt_field: str | None) -> Prepared
         )
     image = _open(upload.data, label)  # already upright and at most MAX_SIDE pixels a side
     try:
+        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+            # A transparent PNG (a logo) goes on white: JPEG has no transparency, and converting
+            # straight to RGB would put black text on black.
+            rgba = image.convert("RGBA")
+            image = Image.new("RGB", rgba.size, "white")
+            image.paste(rgba, mask=rgba.getchannel("A"))
         image = image.convert("RGB")
         out = io.BytesIO()
         # A new image object carries no info dict: no EXIF, GPS, ICC profile or comment.

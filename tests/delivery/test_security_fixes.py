@@ -426,3 +426,18 @@ def test_an_update_or_photo_removed_vanishes_from_pages_feed_and_files(app, db, 
     feed = client.get("/feed.atom").get_data(as_text=True)
     assert "Kept update" in feed and "Gone update" not in feed
     assert db.session.scalar(select(func.count()).select_from(Photo)) == 2  # kept, not shown
+
+
+def test_a_transparent_png_is_stored_on_white_not_black():
+    from PIL import Image
+
+    from decide.services.photos import PhotoUpload, prepare_photo
+
+    logo = Image.new("RGBA", (40, 40), (0, 0, 0, 0))  # transparent everywhere...
+    logo.paste((0, 0, 0, 255), (10, 10, 30, 30))  # ...but a black square in the middle
+    raw = io.BytesIO()
+    logo.save(raw, format="PNG")
+    stored = prepare_photo(PhotoUpload(raw.getvalue(), "logo.png", "Our logo"))
+    opened = Image.open(io.BytesIO(stored.data)).convert("RGB")
+    corner, middle = opened.getpixel((2, 2)), opened.getpixel((20, 20))
+    assert min(corner) > 240 and max(middle) < 20, (corner, middle)

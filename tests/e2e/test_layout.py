@@ -6,7 +6,7 @@ follows every link within the site. On each page it measures
 ``document.documentElement.scrollWidth`` and watches for Content-Security-Policy errors; on the
 first page of each kind it also runs axe-core (WCAG 2.2 A and AA). The walk is bounded: pages
 that differ only in which proposal, organisation, version, list page or round of the same phase
-they show are visited twice at most.
+they show are visited once.
 A last test checks that a demo round's bulletin board stays under 3,000 px tall on that phone.
 """
 
@@ -25,7 +25,7 @@ from tests.e2e.conftest import run_axe
 
 WIDTH = 390
 BOARD_MAX_HEIGHT = 3_000
-PER_KIND = 2  # pages of one kind (same template, another proposal or organisation)
+PER_KIND = 1  # pages of one kind (same template, another proposal, organisation or round)
 MAX_PAGES = 160  # per visitor, a guard against a crawl that never ends
 FILES = re.compile(r"\.(?:pdf|json|pb|txt|csv|svg|png|ico)$|/download\b")
 VISITORS = {
@@ -211,7 +211,7 @@ def test_every_page_fits_a_phone_and_passes_axe(live_server, browser, visitor):
         visited, problems = walk(page, live_server.url, starts, _round_phases(live_server))
     finally:
         page.context.close()
-    assert len(visited) >= 30, f"the walk reached only {len(visited)} pages: {visited}"
+    assert len(visited) >= 20, f"the walk reached only {len(visited)} pages: {visited}"
     for must in ("/about", "/privacy", "/accessibility", "/receipts/check"):
         assert must in visited, f"{must} is not linked from the pages the {visitor} saw"
     assert not problems, f"{len(problems)} problems at {WIDTH} px:\n" + "\n".join(problems[:40])

@@ -163,7 +163,7 @@ def test_close_cosign_publish_verify_and_check_receipt(
     visitor.set_input_files("#keys", str(pinned))
     visitor.click("button:has-text('Check')")
     visitor.wait_for_selector("h2:has-text('ALL CHECKS PASSED')")
-    assert visitor.locator("ol.checks li").count() == 10
+    assert visitor.locator("ol.checks li").count() == 11
     axe_check(visitor)
     visitor.context.close()
 

@@ -54,5 +54,5 @@ def test_an_audit_runs_in_the_background_and_its_page_works_without_javascript(
     # The cheap checks passed in the request; the job page reloads itself until the rest is done.
     page.wait_for_url(lambda url: "/audit/jobs/" in url)
     page.wait_for_selector("h2:has-text('CONSISTENT, BUT NOT TRUSTED YET')", timeout=60_000)
-    assert page.locator("ol.checks li").count() == 10
+    assert page.locator("ol.checks li").count() == 11
     axe_check(page)
