@@ -41,6 +41,7 @@ from decide.models import (
     Volunteer,
 )
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
+from decide.services.sortition_quotas import feature_values, unknown_quota
 from decide.services.unit_of_work import transactional
 
 MAX_POOL = 500
@@ -197,34 +198,6 @@ def set_panel(
     return found
 
 
-def feature_values(session: Session, rnd: Round) -> dict[str, tuple[str, ...]]:
-    """Return every feature a quota may name, with the values a volunteer can give for it."""
-    areas = session.scalars(select(Area).order_by(Area.slug)).all()
-    values: dict[str, tuple[str, ...]] = {
-        "area": tuple(a.slug for a in areas),
-        "deprivation_decile": tuple(str(d) for d in range(1, 11)),
-        "age_band": AGE_BANDS,
-        "gender": tuple(GENDERS),
-        "partner_type": tuple(PARTNER_TYPES),
-    }
-    found = settings_of(session, rnd)
-    for feature in (found.extra_features or []) if found is not None else []:
-        # "not asked": the value of those who registered before the question was added.
-        values[str(feature["name"])] = (*map(str, feature["values"]), "not asked")
-    return values
-
-
-def _unknown_quota(q: sortition.Quota, known: Mapping[str, tuple[str, ...]]) -> str | None:
-    """Say why a quota names no possible volunteer (a misspelt feature or value), or None."""
-    if q.feature not in known:
-        names = ", ".join(sorted(known))
-        return f"There is no feature “{q.feature}”: the features are {names}"
-    if q.value not in known[q.feature]:
-        options = ", ".join(known[q.feature])
-        return f"“{q.value}” is not a value of {q.feature}: its values are {options}"
-    return None
-
-
 @transactional
 def set_quotas(session: Session, rnd: Round, quotas: Sequence[sortition.Quota]) -> None:
     """Replace the round's quotas (feature, value, min, max).
@@ -232,11 +205,11 @@ def set_quotas(session: Session, rnd: Round, quotas: Sequence[sortition.Quota]) 
     A quota must name a feature and a value that a volunteer can have: a misspelt one (such as
     "Old Market" for the area "old-market") would limit nobody, so it is refused.
     """
-    _check_open(session, rnd)
-    known = feature_values(session, rnd)
+    found = _check_open(session, rnd)
+    known = feature_values(session, found.extra_features or [])
     seen: set[tuple[str, str]] = set()
     for q in quotas:
-        unknown = _unknown_quota(q, known)
+        unknown = unknown_quota(q, known)
         if unknown is not None:
             raise InvalidInput({"quotas": unknown})
         if (q.feature, q.value) in seen:
