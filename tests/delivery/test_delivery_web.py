@@ -157,3 +157,14 @@ def test_a_story_s_photo_is_public_only_while_consent_stands(app, db, delivered)
     assert app.test_client().get(url).status_code == 200
     delivery_reports.withdraw_consent(db.session, story, d.reporter)
     assert app.test_client().get(url).status_code == 404
+
+
+def test_alt_text_without_its_photo_asks_for_the_photo_again_and_stores_nothing(app, db, delivered):
+    d = delivered
+    client = log_in(app.test_client(), d.reporter)
+    response = _update(client, d.round, "P1", None, "Volunteers stocking the shelf")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Choose photo 1 again" in text
+    assert _rows(db) == (0, 0)
+    assert _update(client, d.round, "P1", None, "  ").status_code == 303  # no photo meant
+    assert _rows(db) == (1, 0)

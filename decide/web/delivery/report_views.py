@@ -22,10 +22,13 @@ from decide.web.forms import (
     StatusForm,
     StoryForm,
     UpdateForm,
+    add_error,
     options,
     run_action,
     show_domain_error,
 )
+
+PHOTO_SLOTS = range(1, MAX_PHOTOS_PER_UPDATE + 1)
 
 
 def _milestone_choices(project_id: int) -> list[Any]:
@@ -57,19 +60,26 @@ def post_update(round_id: int, code: str) -> Any:
     form = UpdateForm()
     form.milestone_id.choices = _milestone_choices(project.id)
     if form.validate_on_submit():
-        photos = tuple(
-            p
-            for n in range(1, MAX_PHOTOS_PER_UPDATE + 1)
-            if (p := upload(f"photo_{n}", getattr(form, f"alt_{n}").data, n)) is not None
-        )
+        slots = {n: upload(f"photo_{n}", getattr(form, f"alt_{n}").data, n) for n in PHOTO_SLOTS}
+        photos = tuple(p for p in slots.values() if p is not None)
         draft = UpdateDraft(form.text.data or "", optional_id(form.milestone_id.data), photos)
-        try:
-            delivery_reports.post_update(db.session, project, draft, current_user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            flash("Your update is published on the project page.", "success")
-            return _back(rnd.id, project.code, "updates")
+        lost = [
+            n
+            for n, p in slots.items()
+            if p is None and (getattr(form, f"alt_{n}").data or "").strip()
+        ]
+        for n in lost:
+            # A browser never keeps a chosen file after the page comes back with an error.
+            add_error(form, f"alt_{n}", f"Choose photo {n} again (a chosen file is not kept "
+                      "when the page shows an error), or clear its alt text")  # fmt: skip
+        if not lost:
+            try:
+                delivery_reports.post_update(db.session, project, draft, current_user)
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                flash("Your update is published on the project page.", "success")
+                return _back(rnd.id, project.code, "updates")
     return render_template(
         "delivery/update_form.html", round=rnd, project=project, form=form,
         photo_slots=range(1, MAX_PHOTOS_PER_UPDATE + 1),
