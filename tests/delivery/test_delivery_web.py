@@ -73,6 +73,8 @@ def test_the_project_page_follows_the_money_and_hides_withdrawn_stories(app, db,
     m = delivery.add_milestone(db.session, d.round, p1, MilestoneDraft("Shelf", dt.date.today(),
                                100_000), d.facilitator)  # fmt: skip
     fac = log_in(app.test_client(), d.facilitator)
+    planned = fac.get(f"/rounds/{d.round.id}/projects/P1/milestones").get_data(as_text=True)
+    assert "has not reported this milestone complete" in planned  # it says: not started
     assert (
         fac.post(f"/rounds/{d.round.id}/projects/P1/milestones/{m.id}/confirm").status_code == 303
     )
