@@ -14,6 +14,7 @@ from decide.models import Proposal, ProposalVersion, Round
 from decide.services import ledger
 from decide.services import permissions as can
 from decide.services import proposals as service
+from decide.services.deliberation import shortlist
 from decide.services.errors import DomainError
 from decide.web.access import require, viewable_round, wants_fragment
 from decide.web.forms import ActionForm, ProposalForm, options, run_action, show_domain_error
@@ -131,6 +132,7 @@ def show(proposal_id: int) -> str:
         proposal=proposal,
         round=proposal.round,
         outcome=project and ledger.project_outcome(db.session, proposal.round, project.code),
+        not_shortlisted=shortlist.reasons_for_proposal(db.session, proposal),
         can_edit=can.can_edit_proposal(current_user, proposal),
         can_review=can_review,
         payees=service.payee_options(db.session) if can_review else [],

@@ -77,7 +77,7 @@ def test_a_conflicted_member_cannot_score_or_rank_the_proposal(db, delib):
         sessions.declare_conflict(db.session, delib.round, pat, cooking.id, "again")
 
 
-def test_ranked_shortlist_keeps_transcript_and_reasons(db, delib, world):
+def test_ranked_shortlist_keeps_transcript_and_reasons(app, db, delib, world):
     cooking, gym, walking = delib.proposals
     decision = shortlist.open_ranked_vote(db.session, delib.session, 2)
     pat, quinn, rae = delib.panel.values()
@@ -93,6 +93,8 @@ def test_ranked_shortlist_keeps_transcript_and_reasons(db, delib, world):
     assert reason.proposal_id == walking.id
     assert "ranked vote" in reason.reason and "round" in reason.reason
     assert shortlist.reasons_for_proposal(db.session, walking)[0].reason == reason.reason
+    page = app.test_client().get(f"/proposals/{walking.id}").get_data(as_text=True)
+    assert "Why the panel did not shortlist it" in page  # on the proposal's own page too
     with pytest.raises(DomainError, match="not open"):
         shortlist.cast_ranking(db.session, decision, pat, [walking.id])
 
