@@ -43,6 +43,12 @@ def _extra_features(rnd: Round) -> list[Any]:
     return list(found.extra_features) if found else []
 
 
+def _panel_options(rnd: Round, pseudonyms: list[str]) -> list[Any]:
+    """Name each drawn member for the facilitator, with their id in the published record."""
+    names = {v.pseudonym: v.user.display_name for v in sortition.volunteers_of(db.session, rnd)}
+    return options([(p, f"{names.get(p, 'unknown')} ({p})") for p in pseudonyms])
+
+
 def _drawn(rnd: Round) -> bool:
     found = sortition.settings_of(db.session, rnd)
     return found is not None and found.drawn_at is not None
@@ -120,7 +126,7 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
         f"{q.feature},{q.value},{q.min_count},{q.max_count}\n" for q in quotas
     )
     replace_form = forms.get("replace_form") or ReplaceForm(formdata=None)
-    replace_form.dropouts.choices = options([(p, p) for p in sortition.current_panel(record)])
+    replace_form.dropouts.choices = _panel_options(rnd, sortition.current_panel(record))
     return {
         "round": rnd,
         "settings": found,
@@ -265,7 +271,7 @@ def replace(round_id: int) -> str | BaseResponse:
     form = ReplaceForm()
     found = sortition.settings_of(db.session, rnd)
     panel = sortition.current_panel(sortition.record_of(found))
-    form.dropouts.choices = options([(p, p) for p in panel])
+    form.dropouts.choices = _panel_options(rnd, panel)
     if form.validate_on_submit():
         try:
             added = sortition.replace_dropouts(db.session, rnd, form.dropouts.data or [])

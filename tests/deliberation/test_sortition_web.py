@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 from decide import sortition as pure
 from decide.services import sortition
@@ -104,3 +105,4 @@ def test_replacements_need_their_own_seed_announced_first(app, db, world):
     assert fay.post(f"{base}/replacement-seed", data=seed).status_code == 303
     page = fay.get(f"{base}/sortition").get_data(as_text=True)
     assert "replacement numbers 2 7 1 8" in page and "Draw replacements" in page
+    assert re.search(r"Volunteer \d+ \(V-[0-9a-f]+\)", page)  # named for the facilitator
