@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from audits.bls import PublicKeyRecord, SignatureRecord, aggregate
+from audits.bls import PRIVATE_KEY_TYPE, PublicKeyRecord, SignatureRecord, aggregate
 from audits.canonical import CanonicalJSONError, parse_json
 from decide.models import CosignSignature, Round, RoundManifest, SigningKey, User
 from decide.services.errors import DomainError, NotAllowed
@@ -96,8 +96,16 @@ def register_key(session: Session, rnd: Round, user: User, data: bytes | str) ->
             "The manifest has been written with the keys registered before it; "
             "keys can no longer be added to this round."
         )
+    parsed = _json(data, "public key")
+    if isinstance(parsed, dict) and parsed.get("type") == PRIVATE_KEY_TYPE:
+        # Nothing of it is stored or logged; but it has left the member's computer.
+        raise KeyRefused(
+            "This is your private key file, not the public one: it was not registered, and it "
+            "is not kept. As it has now left your computer, make a new key with `decide-keys "
+            "new` and register its .pub.json file; never upload the other file."
+        )
     try:
-        record = PublicKeyRecord.from_dict(_json(data, "public key"))
+        record = PublicKeyRecord.from_dict(parsed)
     except ValueError as exc:
         raise KeyRefused(f"This is not a public key file made by decide-keys: {exc}.") from None
     if not record.check():

@@ -139,3 +139,13 @@ def test_a_facilitator_seated_on_the_panel_does_not_publish_alone(app, db, panel
     assert "a panel member who is not a facilitator must sign" in message.lower()
     with pytest.raises(PhaseChangeRefused):
         change_phase(db.session, c.round, "published", c.facilitator)
+
+
+def test_a_private_key_file_is_refused_with_a_warning_and_not_kept(app, db, panel_keys):
+    from decide.models import SigningKey
+
+    c = build_closed_round(app, db.session)
+    private = canonical_json(panel_keys.keys[0].private_record())
+    with pytest.raises(signing.KeyRefused, match="This is your private key file"):
+        signing.register_key(db.session, c.round, c.members[0], private)
+    assert db.session.query(SigningKey).count() == 0
