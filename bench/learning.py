@@ -30,10 +30,8 @@ import hashlib
 import http.client
 import os
 import random
-import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,10 +40,13 @@ import threading
 import time
 from fractions import Fraction
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+# The same server plumbing as the voting benchmark.
+from bench.vote_load import _free_port, _fresh_database, _percentile, _wait_until_up  # noqa: E402
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/decide_bench_learning"
 AREAS = (
     ("riverside", "Riverside", 14_820, 1),
@@ -57,25 +58,6 @@ AREAS = (
 )
 KINDS = ("charity", "faith", "sports", "tenants", "statutory", "research", "community-group")
 PROJECTS_PER_ROUND = 12
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _fresh_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    name = urlsplit(url.replace("+psycopg", "")).path.lstrip("/")
-    if not re.fullmatch(r"[a-z0-9_]+", name) or name in {"postgres", "test"}:
-        raise SystemExit(f"refusing to recreate database {name!r}: use a dedicated name")
-    admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
 
 
 def _ballots(rng: random.Random, n: int, codes: list[str]) -> list[tuple[str, ...]]:
@@ -255,11 +237,6 @@ def _seed(url: str, secret: str, n_rounds: int, n_ballots: int) -> None:
         db.engine.dispose()
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
 def _get(conn: http.client.HTTPConnection, path: str) -> int:
     conn.request("GET", path)
     response = conn.getresponse()
@@ -297,19 +274,6 @@ def _measure(port: int, path: str, threads_n: int, per_thread: int) -> tuple[lis
     if errors:
         raise SystemExit(f"{path}: {len(errors)} errors (first status {errors[0]})")
     return latencies, max(e for _, e in spans) - min(s for s, _ in spans)
-
-
-def _wait_until_up(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:  # type: ignore[type-arg]
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {proc.returncode}")
-        try:
-            if _get(http.client.HTTPConnection("127.0.0.1", port, timeout=2), "/healthz") == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer /healthz in time")
 
 
 def _paths(n_rounds: int) -> list[str]:
