@@ -308,6 +308,10 @@ STORED_AS = {
 def _blank(data: dict[str, Any], name: str) -> dict[str, Any]:
     """Return `data` with `name` left empty as a browser sends it."""
     changed = dict(data)
+    if name.startswith("photo_"):
+        # A photo left out has no description either: alt text with no photo
+        # asks for the photo again (the browser drops a chosen file on an error page).
+        changed.pop("alt_" + name.removeprefix("photo_"), None)
     if isinstance(changed.get(name), list) or name.startswith("by_"):
         changed.pop(name, None)  # nothing ticked: the browser sends nothing
     else:
