@@ -310,7 +310,8 @@ def main() -> int:
     env = dict(os.environ, DECIDE_DATABASE_URL=url, DECIDE_SECRET_KEY=secret,
                DECIDE_INSTANCE_PATH=instance)  # fmt: skip
     gunicorn = [
-        str(Path(sys.executable).with_name("gunicorn")), "--workers", "2",
+        str(Path(sys.executable).with_name("gunicorn")),
+        "--config", "python:decide.web.gunicorn_config", "--workers", "2",
         "--worker-class", "gthread", "--threads", "4", "--bind", f"127.0.0.1:{port}",
         "--log-level", "warning", "app:create_app()",
     ]  # fmt: skip

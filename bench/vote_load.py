@@ -313,6 +313,7 @@ def main() -> int:
     )
     gunicorn = [
         str(Path(sys.executable).with_name("gunicorn")),
+        "--config", "python:decide.web.gunicorn_config",
         "--workers", str(args.workers),
         "--worker-class", "gthread",
         "--threads", str(args.threads),

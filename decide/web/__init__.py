@@ -9,6 +9,7 @@ from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import configure_mappers
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from decide.models.limits import INT32_MAX, ValueDoesNotFit
@@ -98,6 +99,11 @@ def init_web(app: Flask) -> None:
 
     import decide.models  # noqa: F401 - registers every table on the metadata
     from decide.models import User
+    from decide.web.serving import TEMPLATE_BYTECODE
+
+    # Once per process, here rather than at the first query that needs it (a voter's cast).
+    configure_mappers()
+    app.jinja_env.bytecode_cache = TEMPLATE_BYTECODE
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:

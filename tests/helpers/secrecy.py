@@ -43,6 +43,7 @@ class Voter:
     choices: list[str] = field(default_factory=list)
     receipt: SignedReceipt | None = None
     outcome: str = ""
+    casting: bool = False  # a cast request of theirs is in flight (the kill waits for one)
 
 
 class Browser:
@@ -103,6 +104,7 @@ class Server:
     def start(self) -> None:
         cmd = [
             str(Path(sys.executable).with_name("gunicorn")),
+            "--config", "python:decide.web.gunicorn_config",
             "--workers", "2", "--worker-class", "gthread", "--threads", "4",
             "--bind", f"127.0.0.1:{self.port}",
             "--access-logfile", str(self.log_dir / "access.log"),
@@ -304,7 +306,11 @@ def vote_online(server: Server, voter: Voter, rid: int, restarted: threading.Eve
             restarted.wait(60)  # nothing is stored before the cast: start again
     for _attempt in range(60):
         try:
-            status, page, _ = b.request("POST", base + "/cast", form)
+            voter.casting = True
+            try:
+                status, page, _ = b.request("POST", base + "/cast", form)
+            finally:
+                voter.casting = False
             if status == 409:
                 # Stored before the crash, receipt never seen: the same proof gets it again.
                 voter.outcome = "receipt again"

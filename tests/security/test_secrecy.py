@@ -79,7 +79,7 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Any:
         enter_paper(server, round_id, paper)
         voters = list(paper)
         # The online voters, 12 at a time, with a SIGKILL of every gunicorn process once a
-        # third of them have cast.
+        # third of them have cast and another's cast is in flight.
         restarted = threading.Event()
         order = online[:]
         secrets.SystemRandom().shuffle(order)
@@ -104,8 +104,9 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Any:
         threads = [threading.Thread(target=worker) for _ in range(12)]
         for t in threads:
             t.start()
-        while completed[0] < len(online) // 3:
-            time.sleep(0.02)
+        # Kill while a cast is in flight, so the crash lands where a receipt could be lost.
+        while completed[0] < len(online) // 3 or not any(v.casting for v in online):
+            time.sleep(0.005)
         server.kill9()
         server.start()
         restarted.set()
