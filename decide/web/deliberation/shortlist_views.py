@@ -60,7 +60,8 @@ def ballot(session_id: int) -> str | Response:
         (b.ranking for b in decision.ballots if b.user_id == current_user.id), []
     )
     form = ranking_form(candidates, mine)
-    if form.validate_on_submit():
+    blocked = shortlist.why_no_ballot(db.session, decision, current_user)
+    if blocked is None and form.validate_on_submit():
         try:
             shortlist.cast_ranking(db.session, decision, current_user, form.ranking())
         except DomainError as error:
@@ -74,6 +75,7 @@ def ballot(session_id: int) -> str | Response:
     return render_template(
         "deliberation/ballot.html",
         form=form, s=panel_session, decision=decision, candidates=candidates, conflicted=conflicted,
+        blocked=blocked,
     )  # fmt: skip
 
 
@@ -169,6 +171,8 @@ def minutes_page(session_id: int) -> str:
         doc=minutes.read_document(found),
         is_member=can.can_deliberate(current_user, panel_session.round),
         approved_by={a.user_id for a in found.approvals},
+        attended=current_user.is_authenticated
+        and current_user.id in sessions.present_member_ids(panel_session),
         action_form=ActionForm(),
     )
 
