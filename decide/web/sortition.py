@@ -5,6 +5,7 @@ and replaces drop-outs; anyone reads the published record and downloads RECORD.j
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
@@ -15,6 +16,7 @@ from decide import sortition as pure
 from decide.extensions import db
 from decide.models import GENDERS, PARTNER_TYPES, Round
 from decide.services import sortition, sortition_status
+from decide.services import sortition_words as words
 from decide.services.deliberation import access as can
 from decide.services.errors import DomainError
 from decide.services.permissions import can_view_round
@@ -296,12 +298,17 @@ def record(round_id: int) -> str:
     rnd = _round(round_id)
     found = sortition.settings_of(db.session, rnd)
     data = sortition.record_of(found) if found is not None and found.pool_closed else None
+    extras = list(found.extra_features) if found else []
     return render_template(
         "sortition/record.html",
         round=rnd,
         settings=found,
         record=data,
         panel=sortition.current_panel(data),
+        chances=words.chances(data) if data else {},
+        min_chance=words.chance_words(Fraction(data["min_probability"])) if data else "",
+        names=words.feature_names(extras),
+        values=words.value_labels(db.session, extras),
     )
 
 
