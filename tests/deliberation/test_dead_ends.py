@@ -9,8 +9,8 @@ import pytest
 
 from decide.models import SessionDocument
 from decide.services import sortition
-from decide.services.errors import InvalidInput
 from decide.services.deliberation import minutes, scoring, sessions, shortlist
+from decide.services.errors import InvalidInput
 from tests.deliberation.factory import attend_and_close, score_all
 from tests.deliberation.pages import assert_next_to, main
 from tests.deliberation.sortition_pool import fill_pool, small_quotas
@@ -182,7 +182,8 @@ def test_extra_questions_are_fixed_once_someone_registered(app, db, world):
     assert fay.post(url, data=asked).status_code == 303
     citizen = login(app.test_client(), world.users["citizen"])
     data = {"area_id": str(world.areas[0].id), "age_band": "25-44", "gender": "woman",
-            "partner_type": "resident", "consent": "y", "extra_do_you_care_for_someone": "yes"}  # fmt: skip
+            "partner_type": "resident", "consent": "y",
+            "extra_do_you_care_for_someone": "yes"}  # fmt: skip
     assert citizen.post(f"/rounds/{rnd.id}/panel/volunteer", data=data).status_code == 303
     page = main(fay.get(f"/rounds/{rnd.id}/panel/sortition").get_data(as_text=True))
     assert 'name="extra"' not in page and "can no longer change" in page

@@ -185,7 +185,9 @@ def _misplaced_ranks(given: dict[str, int]) -> dict[str, str]:
         if rank in seen:
             wrong[name] = f"Use each rank once: rank {rank} is given twice"
         elif rank > len(seen) + 1:
-            wrong[name] = f"Use each rank once, from 1 with no gaps: rank {len(seen) + 1} is missing"
+            wrong[name] = (
+                f"Use each rank once, from 1 with no gaps: rank {len(seen) + 1} is missing"
+            )
         seen.add(rank)
     return wrong
 
