@@ -148,6 +148,7 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
         "action_form": ActionForm(),
         "lottery_error": forms.get("lottery_error"),
         "lottery_blocker": sortition_status.lottery_blocker(db.session, rnd),
+        "min_chance": words.chance_words(Fraction(record["min_probability"])) if record else "",
         "questions_locked": sortition_status.questions_locked(db.session, rnd),
     }
 
