@@ -67,3 +67,19 @@ def test_a_missing_score_is_shown_next_to_its_criterion(app, db, delib):
     first = criteria[0]
     assert_next_to(html, f"criterion_{first.id}", f"Score {first.name} from 0 to 5")
     assert scoring.own_scores(db.session, delib.session, delib.panel["pat"]) == {}
+
+
+def test_an_empty_reason_for_leaving_out_is_shown_next_to_its_box(app, db, delib, world):
+    shortlist.open_ranked_vote(db.session, delib.session, 1)
+    decision = shortlist.decision_of(db.session, delib.session)
+    a, b, _c = delib.proposals
+    shortlist.cast_ranking(db.session, decision, delib.panel["pat"], [a.id, b.id])
+    shortlist.count_vote(db.session, decision)
+    left_out = next(r for r in decision.reasons)
+    before = left_out.reason
+    fay = login(app.test_client(), world.users["facilitator"])
+    url = f"/sessions/{delib.session.id}/shortlist/reasons/{left_out.proposal_id}"
+    html = fay.post(url, data={"reason": ""}).get_data(as_text=True)
+    assert_next_to(html, f"reason-{left_out.proposal_id}-text", "Give the reason it was not")
+    db.session.refresh(left_out)
+    assert left_out.reason == before

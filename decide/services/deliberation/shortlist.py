@@ -60,6 +60,12 @@ def candidates_of(panel_session: PanelSession) -> list[Proposal]:
     ]
 
 
+def decision_candidates(session: Session, decision: ShortlistDecision) -> list[Proposal]:
+    """Return the proposals a decision chooses from, in the order it lists them."""
+    found = (session.get(Proposal, i) for i in decision.candidate_ids)
+    return [p for p in found if p is not None]
+
+
 def _new_decision(session: Session, panel_session: PanelSession) -> list[Proposal]:
     if decision_of(session, panel_session) is not None:
         raise DomainError("This session has already started its shortlist decision.")

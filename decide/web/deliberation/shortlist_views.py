@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from decide.extensions import db
-from decide.models import PanelSession, Proposal
+from decide.models import PanelSession
 from decide.services.deliberation import access as can
 from decide.services.deliberation import minutes, sessions, shortlist
 from decide.services.errors import DomainError
@@ -55,7 +55,7 @@ def ballot(session_id: int) -> str | Response:
     panel_session = load_session(session_id)
     require(can.can_deliberate(current_user, panel_session.round))
     decision = load_decision(panel_session)
-    candidates = [db.get_or_404(Proposal, i) for i in decision.candidate_ids]
+    candidates = shortlist.decision_candidates(db.session, decision)
     mine: list[int] = next(
         (b.ranking for b in decision.ballots if b.user_id == current_user.id), []
     )
@@ -92,7 +92,10 @@ def count(session_id: int) -> Response:
 @bp.get("/sessions/<int:session_id>/shortlist")
 def shortlist_page(session_id: int) -> str:
     """Show the shortlist, the count round by round, and why each other proposal was left out."""
-    panel_session = load_session(session_id)
+    return _shortlist_page(load_session(session_id))
+
+
+def _shortlist_page(panel_session: PanelSession, reason_error: Any = None) -> str:
     decision = load_decision(panel_session)
     return render_template(
         "deliberation/shortlist.html",
@@ -104,23 +107,24 @@ def shortlist_page(session_id: int) -> str:
         recorded=shortlist.minutes_record(db.session, decision),
         reason_form=ReasonForm(formdata=None),
         action_form=ActionForm(),
+        reason_error=reason_error,
     )
 
 
 @bp.post("/sessions/<int:session_id>/shortlist/reasons/<int:proposal_id>")
-def reason(session_id: int, proposal_id: int) -> Response:
+def reason(session_id: int, proposal_id: int) -> str | Response:
     """Write the public reason a proposal was not shortlisted (facilitators)."""
     panel_session = load_session(session_id)
     require(can.can_run_sessions(current_user, panel_session.round))
     decision = load_decision(panel_session)
     form = ReasonForm()
     if not form.validate_on_submit():
-        flash(next(iter(form.errors.values()))[0], "error")
-    else:
-        run_action(
-            lambda: shortlist.set_reason(db.session, decision, proposal_id, form.reason.data or ""),
-            "Reason saved.",
-        )
+        # Shown next to this proposal's reason box.
+        return _shortlist_page(panel_session, (proposal_id, next(iter(form.errors.values()))[0]))
+    run_action(
+        lambda: shortlist.set_reason(db.session, decision, proposal_id, form.reason.data or ""),
+        "Reason saved.",
+    )
     return redirect(url_for(".shortlist_page", session_id=panel_session.id) + "#reasons", 303)
 
 
