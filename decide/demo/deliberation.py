@@ -99,7 +99,7 @@ def seed_deliberation(session: Session) -> None:
     today = dt.datetime.now(dt.UTC).replace(hour=18, minute=30, second=0, microsecond=0)
     first = _first_session(session, rnd, panel, proposals, facilitator, today)
     _minutes(session, first, members)
-    second = sessions.schedule_session(
+    second = sessions.record_session(
         session,
         rnd,
         sessions.SessionPlan(
@@ -186,7 +186,7 @@ def _first_session(
     facilitator: User,
     today: dt.datetime,
 ) -> PanelSession:
-    first = sessions.schedule_session(
+    first = sessions.record_session(
         session,
         rnd,
         sessions.SessionPlan(

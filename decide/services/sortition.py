@@ -42,9 +42,14 @@ from decide.models import (
 )
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.sortition_quotas import feature_values, unknown_quota
+from decide.services.sortition_status import questions_locked
 from decide.services.unit_of_work import transactional
 
 MAX_POOL = 500
+QUESTIONS_LOCKED = (
+    "People have registered already and could not answer a changed question, "
+    "so the extra questions stay as they are"
+)
 # What is published, truthfully: the record lists every volunteer's answers under a random id;
 # the names of those drawn and their seats are public, so a drawn member's answers can be
 # linked to their name (the record shows which ids were drawn).
@@ -193,8 +198,11 @@ def set_panel(
     if any(len(f["values"]) < 2 for f in extra_features):
         raise InvalidInput({"extra": "Give each extra question at least two answers"})
     found = _check_open(session, rnd)
+    new = [dict(f) for f in extra_features]
+    if new != list(found.extra_features or []) and questions_locked(session, rnd):
+        raise InvalidInput({"extra": QUESTIONS_LOCKED})
     found.panel_size = size
-    found.extra_features = [dict(f) for f in extra_features]
+    found.extra_features = new
     return found
 
 

@@ -5,6 +5,7 @@ and replaces drop-outs; anyone reads the published record and downloads RECORD.j
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
@@ -14,7 +15,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from decide import sortition as pure
 from decide.extensions import db
 from decide.models import GENDERS, PARTNER_TYPES, Round
-from decide.services import sortition
+from decide.services import sortition, sortition_status
+from decide.services import sortition_words as words
 from decide.services.deliberation import access as can
 from decide.services.errors import DomainError
 from decide.services.permissions import can_view_round
@@ -32,6 +34,12 @@ from decide.web.forms.sortition import (
 bp = Blueprint("sortition", __name__)
 
 
+@bp.app_template_global("panel_registration_open")
+def _registration_open(rnd: Round) -> bool:
+    """Offer "Serve on the panel" only while people can still register (before the lottery)."""
+    return sortition.registration_open(db.session, rnd)
+
+
 def _round(round_id: int) -> Round:
     rnd = db.get_or_404(Round, round_id)
     require(can_view_round(current_user, rnd))
@@ -47,11 +55,6 @@ def _panel_options(rnd: Round, pseudonyms: list[str]) -> list[Any]:
     """Name each drawn member for the facilitator, with their id in the published record."""
     names = {v.pseudonym: v.user.display_name for v in sortition.volunteers_of(db.session, rnd)}
     return options([(p, f"{names.get(p, 'unknown')} ({p})") for p in pseudonyms])
-
-
-def _drawn(rnd: Round) -> bool:
-    found = sortition.settings_of(db.session, rnd)
-    return found is not None and found.drawn_at is not None
 
 
 # --- Volunteers ----------------------------------------------------------------------------
@@ -86,7 +89,7 @@ def volunteer(round_id: int) -> str | BaseResponse:
         mine=mine,
         extras=extras,
         open=sortition.registration_open(db.session, rnd),
-        drawn=_drawn(rnd),
+        drawn=sortition_status.panel_drawn(db.session, rnd),
         consent_text=sortition.CONSENT_TEXT,
         genders=GENDERS,
         partner_types=PARTNER_TYPES,
@@ -133,7 +136,7 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
         "record": record,
         "quotas": quotas,
         "summary": sortition.pool_summary(db.session, rnd),
-        "pool_size": len(sortition.volunteers_of(db.session, rnd)),
+        "pool_size": sortition_status.volunteer_count(db.session, rnd),
         "max_pool": sortition.MAX_POOL,
         "size_form": size_form,
         "quotas_form": forms.get("quotas_form")
@@ -144,6 +147,9 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
         "replace_form": replace_form,
         "action_form": ActionForm(),
         "lottery_error": forms.get("lottery_error"),
+        "lottery_blocker": sortition_status.lottery_blocker(db.session, rnd),
+        "min_chance": words.chance_words(Fraction(record["min_probability"])) if record else "",
+        "questions_locked": sortition_status.questions_locked(db.session, rnd),
     }
 
 
@@ -174,7 +180,10 @@ def panel_size(round_id: int) -> str | BaseResponse:
     form = PanelSizeForm()
     if form.validate_on_submit():
         try:
-            sortition.set_panel(db.session, rnd, form.panel_size.data or 0, form.extra_features())
+            # Once people have registered the questions stay (the page shows them as text).
+            locked = sortition_status.questions_locked(db.session, rnd)
+            extras = _extra_features(rnd) if locked else form.extra_features()
+            sortition.set_panel(db.session, rnd, form.panel_size.data or 0, extras)
         except DomainError as error:
             show_domain_error(form, error)
         else:
@@ -290,12 +299,17 @@ def record(round_id: int) -> str:
     rnd = _round(round_id)
     found = sortition.settings_of(db.session, rnd)
     data = sortition.record_of(found) if found is not None and found.pool_closed else None
+    extras = list(found.extra_features) if found else []
     return render_template(
         "sortition/record.html",
         round=rnd,
         settings=found,
         record=data,
         panel=sortition.current_panel(data),
+        chances=words.chances(data) if data else {},
+        min_chance=words.chance_words(Fraction(data["min_probability"])) if data else "",
+        names=words.feature_names(extras),
+        values=words.value_labels(db.session, extras),
     )
 
 

@@ -51,7 +51,7 @@ def deliberation(db: Session, world: World, title: str = "Deliberating round") -
     ]
     db.commit()
     scoring.set_rubric(db, rnd, scoring.default_rubric())
-    session = sessions.schedule_session(
+    session = sessions.record_session(
         db,
         rnd,
         sessions.SessionPlan(

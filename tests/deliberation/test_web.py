@@ -82,7 +82,7 @@ def test_a_conflict_is_shown_and_the_member_is_refused(app, db, delib):
 def test_the_hand_counted_stv_transcript_is_rendered(app, db, delib, world):
     """Acceptance 4: the test_ranked election, cast by 11 panel members, counted and shown."""
     a, b, c = delib.proposals
-    d = sessions.schedule_session(
+    d = sessions.record_session(
         db.session,
         delib.round,
         sessions.SessionPlan(
@@ -141,7 +141,13 @@ def test_a_moderator_hides_an_argument_with_a_public_reason(app, db, delib, worl
     )
     facilitator = login(app.test_client(), world.users["facilitator"])
     empty = facilitator.post(f"/arguments/{argument.id}/hide", data={"reason": ""})
-    assert empty.status_code == 303 and argument.hidden_reason is None
+    assert empty.status_code == 200 and argument.hidden_reason is None
+    # The message sits next to this argument's reason box, and the summary links to it.
+    html = empty.get_data(as_text=True)
+    group = html.split(f'id="argument-{argument.id}"', 1)[1].split("</form>", 1)[0]
+    assert "Give the public reason for hiding it" in group
+    assert f'aria-describedby="hide-{argument.id}-error"' in group
+    assert f'href="#hide-{argument.id}"' in html.split('id="error-summary"', 1)[1]
     facilitator.post(f"/arguments/{argument.id}/hide", data={"reason": "Advertising"})
     page = _page(app.test_client(), f"/proposals/{delib.proposals[0].id}/arguments")
     assert "Hidden by a moderator: Advertising" in page and "Buy my stuff" not in page
@@ -226,7 +232,7 @@ def test_bad_scores_rankings_and_settings_are_refused(app, db, delib, world):
         f"/rounds/{delib.round.id}/rubric",
         data={"criteria-0-name": "Reach", "criteria-0-weight": "0"},
     )
-    assert "Enter a whole number of 1 or more" in response.get_data(as_text=True)
+    assert "Enter a whole number from 1 to 100, like 20" in response.get_data(as_text=True)
 
     shortlist.open_ranked_vote(db.session, delib.session, 1)
     a, b, _c = (p.id for p in delib.proposals)

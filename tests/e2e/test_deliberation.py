@@ -55,6 +55,11 @@ partner_type,researcher,1,1
 VOTER = "kwame@example.org"
 
 
+def _next_week() -> str:
+    """Return a session time a week ahead, as the form takes it (sessions start in the future)."""
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+
+
 @pytest.fixture
 def server(live_app) -> Iterator[LiveServer]:
     """Serve the foundation demo, a round in deliberation with no panel yet, and its pool."""
@@ -193,7 +198,7 @@ def test_a_drawn_panel_deliberates_and_signs_the_manifest(server, browser, axe_c
     axe_check(facilitator)
     facilitator.get_by_role("link", name="Schedule a session").click()
     facilitator.get_by_label("Title").fill("Shortlist session")
-    facilitator.get_by_label("Date and time").fill("2027-03-04T18:30")
+    facilitator.get_by_label("Date and time").fill(_next_week())
     facilitator.get_by_label("Place").fill("Canal Side Community Room")
     for title in AGENDA:
         facilitator.get_by_label(title, exact=True).check()

@@ -107,16 +107,30 @@ def _any_scores(session: Session, rnd: Round) -> bool:
     )
 
 
+def _rubric_problems(criteria: Sequence[CriterionPlan]) -> dict[str, str]:
+    """Say what is wrong with each row, by the rubric form's field names (``criteria-N-name``)."""
+    if not any(c.name.strip() for c in criteria):
+        return {"criteria-0-name": "Give the rubric at least one criterion"}
+    problems: dict[str, str] = {}
+    seen: set[str] = set()
+    for index, c in enumerate(criteria):
+        name = c.name.strip().casefold()
+        if not name:
+            continue
+        if name in seen:
+            problems[f"criteria-{index}-name"] = "Give each criterion a different name"
+        if not 1 <= c.weight <= 100:
+            problems[f"criteria-{index}-weight"] = "Give each criterion a weight from 1 to 100"
+        seen.add(name)
+    return problems
+
+
 def set_rubric(session: Session, rnd: Round, criteria: Sequence[CriterionPlan]) -> None:
     """Replace the round's rubric; refused once any member has scored."""
     named = [c for c in criteria if c.name.strip()]
-    if not named:
-        raise InvalidInput({"criteria": "Give the rubric at least one criterion"})
-    names = [c.name.strip().casefold() for c in named]
-    if len(set(names)) != len(names):
-        raise InvalidInput({"criteria": "Give each criterion a different name"})
-    if any(not 1 <= c.weight <= 100 for c in named):
-        raise InvalidInput({"criteria": "Give each criterion a weight from 1 to 100"})
+    problems = _rubric_problems(criteria)
+    if problems:
+        raise InvalidInput(problems)
     if _any_scores(session, rnd):
         raise DomainError("Members have started scoring: the rubric can no longer change.")
     session.execute(delete(RubricCriterion).where(RubricCriterion.round_id == rnd.id))
@@ -131,6 +145,28 @@ def set_rubric(session: Session, rnd: Round, criteria: Sequence[CriterionPlan]) 
             )
         )
     session.commit()
+
+
+def rubric_locked(session: Session, rnd: Round) -> bool:
+    """Return True once any member has scored: the rubric can no longer change."""
+    return _any_scores(session, rnd)
+
+
+def why_no_scoring(
+    session: Session, panel_session: PanelSession, member: User, proposal: Proposal
+) -> str | None:
+    """Say in plain words why the member cannot score this proposal now, or None if they can."""
+    if panel_session.is_closed:
+        return (
+            "This session is closed, so its scores are fixed: they are shown on the session page."
+        )
+    if not _on_agenda(panel_session, proposal.id):
+        return "This proposal is not on the session's agenda, so it is not scored here."
+    if proposal.id in conflicted_proposal_ids(session, panel_session.round, member):
+        return "You declared a conflict of interest with this proposal, so you do not score it."
+    if not rubric_of(session, panel_session.round):
+        return "The facilitator has not set the scoring rubric yet. Come back once it is set."
+    return None
 
 
 def _on_agenda(panel_session: PanelSession, proposal_id: int) -> bool:

@@ -13,6 +13,7 @@ from decide.models import (
     AgendaItem,
     Attendance,
     ConflictOfInterest,
+    Minutes,
     PanelSession,
     Proposal,
     Round,
@@ -52,10 +53,30 @@ def _open_session(panel_session: PanelSession) -> None:
         raise DomainError("This session is closed.")
 
 
+def can_schedule(rnd: Round) -> bool:
+    """Return True while the round's phase holds panel sessions."""
+    return rnd.phase in SESSION_PHASES
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """Read a time without a zone (as the form gives it) as UTC, like every time shown."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
 def schedule_session(session: Session, rnd: Round, plan: SessionPlan) -> PanelSession:
-    """Schedule a session of the round's panel with its agenda of proposals and topics."""
+    """Schedule a session of the round's panel with its agenda; it must start in the future."""
+    if can_schedule(rnd) and _aware(plan.starts_at) <= _now():
+        raise InvalidInput(
+            {"starts_at": "Choose a date and time in the future: this one has already passed"}
+        )
+    return record_session(session, rnd, plan)
+
+
+def record_session(session: Session, rnd: Round, plan: SessionPlan) -> PanelSession:
+    """Add a session of the round's panel whatever its date: one already held (the demo's
+    history, or sessions entered afterwards). People scheduling use `schedule_session`."""
     problems: dict[str, str] = {}
-    if rnd.phase not in SESSION_PHASES:
+    if not can_schedule(rnd):
         raise DomainError("Sessions are held while proposals are open or under deliberation.")
     if not plan.place.strip() and not plan.online_link.strip():
         problems["place"] = "Enter a place, an online link, or both"
@@ -100,7 +121,15 @@ def add_document(
     content_type: str = "",
     content: bytes | None = None,
 ) -> SessionDocument:
-    """Add a document to a session: a link, or an uploaded PDF, text or image file."""
+    """Add a document to a session: a link, or an uploaded PDF, text or image file.
+
+    Refused once the session's minutes are approved: they list its documents, for good.
+    """
+    if minutes_approved(session, panel_session):
+        raise DomainError(
+            "The minutes of this session are approved and list its documents: "
+            "add the document to a later session instead."
+        )
     if not title.strip():
         raise InvalidInput({"title": "Enter the document's title"})
     if content is None:
@@ -125,6 +154,12 @@ def add_document(
     session.add(document)
     session.commit()
     return document
+
+
+def minutes_approved(session: Session, panel_session: PanelSession) -> bool:
+    """Return True once the session's minutes are approved (and so can no longer change)."""
+    found = session.scalar(select(Minutes).where(Minutes.session_id == panel_session.id))
+    return found is not None and found.is_approved
 
 
 def record_attendance(

@@ -30,6 +30,7 @@ from decide.services.deliberation.scoring import shown, summaries
 from decide.services.deliberation.sessions import (
     conflicted_pairs,
     conflicted_proposal_ids,
+    minutes_approved,
     present_member_ids,
 )
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
@@ -57,6 +58,12 @@ def candidates_of(panel_session: PanelSession) -> list[Proposal]:
         for item in panel_session.items
         if item.proposal is not None and not item.proposal.withdrawn
     ]
+
+
+def decision_candidates(session: Session, decision: ShortlistDecision) -> list[Proposal]:
+    """Return the proposals a decision chooses from, in the order it lists them."""
+    found = (session.get(Proposal, i) for i in decision.candidate_ids)
+    return [p for p in found if p is not None]
 
 
 def _new_decision(session: Session, panel_session: PanelSession) -> list[Proposal]:
@@ -110,7 +117,10 @@ def cast_ranking(
     conflicted = conflicted_proposal_ids(session, rnd, member) & set(ranking)
     if conflicted:
         title = session.get(Proposal, min(conflicted)).title  # type: ignore[union-attr]
-        raise NotAllowed(f"You declared a conflict of interest with {title}: leave it unranked.")
+        raise NotAllowed(
+            f"You declared a conflict of interest with {title}: leave it unranked.",
+            field=f"rank_{min(conflicted)}",
+        )
     ballot = session.scalar(
         select(PanelBallot).where(
             PanelBallot.decision_id == decision.id, PanelBallot.user_id == member.id
@@ -128,10 +138,30 @@ def _vote_still_open(session: Session, panel_session: PanelSession) -> None:
     The vote happens during the session, among the members recorded present; once the session
     closes (and so before its minutes can be written and approved) the vote is fixed.
     """
-    if panel_session.is_closed or _minutes_approved(session, panel_session):
+    if panel_session.is_closed or minutes_approved(session, panel_session):
         raise DomainError(
             "This session is closed: its ranked vote can no longer be opened, cast or counted."
         )
+
+
+def why_no_ballot(session: Session, decision: ShortlistDecision, member: User) -> str | None:
+    """Say in plain words why the member cannot rank the candidates now, or None if they can."""
+    panel_session = decision.session
+    if decision.method != "ranked":
+        return "The panel decides this shortlist by a score threshold, not a ranked vote."
+    if decision.decided_at is not None:
+        return "The vote is counted: the shortlist and the count are on the shortlist page."
+    if panel_session.is_closed or minutes_approved(session, panel_session):
+        return (
+            "The session closed before the vote was counted, so this vote is over. "
+            "The facilitator can hold a new vote in a later session."
+        )
+    if member.id not in present_member_ids(panel_session):
+        return (
+            "Only members recorded as present at this session vote. If you are here, "
+            "ask the facilitator to record your attendance."
+        )
+    return None
 
 
 def voted_member_ids(session: Session, decision: ShortlistDecision) -> set[int]:
@@ -259,7 +289,7 @@ def set_reason(
     session: Session, decision: ShortlistDecision, proposal_id: int, reason: str
 ) -> ShortlistReason:
     """Replace the published reason a proposal was not shortlisted (before the minutes)."""
-    if _minutes_approved(session, decision.session):
+    if minutes_approved(session, decision.session):
         raise DomainError("The minutes are approved: the reasons they record cannot change.")
     row = next((r for r in decision.reasons if r.proposal_id == proposal_id), None)
     if row is None:
@@ -272,11 +302,6 @@ def set_reason(
     row.reason = text
     session.commit()
     return row
-
-
-def _minutes_approved(session: Session, panel_session: PanelSession) -> bool:
-    minutes = session.scalar(select(Minutes).where(Minutes.session_id == panel_session.id))
-    return minutes is not None and minutes.is_approved
 
 
 def minutes_record(session: Session, decision: ShortlistDecision) -> bool:

@@ -65,6 +65,7 @@ def _arguments_context(proposal: Proposal, form: ArgumentForm) -> dict[str, Any]
         "can_moderate": can.can_moderate(current_user, rnd),
         "hide_form": HideForm(formdata=None),
         "report_form": ReportForm(formdata=None),
+        "hide_error": None,
     }
 
 
@@ -90,17 +91,20 @@ def report(argument_id: int) -> Response:
 
 
 @bp.post("/arguments/<int:argument_id>/hide")
-def hide(argument_id: int) -> Response:
+def hide(argument_id: int) -> str | Response:
     """Hide an argument with a public reason (moderators)."""
     argument = _argument(argument_id)
     rnd = db.session.get(Proposal, argument.proposal_id).round  # type: ignore[union-attr]
     require(can.can_moderate(current_user, rnd))
     form = HideForm()
     if not form.validate_on_submit():
-        flash(next(iter(form.errors.values()))[0], "error")
-    else:
-        run_action(
-            lambda: arguments.hide_argument(db.session, argument, current_user, form.reason.data),
-            "The argument is hidden; its reason is shown in its place.",
-        )
+        # Shown next to this argument's reason box, with the page's other forms blank.
+        proposal = db.get_or_404(Proposal, argument.proposal_id)
+        context = _arguments_context(proposal, ArgumentForm(formdata=None))
+        context["hide_error"] = (argument.id, next(iter(form.errors.values()))[0])
+        return render_template("deliberation/arguments.html", **context)
+    run_action(
+        lambda: arguments.hide_argument(db.session, argument, current_user, form.reason.data),
+        "The argument is hidden; its reason is shown in its place.",
+    )
     return redirect(url_for(".proposal_arguments", proposal_id=argument.proposal_id), 303)

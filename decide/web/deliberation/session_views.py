@@ -65,6 +65,8 @@ def _index_context(rnd: Round, conflict_form: ConflictForm | None = None) -> dic
         "conflict_form": form,
         "can_run": can.can_run_sessions(current_user, rnd),
         "can_deliberate": can.can_deliberate(current_user, rnd),
+        "can_schedule": sessions.can_schedule(rnd),
+        "rubric_locked": scoring.rubric_locked(db.session, rnd),
     }
 
 
@@ -74,7 +76,8 @@ def schedule(round_id: int) -> str | Response:
     rnd = load_round(round_id)
     require(can.can_run_sessions(current_user, rnd))
     form = _agenda_choices(SessionForm(), rnd)
-    if form.validate_on_submit():
+    open_ = sessions.can_schedule(rnd)
+    if open_ and form.validate_on_submit():
         plan = sessions.SessionPlan(
             title=form.title.data or "",
             starts_at=form.starts_at.data,
@@ -90,7 +93,7 @@ def schedule(round_id: int) -> str | Response:
         else:
             flash("Session scheduled.", "success")
             return back_to_session(panel_session)
-    return render_template("deliberation/new.html", form=form, round=rnd)
+    return render_template("deliberation/new.html", form=form, round=rnd, open=open_)
 
 
 @bp.get("/sessions/<int:session_id>")
@@ -200,10 +203,11 @@ def rubric(round_id: int) -> str | Response:
     current = scoring.rubric_of(db.session, rnd) or scoring.default_rubric()
     rows = [{"name": c.name, "weight": c.weight, "description": c.description} for c in current]
     form = RubricForm(data={"criteria": rows + [{"name": "", "weight": None}] * 2})
-    if form.validate_on_submit():
+    locked = scoring.rubric_locked(db.session, rnd)
+    if not locked and form.validate_on_submit():
         plans = [
             scoring.CriterionPlan(
-                e.form.name.data or "", e.form.weight.data or 1, e.form.description.data or ""
+                e.form.name.data or "", e.form.weight.data or 0, e.form.description.data or ""
             )
             for e in form.criteria.entries
         ]
@@ -214,7 +218,9 @@ def rubric(round_id: int) -> str | Response:
         else:
             flash("Rubric saved.", "success")
             return redirect(url_for(".index", round_id=rnd.id), 303)
-    return render_template("deliberation/rubric.html", form=form, round=rnd)
+    return render_template(
+        "deliberation/rubric.html", form=form, round=rnd, locked=locked, rubric=current
+    )
 
 
 # --- Scores ---------------------------------------------------------------------------------
@@ -227,7 +233,8 @@ def score(session_id: int, proposal_id: int) -> str | Response:
     criteria = scoring.rubric_of(db.session, panel_session.round)
     own = scoring.own_scores(db.session, panel_session, current_user).get(proposal.id, {})
     form = score_form(criteria, own)
-    if form.validate_on_submit():
+    blocked = scoring.why_no_scoring(db.session, panel_session, current_user, proposal)
+    if blocked is None and form.validate_on_submit():
         try:
             scoring.record_scores(
                 db.session, panel_session, current_user, proposal, score_values(form, criteria)
@@ -242,5 +249,6 @@ def score(session_id: int, proposal_id: int) -> str | Response:
             )
             return back_to_session(panel_session, "agenda")
     return render_template(
-        "deliberation/score.html", form=form, s=panel_session, proposal=proposal, criteria=criteria
-    )
+        "deliberation/score.html",
+        form=form, s=panel_session, proposal=proposal, criteria=criteria, blocked=blocked,
+    )  # fmt: skip

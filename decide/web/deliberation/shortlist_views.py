@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from decide.extensions import db
-from decide.models import PanelSession, Proposal
+from decide.models import PanelSession
 from decide.services.deliberation import access as can
 from decide.services.deliberation import minutes, sessions, shortlist
 from decide.services.errors import DomainError
@@ -55,12 +55,13 @@ def ballot(session_id: int) -> str | Response:
     panel_session = load_session(session_id)
     require(can.can_deliberate(current_user, panel_session.round))
     decision = load_decision(panel_session)
-    candidates = [db.get_or_404(Proposal, i) for i in decision.candidate_ids]
+    candidates = shortlist.decision_candidates(db.session, decision)
     mine: list[int] = next(
         (b.ranking for b in decision.ballots if b.user_id == current_user.id), []
     )
     form = ranking_form(candidates, mine)
-    if form.validate_on_submit():
+    blocked = shortlist.why_no_ballot(db.session, decision, current_user)
+    if blocked is None and form.validate_on_submit():
         try:
             shortlist.cast_ranking(db.session, decision, current_user, form.ranking())
         except DomainError as error:
@@ -74,6 +75,7 @@ def ballot(session_id: int) -> str | Response:
     return render_template(
         "deliberation/ballot.html",
         form=form, s=panel_session, decision=decision, candidates=candidates, conflicted=conflicted,
+        blocked=blocked,
     )  # fmt: skip
 
 
@@ -90,7 +92,10 @@ def count(session_id: int) -> Response:
 @bp.get("/sessions/<int:session_id>/shortlist")
 def shortlist_page(session_id: int) -> str:
     """Show the shortlist, the count round by round, and why each other proposal was left out."""
-    panel_session = load_session(session_id)
+    return _shortlist_page(load_session(session_id))
+
+
+def _shortlist_page(panel_session: PanelSession, reason_error: Any = None) -> str:
     decision = load_decision(panel_session)
     return render_template(
         "deliberation/shortlist.html",
@@ -102,23 +107,24 @@ def shortlist_page(session_id: int) -> str:
         recorded=shortlist.minutes_record(db.session, decision),
         reason_form=ReasonForm(formdata=None),
         action_form=ActionForm(),
+        reason_error=reason_error,
     )
 
 
 @bp.post("/sessions/<int:session_id>/shortlist/reasons/<int:proposal_id>")
-def reason(session_id: int, proposal_id: int) -> Response:
+def reason(session_id: int, proposal_id: int) -> str | Response:
     """Write the public reason a proposal was not shortlisted (facilitators)."""
     panel_session = load_session(session_id)
     require(can.can_run_sessions(current_user, panel_session.round))
     decision = load_decision(panel_session)
     form = ReasonForm()
     if not form.validate_on_submit():
-        flash(next(iter(form.errors.values()))[0], "error")
-    else:
-        run_action(
-            lambda: shortlist.set_reason(db.session, decision, proposal_id, form.reason.data or ""),
-            "Reason saved.",
-        )
+        # Shown next to this proposal's reason box.
+        return _shortlist_page(panel_session, (proposal_id, next(iter(form.errors.values()))[0]))
+    run_action(
+        lambda: shortlist.set_reason(db.session, decision, proposal_id, form.reason.data or ""),
+        "Reason saved.",
+    )
     return redirect(url_for(".shortlist_page", session_id=panel_session.id) + "#reasons", 303)
 
 
@@ -169,6 +175,8 @@ def minutes_page(session_id: int) -> str:
         doc=minutes.read_document(found),
         is_member=can.can_deliberate(current_user, panel_session.round),
         approved_by={a.user_id for a in found.approvals},
+        attended=current_user.is_authenticated
+        and current_user.id in sessions.present_member_ids(panel_session),
         action_form=ActionForm(),
     )
 

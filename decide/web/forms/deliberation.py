@@ -27,7 +27,7 @@ from decide.models.deliberation import ARGUMENT_SIDES, DECISION_METHODS
 from decide.services.deliberation.arguments import ARGUMENT_MAX, REASON_MAX
 from decide.services.deliberation.scoring import SCORE_MAX
 from decide.web.forms.base import DecideForm
-from decide.web.forms.fields import int_field, options, row_id
+from decide.web.forms.fields import bounded_field, options, row_id
 
 
 class SessionForm(DecideForm):
@@ -71,7 +71,7 @@ class ConflictForm(DecideForm):
 
 class CriterionForm(Form):
     name = StringField("Criterion", validators=[Length(max=120)])
-    weight = int_field("Weight", minimum=1, maximum=100)
+    weight = bounded_field("Weight", minimum=1, maximum=100, example=20)
     description = StringField("What it means", validators=[Length(max=300)])
 
 
@@ -88,7 +88,7 @@ class ShortlistForm(DecideForm):
         choices=options(DECISION_METHODS),
         validators=[InputRequired("Choose how the panel decides")],
     )
-    places = int_field("Places on the shortlist", minimum=1, maximum=100)
+    places = bounded_field("Places on the shortlist", minimum=1, maximum=100, example=3)
     threshold = StringField("Threshold (median score, 0 to 5)", validators=[Length(max=10)])
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -177,6 +177,21 @@ def score_values(form: DecideForm, criteria: Sequence[RubricCriterion]) -> dict[
     return {c.id: int(getattr(form, f"criterion_{c.id}").data) for c in criteria}
 
 
+def _misplaced_ranks(given: dict[str, int]) -> dict[str, str]:
+    """Return a message for each rank that repeats another or leaves a gap before it."""
+    wrong: dict[str, str] = {}
+    seen: set[int] = set()
+    for name, rank in sorted(given.items(), key=lambda kv: kv[1]):
+        if rank in seen:
+            wrong[name] = f"Use each rank once: rank {rank} is given twice"
+        elif rank > len(seen) + 1:
+            wrong[name] = (
+                f"Use each rank once, from 1 with no gaps: rank {len(seen) + 1} is missing"
+            )
+        seen.add(rank)
+    return wrong
+
+
 def ranking_form(candidates: Sequence[Proposal], current: Sequence[int]) -> DecideForm:
     """Return a form with a rank (or none) for each candidate, filled with the member's ranking."""
 
@@ -194,15 +209,17 @@ def ranking_form(candidates: Sequence[Proposal], current: Sequence[int]) -> Deci
             # numbers only then (a hand-made "²" is refused by its field, never given to int()).
             if not super().validate(extra_validators):
                 return False
-            given = [getattr(self, f"rank_{c.id}").data for c in candidates]
-            given = [int(g) for g in given if g]
+            fields = [getattr(self, f"rank_{c.id}") for c in candidates]
+            given = {f.name: int(f.data) for f in fields if f.data}
             if not given:
-                self.page_errors = ["Rank at least one proposal"]
+                fields[0].errors = ["Rank at least one proposal"]
                 return False
-            if sorted(given) != list(range(1, len(given) + 1)):
-                self.page_errors = ["Use each rank once, from 1 upwards, with no gaps"]
-                return False
-            return True
+            wrong = _misplaced_ranks(given)
+            for f in fields:
+                if f.name in wrong:
+                    f.errors = [wrong[f.name]]
+            self._errors = None
+            return not wrong
 
     ranks = options(
         [("", "Not ranked")] + [(str(n), str(n)) for n in range(1, len(candidates) + 1)]

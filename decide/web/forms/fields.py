@@ -202,3 +202,16 @@ class BoundedNumberField(Field):
     def pre_validate(self, form: Any) -> None:
         if self.required and self.data is None and not self.process_errors:
             raise StopValidation(self.message)
+
+
+def bounded_field(
+    label: str, *, minimum: int, maximum: int, example: int, required: bool = False
+) -> BoundedNumberField:
+    """Return a number box for a whole number in a range, with one message naming the range.
+
+    "2.5", "-1", "12a" and numbers out of range all get the same plain message, next to the box.
+    """
+    message = f"Enter a whole number from {minimum} to {maximum}, like {example}"
+    return BoundedNumberField(
+        label, message=message, minimum=minimum, maximum=maximum, required=required
+    )

@@ -19,7 +19,7 @@ from wtforms.validators import InputRequired, Length
 
 from decide.models import AGE_BANDS, GENDERS, PARTNER_TYPES
 from decide.web.forms.base import DecideForm
-from decide.web.forms.fields import int_field, options, row_id
+from decide.web.forms.fields import bounded_field, options, row_id
 
 QUOTAS_MAX_BYTES = 64 * 1024
 
@@ -66,7 +66,7 @@ def interest_form(
 
 
 class PanelSizeForm(DecideForm):
-    panel_size = int_field("Panel size", required=True, minimum=1, maximum=200)
+    panel_size = bounded_field("Panel size", minimum=1, maximum=200, example=12, required=True)
     extra = TextAreaField("Extra questions", validators=[Length(max=3000)])
 
     def extra_features(self) -> list[dict[str, Any]]:
