@@ -10,7 +10,13 @@ Canonical JSON of one object (amounts are exact strings, as in the manifest):
      "deciles": [{"decile": int, "population": int, "allocated": exact, "paid": int}, ...],
      "turnout": [{"area": str, "decile": int, "population": int, "voters": int}, ...],
      "milestones": [{"status": str, "count": int}, ...],
-     "impact": [{"measure": str, "unit": str, "total": exact}, ...]}
+     "impact": [{"measure": str, "unit": str, "aggregation": "sum" | "mean" | "latest",
+                 "total": exact, "figures": int, "projects": int}, ...]}
+
+An impact total combines a measure's figures as its aggregation says: every figure added
+(sum), their mean (mean, of "figures" figures), or each project's latest figure per
+breakdown added up (latest, running totals). An annex written before aggregations existed
+has none: its totals are sums.
 """
 
 from __future__ import annotations
@@ -24,10 +30,19 @@ from audits.canonical import canonical_json, parse_json
 from audits.manifest import Manifest, exact, parse_exact
 from ballots.model import Ballot
 
-__all__ = ["ANNEX_NAME", "ANNEX_TYPE", "DecileLine", "DeliveryAnnex", "TurnoutLine"]
+__all__ = [
+    "AGGREGATIONS",
+    "ANNEX_NAME",
+    "ANNEX_TYPE",
+    "DecileLine",
+    "DeliveryAnnex",
+    "ImpactLine",
+    "TurnoutLine",
+]
 
 ANNEX_NAME = "delivery.json"
 ANNEX_TYPE = "decide-delivery-annex/v1"
+AGGREGATIONS = ("sum", "mean", "latest")
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,44 @@ class TurnoutLine:
 
 
 @dataclass(frozen=True)
+class ImpactLine:
+    """One measure's total, combined as its aggregation says, with how many figures went in."""
+
+    measure: str
+    unit: str
+    aggregation: str
+    total: Fraction
+    figures: int
+    projects: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the line as plain JSON values."""
+        return {
+            "measure": self.measure,
+            "unit": self.unit,
+            "aggregation": self.aggregation,
+            "total": exact(self.total),
+            "figures": self.figures,
+            "projects": self.projects,
+        }
+
+    @classmethod
+    def from_dict(cls, obj: Any) -> ImpactLine:
+        """Read a line (one without an aggregation, from before they existed, is a sum)."""
+        aggregation = str(obj.get("aggregation", "sum"))
+        if aggregation not in AGGREGATIONS:
+            raise ValueError(f"delivery.json: unknown aggregation {aggregation!r}")
+        return cls(
+            str(obj["measure"]),
+            str(obj["unit"]),
+            aggregation,
+            parse_exact(obj["total"]),
+            int(obj.get("figures", 0)),
+            int(obj.get("projects", 0)),
+        )
+
+
+@dataclass(frozen=True)
 class DeliveryAnnex:
     """What the delivery annex prints."""
 
@@ -60,7 +113,7 @@ class DeliveryAnnex:
     deciles: tuple[DecileLine, ...]
     turnout: tuple[TurnoutLine, ...]
     milestones: tuple[tuple[str, int], ...]
-    impact: tuple[tuple[str, str, Fraction], ...]
+    impact: tuple[ImpactLine, ...]
 
     def to_dict(self) -> dict[str, Any]:
         """Return the annex as the plain values of its JSON form."""
@@ -82,9 +135,7 @@ class DeliveryAnnex:
                 for t in self.turnout
             ],
             "milestones": [{"status": s, "count": n} for s, n in self.milestones],
-            "impact": [
-                {"measure": m, "unit": u, "total": exact(total)} for m, u, total in self.impact
-            ],
+            "impact": [line.to_dict() for line in self.impact],
         }
 
     def to_json_bytes(self) -> bytes:
@@ -118,10 +169,7 @@ class DeliveryAnnex:
                     for t in obj["turnout"]
                 ),
                 milestones=tuple((str(m["status"]), int(m["count"])) for m in obj["milestones"]),
-                impact=tuple(
-                    (str(i["measure"]), str(i["unit"]), parse_exact(i["total"]))
-                    for i in obj["impact"]
-                ),
+                impact=tuple(ImpactLine.from_dict(i) for i in obj["impact"]),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"delivery.json is malformed: {exc}") from exc

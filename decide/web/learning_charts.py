@@ -13,13 +13,15 @@ from fractions import Fraction
 from typing import Any
 
 from audits import charts
-from ballots.wording import exact_figure, money, plural
+from ballots.wording import combined_words, impact_total_text, money, plural
 from decide.allocation.names import rule_name
 from decide.services.learning import Facts
 from decide.services.learning_views import (
     AWAITING_CONFIRMATION,
     Filters,
+    ImpactTotal,
     coverage_by_rule,
+    impact_totals,
     milestone_counts,
     money_by_decile,
     partners,
@@ -36,18 +38,21 @@ def percent(share: Fraction) -> str:
 
 
 @dataclass(frozen=True)
-class ImpactTotal:
-    """The sum of one measure's reported figures over the chosen rounds."""
+class ImpactLine:
+    """One measure's total over the chosen rounds, as the table writes it."""
 
-    measure: str
-    unit: str
-    total: Fraction
-    projects: int
+    total: ImpactTotal
 
     @property
     def text(self) -> str:
-        """Write the total exactly (never through a float)."""
-        return exact_figure(self.total)
+        """Write the total exactly (a mean without a short decimal to two places)."""
+        return impact_total_text(self.total.total)
+
+    @property
+    def how(self) -> str:
+        """Say how the figures were combined."""
+        t = self.total
+        return combined_words(t.aggregation, t.figures, t.projects)
 
 
 def _turnout(known: Facts, filters: Filters) -> dict[str, Any]:
@@ -163,13 +168,10 @@ def _delivery(known: Facts, filters: Filters) -> dict[str, Any]:
     counts = dict(status_rows)
     waiting = counts[AWAITING_CONFIRMATION]
     chart = charts.bars([(label, n, str(n)) for label, n in status_rows])
-    totals: dict[tuple[str, str], list[Any]] = {}
-    for f in known.impact:
-        if (f.round_slug, f.code) in codes:
-            entry = totals.setdefault((f.measure, f.unit), [Fraction(0), set()])
-            entry[0] += f.value
-            entry[1].add((f.round_slug, f.code))
-    impact = [ImpactTotal(m, u, t, len(p)) for (m, u), (t, p) in sorted(totals.items())]
+    impact = [
+        ImpactLine(t)
+        for t in impact_totals(f for f in known.impact if (f.round_slug, f.code) in codes)
+    ]
     confirmed = sum(1 for m in milestones if m.confirmed)
     summary = (
         f"{plural(len(milestones), 'milestone')} planned for the funded projects: "

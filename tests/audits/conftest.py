@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from audits import bls
-from audits.annex import DecileLine, DeliveryAnnex, TurnoutLine, decile_money
+from audits.annex import DecileLine, DeliveryAnnex, ImpactLine, TurnoutLine, decile_money
 from audits.board import BoardLine, commitment
 from audits.bundle import BoardBallot, Closing, Publication, RoundSpec, close_round, publish
 from audits.bundle import signatures_json as make_signatures_json
@@ -159,7 +159,8 @@ def sample_annex(closing: Closing, ledger: Ledger, board) -> DeliveryAnnex:
                       for d, (a, p) in sorted(decile_money(m, paid).items())),
         turnout=(TurnoutLine("Riverside", 4, 14_820, 37), TurnoutLine("Hillside", 9, 10_340, 0)),
         milestones=(("Not started", 1), ("On track", 2), ("Delayed", 0), ("Completed", 3)),
-        impact=(("People reached", "people", Fraction(311, 2)),),
+        impact=(ImpactLine("People reached", "people", "latest", Fraction(311, 2), 3, 2),
+                ImpactLine("Wellbeing change", "WEMWBS points", "mean", Fraction(7, 3), 3, 2)),
     )  # fmt: skip
 
 
