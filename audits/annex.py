@@ -3,6 +3,9 @@
 An optional attachment of a published round's PDF, written with each edition from the
 learning dashboard's figures for that round. The verifier re-renders the annex pages from it,
 like every other page, so the printed charts and tables are exactly what the file says.
+Its money and coverage are checked against the manifest, ledger and ballots; the whole file
+is co-signed by the panel through the ledger checkpoint before the edition, which states its
+SHA-256 (`audits.ledger.Checkpoint.annex`), so an edition carries an annex only after one.
 Canonical JSON of one object (amounts are exact strings, as in the manifest):
 
     {"type": "decide-delivery-annex/v1", "currency": "GBP",
@@ -21,12 +24,14 @@ has none: its totals are sums.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from audits.canonical import canonical_json, parse_json
+from audits.ledger import SignedCheckpoint
 from audits.manifest import Manifest, exact, parse_exact
 from ballots.model import Ballot
 
@@ -38,6 +43,9 @@ __all__ = [
     "DeliveryAnnex",
     "ImpactLine",
     "TurnoutLine",
+    "consistency_problems",
+    "cosigned_problems",
+    "decile_money",
 ]
 
 ANNEX_NAME = "delivery.json"
@@ -192,6 +200,26 @@ def decile_money(
     return out
 
 
+def cosigned_problems(annex_bytes: bytes, checkpoints: Sequence[SignedCheckpoint]) -> list[str]:
+    """Return why the annex is not the one the panel co-signed (empty when it is).
+
+    The figures no signed file states (populations, turnout, milestones, impact) are bound by
+    the last co-signed checkpoint of the ledger, which names the SHA-256 of the delivery.json
+    the edition after it carries. The checkpoints' signatures are checked with the ledger.
+    """
+    if not checkpoints or checkpoints[-1].checkpoint.annex is None:
+        return [
+            "delivery.json is not co-signed: no checkpoint of the ledger states its SHA-256, so "
+            "its populations, turnout, milestones and impact could have been changed"
+        ]
+    if checkpoints[-1].checkpoint.annex != hashlib.sha256(annex_bytes).digest():
+        return [
+            f"delivery.json is not the annex the panel co-signed in checkpoint {len(checkpoints)}"
+            ": a population, turnout, milestone status or impact figure differs from it"
+        ]
+    return []
+
+
 def consistency_problems(
     annex: DeliveryAnnex,
     manifest: Manifest,
@@ -203,7 +231,7 @@ def consistency_problems(
     Checked: voters (the manifest's ballot count), voters covered (recounted from ballots.pb),
     and per decile the money allocated (the manifest) and paid (the ledger), by each project's
     area and the manifest's area deciles. Populations, participation, milestones and impact are
-    reported figures that no signed file states; the printed pages show them as attached.
+    reported figures that no other signed file states: `cosigned_problems` checks them.
     """
     problems = []
     if annex.voters != manifest.ballot_count:

@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from hashlib import sha256
 from typing import Any
 
 import pytest
@@ -135,12 +136,14 @@ def build(panel, *, checkpoint: bool) -> Built:
     ledger = Ledger(ROUND)
     ledger = pay(ledger, closing, funded[0], 100_000, 1)
     ledger = pay(ledger, closing, funded[1], 50_000, 2)
+    annex = None
     if checkpoint:
-        cp = ledger.checkpoint(closing.manifest.digest(), "2026-11-20")
+        # The full round also carries a delivery annex (issue 16), co-signed with the
+        # checkpoint (its SHA-256 is in it), so every check covers it.
+        annex = sample_annex(closing, ledger, board).to_json_bytes()
+        cp = ledger.checkpoint(closing.manifest.digest(), "2026-11-20", sha256(annex).digest())
         cp_sigs = [bls.sign_document(k, cp.to_dict()) for k in keys[:2]]
         ledger = ledger.with_checkpoint(SignedCheckpoint.of(cp, cp_sigs))
-    # The full round also carries a delivery annex (issue 16), so every check covers it.
-    annex = sample_annex(closing, ledger, board).to_json_bytes() if checkpoint else None
     publication = publish(closing, sigs, ledger, annex=annex)
     return Built(keys, server, spec, board, closing, ledger, publication, commitments)
 
