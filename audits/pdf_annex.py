@@ -33,7 +33,7 @@ def _stacked(title: str, rows: Sequence[tuple[str, Sequence[Fraction | int], str
              keys: tuple[str, str]) -> Drawing:  # fmt: skip
     """Draw stacked bars (first part dark, second light) with a key, flipped for the PDF."""
     register_fonts()
-    chart, stacks = charts.stacked_bars(rows, width=340)
+    chart, stacks = charts.stacked_bars(rows, width=340, layout=charts.BESIDE)
     scale = float(FRAME_WIDTH) / chart.width
     height = (chart.height + 34) * scale
     drawing = Drawing(FRAME_WIDTH, height, initialFontName=BODY)

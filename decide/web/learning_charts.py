@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from audits import charts
-from ballots.wording import combined_words, impact_total_text, money, plural
+from ballots.wording import combined_words, exact_figure, impact_total_text, money, plural
 from decide.allocation.names import rule_name
 from decide.services.learning import Facts
 from decide.services.learning_views import (
@@ -82,22 +82,32 @@ def _areas(known: Facts, filters: Filters) -> dict[str, Any]:
     per_area = defaultdict(dict)  # type: ignore[var-annotated]
     for t in known.turnout:
         per_area[t.area_slug][t.round_slug] = t.voters
-    multiples = []
-    for area in filters.areas(known):
-        values = tuple(
-            Fraction(per_area[area.slug].get(r.slug, 0) * 1000, area.population)
-            if area.population
-            else Fraction(0)
-            for r in rounds
+    labels = [str(r.position + 1) for r in rounds]
+    series = [
+        (
+            area,
+            charts.Series(
+                area.name,
+                tuple(
+                    Fraction(per_area[area.slug].get(r.slug, 0) * 1000, area.population)
+                    if area.population
+                    else Fraction(0)
+                    for r in rounds
+                ),
+            ),
         )
-        chart = charts.line_chart(
-            [str(r.position + 1) for r in rounds],
-            [charts.Series(area.name, values)],
-            width=160,
-            height=100,
-            label_room=8,
-        )
-        multiples.append((area, chart))
+        for area in filters.areas(known)
+    ]
+    # One scale for every panel, so that their heights compare (the caption says it).
+    top = charts.shared_top([s for _, s in series])
+    multiples = [
+        (area, charts.line_chart(labels, [s], width=160, height=100, label_room=8, top=top))
+        for area, s in series
+    ]
+    scale = (
+        f"Every panel has the same scale, from 0 to {exact_figure(top)} voters per 1,000 "
+        "residents, so their heights can be compared."
+    )
     best = max(rows, key=lambda r: r.per_thousand, default=None)
     summary = (
         f"Over {plural(len(rounds), 'round')}, {best.label} (decile {best.decile}) had the most "
@@ -105,7 +115,7 @@ def _areas(known: Facts, filters: Filters) -> dict[str, Any]:
         if best is not None and best.voters
         else "No voters are placed in these areas yet (only account voters have a known area)."
     )
-    return {"rows": rows, "multiples": multiples, "summary": summary}
+    return {"rows": rows, "multiples": multiples, "summary": summary, "scale": scale}
 
 
 def _money(known: Facts, filters: Filters, currency: str) -> dict[str, Any]:
