@@ -79,6 +79,11 @@ def test_signed_checkpoint_makes_a_new_edition_that_verifies(app, db, published,
     cp = db.session.scalar(select(LedgerCheckpoint))
     document = app.test_client().get(f"/rounds/{rnd.id}/ledger/checkpoints/{cp.id}.json").json
     assert document == ledger.checkpoint_document(cp) and document["count"] == 1
+    # The sign page shows the annex figures the signature covers.
+    sign_page = login(app.test_client(), published.members[0]).get(
+        f"/rounds/{rnd.id}/ledger/checkpoints/{cp.id}/sign"
+    )
+    assert "The delivery annex you also sign" in sign_page.get_data(as_text=True)
     for i, member in enumerate(published.members):
         signature = canonical_json(sign_document(panel_keys.keys[i], document).to_dict())
         response = login(app.test_client(), member).post(
