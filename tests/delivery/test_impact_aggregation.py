@@ -131,3 +131,24 @@ def test_dashboard_open_data_and_delivery_json_agree(app, db, delivered):
     read = DeliveryAnnex.from_json_bytes(annex.to_json_bytes())
     stated = {i.measure: (i.aggregation, i.total) for i in read.impact}
     assert stated == {m: (a, Fraction(t)) for m, (a, t, _) in expected.items()}
+
+
+def test_the_facilitator_chooses_the_aggregation_in_plain_words(app, db, delivered):
+    from tests.publication.conftest import login
+
+    d = delivered
+    client = login(app.test_client(), d.facilitator)
+    url = f"/rounds/{d.round.id}/outcomes"
+    form = client.get(url).get_data(as_text=True)
+    for words in ("Add the figures up (counts per period)", "Average of the figures (scores)",
+                  "Latest figure of each project (running totals)"):  # fmt: skip
+        assert words in form
+    assert 'type="radio" name="aggregation" id="aggregation-0" value="sum" checked' in form
+    data = {"name": "Wellbeing", "unit": "points", "aggregation": "median"}  # CSRF off in tests
+    refused = client.post(url, data=data)
+    assert refused.status_code == 422 and 'id="error-summary"' in refused.get_data(as_text=True)
+    assert delivery_reports.measures(db.session, d.round.id) == []
+    assert client.post(url, data={**data, "aggregation": "mean"}).status_code == 303
+    (measure,) = delivery_reports.measures(db.session, d.round.id)
+    assert measure.aggregation == "mean"
+    assert "total: average of the figures (scores)" in client.get(url).get_data(as_text=True)
