@@ -3,6 +3,9 @@
 An optional attachment of a published round's PDF, written with each edition from the
 learning dashboard's figures for that round. The verifier re-renders the annex pages from it,
 like every other page, so the printed charts and tables are exactly what the file says.
+Its money and coverage are checked against the manifest, ledger and ballots; the whole file
+is co-signed by the panel through the ledger checkpoint before the edition, which states its
+SHA-256 (`audits.ledger.Checkpoint.annex`), so an edition carries an annex only after one.
 Canonical JSON of one object (amounts are exact strings, as in the manifest):
 
     {"type": "decide-delivery-annex/v1", "currency": "GBP",
@@ -10,24 +13,44 @@ Canonical JSON of one object (amounts are exact strings, as in the manifest):
      "deciles": [{"decile": int, "population": int, "allocated": exact, "paid": int}, ...],
      "turnout": [{"area": str, "decile": int, "population": int, "voters": int}, ...],
      "milestones": [{"status": str, "count": int}, ...],
-     "impact": [{"measure": str, "unit": str, "total": exact}, ...]}
+     "impact": [{"measure": str, "unit": str, "aggregation": "sum" | "mean" | "latest",
+                 "total": exact, "figures": int, "projects": int}, ...]}
+
+An impact total combines a measure's figures as its aggregation says: every figure added
+(sum), their mean (mean, of "figures" figures), or each project's latest figure per
+breakdown added up (latest, running totals). An annex written before aggregations existed
+has none: its totals are sums.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from audits.canonical import canonical_json, parse_json
+from audits.ledger import SignedCheckpoint
 from audits.manifest import Manifest, exact, parse_exact
 from ballots.model import Ballot
 
-__all__ = ["ANNEX_NAME", "ANNEX_TYPE", "DecileLine", "DeliveryAnnex", "TurnoutLine"]
+__all__ = [
+    "AGGREGATIONS",
+    "ANNEX_NAME",
+    "ANNEX_TYPE",
+    "DecileLine",
+    "DeliveryAnnex",
+    "ImpactLine",
+    "TurnoutLine",
+    "consistency_problems",
+    "cosigned_problems",
+    "decile_money",
+]
 
 ANNEX_NAME = "delivery.json"
 ANNEX_TYPE = "decide-delivery-annex/v1"
+AGGREGATIONS = ("sum", "mean", "latest")
 
 
 @dataclass(frozen=True)
@@ -51,6 +74,44 @@ class TurnoutLine:
 
 
 @dataclass(frozen=True)
+class ImpactLine:
+    """One measure's total, combined as its aggregation says, with how many figures went in."""
+
+    measure: str
+    unit: str
+    aggregation: str
+    total: Fraction
+    figures: int
+    projects: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the line as plain JSON values."""
+        return {
+            "measure": self.measure,
+            "unit": self.unit,
+            "aggregation": self.aggregation,
+            "total": exact(self.total),
+            "figures": self.figures,
+            "projects": self.projects,
+        }
+
+    @classmethod
+    def from_dict(cls, obj: Any) -> ImpactLine:
+        """Read a line (one without an aggregation, from before they existed, is a sum)."""
+        aggregation = str(obj.get("aggregation", "sum"))
+        if aggregation not in AGGREGATIONS:
+            raise ValueError(f"delivery.json: unknown aggregation {aggregation!r}")
+        return cls(
+            str(obj["measure"]),
+            str(obj["unit"]),
+            aggregation,
+            parse_exact(obj["total"]),
+            int(obj.get("figures", 0)),
+            int(obj.get("projects", 0)),
+        )
+
+
+@dataclass(frozen=True)
 class DeliveryAnnex:
     """What the delivery annex prints."""
 
@@ -60,7 +121,7 @@ class DeliveryAnnex:
     deciles: tuple[DecileLine, ...]
     turnout: tuple[TurnoutLine, ...]
     milestones: tuple[tuple[str, int], ...]
-    impact: tuple[tuple[str, str, Fraction], ...]
+    impact: tuple[ImpactLine, ...]
 
     def to_dict(self) -> dict[str, Any]:
         """Return the annex as the plain values of its JSON form."""
@@ -82,9 +143,7 @@ class DeliveryAnnex:
                 for t in self.turnout
             ],
             "milestones": [{"status": s, "count": n} for s, n in self.milestones],
-            "impact": [
-                {"measure": m, "unit": u, "total": exact(total)} for m, u, total in self.impact
-            ],
+            "impact": [line.to_dict() for line in self.impact],
         }
 
     def to_json_bytes(self) -> bytes:
@@ -118,10 +177,7 @@ class DeliveryAnnex:
                     for t in obj["turnout"]
                 ),
                 milestones=tuple((str(m["status"]), int(m["count"])) for m in obj["milestones"]),
-                impact=tuple(
-                    (str(i["measure"]), str(i["unit"]), parse_exact(i["total"]))
-                    for i in obj["impact"]
-                ),
+                impact=tuple(ImpactLine.from_dict(i) for i in obj["impact"]),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"delivery.json is malformed: {exc}") from exc
@@ -144,6 +200,26 @@ def decile_money(
     return out
 
 
+def cosigned_problems(annex_bytes: bytes, checkpoints: Sequence[SignedCheckpoint]) -> list[str]:
+    """Return why the annex is not the one the panel co-signed (empty when it is).
+
+    The figures no signed file states (populations, turnout, milestones, impact) are bound by
+    the last co-signed checkpoint of the ledger, which names the SHA-256 of the delivery.json
+    the edition after it carries. The checkpoints' signatures are checked with the ledger.
+    """
+    if not checkpoints or checkpoints[-1].checkpoint.annex is None:
+        return [
+            "delivery.json is not co-signed: no checkpoint of the ledger states its SHA-256, so "
+            "its populations, turnout, milestones and impact could have been changed"
+        ]
+    if checkpoints[-1].checkpoint.annex != hashlib.sha256(annex_bytes).digest():
+        return [
+            f"delivery.json is not the annex the panel co-signed in checkpoint {len(checkpoints)}"
+            ": a population, turnout, milestone status or impact figure differs from it"
+        ]
+    return []
+
+
 def consistency_problems(
     annex: DeliveryAnnex,
     manifest: Manifest,
@@ -155,7 +231,7 @@ def consistency_problems(
     Checked: voters (the manifest's ballot count), voters covered (recounted from ballots.pb),
     and per decile the money allocated (the manifest) and paid (the ledger), by each project's
     area and the manifest's area deciles. Populations, participation, milestones and impact are
-    reported figures that no signed file states; the printed pages show them as attached.
+    reported figures that no other signed file states: `cosigned_problems` checks them.
     """
     problems = []
     if annex.voters != manifest.ballot_count:

@@ -12,14 +12,17 @@ Byte formats (``H`` = SHA-256, ``u32`` big-endian, ``cj`` = `audits.canonical.ca
 
 A checkpoint is the document ``{"type": "decide-ledger-checkpoint/v1", "round": str,
 "count": int, "head": 64 hex, "manifest": 64 hex, "previous": 64 hex | null,
-"date": "YYYY-MM-DD"}``: ``head`` is head_count, ``manifest`` the digest of the round's
-manifest, ``previous`` the digest of the checkpoint before it (null for the first), and
-``date`` the day it was drawn up. Panel members co-sign its digest exactly as they sign the
-manifest (`audits.bls`). Checkpoints form a chain: each names the one before, counts never go
-down, and dates never go back, so a checkpoint cannot be dropped from the middle unnoticed; an
-auditor who kept a later head detects a dropped last one (``decide-verify --ledger-head``).
-A payment is *covered* when a co-signed checkpoint's count reaches its sequence; a published
-edition carries only covered payments. ``ledger.json`` is ``cj`` of::
+"date": "YYYY-MM-DD", "annex": 64 hex}``: ``head`` is head_count, ``manifest`` the digest
+of the round's manifest, ``previous`` the digest of the checkpoint before it (null for the
+first), and ``date`` the day it was drawn up; ``annex`` (absent before issue 16) is the
+SHA-256 of the delivery.json that the edition after the checkpoint carries, so every figure
+of the PDF's delivery annex is co-signed (`audits.annex`). Panel members co-sign its digest
+exactly as they sign the manifest (`audits.bls`). Checkpoints form a chain: each names the
+one before, counts never go down, and dates never go back, so a checkpoint cannot be dropped
+from the middle unnoticed; an auditor who kept a later head detects a dropped last one
+(``decide-verify --ledger-head``). A payment is *covered* when a co-signed checkpoint's count
+reaches its sequence; a published edition carries only covered payments. ``ledger.json`` is
+``cj`` of::
 
     {"type": "decide-ledger/v1", "round": str,
      "entries": [body_n + {"hash": 64 hex (head_n)}, ...],
@@ -153,10 +156,14 @@ class Checkpoint:
     manifest_digest: bytes
     previous: bytes | None = None
     date: str = ""
+    # SHA-256 of the delivery annex (delivery.json) the next edition carries, so the panel
+    # co-signs its populations, turnout, milestones and impact too. Checkpoints written
+    # before the annex existed have none (and no "annex" field: their digests are unchanged).
+    annex: bytes | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the checkpoint document as plain JSON values."""
-        return {
+        doc: dict[str, Any] = {
             "type": CHECKPOINT_TYPE,
             "round": self.round_id,
             "count": self.count,
@@ -165,6 +172,9 @@ class Checkpoint:
             "previous": None if self.previous is None else self.previous.hex(),
             "date": self.date,
         }
+        if self.annex is not None:
+            doc["annex"] = self.annex.hex()
+        return doc
 
     def digest(self) -> bytes:
         """Return the digest panel members sign."""
@@ -181,7 +191,7 @@ class Checkpoint:
                 raise LedgerError("checkpoint count must be a non-negative integer")
             if not isinstance(data["round"], str):
                 raise LedgerError("checkpoint round must be a string")
-            if set(data) != _CHECKPOINT_KEYS:
+            if set(data) - {"annex"} != _CHECKPOINT_KEYS:
                 raise LedgerError(f"checkpoint fields must be {sorted(_CHECKPOINT_KEYS)}")
             if not _is_date(data["date"]):
                 raise LedgerError(f"checkpoint date {data['date']!r} is not YYYY-MM-DD")
@@ -193,6 +203,7 @@ class Checkpoint:
                 unhex(data["manifest"], 32, "checkpoint manifest"),
                 None if previous is None else unhex(previous, 32, "checkpoint previous"),
                 data["date"],
+                unhex(data["annex"], 32, "checkpoint annex") if "annex" in data else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, LedgerError):
@@ -295,12 +306,17 @@ class Ledger:
         entry = LedgerEntry(**{**entry.__dict__, "hash": entry.chain_hash(self.head)})
         return Ledger(self.round_id, (*self.entries, entry), self.checkpoints)
 
-    def checkpoint(self, manifest_digest: bytes, date: str) -> Checkpoint:
-        """Return a checkpoint of the current head, naming the last one, to be co-signed."""
+    def checkpoint(
+        self, manifest_digest: bytes, date: str, annex: bytes | None = None
+    ) -> Checkpoint:
+        """Return a checkpoint of the current head, naming the last one, to be co-signed
+        (with `annex`, the SHA-256 of the delivery annex the next edition carries)."""
         if not _is_date(date):
             raise LedgerError(f"checkpoint date {date!r} is not YYYY-MM-DD")
         previous = self.checkpoints[-1].checkpoint.digest() if self.checkpoints else None
-        return Checkpoint(self.round_id, self.count, self.head, manifest_digest, previous, date)
+        return Checkpoint(
+            self.round_id, self.count, self.head, manifest_digest, previous, date, annex
+        )
 
     @property
     def covered_count(self) -> int:

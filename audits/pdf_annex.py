@@ -20,7 +20,7 @@ from audits import charts
 from audits.annex import DeliveryAnnex
 from audits.pdf_tables import CELL_PADDING, FRAME_WIDTH, TABLE_FONT_SIZE, para
 from audits.typeface import BODY, BOLD, register_fonts
-from ballots.wording import exact_figure
+from ballots.wording import combined_words, impact_total_text
 from ballots.wording import money as format_money
 
 __all__ = ["annex_story"]
@@ -33,7 +33,7 @@ def _stacked(title: str, rows: Sequence[tuple[str, Sequence[Fraction | int], str
              keys: tuple[str, str]) -> Drawing:  # fmt: skip
     """Draw stacked bars (first part dark, second light) with a key, flipped for the PDF."""
     register_fonts()
-    chart, stacks = charts.stacked_bars(rows, width=340)
+    chart, stacks = charts.stacked_bars(rows, width=340, layout=charts.BESIDE)
     scale = float(FRAME_WIDTH) / chart.width
     height = (chart.height + 34) * scale
     drawing = Drawing(FRAME_WIDTH, height, initialFontName=BODY)
@@ -166,9 +166,12 @@ def annex_story(annex: DeliveryAnnex, st: Mapping[str, ParagraphStyle]) -> list[
     ]
     if annex.impact:
         story += [
-            para("Impact reported, totals per measure", st["h2"], bold=True),
-            _table(["Measure", "Unit", "Total"],
-                   [[m, u, exact_figure(t)]
-                    for m, u, t in annex.impact], st),
+            para("Impact reported, per measure", st["h2"], bold=True),
+            para("Counts are added up, scores averaged, and running totals taken as each "
+                 "project's latest figure.", st["body"]),
+            _table(["Measure", "Unit", "Total", "How combined"],
+                   [[i.measure, i.unit, impact_total_text(i.total),
+                     combined_words(i.aggregation, i.figures, i.projects)]
+                    for i in annex.impact], st),
         ]  # fmt: skip
     return story

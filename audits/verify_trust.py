@@ -3,7 +3,7 @@ the disbursement ledger; a voter's receipt; and the printed pages re-rendered.""
 
 from __future__ import annotations
 
-from audits.annex import ANNEX_NAME, DeliveryAnnex, consistency_problems
+from audits.annex import ANNEX_NAME, DeliveryAnnex, consistency_problems, cosigned_problems
 from audits.bls import PublicKeyRecord, SignatureRecord, check_cosigned
 from audits.board import board_leaf
 from audits.bundle import SIGNATURES_TYPE
@@ -167,6 +167,7 @@ def _check_annex(st: State, m: Manifest, ledger: Ledger) -> None:
         paid[e.project_id] = paid.get(e.project_id, 0) + e.amount_pence
     ballots = st.pb.profile.ballots if st.pb is not None else None
     problems = consistency_problems(annex, m, paid, ballots)
+    problems += cosigned_problems(st.files[ANNEX_NAME], ledger.checkpoints)
     if problems:
         raise Fail("; ".join(problems))
 

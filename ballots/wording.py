@@ -140,3 +140,23 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     """Write a count with its noun in agreement: '1 point', '2 points', '3 people'."""
     noun = one if n in (1, -1) else (many if many is not None else one + "s")
     return f"{number(n)} {noun}"
+
+
+def impact_total_text(value: Fraction | int) -> str:
+    """Write an impact total: exactly when its decimal is short, else to two places.
+
+    A mean may have no finite decimal (7/3): it is written "about 2.33", rounded half to even
+    on the exact fraction, never through a float."""
+    exact = exact_figure(value)
+    if "/" not in exact and len(exact.partition(".")[2]) <= 4:
+        return exact
+    return "about " + exact_figure(round(Fraction(value), 2))
+
+
+def combined_words(aggregation: str, figures: int, projects: int) -> str:
+    """Say how a measure's total was made: 'mean of 6 figures', 'latest of 3 projects'."""
+    if aggregation == "mean":
+        return f"mean of {plural(figures, 'figure')}"
+    if aggregation == "latest":
+        return f"latest figures of {plural(projects, 'project')} added up"
+    return f"sum of {plural(figures, 'figure')}"

@@ -28,12 +28,16 @@ from decide.services.photos import PhotoUpload
 # (round slug, how far delivery has gone: milestones confirmed of three)
 STAGES = ((ROUND_2024.slug, 3), (ROUND_2025.slug, 2), (PUBLISHED_ROUND_SLUG, 1))
 MEASURES = (
-    MeasureDraft("People reached", "people", by_area=True, by_decile=True,
-                 description="Different people who took part, by their area's decile"),
-    MeasureDraft("Sessions held", "sessions"),
+    # Reported again at each milestone as a running total: each project's latest counts.
+    MeasureDraft("People reached", "people", by_area=True, by_decile=True, whole_numbers=True,
+                 description="Different people who took part so far, by their area's decile",
+                 aggregation="latest"),
+    MeasureDraft("Sessions held", "sessions", whole_numbers=True),
     MeasureDraft("Volunteer hours", "hours"),
+    # A score: the dashboard shows the mean of the projects' figures, never their sum.
     MeasureDraft("Wellbeing change (WEMWBS)", "points", may_be_negative=True,
-                 description="Average change in the Warwick-Edinburgh score, after minus before"),
+                 description="Average change in the Warwick-Edinburgh score, after minus before",
+                 aggregation="mean"),
 )  # fmt: skip
 MILESTONES = (
     ("Set up and first sessions", 3, 60),

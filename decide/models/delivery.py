@@ -38,6 +38,15 @@ MILESTONE_STATUSES = {
     "completed": "Completed",
 }
 MAX_PHOTOS_PER_UPDATE = 4
+# How a measure's figures combine into one total (the facilitator chooses, in plain words).
+# sum: counts reported per period; mean: scores or averages, whose sum means nothing;
+# latest: running totals ("people reached so far"), where each project's newest figure per
+# breakdown already includes its earlier ones.
+AGGREGATIONS = {
+    "sum": "Add the figures up (counts per period)",
+    "mean": "Average of the figures (scores)",
+    "latest": "Latest figure of each project (running totals)",
+}
 
 
 class Milestone(Base):
@@ -144,7 +153,10 @@ class OutcomeMeasure(Base):
     """One measure of a round's outcome framework, such as people reached or sessions held."""
 
     __tablename__ = "outcome_measure"
-    __table_args__ = (UniqueConstraint("round_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "name"),
+        CheckConstraint("aggregation IN ('sum','mean','latest')", name="aggregation_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
@@ -158,6 +170,13 @@ class OutcomeMeasure(Base):
     by_decile: Mapped[bool] = mapped_column(Boolean, default=False)
     # A count (people, sessions): only whole numbers are accepted.
     whole_numbers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # How its figures combine into a total: one of AGGREGATIONS.
+    aggregation: Mapped[str] = mapped_column(String(10), default="sum", server_default="sum")
+
+    @property
+    def aggregation_label(self) -> str:
+        """Return how the figures combine, in words."""
+        return AGGREGATIONS.get(self.aggregation, self.aggregation)
 
 
 def exact_value(text: str) -> Fraction:

@@ -189,6 +189,9 @@ class LedgerCheckpoint(Base):
     head: Mapped[str] = mapped_column(String(64))
     manifest_digest: Mapped[str] = mapped_column(String(64))
     digest: Mapped[str] = mapped_column(String(64))
+    # The delivery annex (delivery.json) drawn up with the checkpoint: its SHA-256 is part of
+    # what the panel signs, and the edition after it carries exactly these bytes.
+    annex_json: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # Set when k valid signatures were reached; a new PDF edition follows.
     signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

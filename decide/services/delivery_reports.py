@@ -27,7 +27,7 @@ from decide.models import (
     Story,
     User,
 )
-from decide.models.delivery import MAX_PHOTOS_PER_UPDATE, exact_value
+from decide.models.delivery import AGGREGATIONS, MAX_PHOTOS_PER_UPDATE, exact_value
 from decide.services import permissions as can
 from decide.services.delivery import can_report
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
@@ -193,6 +193,7 @@ class MeasureDraft:
     by_decile: bool = False
     description: str = ""
     whole_numbers: bool = False
+    aggregation: str = "sum"
 
 
 @transactional
@@ -203,6 +204,8 @@ def add_measure(session: Session, rnd: Round, draft: MeasureDraft, actor: User) 
     errors: dict[str, str] = {}
     name = _text(errors, "name", draft.name, "the measure's name", 120)
     unit = _text(errors, "unit", draft.unit, "its unit, such as people or hours", 40)
+    if draft.aggregation not in AGGREGATIONS:
+        errors["aggregation"] = "Choose how the figures make a total"
     if errors:
         raise InvalidInput(errors)
     existing = measures(session, rnd.id)
@@ -212,6 +215,7 @@ def add_measure(session: Session, rnd: Round, draft: MeasureDraft, actor: User) 
         round_id=rnd.id, position=len(existing) + 1, name=name, unit=unit,
         description=draft.description.strip()[:300], may_be_negative=draft.may_be_negative,
         by_area=draft.by_area, by_decile=draft.by_decile, whole_numbers=draft.whole_numbers,
+        aggregation=draft.aggregation,
     )  # fmt: skip
     session.add(measure)
     session.flush()

@@ -40,6 +40,7 @@ from decide.services.delivery import paid_by_project
 from decide.services.postcodes import area_of_postcode
 
 __all__ = [
+    "IMPACT_ORDER",
     "PARTNER_TYPES",
     "AreaFacts",
     "AreaTurnout",
@@ -53,6 +54,10 @@ __all__ = [
     "partner_type",
     "public_phases",
 ]
+
+# The order figures are read in everywhere (dashboard, open data, annex): a measure's figures
+# as reported, so that for a running total the later figure is the latest.
+IMPACT_ORDER = (OutcomeMeasure.position, ImpactFigure.created_at, ImpactFigure.id)
 
 PARTNER_TYPES: dict[str, str] = {
     "community-asset": "Community asset",
@@ -151,13 +156,20 @@ class MilestoneFacts:
 
 @dataclass(frozen=True)
 class ImpactFacts:
-    """One reported impact figure against a round's outcome measure."""
+    """One reported impact figure against a round's outcome measure, in the order reported.
+
+    `aggregation` is the measure's (sum, mean or latest, see `learning_views.impact_totals`);
+    the area and decile are the figure's breakdown, when it has one.
+    """
 
     round_slug: str
     code: str
     measure: str
     unit: str
     value: Fraction
+    aggregation: str = "sum"
+    area_slug: str | None = None
+    decile: int | None = None
 
 
 @dataclass(frozen=True)
@@ -283,15 +295,20 @@ def _milestones(session: Session, rnd: Round) -> list[MilestoneFacts]:
     ]
 
 
-def _impact(session: Session, rnd: Round) -> list[ImpactFacts]:
+def _impact(session: Session, rnd: Round, slugs: dict[int, str]) -> list[ImpactFacts]:
+    """Return the round's figures not withdrawn, in the order reported (the latest last)."""
     rows = session.execute(
-        select(ImpactFigure, OutcomeMeasure.name, OutcomeMeasure.unit, Project.code)
+        select(ImpactFigure, OutcomeMeasure, Project.code)
         .join(OutcomeMeasure, OutcomeMeasure.id == ImpactFigure.measure_id)
         .join(Project, Project.id == ImpactFigure.project_id)
         .where(Project.round_id == rnd.id, ImpactFigure.withdrawn_at.is_(None))
-        .order_by(OutcomeMeasure.position, ImpactFigure.id)
+        .order_by(*IMPACT_ORDER)
     ).all()
-    return [ImpactFacts(rnd.slug, code, name, unit, f.exact) for f, name, unit, code in rows]
+    return [
+        ImpactFacts(rnd.slug, code, m.name, m.unit, f.exact, m.aggregation,
+                    slugs.get(f.area_id) if f.area_id else None, f.decile)
+        for f, m, code in rows
+    ]  # fmt: skip
 
 
 def facts(session: Session) -> Facts:
@@ -328,7 +345,7 @@ def facts(session: Session) -> Facts:
         projects += round_projects
         proposals += _proposals(session, rnd, slugs)
         milestones += _milestones(session, rnd)
-        impact += _impact(session, rnd)
+        impact += _impact(session, rnd, slugs)
     return Facts(
         areas,
         tuple(rounds),

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fractions import Fraction
 
 from sqlalchemy.orm import Session
 
-from audits.annex import DecileLine, DeliveryAnnex, TurnoutLine, decile_money
+from audits.annex import DecileLine, DeliveryAnnex, ImpactLine, TurnoutLine, decile_money
 from audits.manifest import Manifest
 from decide.models import Round
 from decide.services import learning_cache
-from decide.services.learning_views import Filters, milestone_counts, turnout_by_area
+from decide.services.learning_views import (
+    Filters,
+    impact_totals,
+    milestone_counts,
+    turnout_by_area,
+)
 
 __all__ = ["annex_for"]
 
@@ -33,10 +37,7 @@ def annex_for(
     statuses = milestone_counts(
         m for m in known.milestones if m.round_slug == rnd.slug and m.code in codes
     )
-    impact: dict[tuple[str, str], Fraction] = {}
-    for f in known.impact:
-        if f.round_slug == rnd.slug:
-            impact[(f.measure, f.unit)] = impact.get((f.measure, f.unit), Fraction(0)) + f.value
+    impact = impact_totals(f for f in known.impact if f.round_slug == rnd.slug)
     population: dict[int, int] = {}
     for a in known.areas:
         population[a.decile] = population.get(a.decile, 0) + a.population
@@ -53,5 +54,8 @@ def annex_for(
             for t in turnout_by_area(known, filters)
         ),
         milestones=tuple(statuses),
-        impact=tuple((m, u, total) for (m, u), total in sorted(impact.items())),
+        impact=tuple(
+            ImpactLine(t.measure, t.unit, t.aggregation, t.total, t.figures, t.projects)
+            for t in impact
+        ),
     )

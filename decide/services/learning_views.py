@@ -9,7 +9,7 @@ round). "Per resident" divides money by the population of the areas in question.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -18,6 +18,7 @@ from decide.services.learning import (
     PARTNER_TYPES,
     AreaFacts,
     Facts,
+    ImpactFacts,
     MilestoneFacts,
     ProjectFacts,
     RoundFacts,
@@ -28,8 +29,10 @@ __all__ = [
     "Coverage",
     "DecileMoney",
     "Filters",
+    "ImpactTotal",
     "PartnerCount",
     "coverage_by_rule",
+    "impact_totals",
     "milestone_counts",
     "money_by_decile",
     "partners",
@@ -252,3 +255,49 @@ def milestone_counts(milestones: Iterable[MilestoneFacts]) -> list[tuple[str, in
             counts[MILESTONE_STATUSES.get(m.status, m.status)] += 1
     labels = [*MILESTONE_STATUSES.values(), AWAITING_CONFIRMATION]
     return [(label, counts.get(label, 0)) for label in labels]
+
+
+@dataclass(frozen=True)
+class ImpactTotal:
+    """One measure's figures combined as the measure says: summed, averaged, or latest.
+
+    `figures` is how many figures went in (for a mean, how many were averaged; for a running
+    total, each project's latest per breakdown), `projects` how many projects reported.
+    """
+
+    measure: str
+    unit: str
+    aggregation: str
+    total: Fraction
+    figures: int
+    projects: int
+
+
+def combine(aggregation: str, figures: Sequence[ImpactFacts]) -> tuple[Fraction, int]:
+    """Return (total, figures counted) for one measure's figures, given in the order reported.
+
+    sum: every figure added; mean: their mean (exact); latest: each project's most recent
+    figure per area and decile breakdown, added across projects and breakdowns.
+    """
+    if aggregation == "latest":
+        latest: dict[tuple[str, str, str | None, int | None], Fraction] = {}
+        for f in figures:  # a later figure replaces the earlier one of its breakdown
+            latest[(f.round_slug, f.code, f.area_slug, f.decile)] = f.value
+        return sum(latest.values(), Fraction(0)), len(latest)
+    total = sum((f.value for f in figures), Fraction(0))
+    if aggregation == "mean":
+        return (total / len(figures) if figures else Fraction(0)), len(figures)
+    return total, len(figures)
+
+
+def impact_totals(figures: Iterable[ImpactFacts]) -> list[ImpactTotal]:
+    """Return each measure's total over these figures (given in the order reported)."""
+    by_measure: dict[tuple[str, str, str], list[ImpactFacts]] = defaultdict(list)
+    for f in figures:
+        by_measure[(f.measure, f.unit, f.aggregation)].append(f)
+    out = []
+    for (measure, unit, aggregation), rows in sorted(by_measure.items()):
+        total, counted = combine(aggregation, rows)
+        projects = len({(f.round_slug, f.code) for f in rows})
+        out.append(ImpactTotal(measure, unit, aggregation, total, counted, projects))
+    return out

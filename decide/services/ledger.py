@@ -252,7 +252,21 @@ def _checkpoint(cp: LedgerCheckpoint, previous: LedgerCheckpoint | None) -> Chec
         bytes.fromhex(cp.manifest_digest),
         None if previous is None else bytes.fromhex(previous.digest),
         cp.created_at.date().isoformat(),
+        None if cp.annex_json is None else hashlib.sha256(cp.annex_json).digest(),
     )
+
+
+def _annex_now(session: Session, rnd: Round, ledger: Ledger) -> bytes | None:
+    """Return the delivery annex as it stands, paid as this ledger (None: not on the dashboard)."""
+    from decide.services.learning_annex import annex_for
+
+    row = manifest_of(session, rnd.id)
+    assert row is not None
+    paid: dict[str, int] = {}
+    for e in ledger.entries:
+        paid[e.project_id] = paid.get(e.project_id, 0) + e.amount_pence
+    annex = annex_for(session, rnd, Manifest.from_json_bytes(row.manifest_json), paid)
+    return annex.to_json_bytes() if annex is not None else None
 
 
 def _previous(session: Session, cp: LedgerCheckpoint) -> LedgerCheckpoint | None:
@@ -286,13 +300,17 @@ def create_checkpoint(session: Session, rnd: Round, actor: User) -> LedgerCheckp
             "panel's signatures; a new checkpoint can be drawn up once it is signed."
         )
     now = _now()
-    doc = ledger.checkpoint(bytes.fromhex(row.digest), now.date().isoformat())
+    # The panel co-signs the delivery annex with the ledger: the next edition carries it.
+    annex = _annex_now(session, rnd, ledger)
+    annex_digest = hashlib.sha256(annex).digest() if annex is not None else None
+    doc = ledger.checkpoint(bytes.fromhex(row.digest), now.date().isoformat(), annex_digest)
     cp = LedgerCheckpoint(
         round_id=rnd.id,
         count=doc.count,
         head=doc.head.hex(),
         manifest_digest=row.digest,
         digest=doc.digest().hex(),
+        annex_json=annex,
         created_at=now,
     )
     session.add(cp)

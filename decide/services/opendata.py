@@ -39,10 +39,11 @@ from decide.models import (
 )
 from decide.models.phase import Phase
 from decide.services.delivery_reports import shown_stories
-from decide.services.learning import Facts, partner_type, public_phases
+from decide.services.learning import IMPACT_ORDER, Facts, partner_type, public_phases
 from decide.services.learning_views import (
     Filters,
     coverage_by_rule,
+    impact_totals,
     money_by_decile,
     partners,
 )
@@ -93,7 +94,7 @@ def exact_text(value: Fraction | int) -> str:
     try:
         return format_decimal(value)
     except ValueError:
-        return f"{float(value):.6f}"
+        return format_decimal(round(Fraction(value), 6))  # exact rounding, never a float
 
 
 def _shown_rounds(session: Session, round_slug: str | None) -> list[Round]:
@@ -258,10 +259,10 @@ def _impact(session: Session, facts: Facts, round_slug: str | None) -> Rows:
         .join(OutcomeMeasure, OutcomeMeasure.id == ImpactFigure.measure_id)
         .join(Project, Project.id == ImpactFigure.project_id)
         .where(Project.round_id.in_(ids), ImpactFigure.withdrawn_at.is_(None))
-        .order_by(Project.round_id, OutcomeMeasure.position, ImpactFigure.id)
+        .order_by(Project.round_id, *IMPACT_ORDER)
     ).all()
     return [
-        (ids[rid], code, m.name, m.unit, exact_text(f.exact),
+        (ids[rid], code, m.name, m.unit, m.aggregation, exact_text(f.exact),
          areas.get(f.area_id or 0, ""), f.decile, f.created_at.date().isoformat())
         for f, m, code, rid in rows
     ]  # fmt: skip
@@ -290,6 +291,13 @@ def _money_by_decile(session: Session, facts: Facts, round_slug: str | None) -> 
          exact_text(r.allocated_per_resident), exact_text(r.paid_per_resident))
         for r in money_by_decile(facts, Filters())
     ]  # fmt: skip
+
+
+def _impact_totals(session: Session, facts: Facts, round_slug: str | None) -> Rows:
+    return [
+        (t.measure, t.unit, t.aggregation, exact_text(t.total), t.figures, t.projects)
+        for t in impact_totals(facts.impact)
+    ]
 
 
 def _turnout_by_area(session: Session, facts: Facts, round_slug: str | None) -> Rows:
@@ -407,6 +415,7 @@ DATASETS: tuple[Dataset, ...] = (
         code:string:project code
         measure:string:outcome measure
         unit:string:unit
+        aggregation:string:how figures combine: sum, mean, or latest (running totals; rows in order)
         value:number:reported value (exact)
         area:string:area slug, when reported by area
         decile:integer:deprivation decile, when reported by decile
@@ -428,6 +437,14 @@ DATASETS: tuple[Dataset, ...] = (
         allocated_per_resident_pence:number:allocated / population
         paid_per_resident_pence:number:paid / population
     """), _money_by_decile, per_round=False),
+    Dataset("dashboard_impact", "Dashboard: impact per measure", _f("""
+        measure:string:outcome measure
+        unit:string:unit
+        aggregation:string:sum, mean, or latest (each project's latest per breakdown, added up)
+        total:number:the combined figure (exact, or a mean to six places)
+        figures:integer:figures combined
+        projects:integer:projects reporting
+    """), _impact_totals, per_round=False),
     Dataset("dashboard_turnout", "Dashboard: voters by area and round", _f(f"""
         area:string:area slug (empty: voters whose area is not known)
         {ROUND}

@@ -142,8 +142,7 @@ def write_edition(session: Session, rnd: Round, progress: Any = no_progress) -> 
 
 
 def _write_edition(session: Session, rnd: Round, reason: str, progress: Any) -> Edition:
-    from decide.services.learning_annex import annex_for
-    from decide.services.ledger import signed_ledger
+    from decide.services.ledger import checkpoints, signed_ledger
 
     if not rnd.phase.results_public:
         raise PublicationRefused("Editions are written once the round is published.")
@@ -170,17 +169,12 @@ def _write_edition(session: Session, rnd: Round, reason: str, progress: Any) -> 
     if existing is not None:
         return existing
     progress("Writing the PDF", 1, 3, force=True)
-    # The delivery annex: the dashboard's charts for this round, paid as this edition's ledger.
-    paid: dict[str, int] = {}
-    for e in ledger.entries:
-        paid[e.project_id] = paid.get(e.project_id, 0) + e.amount_pence
-    annex = annex_for(session, rnd, closing.manifest, paid)
-    pub = publish(
-        with_board(session, closing),
-        sigs.records,
-        ledger,
-        annex=annex.to_json_bytes() if annex is not None else None,
-    )
+    # The delivery annex: the dashboard's figures for this round as the panel co-signed them
+    # with the last checkpoint (its SHA-256 is in it), paid as this edition's ledger. Edition 1
+    # has no checkpoint, so no annex: nothing it printed would be signed.
+    signed = [cp for cp in checkpoints(session, rnd.id) if cp.signed_at is not None]
+    annex = signed[-1].annex_json if signed and signed[-1].count == ledger.count else None
+    pub = publish(with_board(session, closing), sigs.records, ledger, annex=annex)
     progress("Storing the PDF", 2, 3, force=True)
     row = Edition(
         round_id=rnd.id,

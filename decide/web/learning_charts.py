@@ -13,13 +13,15 @@ from fractions import Fraction
 from typing import Any
 
 from audits import charts
-from ballots.wording import exact_figure, money, plural
+from ballots.wording import combined_words, exact_figure, impact_total_text, money, plural
 from decide.allocation.names import rule_name
 from decide.services.learning import Facts
 from decide.services.learning_views import (
     AWAITING_CONFIRMATION,
     Filters,
+    ImpactTotal,
     coverage_by_rule,
+    impact_totals,
     milestone_counts,
     money_by_decile,
     partners,
@@ -36,18 +38,21 @@ def percent(share: Fraction) -> str:
 
 
 @dataclass(frozen=True)
-class ImpactTotal:
-    """The sum of one measure's reported figures over the chosen rounds."""
+class ImpactLine:
+    """One measure's total over the chosen rounds, as the table writes it."""
 
-    measure: str
-    unit: str
-    total: Fraction
-    projects: int
+    total: ImpactTotal
 
     @property
     def text(self) -> str:
-        """Write the total exactly (never through a float)."""
-        return exact_figure(self.total)
+        """Write the total exactly (a mean without a short decimal to two places)."""
+        return impact_total_text(self.total.total)
+
+    @property
+    def how(self) -> str:
+        """Say how the figures were combined."""
+        t = self.total
+        return combined_words(t.aggregation, t.figures, t.projects)
 
 
 def _turnout(known: Facts, filters: Filters) -> dict[str, Any]:
@@ -77,22 +82,32 @@ def _areas(known: Facts, filters: Filters) -> dict[str, Any]:
     per_area = defaultdict(dict)  # type: ignore[var-annotated]
     for t in known.turnout:
         per_area[t.area_slug][t.round_slug] = t.voters
-    multiples = []
-    for area in filters.areas(known):
-        values = tuple(
-            Fraction(per_area[area.slug].get(r.slug, 0) * 1000, area.population)
-            if area.population
-            else Fraction(0)
-            for r in rounds
+    labels = [str(r.position + 1) for r in rounds]
+    series = [
+        (
+            area,
+            charts.Series(
+                area.name,
+                tuple(
+                    Fraction(per_area[area.slug].get(r.slug, 0) * 1000, area.population)
+                    if area.population
+                    else Fraction(0)
+                    for r in rounds
+                ),
+            ),
         )
-        chart = charts.line_chart(
-            [str(r.position + 1) for r in rounds],
-            [charts.Series(area.name, values)],
-            width=160,
-            height=100,
-            label_room=8,
-        )
-        multiples.append((area, chart))
+        for area in filters.areas(known)
+    ]
+    # One scale for every panel, so that their heights compare (the caption says it).
+    top = charts.shared_top([s for _, s in series])
+    multiples = [
+        (area, charts.line_chart(labels, [s], width=160, height=100, label_room=8, top=top))
+        for area, s in series
+    ]
+    scale = (
+        f"Every panel has the same scale, from 0 to {exact_figure(top)} voters per 1,000 "
+        "residents, so their heights can be compared."
+    )
     best = max(rows, key=lambda r: r.per_thousand, default=None)
     summary = (
         f"Over {plural(len(rounds), 'round')}, {best.label} (decile {best.decile}) had the most "
@@ -100,7 +115,7 @@ def _areas(known: Facts, filters: Filters) -> dict[str, Any]:
         if best is not None and best.voters
         else "No voters are placed in these areas yet (only account voters have a known area)."
     )
-    return {"rows": rows, "multiples": multiples, "summary": summary}
+    return {"rows": rows, "multiples": multiples, "summary": summary, "scale": scale}
 
 
 def _money(known: Facts, filters: Filters, currency: str) -> dict[str, Any]:
@@ -163,13 +178,10 @@ def _delivery(known: Facts, filters: Filters) -> dict[str, Any]:
     counts = dict(status_rows)
     waiting = counts[AWAITING_CONFIRMATION]
     chart = charts.bars([(label, n, str(n)) for label, n in status_rows])
-    totals: dict[tuple[str, str], list[Any]] = {}
-    for f in known.impact:
-        if (f.round_slug, f.code) in codes:
-            entry = totals.setdefault((f.measure, f.unit), [Fraction(0), set()])
-            entry[0] += f.value
-            entry[1].add((f.round_slug, f.code))
-    impact = [ImpactTotal(m, u, t, len(p)) for (m, u), (t, p) in sorted(totals.items())]
+    impact = [
+        ImpactLine(t)
+        for t in impact_totals(f for f in known.impact if (f.round_slug, f.code) in codes)
+    ]
     confirmed = sum(1 for m in milestones if m.confirmed)
     summary = (
         f"{plural(len(milestones), 'milestone')} planned for the funded projects: "

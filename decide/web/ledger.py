@@ -8,8 +8,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from audits.annex import DeliveryAnnex, ImpactLine
 from audits.canonical import canonical_json
-from ballots.wording import plural
+from ballots.wording import combined_words, impact_total_text, plural
 from decide.extensions import db
 from decide.models import LedgerCheckpoint, Round
 from decide.services import delivery, manifests, signing
@@ -164,6 +165,12 @@ def create_checkpoint(round_id: int) -> Response:
     return redirect(url_for("ledger.show", round_id=rnd.id), 303)
 
 
+def _impact_text(line: ImpactLine) -> str:
+    """Write an annex's impact total with how it was combined: '95 people (sum of 3 figures)'."""
+    how = combined_words(line.aggregation, line.figures, line.projects)
+    return f"{impact_total_text(line.total)} {line.unit} ({how})"
+
+
 @bp.get("/rounds/<int:round_id>/ledger/checkpoints/<int:checkpoint_id>.json")
 def checkpoint_json(round_id: int, checkpoint_id: int) -> Response:
     """Download a checkpoint document to sign with decide-keys."""
@@ -210,6 +217,8 @@ def sign_checkpoint(round_id: int, checkpoint_id: int) -> Any:
         "publication/sign.html",
         round=rnd,
         error=error,
+        annex=DeliveryAnnex.from_json_bytes(cp.annex_json) if cp.annex_json else None,
+        impact_text=_impact_text,
         document_url=url_for("ledger.checkpoint_json", round_id=rnd.id, checkpoint_id=cp.id),
         document_name=f"checkpoint-{rnd.id}-{cp.count}.json",
         digest=cp.digest,

@@ -6,12 +6,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from hashlib import sha256
 from typing import Any
 
 import pytest
 
 from audits import bls
-from audits.annex import DecileLine, DeliveryAnnex, TurnoutLine, decile_money
+from audits.annex import DecileLine, DeliveryAnnex, ImpactLine, TurnoutLine, decile_money
 from audits.board import BoardLine, commitment
 from audits.bundle import BoardBallot, Closing, Publication, RoundSpec, close_round, publish
 from audits.bundle import signatures_json as make_signatures_json
@@ -135,12 +136,14 @@ def build(panel, *, checkpoint: bool) -> Built:
     ledger = Ledger(ROUND)
     ledger = pay(ledger, closing, funded[0], 100_000, 1)
     ledger = pay(ledger, closing, funded[1], 50_000, 2)
+    annex = None
     if checkpoint:
-        cp = ledger.checkpoint(closing.manifest.digest(), "2026-11-20")
+        # The full round also carries a delivery annex (issue 16), co-signed with the
+        # checkpoint (its SHA-256 is in it), so every check covers it.
+        annex = sample_annex(closing, ledger, board).to_json_bytes()
+        cp = ledger.checkpoint(closing.manifest.digest(), "2026-11-20", sha256(annex).digest())
         cp_sigs = [bls.sign_document(k, cp.to_dict()) for k in keys[:2]]
         ledger = ledger.with_checkpoint(SignedCheckpoint.of(cp, cp_sigs))
-    # The full round also carries a delivery annex (issue 16), so every check covers it.
-    annex = sample_annex(closing, ledger, board).to_json_bytes() if checkpoint else None
     publication = publish(closing, sigs, ledger, annex=annex)
     return Built(keys, server, spec, board, closing, ledger, publication, commitments)
 
@@ -159,7 +162,8 @@ def sample_annex(closing: Closing, ledger: Ledger, board) -> DeliveryAnnex:
                       for d, (a, p) in sorted(decile_money(m, paid).items())),
         turnout=(TurnoutLine("Riverside", 4, 14_820, 37), TurnoutLine("Hillside", 9, 10_340, 0)),
         milestones=(("Not started", 1), ("On track", 2), ("Delayed", 0), ("Completed", 3)),
-        impact=(("People reached", "people", Fraction(311, 2)),),
+        impact=(ImpactLine("People reached", "people", "latest", Fraction(311, 2), 3, 2),
+                ImpactLine("Wellbeing change", "WEMWBS points", "mean", Fraction(7, 3), 3, 2)),
     )  # fmt: skip
 
 

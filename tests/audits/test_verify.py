@@ -105,11 +105,10 @@ def test_cli_exit_codes(full, panel, tmp_path, capsys):
 def test_changing_any_byte_of_any_attachment_fails(full, data):
     """Issue 5, acceptance 3: folder mode (no printed page to lean on) still fails.
 
-    delivery.json is left out: its populations, participation, milestones and impact are
-    reported, not signed (its money and coverage are checked: see the test after this one).
+    delivery.json included: the ledger checkpoint the panel co-signed states its SHA-256.
     """
     files = full.files
-    name = data.draw(st.sampled_from(sorted(set(files) - {"delivery.json"})))
+    name = data.draw(st.sampled_from(sorted(files)))
     blob = files[name]
     index = data.draw(st.integers(0, len(blob) - 1))
     new = data.draw(st.integers(0, 255).filter(lambda b: b != blob[index]))
@@ -135,6 +134,71 @@ def test_delivery_annex_must_agree_with_the_manifest_ledger_and_ballots(full):
         assert checks[6].status == "FAIL" and "delivery.json" in checks[6].line()
     files = {**full.files, "delivery.json": b"{}"}
     assert any(c.status == "FAIL" for c in verify_bundle(files))
+
+
+def _forged_annexes(annex):
+    """Yield (what changed, annex): each reported figure the money checks cannot recompute."""
+    first, *rest = annex.turnout
+    yield (
+        "population",
+        dataclasses.replace(
+            annex, turnout=(dataclasses.replace(first, population=first.population + 1), *rest)
+        ),
+    )
+    yield (
+        "turnout",
+        dataclasses.replace(
+            annex, turnout=(dataclasses.replace(first, voters=first.voters + 5), *rest)
+        ),
+    )
+    d0, *drest = annex.deciles
+    yield (
+        "decile population",
+        dataclasses.replace(
+            annex, deciles=(dataclasses.replace(d0, population=d0.population * 2), *drest)
+        ),
+    )
+    (label, n), *mrest = annex.milestones
+    yield (
+        "milestone status",
+        dataclasses.replace(annex, milestones=((label, n - 1), *mrest, ("Completed", 4))),
+    )
+    i0, *irest = annex.impact
+    yield (
+        "impact total",
+        dataclasses.replace(annex, impact=(dataclasses.replace(i0, total=i0.total * 2), *irest)),
+    )
+    yield (
+        "impact aggregation",
+        dataclasses.replace(annex, impact=(dataclasses.replace(i0, aggregation="sum"), *irest)),
+    )
+
+
+def test_every_figure_of_the_delivery_annex_is_cosigned(full):
+    """A forger who changes a reported figure and re-renders the pages still fails check 7."""
+    from audits.annex import DeliveryAnnex
+
+    annex = DeliveryAnnex.from_json_bytes(full.files["delivery.json"])
+    for what, forged in _forged_annexes(annex):
+        assert forged != annex, what
+        # The printed pages re-rendered from the forged file, so check 9 alone would pass.
+        pdf = publish(full.closing, _signatures(full), full.ledger,
+                      annex=forged.to_json_bytes()).pdf  # fmt: skip
+        checks = verify_pdf(pdf)
+        failed = [c for c in checks if c.status == "FAIL"]
+        assert [c.number for c in failed] == [7], (what, [c.line() for c in checks])
+        assert "not the annex the panel co-signed in checkpoint 1" in failed[0].line(), what
+
+
+def test_an_annex_without_a_cosigned_checkpoint_fails(full):
+    from audits.ledger import Ledger
+
+    ledger = Ledger.from_json_bytes(full.files["ledger.json"])
+    bare = Ledger(ledger.round_id, ledger.entries[:0])
+    files = {**full.files, "ledger.json": bare.to_json_bytes()}
+    checks = verify_bundle(files)
+    assert checks[6].status == "FAIL"
+    assert "delivery.json is not co-signed" in checks[6].line()
 
 
 def test_unknown_rule_reports_rule_not_available(full):

@@ -66,3 +66,40 @@ def test_every_data_package_of_the_demo_passes_frictionless(live_server, tmp_pat
             (folder / resource["path"]).write_bytes(get(f"{base}/{resource['path']}"))
         report = frictionless.validate(str(folder / "datapackage.json"))
         assert report.valid, (base, report.flatten(["rowNumber", "fieldName", "type", "note"]))
+
+
+_TEXT_BOXES = """() => Array.from(document.querySelectorAll('svg[role=img]')).map(svg => ({
+  id: svg.getAttribute('aria-labelledby'),
+  boxes: Array.from(svg.querySelectorAll('text')).map(t => {
+    const r = t.getBoundingClientRect();
+    return {text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+  }),
+}))"""
+
+
+def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    # Half a pixel of slack: glyph boxes that only touch do not collide.
+    return (
+        a["left"] < b["right"] - 0.5
+        and b["left"] < a["right"] - 0.5
+        and a["top"] < b["bottom"] - 0.5
+        and b["top"] < a["bottom"] - 0.5
+    )
+
+
+def test_no_chart_text_overlaps_at_360_px(live_server, js_disabled_page):
+    """Review of issue 16: bar labels ran into their values on a phone."""
+    page = js_disabled_page
+    page.goto(live_server.url + "/learning")
+    charts = page.evaluate(_TEXT_BOXES)
+    assert len(charts) >= 5
+    clashes = []
+    for chart in charts:
+        boxes = [b for b in chart["boxes"] if b["right"] > b["left"]]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                if _overlaps(a, b):
+                    clashes.append((chart["id"], a["text"], b["text"]))
+        for b in boxes:
+            assert b["left"] >= 0 and b["right"] <= 360, (chart["id"], b["text"], b)
+    assert not clashes, sorted({c[0] for c in clashes}) + clashes[:40]

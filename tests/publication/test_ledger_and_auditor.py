@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 
 import pytest
@@ -78,6 +79,11 @@ def test_signed_checkpoint_makes_a_new_edition_that_verifies(app, db, published,
     cp = db.session.scalar(select(LedgerCheckpoint))
     document = app.test_client().get(f"/rounds/{rnd.id}/ledger/checkpoints/{cp.id}.json").json
     assert document == ledger.checkpoint_document(cp) and document["count"] == 1
+    # The sign page shows the annex figures the signature covers.
+    sign_page = login(app.test_client(), published.members[0]).get(
+        f"/rounds/{rnd.id}/ledger/checkpoints/{cp.id}/sign"
+    )
+    assert "The delivery annex you also sign" in sign_page.get_data(as_text=True)
     for i, member in enumerate(published.members):
         signature = canonical_json(sign_document(panel_keys.keys[i], document).to_dict())
         response = login(app.test_client(), member).post(
@@ -92,6 +98,11 @@ def test_signed_checkpoint_makes_a_new_edition_that_verifies(app, db, published,
     assert all(c.ok for c in checks), [c.line() for c in checks]
     assert "1 payment, 1 checkpoint" in checks[6].reason
     assert b"BACS-9" not in read_attachments(pdf)["ledger.json"]
+    # The delivery annex the panel co-signed with the checkpoint (its SHA-256 is in it) is the
+    # one edition 2 carries, byte for byte.
+    annex = read_attachments(pdf)["delivery.json"]
+    assert annex == cp.annex_json
+    assert document["annex"] == hashlib.sha256(annex).hexdigest()
 
 
 def test_auditor_page_passes_a_good_pdf_and_fails_a_tampered_one(app, db, published):

@@ -276,6 +276,68 @@ def test_delivery_on_the_dashboard_and_withdrawn_stories_nowhere_in_open_data(ap
     assert [m["status"] for m in milestones] == ["completed", "delayed"]
 
 
+def _recompute_impact(rows: list[dict[str, str]]) -> dict[tuple[str, str, str], Fraction]:
+    """Combine impact.csv's rows as their aggregation column says (rows in the order reported)."""
+    by_measure: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
+    for r in rows:
+        by_measure[(r["measure"], r["unit"], r["aggregation"])].append(r)
+    out = {}
+    for key, figures in by_measure.items():
+        values = [Fraction(r["value"]) for r in figures]
+        if key[2] == "mean":
+            out[key] = sum(values, Fraction(0)) / len(values)
+        elif key[2] == "latest":  # each project's last row per breakdown, then added up
+            last = {(r["round"], r["code"], r["area"], r["decile"]): Fraction(r["value"])
+                    for r in figures}  # fmt: skip
+            out[key] = sum(last.values(), Fraction(0))
+        else:
+            out[key] = sum(values, Fraction(0))
+    return out
+
+
+def test_impact_totals_on_the_dashboard_are_recomputed_from_the_impact_csv(app, db, rounds):
+    from decide.models import ImpactFigure, OutcomeMeasure, Project
+
+    author = account(db.session, "learning-org@test.example")
+    when = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
+    reported = {  # per measure: (aggregation, figures per project in the order reported)
+        ("People reached", "people"): ("latest", (("40", "70"), ("25",))),
+        ("Wellbeing change", "points"): ("mean", (("2.5", "-1"), ("1",))),
+        ("Sessions held", "sessions"): ("sum", (("4", "6"), ("3",))),
+    }
+    for rnd in rounds:
+        projects = [db.session.query(Project).filter_by(round_id=rnd.id, code=c).one()
+                    for c in _funded(db, rnd)[:2]]  # fmt: skip
+        for position, ((name, unit), (aggregation, per_project)) in enumerate(reported.items()):
+            measure = OutcomeMeasure(round_id=rnd.id, position=position, name=name, unit=unit,
+                                     aggregation=aggregation, may_be_negative=True)  # fmt: skip
+            db.session.add(measure)
+            db.session.flush()
+            for project, values in zip(projects, per_project, strict=True):
+                for k, value in enumerate(values):
+                    db.session.add(
+                        ImpactFigure(measure_id=measure.id, project_id=project.id, value=value,
+                                     organisation_id=project.organisation_id,
+                                     author_id=author.id, created_at=when + dt.timedelta(days=k))
+                    )  # fmt: skip
+    db.session.commit()
+    client = app.test_client()
+    page = client.get("/learning").get_data(as_text=True)
+    recomputed = _recompute_impact(_csv(client, "/data/impact.csv"))
+    # Over two rounds: latest 70 + 25 twice; mean of six figures; every session added.
+    assert recomputed == {
+        ("People reached", "people", "latest"): Fraction(190),
+        ("Wellbeing change", "points", "mean"): Fraction(5, 6),
+        ("Sessions held", "sessions", "sum"): Fraction(26),
+    }
+    aggregates = {(r["measure"], r["unit"], r["aggregation"]): r
+                  for r in _csv(client, "/data/dashboard_impact.csv")}  # fmt: skip
+    for key, total in recomputed.items():
+        assert Fraction(aggregates[key]["total"]) == round(total, 6)
+        shown = "about 0.83" if total == Fraction(5, 6) else str(total)
+        assert f'<th scope="row">{key[0]}</th><td>{key[1]}</td><td class="num">{shown}</td>' in page
+
+
 def test_the_dashboard_cache_is_keyed_by_the_parsed_filters_and_bounded(app, db, rounds):
     client = app.test_client()
     client.get("/learning?decile=3")

@@ -290,7 +290,7 @@ FORMS = [
     FormCase(
         "delivery.outcomes", "facilitator", lambda w: f"/rounds/{_delivery(w)[0]}/outcomes",
         lambda w: {"name": "Sessions held", "unit": "sessions", "description": "Per week",
-                   "by_area": "on"},
+                   "by_area": "on", "aggregation": "sum"},
         ("description", "by_area"),
         lambda db, w: _latest(_model("OutcomeMeasure"))(db, w),
         {"description": "", "by_area": False},

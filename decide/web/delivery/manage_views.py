@@ -90,7 +90,7 @@ def outcomes(round_id: int) -> Any:
         draft = MeasureDraft(
             form.name.data or "", form.unit.data or "", bool(form.may_be_negative.data),
             bool(form.by_area.data), bool(form.by_decile.data), form.description.data or "",
-            bool(form.whole_numbers.data),
+            bool(form.whole_numbers.data), form.aggregation.data or "sum",
         )  # fmt: skip
         try:
             delivery_reports.add_measure(db.session, rnd, draft, current_user)

@@ -8,10 +8,10 @@ type and alt text, so one message names the photo that is wrong and nothing is s
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from decide.models.delivery import MAX_PHOTOS_PER_UPDATE, MILESTONE_STATUSES
+from decide.models.delivery import AGGREGATIONS, MAX_PHOTOS_PER_UPDATE, MILESTONE_STATUSES
 from decide.services.photos import ALT_TEXT_MAX
 from decide.web.forms.base import DecideForm
 from decide.web.forms.fields import AmountRequired, PoundsField, options
@@ -97,6 +97,12 @@ class MeasureForm(DecideForm):
     by_area = BooleanField("Reported by area")
     by_decile = BooleanField("Reported by deprivation decile")
     whole_numbers = BooleanField("Whole numbers only (a count, such as people or sessions)")
+    aggregation = RadioField(
+        "How its figures make a total",
+        choices=options(AGGREGATIONS),
+        default="sum",
+        validators=[InputRequired("Choose how the figures make a total")],
+    )
 
 
 class RetrospectiveForm(DecideForm):
