@@ -24,6 +24,7 @@ from decide.web.forms import (
     MeasureForm,
     MilestoneForm,
     RetrospectiveForm,
+    WithdrawConfirmationForm,
     add_error,
     options,
     run_action,
@@ -59,9 +60,10 @@ def milestones(round_id: int, code: str) -> Any:
     )
     planned = delivery.milestones(db.session, project.id)
     due = {m.id: delivery.tranche_due(db.session, m) for m in planned if m.confirmed}
+    kept = {m.id: delivery.withdrawal_blocker(db.session, m) for m in planned if m.confirmed}
     return render_template(
         "delivery/milestones.html", round=rnd, project=project, form=form, money=money,
-        milestones=planned, due=due,
+        milestones=planned, due=due, kept=kept,
     ), _status(form)  # fmt: skip
 
 
@@ -78,6 +80,39 @@ def confirm(round_id: int, code: str, milestone_id: int) -> Any:
         f"“{milestone.title}” is confirmed complete. Its tranche can now be paid.",
     )
     return redirect(url_for(".milestones", round_id=rnd.id, code=project.code), 303)
+
+
+@bp.route(
+    "/rounds/<int:round_id>/projects/<code>/milestones/<int:milestone_id>/withdraw-confirmation",
+    methods=["GET", "POST"],
+)
+def withdraw_confirmation(round_id: int, code: str, milestone_id: int) -> Any:
+    """A facilitator takes back a confirmation made by mistake, with the reason; refused
+    (and said why, with no form) once a payment rests on it."""
+    rnd, project = funded(round_id, code)
+    require(can.can_manage_rounds(current_user))
+    milestone = db.get_or_404(Milestone, milestone_id)
+    back = url_for(".milestones", round_id=rnd.id, code=project.code)
+    if milestone.project_id != project.id or not milestone.confirmed:
+        return redirect(back, 303)
+    blocker = delivery.withdrawal_blocker(db.session, milestone)
+    form = WithdrawConfirmationForm()
+    if not blocker and form.validate_on_submit():
+        try:
+            delivery.withdraw_confirmation(
+                db.session, milestone, form.reason.data or "", form.status.data or "",
+                current_user,
+            )  # fmt: skip
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            flash(f"The confirmation of “{milestone.title}” is withdrawn; the project page "
+                  "shows when and why.", "success")  # fmt: skip
+            return redirect(back, 303)
+    return render_template(
+        "delivery/withdraw_confirmation.html", round=rnd, project=project, milestone=milestone,
+        form=form, blocker=blocker,
+    ), _status(form)  # fmt: skip
 
 
 @bp.route("/rounds/<int:round_id>/outcomes", methods=["GET", "POST"])

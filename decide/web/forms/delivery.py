@@ -30,6 +30,21 @@ class MilestoneForm(DecideForm):
     )
 
 
+class WithdrawConfirmationForm(DecideForm):
+    """A facilitator takes back a milestone's confirmation made by mistake."""
+
+    reason = TextAreaField(
+        "Why the confirmation is withdrawn",
+        validators=[InputRequired("Say why the confirmation is withdrawn"), Length(max=1000)],
+    )
+    status = SelectField(
+        "Its status now",
+        choices=options({k: v for k, v in MILESTONE_STATUSES.items() if k != "completed"}),
+        default="on-track",
+        validate_choice=True,
+    )
+
+
 class StatusForm(DecideForm):
     """The delivering organisation reports a milestone's status."""
 
@@ -123,4 +138,5 @@ __all__ = [
     "StatusForm",
     "StoryForm",
     "UpdateForm",
+    "WithdrawConfirmationForm",
 ]
