@@ -47,6 +47,23 @@ def _status(form: Any) -> int:
     return 422 if form.errors or getattr(form, "page_errors", None) else 200
 
 
+def _has_errors(form: Any) -> bool:
+    return bool(getattr(form, "page_errors", None)) or any(f.errors for f in form)
+
+
+def _choose_again(form: Any, chosen: dict[str, tuple[str, str]]) -> None:
+    """When the page comes back with errors, ask again for each photo that was fine: a
+    browser never keeps a chosen file, so it would otherwise be lost without a word.
+
+    `chosen` maps a photo field that had a file to (its alt text field, its name in words)."""
+    if not _has_errors(form):
+        return
+    for name, (alt, words) in chosen.items():
+        if not (form[name].errors or form[alt].errors):
+            add_error(form, name, f"Choose {words} again, or leave it out: it was fine, but a "
+                      "browser does not keep a chosen file when the page shows an error")  # fmt: skip
+
+
 def _update_limit() -> str:
     return str(current_app.config.get("UPDATE_RATE_LIMIT", "20 per hour"))
 
@@ -59,8 +76,8 @@ def post_update(round_id: int, code: str) -> Any:
     require(delivery.can_report(current_user, project))
     form = UpdateForm()
     form.milestone_id.choices = _milestone_choices(project.id)
+    slots = {n: upload(f"photo_{n}", getattr(form, f"alt_{n}").data, n) for n in PHOTO_SLOTS}
     if form.validate_on_submit():
-        slots = {n: upload(f"photo_{n}", getattr(form, f"alt_{n}").data, n) for n in PHOTO_SLOTS}
         photos = tuple(p for p in slots.values() if p is not None)
         draft = UpdateDraft(form.text.data or "", optional_id(form.milestone_id.data), photos)
         lost = [
@@ -80,6 +97,7 @@ def post_update(round_id: int, code: str) -> Any:
             else:
                 flash("Your update is published on the project page.", "success")
                 return _back(rnd.id, project.code, "updates")
+    _choose_again(form, {f"photo_{n}": (f"alt_{n}", f"photo {n}") for n, p in slots.items() if p})
     return render_template(
         "delivery/update_form.html", round=rnd, project=project, form=form,
         photo_slots=range(1, MAX_PHOTOS_PER_UPDATE + 1),
@@ -122,12 +140,12 @@ def add_story(round_id: int, code: str) -> Any:
     rnd, project = funded(round_id, code)
     require(delivery.can_report(current_user, project))
     form = StoryForm()
+    photo = upload("photo", form.photo_alt.data or "")
     if form.validate_on_submit():
         draft = StoryDraft(
             title=form.title.data or "", text=form.text.data or "",
             consent_by=form.consent_by.data or "", consent_on=parse_date(form.consent_on.data),
-            consent_use=form.consent_use.data or "",
-            photo=upload("photo", form.photo_alt.data or ""),
+            consent_use=form.consent_use.data or "", photo=photo,
         )  # fmt: skip
         try:
             delivery_reports.add_story(db.session, project, draft, current_user)
@@ -136,6 +154,7 @@ def add_story(round_id: int, code: str) -> Any:
         else:
             flash("The story is published on the project page.", "success")
             return _back(rnd.id, project.code, "stories")
+    _choose_again(form, {"photo": ("photo_alt", "the photo")} if photo else {})
     return render_template(
         "delivery/story_form.html", round=rnd, project=project, form=form
     ), _status(form)
