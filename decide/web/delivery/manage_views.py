@@ -17,7 +17,7 @@ from decide.services.delivery import MilestoneDraft
 from decide.services.delivery_reports import MeasureDraft
 from decide.services.errors import DomainError
 from decide.services.retrospectives import RetrospectiveDraft
-from decide.web.access import require
+from decide.web.access import require, viewable_round
 from decide.web.delivery.common import bp, funded, optional_id, parse_date, published_round
 from decide.web.forms import (
     CarryOverForm,
@@ -187,3 +187,17 @@ def carry_over(proposal_id: int) -> Any:
     return render_template(
         "delivery/carry_over.html", proposal=proposal, form=form, rounds=rounds
     ), _status(form)
+
+
+@bp.get("/rounds/<int:round_id>/carried-over")
+def carried_over(round_id: int) -> str:
+    """The facilitator sees what was carried into this round, and what could be with its
+    proposer's consent."""
+    rnd = viewable_round(round_id)
+    require(can.can_manage_rounds(current_user))
+    entries = retrospectives.carry_over_overview(db.session, rnd)
+    return render_template(
+        "delivery/carried_over.html", round=rnd,
+        carried=[e for e in entries if e.state == "carried"],
+        others=[e for e in entries if e.state != "carried"],
+    )  # fmt: skip

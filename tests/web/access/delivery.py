@@ -188,6 +188,9 @@ RULES = [
         FACILITATOR_ONLY,
         data=lambda w: {"reason": "By mistake", "status": "on-track"},
     ),
+    Access(
+        "delivery.carried_over", "GET", lambda w: f"/rounds/{_r(w)}/carried-over", FACILITATOR_ONLY
+    ),
     Access("delivery.outcomes", "GET", lambda w: f"/rounds/{_r(w)}/outcomes", FACILITATOR_ONLY),
     Access(
         "delivery.outcomes",
