@@ -102,15 +102,19 @@ def _update(**changes):
 
 
 def _story(**changes):
-    data = {"title": "Cooking again", "text": "I cook again.", "consent_by": "Mo",
-            "consent_on": TODAY.isoformat(), "consent_use": "Project page", "photo_alt": ""}  # fmt: skip
+    data = {
+        "title": "Cooking again", "text": "I cook again.", "consent_by": "Mo",
+        "consent_on": TODAY.isoformat(), "consent_use": "Project page", "photo_alt": "",
+    }  # fmt: skip
     data.update(changes)
     return data
 
 
 def _pay(**changes):
-    data = {"project_code": "P1", "amount": "10", "paid_on": TODAY.isoformat(),
-            "bank_reference": "B-1", "approver": "Fay", "milestone_id": "", "reason": ""}  # fmt: skip
+    data = {
+        "project_code": "P1", "amount": "10", "paid_on": TODAY.isoformat(),
+        "bank_reference": "B-1", "approver": "Fay", "milestone_id": "", "reason": "",
+    }  # fmt: skip
     data.update(changes)
     return data
 
@@ -231,9 +235,7 @@ def test_the_error_is_next_to_its_field_and_nothing_is_stored(
     assert _counts(db) == before
 
 
-def test_a_photo_that_was_fine_is_asked_for_again_when_another_field_is_wrong(
-    app, db, delivered
-):
+def test_a_photo_that_was_fine_is_asked_for_again_when_another_field_is_wrong(app, db, delivered):
     d = delivered
     before = _counts(db)
     client = log_in(app.test_client(), d.reporter)

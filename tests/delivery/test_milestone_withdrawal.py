@@ -92,8 +92,10 @@ def test_the_withdrawal_page_and_the_public_history(app, db, delivered):
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and 'id="error-summary"' in html
     assert 'aria-describedby="reason-hint reason-error"' in html
-    assert html.split('id="reason-error"', 1)[1].split("</p>", 1)[0].endswith(
-        "Say why the confirmation is withdrawn"
+    assert (
+        html.split('id="reason-error"', 1)[1]
+        .split("</p>", 1)[0]
+        .endswith("Say why the confirmation is withdrawn")
     )
     assert m.confirmed and _withdrawals(db) == 0
     response = fac.post(url, data={"reason": "Confirmed the wrong milestone", "status": "on-track"})

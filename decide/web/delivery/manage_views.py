@@ -64,6 +64,7 @@ def milestones(round_id: int, code: str) -> Any:
     return render_template(
         "delivery/milestones.html", round=rnd, project=project, form=form, money=money,
         milestones=planned, due=due, kept=kept,
+        untied=max(0, int(money.allocated) - sum(m.tranche_pence for m in planned)),
     ), _status(form)  # fmt: skip
 
 

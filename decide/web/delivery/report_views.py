@@ -38,6 +38,12 @@ def _milestone_choices(project_id: int) -> list[Any]:
     )
 
 
+def _measure_label(measure: Any) -> str:
+    """Name a measure with its unit and breakdown: "People reached (people, by area and decile)"."""
+    by = [w for w, on in (("area", measure.by_area), ("decile", measure.by_decile)) if on]
+    return f"{measure.name} ({measure.unit}{', by ' + ' and '.join(by) if by else ''})"
+
+
 def _back(round_id: int, code: str, anchor: str = "") -> Any:
     target = url_for("delivery.project", round_id=round_id, code=code)
     return redirect(f"{target}#{anchor}" if anchor else target, 303)
@@ -60,8 +66,11 @@ def _choose_again(form: Any, chosen: dict[str, tuple[str, str]]) -> None:
         return
     for name, (alt, words) in chosen.items():
         if not (form[name].errors or form[alt].errors):
-            add_error(form, name, f"Choose {words} again, or leave it out: it was fine, but a "
-                      "browser does not keep a chosen file when the page shows an error")  # fmt: skip
+            message = (
+                f"Choose {words} again, or leave it out: it was fine, but a browser does not "
+                "keep a chosen file when the page shows an error"
+            )
+            add_error(form, name, message)
 
 
 def _update_limit() -> str:
@@ -111,7 +120,7 @@ def report_figure(round_id: int, code: str) -> Any:
     require(delivery.can_report(current_user, project))
     form = FigureForm()
     measures = delivery_reports.measures(db.session, rnd.id)
-    form.measure_id.choices = options((str(m.id), f"{m.name} ({m.unit})") for m in measures)
+    form.measure_id.choices = options((str(m.id), _measure_label(m)) for m in measures)
     form.milestone_id.choices = _milestone_choices(project.id)
     areas = sorted(rnd.areas, key=lambda a: a.name) if rnd.areas else []
     form.area_id.choices = options([("", "Not broken down")] + [(str(a.id), a.name) for a in areas])
