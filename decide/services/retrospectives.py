@@ -174,6 +174,18 @@ def carry_over(session: Session, proposal: Proposal, to_round: Round, actor: Use
     return copy
 
 
+def carried_into(session: Session, proposal: Proposal) -> dict[Round, Proposal | None]:
+    """Return the rounds the proposal was carried into, each with its copy there."""
+    rows = session.scalars(select(CarryOver).where(CarryOver.proposal_id == proposal.id))
+    out: dict[Round, Proposal | None] = {}
+    for row in rows:
+        target = session.get(Round, row.to_round_id)
+        if target is not None:
+            copy = session.get(Proposal, row.new_proposal_id) if row.new_proposal_id else None
+            out[target] = copy
+    return out
+
+
 @dataclass(frozen=True)
 class CarryOverEntry:
     """An unfunded proposal of an earlier round, as the facilitator of `rnd` sees it: carried
@@ -210,8 +222,7 @@ def carry_over_overview(session: Session, rnd: Round) -> list[CarryOverEntry]:
         for proposal in sorted(unfunded(session, other), key=lambda p: p.title.casefold()):
             if proposal.id in into:
                 continue
-            rows = session.scalars(select(CarryOver).where(CarryOver.proposal_id == proposal.id))
-            targets = tuple(r for r in (session.get(Round, x.to_round_id) for x in rows) if r)
+            targets = tuple(carried_into(session, proposal))
             entries.append(CarryOverEntry(proposal, elsewhere=targets))
     return entries
 

@@ -249,3 +249,31 @@ def test_a_photo_that_was_fine_is_asked_for_again_when_another_field_is_wrong(ap
     html = client.post(f"{url}/stories/new", data=data, content_type="multipart/form-data")
     assert_next_to_field(html.get_data(as_text=True), "photo", "Choose the photo again")
     assert _counts(db) == before
+
+
+def test_an_empty_form_lists_every_gap_at_once(app, db, delivered):
+    d = delivered
+    before = _counts(db)
+    url = f"/rounds/{d.round.id}/projects/P1"
+    reporter = log_in(app.test_client(), d.reporter)
+    html = reporter.post(f"{url}/stories/new", data=_story(
+        title="", text="", consent_by="", consent_on="", consent_use=""
+    )).get_data(as_text=True)  # fmt: skip
+    for field_id, message in (
+        ("title", "Give the story a title"), ("text", "Write the story"),
+        ("consent_by", "Enter who gave consent"), ("consent_on", "Enter the date consent"),
+        ("consent_use", "Enter what the consent covers"),
+    ):  # fmt: skip
+        assert_next_to_field(html, field_id, message)
+    data = _update(text="", photo_2=_photo())
+    html = reporter.post(f"{url}/updates/new", data=data, content_type="multipart/form-data")
+    html = html.get_data(as_text=True)
+    assert_next_to_field(html, "text", "Say what has happened")
+    assert_next_to_field(html, "alt_2", "Describe photo 2 in its alt text")
+    fac = log_in(app.test_client(), d.facilitator)
+    html = fac.post(f"{url}/milestones", data={"title": "", "planned_on": "", "tranche": ""})
+    html = html.get_data(as_text=True)
+    assert_next_to_field(html, "title", "Give the milestone a title")
+    assert_next_to_field(html, "planned_on", "Enter the planned date")
+    assert_next_to_field(html, "tranche", "Enter the tranche")
+    assert _counts(db) == before

@@ -42,19 +42,19 @@ def milestones(round_id: int, code: str) -> Any:
     rnd, project = funded(round_id, code)
     require(can.can_manage_rounds(current_user))
     form = MilestoneForm()
-    if form.validate_on_submit():
-        planned_on = parse_date(form.planned_on.data)
-        if planned_on is None:
-            add_error(form, "planned_on", "Enter the planned date as YYYY-MM-DD, like 2027-09-30")
+    valid = form.validate_on_submit()
+    planned_on = parse_date(form.planned_on.data)
+    if form.is_submitted() and planned_on is None:  # checked with the others: one list of gaps
+        add_error(form, "planned_on", "Enter the planned date as YYYY-MM-DD, like 2027-09-30")
+    if valid and planned_on is not None:
+        draft = MilestoneDraft(form.title.data or "", planned_on, form.tranche.data or 0)
+        try:
+            delivery.add_milestone(db.session, rnd, project, draft, current_user)
+        except DomainError as exc:
+            show_domain_error(form, exc)
         else:
-            draft = MilestoneDraft(form.title.data or "", planned_on, form.tranche.data or 0)
-            try:
-                delivery.add_milestone(db.session, rnd, project, draft, current_user)
-            except DomainError as exc:
-                show_domain_error(form, exc)
-            else:
-                flash("Milestone added.", "success")
-                return redirect(url_for(".milestones", round_id=rnd.id, code=project.code), 303)
+            flash("Milestone added.", "success")
+            return redirect(url_for(".milestones", round_id=rnd.id, code=project.code), 303)
     money = next(
         m for m in delivery.money_by_project(db.session, rnd) if m.project.id == project.id
     )
@@ -169,9 +169,15 @@ def carry_over(proposal_id: int) -> Any:
     proposal = db.get_or_404(Proposal, proposal_id)
     require(can.is_signed_in(current_user) and proposal.author_id == current_user.id)
     form = CarryOverForm()
-    rounds = db.session.scalars(
-        db.select(Round).where(Round.phase == Phase.PROPOSALS).order_by(Round.id)
-    ).all()
+    # Offer only what consent can still do: rounds taking proposals it is not already in.
+    carried = retrospectives.carried_into(db.session, proposal)
+    rounds = [
+        r
+        for r in db.session.scalars(
+            db.select(Round).where(Round.phase == Phase.PROPOSALS).order_by(Round.id)
+        )
+        if r not in carried
+    ]
     form.to_round_id.choices = options((str(r.id), r.title) for r in rounds)
     if form.validate_on_submit():
         target = db.session.get(Round, optional_id(form.to_round_id.data) or 0)
@@ -186,8 +192,9 @@ def carry_over(proposal_id: int) -> Any:
                 flash(f"Your proposal is carried into {target.title}.", "success")
                 return redirect(url_for("proposals.show", proposal_id=copy.id), 303)
     return render_template(
-        "delivery/carry_over.html", proposal=proposal, form=form, rounds=rounds
-    ), _status(form)
+        "delivery/carry_over.html", proposal=proposal, form=form, rounds=rounds, carried=carried,
+        eligible=proposal in retrospectives.unfunded(db.session, proposal.round),
+    ), _status(form)  # fmt: skip
 
 
 @bp.get("/rounds/<int:round_id>/carried-over")

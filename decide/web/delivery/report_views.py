@@ -15,6 +15,7 @@ from decide.services import delivery, delivery_reports
 from decide.services import permissions as can
 from decide.services.delivery_reports import FigureDraft, StoryDraft, UpdateDraft
 from decide.services.errors import DomainError
+from decide.services.photos import PhotoUpload
 from decide.web.access import require
 from decide.web.delivery.common import bp, funded, optional_id, parse_date, upload
 from decide.web.forms import (
@@ -73,6 +74,26 @@ def _choose_again(form: Any, chosen: dict[str, tuple[str, str]]) -> None:
             add_error(form, name, message)
 
 
+def _photo_gaps(form: Any, slots: dict[int, PhotoUpload | None]) -> int:
+    """Mark each photo slot with alt text but no file, or a file but no alt text, with the
+    other fields' errors (the service checks the alt text too); return how many."""
+    gaps = 0
+    chosen = [n for n, p in slots.items() if p is not None]
+    for n, photo in slots.items():
+        alt = (getattr(form, f"alt_{n}").data or "").strip()
+        if photo is None and alt:
+            # A browser never keeps a chosen file after the page comes back with an error.
+            add_error(form, f"alt_{n}", f"Choose photo {n} again (a chosen file is not kept "
+                      "when the page shows an error), or clear its alt text")  # fmt: skip
+            gaps += 1
+        elif photo is not None and not alt:
+            what = "the photo" if chosen == [1] else f"photo {n}"
+            add_error(form, f"alt_{n}", f"Describe {what} in its alt text, for people who "
+                      "cannot see it")  # fmt: skip
+            gaps += 1
+    return gaps
+
+
 def _update_limit() -> str:
     return str(current_app.config.get("UPDATE_RATE_LIMIT", "20 per hour"))
 
@@ -86,26 +107,18 @@ def post_update(round_id: int, code: str) -> Any:
     form = UpdateForm()
     form.milestone_id.choices = _milestone_choices(project.id)
     slots = {n: upload(f"photo_{n}", getattr(form, f"alt_{n}").data, n) for n in PHOTO_SLOTS}
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    gaps = _photo_gaps(form, slots) if form.is_submitted() else 0
+    if valid and not gaps:
         photos = tuple(p for p in slots.values() if p is not None)
         draft = UpdateDraft(form.text.data or "", optional_id(form.milestone_id.data), photos)
-        lost = [
-            n
-            for n, p in slots.items()
-            if p is None and (getattr(form, f"alt_{n}").data or "").strip()
-        ]
-        for n in lost:
-            # A browser never keeps a chosen file after the page comes back with an error.
-            add_error(form, f"alt_{n}", f"Choose photo {n} again (a chosen file is not kept "
-                      "when the page shows an error), or clear its alt text")  # fmt: skip
-        if not lost:
-            try:
-                delivery_reports.post_update(db.session, project, draft, current_user)
-            except DomainError as exc:
-                show_domain_error(form, exc)
-            else:
-                flash("Your update is published on the project page.", "success")
-                return _back(rnd.id, project.code, "updates")
+        try:
+            delivery_reports.post_update(db.session, project, draft, current_user)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            flash("Your update is published on the project page.", "success")
+            return _back(rnd.id, project.code, "updates")
     _choose_again(form, {f"photo_{n}": (f"alt_{n}", f"photo {n}") for n, p in slots.items() if p})
     return render_template(
         "delivery/update_form.html", round=rnd, project=project, form=form,
