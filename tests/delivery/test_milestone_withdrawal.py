@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from decide.models import MilestoneWithdrawal
-from decide.services import delivery, ledger
+from decide.services import delivery, learning_cache, ledger
 from decide.services.delivery import MilestoneDraft
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from tests.helpers.sessions import log_in
@@ -43,10 +43,12 @@ def test_a_mistaken_confirmation_is_withdrawn_with_its_reason(db, delivered):
         delivery.withdraw_confirmation(db.session, m, " \u200b ", "on-track", d.facilitator)
     assert set(refused.value.errors) == {"reason"}
     assert m.confirmed and _withdrawals(db) == 0
+    seen = learning_cache.version(db.session)
     row = delivery.withdraw_confirmation(
         db.session, m, "Confirmed by mistake: the shelf is not in", "delayed", d.facilitator
     )
     assert not m.confirmed and m.status == "delayed" and m.confirmed_by_id is None
+    assert learning_cache.version(db.session) != seen  # the dashboard's status is rebuilt
     assert (row.withdrawn_by_id, row.confirmed_by_id) == (d.facilitator.id, d.facilitator.id)
     assert delivery.confirmed_tranches(db.session, d.project("P1").id) == 0
     with pytest.raises(DomainError, match="not confirmed"):
