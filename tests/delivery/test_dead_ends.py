@@ -23,6 +23,7 @@ def test_a_project_paid_in_full_is_not_offered_for_payment(app, db, delivered):
     fac = log_in(app.test_client(), d.facilitator)
     url = f"/rounds/{d.round.id}/ledger/pay"
     assert '<option value="P1">P1, £4,000.00 left · ' in fac.get(url).get_data(as_text=True)
+    assert f'href="{url}"' in fac.get(f"/rounds/{d.round.id}/ledger").get_data(as_text=True)
     _pay_in_full(db, d, "P1", 400_000)
     html = fac.get(url).get_data(as_text=True)
     assert 'value="P1"' not in html and 'value="P2"' in html
@@ -30,6 +31,9 @@ def test_a_project_paid_in_full_is_not_offered_for_payment(app, db, delivered):
     _pay_in_full(db, d, "P3", 250_000)
     html = fac.get(url).get_data(as_text=True)
     assert "nothing left to pay" in html and 'name="amount"' not in html
+    html = fac.get(f"/rounds/{d.round.id}/ledger").get_data(as_text=True)
+    assert "Every funded project is paid its full allocation." in html
+    assert f'href="{url}"' not in html
 
 
 def test_the_milestone_form_says_how_much_is_free_to_tie(app, db, delivered):
