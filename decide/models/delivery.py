@@ -76,7 +76,7 @@ class Milestone(Base):
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     project: Mapped[Project] = relationship()
-    confirmed_by: Mapped[User | None] = relationship()
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
 
     @property
     def status_label(self) -> str:
@@ -87,6 +87,34 @@ class Milestone(Base):
     def confirmed(self) -> bool:
         """Return True once the facilitator has confirmed the milestone completed."""
         return self.confirmed_at is not None
+
+    withdrawals: Mapped[list[MilestoneWithdrawal]] = relationship(
+        order_by="MilestoneWithdrawal.withdrawn_at", back_populates="milestone"
+    )
+
+
+class MilestoneWithdrawal(Base):
+    """A confirmation the facilitator took back (made by mistake), with who, when and why.
+
+    Kept for the milestone's public history; the milestone itself is then unconfirmed.
+    """
+
+    __tablename__ = "milestone_withdrawal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(
+        ForeignKey("milestone.id", ondelete="CASCADE"), index=True
+    )
+    # The confirmation withdrawn: who made it and when.
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    confirmed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    withdrawn_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+
+    milestone: Mapped[Milestone] = relationship(back_populates="withdrawals")
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
+    withdrawn_by: Mapped[User] = relationship(foreign_keys=[withdrawn_by_id])
 
 
 class Photo(Base):

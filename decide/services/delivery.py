@@ -21,6 +21,7 @@ from decide.models import (
     MILESTONE_STATUSES,
     LedgerPayment,
     Milestone,
+    MilestoneWithdrawal,
     Project,
     Round,
     User,
@@ -221,6 +222,73 @@ def confirm_milestone(session: Session, milestone: Milestone, actor: User) -> No
     milestone.status = "completed"
     milestone.confirmed_by_id = actor.id
     milestone.confirmed_at = _now()
+
+
+def withdrawal_blocker(session: Session, milestone: Milestone) -> str | None:
+    """Return why the milestone's confirmation can no longer be withdrawn, or None.
+
+    The ledger is permanent: once a payment rests on the confirmation (it names the
+    milestone, or it was paid without a reason within the confirmed tranches), the
+    confirmation stands."""
+    project = milestone.project
+    currency = project.round.currency
+    paid = project_payments(session, project.round_id, project.code)
+    named = [p for p in paid if p.milestone_id == milestone.id]
+    if named:
+        first = named[0]
+        total = sum(p.amount_pence for p in named)
+        return (
+            f"A payment of {money(total, currency)} was made against this milestone on "
+            f"{first.paid_on.day} {first.paid_on.strftime('%B %Y')} (ledger payment "
+            f"{first.sequence}). The ledger is permanent, so this confirmation stands. If the "
+            "milestone was not in fact delivered, agree with the organisation how the money "
+            "is returned or put to use, and say so in the round's retrospective."
+        )
+    unreasoned = sum(p.amount_pence for p in paid if not p.reason)
+    remaining = confirmed_tranches(session, project.id) - milestone.tranche_pence
+    if milestone.confirmed and unreasoned > remaining:
+        return (
+            f"{money(unreasoned, currency)} was paid to {project.code} without a recorded "
+            "reason, on the strength of its confirmed milestones; without this confirmation "
+            f"only {money(max(0, remaining), currency)} would be confirmed. The ledger is "
+            "permanent, so this confirmation stands."
+        )
+    return None
+
+
+@transactional
+def withdraw_confirmation(
+    session: Session, milestone: Milestone, reason: str, status: str, actor: User
+) -> MilestoneWithdrawal:
+    """The facilitator takes back a confirmation made by mistake, saying why; kept in the
+    milestone's public history. Refused once a payment rests on it."""
+    if not can.can_manage_rounds(actor):
+        raise NotAllowed("Only a facilitator withdraws a milestone's confirmation")
+    if not milestone.confirmed or milestone.confirmed_at is None:
+        raise DomainError("This milestone is not confirmed, so there is nothing to withdraw")
+    blocker = withdrawal_blocker(session, milestone)
+    if blocker:
+        raise DomainError(blocker)
+    errors = {}
+    reason = visible_text(reason)
+    if not reason:
+        errors["reason"] = "Say why the confirmation is withdrawn; it is shown on the project page"
+    elif len(reason) > REASON_MAX or has_control_characters(reason):
+        errors["reason"] = f"Give the reason in {REASON_MAX:,} characters or fewer, in plain text"
+    if status not in MILESTONE_STATUSES:
+        errors["status"] = "Choose the milestone's status now"
+    if errors:
+        raise InvalidInput(errors)
+    row = MilestoneWithdrawal(
+        milestone_id=milestone.id, confirmed_by_id=milestone.confirmed_by_id,
+        confirmed_at=milestone.confirmed_at, withdrawn_by_id=actor.id, withdrawn_at=_now(),
+        reason=reason,
+    )  # fmt: skip
+    session.add(row)
+    milestone.confirmed_at, milestone.confirmed_by_id = None, None
+    milestone.status = status
+    session.flush()
+    return row
 
 
 def check_tranches(session: Session, rnd: Round, code: str, amount_pence: int, reason: str) -> str:

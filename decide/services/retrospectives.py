@@ -174,6 +174,59 @@ def carry_over(session: Session, proposal: Proposal, to_round: Round, actor: Use
     return copy
 
 
+def carried_into(session: Session, proposal: Proposal) -> dict[Round, Proposal | None]:
+    """Return the rounds the proposal was carried into, each with its copy there."""
+    rows = session.scalars(select(CarryOver).where(CarryOver.proposal_id == proposal.id))
+    out: dict[Round, Proposal | None] = {}
+    for row in rows:
+        target = session.get(Round, row.to_round_id)
+        if target is not None:
+            copy = session.get(Proposal, row.new_proposal_id) if row.new_proposal_id else None
+            out[target] = copy
+    return out
+
+
+@dataclass(frozen=True)
+class CarryOverEntry:
+    """An unfunded proposal of an earlier round, as the facilitator of `rnd` sees it: carried
+    into `rnd` (with the proposer's consent and the copy), carried elsewhere, or waiting."""
+
+    proposal: Proposal
+    consented_at: dt.datetime | None = None
+    copy: Proposal | None = None
+    elsewhere: tuple[Round, ...] = ()
+
+    @property
+    def state(self) -> str:
+        """Return "carried", "elsewhere" or "waiting" (for the proposer's consent)."""
+        if self.copy is not None or self.consented_at is not None:
+            return "carried"
+        return "elsewhere" if self.elsewhere else "waiting"
+
+
+def carry_over_overview(session: Session, rnd: Round) -> list[CarryOverEntry]:
+    """Return what was carried into `rnd`, then the unfunded proposals of other published
+    rounds that could be, by round and title. Only their proposers consent (`carry_over`)."""
+    carried = list(session.scalars(select(CarryOver).where(CarryOver.to_round_id == rnd.id)))
+    into = {c.proposal_id: c for c in carried}
+    entries = []
+    for c in carried:
+        original = session.get(Proposal, c.proposal_id)
+        if original is not None:
+            copy = session.get(Proposal, c.new_proposal_id) if c.new_proposal_id else None
+            entries.append(CarryOverEntry(original, c.consented_at, copy))
+    published = session.scalars(select(Round).where(Round.id != rnd.id).order_by(Round.id))
+    for other in published:
+        if not other.phase.results_public:
+            continue
+        for proposal in sorted(unfunded(session, other), key=lambda p: p.title.casefold()):
+            if proposal.id in into:
+                continue
+            targets = tuple(carried_into(session, proposal))
+            entries.append(CarryOverEntry(proposal, elsewhere=targets))
+    return entries
+
+
 # --- Photos the public may see --------------------------------------------------------------
 
 

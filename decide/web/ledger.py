@@ -61,8 +61,9 @@ def show(round_id: int) -> str:
 
 
 def _project_label(p: Any, currency: str) -> str:
+    # What is left comes first: a phone shows only the start of a long option.
     payee = p.organisation or "no organisation"
-    return f"{p.code} · {p.name} ({payee}): {money(int(p.left), currency)} left"
+    return f"{p.code}, {money(int(p.left), currency)} left · {p.name} ({payee})"
 
 
 def _paid_on(rnd: Round, form: LedgerPaymentForm) -> dt.date | None:
@@ -135,7 +136,8 @@ def pay(round_id: int) -> Any:
         milestone_id=str(tranche.id) if tranche else "",
         amount=delivery.tranche_due(db.session, tranche) if tranche else None,
     )  # fmt: skip
-    spend = service.spend_by_project(db.session, rnd)
+    # A project paid in full is not offered: any payment to it would be refused.
+    spend = [p for p in service.spend_by_project(db.session, rnd) if p.left > 0]
     form.project_code.choices = options((p.code, _project_label(p, rnd.currency)) for p in spend)
     form.milestone_id.choices = _milestone_choices(rnd)
     if request.method == "POST" and (payment := _payment(form, rnd)) is not None:
@@ -147,7 +149,7 @@ def pay(round_id: int) -> Any:
             flash(f"Payment {row.sequence} recorded in the ledger.", "success")
             return redirect(url_for("ledger.show", round_id=rnd.id), 303)
     status = 422 if form.errors or getattr(form, "page_errors", None) else 200
-    return render_template("ledger/pay.html", round=rnd, form=form), status
+    return render_template("ledger/pay.html", round=rnd, form=form, payable=spend), status
 
 
 @bp.post("/rounds/<int:round_id>/ledger/checkpoints")

@@ -2,7 +2,8 @@
 
 - The food bank posts an update with a photo carrying an EXIF GPS tag; the stored photo has
   no EXIF at all.
-- The facilitator confirms the food bank's next milestone and pays its tranche.
+- The facilitator confirms the food bank's next milestone and pays its tranche, then withdraws
+  a confirmation made by mistake; the project page shows when and why.
 - A visitor follows the money from the round's results to the project page and its entries
   in the ledger.
 - A story is hidden once the food bank records that consent was withdrawn.
@@ -111,6 +112,20 @@ def test_delivery_from_a_photo_to_the_ledger(live_server, browser, axe_check):
     expect(fac.locator(".flashes")).to_contain_text("recorded in the ledger")
     axe_check(fac)
 
+    # A confirmation made by mistake is withdrawn, with its reason; one paid against stands.
+    fac.goto(project_url)
+    fac.get_by_role("link", name="Milestones and tranches").click()
+    expect(fac.get_by_text("cannot be withdrawn: a payment rests on it")).to_be_visible()
+    fac.get_by_role("link", name="Withdraw the confirmation of “Set up and first sessions”").click()
+    fac.get_by_role("button", name="Withdraw the confirmation").click()
+    expect(fac.locator("#error-summary")).to_be_focused()
+    expect(fac.locator("#reason-error")).to_contain_text("Say why the confirmation is withdrawn")
+    axe_check(fac)
+    fac.get_by_label("Why the confirmation is withdrawn").fill("Confirmed the wrong project")
+    fac.get_by_role("button", name="Withdraw the confirmation").click()
+    expect(fac.locator(".flashes")).to_contain_text("is withdrawn")
+    axe_check(fac)
+
     # A visitor follows the money: the dashboard, the project, its ledger entries.
     visitor = _person(browser, base, None, axe_check)
     visitor.goto(f"{base}/learning")
@@ -121,6 +136,9 @@ def test_delivery_from_a_photo_to_the_ledger(live_server, browser, axe_check):
     expect(visitor.locator("dl.facts")).to_contain_text("£8,400.00")  # 6,000 + 2,400 paid
     expect(visitor.get_by_alt_text("Volunteers filling the chilled shelf")).to_be_visible()
     expect(visitor.get_by_text("Fresh food every week")).to_be_visible()
+    expect(visitor.locator("#milestones ~ ol")).to_contain_text(
+        "because: Confirmed the wrong project"
+    )
     axe_check(visitor)
     visitor.get_by_role("link", name=re.compile(r"Ledger payment \d+")).last.click()
     expect(visitor).to_have_url(re.compile(r"/ledger#payment-\d+$"))

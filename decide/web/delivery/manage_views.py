@@ -17,13 +17,14 @@ from decide.services.delivery import MilestoneDraft
 from decide.services.delivery_reports import MeasureDraft
 from decide.services.errors import DomainError
 from decide.services.retrospectives import RetrospectiveDraft
-from decide.web.access import require
+from decide.web.access import require, viewable_round
 from decide.web.delivery.common import bp, funded, optional_id, parse_date, published_round
 from decide.web.forms import (
     CarryOverForm,
     MeasureForm,
     MilestoneForm,
     RetrospectiveForm,
+    WithdrawConfirmationForm,
     add_error,
     options,
     run_action,
@@ -41,27 +42,29 @@ def milestones(round_id: int, code: str) -> Any:
     rnd, project = funded(round_id, code)
     require(can.can_manage_rounds(current_user))
     form = MilestoneForm()
-    if form.validate_on_submit():
-        planned_on = parse_date(form.planned_on.data)
-        if planned_on is None:
-            add_error(form, "planned_on", "Enter the planned date as YYYY-MM-DD, like 2027-09-30")
+    valid = form.validate_on_submit()
+    planned_on = parse_date(form.planned_on.data)
+    if form.is_submitted() and planned_on is None:  # checked with the others: one list of gaps
+        add_error(form, "planned_on", "Enter the planned date as YYYY-MM-DD, like 2027-09-30")
+    if valid and planned_on is not None:
+        draft = MilestoneDraft(form.title.data or "", planned_on, form.tranche.data or 0)
+        try:
+            delivery.add_milestone(db.session, rnd, project, draft, current_user)
+        except DomainError as exc:
+            show_domain_error(form, exc)
         else:
-            draft = MilestoneDraft(form.title.data or "", planned_on, form.tranche.data or 0)
-            try:
-                delivery.add_milestone(db.session, rnd, project, draft, current_user)
-            except DomainError as exc:
-                show_domain_error(form, exc)
-            else:
-                flash("Milestone added.", "success")
-                return redirect(url_for(".milestones", round_id=rnd.id, code=project.code), 303)
+            flash("Milestone added.", "success")
+            return redirect(url_for(".milestones", round_id=rnd.id, code=project.code), 303)
     money = next(
         m for m in delivery.money_by_project(db.session, rnd) if m.project.id == project.id
     )
     planned = delivery.milestones(db.session, project.id)
     due = {m.id: delivery.tranche_due(db.session, m) for m in planned if m.confirmed}
+    kept = {m.id: delivery.withdrawal_blocker(db.session, m) for m in planned if m.confirmed}
     return render_template(
         "delivery/milestones.html", round=rnd, project=project, form=form, money=money,
-        milestones=planned, due=due,
+        milestones=planned, due=due, kept=kept,
+        untied=max(0, int(money.allocated) - sum(m.tranche_pence for m in planned)),
     ), _status(form)  # fmt: skip
 
 
@@ -78,6 +81,39 @@ def confirm(round_id: int, code: str, milestone_id: int) -> Any:
         f"“{milestone.title}” is confirmed complete. Its tranche can now be paid.",
     )
     return redirect(url_for(".milestones", round_id=rnd.id, code=project.code), 303)
+
+
+@bp.route(
+    "/rounds/<int:round_id>/projects/<code>/milestones/<int:milestone_id>/withdraw-confirmation",
+    methods=["GET", "POST"],
+)
+def withdraw_confirmation(round_id: int, code: str, milestone_id: int) -> Any:
+    """A facilitator takes back a confirmation made by mistake, with the reason; refused
+    (and said why, with no form) once a payment rests on it."""
+    rnd, project = funded(round_id, code)
+    require(can.can_manage_rounds(current_user))
+    milestone = db.get_or_404(Milestone, milestone_id)
+    back = url_for(".milestones", round_id=rnd.id, code=project.code)
+    if milestone.project_id != project.id or not milestone.confirmed:
+        return redirect(back, 303)
+    blocker = delivery.withdrawal_blocker(db.session, milestone)
+    form = WithdrawConfirmationForm()
+    if not blocker and form.validate_on_submit():
+        try:
+            delivery.withdraw_confirmation(
+                db.session, milestone, form.reason.data or "", form.status.data or "",
+                current_user,
+            )  # fmt: skip
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            flash(f"The confirmation of “{milestone.title}” is withdrawn; the project page "
+                  "shows when and why.", "success")  # fmt: skip
+            return redirect(back, 303)
+    return render_template(
+        "delivery/withdraw_confirmation.html", round=rnd, project=project, milestone=milestone,
+        form=form, blocker=blocker,
+    ), _status(form)  # fmt: skip
 
 
 @bp.route("/rounds/<int:round_id>/outcomes", methods=["GET", "POST"])
@@ -133,9 +169,15 @@ def carry_over(proposal_id: int) -> Any:
     proposal = db.get_or_404(Proposal, proposal_id)
     require(can.is_signed_in(current_user) and proposal.author_id == current_user.id)
     form = CarryOverForm()
-    rounds = db.session.scalars(
-        db.select(Round).where(Round.phase == Phase.PROPOSALS).order_by(Round.id)
-    ).all()
+    # Offer only what consent can still do: rounds taking proposals it is not already in.
+    carried = retrospectives.carried_into(db.session, proposal)
+    rounds = [
+        r
+        for r in db.session.scalars(
+            db.select(Round).where(Round.phase == Phase.PROPOSALS).order_by(Round.id)
+        )
+        if r not in carried
+    ]
     form.to_round_id.choices = options((str(r.id), r.title) for r in rounds)
     if form.validate_on_submit():
         target = db.session.get(Round, optional_id(form.to_round_id.data) or 0)
@@ -150,5 +192,20 @@ def carry_over(proposal_id: int) -> Any:
                 flash(f"Your proposal is carried into {target.title}.", "success")
                 return redirect(url_for("proposals.show", proposal_id=copy.id), 303)
     return render_template(
-        "delivery/carry_over.html", proposal=proposal, form=form, rounds=rounds
-    ), _status(form)
+        "delivery/carry_over.html", proposal=proposal, form=form, rounds=rounds, carried=carried,
+        eligible=proposal in retrospectives.unfunded(db.session, proposal.round),
+    ), _status(form)  # fmt: skip
+
+
+@bp.get("/rounds/<int:round_id>/carried-over")
+def carried_over(round_id: int) -> str:
+    """The facilitator sees what was carried into this round, and what could be with its
+    proposer's consent."""
+    rnd = viewable_round(round_id)
+    require(can.can_manage_rounds(current_user))
+    entries = retrospectives.carry_over_overview(db.session, rnd)
+    return render_template(
+        "delivery/carried_over.html", round=rnd,
+        carried=[e for e in entries if e.state == "carried"],
+        others=[e for e in entries if e.state != "carried"],
+    )  # fmt: skip

@@ -15,6 +15,7 @@ from decide.services import delivery, delivery_reports
 from decide.services import permissions as can
 from decide.services.delivery_reports import FigureDraft, StoryDraft, UpdateDraft
 from decide.services.errors import DomainError
+from decide.services.photos import PhotoUpload
 from decide.web.access import require
 from decide.web.delivery.common import bp, funded, optional_id, parse_date, upload
 from decide.web.forms import (
@@ -38,6 +39,12 @@ def _milestone_choices(project_id: int) -> list[Any]:
     )
 
 
+def _measure_label(measure: Any) -> str:
+    """Name a measure with its unit and breakdown: "People reached (people, by area and decile)"."""
+    by = [w for w, on in (("area", measure.by_area), ("decile", measure.by_decile)) if on]
+    return f"{measure.name} ({measure.unit}{', by ' + ' and '.join(by) if by else ''})"
+
+
 def _back(round_id: int, code: str, anchor: str = "") -> Any:
     target = url_for("delivery.project", round_id=round_id, code=code)
     return redirect(f"{target}#{anchor}" if anchor else target, 303)
@@ -45,6 +52,46 @@ def _back(round_id: int, code: str, anchor: str = "") -> Any:
 
 def _status(form: Any) -> int:
     return 422 if form.errors or getattr(form, "page_errors", None) else 200
+
+
+def _has_errors(form: Any) -> bool:
+    return bool(getattr(form, "page_errors", None)) or any(f.errors for f in form)
+
+
+def _choose_again(form: Any, chosen: dict[str, tuple[str, str]]) -> None:
+    """When the page comes back with errors, ask again for each photo that was fine: a
+    browser never keeps a chosen file, so it would otherwise be lost without a word.
+
+    `chosen` maps a photo field that had a file to (its alt text field, its name in words)."""
+    if not _has_errors(form):
+        return
+    for name, (alt, words) in chosen.items():
+        if not (form[name].errors or form[alt].errors):
+            message = (
+                f"Choose {words} again, or leave it out: it was fine, but a browser does not "
+                "keep a chosen file when the page shows an error"
+            )
+            add_error(form, name, message)
+
+
+def _photo_gaps(form: Any, slots: dict[int, PhotoUpload | None]) -> int:
+    """Mark each photo slot with alt text but no file, or a file but no alt text, with the
+    other fields' errors (the service checks the alt text too); return how many."""
+    gaps = 0
+    chosen = [n for n, p in slots.items() if p is not None]
+    for n, photo in slots.items():
+        alt = (getattr(form, f"alt_{n}").data or "").strip()
+        if photo is None and alt:
+            # A browser never keeps a chosen file after the page comes back with an error.
+            add_error(form, f"alt_{n}", f"Choose photo {n} again (a chosen file is not kept "
+                      "when the page shows an error), or clear its alt text")  # fmt: skip
+            gaps += 1
+        elif photo is not None and not alt:
+            what = "the photo" if chosen == [1] else f"photo {n}"
+            add_error(form, f"alt_{n}", f"Describe {what} in its alt text, for people who "
+                      "cannot see it")  # fmt: skip
+            gaps += 1
+    return gaps
 
 
 def _update_limit() -> str:
@@ -59,27 +106,20 @@ def post_update(round_id: int, code: str) -> Any:
     require(delivery.can_report(current_user, project))
     form = UpdateForm()
     form.milestone_id.choices = _milestone_choices(project.id)
-    if form.validate_on_submit():
-        slots = {n: upload(f"photo_{n}", getattr(form, f"alt_{n}").data, n) for n in PHOTO_SLOTS}
+    slots = {n: upload(f"photo_{n}", getattr(form, f"alt_{n}").data, n) for n in PHOTO_SLOTS}
+    valid = form.validate_on_submit()
+    gaps = _photo_gaps(form, slots) if form.is_submitted() else 0
+    if valid and not gaps:
         photos = tuple(p for p in slots.values() if p is not None)
         draft = UpdateDraft(form.text.data or "", optional_id(form.milestone_id.data), photos)
-        lost = [
-            n
-            for n, p in slots.items()
-            if p is None and (getattr(form, f"alt_{n}").data or "").strip()
-        ]
-        for n in lost:
-            # A browser never keeps a chosen file after the page comes back with an error.
-            add_error(form, f"alt_{n}", f"Choose photo {n} again (a chosen file is not kept "
-                      "when the page shows an error), or clear its alt text")  # fmt: skip
-        if not lost:
-            try:
-                delivery_reports.post_update(db.session, project, draft, current_user)
-            except DomainError as exc:
-                show_domain_error(form, exc)
-            else:
-                flash("Your update is published on the project page.", "success")
-                return _back(rnd.id, project.code, "updates")
+        try:
+            delivery_reports.post_update(db.session, project, draft, current_user)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            flash("Your update is published on the project page.", "success")
+            return _back(rnd.id, project.code, "updates")
+    _choose_again(form, {f"photo_{n}": (f"alt_{n}", f"photo {n}") for n, p in slots.items() if p})
     return render_template(
         "delivery/update_form.html", round=rnd, project=project, form=form,
         photo_slots=range(1, MAX_PHOTOS_PER_UPDATE + 1),
@@ -93,7 +133,7 @@ def report_figure(round_id: int, code: str) -> Any:
     require(delivery.can_report(current_user, project))
     form = FigureForm()
     measures = delivery_reports.measures(db.session, rnd.id)
-    form.measure_id.choices = options((str(m.id), f"{m.name} ({m.unit})") for m in measures)
+    form.measure_id.choices = options((str(m.id), _measure_label(m)) for m in measures)
     form.milestone_id.choices = _milestone_choices(project.id)
     areas = sorted(rnd.areas, key=lambda a: a.name) if rnd.areas else []
     form.area_id.choices = options([("", "Not broken down")] + [(str(a.id), a.name) for a in areas])
@@ -122,12 +162,12 @@ def add_story(round_id: int, code: str) -> Any:
     rnd, project = funded(round_id, code)
     require(delivery.can_report(current_user, project))
     form = StoryForm()
+    photo = upload("photo", form.photo_alt.data or "")
     if form.validate_on_submit():
         draft = StoryDraft(
             title=form.title.data or "", text=form.text.data or "",
             consent_by=form.consent_by.data or "", consent_on=parse_date(form.consent_on.data),
-            consent_use=form.consent_use.data or "",
-            photo=upload("photo", form.photo_alt.data or ""),
+            consent_use=form.consent_use.data or "", photo=photo,
         )  # fmt: skip
         try:
             delivery_reports.add_story(db.session, project, draft, current_user)
@@ -136,6 +176,7 @@ def add_story(round_id: int, code: str) -> Any:
         else:
             flash("The story is published on the project page.", "success")
             return _back(rnd.id, project.code, "stories")
+    _choose_again(form, {"photo": ("photo_alt", "the photo")} if photo else {})
     return render_template(
         "delivery/story_form.html", round=rnd, project=project, form=form
     ), _status(form)

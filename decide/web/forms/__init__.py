@@ -39,6 +39,7 @@ from decide.web.forms.delivery import (
     StatusForm,
     StoryForm,
     UpdateForm,
+    WithdrawConfirmationForm,
 )
 from decide.web.forms.eligibility import (
     AccessCodesForm,
@@ -119,6 +120,7 @@ __all__ = [
     "ThemeForm",
     "UpdateForm",
     "WholeNumberField",
+    "WithdrawConfirmationForm",
     "add_error",
     "anchor_id",
     "error_list",

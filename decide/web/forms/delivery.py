@@ -30,6 +30,21 @@ class MilestoneForm(DecideForm):
     )
 
 
+class WithdrawConfirmationForm(DecideForm):
+    """A facilitator takes back a milestone's confirmation made by mistake."""
+
+    reason = TextAreaField(
+        "Why the confirmation is withdrawn",
+        validators=[InputRequired("Say why the confirmation is withdrawn"), Length(max=1000)],
+    )
+    status = SelectField(
+        "Its status now",
+        choices=options({k: v for k, v in MILESTONE_STATUSES.items() if k != "completed"}),
+        default="on-track",
+        validate_choice=True,
+    )
+
+
 class StatusForm(DecideForm):
     """The delivering organisation reports a milestone's status."""
 
@@ -78,9 +93,20 @@ class StoryForm(DecideForm):
                                              Length(max=200)])  # fmt: skip
     text = TextAreaField("The story", validators=[InputRequired("Write the story"),
                                                   Length(max=5000)])  # fmt: skip
-    consent_by = StringField("Consent given by", validators=[Length(max=120)])
-    consent_on = StringField("Date consent was given", render_kw={"type": "date"})
-    consent_use = StringField("Consent covers (what use)", validators=[Length(max=300)])
+    # Required here as well as in the service, so that an empty form lists every gap at once.
+    consent_by = StringField(
+        "Consent given by",
+        validators=[InputRequired("Enter who gave consent"), Length(max=120)],
+    )
+    consent_on = StringField(
+        "Date consent was given",
+        validators=[InputRequired("Enter the date consent was given, like 2027-03-01")],
+        render_kw={"type": "date"},
+    )
+    consent_use = StringField(
+        "Consent covers (what use)",
+        validators=[InputRequired("Enter what the consent covers"), Length(max=300)],
+    )
     photo = FileField("Photo", render_kw={"accept": "image/*"})
     photo_alt = StringField("Alt text of the photo", validators=[Length(max=ALT_TEXT_MAX)])
 
@@ -129,4 +155,5 @@ __all__ = [
     "StatusForm",
     "StoryForm",
     "UpdateForm",
+    "WithdrawConfirmationForm",
 ]

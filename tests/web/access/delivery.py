@@ -174,6 +174,23 @@ RULES = [
         lambda w: f"{_p(w)}/milestones/{_delivered(w)[1]}/confirm",
         FACILITATOR_ONLY,
     ),
+    # The world's milestone is not confirmed: the page sends the facilitator back (303).
+    Access(
+        "delivery.withdraw_confirmation",
+        "GET",
+        lambda w: f"{_p(w)}/milestones/{_delivered(w)[1]}/withdraw-confirmation",
+        FACILITATOR_ONLY,
+    ),
+    Access(
+        "delivery.withdraw_confirmation",
+        "POST",
+        lambda w: f"{_p(w)}/milestones/{_delivered(w)[1]}/withdraw-confirmation",
+        FACILITATOR_ONLY,
+        data=lambda w: {"reason": "By mistake", "status": "on-track"},
+    ),
+    Access(
+        "delivery.carried_over", "GET", lambda w: f"/rounds/{_r(w)}/carried-over", FACILITATOR_ONLY
+    ),
     Access("delivery.outcomes", "GET", lambda w: f"/rounds/{_r(w)}/outcomes", FACILITATOR_ONLY),
     Access(
         "delivery.outcomes",
