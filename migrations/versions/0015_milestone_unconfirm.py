@@ -4,8 +4,8 @@ Issue 16's new-user review: a confirmation made by mistake could not be taken ba
 withdrawal is kept (the confirmation withdrawn, who withdrew it, when and why) for the
 milestone's public history. Refused once a tranche was paid on the strength of it.
 
-Revision ID: 0014
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-04 23:00:00
 
 """
@@ -14,9 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
-# Another helper adds 0013; the lead chains this one after it when merging.
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
