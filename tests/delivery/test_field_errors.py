@@ -126,6 +126,10 @@ def _figure(measure_id, **changes):
     return data
 
 
+def _measure(**changes: str) -> dict[str, str]:
+    return {"name": "Reach", "unit": "people", "aggregation": "sum", **changes}
+
+
 def _retro(**changes):
     data = {"what_worked": "Stalls", "what_did_not": "Dates", "changes_next_round": "More",
             "authors": "Fay"}  # fmt: skip
@@ -201,11 +205,9 @@ CASES = [
      "Not a valid choice"),
     ("reporter", "projects/P1/figures/new", lambda m, s: _figure(m, area_id="1"), "area_id",
      "not broken down by area"),
-    ("facilitator", "outcomes", lambda m, s: {"name": "", "unit": "people"}, "name",
-     "Name the measure"),
-    ("facilitator", "outcomes", lambda m, s: {"name": "Reach", "unit": ""}, "unit",
-     "Give the unit"),
-    ("facilitator", "outcomes", lambda m, s: {"name": "sessions HELD", "unit": "sessions"},
+    ("facilitator", "outcomes", lambda m, s: _measure(name=""), "name", "Name the measure"),
+    ("facilitator", "outcomes", lambda m, s: _measure(unit=""), "unit", "Give the unit"),
+    ("facilitator", "outcomes", lambda m, s: _measure(name="sessions HELD", unit="sessions"),
      "name", "already has a measure of this name"),
     ("facilitator", "retrospective", lambda m, s: _retro(what_worked=""), "what_worked",
      "Enter what worked"),
