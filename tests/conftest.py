@@ -57,6 +57,23 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip a test marked for one backend on the other before any of its fixtures run.
+
+    `@pytest.mark.sqlite_only("why")` (or `postgres_only`) on a test that uses the `app`
+    fixture: its run on the other backend is skipped at once, instead of setting up an app, a
+    database and whatever the test's fixtures seed, only to skip in the test's body.
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database_url") if callspec else None
+        for marker_name, other in (("sqlite_only", "postgresql"), ("postgres_only", "sqlite")):
+            marker = item.get_closest_marker(marker_name)
+            if marker and backend == other:
+                reason = marker.args[0] if marker.args else f"runs on {marker_name[:-5]} only"
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = ["database backends: sqlite" + ("" if _pg_problem else f", postgresql ({PG_URL})")]
     if _pg_problem:

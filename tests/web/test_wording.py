@@ -274,10 +274,9 @@ def over_the_points(client: Any, ids: dict[str, int]) -> tuple[str, str]:
 
 
 @pytest.mark.slow
+# Words on pages do not depend on the database; the crawl of every page runs once.
+@pytest.mark.sqlite_only("the wording crawl runs once, on SQLite")
 def test_no_page_of_the_demo_prints_pence_internal_names_or_wrong_plurals(demo, db):
-    if db.engine.dialect.name != "sqlite":
-        # Words on pages do not depend on the database; the crawl of every page runs once.
-        pytest.skip("the wording crawl runs once, on SQLite")
     ids = _round_ids(db)
     starts = {
         "facilitator": ("/", f"/rounds/{ids['closed']}/results/compare"),
