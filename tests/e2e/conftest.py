@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.conftest import TEST_SECRET_KEY
+
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = Path(__file__).parent / "vendor" / "axe-core-4.11.4.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -58,7 +60,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _e2e_config(db_path: Path, receipt_key: Path) -> dict[str, Any]:
     return {
         "TESTING": True,
-        "SECRET_KEY": "e2e-secret-key",
+        # The key the demo snapshot was seeded with (tests/conftest.py): the demo's voter roll
+        # stores its references keyed by it.
+        "SECRET_KEY": TEST_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_ENABLED": False,
@@ -69,26 +73,18 @@ def _e2e_config(db_path: Path, receipt_key: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def e2e_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return a per-worker folder holding the receipt key and the seeded demo template."""
-    return tmp_path_factory.mktemp("e2e")
+def e2e_files(tmp_path_factory: pytest.TempPathFactory, session_receipt_key: Path) -> Path:
+    """Return a per-worker folder holding the receipt key (the one the demo is signed with)."""
+    folder = tmp_path_factory.mktemp("e2e")
+    shutil.copyfile(session_receipt_key, folder / "receipt_key.pem")
+    return folder
 
 
 @pytest.fixture(scope="session")
-def demo_template(e2e_files: Path) -> Path:
-    """Seed the demo once per worker into a template database file; tests get copies."""
-    from app import create_app
-    from decide.demo import seed_demo
-    from decide.extensions import db
-
-    template = e2e_files / "demo-template.db"
-    app = create_app(_e2e_config(template, e2e_files / "receipt_key.pem"))
-    with app.app_context():
-        db.create_all()
-        seed_demo(db.session)
-        db.session.remove()
-        db.engine.dispose()
-    return template
+def demo_template(demo_snapshot: Any) -> Path:
+    """Return the demo seeded once per worker (tests/conftest.py, shared with the app tests);
+    tests get copies."""
+    return Path(demo_snapshot.database)
 
 
 def _make_app(db_path: Path, e2e_files: Path) -> Flask:

@@ -224,12 +224,9 @@ def test_the_page_reader_skips_scripts_and_reads_tooltips():
 
 
 @pytest.fixture
-def demo(app, db):
-    """Seed the demo into the test database."""
-    from decide.demo import seed_demo
-
-    seed_demo(db.session)
-    return app
+def demo(demo_app):
+    """The app with the demo in its database (a copy of the seeded snapshot on SQLite)."""
+    return demo_app
 
 
 def _round_ids(db) -> dict[str, int]:
