@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +28,8 @@ REPO = Path(__file__).resolve().parents[1]
 PABULIB = REPO.parent / "shared" / "pabulib"
 PG_URL = os.environ.get("DECIDE_TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Also the browser tests' key: the seeded demo (voter roll references) depends on it.
+TEST_SECRET_KEY = "test-secret-key"
 _pg_problem: str | None = None
 _backend_counts: Counter[str] = Counter()
 
@@ -55,6 +61,64 @@ def pytest_configure(config: pytest.Config) -> None:
             f"PostgreSQL is required under CI=true, but {_pg_problem}. "
             "Start PostgreSQL on 127.0.0.1:5432 (database 'test')."
         )
+
+
+# The longest tests (about a minute each at the last CI run), longest first. They start the run,
+# so that under `pytest -n 2` neither worker is left with one of them while the other is idle.
+LONGEST_FIRST = (
+    "tests/e2e/test_layout.py::test_every_page_fits_a_phone_and_passes_axe",
+    "tests/publication/test_warszawa_pdf.py",
+    "tests/e2e/test_deliberation.py",
+    "tests/web/test_fuzz.py",
+    "tests/publication/test_warszawa_publish.py",
+    "tests/web/test_wording.py",
+)
+
+
+def _backend(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("database_url") if callspec else None
+
+
+def _run_order(item: pytest.Item) -> tuple[int, int, int]:
+    """Return a sort key: the longest tests, then other slow ones, then the rest.
+
+    Within the first two groups, tests on PostgreSQL follow the others, so that a worker
+    changes database (a new schema, about a second) a few times rather than at every test.
+    """
+    if not item.get_closest_marker("slow"):
+        return (2, 0, 0)
+    on_postgres = int(_backend(item) == "postgresql")
+    for rank, prefix in enumerate(LONGEST_FIRST):
+        if item.nodeid.startswith(prefix):
+            return (0, on_postgres, rank)
+    return (1, on_postgres, 0)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest groups the tests by database
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip a test marked for one backend on the other before any of its fixtures run, and
+    start with the longest tests.
+
+    `@pytest.mark.sqlite_only("why")` (or `postgres_only`) on a test that uses the `app`
+    fixture: its run on the other backend is skipped at once, instead of setting up an app, a
+    database and whatever the test's fixtures seed, only to skip in the test's body.
+
+    xdist (`--dist loadgroup`) hands out tests in this order to whichever worker is free, so
+    the longest go first and the short ones fill the end. The sort is stable: every worker
+    collects the same order.
+    """
+    skipped = set()
+    for item in items:
+        backend = _backend(item)
+        for marker_name, other in (("sqlite_only", "postgresql"), ("postgres_only", "sqlite")):
+            marker = item.get_closest_marker(marker_name)
+            if marker and backend == other:
+                reason = marker.args[0] if marker.args else f"runs on {marker_name[:-5]} only"
+                item.add_marker(pytest.mark.skip(reason=reason))
+                skipped.add(item.nodeid)
+    # A test skipped at once takes no time: it is left where it was.
+    items.sort(key=lambda item: (2, 0, 0) if item.nodeid in skipped else _run_order(item))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -129,7 +193,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def _test_config(url: str, **extra: Any) -> dict[str, Any]:
     config = {
         "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
+        "SECRET_KEY": TEST_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
@@ -199,6 +263,80 @@ def app(database_url: str, app_config: dict[str, Any], tmp_path: Path) -> Iterat
     finally:
         ctx.pop()
         _empty_all_tables(application)
+
+
+@dataclass(frozen=True)
+class DemoSnapshot:
+    """A SQLite file holding the seeded demo, and the receipt key its ballots are signed with."""
+
+    database: Path
+    receipt_key: Path
+
+
+@pytest.fixture(scope="session")
+def session_receipt_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a receipt key file made once per worker; the demo snapshot is signed with it."""
+    from decide.services.voting import load_server_key
+
+    path = tmp_path_factory.mktemp("session-key") / "receipt_key.pem"
+    load_server_key(path)  # creates it
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(
+    tmp_path_factory: pytest.TempPathFactory, session_receipt_key: Path
+) -> DemoSnapshot:
+    """Seed the demo once per worker into a SQLite file; tests and browser tests get copies.
+
+    Seeding takes tens of seconds (ten rounds with their ballots, editions and records); a copy
+    of the file takes milliseconds. Seeding itself is tested where it is called directly.
+    """
+    from app import create_app
+    from decide.demo import seed_demo
+    from decide.extensions import db
+
+    snapshot = DemoSnapshot(tmp_path_factory.mktemp("demo") / "demo.db", session_receipt_key)
+    config = _test_config(
+        f"sqlite:///{snapshot.database}", RECEIPT_KEY_FILE=str(snapshot.receipt_key)
+    )
+    application = create_app(config)
+    with application.app_context():
+        db.create_all()
+        seed_demo(db.session)
+        db.session.remove()
+        db.engine.dispose()
+    return snapshot
+
+
+def copy_demo(snapshot: DemoSnapshot, database: str, receipt_key: str) -> None:
+    """Make the SQLite file `database` hold the demo, with its receipt key at `receipt_key`."""
+    shutil.copyfile(snapshot.receipt_key, receipt_key)
+    # SQLite's backup API replaces the whole content, whatever the target held (WAL included).
+    with (
+        closing(sqlite3.connect(snapshot.database)) as source,
+        closing(sqlite3.connect(database)) as target,
+    ):
+        source.backup(target)
+
+
+@pytest.fixture
+def demo_app(app: Flask, db: Any, request: pytest.FixtureRequest) -> Flask:
+    """Return the app with the demo in its database.
+
+    On SQLite the database becomes a copy of the worker's seeded snapshot; on PostgreSQL the
+    demo is seeded into it.
+    """
+    if db.engine.dialect.name == "sqlite":
+        snapshot = request.getfixturevalue("demo_snapshot")
+        db.session.remove()
+        db.engine.dispose()
+        copy_demo(snapshot, str(db.engine.url.database), app.config["RECEIPT_KEY_FILE"])
+    else:
+        from decide.demo import seed_demo
+
+        seed_demo(db.session)
+    return app
 
 
 @pytest.fixture

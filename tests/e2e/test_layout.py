@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from decide.demo.catalogue import DEMO_PASSWORD
-from tests.e2e.conftest import run_axe
+from tests.e2e.conftest import axe_source, run_axe
 
 WIDTH = 390
 BOARD_MAX_HEIGHT = 3_000
@@ -81,10 +81,14 @@ def _log_in(page: Any, base: str, email: str) -> None:
     assert "/login" not in page.url, f"cannot log in as {email}"
 
 
-def _problems_on(page: Any, axe: bool = True) -> list[str]:
-    """Return what is wrong with the page the browser shows: width, axe (if asked), CSP."""
+def _problems_on(page: Any, axe: bool = True, width: int | None = None) -> list[str]:
+    """Return what is wrong with the page the browser shows: width, axe (if asked), CSP.
+
+    `width` is the page's scrollWidth when the caller has measured it already.
+    """
     problems = []
-    width = page.evaluate("document.documentElement.scrollWidth")
+    if width is None:
+        width = page.evaluate("document.documentElement.scrollWidth")
     if width > WIDTH:
         problems.append(f"{width} px wide")
     for v in run_axe(page) if axe else []:
@@ -120,9 +124,15 @@ def walk(
             continue
         assert response.status < 500, f"{path} answered {response.status}"
         visited.append(path)
-        # axe (the slow check) runs on the first page of each kind; width and CSP on every one.
-        problems += [f"{path}: {p}" for p in _problems_on(page, axe=per_kind[kind] == 1)]
-        links = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+        # One round trip for the width and the links; axe (the slow check) runs on the first
+        # page of each kind, width and CSP on every one.
+        width, links = page.evaluate(
+            "[document.documentElement.scrollWidth,"
+            " Array.from(document.querySelectorAll('a[href]'), a => a.href)]"
+        )
+        problems += [
+            f"{path}: {p}" for p in _problems_on(page, axe=per_kind[kind] == 1, width=width)
+        ]
         for url in links:
             target = _wanted(url.split("#")[0], base)
             if target is not None and target not in seen:
@@ -133,6 +143,10 @@ def walk(
 
 def _phone(browser: Any) -> Any:
     context = browser.new_context(viewport={"width": WIDTH, "height": 844}, locale="en-GB")
+    # axe-core is loaded into every page of the crawl as it opens (through the DevTools
+    # protocol, so the page's CSP still applies to the page's own scripts) instead of being
+    # sent over for each page afterwards: nearly every page of the walk is checked with axe.
+    context.add_init_script(axe_source())
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.console_errors = []

@@ -31,7 +31,12 @@ from decide.services.results import confirm_rule
 from tests.conftest import PABULIB
 from tests.publication.conftest import _user
 
-pytestmark = pytest.mark.slow
+# The PDF is drawn from the manifest alone; publishing on PostgreSQL is tested with smaller
+# rounds. One large run keeps `make test` inside its time.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.sqlite_only("the Warszawa PDF is checked once, on SQLite"),
+]
 
 WARSZAWA = PABULIB / "Poland_Warszawa_2026.pb"
 
@@ -39,10 +44,6 @@ WARSZAWA = PABULIB / "Poland_Warszawa_2026.pb"
 @pytest.fixture
 def warszawa(app, db):
     """Import the file, close the board, confirm equal shares, co-sign and publish edition 1."""
-    if db.engine.dialect.name != "sqlite":
-        # The PDF is drawn from the manifest alone; publishing on PostgreSQL is tested with
-        # smaller rounds. One large run keeps `make test` inside its time.
-        pytest.skip("the Warszawa PDF is checked once, on SQLite")
     if not WARSZAWA.is_file():
         pytest.skip("Poland_Warszawa_2026.pb is not in ../shared/pabulib")
     imported = app.test_cli_runner().invoke(main, ["import-pb", str(WARSZAWA)])

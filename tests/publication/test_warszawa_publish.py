@@ -62,9 +62,8 @@ def _chunks(log: list[tuple[str, str, str, int, int]], kind: str, step: str) -> 
     return [done for k, _, s, done, _ in log if (k, s) == (kind, step)]
 
 
+@pytest.mark.sqlite_only("the locking this guards against is SQLite's")
 def test_warszawa_2026_is_published_first_time_on_sqlite(app, db, progress_log):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the locking this guards against is SQLite's")
     # The demo's people: its facilitator and its two panel members, who sign with the demo keys.
     seed_foundation(db.session)
     demo_user(db.session, SECOND_PANEL_EMAIL, "Amira Haddad")

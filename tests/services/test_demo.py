@@ -104,8 +104,9 @@ def test_role_command_appoints_the_first_facilitator(app, db):
     assert runner.invoke(args=["role", "lead@council.example"]).exit_code == 2
 
 
-def test_every_demo_project_has_a_proposal_and_a_payee(app, db, tmp_path, monkeypatch):
+def test_every_demo_project_has_a_proposal_and_a_payee(demo_app, db, tmp_path, monkeypatch):
     """Issue 11, defect 7: every project on a demo ballot links to the proposal behind it."""
+    app = demo_app  # the demo seeded (on SQLite, a copy of the worker's seeded snapshot)
     from decide.demo.published import PROJECTS as PUBLISHED_ITEMS
     from decide.demo.published import PUBLISHED_ROUND_SLUG
     from decide.demo.voting import DEMO_ROLL, VOTING_ROUND_SLUGS, ballot_items
@@ -114,7 +115,6 @@ def test_every_demo_project_has_a_proposal_and_a_payee(app, db, tmp_path, monkey
     from tests.web.world import login
 
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
-    demo.seed_demo(db.session)
     proposals_before = _count(db, Proposal)
     demo.seed_demo(db.session)  # seeding again adds nothing
     assert _count(db, Proposal) == proposals_before

@@ -15,11 +15,10 @@ from decide.services.eligibility import VoterKey
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.sqlite_only("the demo is seeded once, on SQLite (as `make run` does)")
 def test_demo_voting_rounds(app, db, capsys, tmp_path, monkeypatch):
     from decide.demo import seed_demo
 
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the demo is seeded once, on SQLite (as `make run` does)")
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
     seed_demo(db.session)
     out = capsys.readouterr().out

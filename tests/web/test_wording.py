@@ -224,12 +224,9 @@ def test_the_page_reader_skips_scripts_and_reads_tooltips():
 
 
 @pytest.fixture
-def demo(app, db):
-    """Seed the demo into the test database."""
-    from decide.demo import seed_demo
-
-    seed_demo(db.session)
-    return app
+def demo(demo_app):
+    """The app with the demo in its database (a copy of the seeded snapshot on SQLite)."""
+    return demo_app
 
 
 def _round_ids(db) -> dict[str, int]:
@@ -274,10 +271,9 @@ def over_the_points(client: Any, ids: dict[str, int]) -> tuple[str, str]:
 
 
 @pytest.mark.slow
+# Words on pages do not depend on the database; the crawl of every page runs once.
+@pytest.mark.sqlite_only("the wording crawl runs once, on SQLite")
 def test_no_page_of_the_demo_prints_pence_internal_names_or_wrong_plurals(demo, db):
-    if db.engine.dialect.name != "sqlite":
-        # Words on pages do not depend on the database; the crawl of every page runs once.
-        pytest.skip("the wording crawl runs once, on SQLite")
     ids = _round_ids(db)
     starts = {
         "facilitator": ("/", f"/rounds/{ids['closed']}/results/compare"),
