@@ -54,6 +54,9 @@ class SortitionSettings(Base):
     # The record before the seed (the lottery of m panels and their hash), then after the draw.
     record: Mapped[bytes | None] = mapped_column(LargeBinary)
     record_hash: Mapped[str | None] = mapped_column(String(64))
+    # The pool closes when the lottery's computation starts (committed before the pool is
+    # read), and reopens if it fails; `lottery_at` is set when the lottery is stored.
+    lottery_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     lottery_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     seed: Mapped[str | None] = mapped_column(String(200))
     seed_announced_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -20,7 +20,6 @@ import json
 import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -28,11 +27,7 @@ from sqlalchemy.orm import Session
 
 from decide import sortition
 from decide.models import (
-    AGE_BANDS,
     BUILT_IN_FEATURES,
-    GENDERS,
-    PARTNER_TYPES,
-    Area,
     PanelMember,
     Round,
     SortitionQuota,
@@ -41,35 +36,21 @@ from decide.models import (
     Volunteer,
 )
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
+from decide.services.sortition_interest import CONSENT_TEXT, Interest, checked_interest
 from decide.services.sortition_quotas import feature_values, unknown_quota
-from decide.services.sortition_status import questions_locked
-from decide.services.unit_of_work import transactional
+from decide.services.sortition_status import (
+    as_utc,
+    lock_pool,
+    lottery_running,
+    questions_locked,
+)
+from decide.services.unit_of_work import transactional, unit_of_work
 
 MAX_POOL = 500
 QUESTIONS_LOCKED = (
     "People have registered already and could not answer a changed question, "
     "so the extra questions stay as they are"
 )
-# What is published, truthfully: the record lists every volunteer's answers under a random id;
-# the names of those drawn and their seats are public, so a drawn member's answers can be
-# linked to their name (the record shows which ids were drawn).
-CONSENT_TEXT = (
-    "I agree that my answers are used to draw the panel by lot and are published in the "
-    "sortition record under a random id, not my name. If I am drawn, my name and my seat on "
-    "the panel are public, so anyone can link my answers in the record to my name."
-)
-
-
-@dataclass(frozen=True)
-class Interest:
-    """What a volunteer declares when registering interest."""
-
-    consent: bool
-    area_id: int | None
-    age_band: str
-    gender: str
-    partner_type: str
-    extra: Mapping[str, str]
 
 
 def _now() -> dt.datetime:
@@ -89,10 +70,16 @@ def _settings(session: Session, rnd: Round) -> SortitionSettings:
     return found
 
 
+def lottery_running_now(found: SortitionSettings | None) -> bool:
+    """Return True while the round's lottery is being computed (the pool is closed)."""
+    return lottery_running(found, _now())
+
+
 def registration_open(session: Session, rnd: Round) -> bool:
-    """Return True while volunteers may register or withdraw (before the lottery)."""
+    """Return True while volunteers may register or withdraw (before the lottery starts)."""
     found = settings_of(session, rnd)
-    return rnd.phase.under_review and not (found is not None and found.pool_closed)
+    closed = found is not None and (found.pool_closed or lottery_running_now(found))
+    return rnd.phase.under_review and not closed
 
 
 def volunteers_of(session: Session, rnd: Round) -> list[Volunteer]:
@@ -107,46 +94,21 @@ def volunteer_of(session: Session, rnd: Round, user: User) -> Volunteer | None:
     return session.scalar(query)
 
 
-def _extra_problems(
-    extra_features: Sequence[Mapping[str, Any]], extra: Mapping[str, str]
-) -> tuple[dict[str, str], dict[str, str]]:
-    values: dict[str, str] = {}
-    problems: dict[str, str] = {}
-    for feature in extra_features:
-        name = feature["name"]
-        answer = extra.get(name, "")
-        if answer not in feature["values"]:
-            problems[f"extra_{name}"] = f"Choose an answer for “{feature['label']}”"
-        else:
-            values[name] = answer
-    return values, problems
-
-
 @transactional
 def register_interest(session: Session, rnd: Round, user: User, interest: Interest) -> Volunteer:
-    """Record a person's consent and features in the round's pool (once per person)."""
+    """Record a person's consent and features in the round's pool (once per person).
+
+    Under the pool's lock: a registration lands before the lottery starts reading the pool, or
+    is refused, never stored outside the published record's pool.
+    """
+    found = lock_pool(session, rnd)
+    if lottery_running_now(found):
+        raise DomainError("The panel's lottery is being computed, so registration has just closed.")
     if not registration_open(session, rnd):
         raise DomainError("Registration for this round's panel is closed.")
     if volunteer_of(session, rnd, user) is not None:
         raise DomainError("You have already registered interest in this round's panel.")
-    problems: dict[str, str] = {}
-    if not interest.consent:
-        problems["consent"] = "Tick the box to give your consent, or you cannot be drawn"
-    area = session.get(Area, interest.area_id) if interest.area_id else None
-    if area is None or (rnd.areas and area not in rnd.areas):
-        problems["area_id"] = "Choose the area you live or work in"
-    if interest.age_band not in AGE_BANDS:
-        problems["age_band"] = "Choose your age band"
-    if interest.gender not in GENDERS:
-        problems["gender"] = "Choose your gender"
-    if interest.partner_type not in PARTNER_TYPES:
-        problems["partner_type"] = "Choose whom you would sit for"
-    found = settings_of(session, rnd)
-    extra, extra_problems = _extra_problems(found.extra_features if found else [], interest.extra)
-    problems.update(extra_problems)
-    if problems:
-        raise InvalidInput(problems)
-    assert area is not None
+    area, extra = checked_interest(session, rnd, interest, found.extra_features if found else [])
     volunteer = Volunteer(
         round_id=rnd.id,
         user_id=user.id,
@@ -170,15 +132,22 @@ def withdraw_interest(session: Session, volunteer: Volunteer, user: User) -> Non
         raise NotAllowed("You can only withdraw your own registration.")
     rnd = session.get(Round, volunteer.round_id)
     assert rnd is not None
+    lock_pool(session, rnd)
     if not registration_open(session, rnd):
         raise DomainError("The pool is closed: ask the facilitator to record you as a drop-out.")
     session.delete(volunteer)
 
 
 def _check_open(session: Session, rnd: Round) -> SortitionSettings:
+    """Take the pool's lock and return the settings, or refuse once the lottery has started."""
+    lock_pool(session, rnd)
     found = _settings(session, rnd)
     if found.pool_closed:
         raise DomainError("The lottery is computed: the panel size and quotas cannot change.")
+    if lottery_running_now(found):
+        raise DomainError(
+            "The lottery is being computed: the panel size and quotas cannot change now."
+        )
     return found
 
 
@@ -303,35 +272,67 @@ def _new_nonce() -> tuple[str, str]:
     return nonce, sortition.nonce_hash(nonce)
 
 
-@transactional
 def compute_lottery(session: Session, rnd: Round) -> SortitionSettings:
     """Close the pool and compute the leximin lottery (no seed yet); publish its panels' hash.
 
-    The server draws a secret nonce now and publishes only its SHA-256 in the record, before
-    any seed is announced; the draw mixes the seed with it, and reveals it.
+    The pool closes (committed) before it is read, so a registration either is in the pool the
+    lottery reads or is refused; it reopens if the lottery cannot be computed. The server
+    draws a secret nonce now and publishes only its SHA-256 in the record, before any seed is
+    announced; the draw mixes the seed with it, and reveals it.
     """
-    found = _check_open(session, rnd)
-    pool = pool_of(session, rnd)
-    if len(pool.people) > MAX_POOL:
-        raise DomainError(f"The pool has more than {MAX_POOL} people: use `decide sortition`.")
-    if not quotas_of(session, rnd):
-        raise InvalidInput({"quotas": "Set at least one quota first"})
-    quotas = full_quotas(pool, quotas_of(session, rnd), found.panel_size)
+    with unit_of_work(session):
+        found = _check_open(session, rnd)
+        pool = pool_of(session, rnd)
+        if len(pool.people) > MAX_POOL:
+            raise DomainError(f"The pool has more than {MAX_POOL} people: use `decide sortition`.")
+        if not quotas_of(session, rnd):
+            raise InvalidInput({"quotas": "Set at least one quota first"})
+        size = found.panel_size
+        quotas = full_quotas(pool, quotas_of(session, rnd), size)
+        found.lottery_started_at = started = _now()
+    try:
+        record = _lottery_record(pool, quotas, size)
+    except BaseException:
+        with unit_of_work(session):
+            found = lock_pool(session, rnd)
+            if found is not None and _started_at(found, started):
+                found.lottery_started_at = None  # the pool reopens
+        raise
+    with unit_of_work(session):
+        found = _ours(session, rnd, started)
+        _store(found, record[0])
+        found.nonce = record[1]
+        found.lottery_at = _now()
+    return found
+
+
+def _started_at(found: SortitionSettings, started: dt.datetime) -> bool:
+    """Return True if the lottery computation started at `started` is still the current one."""
+    at = found.lottery_started_at
+    return found.lottery_at is None and at is not None and as_utc(at) == started
+
+
+def _ours(session: Session, rnd: Round, started: dt.datetime) -> SortitionSettings:
+    """Return the settings under the pool's lock, if the computation started then is current."""
+    found = lock_pool(session, rnd)
+    if found is None or not _started_at(found, started):
+        raise DomainError("The lottery was computed or started again meanwhile: reload the page.")
+    return found
+
+
+def _lottery_record(
+    pool: sortition.Pool, quotas: Sequence[sortition.Quota], size: int
+) -> tuple[dict[str, Any], str]:
+    """Return the lottery's record (before the seed) and the secret nonce it commits to."""
     nonce, committed = _new_nonce()
     try:
-        dist = sortition.select_distribution(pool, quotas, found.panel_size, method="leximin")
+        dist = sortition.select_distribution(pool, quotas, size, method="leximin")
         lottery = sortition.round_to_lottery(
             dist, sortition.DEFAULT_PANELS, pool_order=[p.id for p in pool.people]
         )
-        record = sortition.build_record(pool, quotas, dist, lottery, None, committed)
-    except sortition.InfeasibleQuotas as exc:
+        return sortition.build_record(pool, quotas, dist, lottery, None, committed), nonce
+    except (sortition.InfeasibleQuotas, sortition.QuotaError, sortition.PoolError) as exc:
         raise InvalidInput({"quotas": str(exc)}) from None
-    except (sortition.QuotaError, sortition.PoolError) as exc:
-        raise InvalidInput({"quotas": str(exc)}) from None
-    _store(found, record)
-    found.nonce = nonce
-    found.lottery_at = _now()
-    return found
 
 
 @transactional
@@ -474,6 +475,7 @@ __all__ = [
     "current_panel",
     "draw_panel",
     "full_quotas",
+    "lottery_running_now",
     "manifest_fields",
     "pool_of",
     "pool_summary",

@@ -1,7 +1,10 @@
 """Where a round's sortition stands, for the pages that offer only what can still be done: is
-the panel drawn, can the lottery be computed yet, may the extra questions still change."""
+the panel drawn, can the lottery be computed yet, may the extra questions still change; and
+the pool's lock, which every change to the pool or its quotas takes."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -44,4 +47,48 @@ def lottery_blocker(session: Session, rnd: Round) -> str | None:
     return None
 
 
-__all__ = ["lottery_blocker", "panel_drawn", "questions_locked", "volunteer_count"]
+# A computation started this long ago and never stored was abandoned (its worker was killed):
+# the pool counts as open again, and the lottery can be computed again.
+LOTTERY_ABANDONED = dt.timedelta(minutes=15)
+
+
+def lock_pool(session: Session, rnd: Round) -> SortitionSettings | None:
+    """Take the round's pool lock until the transaction ends, and read its settings afresh.
+
+    Registering, withdrawing, setting the panel size or quotas, and starting or storing the
+    lottery all take it first, so whether the pool is open stays true until they commit.
+    SQLite: BEGIN IMMEDIATE (one writer at a time). PostgreSQL: the round's row FOR NO KEY
+    UPDATE, which still lets other rows that refer to the round be written.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        session.execute(select(Round.id).where(Round.id == rnd.id).with_for_update(key_share=True))
+    query = select(SortitionSettings).where(SortitionSettings.round_id == rnd.id)
+    return session.scalar(query.execution_options(populate_existing=True))
+
+
+def lottery_running(found: SortitionSettings | None, now: dt.datetime) -> bool:
+    """Return True while the lottery is being computed: the pool is closed until it is stored."""
+    if found is None or found.lottery_at is not None or found.lottery_started_at is None:
+        return False
+    return now - as_utc(found.lottery_started_at) < LOTTERY_ABANDONED
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """Return a stored time in UTC (SQLite gives times back without their zone; all are UTC)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+__all__ = [
+    "LOTTERY_ABANDONED",
+    "as_utc",
+    "lock_pool",
+    "lottery_blocker",
+    "lottery_running",
+    "panel_drawn",
+    "questions_locked",
+    "volunteer_count",
+]

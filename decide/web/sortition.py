@@ -138,6 +138,7 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
         "summary": sortition.pool_summary(db.session, rnd),
         "pool_size": sortition_status.volunteer_count(db.session, rnd),
         "max_pool": sortition.MAX_POOL,
+        "lottery_running": sortition.lottery_running_now(found),
         "size_form": size_form,
         "quotas_form": forms.get("quotas_form")
         or QuotasForm(formdata=None, data={"quotas": quotas_text}),

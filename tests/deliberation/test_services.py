@@ -12,7 +12,7 @@ from audits.minutes import minutes_head
 from decide.models import Minutes, MinutesLocked, Score
 from decide.services.deliberation import arguments, minutes, scoring, sessions, shortlist
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
-from tests.deliberation.factory import attend_and_close, score_all
+from tests.deliberation.factory import attend, attend_and_close, score_all
 
 
 def test_scores_stay_hidden_until_the_session_closes(db, delib):
@@ -118,8 +118,10 @@ def _approved_minutes(db, delib) -> Minutes:
     decision = shortlist.open_ranked_vote(db.session, delib.session, 1)
     for member in delib.panel.values():
         shortlist.cast_ranking(db.session, decision, member, [delib.proposals[1].id])
+    # Rae left before the count: her ranking is set aside, and her attendance is then fixed.
+    attend(db.session, delib, "pat", "quinn")
     shortlist.count_vote(db.session, decision)
-    attend_and_close(db.session, delib, "pat", "quinn")
+    sessions.close_session(db.session, delib.session)
     m = minutes.generate_minutes(db.session, delib.session)
     minutes.approve_minutes(db.session, m, delib.panel["pat"])
     assert not m.is_approved
@@ -134,6 +136,7 @@ def test_minutes_are_approved_by_those_present_and_chained(db, delib):
     assert minutes.minutes_head(db.session, delib.round) == (m.head, 1)
     doc = minutes.read_document(m)
     assert doc["attendance"] == {"present": ["Pat Panel", "Quinn Panel"], "absent": ["Rae Panel"]}
+    assert doc["decision"]["transcript"]["set_aside_absent"] == 1
     assert doc["decision"]["shortlist"] == [{"id": delib.proposals[1].id, "title": "Green gym"}]
     assert doc["decision"]["transcript"]["method"] == "irv"
 

@@ -14,10 +14,12 @@ from decide.models import (
     Attendance,
     ConflictOfInterest,
     Minutes,
+    PanelBallot,
     PanelSession,
     Proposal,
     Round,
     SessionDocument,
+    ShortlistDecision,
     User,
 )
 from decide.services.errors import DomainError, InvalidInput
@@ -171,6 +173,16 @@ def record_attendance(
     if not set(present_user_ids) <= members:
         raise InvalidInput({"present": "Choose panel members of this round"})
     rows = {row.user_id: row for row in panel_session.attendance}
+    changed = {u for u in _counted_voter_ids(session, panel_session) if u in rows} & {
+        u for u, row in rows.items() if row.present != (u in present_user_ids)
+    }
+    if changed:
+        raise InvalidInput(
+            {
+                "present": "The ranked vote is counted with the attendance recorded then: "
+                "the attendance of members who voted can no longer change"
+            }
+        )
     for user_id in sorted(members):
         row = rows.get(user_id)
         if row is None:
@@ -179,6 +191,21 @@ def record_attendance(
         row.present = user_id in present_user_ids
     session.commit()
     return list(panel_session.attendance)
+
+
+def _counted_voter_ids(session: Session, panel_session: PanelSession) -> set[int]:
+    """Return who ranked in the session's ranked vote once it is counted (else nobody)."""
+    decision = session.scalar(
+        select(ShortlistDecision).where(
+            ShortlistDecision.session_id == panel_session.id,
+            ShortlistDecision.method == "ranked",
+            ShortlistDecision.decided_at.is_not(None),
+        )
+    )
+    if decision is None:
+        return set()
+    query = select(PanelBallot.user_id).where(PanelBallot.decision_id == decision.id)
+    return set(session.scalars(query))
 
 
 def close_session(session: Session, panel_session: PanelSession) -> PanelSession:

@@ -171,6 +171,17 @@ def voted_member_ids(session: Session, decision: ShortlistDecision) -> set[int]:
     )
 
 
+def set_aside_member_ids(session: Session, panel_session: PanelSession) -> set[int]:
+    """Return who has ranked in the session's uncounted vote but is now recorded absent.
+
+    Their rankings will not count unless their attendance is corrected before the count.
+    """
+    decision = decision_of(session, panel_session)
+    if decision is None or decision.method != "ranked" or decision.decided_at is not None:
+        return set()
+    return voted_member_ids(session, decision) - present_member_ids(panel_session)
+
+
 def _titles(session: Session, ids: Sequence[int]) -> dict[int, str]:
     return {p.id: p.title for p in session.scalars(select(Proposal).where(Proposal.id.in_(ids)))}
 
@@ -202,6 +213,16 @@ def count_vote(session: Session, decision: ShortlistDecision) -> ShortlistDecisi
     )
     if not ballots:
         raise DomainError("No panel member has voted yet.")
+    # Attendance can be corrected while the session is open: only the rankings of members
+    # recorded present when the vote is counted count; the transcript says how many did not.
+    present = present_member_ids(decision.session)
+    set_aside = sum(1 for b in ballots if b.user_id not in present)
+    ballots = [b for b in ballots if b.user_id in present]
+    if not ballots:
+        raise DomainError(
+            "Every panel member who voted is now recorded as absent, so no ranking can count: "
+            "correct the attendance, or ask the members present to vote."
+        )
     conflicted = conflicted_pairs(session, decision.session.round)
     # A conflict declared after voting: the member's ranking of that proposal does not count.
     rankings = [[str(i) for i in b.ranking if (b.user_id, i) not in conflicted] for b in ballots]
@@ -218,7 +239,7 @@ def count_vote(session: Session, decision: ShortlistDecision) -> ShortlistDecisi
         )
     except RankingRefused as exc:
         raise DomainError(str(exc)) from None
-    decision.transcript = count.to_json()
+    decision.transcript = {**count.to_json(), "set_aside_absent": set_aside}
     decision.shortlist_ids = [int(w) for w in count.winners]
     decision.decided_at = _now()
     for proposal_id in decision.candidate_ids:
@@ -414,6 +435,7 @@ def transcript_rows(session: Session, decision: ShortlistDecision) -> dict:
         "method_words": method_for(decision.places).words,
         "places": transcript.get("places"),
         "ballots": transcript.get("ballots"),
+        "set_aside_absent": transcript.get("set_aside_absent", 0),
         "quota": transcript.get("quota"),
         "seed": transcript.get("seed", ""),
         "winners": [name(w) for w in transcript.get("winners", [])],

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from decide.extensions import db
 from decide.models import Proposal, Round
 from decide.services.deliberation import access as can
-from decide.services.deliberation import scoring, sessions
+from decide.services.deliberation import scoring, sessions, shortlist
 from decide.services.errors import DomainError
 from decide.services.proposals import list_proposals
 from decide.web.access import require
@@ -143,6 +143,12 @@ def document(session_id: int, document_id: int) -> Response:
     return response
 
 
+SET_ASIDE_WARNING = (
+    "A member recorded as absent has ranked the proposals: their ranking will not count "
+    "unless the attendance is corrected before the vote is counted."
+)
+
+
 @bp.post("/sessions/<int:session_id>/attendance")
 def attendance(session_id: int) -> str | Response:
     """Record which panel members attended (facilitators)."""
@@ -156,6 +162,8 @@ def attendance(session_id: int) -> str | Response:
             show_domain_error(form, error)
         else:
             flash("Attendance recorded.", "success")
+            if shortlist.set_aside_member_ids(db.session, panel_session):
+                flash(SET_ASIDE_WARNING, "error")
             return back_to_session(panel_session, "attendance")
     return render_template(
         "deliberation/show.html", **show_context(panel_session, attendance_form=form)
