@@ -148,7 +148,7 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
         "action_form": ActionForm(),
         "lottery_error": forms.get("lottery_error"),
         "lottery_blocker": sortition_status.lottery_blocker(db.session, rnd),
-        "min_chance": words.chance_words(Fraction(record["min_probability"])) if record else "",
+        "min_chance": words.lottery_min_chance(record) if record else "",
         "questions_locked": sortition_status.questions_locked(db.session, rnd),
     }
 
@@ -300,6 +300,7 @@ def record(round_id: int) -> str:
     found = sortition.settings_of(db.session, rnd)
     data = sortition.record_of(found) if found is not None and found.pool_closed else None
     extras = list(found.extra_features) if found else []
+    names = words.feature_names(extras)
     return render_template(
         "sortition/record.html",
         round=rnd,
@@ -307,8 +308,10 @@ def record(round_id: int) -> str:
         record=data,
         panel=sortition.current_panel(data),
         chances=words.chances(data) if data else {},
-        min_chance=words.chance_words(Fraction(data["min_probability"])) if data else "",
-        names=words.feature_names(extras),
+        min_chance=words.lottery_min_chance(data) if data else "",
+        ideal_min=words.chance_words(Fraction(data["min_probability"])) if data else "",
+        names=names,
+        quota_names=words.quota_feature_names(data, names) if data else None,
         values=words.value_labels(db.session, extras),
     )
 
