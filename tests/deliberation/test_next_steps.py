@@ -1,0 +1,41 @@
+"""Pages on a panel session say what happens next: how minutes get written, where a present
+member ranks while the vote is open, and that every member who attended must approve."""
+
+from __future__ import annotations
+
+from decide.services.deliberation import minutes, shortlist
+from tests.deliberation.factory import attend, attend_and_close
+from tests.deliberation.pages import main
+from tests.web.world import login
+
+
+def test_before_close_the_facilitator_is_told_to_close_the_session_to_write_minutes(
+    app, db, delib, world
+):
+    url = f"/sessions/{delib.session.id}"
+    page = main(login(app.test_client(), world.users["facilitator"]).get(url).get_data(True))
+    assert "Close the session to write its minutes" in page
+    public = main(app.test_client().get(url).get_data(as_text=True))
+    assert "the facilitator writes them once the session closes" in public
+
+
+def test_a_present_member_finds_the_ranking_from_the_shortlist_page(app, db, delib, world):
+    shortlist.open_ranked_vote(db.session, delib.session, 2)
+    attend(db.session, delib, "pat", "quinn")
+    url = f"/sessions/{delib.session.id}/shortlist"
+    ballot = f'href="/sessions/{delib.session.id}/shortlist/ballot"'
+    page = main(login(app.test_client(), delib.panel["pat"]).get(url).get_data(as_text=True))
+    assert ballot in page and "Rank the proposals" in page and "0 of 3 members" in page
+    absent = main(login(app.test_client(), delib.panel["rae"]).get(url).get_data(as_text=True))
+    assert ballot not in absent and "ask the facilitator to record your attendance" in absent
+    assert ballot not in main(app.test_client().get(url).get_data(as_text=True))
+
+
+def test_draft_minutes_say_every_member_who_attended_must_approve(app, db, delib, world):
+    attend_and_close(db.session, delib)
+    m = minutes.generate_minutes(db.session, delib.session)
+    minutes.approve_minutes(db.session, m, delib.panel["pat"])
+    url = f"/sessions/{delib.session.id}/minutes"
+    page = main(login(app.test_client(), delib.panel["quinn"]).get(url).get_data(as_text=True))
+    assert "Draft: 1 of 3 members who attended have approved it" in page
+    assert "once all 3 have approved them" in page
