@@ -128,6 +128,7 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
     quotas_text = "feature,value,min,max\n" + "".join(
         f"{q.feature},{q.value},{q.min_count},{q.max_count}\n" for q in quotas
     )
+    extras = list(found.extra_features) if found else []
     replace_form = forms.get("replace_form") or ReplaceForm(formdata=None)
     replace_form.dropouts.choices = _panel_options(rnd, sortition.current_panel(record))
     return {
@@ -136,6 +137,8 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
         "record": record,
         "quotas": quotas,
         "summary": sortition.pool_summary(db.session, rnd),
+        "names": words.feature_names(extras),
+        "values": words.value_labels(db.session, extras),
         "pool_size": sortition_status.volunteer_count(db.session, rnd),
         "max_pool": sortition.MAX_POOL,
         "size_form": size_form,
