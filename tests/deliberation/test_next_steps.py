@@ -3,7 +3,10 @@ member ranks while the vote is open, and that every member who attended must app
 
 from __future__ import annotations
 
-from decide.services.deliberation import minutes, shortlist
+import pytest
+
+from decide.services.deliberation import minutes, scoring, shortlist
+from decide.services.errors import DomainError
 from tests.deliberation.factory import attend, attend_and_close
 from tests.deliberation.pages import main
 from tests.web.world import login
@@ -39,3 +42,28 @@ def test_draft_minutes_say_every_member_who_attended_must_approve(app, db, delib
     page = main(login(app.test_client(), delib.panel["quinn"]).get(url).get_data(as_text=True))
     assert "Draft: 1 of 3 members who attended have approved it" in page
     assert "once all 3 have approved them" in page
+
+
+def test_a_one_place_vote_explains_instant_runoff_without_surpluses(app, db, delib, world):
+    cooking, gym, _walking = delib.proposals
+    decision = shortlist.open_ranked_vote(db.session, delib.session, 1)
+    for member in delib.panel.values():
+        shortlist.cast_ranking(db.session, decision, member, [gym.id, cooking.id])
+    shortlist.count_vote(db.session, decision)
+    page = main(app.test_client().get(f"/sessions/{delib.session.id}/shortlist").get_data(True))
+    assert "the fewest votes is left out" in page and "surplus" not in page
+
+
+def test_the_rubric_is_offered_only_in_the_phases_where_it_applies(app, db, delib, world):
+    delib.round.phase = "published"
+    db.session.commit()
+    fay = login(app.test_client(), world.users["facilitator"])
+    index = main(fay.get(f"/rounds/{delib.round.id}/sessions").get_data(as_text=True))
+    assert "Set the scoring rubric" not in index
+    url = f"/rounds/{delib.round.id}/rubric"
+    assert "Save the rubric" not in main(fay.get(url).get_data(as_text=True))
+    refused = fay.post(url, data={"criteria-0-name": "Only", "criteria-0-weight": "1"})
+    assert "this round is in its" in refused.get_data(as_text=True)
+    assert "Only" not in [c.name for c in scoring.rubric_of(db.session, delib.round)]
+    with pytest.raises(DomainError, match="while the round takes proposals"):
+        scoring.set_rubric(db.session, delib.round, scoring.default_rubric())
