@@ -105,6 +105,11 @@ def _person(browser: Any, base: str, email: str, *, javascript: bool = True) -> 
 
 
 def _score(page: Any, value: str, axe_check: Any) -> None:
+    # Each criterion's 0-to-5 scale is one row of targets at least 24 px square.
+    first = page.get_by_role("group", name=re.compile(f"^{re.escape(DEFAULT_RUBRIC[0][0])}"))
+    boxes = [r.bounding_box() for r in first.locator("input[type=radio]").all()]
+    assert len(boxes) == 6 and len({round(b["y"]) for b in boxes}) == 1, boxes
+    assert all(b["width"] >= 24 and b["height"] >= 24 for b in boxes), boxes
     for name, _ in DEFAULT_RUBRIC:
         page.get_by_role("group", name=re.compile(f"^{re.escape(name)}")).get_by_label(
             value, exact=True
