@@ -3,9 +3,11 @@ member ranks while the vote is open, and that every member who attended must app
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from decide.services.deliberation import minutes, scoring, shortlist
+from decide.services.deliberation import minutes, scoring, sessions, shortlist
 from decide.services.errors import DomainError
 from tests.deliberation.factory import attend, attend_and_close
 from tests.deliberation.pages import main
@@ -67,3 +69,19 @@ def test_the_rubric_is_offered_only_in_the_phases_where_it_applies(app, db, deli
     assert "Only" not in [c.name for c in scoring.rubric_of(db.session, delib.round)]
     with pytest.raises(DomainError, match="while the round takes proposals"):
         scoring.set_rubric(db.session, delib.round, scoring.default_rubric())
+
+
+def test_a_session_closes_only_once_it_has_started(app, db, delib, world):
+    delib.session.starts_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    db.session.commit()
+    attend(db.session, delib)  # attendance may be taken before, and changed until closing
+    with pytest.raises(DomainError, match="close it once it has been held"):
+        sessions.close_session(db.session, delib.session)
+    fay = login(app.test_client(), world.users["facilitator"])
+    url = f"/sessions/{delib.session.id}"
+    page = main(fay.get(url).get_data(as_text=True))
+    assert "close the session once it has started" in page
+    assert "Close the session and show the scores" not in page
+    fay.post(f"{url}/close")
+    db.session.refresh(delib.session)
+    assert not delib.session.is_closed

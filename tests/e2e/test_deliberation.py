@@ -165,6 +165,17 @@ def _draw(fac: Any, base: str, round_id: int, axe_check: Any, tmp_path: Any) -> 
     return record
 
 
+def _session_has_started(app: Any, session_id: int) -> None:
+    """Move the session's start an hour into the past, as if next week had come."""
+    from decide.extensions import db
+    from decide.models import PanelSession
+
+    with app.app_context():
+        found = db.session.get(PanelSession, session_id)
+        found.starts_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        db.session.commit()
+
+
 def _vote_and_close(app: Any, round_id: int) -> None:
     """Open voting, cast one ballot, close and confirm the rule (shown by other tests)."""
     from decide.extensions import db
@@ -285,7 +296,11 @@ def test_a_drawn_panel_deliberates_and_signs_the_manifest(server, browser, axe_c
     expect(main.locator("#reasons ~ ul")).to_contain_text("Benefits check clinic")
     axe_check(facilitator)
 
-    # Closing shows the scores; the minutes are written, approved and published.
+    # Closing shows the scores; the minutes are written, approved and published. A session
+    # closes only once it has started, so the clock moves on to next week.
+    facilitator.goto(session_url)
+    expect(facilitator.locator("main")).to_contain_text("close the session once it has started")
+    _session_has_started(server.app, int(session_url.rstrip("/").rsplit("/", 1)[1]))
     facilitator.goto(session_url)
     facilitator.get_by_role("button", name="Close the session and show the scores").click()
     expect(facilitator.locator("main")).to_contain_text("Median")

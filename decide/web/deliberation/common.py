@@ -90,6 +90,7 @@ def show_context(panel_session: PanelSession, **forms: Any) -> dict[str, Any]:
         "decision": decision,
         "voted": shortlist.voted_member_ids(db.session, decision) if decision else set(),
         "present": sessions.present_member_ids(panel_session),
+        "started": sessions.has_started(panel_session),
         "candidates": shortlist.candidates_of(panel_session),
         "minutes": minutes.minutes_of(db.session, panel_session),
         "document_form": forms.get("document_form") or DocumentForm(formdata=None),
