@@ -56,6 +56,23 @@ def chances(record: Mapping[str, Any]) -> dict[str, Chance]:
     return {pid: Chance(chance_words(Fraction(n, m)), n, m) for pid, n in counts.items()}
 
 
+def lottery_min_chance(record: Mapping[str, Any]) -> str:
+    """Say the smallest chance of a seat in the lottery itself, as the chances table counts it."""
+    found = chances(record)
+    if not found:
+        return ""
+    least = min(found.values(), key=lambda c: Fraction(c.panels, c.of))
+    return f"{least.words}: in {least.panels} of {least.of} panels"
+
+
+def quota_feature_names(record: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    """Return, in the record's order, the names of the questions that have quotas."""
+    seen: dict[str, None] = {}
+    for quota in record.get("quotas") or []:
+        seen.setdefault(str(quota["feature"]), None)
+    return [names.get(f, f) for f in seen]
+
+
 def value_labels(
     session: Session, extra_features: Sequence[Mapping[str, Any]]
 ) -> dict[str, dict[str, str]]:
@@ -78,4 +95,12 @@ def feature_names(extra_features: Sequence[Mapping[str, Any]]) -> dict[str, str]
     return names
 
 
-__all__ = ["Chance", "chance_words", "chances", "feature_names", "value_labels"]
+__all__ = [
+    "Chance",
+    "chance_words",
+    "chances",
+    "feature_names",
+    "lottery_min_chance",
+    "quota_feature_names",
+    "value_labels",
+]

@@ -60,6 +60,18 @@ def long_date(value: dt.date | dt.datetime | None) -> str:
     return f"{value.day} {value.strftime('%B %Y')}"
 
 
+def long_datetime(value: dt.datetime | str | None) -> str:
+    """Format a time (or its ISO text, as minutes store it) like '8 December 2026, 18:30'."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value  # not ours to reinterpret: show it as recorded
+    if value is None:
+        return "to be announced"
+    return f"{long_date(value)}, {value.strftime('%H:%M')}"
+
+
 def register(app: Flask) -> None:
     """Register the filters on the app's Jinja environment."""
     app.jinja_env.filters["money"] = money
@@ -72,5 +84,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["tracker_code_full"] = tracker_code_full
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["long_datetime"] = long_datetime
     app.jinja_env.globals["HTMX_SRC"] = "vendor/htmx-2.0.11.min.js"
     app.jinja_env.globals["POSTCODE_EXAMPLE"] = POSTCODE_EXAMPLE

@@ -128,6 +128,7 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
     quotas_text = "feature,value,min,max\n" + "".join(
         f"{q.feature},{q.value},{q.min_count},{q.max_count}\n" for q in quotas
     )
+    extras = list(found.extra_features) if found else []
     replace_form = forms.get("replace_form") or ReplaceForm(formdata=None)
     replace_form.dropouts.choices = _panel_options(rnd, sortition.current_panel(record))
     return {
@@ -136,6 +137,8 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
         "record": record,
         "quotas": quotas,
         "summary": sortition.pool_summary(db.session, rnd),
+        "names": words.feature_names(extras),
+        "values": words.value_labels(db.session, extras),
         "pool_size": sortition_status.volunteer_count(db.session, rnd),
         "max_pool": sortition.MAX_POOL,
         "lottery_running": sortition.lottery_running_now(found),
@@ -149,7 +152,7 @@ def _manage_context(rnd: Round, **forms: Any) -> dict[str, Any]:
         "action_form": ActionForm(),
         "lottery_error": forms.get("lottery_error"),
         "lottery_blocker": sortition_status.lottery_blocker(db.session, rnd),
-        "min_chance": words.chance_words(Fraction(record["min_probability"])) if record else "",
+        "min_chance": words.lottery_min_chance(record) if record else "",
         "questions_locked": sortition_status.questions_locked(db.session, rnd),
     }
 
@@ -301,6 +304,7 @@ def record(round_id: int) -> str:
     found = sortition.settings_of(db.session, rnd)
     data = sortition.record_of(found) if found is not None and found.pool_closed else None
     extras = list(found.extra_features) if found else []
+    names = words.feature_names(extras)
     return render_template(
         "sortition/record.html",
         round=rnd,
@@ -308,8 +312,10 @@ def record(round_id: int) -> str:
         record=data,
         panel=sortition.current_panel(data),
         chances=words.chances(data) if data else {},
-        min_chance=words.chance_words(Fraction(data["min_probability"])) if data else "",
-        names=words.feature_names(extras),
+        min_chance=words.lottery_min_chance(data) if data else "",
+        ideal_min=words.chance_words(Fraction(data["min_probability"])) if data else "",
+        names=names,
+        quota_names=words.quota_feature_names(data, names) if data else None,
         values=words.value_labels(db.session, extras),
     )
 

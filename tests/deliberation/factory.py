@@ -12,7 +12,8 @@ from decide.models import PanelMember, PanelSession, Proposal, Round, User
 from decide.services.deliberation import scoring, sessions
 from tests.web.world import World, make_proposal, make_user
 
-STARTS = dt.datetime(2027, 3, 4, 18, 30, tzinfo=dt.UTC)
+# In the past: a session can be closed only once it has started.
+STARTS = dt.datetime(2026, 3, 4, 18, 30, tzinfo=dt.UTC)
 
 
 @dataclass

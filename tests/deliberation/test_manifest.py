@@ -19,7 +19,7 @@ __all__ = ["panel_keys"]  # the fixture, used below
 def _approved_minutes(db, c, *, shortlist_codes: list[str]) -> bytes:
     panel_session = PanelSession(
         round_id=c.round.id, title="Shortlist", place="Hub",
-        starts_at=dt.datetime(2027, 1, 5, 18, tzinfo=dt.UTC),
+        starts_at=dt.datetime(2026, 1, 5, 18, tzinfo=dt.UTC),
     )  # fmt: skip
     db.session.add(panel_session)
     db.session.commit()

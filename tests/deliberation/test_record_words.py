@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from decide import sortition as pure
 from decide.services import sortition
-from decide.services.sortition_words import chance_words
+from decide.services.sortition_words import chance_words, chances
 from tests.deliberation.pages import main
 from tests.deliberation.sortition_pool import fill_pool, small_quotas
 
@@ -50,3 +50,28 @@ def test_the_record_page_speaks_to_a_resident(app, db, world):
     assert "decide sortition verify RECORD.json" in page
     # RECORD.json is unchanged in form: the verifier still passes it.
     assert all(check.ok for check in pure.verify_record(record))
+
+
+def test_the_headline_chance_is_the_lottery_s_and_the_intro_names_only_the_quotas_set(
+    app, db, world
+):
+
+    rnd = world.round
+    fill_pool(db.session, world, rnd, 12)
+    sortition.set_panel(db.session, rnd, 4)
+    sortition.set_quotas(db.session, rnd, small_quotas(4))
+    sortition.compute_lottery(db.session, rnd)
+    client = app.test_client()
+    page = main(client.get(f"/rounds/{rnd.id}/panel/record").get_data(as_text=True))
+    record = json.loads(client.get(f"/rounds/{rnd.id}/panel/RECORD.json").data)
+    least = min(chances(record).values(), key=lambda c: Fraction(c.panels, c.of))
+    headline = re.search(r"<dt>Smallest chance of a seat</dt><dd>(.*?)</dd>", page, re.S)
+    assert headline and f"{least.words}: in {least.panels} of {least.of} panels" in headline[1]
+    assert "Before the chances were turned into a lottery" in headline[1]
+    # Ids never break at their hyphen.
+    assert f'<code class="nowrap">{record["pool"][0]["id"]}</code>' in page
+    # The intro names the questions with quotas, and no others.
+    asked = {q["feature"] for q in record["quotas"]}
+    intro = page.split("<details>", 1)[0]
+    assert ("Area" in intro) == ("area" in asked)
+    assert ("Age band" in intro) == ("age_band" in asked)

@@ -105,6 +105,11 @@ def _person(browser: Any, base: str, email: str, *, javascript: bool = True) -> 
 
 
 def _score(page: Any, value: str, axe_check: Any) -> None:
+    # Each criterion's 0-to-5 scale is one row of targets at least 24 px square.
+    first = page.get_by_role("group", name=re.compile(f"^{re.escape(DEFAULT_RUBRIC[0][0])}"))
+    boxes = [r.bounding_box() for r in first.locator("input[type=radio]").all()]
+    assert len(boxes) == 6 and len({round(b["y"]) for b in boxes}) == 1, boxes
+    assert all(b["width"] >= 24 and b["height"] >= 24 for b in boxes), boxes
     for name, _ in DEFAULT_RUBRIC:
         page.get_by_role("group", name=re.compile(f"^{re.escape(name)}")).get_by_label(
             value, exact=True
@@ -158,6 +163,17 @@ def _draw(fac: Any, base: str, round_id: int, axe_check: Any, tmp_path: Any) -> 
     verified = CliRunner().invoke(sortition_group, ["verify", str(path)])
     assert verified.exit_code == 0 and "All checks passed." in verified.output, verified.output
     return record
+
+
+def _session_has_started(app: Any, session_id: int) -> None:
+    """Move the session's start an hour into the past, as if next week had come."""
+    from decide.extensions import db
+    from decide.models import PanelSession
+
+    with app.app_context():
+        found = db.session.get(PanelSession, session_id)
+        found.starts_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        db.session.commit()
 
 
 def _vote_and_close(app: Any, round_id: int) -> None:
@@ -280,7 +296,11 @@ def test_a_drawn_panel_deliberates_and_signs_the_manifest(server, browser, axe_c
     expect(main.locator("#reasons ~ ul")).to_contain_text("Benefits check clinic")
     axe_check(facilitator)
 
-    # Closing shows the scores; the minutes are written, approved and published.
+    # Closing shows the scores; the minutes are written, approved and published. A session
+    # closes only once it has started, so the clock moves on to next week.
+    facilitator.goto(session_url)
+    expect(facilitator.locator("main")).to_contain_text("close the session once it has started")
+    _session_has_started(server.app, int(session_url.rstrip("/").rsplit("/", 1)[1]))
     facilitator.goto(session_url)
     facilitator.get_by_role("button", name="Close the session and show the scores").click()
     expect(facilitator.locator("main")).to_contain_text("Median")
@@ -303,8 +323,12 @@ def test_a_drawn_panel_deliberates_and_signs_the_manifest(server, browser, axe_c
     axe_check(public)
     public.context.close()
     facilitator.goto(shortlist_url)
-    facilitator.get_by_role("button", name="Put the shortlist on the ballot").click()
-    expect(facilitator.locator(".flashes")).not_to_contain_text("must")
+    facilitator.get_by_role("link", name="Review putting the shortlist on the ballot").click()
+    expect(facilitator.locator("main")).to_contain_text("After the change")
+    axe_check(facilitator)
+    facilitator.get_by_role("button", name="Replace the ballot with the shortlist").click()
+    expect(facilitator.locator(".flashes")).to_contain_text("The shortlist is now the ballot")
+    expect(facilitator.locator("main")).to_contain_text("This shortlist is the ballot")
     axe_check(facilitator)
     amira.context.close()
 

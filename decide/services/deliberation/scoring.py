@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ballots.pabulib import format_decimal
 from decide.models import PanelSession, Proposal, Round, RubricCriterion, Score, User
 from decide.services.deliberation.sessions import (
+    SESSION_PHASES,
     conflicted_pairs,
     conflicted_proposal_ids,
     member_labels,
@@ -131,8 +132,9 @@ def set_rubric(session: Session, rnd: Round, criteria: Sequence[CriterionPlan]) 
     problems = _rubric_problems(criteria)
     if problems:
         raise InvalidInput(problems)
-    if _any_scores(session, rnd):
-        raise DomainError("Members have started scoring: the rubric can no longer change.")
+    fixed = why_rubric_fixed(session, rnd)
+    if fixed is not None:
+        raise DomainError(fixed)
     session.execute(delete(RubricCriterion).where(RubricCriterion.round_id == rnd.id))
     for position, c in enumerate(named, start=1):
         session.add(
@@ -145,6 +147,18 @@ def set_rubric(session: Session, rnd: Round, criteria: Sequence[CriterionPlan]) 
             )
         )
     session.commit()
+
+
+def why_rubric_fixed(session: Session, rnd: Round) -> str | None:
+    """Say why the rubric cannot change now, or None while it can."""
+    if _any_scores(session, rnd):
+        return "Members have started scoring: the rubric can no longer change."
+    if rnd.phase not in SESSION_PHASES:
+        return (
+            "The rubric is set while the round takes proposals or is in deliberation; "
+            f"this round is in its “{rnd.phase_label}” phase."
+        )
+    return None
 
 
 def rubric_locked(session: Session, rnd: Round) -> bool:

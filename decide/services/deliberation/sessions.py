@@ -208,9 +208,20 @@ def _counted_voter_ids(session: Session, panel_session: PanelSession) -> set[int
     return set(session.scalars(query))
 
 
+def has_started(panel_session: PanelSession) -> bool:
+    """Return whether the session's start time has come (attendance may be taken before)."""
+    return _aware(panel_session.starts_at) <= _now()
+
+
 def close_session(session: Session, panel_session: PanelSession) -> PanelSession:
     """Close the session: from now on its scores are shown, and nobody scores any more."""
     _open_session(panel_session)
+    if not has_started(panel_session):
+        starts = _aware(panel_session.starts_at)
+        raise DomainError(
+            f"This session starts on {starts.day} {starts:%B %Y at %H:%M} UTC: "
+            "close it once it has been held."
+        )
     if not panel_session.attendance:
         raise DomainError("Record who attended before closing the session.")
     panel_session.closed_at = _now()

@@ -33,6 +33,7 @@ from decide.services.deliberation.sessions import (
     minutes_approved,
     present_member_ids,
 )
+from decide.services.deliberation.shortlist_ballot import ballot_change
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.sanitise import strip_raw_html
 from decide.services.unit_of_work import unit_of_work
@@ -346,19 +347,38 @@ def minutes_record(session: Session, decision: ShortlistDecision) -> bool:
     )
 
 
-def apply_to_ballot(session: Session, decision: ShortlistDecision, actor: User) -> list[Project]:
+def apply_to_ballot(
+    session: Session, decision: ShortlistDecision, actor: User, *, seen: Sequence[int] | None = None
+) -> list[Project]:
     """Make the shortlist the ballot's project list; the minutes recording it must be approved.
 
-    One unit of work: if any project cannot be added or removed, the ballot stays as it was.
+    `seen` is the ballot's project ids as the facilitator reviewed them: if the ballot changed
+    since, nothing changes. One unit of work: if any project cannot be added or removed, the
+    ballot stays as it was.
     """
     with unit_of_work(session):
         shortlisted = _ready_shortlist(session, decision)
+        change = ballot_change(session, decision)
+        refusal = change.refusal()
+        if refusal is not None:
+            raise DomainError(refusal)
+        if seen is not None and sorted(seen) != sorted(p.id for p in change.now):
+            raise DomainError("The ballot changed since you reviewed it: check the change again.")
         rnd = decision.session.round
         keep = set(decision.shortlist_ids or ())
         _remove_left_out(session, rnd, keep, actor)
         _add_shortlisted(session, rnd, shortlisted, actor)
     session.refresh(rnd)
     return [p for p in rnd.projects if p.proposal_id in keep]
+
+
+def ballot_refusal(session: Session, decision: ShortlistDecision) -> str | None:
+    """Return why the shortlist cannot go onto the ballot now, or None."""
+    try:
+        _ready_shortlist(session, decision)
+    except DomainError as error:
+        return error.message
+    return ballot_change(session, decision).refusal()
 
 
 def _ready_shortlist(session: Session, decision: ShortlistDecision) -> list[Proposal]:

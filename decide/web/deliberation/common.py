@@ -91,6 +91,7 @@ def show_context(panel_session: PanelSession, **forms: Any) -> dict[str, Any]:
         "voted": shortlist.voted_member_ids(db.session, decision) if decision else set(),
         "present": sessions.present_member_ids(panel_session),
         "set_aside": shortlist.set_aside_member_ids(db.session, panel_session),
+        "started": sessions.has_started(panel_session),
         "candidates": shortlist.candidates_of(panel_session),
         "minutes": minutes.minutes_of(db.session, panel_session),
         "document_form": forms.get("document_form") or DocumentForm(formdata=None),

@@ -67,6 +67,7 @@ def _index_context(rnd: Round, conflict_form: ConflictForm | None = None) -> dic
         "can_deliberate": can.can_deliberate(current_user, rnd),
         "can_schedule": sessions.can_schedule(rnd),
         "rubric_locked": scoring.rubric_locked(db.session, rnd),
+        "rubric_fixed": scoring.why_rubric_fixed(db.session, rnd),
     }
 
 
@@ -211,8 +212,8 @@ def rubric(round_id: int) -> str | Response:
     current = scoring.rubric_of(db.session, rnd) or scoring.default_rubric()
     rows = [{"name": c.name, "weight": c.weight, "description": c.description} for c in current]
     form = RubricForm(data={"criteria": rows + [{"name": "", "weight": None}] * 2})
-    locked = scoring.rubric_locked(db.session, rnd)
-    if not locked and form.validate_on_submit():
+    fixed = scoring.why_rubric_fixed(db.session, rnd)
+    if fixed is None and form.validate_on_submit():
         plans = [
             scoring.CriterionPlan(
                 e.form.name.data or "", e.form.weight.data or 0, e.form.description.data or ""
@@ -227,8 +228,9 @@ def rubric(round_id: int) -> str | Response:
             flash("Rubric saved.", "success")
             return redirect(url_for(".index", round_id=rnd.id), 303)
     return render_template(
-        "deliberation/rubric.html", form=form, round=rnd, locked=locked, rubric=current
-    )
+        "deliberation/rubric.html", form=form, round=rnd, rubric=current,
+        locked=fixed, scored=scoring.rubric_locked(db.session, rnd),
+    )  # fmt: skip
 
 
 # --- Scores ---------------------------------------------------------------------------------

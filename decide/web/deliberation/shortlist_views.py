@@ -9,10 +9,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ballots.wording import plural
 from decide.extensions import db
 from decide.models import PanelSession
 from decide.services.deliberation import access as can
 from decide.services.deliberation import minutes, sessions, shortlist
+from decide.services.deliberation.shortlist_ballot import ballot_change
 from decide.services.errors import DomainError
 from decide.web.access import require
 from decide.web.deliberation.common import (
@@ -23,7 +25,12 @@ from decide.web.deliberation.common import (
     show_context,
 )
 from decide.web.forms import ActionForm, run_action, show_domain_error
-from decide.web.forms.deliberation import ReasonForm, ShortlistForm, ranking_form
+from decide.web.forms.deliberation import (
+    ApplyShortlistForm,
+    ReasonForm,
+    ShortlistForm,
+    ranking_form,
+)
 
 
 # --- The shortlist --------------------------------------------------------------------------
@@ -105,6 +112,10 @@ def _shortlist_page(panel_session: PanelSession, reason_error: Any = None) -> st
         can_run=can.can_run_sessions(current_user, panel_session.round),
         minutes=minutes.minutes_of(db.session, panel_session),
         recorded=shortlist.minutes_record(db.session, decision),
+        is_ballot=decision.decided_at is not None and ballot_change(db.session, decision).already,
+        is_member=can.can_deliberate(current_user, panel_session.round),
+        present=sessions.present_member_ids(panel_session),
+        voted=shortlist.voted_member_ids(db.session, decision),
         reason_form=ReasonForm(formdata=None),
         action_form=ActionForm(),
         reason_error=reason_error,
@@ -128,16 +139,40 @@ def reason(session_id: int, proposal_id: int) -> str | Response:
     return redirect(url_for(".shortlist_page", session_id=panel_session.id) + "#reasons", 303)
 
 
-@bp.post("/sessions/<int:session_id>/shortlist/apply")
-def apply(session_id: int) -> Response:
-    """Make the shortlist the ballot's project list (facilitators; minutes approved first)."""
+@bp.get("/sessions/<int:session_id>/shortlist/apply")
+def confirm_apply(session_id: int) -> str:
+    """Show the ballot now and what the shortlist would replace it with (facilitators)."""
     panel_session = load_session(session_id)
     require(can.can_run_sessions(current_user, panel_session.round))
     decision = load_decision(panel_session)
-    run_action(
-        lambda: shortlist.apply_to_ballot(db.session, decision, current_user),
-        lambda projects: f"The ballot now lists the {len(projects)} shortlisted projects.",
+    change = ballot_change(db.session, decision)
+    form = ApplyShortlistForm(formdata=None, seen=",".join(str(p.id) for p in change.now))
+    return render_template(
+        "deliberation/apply.html",
+        s=panel_session,
+        change=change,
+        refusal=shortlist.ballot_refusal(db.session, decision),
+        form=form,
     )
+
+
+@bp.post("/sessions/<int:session_id>/shortlist/apply")
+def apply(session_id: int) -> Response:
+    """Make the shortlist the ballot's project list once confirmed (facilitators)."""
+    panel_session = load_session(session_id)
+    require(can.can_run_sessions(current_user, panel_session.round))
+    decision = load_decision(panel_session)
+    form = ApplyShortlistForm()
+    if not form.validate_on_submit() or form.confirm.data != "replace":
+        # Only the confirm page, which shows the change, replaces the ballot.
+        return redirect(url_for(".confirm_apply", session_id=panel_session.id), 303)
+    try:
+        shortlist.apply_to_ballot(db.session, decision, current_user, seen=form.seen_ids())
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".confirm_apply", session_id=panel_session.id), 303)
+    count = len(panel_session.round.projects)
+    flash(f"The shortlist is now the ballot: it lists {plural(count, 'project')}.", "success")
     return redirect(url_for(".shortlist_page", session_id=panel_session.id), 303)
 
 

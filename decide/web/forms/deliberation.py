@@ -109,6 +109,20 @@ class ShortlistForm(DecideForm):
         return Fraction((self.threshold.data or "0").strip())
 
 
+class ApplyShortlistForm(DecideForm):
+    """The confirm step before a shortlist replaces the ballot's project list."""
+
+    # The ballot's project ids as the facilitator reviewed them, so a ballot that changed in
+    # between is not replaced unseen.
+    seen = HiddenField()
+    confirm = HiddenField()
+
+    def seen_ids(self) -> list[int]:
+        """Return the reviewed project ids (none if the field was tampered with)."""
+        parts = (self.seen.data or "").split(",")
+        return [int(p) for p in parts if p.isascii() and p.isdigit() and len(p) < 12]
+
+
 class ReasonForm(DecideForm):
     reason = TextAreaField(
         "Reason",

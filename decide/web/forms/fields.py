@@ -66,6 +66,11 @@ def row_id(value: Any) -> int:
     return number
 
 
+def row_id_or_blank(value: Any) -> int | None:
+    """Coerce a submitted id like `row_id`, the blank "Choose..." option to None."""
+    return None if value in ("", None) else row_id(value)
+
+
 class PoundsField(Field):
     """A text input for pounds whose data is integer pence (or None when empty)."""
 

@@ -19,13 +19,17 @@ from wtforms.validators import InputRequired, Length
 
 from decide.models import AGE_BANDS, GENDERS, PARTNER_TYPES
 from decide.web.forms.base import DecideForm
-from decide.web.forms.fields import bounded_field, options, row_id
+from decide.web.forms.fields import bounded_field, options, row_id_or_blank
 
 QUOTAS_MAX_BYTES = 64 * 1024
 
 
 class InterestForm(DecideForm):
-    area_id = SelectField("Area", coerce=row_id, validators=[InputRequired("Choose your area")])
+    # Starts on a blank option: a preselected area would register (and count against the area
+    # quotas) anyone who never touched the menu as living there.
+    area_id = SelectField(
+        "Area", coerce=row_id_or_blank, validators=[InputRequired("Choose your area")]
+    )
     age_band = RadioField(
         "Age band", choices=options([(a, a) for a in AGE_BANDS]), validate_choice=False
     )
@@ -61,7 +65,7 @@ def interest_form(
             ),
         )
     form = WithExtras()
-    form.area_id.choices = options([(a.id, a.name) for a in areas])
+    form.area_id.choices = options([("", "Choose your area")] + [(a.id, a.name) for a in areas])
     return form
 
 

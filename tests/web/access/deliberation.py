@@ -186,6 +186,12 @@ RULES = [
         data=lambda w: {"reason": "Too costly for this round"},
     ),
     Access(
+        "deliberation.confirm_apply",
+        "GET",
+        lambda w: f"/sessions/{_d(w).closed}/shortlist/apply",
+        FACILITATOR_ONLY,
+    ),
+    Access(
         "deliberation.apply",
         "POST",
         lambda w: f"/sessions/{_d(w).closed}/shortlist/apply",
