@@ -1,0 +1,25 @@
+"""Outside test (r16a): the delivery annex printed in an edition is the one co-signed with the
+ledger's last checkpoint, so it can be older than the site: milestones confirmed or withdrawn
+and figures reported after the checkpoint are not in it (the demo's own edition 2 prints 0
+milestones and no impact while /learning shows 12 milestones and four measures). The annex
+page says only "The learning dashboard's figures for this round ... The same charts are on
+the site at /learning": it should say they are the figures co-signed with checkpoint N (and
+when), so a reader does not take a stale annex for the site's current figures."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+
+
+def _annex_text(pdf: bytes) -> str:
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    text = " ".join(pages)
+    annex = text[text.index("Delivery annex") :]
+    return " ".join(annex[: annex.find("Evidence")].split())
+
+
+def test_the_annex_says_it_is_the_checkpoint_s_figures(full):
+    text = _annex_text(full.publication.pdf)
+    assert "checkpoint" in text.lower(), text[:400]
