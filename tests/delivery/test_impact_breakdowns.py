@@ -1,4 +1,4 @@
-"""Outside tests (r16a): impact figures of a broken-down measure.
+"""impact figures of a broken-down measure.
 
 1. A "latest" (running total) measure broken down by area accepts figures at several levels
    for one project (no breakdown, an area, an area and a decile). Each level is a separate

@@ -1,4 +1,4 @@
-"""Outside test (r16a): withdrawing a milestone's confirmation races a payment resting on it.
+"""Withdrawing a milestone's confirmation races a payment resting on it.
 
 `withdraw_confirmation` reads the ledger (no payment yet: nothing blocks it) and then writes;
 `record_payment` reads the confirmed tranches (still confirmed: no reason needed) and then
@@ -45,6 +45,8 @@ def test_a_payment_committed_during_a_withdrawal_never_leaves_an_unreasoned_over
         try:
             if other.bind.dialect.name == "postgresql":
                 other.execute(text("SET lock_timeout = '2s'"))
+            else:  # wait for SQLite's write lock briefly, not the app's 5 s
+                other.execute(text("PRAGMA busy_timeout = 200"))
             rnd = other.get(Round, round_id)
             actor = other.get(User, facilitator_id)
             form = ledger.PaymentForm("P1", 100_000, TODAY, "BACS-R", "Fay", "", None)

@@ -1,4 +1,4 @@
-"""Outside test (r16a): a payment that names a milestone is paid "against" it, which the
+"""a payment that names a milestone is paid "against" it, which the
 ledger keeps for ever and which later blocks withdrawing that milestone's confirmation. Today a
 payment may name a milestone that is not confirmed (even "not started"), without any reason,
 as long as some other milestone's confirmed tranche covers the amount."""

@@ -1,4 +1,4 @@
-"""Outside test (r16a): the delivery annex printed in an edition is the one co-signed with the
+"""the delivery annex printed in an edition is the one co-signed with the
 ledger's last checkpoint, so it can be older than the site: milestones confirmed or withdrawn
 and figures reported after the checkpoint are not in it (the demo's own edition 2 prints 0
 milestones and no impact while /learning shows 12 milestones and four measures). The annex
