@@ -273,6 +273,11 @@ class ImpactTotal:
     projects: int
 
 
+def _level(area: str | None, decile: int | None) -> tuple[int, bool]:
+    """Order a figure's breakdown from coarse to fine: how many of area and decile it gives."""
+    return (area is not None) + (decile is not None), area is not None
+
+
 def combine(aggregation: str, figures: Sequence[ImpactFacts]) -> tuple[Fraction, int]:
     """Return (total, figures counted) for one measure's figures, given in the order reported.
 
@@ -286,14 +291,14 @@ def combine(aggregation: str, figures: Sequence[ImpactFacts]) -> tuple[Fraction,
         latest: dict[tuple[str, str, str | None, int | None], Fraction] = {}
         for f in figures:  # a later figure replaces the earlier one of its breakdown
             latest[(f.round_slug, f.code, f.area_slug, f.decile)] = f.value
-        level: dict[tuple[str, str], tuple[int, bool]] = {}  # per project, its coarsest level: fewest of area and decile given
-        for round_slug, code, area, decile in latest:
-            rank = (area is not None) + (decile is not None), area is not None
-            level[(round_slug, code)] = min(rank, level.get((round_slug, code), rank))
+        coarsest: dict[tuple[str, str], tuple[int, bool]] = {}  # per project
+        for r, c, area, decile in latest:
+            level = _level(area, decile)
+            coarsest[(r, c)] = min(level, coarsest.get((r, c), level))
         counted = [
             v
             for (r, c, area, decile), v in latest.items()
-            if ((area is not None) + (decile is not None), area is not None) == level[(r, c)]
+            if _level(area, decile) == coarsest[(r, c)]
         ]
         return sum(counted, Fraction(0)), len(counted)
     total = sum((f.value for f in figures), Fraction(0))

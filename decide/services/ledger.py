@@ -146,9 +146,7 @@ def _append_payment(session: Session, rnd: Round, form: PaymentForm) -> LedgerPa
     reason = delivery.check_tranches(
         session, rnd, form.project_code, form.amount_pence, form.reason
     )
-    milestone_id = delivery.milestone_of(
-        session, rnd, form.project_code, form.milestone_id, reason
-    )
+    milestone_id = delivery.milestone_of(session, rnd, form.project_code, form.milestone_id, reason)
     ledger = ledger_value(session, rnd)
     try:
         ledger = ledger.append(

@@ -23,3 +23,7 @@ def _annex_text(pdf: bytes) -> str:
 def test_the_annex_says_it_is_the_checkpoint_s_figures(full):
     text = _annex_text(full.publication.pdf)
     assert "checkpoint" in text.lower(), text[:400]
+    last = full.ledger.checkpoints[-1].checkpoint
+    number = len(full.ledger.checkpoints)
+    assert f"Figures as co-signed in ledger checkpoint {number}" in text, text[:400]
+    assert str(int(last.date[:4])) in text and "later changes appear in the next edition" in text
