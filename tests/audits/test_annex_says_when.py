@@ -1,10 +1,7 @@
-"""the delivery annex printed in an edition is the one co-signed with the
-ledger's last checkpoint, so it can be older than the site: milestones confirmed or withdrawn
-and figures reported after the checkpoint are not in it (the demo's own edition 2 prints 0
-milestones and no impact while /learning shows 12 milestones and four measures). The annex
-page says only "The learning dashboard's figures for this round ... The same charts are on
-the site at /learning": it should say they are the figures co-signed with checkpoint N (and
-when), so a reader does not take a stale annex for the site's current figures."""
+"""The delivery annex printed in an edition is the one co-signed with the ledger's
+last checkpoint, so it can be older than the site: milestones confirmed or withdrawn and
+figures reported after the checkpoint are not in it. The annex page says which checkpoint its
+figures are from, and when, so a reader does not take it for the site's current figures."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""an edition whose last co-signed checkpoint names a delivery annex
-must carry that annex. Stripping delivery.json and re-rendering the pages (anyone can: the
-verifier's own renderer does it) currently passes every check, so a publisher could hide
-the co-signed milestones and impact figures from an edition without the verifier noticing."""
+"""An edition whose last co-signed checkpoint names a delivery annex must carry
+that annex. Stripping delivery.json and re-rendering the pages (anyone can: the verifier's own
+renderer does it) must fail check 7, or a publisher could hide the co-signed milestones and
+impact figures from an edition without the verifier noticing."""
 
 from __future__ import annotations
 

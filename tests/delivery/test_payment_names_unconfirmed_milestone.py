@@ -1,7 +1,7 @@
-"""a payment that names a milestone is paid "against" it, which the
-ledger keeps for ever and which later blocks withdrawing that milestone's confirmation. Today a
-payment may name a milestone that is not confirmed (even "not started"), without any reason,
-as long as some other milestone's confirmed tranche covers the amount."""
+"""A payment that names a milestone is paid "against" it, which the ledger keeps
+for ever and which later blocks withdrawing that milestone's confirmation. Naming a milestone
+that is not confirmed (even "not started") is paying ahead of delivery: refused without a
+reason, even when another milestone's confirmed tranche covers the amount."""
 
 from __future__ import annotations
 

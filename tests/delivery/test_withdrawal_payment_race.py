@@ -2,10 +2,11 @@
 
 `withdraw_confirmation` reads the ledger (no payment yet: nothing blocks it) and then writes;
 `record_payment` reads the confirmed tranches (still confirmed: no reason needed) and then
-writes. Neither locks anything the other takes, so when a payment is committed between the
+writes. Neither locked anything the other took, so when a payment is committed between the
 withdrawal's check and its commit (two facilitators, or a double-click on two tabs, on
-PostgreSQL's read committed), both succeed: the ledger keeps for ever a payment without a
-reason beyond the project's confirmed tranches, the very thing issue 16 forbids.
+PostgreSQL's read committed), both would succeed: the ledger would keep for ever a payment
+without a reason beyond the project's confirmed tranches, the very thing issue 16 forbids.
+Both now take the project's money lock (`delivery.lock_project_money`) before checking.
 
 The interleaving is forced: the withdrawal's check is wrapped so that another session pays
 right after it. With a fix (both paths lock the project, or the withdrawal re-checks under a
