@@ -154,6 +154,9 @@ def document_from_files(files: Mapping[str, bytes]) -> TallyDocument:
     )
     ledger_head = ledger.head.hex()
     annex = DeliveryAnnex.from_json_bytes(files[ANNEX_NAME]) if ANNEX_NAME in files else None
+    annex_checkpoint = None
+    if annex is not None and ledger.checkpoints:  # the checkpoint that co-signed the annex
+        annex_checkpoint = (len(ledger.checkpoints), ledger.checkpoints[-1].checkpoint.date)
     return TallyDocument(
         round_id=m.round_id,
         title=m.title,
@@ -181,6 +184,7 @@ def document_from_files(files: Mapping[str, bytes]) -> TallyDocument:
         publication_date=date,
         rule_change=rule_change_words(m),
         annex=annex,
+        annex_checkpoint=annex_checkpoint,
         add1=add1_words(m.add1, m.currency),
         threshold_reason=m.threshold_reason,
         ledger_head=ledger_head,

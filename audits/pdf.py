@@ -145,7 +145,7 @@ def _story(doc: TallyDocument) -> list[Any]:
     if doc.ledger_count:
         story.append(payments_table(doc, st))
     if doc.annex is not None:
-        story += annex_story(doc.annex, st)
+        story += annex_story(doc.annex, st, doc.annex_checkpoint)
     evidence = [
         f"{name} SHA-256 {hashlib.sha256(data).hexdigest()}" for name, data in doc.attachments
     ]

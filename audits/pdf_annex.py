@@ -7,6 +7,7 @@ same for the same file (and the verifier's re-rendering matches).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -25,6 +26,9 @@ from ballots.wording import money as format_money
 
 __all__ = ["annex_story"]
 
+# Month names spelt out here, not by strftime, which follows the machine's locale.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip
 BRAND = colors.HexColor("#0b5d4b")
 LIGHT = colors.HexColor("#9cc5b8")
 
@@ -89,8 +93,30 @@ def _percent(part: int, whole: int) -> str:
     return f"{int(Fraction(part * 100, whole) + Fraction(1, 2))}%" if whole else "0%"
 
 
-def annex_story(annex: DeliveryAnnex, st: Mapping[str, ParagraphStyle]) -> list[Any]:
-    """Return the annex's flowables: money, participation, coverage, delivery and impact."""
+def when_words(checkpoint: tuple[int, str] | None) -> str:
+    """Say which co-signed checkpoint the annex's figures date from (empty when unknown)."""
+    if checkpoint is None:
+        return ""
+    number, iso = checkpoint
+    try:
+        day = dt.date.fromisoformat(iso)
+        when = f" on {day.day} {MONTHS[day.month - 1]} {day.year}"
+    except ValueError:  # the ledger's parser checks dates; say the number at least
+        when = ""
+    return (
+        f"Figures as co-signed in ledger checkpoint {number}{when}; later changes appear in "
+        "the next edition."
+    )
+
+
+def annex_story(
+    annex: DeliveryAnnex,
+    st: Mapping[str, ParagraphStyle],
+    checkpoint: tuple[int, str] | None = None,
+) -> list[Any]:
+    """Return the annex's flowables: money, participation, coverage, delivery and impact.
+
+    `checkpoint` is the (number, ISO date) of the ledger checkpoint that co-signed the annex."""
     c = annex.currency
 
     def money(v: Fraction | int) -> str:
@@ -115,7 +141,8 @@ def annex_story(annex: DeliveryAnnex, st: Mapping[str, ParagraphStyle]) -> list[
         para(
             "The learning dashboard's figures for this round, from the attached delivery.json "
             "(paid amounts from the ledger; participation counts account voters placed by "
-            "their postcode). The same charts are on the site at /learning.",
+            "their postcode). The same charts are on the site at /learning, with the "
+            f"figures as they stand today. {when_words(checkpoint)}".strip(),
             st["body"],
         ),
         para(

@@ -100,6 +100,9 @@ class TallyDocument:
     software_repository: str = ""
     verifier_archive_sha256: str = ""
     annex: DeliveryAnnex | None = None
+    # (number, ISO date) of the ledger checkpoint that co-signed the annex: its figures date
+    # from then (from ledger.json; the last co-signed checkpoint).
+    annex_checkpoint: tuple[int, str] | None = None
 
 
 ROLE_WORDS = {"panel": "panel member", "official": "official"}

@@ -155,8 +155,16 @@ def check_ledger(st: State, ledger_head: bytes | None = None) -> str:
 
 
 def _check_annex(st: State, m: Manifest, ledger: Ledger) -> None:
-    """The delivery annex (delivery.json, if attached) agrees with the manifest and ledger."""
+    """The delivery annex (delivery.json) agrees with the manifest and ledger, and is attached
+    whenever the last co-signed checkpoint names one."""
     if ANNEX_NAME not in st.files:
+        last = ledger.checkpoints[-1].checkpoint if ledger.checkpoints else None
+        if last is not None and last.annex is not None:
+            raise Fail(
+                f"delivery.json is missing, but checkpoint {len(ledger.checkpoints)} of the "
+                f"ledger was co-signed with a delivery annex (SHA-256 {last.annex.hex()}): this "
+                "edition leaves out the milestones and impact figures the panel co-signed"
+            )
         return
     try:
         annex = DeliveryAnnex.from_json_bytes(st.files[ANNEX_NAME])

@@ -29,7 +29,7 @@ from decide.demo.deliberation import seed_deliberation
 from decide.demo.delivery import seed_delivery
 from decide.demo.foundation import seed_foundation
 from decide.demo.past_rounds import seed_past_rounds
-from decide.demo.published import seed_published
+from decide.demo.published import seed_published, seed_published_checkpoint
 from decide.demo.results import seed_results
 from decide.demo.voting import seed_voting
 from decide.models import PanelMember, User
@@ -42,6 +42,7 @@ DEMO_SEEDERS: tuple[Callable[[Session], None], ...] = (
     seed_deliberation,
     seed_past_rounds,
     seed_delivery,
+    seed_published_checkpoint,  # after delivery: edition 2's annex shows it
 )
 
 

@@ -2,8 +2,10 @@
 
 Ballots are cast through `cast_ballot` (online by demo residents, and paper ballots), the round
 is closed through the phase change, the rule is confirmed through the results service, two panel
-members register BLS keys and sign the manifest, the round is published (PDF edition 1), two
-payments are recorded and a ledger checkpoint is co-signed (edition 2).
+members register BLS keys and sign the manifest, the round is published (PDF edition 1) and two
+payments are recorded. Once delivery is seeded (milestones, their tranches paid, impact
+figures), a ledger checkpoint is co-signed with the delivery annex (edition 2:
+`seed_published_checkpoint`).
 
 The two demo panel keys are derived from a fixed seed so the demo is the same every time. Their
 PRIVATE key files are written only to the instance folder (``instance/demo-panel-keys/``), never
@@ -164,7 +166,7 @@ def _store_own_signature(session: Session, rnd: Round, user: User, record: Signa
 
 
 def seed_published(session: Session) -> None:
-    """Seed a published round with ballots, signatures, a PDF, payments and a checkpoint."""
+    """Seed a published round with ballots, signatures, a PDF and two payments."""
     if session.scalar(select(Round).where(Round.slug == PUBLISHED_ROUND_SLUG)) is not None:
         return
     from decide.services.results import confirm_rule
@@ -275,6 +277,23 @@ def seed_published(session: Session) -> None:
             ),
             facilitator,
         )  # fmt: skip
+
+
+def seed_published_checkpoint(session: Session) -> None:
+    """Draw up and co-sign the published round's ledger checkpoint (edition 2).
+
+    Run after the delivery seeder, so the delivery annex the panel co-signs with the ledger,
+    and edition 2 prints, has the round's milestones and impact figures."""
+    rnd = session.scalar(select(Round).where(Round.slug == PUBLISHED_ROUND_SLUG))
+    facilitator = session.scalar(select(User).where(User.email == FACILITATOR_EMAIL))
+    if rnd is None or facilitator is None or ledger.checkpoints(session, rnd.id):
+        return
+    if not ledger.payments(session, rnd.id):
+        return
+    panel = session.scalars(
+        select(User).join(PanelMember).where(PanelMember.round_id == rnd.id).order_by(User.id)
+    )
+    keys = [(user, demo_key(user.display_name)) for user in panel]
     checkpoint = ledger.create_checkpoint(session, rnd, facilitator)
     for user, key in keys:
         _store_own_signature(
@@ -284,6 +303,7 @@ def seed_published(session: Session) -> None:
     schedule_job(session, rnd, "edition")
     session.commit()  # writes edition 2 (inline outside requests)
     latest = publication.edition(session, rnd.id)
+    folder = Path(current_app.instance_path) / "demo-panel-keys"
     print(
         f"Published demo round {rnd.id} “{rnd.title}”: {ONLINE_BALLOTS + PAPER_BALLOTS} ballots, "
         f"{len(publication.editions(session, rnd.id))} PDF editions (latest "

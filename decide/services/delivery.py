@@ -30,7 +30,7 @@ from decide.services import permissions as can
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.manifests import manifest_of
 from decide.services.sanitise import has_control_characters, visible_text
-from decide.services.unit_of_work import transactional
+from decide.services.unit_of_work import begin_write, transactional
 
 TITLE_MAX = 200  # Milestone.title
 REASON_MAX = 1000
@@ -86,6 +86,22 @@ def funded_projects(session: Session, rnd: Round) -> list[Project]:
 def funded_project(session: Session, rnd: Round, code: str) -> Project | None:
     """Return the funded project with this code, or None."""
     return next((p for p in funded_projects(session, rnd) if p.code == code), None)
+
+
+def lock_project_money(session: Session, project: Project) -> None:
+    """Hold the project's money lock until commit, then read afresh.
+
+    A payment (`ledger.record_payment`) and a withdrawn confirmation both check the project's
+    payments against its confirmed tranches and then write; each takes this lock before its
+    check, so neither acts on what the other is about to change. PostgreSQL locks the
+    project's row (FOR NO KEY UPDATE: rows that merely refer to it are not held up); SQLite
+    takes its one write lock.
+    """
+    begin_write(session)
+    if session.connection().dialect.name != "sqlite":
+        session.execute(
+            select(Project.id).where(Project.id == project.id).with_for_update(key_share=True)
+        )
 
 
 # --- Milestones -----------------------------------------------------------------------------
@@ -264,6 +280,8 @@ def withdraw_confirmation(
     milestone's public history. Refused once a payment rests on it."""
     if not can.can_manage_rounds(actor):
         raise NotAllowed("Only a facilitator withdraws a milestone's confirmation")
+    lock_project_money(session, milestone.project)
+    session.refresh(milestone)  # as it stands now that a payment cannot slip in
     if not milestone.confirmed or milestone.confirmed_at is None:
         raise DomainError("This milestone is not confirmed, so there is nothing to withdraw")
     blocker = withdrawal_blocker(session, milestone)
@@ -313,13 +331,25 @@ def check_tranches(session: Session, rnd: Round, code: str, amount_pence: int, r
     return reason
 
 
-def milestone_of(session: Session, rnd: Round, code: str, milestone_id: int | None) -> int | None:
-    """Return the id of the milestone a payment names, checked to be the project's, or None."""
+def milestone_of(
+    session: Session, rnd: Round, code: str, milestone_id: int | None, reason: str
+) -> int | None:
+    """Return the id of the milestone a payment names, checked to be the project's, or None.
+
+    A payment names the milestone it pays for, which the ledger keeps for ever: naming one not
+    yet confirmed is paying ahead of delivery, which needs a reason (`reason`, cleaned)."""
     if milestone_id is None:
         return None
     milestone = session.get(Milestone, milestone_id)
     if milestone is None or milestone.project.round_id != rnd.id or milestone.project.code != code:
         raise TrancheRefused("Choose a milestone of the project paid", field="milestone_id")
+    if not milestone.confirmed and not reason:
+        raise TrancheRefused(
+            f"“{milestone.title}” is not confirmed complete, so this payment would be ahead of "
+            "delivery. Confirm the milestone first, or give the reason for paying ahead of it. "
+            "Nothing was recorded.",
+            field="milestone_id",
+        )
     return milestone.id
 
 

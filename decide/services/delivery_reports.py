@@ -276,6 +276,49 @@ def _canonical(text: str) -> str:
     return "0" if number in ("-0", "0") else number
 
 
+def _breakdown(
+    session: Session, project: Project, measure: OutcomeMeasure, draft: FigureDraft
+) -> tuple[int | None, int | None]:
+    """Return the figure's (area id, decile), or raise next to the field.
+
+    A measure broken down by area takes an area on every figure, and one by decile a decile:
+    a figure for the whole project beside its breakdowns would be counted twice in the totals.
+    By area and decile, the decile is the area's."""
+    area = None
+    if draft.area_id is not None:
+        area = session.get(Area, draft.area_id)
+        if not measure.by_area:
+            raise DomainError("This measure is not broken down by area; leave the area empty",
+                              field="area_id")  # fmt: skip
+        if area is None or area not in project.round.areas:
+            raise DomainError("Choose one of the round's areas", field="area_id")
+    elif measure.by_area:
+        raise DomainError(
+            f"“{measure.name}” is broken down by area: choose the area this figure is for "
+            "(report each area's figure separately)",
+            field="area_id",
+        )
+    decile = draft.decile
+    if decile is not None and (not measure.by_decile or not 1 <= decile <= 10):
+        raise DomainError("Choose a decile from 1 to 10 for a measure broken down by decile",
+                          field="decile")  # fmt: skip
+    if measure.by_decile and area is not None:
+        if decile is not None and decile != area.deprivation_decile:
+            raise DomainError(
+                f"{area.name} is in decile {area.deprivation_decile}: leave the decile empty "
+                "(it is taken from the area) or choose that decile",
+                field="decile",
+            )
+        decile = area.deprivation_decile
+    elif measure.by_decile and decile is None:
+        raise DomainError(
+            f"“{measure.name}” is broken down by deprivation decile: choose the decile this "
+            "figure is for",
+            field="decile",
+        )
+    return (area.id if area is not None else None), decile
+
+
 @transactional
 def report_figure(
     session: Session, project: Project, draft: FigureDraft, actor: User
@@ -287,21 +330,13 @@ def report_figure(
         raise DomainError("Choose a measure of this round's framework", field="measure_id")
     value = _value(measure, draft.value)
     milestone = _milestone(session, project, draft.milestone_id)
-    if draft.area_id is not None:
-        area = session.get(Area, draft.area_id)
-        if not measure.by_area:
-            raise DomainError("This measure is not broken down by area", field="area_id")
-        if area is None or area not in project.round.areas:
-            raise DomainError("Choose one of the round's areas", field="area_id")
-    if draft.decile is not None and (not measure.by_decile or not 1 <= draft.decile <= 10):
-        raise DomainError("Choose a decile from 1 to 10 for a measure broken down by decile",
-                          field="decile")  # fmt: skip
+    area_id, decile = _breakdown(session, project, measure, draft)
     assert project.organisation_id is not None
     figure = ImpactFigure(
         measure_id=measure.id, project_id=project.id,
         milestone_id=milestone.id if milestone else None,
         organisation_id=project.organisation_id, author_id=actor.id, value=value,
-        area_id=draft.area_id, decile=draft.decile, created_at=_now(),
+        area_id=area_id, decile=decile, created_at=_now(),
     )  # fmt: skip
     session.add(figure)
     session.flush()

@@ -273,17 +273,34 @@ class ImpactTotal:
     projects: int
 
 
+def _level(area: str | None, decile: int | None) -> tuple[int, bool]:
+    """Order a figure's breakdown from coarse to fine: how many of area and decile it gives."""
+    return (area is not None) + (decile is not None), area is not None
+
+
 def combine(aggregation: str, figures: Sequence[ImpactFacts]) -> tuple[Fraction, int]:
     """Return (total, figures counted) for one measure's figures, given in the order reported.
 
     sum: every figure added; mean: their mean (exact); latest: each project's most recent
-    figure per area and decile breakdown, added across projects and breakdowns.
+    figure per area and decile breakdown, added across projects and breakdowns. A project
+    whose figures are at several levels (a whole-project figure and figures by area, stored
+    before a broken-down measure required its breakdown on every figure) counts at its
+    coarsest level only, so its overall figure is never added to its own breakdowns.
     """
     if aggregation == "latest":
         latest: dict[tuple[str, str, str | None, int | None], Fraction] = {}
         for f in figures:  # a later figure replaces the earlier one of its breakdown
             latest[(f.round_slug, f.code, f.area_slug, f.decile)] = f.value
-        return sum(latest.values(), Fraction(0)), len(latest)
+        coarsest: dict[tuple[str, str], tuple[int, bool]] = {}  # per project
+        for r, c, area, decile in latest:
+            level = _level(area, decile)
+            coarsest[(r, c)] = min(level, coarsest.get((r, c), level))
+        counted = [
+            v
+            for (r, c, area, decile), v in latest.items()
+            if _level(area, decile) == coarsest[(r, c)]
+        ]
+        return sum(counted, Fraction(0)), len(counted)
     total = sum((f.value for f in figures), Fraction(0))
     if aggregation == "mean":
         return (total / len(figures) if figures else Fraction(0)), len(figures)

@@ -105,6 +105,14 @@ class PaymentForm:
 
 def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User) -> LedgerPayment:
     """Append one payment to the ledger, or raise PaymentRefused writing nothing; commit."""
+    try:
+        return _append_payment(session, rnd, form)
+    except BaseException:
+        session.rollback()  # writes nothing, and lets go of the project's money lock
+        raise
+
+
+def _append_payment(session: Session, rnd: Round, form: PaymentForm) -> LedgerPayment:
     manifest = _manifest(session, rnd)
     errors = {}
     if not form.bank_reference.strip():
@@ -132,10 +140,13 @@ def record_payment(session: Session, rnd: Round, form: PaymentForm, actor: User)
             "cannot say who is paid (a signed manifest never changes).",
             field="project_code",
         )
+    project = next((p for p in rnd.projects if p.code == form.project_code), None)
+    if project is not None:  # checked and written under the lock a withdrawal takes too
+        delivery.lock_project_money(session, project)
     reason = delivery.check_tranches(
         session, rnd, form.project_code, form.amount_pence, form.reason
     )
-    milestone_id = delivery.milestone_of(session, rnd, form.project_code, form.milestone_id)
+    milestone_id = delivery.milestone_of(session, rnd, form.project_code, form.milestone_id, reason)
     ledger = ledger_value(session, rnd)
     try:
         ledger = ledger.append(

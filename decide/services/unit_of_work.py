@@ -43,9 +43,23 @@ def transactional(
     return run
 
 
+def begin_write(session: Session) -> None:
+    """On SQLite, take the write lock now, so what is read next stays true until commit.
+
+    pysqlite opens a transaction only at the first INSERT; BEGIN IMMEDIATE waits (busy
+    timeout) for the lock. Other databases lock rows instead (`SELECT ... FOR UPDATE`).
+    """
+    connection = session.connection()
+    if (
+        connection.dialect.name == "sqlite"
+        and not connection.connection.dbapi_connection.in_transaction
+    ):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def discard(session: Session) -> None:
     """Throw away what the session holds but has not committed (a write the database refused)."""
     session.rollback()
 
 
-__all__ = ["discard", "transactional", "unit_of_work"]
+__all__ = ["begin_write", "discard", "transactional", "unit_of_work"]

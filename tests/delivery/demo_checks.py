@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from audits.annex import DeliveryAnnex
 from decide.demo.delivery import STAGES
 from decide.models import Photo, Retrospective, Round
 from decide.services import delivery, delivery_reports, ledger
@@ -33,6 +34,14 @@ def check_delivery_demo(db: Any, client: Any) -> None:
     assert len(db.session.scalars(select(Retrospective)).all()) == 2
     photos = db.session.scalars(select(Photo)).all()
     assert photos and all(p.data[:2] == b"\xff\xd8" and b"Exif" not in p.data for p in photos)
+    # The published round's checkpoint is drawn up after delivery is seeded, so the annex the
+    # panel co-signed (and edition 2 prints) has its milestones and impact figures.
+    published = rounds[-1]
+    cp = ledger.checkpoints(db.session, published.id)[-1]
+    assert cp.signed_at is not None and cp.annex_json is not None
+    annex = DeliveryAnnex.from_json_bytes(cp.annex_json)
+    assert sum(n for _, n in annex.milestones) and annex.impact
+    assert cp.count == len(ledger.payments(db.session, published.id))
     first = delivery.money_by_project(db.session, rounds[0])[0].project
     page = client.get(f"/rounds/{rounds[0].id}/projects/{first.code}").get_data(as_text=True)
     assert "/photos/" in page and "Ledger payment 1" in page

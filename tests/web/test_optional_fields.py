@@ -274,9 +274,11 @@ FORMS = [
         lambda w: {"measure_id": str(_delivery(w)[5]), "value": "12",
                    "milestone_id": str(_delivery(w)[1]), "area_id": str(w.areas[0].id),
                    "decile": "1"},
-        ("milestone_id", "area_id", "decile"),
+        # The measure is by area and decile: the area is required, and the decile left empty
+        # is the area's (decile 1).
+        ("milestone_id", "decile"),
         lambda db, w: _latest(_model("ImpactFigure"))(db, w),
-        {"milestone_id": None, "area_id": None, "decile": None},
+        {"milestone_id": None, "decile": 1},
     ),
     FormCase(
         "delivery.add_story", "asset_member", lambda w: _d1(w, "stories/new"),

@@ -45,6 +45,20 @@ def _measure_label(measure: Any) -> str:
     return f"{measure.name} ({measure.unit}{', by ' + ' and '.join(by) if by else ''})"
 
 
+def _breakdown_choices(form: Any, rnd: Any, measures: list[Any]) -> None:
+    """Offer "none" for the area (or decile) only when some measure is not broken down by it:
+    a measure broken down by area takes an area on every figure, and by decile a decile."""
+    areas = sorted(rnd.areas, key=lambda a: a.name) if rnd.areas else []
+    none: list[tuple[str, str]] = []
+    if any(not m.by_area for m in measures):
+        none = [("", "None (for a measure not broken down by area)")]
+    form.area_id.choices = options(none + [(str(a.id), a.name) for a in areas])
+    none = []
+    if any(not m.by_decile or m.by_area for m in measures):
+        none = [("", "None, or the area's decile (for a measure by area)")]
+    form.decile.choices = options(none + [(str(d), str(d)) for d in range(1, 11)])
+
+
 def _back(round_id: int, code: str, anchor: str = "") -> Any:
     target = url_for("delivery.project", round_id=round_id, code=code)
     return redirect(f"{target}#{anchor}" if anchor else target, 303)
@@ -135,8 +149,7 @@ def report_figure(round_id: int, code: str) -> Any:
     measures = delivery_reports.measures(db.session, rnd.id)
     form.measure_id.choices = options((str(m.id), _measure_label(m)) for m in measures)
     form.milestone_id.choices = _milestone_choices(project.id)
-    areas = sorted(rnd.areas, key=lambda a: a.name) if rnd.areas else []
-    form.area_id.choices = options([("", "Not broken down")] + [(str(a.id), a.name) for a in areas])
+    _breakdown_choices(form, rnd, measures)
     if form.validate_on_submit():
         decile = optional_id(form.decile.data)
         area_id = optional_id(form.area_id.data)

@@ -81,8 +81,8 @@ class FigureForm(DecideForm):
     area_id = SelectField("Area (for measures by area)", choices=[], validate_choice=False)
     decile = SelectField(
         "Deprivation decile (for measures by decile)",
-        choices=options([("", "Not broken down")] + [(str(d), str(d)) for d in range(1, 11)]),
-        validate_choice=True,
+        choices=options([("", "None")] + [(str(d), str(d)) for d in range(1, 11)]),
+        validate_choice=True,  # the view narrows the choices to the round's measures
     )
 
 
