@@ -71,7 +71,7 @@ def assert_next_to_field(html: str, field_id: str, message: str) -> None:
     described = page.attrs[field_id].get("aria-describedby", "").split()
     errors = [page.text.get(i, "") for i in described if i.endswith("-error")]
     assert any(message in e for e in errors), (field_id, described, errors, message)
-    assert page.attrs[field_id].get("aria-invalid") == "true" or field_id == "photos"
+    assert page.attrs[field_id].get("aria-invalid") == "true" or field_id in ("photos", "consent_scopes")
     summary = page.text.get("error-summary", "")
     assert message in summary and f'href="#{field_id}"' in html.split('id="error-summary"')[1]
 
@@ -105,6 +105,7 @@ def _story(**changes):
     data = {
         "title": "Cooking again", "text": "I cook again.", "consent_by": "Mo",
         "consent_on": TODAY.isoformat(), "consent_use": "Project page", "photo_alt": "",
+        "consent_scopes": "page",
     }  # fmt: skip
     data.update(changes)
     return data
@@ -168,8 +169,10 @@ CASES = [
      "cannot be in the future"),
     ("reporter", "projects/P1/stories/new", lambda m, s: _story(consent_on="last week"),
      "consent_on", "Enter the date consent was given"),
-    ("reporter", "projects/P1/stories/new", lambda m, s: _story(consent_use=""), "consent_use",
-     "Enter what the consent covers"),
+    ("reporter", "projects/P1/stories/new", lambda m, s: _story(consent_scopes=[]),
+     "consent_scopes", "Tick “On the project page”"),
+    ("reporter", "projects/P1/stories/new", lambda m, s: _story(consent_scopes="open_data"),
+     "consent_scopes", "Tick “On the project page”"),
     ("reporter", "projects/P1/stories/new",
      lambda m, s: _story(photo=_photo(NOT_AN_IMAGE), photo_alt="Mo"), "photo",
      "is not an image we can read"),
@@ -259,12 +262,12 @@ def test_an_empty_form_lists_every_gap_at_once(app, db, delivered):
     url = f"/rounds/{d.round.id}/projects/P1"
     reporter = log_in(app.test_client(), d.reporter)
     html = reporter.post(f"{url}/stories/new", data=_story(
-        title="", text="", consent_by="", consent_on="", consent_use=""
+        title="", text="", consent_by="", consent_on="", consent_use="", consent_scopes=[]
     )).get_data(as_text=True)  # fmt: skip
     for field_id, message in (
         ("title", "Give the story a title"), ("text", "Write the story"),
         ("consent_by", "Enter who gave consent"), ("consent_on", "Enter the date consent"),
-        ("consent_use", "Enter what the consent covers"),
+        ("consent_scopes", "Tick “On the project page”"),
     ):  # fmt: skip
         assert_next_to_field(html, field_id, message)
     data = _update(text="", photo_2=_photo())

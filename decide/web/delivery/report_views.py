@@ -168,6 +168,8 @@ def add_story(round_id: int, code: str) -> Any:
             title=form.title.data or "", text=form.text.data or "",
             consent_by=form.consent_by.data or "", consent_on=parse_date(form.consent_on.data),
             consent_use=form.consent_use.data or "", photo=photo,
+            on_page="page" in (form.consent_scopes.data or []),
+            open_data="open_data" in (form.consent_scopes.data or []),
         )  # fmt: skip
         try:
             delivery_reports.add_story(db.session, project, draft, current_user)
