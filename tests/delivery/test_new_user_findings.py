@@ -1,8 +1,9 @@
-"""Failing tests for bugs found in the r16u phone walk-through (not fixed here).
+"""Bugs found in issue 16's new-user phone walk-through.
 
-1. A milestone whose tranche is already covered is offered "Pay the tranche" again (with the
-   amount the later milestone is owed) as soon as a later milestone is confirmed: tranche_due
-   computes every confirmed milestone as if it were the last one confirmed.
+1. A milestone whose tranche is already covered was offered "Pay the tranche" again (with the
+   amount the later milestone is owed) as soon as a later milestone was confirmed: tranche_due
+   computed every confirmed milestone as if it were the last one confirmed. It now allocates
+   what was paid to the confirmed milestones in milestone order.
 2. A running total ("latest") reported by decile can also be reported with no decile; the two
    are then separate breakdowns and the dashboard adds both, counting people twice.
 """
@@ -40,8 +41,18 @@ def test_a_covered_tranche_is_not_offered_again_when_a_later_milestone_is_confir
     assert delivery.tranche_due(db.session, second) == 500
     # The first tranche was paid before; confirming the second must not make it owed again
     # (the milestones page offers "Pay the tranche of “Set up”" for 500, tied to the wrong
-    # milestone). Today this is 500.
+    # milestone).
     assert delivery.tranche_due(db.session, first) == 0
+    third = delivery.add_milestone(
+        db.session, d.round, p1, MilestoneDraft("Done", TODAY, 2_000), d.facilitator
+    )
+    assert delivery.tranche_due(db.session, third) == 2_000  # nothing paid ahead of it
+    ledger.record_payment(
+        db.session, d.round,
+        ledger.PaymentForm("P1", 500, TODAY, "BACS-2", "Fay", "", second.id),
+        d.facilitator,
+    )  # fmt: skip
+    assert [delivery.tranche_due(db.session, m) for m in (first, second)] == [0, 0]
 
 
 @pytest.fixture
