@@ -256,6 +256,25 @@ def test_a_photo_that_was_fine_is_asked_for_again_when_another_field_is_wrong(ap
     assert _counts(db) == before
 
 
+def test_every_photo_that_will_be_lost_is_asked_for_again_in_the_first_round(
+    app, db, delivered
+):
+    d = delivered
+    client = log_in(app.test_client(), d.reporter)
+    url = f"/rounds/{d.round.id}/projects/P1/updates/new"
+    # Two photos, alt text for the first only: the page comes back, and both files are lost.
+    data = _update(photo_1=_photo(), alt_1="A shelf", photo_2=_photo())
+    html = client.post(url, data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert_next_to_field(html, "alt_2", "Describe photo 2 in its alt text")
+    assert_next_to_field(html, "photo_1", "Choose photo 1 again")
+    assert_next_to_field(html, "photo_2", "Choose photo 2 again too")
+    # Doing what the first page said is enough: the second submission is published.
+    data = _update(photo_1=_photo(), alt_1="A shelf", photo_2=_photo(), alt_2="The shelf, full")
+    response = client.post(url, data=data, content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(ProgressUpdate)) == 1
+
+
 def test_an_empty_form_lists_every_gap_at_once(app, db, delivered):
     d = delivered
     before = _counts(db)

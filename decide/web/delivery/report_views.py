@@ -66,12 +66,20 @@ def _choose_again(form: Any, chosen: dict[str, tuple[str, str]]) -> None:
     if not _has_errors(form):
         return
     for name, (alt, words) in chosen.items():
-        if not (form[name].errors or form[alt].errors):
+        if form[name].errors:
+            continue  # the file itself was refused: its message already asks for another
+        if form[alt].errors:
+            # Say so now, or the file is lost a second time once the alt text is fixed.
+            message = (
+                f"Choose {words} again too, once its alt text is fixed: a browser does not "
+                "keep a chosen file when the page shows an error"
+            )
+        else:
             message = (
                 f"Choose {words} again, or leave it out: it was fine, but a browser does not "
                 "keep a chosen file when the page shows an error"
             )
-            add_error(form, name, message)
+        add_error(form, name, message)
 
 
 def _photo_gaps(form: Any, slots: dict[int, PhotoUpload | None]) -> int:
