@@ -71,6 +71,8 @@ class Milestone(Base):
     planned_on: Mapped[dt.date] = mapped_column(Date)
     tranche_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(20), default="not-started")
+    # Its status when it was last confirmed: what withdrawing the confirmation goes back to.
+    status_before_confirmation: Mapped[str | None] = mapped_column(String(20))
     # The facilitator confirms a completed milestone; only then does its tranche count.
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -230,6 +230,7 @@ def confirm_milestone(session: Session, milestone: Milestone, actor: User) -> No
         raise NotAllowed("Only a facilitator confirms a completed milestone")
     if milestone.confirmed:
         raise DomainError("This milestone is already confirmed")
+    milestone.status_before_confirmation = milestone.status
     milestone.status = "completed"
     milestone.confirmed_by_id = actor.id
     milestone.confirmed_at = _now()
