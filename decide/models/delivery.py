@@ -283,9 +283,7 @@ class Story(Base):
     consent_on: Mapped[dt.date] = mapped_column(Date)
     consent_use: Mapped[str] = mapped_column(String(300), default="")
     consent_page: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    consent_open_data: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    consent_open_data: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 

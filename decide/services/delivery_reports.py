@@ -39,7 +39,9 @@ TEXT_MAX = 5000
 STORY_TITLE_MAX = 200
 CONSENT_BY_MAX = 120
 CONSENT_USE_MAX = 300
-NO_PAGE_CONSENT = "Tick “On the project page”: a story is published only with consent to show it there"
+NO_PAGE_CONSENT = (
+    "Tick “On the project page”: a story is published only with consent to show it there"
+)
 VALUE_WHOLE_DIGITS = 12  # up to 999,999,999,999
 VALUE_DECIMAL_PLACES = 4
 # Digits, with commas only between groups of three ("1,234.5"), and one optional point.

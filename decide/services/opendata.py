@@ -4,8 +4,9 @@ A `Dataset` names its fields (Frictionless Table Schema types) and builds its ro
 site or for one round. Only what pages already show publicly is published: rounds past their
 draft, their proposals and versions; for rounds with public results, the projects, the signed
 allocation, ledger payments, milestones, impact figures and stories whose consent to the open
-data stands (a withdrawn story, or one consented to the project page only, is never exported). No person is named: not authors, voters, approvers or the
-people in stories. Money is in integer pence (the allocation as an exact decimal of pence).
+data stands (a withdrawn story, or one consented to the project page only, is never exported).
+No person is named: not authors, voters, approvers or the people in stories. Money is in
+integer pence (the allocation as an exact decimal of pence).
 
 The dashboard's aggregates come from the same `learning.Facts`, so the CSVs recompute every
 figure the dashboard shows.

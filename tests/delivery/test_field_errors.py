@@ -71,7 +71,8 @@ def assert_next_to_field(html: str, field_id: str, message: str) -> None:
     described = page.attrs[field_id].get("aria-describedby", "").split()
     errors = [page.text.get(i, "") for i in described if i.endswith("-error")]
     assert any(message in e for e in errors), (field_id, described, errors, message)
-    assert page.attrs[field_id].get("aria-invalid") == "true" or field_id in ("photos", "consent_scopes")
+    grouped = field_id in ("photos", "consent_scopes")  # a fieldset: described, not invalid
+    assert page.attrs[field_id].get("aria-invalid") == "true" or grouped
     summary = page.text.get("error-summary", "")
     assert message in summary and f'href="#{field_id}"' in html.split('id="error-summary"')[1]
 
@@ -256,9 +257,7 @@ def test_a_photo_that_was_fine_is_asked_for_again_when_another_field_is_wrong(ap
     assert _counts(db) == before
 
 
-def test_every_photo_that_will_be_lost_is_asked_for_again_in_the_first_round(
-    app, db, delivered
-):
+def test_every_photo_that_will_be_lost_is_asked_for_again_in_the_first_round(app, db, delivered):
     d = delivered
     client = log_in(app.test_client(), d.reporter)
     url = f"/rounds/{d.round.id}/projects/P1/updates/new"

@@ -7,8 +7,8 @@ import csv
 import datetime as dt
 import io
 
-from decide.services import learning_cache
 from decide.models import Story
+from decide.services import learning_cache
 from tests.helpers.sessions import log_in
 
 

@@ -129,6 +129,7 @@ class StoryForm(DecideForm):
         """Refuse a story without consent to the project page (the service checks it too)."""
         if "page" not in (field.data or []):
             raise ValidationError(NO_PAGE_CONSENT)
+
     photo = FileField("Photo", render_kw={"accept": "image/*"})
     photo_alt = StringField("Alt text of the photo", validators=[Length(max=ALT_TEXT_MAX)])
 

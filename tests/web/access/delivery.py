@@ -81,7 +81,8 @@ def _delivered(w):
                             photos=[photo])  # fmt: skip
     story = Story(project=funded, organisation_id=w.organisation.id,
                   author_id=w.users["asset_member"].id, title="Story", text="Text",
-                  consent_by="Mo", consent_on=dt.date.today(), consent_use="Page", consent_page=True,
+                  consent_by="Mo", consent_on=dt.date.today(), consent_use="Page",
+                  consent_page=True,
                   created_at=now)  # fmt: skip
     measure = OutcomeMeasure(round_id=rnd.id, name="People reached", unit="people",
                              by_area=True, by_decile=True)  # fmt: skip
