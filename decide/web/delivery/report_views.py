@@ -17,8 +17,8 @@ from decide.services.delivery_reports import FigureDraft, StoryDraft, UpdateDraf
 from decide.services.errors import DomainError
 from decide.services.photos import PhotoUpload
 from decide.web.access import require
-from decide.web.filters import long_date
 from decide.web.delivery.common import bp, funded, optional_id, parse_date, upload
+from decide.web.filters import long_date
 from decide.web.forms import (
     FigureForm,
     StatusForm,
@@ -256,10 +256,10 @@ def remove_update(round_id: int, code: str, update_id: int) -> Any:
     update = db.get_or_404(ProgressUpdate, update_id)
     require(update.project_id == project.id and delivery_reports.can_remove(current_user, project))
     if request.method == "GET":
-        return _confirm(rnd.id, code, "updates", f"Remove the update of "
-                        f"{long_date(update.created_at)} at {update.created_at:%H:%M}?", "It is no longer shown on "
-                        "the project page, in the feed or in the open data.",
-                        "Remove the update")  # fmt: skip
+        when = f"{long_date(update.created_at)} at {update.created_at:%H:%M}"
+        return _confirm(rnd.id, code, "updates", f"Remove the update of {when}?",
+                        "It is no longer shown on the project page, in the feed or in the "
+                        "open data.", "Remove the update")  # fmt: skip
     run_action(
         lambda: delivery_reports.remove_update(db.session, update, current_user),
         "The update is removed: it is no longer shown on the project page, in the feed or in "
