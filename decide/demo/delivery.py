@@ -181,7 +181,8 @@ def seed_delivery(session: Session) -> None:
                     StoryDraft(title, text, who, rnd.results_date or dt.date.today(),
                                "The project page, reports and open data",
                                PhotoUpload(demo_photo(f"story/{slug}"), "story.png",
-                                           f"{who.split(',')[0]} at {project.title}")),
+                                           f"{who.split(',')[0]} at {project.title}"),
+                               on_page=True, open_data=True),
                     reporter,
                 )  # fmt: skip
         if slug in RETROSPECTIVES:

@@ -71,6 +71,8 @@ class Milestone(Base):
     planned_on: Mapped[dt.date] = mapped_column(Date)
     tranche_pence: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(20), default="not-started")
+    # Its status when it was last confirmed: what withdrawing the confirmation goes back to.
+    status_before_confirmation: Mapped[str | None] = mapped_column(String(20))
     # The facilitator confirms a completed milestone; only then does its tranche count.
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -274,10 +276,14 @@ class Story(Base):
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id", ondelete="SET NULL"))
-    # The consent of the person in the story: who gave it, when, and for what use.
+    # The consent of the person in the story: who gave it, when, where it may be shown (the
+    # project page, required to publish at all; the open data under CC BY 4.0), and an
+    # optional note in their words.
     consent_by: Mapped[str] = mapped_column(String(120))
     consent_on: Mapped[dt.date] = mapped_column(Date)
-    consent_use: Mapped[str] = mapped_column(String(300))
+    consent_use: Mapped[str] = mapped_column(String(300), default="")
+    consent_page: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    consent_open_data: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
@@ -286,8 +292,13 @@ class Story(Base):
 
     @property
     def shown(self) -> bool:
-        """Return True while consent has not been withdrawn."""
-        return self.withdrawn_at is None
+        """Return True while consent to show it on the project page stands."""
+        return self.consent_page and self.withdrawn_at is None
+
+    @property
+    def open_data(self) -> bool:
+        """Return True while it may be in the open data (consent to that, not withdrawn)."""
+        return self.shown and self.consent_open_data
 
 
 class Retrospective(Base):

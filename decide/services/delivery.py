@@ -140,14 +140,25 @@ def milestone_for_payment(session: Session, rnd: Round, text: str | None) -> Mil
 
 
 def tranche_due(session: Session, milestone: Milestone) -> int:
-    """Return what paying this milestone's tranche comes to now: its tranche, less what the
-    project was paid ahead of its confirmed milestones (never below 0)."""
+    """Return what paying this milestone's tranche comes to now (never below 0).
+
+    What the project was paid covers its confirmed milestones' tranches in milestone order:
+    a confirmed milestone is owed its tranche less the part of the payments left after the
+    tranches of the confirmed milestones before it. So confirming a later milestone never
+    makes an earlier, covered tranche owed again. A milestone not yet confirmed is owed its
+    tranche less what was paid ahead of every confirmed tranche."""
     project = milestone.project
     paid = paid_by_project(session, project.round_id).get(project.code, 0)
-    ahead = paid - (confirmed_tranches(session, project.id) - milestone.tranche_pence)
+    before = 0  # tranches of the confirmed milestones before this one, in order
+    for m in milestones(session, project.id):
+        if m.id == milestone.id:
+            break
+        if m.confirmed:
+            before += m.tranche_pence
     if not milestone.confirmed:
-        ahead = paid - confirmed_tranches(session, project.id)
-    return max(0, milestone.tranche_pence - max(0, ahead))
+        before = confirmed_tranches(session, project.id)
+    covered = min(milestone.tranche_pence, max(0, paid - before))
+    return milestone.tranche_pence - covered
 
 
 def confirmed_tranches(session: Session, project_id: int) -> int:
@@ -235,6 +246,7 @@ def confirm_milestone(session: Session, milestone: Milestone, actor: User) -> No
         raise NotAllowed("Only a facilitator confirms a completed milestone")
     if milestone.confirmed:
         raise DomainError("This milestone is already confirmed")
+    milestone.status_before_confirmation = milestone.status
     milestone.status = "completed"
     milestone.confirmed_by_id = actor.id
     milestone.confirmed_at = _now()

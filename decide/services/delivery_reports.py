@@ -39,6 +39,9 @@ TEXT_MAX = 5000
 STORY_TITLE_MAX = 200
 CONSENT_BY_MAX = 120
 CONSENT_USE_MAX = 300
+NO_PAGE_CONSENT = (
+    "Tick “On the project page”: a story is published only with consent to show it there"
+)
 VALUE_WHOLE_DIGITS = 12  # up to 999,999,999,999
 VALUE_DECIMAL_PLACES = 4
 # Digits, with commas only between groups of three ("1,234.5"), and one optional point.
@@ -377,8 +380,10 @@ class StoryDraft:
     text: str
     consent_by: str
     consent_on: dt.date | None
-    consent_use: str
+    consent_use: str  # an optional note, in their words
     photo: PhotoUpload | None = None
+    on_page: bool = False  # consent to show it on the project page: needed to publish
+    open_data: bool = False  # consent to the open data under CC BY 4.0
 
 
 @transactional
@@ -389,10 +394,14 @@ def add_story(session: Session, project: Project, draft: StoryDraft, actor: User
     title = _text(errors, "title", draft.title, "a title", STORY_TITLE_MAX)
     text = _text(errors, "text", draft.text, "the story", TEXT_MAX)
     who = _text(errors, "consent_by", draft.consent_by, "who gave consent", CONSENT_BY_MAX)
-    use = _text(errors, "consent_use", draft.consent_use, "what the consent covers",
-                CONSENT_USE_MAX)  # fmt: skip
+    use = ""
+    if visible_text(draft.consent_use):  # the note is optional
+        use = _text(errors, "consent_use", draft.consent_use, "the note on consent",
+                    CONSENT_USE_MAX)  # fmt: skip
+    if not draft.on_page:
+        errors["consent_scopes"] = NO_PAGE_CONSENT
     if draft.consent_on is None:
-        errors["consent_on"] = "Enter the date consent was given, like 2027-03-01"
+        errors["consent_on"] = "Enter the date consent was given, like 2026-03-01"
     elif draft.consent_on > dt.date.today():
         errors["consent_on"] = "The date consent was given cannot be in the future"
     if errors:
@@ -405,7 +414,8 @@ def add_story(session: Session, project: Project, draft: StoryDraft, actor: User
     story = Story(
         project_id=project.id, organisation_id=project.organisation_id, author_id=actor.id,
         title=title, text=text, photo=photo, consent_by=who, consent_on=draft.consent_on,
-        consent_use=use, created_at=_now(),
+        consent_use=use, consent_page=True, consent_open_data=draft.open_data,
+        created_at=_now(),
     )  # fmt: skip
     session.add(story)
     session.flush()
@@ -423,10 +433,18 @@ def withdraw_consent(session: Session, story: Story, actor: User) -> None:
 
 
 def shown_stories(
-    session: Session, *, project_id: int | None = None, round_id: int | None = None
+    session: Session,
+    *,
+    project_id: int | None = None,
+    round_id: int | None = None,
+    open_data: bool = False,
 ) -> list[Story]:
-    """Return stories whose consent stands (of one project, or of a round), newest first."""
-    query = select(Story).where(Story.withdrawn_at.is_(None))
+    """Return stories whose consent stands (of one project, or of a round), newest first:
+    consent to the project page, and with `open_data` also to the open data (`Story.shown`,
+    `Story.open_data`). Every export and feed passes `open_data=True`."""
+    query = select(Story).where(Story.withdrawn_at.is_(None), Story.consent_page.is_(True))
+    if open_data:
+        query = query.where(Story.consent_open_data.is_(True))
     if project_id is not None:
         query = query.where(Story.project_id == project_id)
     if round_id is not None:

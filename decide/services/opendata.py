@@ -3,9 +3,10 @@
 A `Dataset` names its fields (Frictionless Table Schema types) and builds its rows for the whole
 site or for one round. Only what pages already show publicly is published: rounds past their
 draft, their proposals and versions; for rounds with public results, the projects, the signed
-allocation, ledger payments, milestones, impact figures and stories whose consent stands (a
-withdrawn story is never exported). No person is named: not authors, voters, approvers or the
-people in stories. Money is in integer pence (the allocation as an exact decimal of pence).
+allocation, ledger payments, milestones, impact figures and stories whose consent to the open
+data stands (a withdrawn story, or one consented to the project page only, is never exported).
+No person is named: not authors, voters, approvers or the people in stories. Money is in
+integer pence (the allocation as an exact decimal of pence).
 
 The dashboard's aggregates come from the same `learning.Facts`, so the CSVs recompute every
 figure the dashboard shows.
@@ -278,8 +279,10 @@ def _stories(session: Session, facts: Facts, round_slug: str | None) -> Rows:
     }
     out = []
     for round_id, slug in sorted(ids.items()):
-        # Only stories whose consent stands: the delivery service's one definition of shown.
-        for s in sorted(shown_stories(session, round_id=round_id), key=lambda s: s.id):
+        # Only stories with consent to the open data that stands: the delivery service's one
+        # definition. A story shown on its project page only is never exported.
+        stories = shown_stories(session, round_id=round_id, open_data=True)
+        for s in sorted(stories, key=lambda s: s.id):
             out.append((slug, codes.get(s.project_id, ""), s.title, s.text,
                         s.consent_on.isoformat(), s.consent_use))  # fmt: skip
     return out
@@ -421,13 +424,13 @@ DATASETS: tuple[Dataset, ...] = (
         decile:integer:deprivation decile, when reported by decile
         reported_on:date:day reported
     """), _impact),
-    Dataset("stories", "Stories (with consent)", _f(f"""
+    Dataset("stories", "Stories (with consent to open data)", _f(f"""
         {ROUND}
         code:string:project code
         title:string:title
         text:string:the account
         consent_on:date:day consent was recorded
-        consent_use:string:the use consented to
+        consent_use:string:a note on the consent, in the person's words (may be empty)
     """), _stories),
     Dataset("dashboard_money_by_decile", "Dashboard: money by deprivation decile", _f("""
         decile:integer:deprivation decile

@@ -204,9 +204,15 @@ class CarryOverEntry:
         return "elsewhere" if self.elsewhere else "waiting"
 
 
+def _published_order(rnd: Round) -> tuple[dt.date, dt.datetime, int]:
+    """Order rounds by the date of their results (planned, for a round not yet published)."""
+    return (rnd.results_date or rnd.created_at.date(), rnd.created_at, rnd.id)
+
+
 def carry_over_overview(session: Session, rnd: Round) -> list[CarryOverEntry]:
-    """Return what was carried into `rnd`, then the unfunded proposals of other published
-    rounds that could be, by round and title. Only their proposers consent (`carry_over`)."""
+    """Return what was carried into `rnd`, then the unfunded proposals of the rounds published
+    before it that could be, by round (in date order) and title. Only their proposers consent
+    (`carry_over`)."""
     carried = list(session.scalars(select(CarryOver).where(CarryOver.to_round_id == rnd.id)))
     into = {c.proposal_id: c for c in carried}
     entries = []
@@ -215,10 +221,12 @@ def carry_over_overview(session: Session, rnd: Round) -> list[CarryOverEntry]:
         if original is not None:
             copy = session.get(Proposal, c.new_proposal_id) if c.new_proposal_id else None
             entries.append(CarryOverEntry(original, c.consented_at, copy))
-    published = session.scalars(select(Round).where(Round.id != rnd.id).order_by(Round.id))
-    for other in published:
-        if not other.phase.results_public:
-            continue
+    published = [
+        r
+        for r in session.scalars(select(Round).where(Round.id != rnd.id))
+        if r.phase.results_public and _published_order(r) < _published_order(rnd)
+    ]
+    for other in sorted(published, key=_published_order):
         for proposal in sorted(unfunded(session, other), key=lambda p: p.title.casefold()):
             if proposal.id in into:
                 continue

@@ -226,4 +226,7 @@ def sign_checkpoint(round_id: int, checkpoint_id: int) -> Any:
         digest=cp.digest,
         what="ledger checkpoint",
         action=url_for("ledger.sign_checkpoint", round_id=rnd.id, checkpoint_id=cp.id),
+        # Only a holder of a registered key can sign: a facilitator without a panel seat
+        # (and no key) sees what is signed, not a form that could only refuse them.
+        can_sign=signing.key_of(db.session, rnd.id, current_user.id) is not None,
     ), (422 if error else 200)

@@ -31,6 +31,7 @@ def check_delivery_demo(db: Any, client: Any) -> None:
             assert delivery_reports.updates(db.session, m.project.id)
             assert delivery_reports.figures(db.session, m.project.id)
     assert len(delivery_reports.shown_stories(db.session)) == 2
+    assert len(delivery_reports.shown_stories(db.session, open_data=True)) == 2  # consented
     assert len(db.session.scalars(select(Retrospective)).all()) == 2
     photos = db.session.scalars(select(Photo)).all()
     assert photos and all(p.data[:2] == b"\xff\xd8" and b"Exif" not in p.data for p in photos)

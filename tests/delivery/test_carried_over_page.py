@@ -4,6 +4,8 @@ earlier rounds still waiting for their proposers' consent."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from decide.services import retrospectives
 from tests.helpers.sessions import log_in
 from tests.web.world import make_proposal, make_round
@@ -57,3 +59,25 @@ def test_the_proposer_is_not_offered_a_round_the_proposal_is_already_in(app, db,
     db.session.commit()
     html = client.get(f"/proposals/{funded_one.id}/carry-over").get_data(as_text=True)
     assert "I consent" not in html and "this one cannot" in html
+
+
+def test_only_rounds_published_before_this_one_are_listed_in_date_order(app, db, delivered):
+    d = delivered
+    bench = make_proposal(db.session, d.round, d.citizen, "Bench in the park")
+    d.project("P4").proposal_id = bench.id  # on the ballot of d.round, not funded
+    # A round whose results come before d.round's: d.round's proposals are from later.
+    earlier = make_round(db.session, "Last spring", "proposals", results_date=dt.date(2020, 4, 1))
+    later = make_round(db.session, "Next year", "proposals")
+    db.session.commit()
+    fac = log_in(app.test_client(), d.facilitator)
+    html = fac.get(f"/rounds/{earlier.id}/carried-over").get_data(as_text=True)
+    assert "Bench in the park" not in html  # a later round's proposal, not an earlier one's
+    html = fac.get(f"/rounds/{later.id}/carried-over").get_data(as_text=True)
+    assert "Bench in the park" in html.split('id="could-be"', 1)[1]
+    assert "You may let them know" in html
+    # A round not taking proposals: nobody can be invited to carry a proposal into it.
+    voting = make_round(db.session, "Voting now", "voting")
+    db.session.commit()
+    html = fac.get(f"/rounds/{voting.id}/carried-over").get_data(as_text=True)
+    assert "Bench in the park" in html
+    assert "You may let them know" not in html and "is not taking proposals now" in html

@@ -158,7 +158,8 @@ def test_withdrawing_consent_hides_the_story(db, delivered):
     story = delivery_reports.add_story(
         db.session, d.project("P1"),
         StoryDraft("Fresh food", "I cook again.", "Mo Resident", PAID_ON, "Project page and "
-                   "reports", PhotoUpload(jpeg_with_gps(), "mo.jpg", "Mo in her kitchen")),
+                   "reports", PhotoUpload(jpeg_with_gps(), "mo.jpg", "Mo in her kitchen"),
+                   on_page=True, open_data=True),
         d.reporter,
     )  # fmt: skip
     assert delivery_reports.shown_stories(db.session, round_id=d.round.id) == [story]

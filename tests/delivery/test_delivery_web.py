@@ -109,7 +109,9 @@ def test_the_project_page_follows_the_money_and_hides_withdrawn_stories(app, db,
     assert paid.status_code == 303
     planned = fac.get(f"/rounds/{d.round.id}/projects/P1/milestones").get_data(as_text=True)
     assert "Pay the tranche of" not in planned and "Its tranche is paid" in planned
-    draft = StoryDraft("Cooking again", "I cook again.", "Mo Farrell", dt.date.today(), "Page")
+    draft = StoryDraft(
+        "Cooking again", "I cook again.", "Mo Farrell", dt.date.today(), "Page", on_page=True
+    )
     story = delivery_reports.add_story(db.session, p1, draft, d.reporter)
     visitor = app.test_client()
     page = visitor.get(f"/rounds/{d.round.id}/projects/P1")
@@ -153,7 +155,7 @@ def test_an_upload_over_the_request_limit_gets_a_page_that_says_so(app, db, deli
 def test_a_story_s_photo_is_public_only_while_consent_stands(app, db, delivered):
     d = delivered
     photo = PhotoUpload(jpeg_with_gps(), "mo.jpg", "Mo in her kitchen")
-    draft = StoryDraft("Fresh", "Text", "Mo", dt.date.today(), "Project page", photo)
+    draft = StoryDraft("Fresh", "Text", "Mo", dt.date.today(), "Project page", photo, on_page=True)
     story = delivery_reports.add_story(db.session, d.project("P1"), draft, d.reporter)
     url = f"/photos/{story.photo_id}"
     assert app.test_client().get(url).status_code == 200

@@ -71,7 +71,8 @@ def assert_next_to_field(html: str, field_id: str, message: str) -> None:
     described = page.attrs[field_id].get("aria-describedby", "").split()
     errors = [page.text.get(i, "") for i in described if i.endswith("-error")]
     assert any(message in e for e in errors), (field_id, described, errors, message)
-    assert page.attrs[field_id].get("aria-invalid") == "true" or field_id == "photos"
+    grouped = field_id in ("photos", "consent_scopes")  # a fieldset: described, not invalid
+    assert page.attrs[field_id].get("aria-invalid") == "true" or grouped
     summary = page.text.get("error-summary", "")
     assert message in summary and f'href="#{field_id}"' in html.split('id="error-summary"')[1]
 
@@ -105,6 +106,7 @@ def _story(**changes):
     data = {
         "title": "Cooking again", "text": "I cook again.", "consent_by": "Mo",
         "consent_on": TODAY.isoformat(), "consent_use": "Project page", "photo_alt": "",
+        "consent_scopes": "page",
     }  # fmt: skip
     data.update(changes)
     return data
@@ -170,8 +172,10 @@ CASES = [
      "cannot be in the future"),
     ("reporter", "projects/P1/stories/new", lambda m, s: _story(consent_on="last week"),
      "consent_on", "Enter the date consent was given"),
-    ("reporter", "projects/P1/stories/new", lambda m, s: _story(consent_use=""), "consent_use",
-     "Enter what the consent covers"),
+    ("reporter", "projects/P1/stories/new", lambda m, s: _story(consent_scopes=[]),
+     "consent_scopes", "Tick “On the project page”"),
+    ("reporter", "projects/P1/stories/new", lambda m, s: _story(consent_scopes="open_data"),
+     "consent_scopes", "Tick “On the project page”"),
     ("reporter", "projects/P1/stories/new",
      lambda m, s: _story(photo=_photo(NOT_AN_IMAGE), photo_alt="Mo"), "photo",
      "is not an image we can read"),
@@ -255,18 +259,35 @@ def test_a_photo_that_was_fine_is_asked_for_again_when_another_field_is_wrong(ap
     assert _counts(db) == before
 
 
+def test_every_photo_that_will_be_lost_is_asked_for_again_in_the_first_round(app, db, delivered):
+    d = delivered
+    client = log_in(app.test_client(), d.reporter)
+    url = f"/rounds/{d.round.id}/projects/P1/updates/new"
+    # Two photos, alt text for the first only: the page comes back, and both files are lost.
+    data = _update(photo_1=_photo(), alt_1="A shelf", photo_2=_photo())
+    html = client.post(url, data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert_next_to_field(html, "alt_2", "Describe photo 2 in its alt text")
+    assert_next_to_field(html, "photo_1", "Choose photo 1 again")
+    assert_next_to_field(html, "photo_2", "Choose photo 2 again too")
+    # Doing what the first page said is enough: the second submission is published.
+    data = _update(photo_1=_photo(), alt_1="A shelf", photo_2=_photo(), alt_2="The shelf, full")
+    response = client.post(url, data=data, content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(ProgressUpdate)) == 1
+
+
 def test_an_empty_form_lists_every_gap_at_once(app, db, delivered):
     d = delivered
     before = _counts(db)
     url = f"/rounds/{d.round.id}/projects/P1"
     reporter = log_in(app.test_client(), d.reporter)
     html = reporter.post(f"{url}/stories/new", data=_story(
-        title="", text="", consent_by="", consent_on="", consent_use=""
+        title="", text="", consent_by="", consent_on="", consent_use="", consent_scopes=[]
     )).get_data(as_text=True)  # fmt: skip
     for field_id, message in (
         ("title", "Give the story a title"), ("text", "Write the story"),
         ("consent_by", "Enter who gave consent"), ("consent_on", "Enter the date consent"),
-        ("consent_use", "Enter what the consent covers"),
+        ("consent_scopes", "Tick “On the project page”"),
     ):  # fmt: skip
         assert_next_to_field(html, field_id, message)
     data = _update(text="", photo_2=_photo())

@@ -127,7 +127,7 @@ def test_text_with_no_visible_character_counts_as_empty(db, delivered):
         delivery_reports.post_update(
             db.session, p1, UpdateDraft("Shelf", photos=(photo,)), d.reporter
         )
-    story = StoryDraft("A story", INVISIBLE, "Ann", dt.date(2027, 5, 1), "On the web")
+    story = StoryDraft("A story", INVISIBLE, "Ann", dt.date(2027, 5, 1), "On the web", on_page=True)
     with pytest.raises(InvalidInput) as refused:
         delivery_reports.add_story(db.session, p1, story, d.reporter)
     assert "text" in refused.value.errors

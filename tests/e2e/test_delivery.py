@@ -90,7 +90,8 @@ def test_delivery_from_a_photo_to_the_ledger(live_server, browser, axe_check):
     org.get_by_label("The story").fill("My children eat fruit every day now.")
     org.get_by_label("Consent given by").fill("Jo, a parent in Riverside")
     org.get_by_label("Date consent was given").fill("2026-01-05")
-    org.get_by_label("Consent covers (what use)").fill("The project page and reports")
+    org.get_by_label("On the project page").check()  # not the open data: never exported
+    org.get_by_label("Note on the consent").fill("First name only")
     org.get_by_role("button", name="Publish the story").click()
     expect(org.locator("#stories ~ article").first).to_contain_text("Fresh food every week")
     axe_check(org)
@@ -136,6 +137,8 @@ def test_delivery_from_a_photo_to_the_ledger(live_server, browser, axe_check):
     expect(visitor.locator("dl.facts")).to_contain_text("£8,400.00")  # 6,000 + 2,400 paid
     expect(visitor.get_by_alt_text("Volunteers filling the chilled shelf")).to_be_visible()
     expect(visitor.get_by_text("Fresh food every week")).to_be_visible()
+    # Consent to the project page only: the story is in no open-data file.
+    assert "Fresh food every week" not in visitor.request.get(f"{base}/data/stories.csv").text()
     expect(visitor.locator("#milestones ~ ol")).to_contain_text(
         "because: Confirmed the wrong project"
     )
@@ -148,8 +151,10 @@ def test_delivery_from_a_photo_to_the_ledger(live_server, browser, axe_check):
 
     # Consent withdrawn: the story is hidden everywhere.
     org.goto(project_url)
-    org.get_by_role("button", name="Record that consent for “Fresh food every week” was "
+    org.get_by_role("link", name="Record that consent for “Fresh food every week” was "
                     "withdrawn").click()  # fmt: skip
+    axe_check(org)  # the page that asks first
+    org.get_by_role("button", name="Record the withdrawal").click()
     expect(org.locator(".flashes")).to_contain_text("Consent withdrawn")
     axe_check(org)
     visitor.goto(project_url)

@@ -43,6 +43,13 @@ def test_dashboard_filters_and_follows_the_money_on_a_phone(live_server, js_disa
     assert page.get_by_role("link", name="Creative Commons Attribution 4.0 International").count()
     axe_check(page)
     _fits_phone(page)
+    # The datasets table is a stacked list on a phone: no column or link is off-screen.
+    wide = page.evaluate("""() => [...document.querySelectorAll('.table-wrap')]
+        .filter(w => w.scrollWidth > w.clientWidth + 1).length""")
+    assert wide == 0
+    rights = page.evaluate("""() => [...document.querySelectorAll('.table-wrap a')]
+        .map(a => a.getBoundingClientRect().right)""")
+    assert rights and max(rights) <= 360
 
 
 def test_every_data_package_of_the_demo_passes_frictionless(live_server, tmp_path):

@@ -258,6 +258,7 @@ def test_delivery_on_the_dashboard_and_withdrawn_stories_nowhere_in_open_data(ap
                   author_id=author.id, title=title, text="What changed for me.",
                   consent_by="A resident", consent_on=dt.date(2027, 6, 2),
                   consent_use="On this site and in its open data", withdrawn_at=withdrawn,
+                  consent_page=True, consent_open_data=True,
                   created_at=now)
         )  # fmt: skip
     db.session.commit()

@@ -283,11 +283,11 @@ FORMS = [
     FormCase(
         "delivery.add_story", "asset_member", lambda w: _d1(w, "stories/new"),
         lambda w: {"title": "Fresh food", "text": "I cook again.", "consent_by": "Mo",
-                   "consent_on": "2026-01-05", "consent_use": "The project page",
-                   "photo": _jpeg(), "photo_alt": "Mo cooking"},
-        ("photo",),
+                   "consent_on": "2026-01-05", "consent_use": "First name only",
+                   "consent_scopes": "page", "photo": _jpeg(), "photo_alt": "Mo cooking"},
+        ("photo", "consent_use"),
         lambda db, w: _latest(_model("Story"))(db, w),
-        {"photo": None},
+        {"photo": None, "consent_use": ""},
     ),
     FormCase(
         "delivery.outcomes", "facilitator", lambda w: f"/rounds/{_delivery(w)[0]}/outcomes",

@@ -97,7 +97,7 @@ def withdraw_confirmation(round_id: int, code: str, milestone_id: int) -> Any:
     if milestone.project_id != project.id or not milestone.confirmed:
         return redirect(back, 303)
     blocker = delivery.withdrawal_blocker(db.session, milestone)
-    form = WithdrawConfirmationForm()
+    form = WithdrawConfirmationForm(status=_status_before(milestone))
     if not blocker and form.validate_on_submit():
         try:
             delivery.withdraw_confirmation(
@@ -114,6 +114,13 @@ def withdraw_confirmation(round_id: int, code: str, milestone_id: int) -> Any:
         "delivery/withdraw_confirmation.html", round=rnd, project=project, milestone=milestone,
         form=form, blocker=blocker,
     ), _status(form)  # fmt: skip
+
+
+def _status_before(milestone: Milestone) -> str:
+    """The status to go back to: the one it had before it was confirmed. Not recorded (a
+    confirmation before this was kept): not started. Reported completed: on track."""
+    before = milestone.status_before_confirmation or "not-started"
+    return "on-track" if before == "completed" else before
 
 
 @bp.route("/rounds/<int:round_id>/outcomes", methods=["GET", "POST"])

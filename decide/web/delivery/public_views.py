@@ -44,7 +44,7 @@ def project(round_id: int, code: str) -> str:
         updates=delivery_reports.updates(db.session, proj.id),
         figures=delivery_reports.figures(db.session, proj.id),
         stories=delivery_reports.shown_stories(db.session, project_id=proj.id),
-        withdrawn=[s for s in delivery_reports.all_stories(db.session, proj.id) if not s.shown]
+        withdrawn=[s for s in delivery_reports.all_stories(db.session, proj.id) if s.withdrawn_at]
         if reporter
         else [],
         reporter=reporter,

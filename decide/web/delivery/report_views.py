@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from decide.extensions import db, limiter
@@ -18,6 +18,7 @@ from decide.services.errors import DomainError
 from decide.services.photos import PhotoUpload
 from decide.web.access import require
 from decide.web.delivery.common import bp, funded, optional_id, parse_date, upload
+from decide.web.filters import long_date
 from decide.web.forms import (
     FigureForm,
     StatusForm,
@@ -64,6 +65,16 @@ def _back(round_id: int, code: str, anchor: str = "") -> Any:
     return redirect(f"{target}#{anchor}" if anchor else target, 303)
 
 
+def _confirm(round_id: int, code: str, anchor: str, question: str, effect: str, button: str) -> str:
+    """A removal asks first, without JavaScript: the page's button posts to the same address,
+    and Cancel goes back to where it was asked from."""
+    back = url_for("delivery.project", round_id=round_id, code=code) + f"#{anchor}"
+    return render_template(
+        "delivery/confirm.html", question=question, effect=effect, button=button, back=back,
+        action=request.path,
+    )  # fmt: skip
+
+
 def _status(form: Any) -> int:
     return 422 if form.errors or getattr(form, "page_errors", None) else 200
 
@@ -80,12 +91,20 @@ def _choose_again(form: Any, chosen: dict[str, tuple[str, str]]) -> None:
     if not _has_errors(form):
         return
     for name, (alt, words) in chosen.items():
-        if not (form[name].errors or form[alt].errors):
+        if form[name].errors:
+            continue  # the file itself was refused: its message already asks for another
+        if form[alt].errors:
+            # Say so now, or the file is lost a second time once the alt text is fixed.
+            message = (
+                f"Choose {words} again too, once its alt text is fixed: a browser does not "
+                "keep a chosen file when the page shows an error"
+            )
+        else:
             message = (
                 f"Choose {words} again, or leave it out: it was fine, but a browser does not "
                 "keep a chosen file when the page shows an error"
             )
-            add_error(form, name, message)
+        add_error(form, name, message)
 
 
 def _photo_gaps(form: Any, slots: dict[int, PhotoUpload | None]) -> int:
@@ -181,6 +200,8 @@ def add_story(round_id: int, code: str) -> Any:
             title=form.title.data or "", text=form.text.data or "",
             consent_by=form.consent_by.data or "", consent_on=parse_date(form.consent_on.data),
             consent_use=form.consent_use.data or "", photo=photo,
+            on_page="page" in (form.consent_scopes.data or []),
+            open_data="open_data" in (form.consent_scopes.data or []),
         )  # fmt: skip
         try:
             delivery_reports.add_story(db.session, project, draft, current_user)
@@ -195,13 +216,21 @@ def add_story(round_id: int, code: str) -> Any:
     ), _status(form)
 
 
-@bp.post("/rounds/<int:round_id>/projects/<code>/stories/<int:story_id>/withdraw")
+@bp.route(
+    "/rounds/<int:round_id>/projects/<code>/stories/<int:story_id>/withdraw",
+    methods=["GET", "POST"],
+)
 def withdraw_consent(round_id: int, code: str, story_id: int) -> Any:
     """Record that the person in a story withdrew consent: it is hidden everywhere."""
     rnd, project = funded(round_id, code)
     story = db.get_or_404(Story, story_id)
     may = delivery.can_report(current_user, project) or can.can_manage_rounds(current_user)
     require(story.project_id == project.id and may)
+    if request.method == "GET":
+        return _confirm(rnd.id, code, "stories", f"Record that consent for “{story.title}” was "
+                        "withdrawn?", "The story is hidden everywhere at once: the project "
+                        "page, its photo and the open data. It cannot be shown again.",
+                        "Record the withdrawal")  # fmt: skip
     run_action(
         lambda: delivery_reports.withdraw_consent(db.session, story, current_user),
         "Consent withdrawn: the story is no longer shown anywhere.",
@@ -209,12 +238,20 @@ def withdraw_consent(round_id: int, code: str, story_id: int) -> Any:
     return _back(rnd.id, project.code, "stories")
 
 
-@bp.post("/rounds/<int:round_id>/projects/<code>/figures/<int:figure_id>/withdraw")
+@bp.route(
+    "/rounds/<int:round_id>/projects/<code>/figures/<int:figure_id>/withdraw",
+    methods=["GET", "POST"],
+)
 def withdraw_figure(round_id: int, code: str, figure_id: int) -> Any:
     """The delivering organisation withdraws a mistaken figure: it leaves every total."""
     rnd, project = funded(round_id, code)
     figure = db.get_or_404(ImpactFigure, figure_id)
     require(figure.project_id == project.id and delivery.can_report(current_user, project))
+    if request.method == "GET":
+        what = f"{figure.value} {figure.measure.unit} ({figure.measure.name})"
+        return _confirm(rnd.id, code, "impact", f"Withdraw the figure {what}?",
+                        "It leaves every total and the open data. To correct it, report the "
+                        "right figure afterwards.", "Withdraw the figure")  # fmt: skip
     run_action(
         lambda: delivery_reports.withdraw_figure(db.session, figure, current_user),
         "The figure is withdrawn: it no longer counts in any total. Report the right one if "
@@ -223,12 +260,19 @@ def withdraw_figure(round_id: int, code: str, figure_id: int) -> Any:
     return _back(rnd.id, project.code, "impact")
 
 
-@bp.post("/rounds/<int:round_id>/projects/<code>/updates/<int:update_id>/remove")
+@bp.route(
+    "/rounds/<int:round_id>/projects/<code>/updates/<int:update_id>/remove", methods=["GET", "POST"]
+)
 def remove_update(round_id: int, code: str, update_id: int) -> Any:
     """The delivering organisation or a facilitator removes an update (kept, not shown)."""
     rnd, project = funded(round_id, code)
     update = db.get_or_404(ProgressUpdate, update_id)
     require(update.project_id == project.id and delivery_reports.can_remove(current_user, project))
+    if request.method == "GET":
+        when = f"{long_date(update.created_at)} at {update.created_at:%H:%M}"
+        return _confirm(rnd.id, code, "updates", f"Remove the update of {when}?",
+                        "It is no longer shown on the project page, in the feed or in the "
+                        "open data.", "Remove the update")  # fmt: skip
     run_action(
         lambda: delivery_reports.remove_update(db.session, update, current_user),
         "The update is removed: it is no longer shown on the project page, in the feed or in "
@@ -237,7 +281,9 @@ def remove_update(round_id: int, code: str, update_id: int) -> Any:
     return _back(rnd.id, project.code, "updates")
 
 
-@bp.post("/rounds/<int:round_id>/projects/<code>/photos/<int:photo_id>/remove")
+@bp.route(
+    "/rounds/<int:round_id>/projects/<code>/photos/<int:photo_id>/remove", methods=["GET", "POST"]
+)
 def remove_photo(round_id: int, code: str, photo_id: int) -> Any:
     """The delivering organisation or a facilitator removes one photo (kept, not shown)."""
     rnd, project = funded(round_id, code)
@@ -248,6 +294,10 @@ def remove_photo(round_id: int, code: str, photo_id: int) -> Any:
         and update.project_id == project.id
         and delivery_reports.can_remove(current_user, project)
     )
+    if request.method == "GET":
+        return _confirm(rnd.id, code, "updates", f"Remove the photo “{photo.alt_text}”?",
+                        "It is no longer shown anywhere; the rest of the update stays.",
+                        "Remove the photo")  # fmt: skip
     run_action(
         lambda: delivery_reports.remove_photo(db.session, photo, current_user),
         "The photo is removed: it is no longer shown anywhere.",

@@ -8,10 +8,18 @@ type and alt text, so one message names the photo that is wrong and nothing is s
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from decide.models.delivery import AGGREGATIONS, MAX_PHOTOS_PER_UPDATE, MILESTONE_STATUSES
+from decide.services.delivery_reports import NO_PAGE_CONSENT
 from decide.services.photos import ALT_TEXT_MAX
 from decide.web.forms.base import DecideForm
 from decide.web.forms.fields import AmountRequired, PoundsField, options
@@ -86,6 +94,13 @@ class FigureForm(DecideForm):
     )
 
 
+# Where the person in a story agreed it may be shown: the project page is needed to publish.
+CONSENT_SCOPES = {
+    "page": "On the project page",
+    "open_data": "In the open data under CC BY 4.0 (anyone may reuse it)",
+}
+
+
 class StoryForm(DecideForm):
     """A story, the consent of the person in it, and an optional photo."""
 
@@ -100,13 +115,21 @@ class StoryForm(DecideForm):
     )
     consent_on = StringField(
         "Date consent was given",
-        validators=[InputRequired("Enter the date consent was given, like 2027-03-01")],
+        validators=[InputRequired("Enter the date consent was given, like 2026-03-01")],
         render_kw={"type": "date"},
     )
-    consent_use = StringField(
-        "Consent covers (what use)",
-        validators=[InputRequired("Enter what the consent covers"), Length(max=300)],
+    consent_scopes = SelectMultipleField(
+        "Where they agreed it may be shown",
+        choices=options(CONSENT_SCOPES),
+        validate_choice=True,
     )
+    consent_use = StringField("Note on the consent", validators=[Optional(), Length(max=300)])
+
+    def validate_consent_scopes(self, field: SelectMultipleField) -> None:
+        """Refuse a story without consent to the project page (the service checks it too)."""
+        if "page" not in (field.data or []):
+            raise ValidationError(NO_PAGE_CONSENT)
+
     photo = FileField("Photo", render_kw={"accept": "image/*"})
     photo_alt = StringField("Alt text of the photo", validators=[Length(max=ALT_TEXT_MAX)])
 

@@ -82,6 +82,7 @@ def _delivered(w):
     story = Story(project=funded, organisation_id=w.organisation.id,
                   author_id=w.users["asset_member"].id, title="Story", text="Text",
                   consent_by="Mo", consent_on=dt.date.today(), consent_use="Page",
+                  consent_page=True,
                   created_at=now)  # fmt: skip
     measure = OutcomeMeasure(round_id=rnd.id, name="People reached", unit="people",
                              by_area=True, by_decile=True)  # fmt: skip
@@ -130,11 +131,25 @@ RULES = [
         lambda w: f"{_p(w)}/stories/new",
         {**REPORTER, "asset_member": UNPROCESSABLE},
     ),
+    # The page that asks before the removal (no JavaScript needed).
+    Access(
+        "delivery.withdraw_consent",
+        "GET",
+        lambda w: f"{_p(w)}/stories/{_delivered(w)[2]}/withdraw",
+        only("asset_member", "facilitator"),
+    ),
     Access(
         "delivery.withdraw_consent",
         "POST",
         lambda w: f"{_p(w)}/stories/{_delivered(w)[2]}/withdraw",
         only("asset_member", "facilitator"),
+    ),
+    # The page that asks before the removal (no JavaScript needed).
+    Access(
+        "delivery.withdraw_figure",
+        "GET",
+        lambda w: f"{_p(w)}/figures/{_delivered(w)[6]}/withdraw",
+        REPORTER,
     ),
     Access(
         "delivery.withdraw_figure",
@@ -142,10 +157,24 @@ RULES = [
         lambda w: f"{_p(w)}/figures/{_delivered(w)[6]}/withdraw",
         REPORTER,
     ),
+    # The page that asks before the removal (no JavaScript needed).
+    Access(
+        "delivery.remove_update",
+        "GET",
+        lambda w: f"{_p(w)}/updates/{_delivered(w)[7]}/remove",
+        only("asset_member", "facilitator"),
+    ),
     Access(
         "delivery.remove_update",
         "POST",
         lambda w: f"{_p(w)}/updates/{_delivered(w)[7]}/remove",
+        only("asset_member", "facilitator"),
+    ),
+    # The page that asks before the removal (no JavaScript needed).
+    Access(
+        "delivery.remove_photo",
+        "GET",
+        lambda w: f"{_p(w)}/photos/{_delivered(w)[3]}/remove",
         only("asset_member", "facilitator"),
     ),
     Access(
