@@ -4,8 +4,8 @@ Issue 16's new-user review: withdrawing a milestone's confirmation offered "On t
 the milestone's status had been. The status at confirmation is now kept; milestones confirmed
 before this have none (the form then offers "Not started").
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-05 00:05:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0017'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -7,8 +7,8 @@ to publish at all) and the open data under CC BY 4.0; the free text stays as an 
 Existing stories cannot be read reliably from free text, so they are derived conservatively:
 the project page (they were published there with consent), not the open data.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05 00:00:00
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
