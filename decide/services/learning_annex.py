@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
-from audits.annex import DecileLine, DeliveryAnnex, ImpactLine, TurnoutLine, decile_money
+from audits.annex import DecileLine, DeliveryAnnex, TurnoutLine, decile_money
 from audits.manifest import Manifest
 from decide.models import Round
 from decide.services import learning_cache
@@ -54,8 +54,5 @@ def annex_for(
             for t in turnout_by_area(known, filters)
         ),
         milestones=tuple(statuses),
-        impact=tuple(
-            ImpactLine(t.measure, t.unit, t.aggregation, t.total, t.figures, t.projects)
-            for t in impact
-        ),
+        impact=tuple(impact),
     )

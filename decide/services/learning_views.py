@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from audits.annex import ImpactLine
 from decide.models.delivery import MILESTONE_STATUSES
 from decide.services.learning import (
     PARTNER_TYPES,
@@ -257,20 +258,11 @@ def milestone_counts(milestones: Iterable[MilestoneFacts]) -> list[tuple[str, in
     return [(label, counts.get(label, 0)) for label in labels]
 
 
-@dataclass(frozen=True)
-class ImpactTotal:
-    """One measure's figures combined as the measure says: summed, averaged, or latest.
-
-    `figures` is how many figures went in (for a mean, how many were averaged; for a running
-    total, each project's latest per breakdown), `projects` how many projects reported.
-    """
-
-    measure: str
-    unit: str
-    aggregation: str
-    total: Fraction
-    figures: int
-    projects: int
+# One measure's figures combined as the measure says (summed, averaged, or latest): the same
+# line the PDF's delivery annex prints. `figures` is how many figures went in (for a mean, how
+# many were averaged; for a running total, each project's latest per breakdown), `projects`
+# how many projects reported.
+ImpactTotal = ImpactLine
 
 
 def _level(area: str | None, decile: int | None) -> tuple[int, bool]:
