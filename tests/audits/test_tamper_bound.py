@@ -132,7 +132,7 @@ def test_payment_after_the_last_checkpoint_exits_3_with_its_list(full, panel, tm
     funded = sorted(full.closing.manifest.allocation)
     later = pay(full.ledger, full.closing, funded[2], 70_000, 25)
     sigs = [bls.sign_document(k, full.closing.manifest.to_dict()) for k in full.keys[:2]]
-    pub = publish(full.closing, sigs, later)
+    pub = publish(full.closing, sigs, later, annex=full.files["delivery.json"])
     checks = verify_pdf(pub.pdf, pinned_keys=public)
     assert not failed(checks)
     assert checks[6].status == "WARN"
@@ -164,7 +164,8 @@ def test_removed_checkpoint_with_the_kept_head_exits_1(full, panel, tmp_path, ca
     sigs = [bls.sign_document(k, full.closing.manifest.to_dict()) for k in full.keys[:2]]
     # The administrator rolls back: the last payment and its checkpoint are gone.
     rolled = Ledger(ledger.round_id, ledger.entries[:2], ledger.checkpoints[:1])
-    pub = publish(full.closing, sigs, rolled)
+    # Checkpoint 1 was co-signed with the delivery annex, so the edition carries it.
+    pub = publish(full.closing, sigs, rolled, annex=full.files["delivery.json"])
     assert verdict(verify_pdf(pub.pdf, pinned_keys=public)).status == 0
     checks = verify_pdf(pub.pdf, pinned_keys=public, ledger_head=kept)
     assert_fails_at(checks, 7)
