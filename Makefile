@@ -64,7 +64,7 @@ lint: install
 # --durations lists the 25 slowest tests, to keep the suite inside its 15-minute budget.
 test: install chromium lint
 	DECIDE_TEST_DATABASE_URL=$${DECIDE_TEST_DATABASE_URL:-$(PG_TEST_URL)} DECIDE_FULL_DIFFERENTIAL=1 \
-	  .venv/bin/pytest -n 2 --dist loadgroup --durations=25 $(PYTEST_ARGS)
+	  .venv/bin/pytest -n 3 --dist loadgroup --durations=25 $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/allocation.py

@@ -64,7 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # The longest tests (about a minute each at the last CI run), longest first. They start the run,
-# so that under `pytest -n 2` neither worker is left with one of them while the other is idle.
+# so that under `pytest -n 3` no worker is left with one of them while the others are idle.
 LONGEST_FIRST = (
     "tests/e2e/test_layout.py::test_every_page_fits_a_phone_and_passes_axe",
     "tests/publication/test_warszawa_pdf.py",
