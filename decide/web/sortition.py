@@ -21,7 +21,7 @@ from decide.services.deliberation import access as can
 from decide.services.errors import DomainError
 from decide.services.permissions import can_view_round
 from decide.web.access import require
-from decide.web.forms import ActionForm, options, run_action, show_domain_error
+from decide.web.forms import ActionForm, options, run_action, show_domain_error, submit_form
 from decide.web.forms.sortition import (
     QUOTAS_MAX_BYTES,
     PanelSizeForm,
@@ -239,14 +239,12 @@ def seed(round_id: int) -> str | BaseResponse:
     """Record the seed announced in public, with the time."""
     rnd = _facilitator_round(round_id)
     form = SeedForm()
-    if form.validate_on_submit():
-        try:
-            sortition.announce_seed(db.session, rnd, form.seed.data or "")
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Seed recorded.", "success")
-            return _back(rnd, "draw")
+    if submit_form(
+        form,
+        lambda: sortition.announce_seed(db.session, rnd, form.seed.data or ""),
+        "Seed recorded.",
+    ):
+        return _back(rnd, "draw")
     return _manage(rnd, seed_form=form)
 
 
@@ -266,14 +264,12 @@ def replacement_seed(round_id: int) -> str | BaseResponse:
     """Record the seed announced in public for the next replacements, with the time."""
     rnd = _facilitator_round(round_id)
     form = SeedForm(prefix="replacement")
-    if form.validate_on_submit():
-        try:
-            sortition.announce_replacement_seed(db.session, rnd, form.seed.data or "")
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Replacement seed recorded.", "success")
-            return _back(rnd, "replace")
+    if submit_form(
+        form,
+        lambda: sortition.announce_replacement_seed(db.session, rnd, form.seed.data or ""),
+        "Replacement seed recorded.",
+    ):
+        return _back(rnd, "replace")
     return _manage(rnd, replacement_seed_form=form)
 
 

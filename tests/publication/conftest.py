@@ -195,3 +195,11 @@ def ready_to_publish(
 
 def login(client: Any, user: User | None) -> Any:
     return log_in(client, user)
+
+
+@pytest.fixture
+def published(app: Any, db: Any, closed: ClosedRound, panel_keys: Panel) -> ClosedRound:
+    """The closed round, ready to publish and moved to published (its first edition written)."""
+    ready_to_publish(db.session, closed, panel_keys)
+    change_phase(db.session, closed.round, "published", closed.facilitator)
+    return closed

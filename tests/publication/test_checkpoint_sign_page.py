@@ -6,20 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 from sqlalchemy import select
 
 from decide.models import LedgerCheckpoint
 from decide.services import ledger
-from decide.services.phases import change_phase
-from tests.publication.conftest import login, ready_to_publish
-
-
-@pytest.fixture
-def published(app, db, closed, panel_keys):
-    ready_to_publish(db.session, closed, panel_keys)
-    change_phase(db.session, closed.round, "published", closed.facilitator)
-    return closed
+from tests.publication.conftest import login
 
 
 def test_the_sign_page_fits_who_reads_it(app, db, published):

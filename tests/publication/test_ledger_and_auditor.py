@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import io
 
-import pytest
 from sqlalchemy import func, select
 
 from audits.bls import sign_document
@@ -16,15 +15,7 @@ from audits.pdf import read_attachments
 from audits.verify import verify_pdf
 from decide.models import Edition, LedgerCheckpoint, LedgerPayment
 from decide.services import ledger, manifests, publication
-from decide.services.phases import change_phase
-from tests.publication.conftest import login, ready_to_publish
-
-
-@pytest.fixture
-def published(app, db, closed, panel_keys):
-    ready_to_publish(db.session, closed, panel_keys)
-    change_phase(db.session, closed.round, "published", closed.facilitator)
-    return closed
+from tests.publication.conftest import login
 
 
 def _payments(db) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 
-import pytest
 from sqlalchemy import select
 
 from audits.bls import fingerprint
@@ -15,15 +14,6 @@ from audits.html import render_html
 from audits.pdf import read_attachments
 from decide.models import Edition
 from decide.services import publication
-from decide.services.phases import change_phase
-from tests.publication.conftest import ready_to_publish
-
-
-@pytest.fixture
-def published(app, db, closed, panel_keys):
-    ready_to_publish(db.session, closed, panel_keys)
-    change_phase(db.session, closed.round, "published", closed.facilitator)
-    return closed
 
 
 def test_each_edition_is_served_as_an_accessible_page_with_the_pdfs_digests(app, db, published):

@@ -29,6 +29,7 @@ from decide.web.forms.base import (
     register,
     run_action,
     show_domain_error,
+    submit_form,
 )
 from decide.web.forms.delivery import (
     CarryOverForm,
@@ -134,4 +135,5 @@ __all__ = [
     "row_id",
     "run_action",
     "show_domain_error",
+    "submit_form",
 ]

@@ -61,6 +61,23 @@ def run_action(
         flash(success(result) if callable(success) else success, category)
 
 
+def submit_form(form: Any, action: Callable[[], Any], success: str | Callable[[Any], str]) -> bool:
+    """Validate `form`, run the use case and flash its success; return whether it succeeded.
+
+    A refusal (DomainError) is shown beside the field it names, or in the form's summary;
+    the caller then renders the form again.
+    """
+    if not form.validate_on_submit():
+        return False
+    try:
+        result = action()
+    except DomainError as error:
+        show_domain_error(form, error)
+        return False
+    flash(success(result) if callable(success) else success, "success")
+    return True
+
+
 def _walk(form: Any) -> Iterator[Field]:
     for field in form:
         if isinstance(field, FieldList):
