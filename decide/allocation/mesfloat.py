@@ -156,25 +156,26 @@ class FloatRunner:
         else:
             u = array("d", chain.from_iterable(sats))
             inv_u = array("d", (1.0 / x for x in u))
-        # The arrays the structure points into: kept alive as long as the runner.
+        # The arrays the structure points into: kept alive as long as the runner. Each is
+        # viewed as a ctypes array (no copy), which a pointer field of the structure takes as
+        # it is: building the structure this way is quick, and small instances feel it.
         self._keep: list[Any] = [
-            array("d", mult) if mult else array("d", [0.0]),
-            array("d", costs) if costs else array("d", [0.0]),
-            indptr,
-            grp if len(grp) else array("i", [0]),
-            u if len(u) else array("d", [0.0]),
-            inv_u if len(inv_u) else array("d", [0.0]),
-            array("i", ranks) if ranks else array("i", [0]),
-            array("d", bytes(8 * max(1, 3 * len(projects)))),
+            _view(array("d", mult) if mult else array("d", [0.0])),
+            _view(array("d", costs) if costs else array("d", [0.0])),
+            _view(indptr),
+            _view(grp if len(grp) else array("i", [0])),
+            _view(u if len(u) else array("d", [0.0])),
+            _view(inv_u if len(inv_u) else array("d", [0.0])),
+            _view(array("i", ranks) if ranks else array("i", [0])),
+            (ctypes.c_double * max(1, 3 * len(projects)))(),
+            # Which projects share a supporter: a price stays exact until one of these is funded.
+            (ctypes.c_ubyte * max(1, len(projects) ** 2))(),
         ]
-        m, c, ip, g, uu, iu, r, sm = (_pointer(x) for x in self._keep)
-        # Which projects share a supporter: a price stays exact until one of these is funded.
-        self._nb = ctypes.create_string_buffer(max(1, len(projects) ** 2))
+        m, c, ip, g, uu, iu, r, sm, nb = self._keep
         num = den = None
         if exact_costs is not None and sats is not None:
             num = (ctypes.c_longlong * max(1, len(projects)))(*(n for n, _d in exact_costs))
             den = (ctypes.c_longlong * max(1, len(projects)))(*(d for _n, d in exact_costs))
-            self._keep += [num, den]
         self.instance = MesInstance(
             n_groups=len(mult),
             mult=m,
@@ -187,7 +188,7 @@ class FloatRunner:
             rank=r,
             summary=sm,
             cost_sat=1 if sats is None else 0,
-            nb=ctypes.cast(self._nb, ctypes.c_char_p),
+            nb=nb,
             num=num,
             den=den,
         )
@@ -209,7 +210,7 @@ class FloatRunner:
         """
         out = self._outputs()
         length = ctypes.c_int(0)  # per call: runs may go on in two threads at once
-        prefix = MesPrefix(n_rounds=0)
+        prefix = _NO_PREFIX
         known = self._run_prefix
         if check is None and known is not None and start >= self._run_prefix_start:
             prefix = known
@@ -239,6 +240,7 @@ class FloatRunner:
         length = ctypes.c_int(0)
         reach = ctypes.c_double(0.0)
         rounds, paid, paid_err = self._prefix(anchor)
+        prefix = MesPrefix(n_rounds=rounds, paid=paid, paid_err=paid_err) if rounds else _NO_PREFIX
         lbs = (ctypes.c_double * max(1, len(anchor.order) * len(self.projects)))()
         lb_rounds = ctypes.c_int(0)
         hint_rounds, hint_lbs = 0, None
@@ -252,7 +254,7 @@ class FloatRunner:
             ctypes.byref(_run_out(out, length)),
             ctypes.byref(_run_in(anchor)),
             ctypes.byref(reach),
-            ctypes.byref(MesPrefix(n_rounds=rounds, paid=paid, paid_err=paid_err)),
+            ctypes.byref(prefix),
             ctypes.byref(
                 MesHints(
                     rounds=hint_rounds,
@@ -343,19 +345,29 @@ class FloatRunner:
 CLEAR, TOO_CLOSE, NOT_PROVED, ABANDONED = 0, 1, 2, 3
 
 
-def _pointer(data: array[Any]) -> Any:
-    """A C pointer into an array's buffer (the array must outlive it)."""
+def _view(data: array[Any]) -> Any:
+    """A ctypes array sharing an array's buffer (it keeps the array alive)."""
     kind = ctypes.c_double if data.typecode == "d" else ctypes.c_int
-    return ctypes.cast((kind * len(data)).from_buffer(data), ctypes.POINTER(kind))
+    return (kind * len(data)).from_buffer(data)
+
+
+# No run to follow, no pure prefix: the C code only reads these, so one of each serves every
+# call (in every thread).
+_NO_RUN = MesRunIn(len=-1)
+_NO_PREFIX = MesPrefix(n_rounds=0)
 
 
 def _run_in(run: FloatRun | None) -> MesRunIn:
-    """A run for the C code to follow or check against (len -1: none)."""
+    """A run for the C code to follow or check against (len -1: none). An anchor is checked
+    against several times: its structure is made once and kept with it."""
     if run is None:
-        return MesRunIn(len=-1)
-    return MesRunIn(
-        len=len(run.order), seq=run._seq, price=run._prices, err=run._errors, voters=run._voters
-    )
+        return _NO_RUN
+    found = run._as_input
+    if found is None:
+        found = run._as_input = MesRunIn(
+            len=len(run.order), seq=run._seq, price=run._prices, err=run._errors, voters=run._voters
+        )
+    return found
 
 
 def _run_out(out: tuple[Any, Any, Any, Any], length: ctypes.c_int) -> MesRunOut:
@@ -390,3 +402,5 @@ class FloatRun:
     # same anchor to a smaller budget (see `check`'s hints).
     _lbs: Any = field(default=None, repr=False)
     _lb_rounds: int = 0
+    # The run as the C code reads it, made on first use (`_run_in`).
+    _as_input: MesRunIn | None = field(default=None, repr=False)

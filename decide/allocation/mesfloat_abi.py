@@ -18,7 +18,7 @@ _int = ctypes.c_int
 _double = ctypes.c_double
 _int_p = ctypes.POINTER(ctypes.c_int)
 _double_p = ctypes.POINTER(ctypes.c_double)
-_bytes_p = ctypes.c_char_p
+_bytes_p = ctypes.POINTER(ctypes.c_ubyte)
 _long_p = ctypes.POINTER(ctypes.c_longlong)
 
 __all__ = ["LIBRARY", "VERSION", "MesHints", "MesInstance", "MesPrefix", "MesRunIn", "MesRunOut"]
