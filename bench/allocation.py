@@ -19,8 +19,8 @@ table gives both in milliseconds, their ratio (of the unrounded figures), and wh
 outcomes are the same (selected set, and for equal shares Add1's k). A rule that runs in under
 20 ms is run again within each measurement, as often as fits in about 20 ms (at most 200
 times), and the measurement is its best run: single runs of a millisecond or less on a shared
-machine vary by more than the differences worth seeing. Build the other checkout's float screen first (`make install` there,
-or ``cc ... _mesfloat.c`` as the Makefile does).
+machine vary by more than the differences worth seeing. Build the other checkout's float
+screen first (`make install` there, or ``cc ... _mesfloat.c`` as the Makefile does).
 """
 
 from __future__ import annotations

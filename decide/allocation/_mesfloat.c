@@ -35,7 +35,7 @@
    file (a stale build would be called with the wrong arguments). */
 int mes_float_version(void)
 {
-    return 9;
+    return 10;
 }
 
 /*
@@ -59,24 +59,17 @@ typedef struct {
     const long long *den;
 } MesInstance;
 
-/* A run already made: its winners in order, their prices and error bounds, and each round's
-   weight when it was pure (else negative; see mes_float_run). len < 0: no run. */
+/* A run: its winners in order (len of them), their prices and error bounds, and each round's
+   weight when it was pure (else negative; see mes_float_run). A call writes its run into one
+   (len and the arrays), which a later call can then be given to follow or check against, as
+   it is. len < 0: no run. */
 typedef struct {
     int len;
-    const int *seq;
-    const double *price;
-    const double *err;
-    const double *voters;
-} MesRunIn;
-
-/* Where a call writes its run: winners, their count, prices, error bounds, pure weights. */
-typedef struct {
     int *seq;
-    int *seq_len;
     double *price;
     double *err;
     double *voters;
-} MesRunOut;
+} MesRun;
 
 /* A pure prefix known from an earlier run (mes_float_prefix): its rounds, and what each group
    had paid after each of them. n_rounds == 0: none. */
@@ -622,10 +615,10 @@ static double price_above(int p, const int *indptr, const int *grp, const double
 }
 
 /*
- * Run MES with per-voter budget t. Writes the funded projects, in order, to seq and their number
- * to *seq_len, and for each round the winner's float price to price_out, its error bound to
- * err_out and, when that price is pure (see below), its weight (see rival_loses) to voters_out
- * (else -1).
+ * Run MES with per-voter budget t. Writes the funded projects, in order, to out->seq and their
+ * number to out->len, and for each round the winner's float price to out->price, its error bound
+ * to out->err and, when that price is pure (see below), its weight (see rival_loses) to
+ * out->voters (else -1).
  *
  * Returns 0 when every decision was clear, 1 when some was too close to call, 2 when the
  * interval check below failed, -1 when memory ran out.
@@ -644,8 +637,8 @@ static double price_above(int p, const int *indptr, const int *grp, const double
  * play clearly costs more here than the winner cost at t0, then every budget between t0 and t
  * gives that same run.
  */
-int mes_float_run(const MesInstance *in, double t, double tol, const MesRunOut *out,
-                  const MesRunIn *check, const MesPrefix *prefix)
+int mes_float_run(const MesInstance *in, double t, double tol, MesRun *out,
+                  const MesRun *check, const MesPrefix *prefix)
 {
     int n_groups = in->n_groups, n_projects = in->n_projects, cost_sat = in->cost_sat;
     const double *mult = in->mult, *cost = in->cost, *u = in->u, *inv_u = in->inv_u;
@@ -653,7 +646,7 @@ int mes_float_run(const MesInstance *in, double t, double tol, const MesRunOut *
     const double *summary = in->summary;
     const unsigned char *nb = in->nb;
     const long long *num = in->num, *den = in->den;
-    int *seq = out->seq, *seq_len = out->seq_len;
+    int *seq = out->seq, *seq_len = &out->len;
     double *price_out = out->price, *err_out = out->err, *voters_out = out->voters;
     int check_len = check->len;
     const int *check_seq = check->seq;
@@ -924,7 +917,7 @@ static int charge_paths(State *st, Group *la, Group *lo, double *dv, int s, doub
  * paid[r * n_groups + g], with paid_err[...] a bound on that sum's rounding. seq, price and err
  * are the rounds' winners, prices and their error bounds. Returns -1 when memory ran out.
  */
-int mes_float_prefix(const MesInstance *in, int n_rounds, const MesRunIn *run, double *paid,
+int mes_float_prefix(const MesInstance *in, int n_rounds, const MesRun *run, double *paid,
                      double *paid_err)
 {
     int n_groups = in->n_groups;
@@ -994,7 +987,7 @@ static void after_prefix(State *st, Group *la, Group *lo, int n_groups, int r,
 }
 
 int mes_float_check(const MesInstance *in, double t0, double t, double tol,
-                    const MesRunOut *out, const MesRunIn *anchor, double *reach,
+                    MesRun *out, const MesRun *anchor, double *reach,
                     const MesPrefix *prefix, const MesHints *hints)
 {
     int n_groups = in->n_groups, n_projects = in->n_projects, cost_sat = in->cost_sat;
@@ -1003,7 +996,7 @@ int mes_float_check(const MesInstance *in, double t0, double t, double tol,
     const double *summary = in->summary;
     const unsigned char *nb = in->nb;
     const long long *num = in->num, *den = in->den;
-    int *seq = out->seq, *seq_len = out->seq_len;
+    int *seq = out->seq, *seq_len = &out->len;
     double *price_out = out->price, *err_out = out->err, *voters_out = out->voters;
     int check_len = anchor->len;
     const int *check_seq = anchor->seq;

@@ -28,8 +28,7 @@ from decide.allocation.mesfloat_abi import (
     MesHints,
     MesInstance,
     MesPrefix,
-    MesRunIn,
-    MesRunOut,
+    MesRun,
     load,
 )
 
@@ -208,8 +207,7 @@ class FloatRunner:
         With `check` (a clear run at a smaller budget), the result's status is CLEAR only if
         every budget from check's to `start` is proved to give that same run.
         """
-        out = self._outputs()
-        length = ctypes.c_int(0)  # per call: runs may go on in two threads at once
+        out = self._outputs()  # per call: runs may go on in two threads at once
         prefix = _NO_PREFIX
         known = self._run_prefix
         if check is None and known is not None and start >= self._run_prefix_start:
@@ -218,12 +216,12 @@ class FloatRunner:
             ctypes.byref(self.instance),
             start,
             TOLERANCE,
-            ctypes.byref(_run_out(out, length)),
+            ctypes.byref(out[0]),
             ctypes.byref(_run_in(check)),
             ctypes.byref(prefix),
         )
         projects = self.projects
-        return self._result(start, status, [projects[i] for i in out[0][: length.value]], out)
+        return self._result(start, status, [projects[i] for i in out[1][: out[0].len]], out)
 
     def check(self, start: float, anchor: FloatRun, hints: FloatRun | None = None) -> FloatRun:
         """Try to prove that every budget from `anchor`'s to `start` gives `anchor`'s run.
@@ -237,7 +235,6 @@ class FloatRunner:
         proved on prices there hold here too, and spare some work.
         """
         out = self._outputs()
-        length = ctypes.c_int(0)
         reach = ctypes.c_double(0.0)
         rounds, paid, paid_err = self._prefix(anchor)
         prefix = MesPrefix(n_rounds=rounds, paid=paid, paid_err=paid_err) if rounds else _NO_PREFIX
@@ -251,7 +248,7 @@ class FloatRunner:
             anchor.start,
             start,
             TOLERANCE,
-            ctypes.byref(_run_out(out, length)),
+            ctypes.byref(out[0]),
             ctypes.byref(_run_in(anchor)),
             ctypes.byref(reach),
             ctypes.byref(prefix),
@@ -328,18 +325,23 @@ class FloatRunner:
             return None
         return list(starts), list(out[: starts[n]])
 
-    def _outputs(self) -> tuple[Any, Any, Any, Any]:
-        """Fresh output arrays: order, winners' prices, their error bounds, pure voter counts."""
+    def _outputs(self) -> tuple[MesRun, Any, Any, Any, Any]:
+        """A fresh run for the C code to write, and its arrays: order, winners' prices, their
+        error bounds, pure voter counts."""
         n = max(1, len(self.projects))
         d = ctypes.c_double * n
-        return (ctypes.c_int * n)(), d(), d(), d()
+        seq, prices, errors, voters = (ctypes.c_int * n)(), d(), d(), d()
+        run = MesRun(len=0, seq=seq, price=prices, err=errors, voters=voters)
+        return run, seq, prices, errors, voters
 
     @staticmethod
-    def _result(start: float, status: int, order: list[int], out: tuple[Any, ...]) -> FloatRun:
+    def _result(
+        start: float, status: int, order: list[int], out: tuple[MesRun, Any, Any, Any, Any]
+    ) -> FloatRun:
         if status < 0:  # pragma: no cover - out of memory
             raise MemoryError("equal shares: the float screen ran out of memory")
-        seq, prices, errors, voters = out
-        return FloatRun(start, status, order, seq, prices, errors, voters)
+        run, seq, prices, errors, voters = out
+        return FloatRun(start, status, order, seq, prices, errors, voters, run)
 
 
 CLEAR, TOO_CLOSE, NOT_PROVED, ABANDONED = 0, 1, 2, 3
@@ -353,29 +355,18 @@ def _view(data: array[Any]) -> Any:
 
 # No run to follow, no pure prefix: the C code only reads these, so one of each serves every
 # call (in every thread).
-_NO_RUN = MesRunIn(len=-1)
+_NO_RUN = MesRun(len=-1)
 _NO_PREFIX = MesPrefix(n_rounds=0)
 
 
-def _run_in(run: FloatRun | None) -> MesRunIn:
-    """A run for the C code to follow or check against (len -1: none). An anchor is checked
-    against several times: its structure is made once and kept with it."""
+def _run_in(run: FloatRun | None) -> MesRun:
+    """A run for the C code to follow or check against (len -1: none): the structure the call
+    that made it wrote into, as long as its `order` (none of it unless CLEAR or NOT_PROVED)."""
     if run is None:
         return _NO_RUN
-    found = run._as_input
-    if found is None:
-        found = run._as_input = MesRunIn(
-            len=len(run.order), seq=run._seq, price=run._prices, err=run._errors, voters=run._voters
-        )
+    found = run._run
+    found.len = len(run.order)
     return found
-
-
-def _run_out(out: tuple[Any, Any, Any, Any], length: ctypes.c_int) -> MesRunOut:
-    """Where the C code writes a run: the order, its length, prices, errors, pure weights."""
-    seq, prices, errors, voters = out
-    return MesRunOut(
-        seq=seq, seq_len=ctypes.pointer(length), price=prices, err=errors, voters=voters
-    )
 
 
 @dataclass
@@ -394,6 +385,8 @@ class FloatRun:
     _prices: Any = field(repr=False)
     _errors: Any = field(repr=False)
     _voters: Any = field(repr=False)
+    # The run as the C code wrote it and reads it (its arrays are the four above).
+    _run: MesRun = field(repr=False)
     # From `check` only, a guess for the caller (never needed for correctness): when proved,
     # the starting budget up to which the same proof might reach (infinity: no rival in
     # sight); when not, the budget near which it broke down (nan: no guess).
@@ -402,5 +395,3 @@ class FloatRun:
     # same anchor to a smaller budget (see `check`'s hints).
     _lbs: Any = field(default=None, repr=False)
     _lb_rounds: int = 0
-    # The run as the C code reads it, made on first use (`_run_in`).
-    _as_input: MesRunIn | None = field(default=None, repr=False)

@@ -12,7 +12,7 @@ import ctypes
 from pathlib import Path
 
 LIBRARY = Path(__file__).with_name("_mesfloat.so")
-VERSION = 9  # must match mes_float_version() in _mesfloat.c
+VERSION = 10  # must match mes_float_version() in _mesfloat.c
 
 _int = ctypes.c_int
 _double = ctypes.c_double
@@ -21,7 +21,7 @@ _double_p = ctypes.POINTER(ctypes.c_double)
 _bytes_p = ctypes.POINTER(ctypes.c_ubyte)
 _long_p = ctypes.POINTER(ctypes.c_longlong)
 
-__all__ = ["LIBRARY", "VERSION", "MesHints", "MesInstance", "MesPrefix", "MesRunIn", "MesRunOut"]
+__all__ = ["LIBRARY", "VERSION", "MesHints", "MesInstance", "MesPrefix", "MesRun"]
 
 
 class MesInstance(ctypes.Structure):
@@ -45,24 +45,13 @@ class MesInstance(ctypes.Structure):
     )
 
 
-class MesRunIn(ctypes.Structure):
-    """A run already made (len < 0: none): winners, prices, error bounds, pure weights."""
+class MesRun(ctypes.Structure):
+    """A run: winners (len of them; len < 0: none), prices, error bounds, pure weights. A call
+    writes its run into one, which a later call can be given as it is."""
 
     _fields_ = (
         ("len", _int),
         ("seq", _int_p),
-        ("price", _double_p),
-        ("err", _double_p),
-        ("voters", _double_p),
-    )
-
-
-class MesRunOut(ctypes.Structure):
-    """Where a call writes its run."""
-
-    _fields_ = (
-        ("seq", _int_p),
-        ("seq_len", _int_p),
         ("price", _double_p),
         ("err", _double_p),
         ("voters", _double_p),
@@ -106,11 +95,10 @@ def load() -> ctypes.CDLL | None:
     if version != VERSION:  # a stale build: `make install` rebuilds it
         return None
     instance = ctypes.POINTER(MesInstance)
-    run_in = ctypes.POINTER(MesRunIn)
-    run_out = ctypes.POINTER(MesRunOut)
+    run = ctypes.POINTER(MesRun)
     prefix = ctypes.POINTER(MesPrefix)
     declare = (
-        ("mes_float_run", _int, (instance, _double, _double, run_out, run_in, prefix)),
+        ("mes_float_run", _int, (instance, _double, _double, run, run, prefix)),
         (
             "mes_float_check",
             _int,
@@ -119,14 +107,14 @@ def load() -> ctypes.CDLL | None:
                 _double,
                 _double,
                 _double,
-                run_out,
-                run_in,
+                run,
+                run,
                 _double_p,
                 prefix,
                 ctypes.POINTER(MesHints),
             ),
         ),
-        ("mes_float_prefix", _int, (instance, _int, run_in, _double_p, _double_p)),
+        ("mes_float_prefix", _int, (instance, _int, run, _double_p, _double_p)),
         (
             "mes_float_classes",
             _int,
