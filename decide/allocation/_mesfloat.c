@@ -615,6 +615,25 @@ static double price_above(int p, const int *indptr, const int *grp, const double
 }
 
 /*
+ * The locals that mes_float_run and mes_float_check both read their arguments into: the
+ * instance's fields, where the run is written (out), and the run it follows or is checked
+ * against (check_*, from `given`; check_len < 0: none).
+ */
+#define RUN_LOCALS(in, out, given)                                                            \
+    int n_groups = (in)->n_groups, n_projects = (in)->n_projects, cost_sat = (in)->cost_sat;  \
+    const double *mult = (in)->mult, *cost = (in)->cost, *u = (in)->u, *inv_u = (in)->inv_u; \
+    const int *indptr = (in)->indptr, *grp = (in)->grp, *rank = (in)->rank;                   \
+    const double *summary = (in)->summary;                                                    \
+    const unsigned char *nb = (in)->nb;                                                       \
+    const long long *num = (in)->num, *den = (in)->den;                                       \
+    int *seq = (out)->seq, *seq_len = &(out)->len;                                            \
+    double *price_out = (out)->price, *err_out = (out)->err, *voters_out = (out)->voters;     \
+    int check_len = (given)->len;                                                             \
+    const int *check_seq = (given)->seq;                                                      \
+    const double *check_price = (given)->price, *check_err = (given)->err;                    \
+    const double *check_voters = (given)->voters
+
+/*
  * Run MES with per-voter budget t. Writes the funded projects, in order, to out->seq and their
  * number to out->len, and for each round the winner's float price to out->price, its error bound
  * to out->err and, when that price is pure (see below), its weight (see rival_loses) to
@@ -640,18 +659,7 @@ static double price_above(int p, const int *indptr, const int *grp, const double
 int mes_float_run(const MesInstance *in, double t, double tol, MesRun *out,
                   const MesRun *check, const MesPrefix *prefix)
 {
-    int n_groups = in->n_groups, n_projects = in->n_projects, cost_sat = in->cost_sat;
-    const double *mult = in->mult, *cost = in->cost, *u = in->u, *inv_u = in->inv_u;
-    const int *indptr = in->indptr, *grp = in->grp, *rank = in->rank;
-    const double *summary = in->summary;
-    const unsigned char *nb = in->nb;
-    const long long *num = in->num, *den = in->den;
-    int *seq = out->seq, *seq_len = &out->len;
-    double *price_out = out->price, *err_out = out->err, *voters_out = out->voters;
-    int check_len = check->len;
-    const int *check_seq = check->seq;
-    const double *check_price = check->price, *check_err = check->err;
-    const double *check_voters = check->voters;
+    RUN_LOCALS(in, out, check);
     int n_prefix = prefix->n_rounds;
     const int *prefix_seq = prefix->seq;
     const double *prefix_price = prefix->price, *prefix_err = prefix->err;
@@ -990,18 +998,7 @@ int mes_float_check(const MesInstance *in, double t0, double t, double tol,
                     MesRun *out, const MesRun *anchor, double *reach,
                     const MesPrefix *prefix, const MesHints *hints)
 {
-    int n_groups = in->n_groups, n_projects = in->n_projects, cost_sat = in->cost_sat;
-    const double *mult = in->mult, *cost = in->cost, *u = in->u, *inv_u = in->inv_u;
-    const int *indptr = in->indptr, *grp = in->grp, *rank = in->rank;
-    const double *summary = in->summary;
-    const unsigned char *nb = in->nb;
-    const long long *num = in->num, *den = in->den;
-    int *seq = out->seq, *seq_len = &out->len;
-    double *price_out = out->price, *err_out = out->err, *voters_out = out->voters;
-    int check_len = anchor->len;
-    const int *check_seq = anchor->seq;
-    const double *check_price = anchor->price, *check_err = anchor->err;
-    const double *check_voters = anchor->voters;
+    RUN_LOCALS(in, out, anchor);
     int n_prefix = prefix->n_rounds;
     const double *paid = prefix->paid, *paid_err = prefix->paid_err;
     int hint_rounds = hints->rounds;
