@@ -60,6 +60,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ballots.pabulib_values import format_decimal
+
 ALL_RULES = ("greedy", "mes", "phragmen", "utilitarian", "equal-shares")
 
 
@@ -72,26 +74,10 @@ def to_fraction(x: Any) -> Fraction:
 
 def exact_decimal(x: Fraction) -> str:
     """Write a Fraction as an exact decimal string, or as n/d if it has no finite decimal form."""
-    den = x.denominator
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
-    while den % 5 == 0:
-        den //= 5
-        fives += 1
-    if den != 1:
+    try:
+        return format_decimal(x)
+    except ValueError:
         return f"{x.numerator}/{x.denominator}"
-    digits = max(twos, fives)
-    scaled = x * 10**digits
-    assert scaled.denominator == 1
-    n = scaled.numerator
-    sign = "-" if n < 0 else ""
-    n = abs(n)
-    if digits == 0:
-        return f"{sign}{n}"
-    s = str(n).rjust(digits + 1, "0")
-    return f"{sign}{s[:-digits]}.{s[-digits:]}"
 
 
 def load(path: Path) -> dict[str, Any]:
