@@ -319,22 +319,14 @@ def select_distribution(
     shortcut = _partition_shortcut(table, quotas, size)
     if shortcut is not None:
         panels, weights, probs, stages = shortcut
-        return Distribution(
-            method=method,
-            table=table,
-            size=size,
-            panels=panels,
-            weights=weights,
-            type_probabilities=probs,
-            columns=len(panels),
-            stages=stages,
-            seconds=time.perf_counter() - start,
-        )
-    pricing = PricingMIP(table, quotas, size)
-    greedy = GreedyPricer(table, quotas, size)
-    lp, columns, known = _start_master(greedy, pricing, counts)
-    floors, stages = _run_stages(lp, greedy, pricing, counts, columns, known, method)
-    panels, weights, probs = _support(columns, counts, floors)
+        generated = len(panels)
+    else:
+        pricing = PricingMIP(table, quotas, size)
+        greedy = GreedyPricer(table, quotas, size)
+        lp, columns, known = _start_master(greedy, pricing, counts)
+        floors, stages = _run_stages(lp, greedy, pricing, counts, columns, known, method)
+        panels, weights, probs = _support(columns, counts, floors)
+        generated = len(columns)
     return Distribution(
         method=method,
         table=table,
@@ -342,7 +334,7 @@ def select_distribution(
         panels=panels,
         weights=weights,
         type_probabilities=probs,
-        columns=len(columns),
+        columns=generated,
         stages=stages,
         seconds=time.perf_counter() - start,
     )
