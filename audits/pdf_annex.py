@@ -19,7 +19,7 @@ from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
 from audits import charts
 from audits.annex import DeliveryAnnex
-from audits.pdf_tables import CELL_PADDING, FRAME_WIDTH, TABLE_FONT_SIZE, para
+from audits.pdf_tables import FRAME_WIDTH, HEADER_BACKGROUND, grid_commands, para
 from audits.typeface import BODY, BOLD, register_fonts
 from ballots.wording import combined_words, impact_total_text
 from ballots.wording import money as format_money
@@ -71,14 +71,9 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]],
     table.setStyle(
         TableStyle(
             [
-                ("FONTNAME", (0, 0), (-1, -1), BODY),
-                ("FONTSIZE", (0, 0), (-1, -1), TABLE_FONT_SIZE),
-                ("LEADING", (0, 0), (-1, -1), 10),
-                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                *grid_commands(),
                 ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8efe9")),
+                HEADER_BACKGROUND,
             ]
         )
     )

@@ -75,6 +75,22 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+# The header row's fill, the same in every table of the documents.
+HEADER_BACKGROUND = ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8efe9"))
+
+
+def grid_commands(*, last_row: int = -1) -> list[tuple[Any, ...]]:
+    """Return the commands every table starts with: font, padding, and a grid to `last_row`."""
+    return [
+        ("FONTNAME", (0, 0), (-1, -1), BODY),
+        ("FONTSIZE", (0, 0), (-1, -1), TABLE_FONT_SIZE),
+        ("LEADING", (0, 0), (-1, -1), 10),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("GRID", (0, 0), (-1, last_row), 0.25, colors.grey),
+    ]
+
+
 def para(text: str, style: ParagraphStyle, *, bold: bool = False) -> Paragraph:
     """Return a paragraph of plain text; Arabic-script text is shaped, right to left."""
     if has_rtl(text):
@@ -198,15 +214,10 @@ def results_table(doc: TallyDocument, st: Mapping[str, ParagraphStyle]) -> Table
         row[amount_col] = columns[amount_col].cells[n_rows + j]
         data.append(row)
     style = [
-        ("FONTNAME", (0, 0), (-1, -1), BODY),
-        ("FONTSIZE", (0, 0), (-1, -1), TABLE_FONT_SIZE),
-        ("LEADING", (0, 0), (-1, -1), 10),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("GRID", (0, 0), (-1, n_rows), 0.25, colors.grey),
+        *grid_commands(last_row=n_rows),
         ("LINEABOVE", (0, n_rows + 1), (-1, n_rows + 1), 0.8, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8efe9")),
+        HEADER_BACKGROUND,
     ]
     for i, c in enumerate(columns):
         if c.numeric:
@@ -255,15 +266,10 @@ def payments_table(doc: TallyDocument, st: Mapping[str, ParagraphStyle]) -> Tabl
     table.setStyle(
         TableStyle(
             [
-                ("FONTNAME", (0, 0), (-1, -1), BODY),
-                ("FONTSIZE", (0, 0), (-1, -1), TABLE_FONT_SIZE),
-                ("LEADING", (0, 0), (-1, -1), 10),
-                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                *grid_commands(),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8efe9")),
+                HEADER_BACKGROUND,
                 ("FONTNAME", (0, -1), (-1, -1), BOLD),
                 ("SPAN", (0, -1), (1, -1)),
             ]

@@ -34,6 +34,56 @@ def _q(x: Any) -> Fraction:
     return Fraction(str(x))
 
 
+def satisfaction(profile: Any) -> Any:
+    """Return pabutools' satisfaction class for `profile`: points if cardinal, else cost."""
+    from pabutools.election import AbstractCardinalProfile, Additive_Cardinal_Sat, Cost_Sat
+
+    return Additive_Cardinal_Sat if isinstance(profile, AbstractCardinalProfile) else Cost_Sat
+
+
+def as_approvals(instance: Any, profile: Any) -> Any:
+    """Return `profile` read as approvals of every project a ballot lists (for Phragmén)."""
+    from pabutools.election import AbstractApprovalProfile, ApprovalBallot, ApprovalProfile
+
+    if isinstance(profile, AbstractApprovalProfile):
+        return profile
+    return ApprovalProfile([ApprovalBallot(set(b)) for b in profile], instance=instance)
+
+
+def supported_projects(sat_profile: Any) -> set[Any]:
+    """Return the projects MES can pay for: of positive cost, and some voter gains from them."""
+    return {
+        p
+        for voter in sat_profile
+        for p in voter.ballot
+        if _q(p.cost) > 0 and voter.sat_project(p) > 0
+    }
+
+
+def equal_shares_at(step: int, instance: Any, profile: Any, sat_profile: Any) -> Any:
+    """Return plain pabutools MES with every voter starting at B/n + step, as at Add1's step."""
+    from pabutools.rules import method_of_equal_shares
+
+    original = instance.budget_limit
+    instance.budget_limit = original + step * profile.num_ballots()
+    try:
+        return method_of_equal_shares(instance, profile, sat_profile=sat_profile)
+    finally:
+        instance.budget_limit = original
+
+
+def cost(outcome: Any) -> Fraction:
+    """Return the total cost of pabutools' `outcome`, exactly."""
+    return sum((_q(p.cost) for p in outcome), Fraction(0))
+
+
+def is_exhaustive(outcome: Any, supported: set[Any], budget: Fraction) -> bool:
+    """Return True when no supported project left out of `outcome` still fits in `budget`."""
+    chosen = {str(p.name) for p in outcome}
+    spent = cost(outcome)
+    return not any(str(p.name) not in chosen and spent + _q(p.cost) <= budget for p in supported)
+
+
 class _Opinion(Exception):
     """An opinion reached before the comparison of funded sets."""
 
@@ -46,7 +96,7 @@ class _Opinion(Exception):
 def _equal_shares(manifest: Manifest, instance: Any, profile: Any, sat: Any) -> tuple[Any, str]:
     """pabutools' equal shares at the manifest's Add1 k, checked to be where its Add1 loop
     stops, completed by greedy; raises _Opinion when it disagrees or nothing compares."""
-    from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+    from pabutools.rules import greedy_utilitarian_welfare
 
     parameters = manifest.rule_parameters
     completion = parameters.get("completion", True)
@@ -54,32 +104,12 @@ def _equal_shares(manifest: Manifest, instance: Any, profile: Any, sat: Any) -> 
         raise _Opinion(None, "only equal shares with Add1 and greedy completion is compared")
     k = int(manifest.add1["k"])
     budget = _q(instance.budget_limit)
-    n = profile.num_ballots()
     sat_profile = profile.as_sat_profile(sat_class=sat)
-    supported = {
-        p
-        for voter in sat_profile
-        for p in voter.ballot
-        if _q(p.cost) > 0 and voter.sat_project(p) > 0
-    }
-
-    def run(step: int) -> Any:
-        original = instance.budget_limit
-        instance.budget_limit = original + step * n
-        try:
-            return method_of_equal_shares(instance, profile, sat_profile=sat_profile)
-        finally:
-            instance.budget_limit = original
-
-    def cost(outcome: Any) -> Fraction:
-        return sum((_q(p.cost) for p in outcome), Fraction(0))
-
-    at_k, after = run(k), run(k + 1)
-    chosen = {str(p.name) for p in at_k}
+    supported = supported_projects(sat_profile)
+    at_k = equal_shares_at(k, instance, profile, sat_profile)
+    after = equal_shares_at(k + 1, instance, profile, sat_profile)
     spent = cost(at_k)
-    exhaustive = not any(
-        str(p.name) not in chosen and spent + _q(p.cost) <= budget for p in supported
-    )
+    exhaustive = is_exhaustive(at_k, supported, budget)
     if spent > budget:
         raise _Opinion(False, f"pabutools' equal shares at k={k} spends more than the budget")
     if not exhaustive and cost(after) <= budget:
@@ -96,14 +126,6 @@ def _equal_shares(manifest: Manifest, instance: Any, profile: Any, sat: Any) -> 
 
 def second_opinion(manifest: Manifest, ballots_pb: str) -> tuple[bool | None, str]:
     """Return (agrees, reason): True or False after comparing, None when nothing compares."""
-    from pabutools.election import (
-        AbstractApprovalProfile,
-        AbstractCardinalProfile,
-        Additive_Cardinal_Sat,
-        ApprovalBallot,
-        ApprovalProfile,
-        Cost_Sat,
-    )
     from pabutools.election.pabulib import parse_pabulib_from_string
     from pabutools.rules import greedy_utilitarian_welfare, sequential_phragmen
 
@@ -113,16 +135,13 @@ def second_opinion(manifest: Manifest, ballots_pb: str) -> tuple[bool | None, st
     if manifest.tie_break.get("kind", "lex") != "lex":
         return None, "pabutools breaks ties by project name only; a lottery cannot be compared"
     instance, profile = parse_pabulib_from_string(ballots_pb)
-    cardinal = isinstance(profile, AbstractCardinalProfile)
-    sat = Additive_Cardinal_Sat if cardinal else Cost_Sat
+    sat = satisfaction(profile)
     expected = sorted(manifest.allocation)
     detail = ""
     if rule == "greedy":
         result = greedy_utilitarian_welfare(instance, profile, sat_class=sat)
     elif rule == "phragmen":
-        if not isinstance(profile, AbstractApprovalProfile):
-            profile = ApprovalProfile([ApprovalBallot(set(b)) for b in profile], instance=instance)
-        result = sequential_phragmen(instance, profile)
+        result = sequential_phragmen(instance, as_approvals(instance, profile))
     else:
         try:
             result, detail = _equal_shares(manifest, instance, profile, sat)

@@ -114,6 +114,7 @@ __all__ = [
     "Verdict",
     "load_pinned_keys",
     "main",
+    "open_pdf",
     "quick_checks",
     "read_folder",
     "verdict",
@@ -198,6 +199,16 @@ def _check_pabutools(st: State) -> str:
     return reason
 
 
+def open_pdf(pdf: bytes) -> tuple[dict[str, bytes], Mapping[str, str]]:
+    """Return a PDF's attachments and printed digests; raise UnusableInput if it is unreadable."""
+    if not pdf.startswith(b"%PDF-"):
+        raise UnusableInput("not a PDF file")
+    try:
+        return read_attachments(pdf), printed_digests(pdf)
+    except ValueError as exc:
+        raise UnusableInput(str(exc)) from exc
+
+
 def verify_pdf(
     pdf: bytes,
     *,
@@ -208,13 +219,7 @@ def verify_pdf(
     sortition_record: bytes | None = None,
 ) -> list[Check]:
     """Run checks 1-11 on a published PDF; raise UnusableInput if it is not a readable PDF."""
-    if not pdf.startswith(b"%PDF-"):
-        raise UnusableInput("not a PDF file")
-    try:
-        files = read_attachments(pdf)
-        printed = printed_digests(pdf)
-    except ValueError as exc:
-        raise UnusableInput(str(exc)) from exc
+    files, printed = open_pdf(pdf)
     return verify_bundle(
         files,
         pinned_keys=pinned_keys,

@@ -234,12 +234,8 @@ class _Sections:
         key = row[0].strip()
         if not key:
             raise PbError(line, "META row has an empty key")
-        if key in self.meta:
-            raise PbError(
-                line, f"META key '{key}' appears twice (first on line {self.meta_lines[key]})"
-            )
+        _first_use(line, key, self.meta_lines, "META key")
         self.meta[key] = row[1]
-        self.meta_lines[key] = line
 
     def check_present(self, end_line: int) -> None:
         """Refuse a file without all three sections."""
@@ -252,26 +248,36 @@ class _Sections:
 
     def budget_and_vote_type(self) -> tuple[Fraction, VoteType]:
         """Read META's budget and vote type, which every file must give."""
-        meta, meta_lines = self.meta, self.meta_lines
-        if "budget" not in meta:
-            raise PbError(self.meta_line, "META has no 'budget'")
-        budget = parse_decimal(meta["budget"])
+        budget_text = self._required_meta("budget")
+        budget = parse_decimal(budget_text)
         if budget is None:
             raise PbError(
-                meta_lines["budget"],
-                f"budget '{shown(meta['budget'])}' {number_problem(meta['budget'])}",
+                self.meta_lines["budget"],
+                f"budget '{shown(budget_text)}' {number_problem(budget_text)}",
             )
         if budget < 0:
-            raise PbError(meta_lines["budget"], f"budget {shown(meta['budget'])} is negative")
-        if "vote_type" not in meta:
-            raise PbError(self.meta_line, "META has no 'vote_type'")
-        vote_type = normalise_vote_type(meta["vote_type"])
+            raise PbError(self.meta_lines["budget"], f"budget {shown(budget_text)} is negative")
+        vote_type_text = self._required_meta("vote_type")
+        vote_type = normalise_vote_type(vote_type_text)
         if vote_type is None:
             raise PbError(
-                meta_lines["vote_type"],
-                f"vote_type '{meta['vote_type'].strip()}' is not one of " + ", ".join(VOTE_TYPES),
+                self.meta_lines["vote_type"],
+                f"vote_type '{vote_type_text.strip()}' is not one of " + ", ".join(VOTE_TYPES),
             )
         return budget, vote_type
+
+    def _required_meta(self, key: str) -> str:
+        """Return META's value for `key`; refuse a file whose META lacks it."""
+        if key not in self.meta:
+            raise PbError(self.meta_line, f"META has no '{key}'")
+        return self.meta[key]
+
+
+def _first_use(line: int, key: str, first_line: dict[str, int], name: str) -> None:
+    """Record that `key` is given on `line`; refuse it if an earlier line gave it already."""
+    if key in first_line:
+        raise PbError(line, f"{name} '{key}' appears twice (first on line {first_line[key]})")
+    first_line[key] = line
 
 
 def _parse_projects(header: list[str], rows: list[tuple[int, list[str]]]) -> tuple[Project, ...]:
@@ -288,11 +294,7 @@ def _parse_projects(header: list[str], rows: list[tuple[int, list[str]]]) -> tup
         pid = row[i_id].strip()
         if not pid:
             raise PbError(line, "project has an empty project_id")
-        if pid in first_line:
-            raise PbError(
-                line, f"project id '{pid}' appears twice (first on line {first_line[pid]})"
-            )
-        first_line[pid] = line
+        _first_use(line, pid, first_line, "project id")
         cost = parse_decimal(row[i_cost])
         if cost is None:
             raise PbError(
@@ -343,11 +345,7 @@ def _parse_votes(
         voter = row[i_voter].strip()
         if not voter:
             raise PbError(line, "vote has an empty voter_id")
-        if voter in first_line:
-            raise PbError(
-                line, f"voter id '{voter}' appears twice (first on line {first_line[voter]})"
-            )
-        first_line[voter] = line
+        _first_use(line, voter, first_line, "voter id")
         cell = row[i_vote].strip()
         chosen: list[str] = []
         if cell:

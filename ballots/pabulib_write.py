@@ -83,15 +83,22 @@ def write(pb: PbFile, *, add_counts: bool = False) -> str:
     return w.text()
 
 
+def _write_header(
+    w: _Writer, section: str, columns: tuple[str, ...], required: tuple[str, ...], what: str
+) -> None:
+    """Write a section's name and column row; raise ValueError if a required column lacks."""
+    for column in required:
+        if column not in columns:
+            raise ValueError(f"{what} lacks '{column}'")
+    w.writerow([section])
+    w.writerow(columns)
+
+
 def _write_projects(w: _Writer, pb: PbFile) -> set[str]:
     """Write the PROJECTS section; return the project ids."""
     pcols = pb.project_columns
-    for required in ("project_id", "cost"):
-        if required not in pcols:
-            raise ValueError(f"project_columns lacks '{required}'")
+    _write_header(w, "PROJECTS", pcols, ("project_id", "cost"), "project_columns")
     seen_ids: set[str] = set()
-    w.writerow(["PROJECTS"])
-    w.writerow(pcols)
     for p in pb.instance.projects:
         _check_project(p, pcols, seen_ids)
         seen_ids.add(p.id)
@@ -126,12 +133,9 @@ def _write_votes(w: _Writer, pb: PbFile, ids: set[str]) -> None:
     """Write the VOTES section."""
     vcols = pb.vote_columns
     with_points = pb.profile.vote_type in ("cumulative", "scoring")
-    for required in ("voter_id", "vote", *(("points",) if with_points else ())):
-        if required not in vcols:
-            raise ValueError(f"vote_columns lacks '{required}'")
+    required = ("voter_id", "vote", *(("points",) if with_points else ()))
+    _write_header(w, "VOTES", vcols, required, "vote_columns")
     seen_voters: set[str] = set()
-    w.writerow(["VOTES"])
-    w.writerow(vcols)
     for b in pb.profile.ballots:
         if b.voter_id in seen_voters:
             raise ValueError(f"voter id {b.voter_id!r} appears twice")

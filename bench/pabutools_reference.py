@@ -60,6 +60,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from audits.second_opinion import (
+    as_approvals,
+    cost,
+    equal_shares_at,
+    is_exhaustive,
+    satisfaction,
+    supported_projects,
+)
+from ballots.pabulib_values import format_decimal
+
 ALL_RULES = ("greedy", "mes", "phragmen", "utilitarian", "equal-shares")
 
 
@@ -72,26 +82,10 @@ def to_fraction(x: Any) -> Fraction:
 
 def exact_decimal(x: Fraction) -> str:
     """Write a Fraction as an exact decimal string, or as n/d if it has no finite decimal form."""
-    den = x.denominator
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
-    while den % 5 == 0:
-        den //= 5
-        fives += 1
-    if den != 1:
+    try:
+        return format_decimal(x)
+    except ValueError:
         return f"{x.numerator}/{x.denominator}"
-    digits = max(twos, fives)
-    scaled = x * 10**digits
-    assert scaled.denominator == 1
-    n = scaled.numerator
-    sign = "-" if n < 0 else ""
-    n = abs(n)
-    if digits == 0:
-        return f"{sign}{n}"
-    s = str(n).rjust(digits + 1, "0")
-    return f"{sign}{s[:-digits]}.{s[-digits:]}"
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -110,14 +104,7 @@ def save(path: Path, data: dict[str, Any]) -> None:
 
 def run_rule(rule: str, instance: Any, profile: Any) -> dict[str, Any]:
     """Run one pabutools rule and return the JSON entry."""
-    from pabutools.election import (
-        AbstractApprovalProfile,
-        AbstractCardinalProfile,
-        Additive_Cardinal_Sat,
-        ApprovalBallot,
-        ApprovalProfile,
-        Cost_Sat,
-    )
+    from pabutools.election import Cost_Sat
     from pabutools.rules import (
         completion_by_rule_combination,
         greedy_utilitarian_welfare,
@@ -126,11 +113,10 @@ def run_rule(rule: str, instance: Any, profile: Any) -> dict[str, Any]:
         sequential_phragmen,
     )
 
-    cardinal = isinstance(profile, AbstractCardinalProfile)
-    sat = Additive_Cardinal_Sat if cardinal else Cost_Sat
+    sat = satisfaction(profile)
     entry: dict[str, Any] = {}
-    if rule == "phragmen" and not isinstance(profile, AbstractApprovalProfile):
-        profile = ApprovalProfile([ApprovalBallot(set(b)) for b in profile], instance=instance)
+    if rule == "phragmen":
+        profile = as_approvals(instance, profile)
     start = time.perf_counter()
     if rule == "greedy":
         result = greedy_utilitarian_welfare(instance, profile, sat_class=sat)
@@ -151,11 +137,11 @@ def run_rule(rule: str, instance: Any, profile: Any) -> dict[str, Any]:
         raise ValueError(f"unknown rule {rule}")
     seconds = time.perf_counter() - start
     selected = sorted(str(p.name) for p in result)
-    spent = sum((to_fraction(p.cost) for p in result), Fraction(0))
+    spent = cost(result)
     entry["selected"] = selected
     entry["spent"] = exact_decimal(spent)
     entry["seconds"] = round(seconds, 3)
-    entry["sat"] = "Cost_Sat" if rule == "utilitarian" or not cardinal else "Additive_Cardinal_Sat"
+    entry["sat"] = "Cost_Sat" if rule == "utilitarian" else sat.__name__
     if rule == "utilitarian":
         # Welfare with cost satisfaction: each voter counts the cost of every funded project
         # listed on their ballot, so the welfare is sum over funded projects of cost * supporters.
@@ -180,41 +166,23 @@ ADD1_NOTE = (
 
 def run_add1_sample(k: int, instance: Any, profile: Any) -> dict[str, Any]:
     """Run plain pabutools MES with each voter starting at B/n + k; judge it against B."""
-    from pabutools.election import AbstractCardinalProfile, Additive_Cardinal_Sat, Cost_Sat
-    from pabutools.rules import method_of_equal_shares
-
-    cardinal = isinstance(profile, AbstractCardinalProfile)
-    sat = Additive_Cardinal_Sat if cardinal else Cost_Sat
+    sat = satisfaction(profile)
     budget = to_fraction(instance.budget_limit)
     n = profile.num_ballots()
     sat_profile = profile.as_sat_profile(sat_class=sat)
-    # The projects MES can pay for: positive cost and some voter with positive satisfaction.
-    supported = set()
-    for voter_sat in sat_profile:
-        for p in voter_sat.ballot:
-            if to_fraction(p.cost) > 0 and voter_sat.sat_project(p) > 0:
-                supported.add(p)
-    original_limit = instance.budget_limit
-    instance.budget_limit = original_limit + k * n
-    try:
-        start = time.perf_counter()
-        result = method_of_equal_shares(instance, profile, sat_profile=sat_profile)
-        seconds = time.perf_counter() - start
-    finally:
-        instance.budget_limit = original_limit
-    chosen = {str(p.name) for p in result}
-    spent = sum((to_fraction(p.cost) for p in result), Fraction(0))
-    exhaustive = not any(
-        str(p.name) not in chosen and spent + to_fraction(p.cost) <= budget for p in supported
-    )
+    supported = supported_projects(sat_profile)
+    start = time.perf_counter()
+    result = equal_shares_at(k, instance, profile, sat_profile)
+    seconds = time.perf_counter() - start
+    spent = cost(result)
     return {
-        "selected": sorted(chosen),
+        "selected": sorted(str(p.name) for p in result),
         "spent": exact_decimal(spent),
-        "exhaustive": exhaustive,
+        "exhaustive": is_exhaustive(result, supported, budget),
         "over_budget": spent > budget,
         "voter_budget": exact_decimal(budget / n + k),
         "seconds": round(seconds, 3),
-        "sat": "Additive_Cardinal_Sat" if cardinal else "Cost_Sat",
+        "sat": sat.__name__,
     }
 
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from decide import sortition
 
 RESOLVE_TOLERANCE = 1e-6
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _read(path: Path) -> str:
@@ -66,6 +69,18 @@ def _load_record(path: Path) -> Any:
         raise click.ClickException(f"{path}: not a sortition record (nested too deeply).") from None
 
 
+def _record_option(help_text: str, *, required: bool = False) -> Callable[[F], F]:
+    """Return the ``-o/--record`` option: the file a command writes its record to."""
+    return click.option(
+        "-o",
+        "--record",
+        "out",
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        required=required,
+        help=help_text,
+    )
+
+
 @click.group("sortition")
 def sortition_group() -> None:
     """Select a panel by sortition (leximin), and verify a published record."""
@@ -96,14 +111,7 @@ def sortition_group() -> None:
     help="m, the number of panels in the uniform lottery.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the record and timing as JSON.")
-@click.option(
-    "-o",
-    "--record",
-    "out",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    default=None,
-    help="Write the record (canonical JSON) to this file.",
-)
+@_record_option("Write the record (canonical JSON) to this file.")
 def select_command(
     pool_csv: Path,
     quotas_csv: Path,
@@ -228,14 +236,7 @@ def _resolve_check(record: dict[str, Any]) -> sortition.Check:
     help="The nonce the record commits to as next_nonce_hash (records from the site); "
     "records without one are drawn by the plain seed.",
 )
-@click.option(
-    "-o",
-    "--record",
-    "out",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    required=True,
-    help="Write the updated record here.",
-)
+@_record_option("Write the updated record here.", required=True)
 def replace_command(
     record_json: Path, dropouts: tuple[str, ...], seed: str, nonce: str | None, out: Path
 ) -> None:

@@ -43,7 +43,7 @@ from typing import Any
 
 from audits.edition import document_from_files
 from audits.html import render_html
-from audits.pdf import ATTACHMENT_NAMES, printed_digests, read_attachments
+from audits.pdf import ATTACHMENT_NAMES, read_attachments
 from audits.receipts import SignedReceipt
 from audits.verify import (
     TITLES,
@@ -52,6 +52,7 @@ from audits.verify import (
     UnusableInput,
     Verdict,
     load_pinned_keys,
+    open_pdf,
     quick_checks,
     verdict,
     verify_bundle,
@@ -145,18 +146,12 @@ def _read_input(
         except ValueError as exc:
             raise UnusableInput(f"the receipt cannot be read: {exc}") from exc
     if pdf:
-        if not pdf.startswith(b"%PDF-"):
-            raise UnusableInput("not a PDF file")
-        if b"%%EOF" not in pdf[-1024:]:
+        if pdf.startswith(b"%PDF-") and b"%%EOF" not in pdf[-1024:]:
             # A PDF's last line is %%EOF; without it pypdf searches the whole file for its
             # structure, seconds of a worker's time for a few megabytes of junk.
             raise UnusableInput("not a complete PDF file: it does not end with %%EOF")
-        try:
-            found = read_attachments(pdf)
-            printed = printed_digests(pdf)
-        except ValueError as exc:
-            raise UnusableInput(str(exc)) from exc
-        return _Input(dict(found), pinned, signed, printed, pdf, "the PDF")
+        found, printed = open_pdf(pdf)
+        return _Input(found, pinned, signed, printed, pdf, "the PDF")
     if files:
         unknown = sorted(set(files) - set(ATTACHMENT_NAMES))
         if unknown:

@@ -172,46 +172,6 @@ def _final_weights(
     return [w / total for w in weights]
 
 
-def _start_master(
-    greedy: GreedyPricer, pricing: PricingMIP, counts: Sequence[int]
-) -> tuple[MasterLP, list[tuple[int, ...]], set[tuple[int, ...]]]:
-    """Build the master LP on covering panels, fixing at 0 the types no panel can take."""
-    found, never = _cover(greedy, pricing, len(counts))
-    columns = sorted(found)
-    known = set(found)
-    lp = MasterLP(counts)
-    for panel in columns:
-        lp.add_panel(panel)
-    for t in never:
-        lp.fix(t, 0.0)
-    return lp, columns, known
-
-
-def _price_out(
-    lp: MasterLP,
-    greedy: GreedyPricer,
-    pricing: PricingMIP,
-    counts: Sequence[int],
-    columns: list[tuple[int, ...]],
-    known: set[tuple[int, ...]],
-    rng: random.Random,
-) -> tuple[float, list[float]]:
-    """Add panels beating the dual bound until none is left; return the optimum and duals."""
-    n = len(counts)
-    while True:
-        value, y, mu = lp.solve()
-        prices = [y[t] / counts[t] for t in range(n)]
-        fresh = _greedy_panels(greedy, prices, mu + PRICE_TOLERANCE, known, rng)
-        if not fresh:
-            fresh = [p for p in pricing.above(prices, mu + PRICE_TOLERANCE) if p not in known]
-        if not fresh:
-            return value, y
-        for panel in fresh:
-            known.add(panel)
-            columns.append(panel)
-            lp.add_panel(panel)
-
-
 def _holding_types(open_types: Sequence[int], y: Sequence[float]) -> list[int]:
     """Return the open types to fix at this stage's level (at least one)."""
     holding = [t for t in open_types if y[t] > FIX_TOLERANCE]
@@ -220,33 +180,68 @@ def _holding_types(open_types: Sequence[int], y: Sequence[float]) -> list[int]:
     return holding
 
 
-def _run_stages(
-    lp: MasterLP,
-    greedy: GreedyPricer,
-    pricing: PricingMIP,
-    counts: Sequence[int],
-    columns: list[tuple[int, ...]],
-    known: set[tuple[int, ...]],
-    method: str,
-) -> tuple[list[float], int]:
-    """Run the leximin (or maximin) stages; return each type's floor and the stage count."""
-    n = len(counts)
-    rng = random.Random(0)  # perturbs the greedy's prices; fixed, so runs repeat exactly
-    floors = [0.0] * n
-    stages = 0
-    while len(lp.fixed) < n:
-        stages += 1
-        value, y = _price_out(lp, greedy, pricing, counts, columns, known, rng)
-        level = min(1.0, max(0.0, value))
-        open_types = [t for t in range(n) if t not in lp.fixed]
-        if method == "maximin":
-            for t in open_types:
+@dataclass
+class _ColumnGeneration:
+    """The master LP, the panels it holds (its columns), and the two ways to price new ones."""
+
+    greedy: GreedyPricer
+    pricing: PricingMIP
+    counts: Sequence[int]
+    lp: MasterLP
+    columns: list[tuple[int, ...]]
+    known: set[tuple[int, ...]]
+
+    @classmethod
+    def start(cls, table: TypeTable, quotas: Sequence[Quota], size: int) -> _ColumnGeneration:
+        """Build the master LP on covering panels, fixing at 0 the types no panel can take."""
+        pricing = PricingMIP(table, quotas, size)
+        greedy = GreedyPricer(table, quotas, size)
+        counts = table.counts
+        found, never = _cover(greedy, pricing, len(counts))
+        columns = sorted(found)
+        lp = MasterLP(counts)
+        for panel in columns:
+            lp.add_panel(panel)
+        for t in never:
+            lp.fix(t, 0.0)
+        return cls(greedy, pricing, counts, lp, columns, set(found))
+
+    def price_out(self, rng: random.Random) -> tuple[float, list[float]]:
+        """Add panels beating the dual bound until none is left; return the optimum and duals."""
+        n = len(self.counts)
+        while True:
+            value, y, mu = self.lp.solve()
+            prices = [y[t] / self.counts[t] for t in range(n)]
+            threshold = mu + PRICE_TOLERANCE
+            fresh = _greedy_panels(self.greedy, prices, threshold, self.known, rng)
+            if not fresh:
+                fresh = [p for p in self.pricing.above(prices, threshold) if p not in self.known]
+            if not fresh:
+                return value, y
+            for panel in fresh:
+                self.known.add(panel)
+                self.columns.append(panel)
+                self.lp.add_panel(panel)
+
+    def run_stages(self, method: str) -> tuple[list[float], int]:
+        """Run the leximin (or maximin) stages; return each type's floor and the stage count."""
+        n = len(self.counts)
+        rng = random.Random(0)  # perturbs the greedy's prices; fixed, so runs repeat exactly
+        floors = [0.0] * n
+        stages = 0
+        while len(self.lp.fixed) < n:
+            stages += 1
+            value, y = self.price_out(rng)
+            level = min(1.0, max(0.0, value))
+            open_types = [t for t in range(n) if t not in self.lp.fixed]
+            if method == "maximin":
+                for t in open_types:
+                    floors[t] = level
+                break
+            for t in _holding_types(open_types, y):
                 floors[t] = level
-            break
-        for t in _holding_types(open_types, y):
-            floors[t] = level
-            lp.fix(t, level)
-    return floors, stages
+                self.lp.fix(t, level)
+        return floors, stages
 
 
 def _support(
@@ -319,22 +314,12 @@ def select_distribution(
     shortcut = _partition_shortcut(table, quotas, size)
     if shortcut is not None:
         panels, weights, probs, stages = shortcut
-        return Distribution(
-            method=method,
-            table=table,
-            size=size,
-            panels=panels,
-            weights=weights,
-            type_probabilities=probs,
-            columns=len(panels),
-            stages=stages,
-            seconds=time.perf_counter() - start,
-        )
-    pricing = PricingMIP(table, quotas, size)
-    greedy = GreedyPricer(table, quotas, size)
-    lp, columns, known = _start_master(greedy, pricing, counts)
-    floors, stages = _run_stages(lp, greedy, pricing, counts, columns, known, method)
-    panels, weights, probs = _support(columns, counts, floors)
+        generated = len(panels)
+    else:
+        master = _ColumnGeneration.start(table, quotas, size)
+        floors, stages = master.run_stages(method)
+        panels, weights, probs = _support(master.columns, counts, floors)
+        generated = len(master.columns)
     return Distribution(
         method=method,
         table=table,
@@ -342,7 +327,7 @@ def select_distribution(
         panels=panels,
         weights=weights,
         type_probabilities=probs,
-        columns=len(columns),
+        columns=generated,
         stages=stages,
         seconds=time.perf_counter() - start,
     )
