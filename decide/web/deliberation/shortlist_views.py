@@ -24,7 +24,7 @@ from decide.web.deliberation.common import (
     load_session,
     show_context,
 )
-from decide.web.forms import ActionForm, run_action, show_domain_error
+from decide.web.forms import ActionForm, run_action, submit_form
 from decide.web.forms.deliberation import (
     ApplyShortlistForm,
     ReasonForm,
@@ -40,20 +40,18 @@ def start_shortlist(session_id: int) -> str | Response:
     panel_session = load_session(session_id)
     require(can.can_run_sessions(current_user, panel_session.round))
     form = ShortlistForm()
-    if form.validate_on_submit():
-        try:
-            if form.method.data == "ranked":
-                shortlist.open_ranked_vote(db.session, panel_session, form.places.data)
-            else:
-                shortlist.adopt_threshold(db.session, panel_session, form.threshold_value())
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Shortlist decision started.", "success")
-            return back_to_session(panel_session, "shortlist")
+    if submit_form(form, lambda: _start(panel_session, form), "Shortlist decision started."):
+        return back_to_session(panel_session, "shortlist")
     return render_template(
         "deliberation/show.html", **show_context(panel_session, shortlist_form=form)
     )
+
+
+def _start(panel_session: PanelSession, form: ShortlistForm) -> None:
+    if form.method.data == "ranked":
+        shortlist.open_ranked_vote(db.session, panel_session, form.places.data)
+    else:
+        shortlist.adopt_threshold(db.session, panel_session, form.threshold_value())
 
 
 @bp.route("/sessions/<int:session_id>/shortlist/ballot", methods=["GET", "POST"])
@@ -68,16 +66,12 @@ def ballot(session_id: int) -> str | Response:
     )
     form = ranking_form(candidates, mine)
     blocked = shortlist.why_no_ballot(db.session, decision, current_user)
-    if blocked is None and form.validate_on_submit():
-        try:
-            shortlist.cast_ranking(db.session, decision, current_user, form.ranking())
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(
-                "Your ranking is recorded. You can change it until the vote is counted.", "success"
-            )
-            return back_to_session(panel_session, "shortlist")
+    if blocked is None and submit_form(
+        form,
+        lambda: shortlist.cast_ranking(db.session, decision, current_user, form.ranking()),
+        "Your ranking is recorded. You can change it until the vote is counted.",
+    ):
+        return back_to_session(panel_session, "shortlist")
     conflicted = sessions.conflicted_proposal_ids(db.session, panel_session.round, current_user)
     return render_template(
         "deliberation/ballot.html",
