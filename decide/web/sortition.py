@@ -5,6 +5,7 @@ and replaces drop-outs; anyone reads the published record and downloads RECORD.j
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -166,6 +167,17 @@ def _back(rnd: Round, anchor: str) -> BaseResponse:
     return redirect(url_for(".manage", round_id=rnd.id) + f"#{anchor}", 303)
 
 
+def _save(
+    rnd: Round, form: Any, action: Callable[[], Any], success: str | Callable[[Any], str],
+    *, name: str, anchor: str,
+) -> str | BaseResponse:  # fmt: skip
+    """Submit the page's form `name` (a _manage_context key): back to the page at `anchor`,
+    or the page again with the form's errors."""
+    if submit_form(form, action, success):
+        return _back(rnd, anchor)
+    return _manage(rnd, **{name: form})
+
+
 def _facilitator_round(round_id: int) -> Round:
     rnd = _round(round_id)
     require(can.can_run_sortition(current_user, rnd))
@@ -183,9 +195,8 @@ def panel_size(round_id: int) -> str | BaseResponse:
     """Set the panel size and the extra questions."""
     rnd = _facilitator_round(round_id)
     form = PanelSizeForm()
-    if submit_form(form, lambda: _set_panel(rnd, form), "Panel size saved."):
-        return _back(rnd, "panel-size")
-    return _manage(rnd, size_form=form)
+    return _save(rnd, form, lambda: _set_panel(rnd, form), "Panel size saved.",
+                 name="size_form", anchor="panel-size")  # fmt: skip
 
 
 def _set_panel(rnd: Round, form: PanelSizeForm) -> None:
@@ -200,9 +211,8 @@ def quotas(round_id: int) -> str | BaseResponse:
     """Replace the quotas from the text area or an uploaded CSV file (feature,value,min,max)."""
     rnd = _facilitator_round(round_id)
     form = QuotasForm()
-    if submit_form(form, lambda: _set_quotas(rnd, form), "Quotas saved."):
-        return _back(rnd, "quota-rules")
-    return _manage(rnd, quotas_form=form)
+    return _save(rnd, form, lambda: _set_quotas(rnd, form), "Quotas saved.",
+                 name="quotas_form", anchor="quota-rules")  # fmt: skip
 
 
 def _set_quotas(rnd: Round, form: QuotasForm) -> None:
@@ -238,13 +248,8 @@ def seed(round_id: int) -> str | BaseResponse:
     """Record the seed announced in public, with the time."""
     rnd = _facilitator_round(round_id)
     form = SeedForm()
-    if submit_form(
-        form,
-        lambda: sortition.announce_seed(db.session, rnd, form.seed.data or ""),
-        "Seed recorded.",
-    ):
-        return _back(rnd, "draw")
-    return _manage(rnd, seed_form=form)
+    return _save(rnd, form, lambda: sortition.announce_seed(db.session, rnd, form.seed.data or ""),
+                 "Seed recorded.", name="seed_form", anchor="draw")  # fmt: skip
 
 
 @bp.post("/rounds/<int:round_id>/panel/draw")
@@ -263,13 +268,11 @@ def replacement_seed(round_id: int) -> str | BaseResponse:
     """Record the seed announced in public for the next replacements, with the time."""
     rnd = _facilitator_round(round_id)
     form = SeedForm(prefix="replacement")
-    if submit_form(
-        form,
+    return _save(
+        rnd, form,
         lambda: sortition.announce_replacement_seed(db.session, rnd, form.seed.data or ""),
-        "Replacement seed recorded.",
-    ):
-        return _back(rnd, "replace")
-    return _manage(rnd, replacement_seed_form=form)
+        "Replacement seed recorded.", name="replacement_seed_form", anchor="replace",
+    )  # fmt: skip
 
 
 @bp.post("/rounds/<int:round_id>/panel/replace")
@@ -280,13 +283,12 @@ def replace(round_id: int) -> str | BaseResponse:
     found = sortition.settings_of(db.session, rnd)
     panel = sortition.current_panel(sortition.record_of(found))
     form.dropouts.choices = _panel_options(rnd, panel)
-    if submit_form(
-        form,
+    return _save(
+        rnd, form,
         lambda: sortition.replace_dropouts(db.session, rnd, form.dropouts.data or []),
         lambda added: f"{len(added)} replacement(s) drawn and recorded.",
-    ):
-        return _back(rnd, "replace")
-    return _manage(rnd, replace_form=form)
+        name="replace_form", anchor="replace",
+    )  # fmt: skip
 
 
 # --- The published record ------------------------------------------------------------------

@@ -22,6 +22,7 @@ from decide.web.deliberation.common import (
     load_round,
     load_session,
     show_context,
+    submit_on_session_page,
 )
 from decide.web.forms import options, run_action, show_domain_error, submit_form
 from decide.web.forms.deliberation import (
@@ -109,11 +110,10 @@ def add_document(session_id: int) -> str | Response:
     panel_session = load_session(session_id)
     require(can.can_run_sessions(current_user, panel_session.round))
     form = DocumentForm()
-    if submit_form(form, lambda: _add_document(panel_session, form), "Document added."):
-        return back_to_session(panel_session, "documents")
-    return render_template(
-        "deliberation/show.html", **show_context(panel_session, document_form=form)
-    )
+    return submit_on_session_page(
+        panel_session, form, lambda: _add_document(panel_session, form), "Document added.",
+        name="document_form", anchor="documents",
+    )  # fmt: skip
 
 
 def _add_document(panel_session: Any, form: DocumentForm) -> None:

@@ -22,7 +22,7 @@ from decide.web.deliberation.common import (
     bp,
     load_decision,
     load_session,
-    show_context,
+    submit_on_session_page,
 )
 from decide.web.forms import ActionForm, run_action, submit_form
 from decide.web.forms.deliberation import (
@@ -40,11 +40,10 @@ def start_shortlist(session_id: int) -> str | Response:
     panel_session = load_session(session_id)
     require(can.can_run_sessions(current_user, panel_session.round))
     form = ShortlistForm()
-    if submit_form(form, lambda: _start(panel_session, form), "Shortlist decision started."):
-        return back_to_session(panel_session, "shortlist")
-    return render_template(
-        "deliberation/show.html", **show_context(panel_session, shortlist_form=form)
-    )
+    return submit_on_session_page(
+        panel_session, form, lambda: _start(panel_session, form), "Shortlist decision started.",
+        name="shortlist_form", anchor="shortlist",
+    )  # fmt: skip
 
 
 def _start(panel_session: PanelSession, form: ShortlistForm) -> None:
