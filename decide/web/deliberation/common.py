@@ -38,6 +38,13 @@ def load_session(session_id: int) -> PanelSession:
     return panel_session
 
 
+def load_session_to_run(session_id: int) -> PanelSession:
+    """Return the panel session, or 404; require permission to run it (facilitators)."""
+    panel_session = load_session(session_id)
+    require(can.can_run_sessions(current_user, panel_session.round))
+    return panel_session
+
+
 def load_proposal(proposal_id: int) -> Proposal:
     """Return the proposal, or 404; require permission to see its round's sessions."""
     proposal = db.get_or_404(Proposal, proposal_id)

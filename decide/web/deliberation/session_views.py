@@ -21,6 +21,7 @@ from decide.web.deliberation.common import (
     bp,
     load_round,
     load_session,
+    load_session_to_run,
     show_context,
     submit_on_session_page,
 )
@@ -107,8 +108,7 @@ def show(session_id: int) -> str:
 @bp.post("/sessions/<int:session_id>/documents")
 def add_document(session_id: int) -> str | Response:
     """Add a document to the session: a link or an uploaded file (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session_to_run(session_id)
     form = DocumentForm()
     return submit_on_session_page(
         panel_session, form, lambda: _add_document(panel_session, form), "Document added.",
@@ -151,8 +151,7 @@ SET_ASIDE_WARNING = (
 @bp.post("/sessions/<int:session_id>/attendance")
 def attendance(session_id: int) -> str | Response:
     """Record which panel members attended (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session_to_run(session_id)
     form = AttendanceForm()
     if submit_form(
         form,
@@ -170,8 +169,7 @@ def attendance(session_id: int) -> str | Response:
 @bp.post("/sessions/<int:session_id>/close")
 def close(session_id: int) -> Response:
     """Close the session: its scores are shown from now on (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session_to_run(session_id)
     run_action(
         lambda: sessions.close_session(db.session, panel_session),
         "Session closed. The panel's scores are now shown.",
