@@ -31,17 +31,12 @@ def load_round(round_id: int) -> Round:
     return rnd
 
 
-def load_session(session_id: int) -> PanelSession:
-    """Return the panel session, or 404; require permission to see it."""
+def load_session(session_id: int, *also: Callable[[Any, Round], bool]) -> PanelSession:
+    """Return the panel session, or 404; require permission to see it, and each permission
+    in `also` (such as can.can_run_sessions) on its round."""
     panel_session = db.get_or_404(PanelSession, session_id)
-    require(can.can_see_sessions(current_user, panel_session.round))
-    return panel_session
-
-
-def load_session_to_run(session_id: int) -> PanelSession:
-    """Return the panel session, or 404; require permission to run it (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    for may in (can.can_see_sessions, *also):
+        require(may(current_user, panel_session.round))
     return panel_session
 
 

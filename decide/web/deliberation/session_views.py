@@ -21,7 +21,6 @@ from decide.web.deliberation.common import (
     bp,
     load_round,
     load_session,
-    load_session_to_run,
     show_context,
     submit_on_session_page,
 )
@@ -108,7 +107,7 @@ def show(session_id: int) -> str:
 @bp.post("/sessions/<int:session_id>/documents")
 def add_document(session_id: int) -> str | Response:
     """Add a document to the session: a link or an uploaded file (facilitators)."""
-    panel_session = load_session_to_run(session_id)
+    panel_session = load_session(session_id, can.can_run_sessions)
     form = DocumentForm()
     return submit_on_session_page(
         panel_session, form, lambda: _add_document(panel_session, form), "Document added.",
@@ -151,7 +150,7 @@ SET_ASIDE_WARNING = (
 @bp.post("/sessions/<int:session_id>/attendance")
 def attendance(session_id: int) -> str | Response:
     """Record which panel members attended (facilitators)."""
-    panel_session = load_session_to_run(session_id)
+    panel_session = load_session(session_id, can.can_run_sessions)
     form = AttendanceForm()
     if submit_form(
         form,
@@ -169,7 +168,7 @@ def attendance(session_id: int) -> str | Response:
 @bp.post("/sessions/<int:session_id>/close")
 def close(session_id: int) -> Response:
     """Close the session: its scores are shown from now on (facilitators)."""
-    panel_session = load_session_to_run(session_id)
+    panel_session = load_session(session_id, can.can_run_sessions)
     run_action(
         lambda: sessions.close_session(db.session, panel_session),
         "Session closed. The panel's scores are now shown.",
@@ -228,8 +227,7 @@ def _criteria(form: RubricForm) -> list[scoring.CriterionPlan]:
 @bp.route("/sessions/<int:session_id>/proposals/<int:proposal_id>/score", methods=["GET", "POST"])
 def score(session_id: int, proposal_id: int) -> str | Response:
     """Score a proposal on the rubric, alone (panel members; others' scores stay hidden)."""
-    panel_session = load_session(session_id)
-    require(can.can_deliberate(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_deliberate)
     proposal = db.get_or_404(Proposal, proposal_id)
     criteria = scoring.rubric_of(db.session, panel_session.round)
     own = scoring.own_scores(db.session, panel_session, current_user).get(proposal.id, {})
