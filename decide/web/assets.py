@@ -23,6 +23,7 @@ from decide.web.forms import (
     options,
     run_action,
     show_domain_error,
+    submit_form,
 )
 
 bp = Blueprint("assets", __name__, url_prefix="/organisations")
@@ -102,14 +103,10 @@ def edit(slug: str) -> str | Response:
     org = _organisation(slug)
     require(can.can_edit_organisation(current_user, org))
     form = _form(org)
-    if form.validate_on_submit():
-        try:
-            service.update_organisation(db.session, org, _profile(form))
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Profile saved.", "success")
-            return redirect(url_for("assets.show", slug=org.slug))
+    if submit_form(
+        form, lambda: service.update_organisation(db.session, org, _profile(form)), "Profile saved."
+    ):
+        return redirect(url_for("assets.show", slug=org.slug))
     return render_template("assets/form.html", form=form, org=org)
 
 
@@ -119,14 +116,12 @@ def add_member(slug: str) -> str | Response:
     org = _organisation(slug)
     require(can.can_manage_members(current_user, org))
     form = MemberForm()
-    if form.validate_on_submit():
-        try:
-            membership = service.add_member(db.session, org, form.email.data, form.role.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"{membership.user.display_name} is now a member.", "success")
-            return redirect(url_for("assets.show", slug=org.slug))
+    if submit_form(
+        form,
+        lambda: service.add_member(db.session, org, form.email.data, form.role.data),
+        lambda membership: f"{membership.user.display_name} is now a member.",
+    ):
+        return redirect(url_for("assets.show", slug=org.slug))
     return _render_profile(org, form)
 
 

@@ -15,6 +15,8 @@ also limited per address. The limits are in decide/config.py.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import (
     Blueprint,
@@ -48,7 +50,10 @@ from decide.web.forms import (
     RegisterForm,
     add_error,
     show_domain_error,
+    submit_form,
 )
+
+T = TypeVar("T")
 
 bp = Blueprint("auth", __name__)
 
@@ -170,19 +175,24 @@ def check_email() -> str | Response:
     )
 
 
+def _open_link(check: Callable[..., T], token: str) -> T:
+    """Check an e-mailed verification link with `check` (raises accounts.BadLink)."""
+    max_age = int(current_app.config["VERIFY_LINK_MAX_AGE"])
+    return check(db.session, _secret(), token, max_age=max_age, now=_now())
+
+
+def _bad_link(error: accounts.BadLink, kind: str) -> tuple[str, int]:
+    """Say why an e-mailed link does not work (expired, used, or not ours)."""
+    return render_template("auth/bad_link.html", message=error.message, kind=kind), 400
+
+
 @bp.get("/verify/<token>")
 def verify(token: str) -> str | Response:
     """Verify the address from the e-mailed link, then go on (or log in first)."""
     try:
-        user, next_path = accounts.verify_email(
-            db.session,
-            _secret(),
-            token,
-            max_age=int(current_app.config["VERIFY_LINK_MAX_AGE"]),
-            now=_now(),
-        )
+        user, next_path = _open_link(accounts.verify_email, token)
     except accounts.BadLink as error:
-        return render_template("auth/bad_link.html", message=error.message, kind="verify"), 400
+        return _bad_link(error, "verify")
     target = safe_next(next_path, url_for("main.home"))
     return render_template("auth/verified.html", user=user, target=target)
 
@@ -280,7 +290,7 @@ def reset_password(token: str) -> tuple[str, int] | str | Response:
     try:
         user = accounts.account_for_reset(db.session, _secret(), token, max_age=max_age)
     except accounts.BadLink as error:
-        return render_template("auth/bad_link.html", message=error.message, kind="reset"), 400
+        return _bad_link(error, "reset")
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
@@ -288,7 +298,7 @@ def reset_password(token: str) -> tuple[str, int] | str | Response:
                 db.session, _secret(), token, form.password.data or "", max_age=max_age, now=_now()
             )
         except accounts.BadLink as error:
-            return render_template("auth/bad_link.html", message=error.message, kind="reset"), 400
+            return _bad_link(error, "reset")
         except DomainError as error:
             show_domain_error(form, error)
         else:
@@ -337,20 +347,18 @@ def account() -> str | Response:
     require(current_user.is_authenticated)
     user = _me()
     form = AccountDetailsForm(obj=user)
-    if form.validate_on_submit():
-        try:
-            accounts.update_details(
-                db.session,
-                user,
-                display_name=form.display_name.data or "",
-                postcode=form.postcode.data,
-                date_of_birth=form.date_of_birth.data,
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Your details are saved.", "success")
-            return redirect(url_for("auth.account"))
+    if submit_form(
+        form,
+        lambda: accounts.update_details(
+            db.session,
+            user,
+            display_name=form.display_name.data or "",
+            postcode=form.postcode.data,
+            date_of_birth=form.date_of_birth.data,
+        ),
+        "Your details are saved.",
+    ):
+        return redirect(url_for("auth.account"))
     failed = form if request.method == "POST" else None
     return _account_page(form, PasswordChangeForm(formdata=None), failed)
 
@@ -447,15 +455,9 @@ def change_email() -> str | Response:
 def confirm_email_change(token: str) -> tuple[str, int] | Response:
     """Move the account to its new, now verified, address; tell the old address."""
     try:
-        user, old = accounts.confirm_email_change(
-            db.session,
-            _secret(),
-            token,
-            max_age=int(current_app.config["VERIFY_LINK_MAX_AGE"]),
-            now=_now(),
-        )
+        user, old = _open_link(accounts.confirm_email_change, token)
     except accounts.BadLink as error:
-        return render_template("auth/bad_link.html", message=error.message, kind="email"), 400
+        return _bad_link(error, "email")
     if old is None:  # the link was opened again: the change is already made
         return redirect(url_for("auth.account"))
     mail.send(

@@ -19,7 +19,13 @@ from decide.services import permissions as can
 from decide.services.errors import DomainError
 from decide.web.access import require, viewable_round
 from decide.web.filters import long_date, money
-from decide.web.forms import LedgerPaymentForm, add_error, options, show_domain_error
+from decide.web.forms import (
+    LedgerPaymentForm,
+    add_error,
+    apply_form,
+    form_status,
+    options,
+)
 
 bp = Blueprint("ledger", __name__)
 
@@ -140,15 +146,17 @@ def pay(round_id: int) -> Any:
     spend = [p for p in service.spend_by_project(db.session, rnd) if p.left > 0]
     form.project_code.choices = options((p.code, _project_label(p, rnd.currency)) for p in spend)
     form.milestone_id.choices = _milestone_choices(rnd)
-    if request.method == "POST" and (payment := _payment(form, rnd)) is not None:
-        try:
-            row = service.record_payment(db.session, rnd, payment, current_user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            flash(f"Payment {row.sequence} recorded in the ledger.", "success")
-            return redirect(url_for("ledger.show", round_id=rnd.id), 303)
-    status = 422 if form.errors or getattr(form, "page_errors", None) else 200
+    if (
+        request.method == "POST"
+        and (payment := _payment(form, rnd)) is not None
+        and apply_form(
+            form,
+            lambda: service.record_payment(db.session, rnd, payment, current_user),
+            lambda row: f"Payment {row.sequence} recorded in the ledger.",
+        )
+    ):
+        return redirect(url_for("ledger.show", round_id=rnd.id), 303)
+    status = form_status(form)
     return render_template("ledger/pay.html", round=rnd, form=form, payable=spend), status
 
 

@@ -17,7 +17,14 @@ from decide.services import proposals as service
 from decide.services.deliberation import shortlist
 from decide.services.errors import DomainError
 from decide.web.access import require, viewable_round, wants_fragment
-from decide.web.forms import ActionForm, ProposalForm, options, run_action, show_domain_error
+from decide.web.forms import (
+    ActionForm,
+    ProposalForm,
+    options,
+    run_action,
+    show_domain_error,
+    submit_form,
+)
 
 bp = Blueprint("proposals", __name__)
 
@@ -146,14 +153,12 @@ def edit(proposal_id: int) -> str | Response:
     proposal = _proposal(proposal_id)
     require(can.can_edit_proposal(current_user, proposal))
     form = _form(proposal.round, proposal)
-    if not _wants_another_line(form) and form.validate_on_submit():
-        try:
-            service.edit_proposal(db.session, proposal, current_user, _draft(form))
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"Saved as version {proposal.version}.", "success")
-            return redirect(url_for("proposals.show", proposal_id=proposal.id))
+    if not _wants_another_line(form) and submit_form(
+        form,
+        lambda: service.edit_proposal(db.session, proposal, current_user, _draft(form)),
+        lambda _: f"Saved as version {proposal.version}.",
+    ):
+        return redirect(url_for("proposals.show", proposal_id=proposal.id))
     closed = service.proposals_closed_reason(proposal.round)
     return render_template(
         "proposals/form.html", form=form, round=proposal.round, proposal=proposal, closed=closed

@@ -12,7 +12,13 @@ from decide.services import permissions as can
 from decide.services import proposals as service
 from decide.services.errors import DomainError
 from decide.web.access import require, safe_next, wants_fragment
-from decide.web.forms import AcceptForm, ActionForm, ReviewForm, run_action, show_domain_error
+from decide.web.forms import (
+    AcceptForm,
+    ActionForm,
+    ReviewForm,
+    run_action,
+    submit_form,
+)
 
 bp = Blueprint("review", __name__)
 
@@ -47,22 +53,20 @@ def review(proposal_id: int) -> str | Response:
     """Record feasibility (with a reason when not feasible) and any adjusted cost."""
     proposal = _proposal_for_review(proposal_id)
     form = ReviewForm(obj=proposal)
-    if form.validate_on_submit():
-        try:
-            service.review_proposal(
-                db.session,
-                proposal,
-                feasibility=form.feasibility.data,
-                feasibility_reason=form.feasibility_reason.data or "",
-                adjusted_cost_pence=form.adjusted_cost_pence.data,
-                cost_adjustment_reason=form.cost_adjustment_reason.data or "",
-                actor=current_user,
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Review saved.", "success")
-            return redirect(url_for("proposals.show", proposal_id=proposal.id))
+    if submit_form(
+        form,
+        lambda: service.review_proposal(
+            db.session,
+            proposal,
+            feasibility=form.feasibility.data,
+            feasibility_reason=form.feasibility_reason.data or "",
+            adjusted_cost_pence=form.adjusted_cost_pence.data,
+            cost_adjustment_reason=form.cost_adjustment_reason.data or "",
+            actor=current_user,
+        ),
+        "Review saved.",
+    ):
+        return redirect(url_for("proposals.show", proposal_id=proposal.id))
     return render_template(
         "review/proposal.html", form=form, proposal=proposal, round=proposal.round
     )

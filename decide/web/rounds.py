@@ -27,6 +27,7 @@ from decide.web.forms import (
     options,
     run_action,
     show_domain_error,
+    submit_form,
 )
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
@@ -154,16 +155,12 @@ def panel(round_id: int) -> str | Response:
     rnd = viewable_round(round_id)
     require(can.can_manage_rounds(current_user))
     form = PanelMemberForm()
-    if form.validate_on_submit():
-        try:
-            member = service.add_panel_member(
-                db.session, rnd, form.email.data, form.role_title.data
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"{member.user.display_name} is now on the panel.", "success")
-            return redirect(url_for("rounds.panel", round_id=rnd.id))
+    if submit_form(
+        form,
+        lambda: service.add_panel_member(db.session, rnd, form.email.data, form.role_title.data),
+        lambda member: f"{member.user.display_name} is now on the panel.",
+    ):
+        return redirect(url_for("rounds.panel", round_id=rnd.id))
     return render_template("rounds/panel.html", round=rnd, form=form, remove_form=ActionForm())
 
 
@@ -200,16 +197,14 @@ def add_area() -> str | Response:
     """Add an area."""
     require(can.can_manage_rounds(current_user))
     form = AreaForm(prefix="area")
-    if form.validate_on_submit():
-        try:
-            area = service.save_area(
-                db.session, form.name.data, form.population.data, form.deprivation_decile.data
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"Area “{area.name}” added.", "success")
-            return redirect(url_for("rounds.places"))
+    if submit_form(
+        form,
+        lambda: service.save_area(
+            db.session, form.name.data, form.population.data, form.deprivation_decile.data
+        ),
+        lambda area: f"Area “{area.name}” added.",
+    ):
+        return redirect(url_for("rounds.places"))
     return _render_places(area_form=form)
 
 
@@ -219,16 +214,14 @@ def edit_area(area_id: int) -> str | Response:
     require(can.can_manage_rounds(current_user))
     area = db.get_or_404(Area, area_id)
     form = AreaForm(obj=area)
-    if form.validate_on_submit():
-        try:
-            service.save_area(
-                db.session, form.name.data, form.population.data, form.deprivation_decile.data, area
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"Area “{area.name}” saved.", "success")
-            return redirect(url_for("rounds.places"))
+    if submit_form(
+        form,
+        lambda: service.save_area(
+            db.session, form.name.data, form.population.data, form.deprivation_decile.data, area
+        ),
+        lambda saved: f"Area “{saved.name}” saved.",
+    ):
+        return redirect(url_for("rounds.places"))
     return render_template("rounds/area_form.html", form=form, area=area)
 
 
@@ -237,12 +230,10 @@ def add_theme() -> str | Response:
     """Add a theme."""
     require(can.can_manage_rounds(current_user))
     form = ThemeForm(prefix="theme")
-    if form.validate_on_submit():
-        try:
-            theme = service.add_theme(db.session, form.name.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"Theme “{theme.name}” added.", "success")
-            return redirect(url_for("rounds.places"))
+    if submit_form(
+        form,
+        lambda: service.add_theme(db.session, form.name.data),
+        lambda theme: f"Theme “{theme.name}” added.",
+    ):
+        return redirect(url_for("rounds.places"))
     return _render_places(theme_form=form)

@@ -5,6 +5,7 @@ and replaces drop-outs; anyone reads the published record and downloads RECORD.j
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -21,7 +22,7 @@ from decide.services.deliberation import access as can
 from decide.services.errors import DomainError
 from decide.services.permissions import can_view_round
 from decide.web.access import require
-from decide.web.forms import ActionForm, options, run_action, show_domain_error, submit_form
+from decide.web.forms import ActionForm, options, run_action, submit_form
 from decide.web.forms.sortition import (
     QUOTAS_MAX_BYTES,
     PanelSizeForm,
@@ -66,22 +67,12 @@ def volunteer(round_id: int) -> str | BaseResponse:
     extras = _extra_features(rnd)
     form = interest_form(extras, rnd.areas)
     mine = sortition.volunteer_of(db.session, rnd, current_user)
-    if mine is None and form.validate_on_submit():
-        interest = sortition.Interest(
-            consent=bool(form.consent.data),
-            area_id=form.area_id.data,
-            age_band=form.age_band.data or "",
-            gender=form.gender.data or "",
-            partner_type=form.partner_type.data or "",
-            extra=form.extra_answers(extras),
-        )
-        try:
-            sortition.register_interest(db.session, rnd, current_user, interest)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Thank you: you are in the pool for this round's panel.", "success")
-            return redirect(url_for(".volunteer", round_id=rnd.id), 303)
+    if mine is None and submit_form(
+        form,
+        lambda: sortition.register_interest(db.session, rnd, current_user, _interest(form, extras)),
+        "Thank you: you are in the pool for this round's panel.",
+    ):
+        return redirect(url_for(".volunteer", round_id=rnd.id), 303)
     return render_template(
         "sortition/volunteer.html",
         round=rnd,
@@ -94,6 +85,17 @@ def volunteer(round_id: int) -> str | BaseResponse:
         genders=GENDERS,
         partner_types=PARTNER_TYPES,
         action_form=ActionForm(),
+    )
+
+
+def _interest(form: Any, extras: list[str]) -> sortition.Interest:
+    return sortition.Interest(
+        consent=bool(form.consent.data),
+        area_id=form.area_id.data,
+        age_band=form.age_band.data or "",
+        gender=form.gender.data or "",
+        partner_type=form.partner_type.data or "",
+        extra=form.extra_answers(extras),
     )
 
 
@@ -165,6 +167,17 @@ def _back(rnd: Round, anchor: str) -> BaseResponse:
     return redirect(url_for(".manage", round_id=rnd.id) + f"#{anchor}", 303)
 
 
+def _save(
+    rnd: Round, form: Any, action: Callable[[], Any], success: str | Callable[[Any], str],
+    *, name: str, anchor: str,
+) -> str | BaseResponse:  # fmt: skip
+    """Submit the page's form `name` (a _manage_context key): back to the page at `anchor`,
+    or the page again with the form's errors."""
+    if submit_form(form, action, success):
+        return _back(rnd, anchor)
+    return _manage(rnd, **{name: form})
+
+
 def _facilitator_round(round_id: int) -> Round:
     rnd = _round(round_id)
     require(can.can_run_sortition(current_user, rnd))
@@ -182,18 +195,15 @@ def panel_size(round_id: int) -> str | BaseResponse:
     """Set the panel size and the extra questions."""
     rnd = _facilitator_round(round_id)
     form = PanelSizeForm()
-    if form.validate_on_submit():
-        try:
-            # Once people have registered the questions stay (the page shows them as text).
-            locked = sortition_status.questions_locked(db.session, rnd)
-            extras = _extra_features(rnd) if locked else form.extra_features()
-            sortition.set_panel(db.session, rnd, form.panel_size.data or 0, extras)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Panel size saved.", "success")
-            return _back(rnd, "panel-size")
-    return _manage(rnd, size_form=form)
+    return _save(rnd, form, lambda: _set_panel(rnd, form), "Panel size saved.",
+                 name="size_form", anchor="panel-size")  # fmt: skip
+
+
+def _set_panel(rnd: Round, form: PanelSizeForm) -> None:
+    # Once people have registered the questions stay (the page shows them as text).
+    locked = sortition_status.questions_locked(db.session, rnd)
+    extras = _extra_features(rnd) if locked else form.extra_features()
+    sortition.set_panel(db.session, rnd, form.panel_size.data or 0, extras)
 
 
 @bp.post("/rounds/<int:round_id>/panel/quotas")
@@ -201,22 +211,21 @@ def quotas(round_id: int) -> str | BaseResponse:
     """Replace the quotas from the text area or an uploaded CSV file (feature,value,min,max)."""
     rnd = _facilitator_round(round_id)
     form = QuotasForm()
-    if form.validate_on_submit():
-        upload = form.upload.data
-        text = upload.read(QUOTAS_MAX_BYTES + 1).decode("utf-8", "replace") if upload else None
-        try:
-            if text is not None and len(text) > QUOTAS_MAX_BYTES:
-                raise pure.QuotaError("The quotas file is too large: keep it under 64 KB.")
-            parsed = pure.parse_quotas(text if text else form.quotas.data or "")
-            sortition.set_quotas(db.session, rnd, parsed)
-        except pure.QuotaError as error:
-            show_domain_error(form, DomainError(str(error), field="quotas"))
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Quotas saved.", "success")
-            return _back(rnd, "quota-rules")
-    return _manage(rnd, quotas_form=form)
+    return _save(rnd, form, lambda: _set_quotas(rnd, form), "Quotas saved.",
+                 name="quotas_form", anchor="quota-rules")  # fmt: skip
+
+
+def _set_quotas(rnd: Round, form: QuotasForm) -> None:
+    """Replace the quotas; a file or text that does not parse is refused beside the text area."""
+    upload = form.upload.data
+    text = upload.read(QUOTAS_MAX_BYTES + 1).decode("utf-8", "replace") if upload else None
+    try:
+        if text is not None and len(text) > QUOTAS_MAX_BYTES:
+            raise pure.QuotaError("The quotas file is too large: keep it under 64 KB.")
+        parsed = pure.parse_quotas(text if text else form.quotas.data or "")
+        sortition.set_quotas(db.session, rnd, parsed)
+    except pure.QuotaError as error:
+        raise DomainError(str(error), field="quotas") from error
 
 
 @bp.post("/rounds/<int:round_id>/panel/lottery")
@@ -239,13 +248,8 @@ def seed(round_id: int) -> str | BaseResponse:
     """Record the seed announced in public, with the time."""
     rnd = _facilitator_round(round_id)
     form = SeedForm()
-    if submit_form(
-        form,
-        lambda: sortition.announce_seed(db.session, rnd, form.seed.data or ""),
-        "Seed recorded.",
-    ):
-        return _back(rnd, "draw")
-    return _manage(rnd, seed_form=form)
+    return _save(rnd, form, lambda: sortition.announce_seed(db.session, rnd, form.seed.data or ""),
+                 "Seed recorded.", name="seed_form", anchor="draw")  # fmt: skip
 
 
 @bp.post("/rounds/<int:round_id>/panel/draw")
@@ -264,13 +268,11 @@ def replacement_seed(round_id: int) -> str | BaseResponse:
     """Record the seed announced in public for the next replacements, with the time."""
     rnd = _facilitator_round(round_id)
     form = SeedForm(prefix="replacement")
-    if submit_form(
-        form,
+    return _save(
+        rnd, form,
         lambda: sortition.announce_replacement_seed(db.session, rnd, form.seed.data or ""),
-        "Replacement seed recorded.",
-    ):
-        return _back(rnd, "replace")
-    return _manage(rnd, replacement_seed_form=form)
+        "Replacement seed recorded.", name="replacement_seed_form", anchor="replace",
+    )  # fmt: skip
 
 
 @bp.post("/rounds/<int:round_id>/panel/replace")
@@ -281,15 +283,12 @@ def replace(round_id: int) -> str | BaseResponse:
     found = sortition.settings_of(db.session, rnd)
     panel = sortition.current_panel(sortition.record_of(found))
     form.dropouts.choices = _panel_options(rnd, panel)
-    if form.validate_on_submit():
-        try:
-            added = sortition.replace_dropouts(db.session, rnd, form.dropouts.data or [])
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"{len(added)} replacement(s) drawn and recorded.", "success")
-            return _back(rnd, "replace")
-    return _manage(rnd, replace_form=form)
+    return _save(
+        rnd, form,
+        lambda: sortition.replace_dropouts(db.session, rnd, form.dropouts.data or []),
+        lambda added: f"{len(added)} replacement(s) drawn and recorded.",
+        name="replace_form", anchor="replace",
+    )  # fmt: skip
 
 
 # --- The published record ------------------------------------------------------------------

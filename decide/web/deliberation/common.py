@@ -4,9 +4,10 @@ back to a session."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, redirect, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -15,7 +16,7 @@ from decide.models import PanelSession, Proposal, Round
 from decide.services.deliberation import access as can
 from decide.services.deliberation import minutes, scoring, sessions, shortlist
 from decide.web.access import require
-from decide.web.forms import ActionForm, options
+from decide.web.forms import ActionForm, options, submit_form
 from decide.web.forms.deliberation import AttendanceForm, DocumentForm, ShortlistForm
 
 bp = Blueprint("deliberation", __name__)
@@ -30,10 +31,12 @@ def load_round(round_id: int) -> Round:
     return rnd
 
 
-def load_session(session_id: int) -> PanelSession:
-    """Return the panel session, or 404; require permission to see it."""
+def load_session(session_id: int, *also: Callable[[Any, Round], bool]) -> PanelSession:
+    """Return the panel session, or 404; require permission to see it, and each permission
+    in `also` (such as can.can_run_sessions) on its round."""
     panel_session = db.get_or_404(PanelSession, session_id)
-    require(can.can_see_sessions(current_user, panel_session.round))
+    for may in (can.can_see_sessions, *also):
+        require(may(current_user, panel_session.round))
     return panel_session
 
 
@@ -59,6 +62,22 @@ def back_to_session(panel_session: PanelSession, anchor: str = "") -> Response:
 
 
 # --- The session page ----------------------------------------------------------------------
+def submit_on_session_page(
+    panel_session: PanelSession,
+    form: Any,
+    action: Callable[[], Any],
+    success: str,
+    *,
+    name: str,
+    anchor: str,
+) -> str | Response:
+    """Submit the session page's form `name` (a show_context key): back to the page at
+    `anchor`, or the page again with the form's errors."""
+    if submit_form(form, action, success):
+        return back_to_session(panel_session, anchor)
+    return render_template("deliberation/show.html", **show_context(panel_session, **{name: form}))
+
+
 def show_context(panel_session: PanelSession, **forms: Any) -> dict[str, Any]:
     """Return what the session page shows, with any submitted form in place of a blank one."""
     rnd = panel_session.round

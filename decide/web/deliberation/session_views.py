@@ -22,8 +22,9 @@ from decide.web.deliberation.common import (
     load_round,
     load_session,
     show_context,
+    submit_on_session_page,
 )
-from decide.web.forms import options, run_action, show_domain_error
+from decide.web.forms import options, run_action, show_domain_error, submit_form
 from decide.web.forms.deliberation import (
     AttendanceForm,
     ConflictForm,
@@ -106,28 +107,24 @@ def show(session_id: int) -> str:
 @bp.post("/sessions/<int:session_id>/documents")
 def add_document(session_id: int) -> str | Response:
     """Add a document to the session: a link or an uploaded file (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_run_sessions)
     form = DocumentForm()
-    if form.validate_on_submit():
-        upload = form.upload.data
-        try:
-            sessions.add_document(
-                db.session,
-                panel_session,
-                title=form.title.data or "",
-                url=(form.url.data or "").strip(),
-                filename=upload.filename if upload else "",
-                content_type=upload.mimetype if upload else "",
-                content=upload.read() if upload else None,
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Document added.", "success")
-            return back_to_session(panel_session, "documents")
-    return render_template(
-        "deliberation/show.html", **show_context(panel_session, document_form=form)
+    return submit_on_session_page(
+        panel_session, form, lambda: _add_document(panel_session, form), "Document added.",
+        name="document_form", anchor="documents",
+    )  # fmt: skip
+
+
+def _add_document(panel_session: Any, form: DocumentForm) -> None:
+    upload = form.upload.data
+    sessions.add_document(
+        db.session,
+        panel_session,
+        title=form.title.data or "",
+        url=(form.url.data or "").strip(),
+        filename=upload.filename if upload else "",
+        content_type=upload.mimetype if upload else "",
+        content=upload.read() if upload else None,
     )
 
 
@@ -153,19 +150,16 @@ SET_ASIDE_WARNING = (
 @bp.post("/sessions/<int:session_id>/attendance")
 def attendance(session_id: int) -> str | Response:
     """Record which panel members attended (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_run_sessions)
     form = AttendanceForm()
-    if form.validate_on_submit():
-        try:
-            sessions.record_attendance(db.session, panel_session, form.present.data or [])
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Attendance recorded.", "success")
-            if shortlist.set_aside_member_ids(db.session, panel_session):
-                flash(SET_ASIDE_WARNING, "error")
-            return back_to_session(panel_session, "attendance")
+    if submit_form(
+        form,
+        lambda: sessions.record_attendance(db.session, panel_session, form.present.data or []),
+        "Attendance recorded.",
+    ):
+        if shortlist.set_aside_member_ids(db.session, panel_session):
+            flash(SET_ASIDE_WARNING, "error")
+        return back_to_session(panel_session, "attendance")
     return render_template(
         "deliberation/show.html", **show_context(panel_session, attendance_form=form)
     )
@@ -174,8 +168,7 @@ def attendance(session_id: int) -> str | Response:
 @bp.post("/sessions/<int:session_id>/close")
 def close(session_id: int) -> Response:
     """Close the session: its scores are shown from now on (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_run_sessions)
     run_action(
         lambda: sessions.close_session(db.session, panel_session),
         "Session closed. The panel's scores are now shown.",
@@ -191,16 +184,14 @@ def declare_conflict(round_id: int) -> str | Response:
     require(can.can_deliberate(current_user, rnd))
     form = ConflictForm()
     form.proposal_id.choices = options([(p.id, p.title) for p in rnd_proposals(rnd)])
-    if form.validate_on_submit():
-        try:
-            sessions.declare_conflict(
-                db.session, rnd, current_user, form.proposal_id.data, form.reason.data or ""
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Conflict of interest declared. You will not score or vote on it.", "success")
-            return redirect(url_for(".index", round_id=rnd.id) + "#conflicts", 303)
+    if submit_form(
+        form,
+        lambda: sessions.declare_conflict(
+            db.session, rnd, current_user, form.proposal_id.data, form.reason.data or ""
+        ),
+        "Conflict of interest declared. You will not score or vote on it.",
+    ):
+        return redirect(url_for(".index", round_id=rnd.id) + "#conflicts", 303)
     return render_template("deliberation/index.html", **_index_context(rnd, form))
 
 
@@ -213,51 +204,44 @@ def rubric(round_id: int) -> str | Response:
     rows = [{"name": c.name, "weight": c.weight, "description": c.description} for c in current]
     form = RubricForm(data={"criteria": rows + [{"name": "", "weight": None}] * 2})
     fixed = scoring.why_rubric_fixed(db.session, rnd)
-    if fixed is None and form.validate_on_submit():
-        plans = [
-            scoring.CriterionPlan(
-                e.form.name.data or "", e.form.weight.data or 0, e.form.description.data or ""
-            )
-            for e in form.criteria.entries
-        ]
-        try:
-            scoring.set_rubric(db.session, rnd, plans)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Rubric saved.", "success")
-            return redirect(url_for(".index", round_id=rnd.id), 303)
+    if fixed is None and submit_form(
+        form, lambda: scoring.set_rubric(db.session, rnd, _criteria(form)), "Rubric saved."
+    ):
+        return redirect(url_for(".index", round_id=rnd.id), 303)
     return render_template(
         "deliberation/rubric.html", form=form, round=rnd, rubric=current,
         locked=fixed, scored=scoring.rubric_locked(db.session, rnd),
     )  # fmt: skip
 
 
+def _criteria(form: RubricForm) -> list[scoring.CriterionPlan]:
+    return [
+        scoring.CriterionPlan(
+            e.form.name.data or "", e.form.weight.data or 0, e.form.description.data or ""
+        )
+        for e in form.criteria.entries
+    ]
+
+
 # --- Scores ---------------------------------------------------------------------------------
 @bp.route("/sessions/<int:session_id>/proposals/<int:proposal_id>/score", methods=["GET", "POST"])
 def score(session_id: int, proposal_id: int) -> str | Response:
     """Score a proposal on the rubric, alone (panel members; others' scores stay hidden)."""
-    panel_session = load_session(session_id)
-    require(can.can_deliberate(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_deliberate)
     proposal = db.get_or_404(Proposal, proposal_id)
     criteria = scoring.rubric_of(db.session, panel_session.round)
     own = scoring.own_scores(db.session, panel_session, current_user).get(proposal.id, {})
     form = score_form(criteria, own)
     blocked = scoring.why_no_scoring(db.session, panel_session, current_user, proposal)
-    if blocked is None and form.validate_on_submit():
-        try:
-            scoring.record_scores(
-                db.session, panel_session, current_user, proposal, score_values(form, criteria)
-            )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(
-                f"Your scores for {proposal.title} are saved. "
-                "Other members see them when the session closes.",
-                "success",
-            )
-            return back_to_session(panel_session, "agenda")
+    if blocked is None and submit_form(
+        form,
+        lambda: scoring.record_scores(
+            db.session, panel_session, current_user, proposal, score_values(form, criteria)
+        ),
+        f"Your scores for {proposal.title} are saved. "
+        "Other members see them when the session closes.",
+    ):
+        return back_to_session(panel_session, "agenda")
     return render_template(
         "deliberation/score.html",
         form=form, s=panel_session, proposal=proposal, criteria=criteria, blocked=blocked,

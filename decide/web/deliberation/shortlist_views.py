@@ -22,9 +22,9 @@ from decide.web.deliberation.common import (
     bp,
     load_decision,
     load_session,
-    show_context,
+    submit_on_session_page,
 )
-from decide.web.forms import ActionForm, run_action, show_domain_error
+from decide.web.forms import ActionForm, run_action, submit_form
 from decide.web.forms.deliberation import (
     ApplyShortlistForm,
     ReasonForm,
@@ -37,30 +37,25 @@ from decide.web.forms.deliberation import (
 @bp.post("/sessions/<int:session_id>/shortlist")
 def start_shortlist(session_id: int) -> str | Response:
     """Open the panel's ranked vote, or record the score threshold it adopted (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_run_sessions)
     form = ShortlistForm()
-    if form.validate_on_submit():
-        try:
-            if form.method.data == "ranked":
-                shortlist.open_ranked_vote(db.session, panel_session, form.places.data)
-            else:
-                shortlist.adopt_threshold(db.session, panel_session, form.threshold_value())
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("Shortlist decision started.", "success")
-            return back_to_session(panel_session, "shortlist")
-    return render_template(
-        "deliberation/show.html", **show_context(panel_session, shortlist_form=form)
-    )
+    return submit_on_session_page(
+        panel_session, form, lambda: _start(panel_session, form), "Shortlist decision started.",
+        name="shortlist_form", anchor="shortlist",
+    )  # fmt: skip
+
+
+def _start(panel_session: PanelSession, form: ShortlistForm) -> None:
+    if form.method.data == "ranked":
+        shortlist.open_ranked_vote(db.session, panel_session, form.places.data)
+    else:
+        shortlist.adopt_threshold(db.session, panel_session, form.threshold_value())
 
 
 @bp.route("/sessions/<int:session_id>/shortlist/ballot", methods=["GET", "POST"])
 def ballot(session_id: int) -> str | Response:
     """Rank the candidates for the shortlist (panel members)."""
-    panel_session = load_session(session_id)
-    require(can.can_deliberate(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_deliberate)
     decision = load_decision(panel_session)
     candidates = shortlist.decision_candidates(db.session, decision)
     mine: list[int] = next(
@@ -68,16 +63,12 @@ def ballot(session_id: int) -> str | Response:
     )
     form = ranking_form(candidates, mine)
     blocked = shortlist.why_no_ballot(db.session, decision, current_user)
-    if blocked is None and form.validate_on_submit():
-        try:
-            shortlist.cast_ranking(db.session, decision, current_user, form.ranking())
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(
-                "Your ranking is recorded. You can change it until the vote is counted.", "success"
-            )
-            return back_to_session(panel_session, "shortlist")
+    if blocked is None and submit_form(
+        form,
+        lambda: shortlist.cast_ranking(db.session, decision, current_user, form.ranking()),
+        "Your ranking is recorded. You can change it until the vote is counted.",
+    ):
+        return back_to_session(panel_session, "shortlist")
     conflicted = sessions.conflicted_proposal_ids(db.session, panel_session.round, current_user)
     return render_template(
         "deliberation/ballot.html",
@@ -89,8 +80,7 @@ def ballot(session_id: int) -> str | Response:
 @bp.post("/sessions/<int:session_id>/shortlist/count")
 def count(session_id: int) -> Response:
     """Count the panel's rankings with pyrankvote (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_run_sessions)
     decision = load_decision(panel_session)
     run_action(lambda: shortlist.count_vote(db.session, decision), "The vote is counted.")
     return redirect(url_for(".shortlist_page", session_id=panel_session.id), 303)
@@ -125,8 +115,7 @@ def _shortlist_page(panel_session: PanelSession, reason_error: Any = None) -> st
 @bp.post("/sessions/<int:session_id>/shortlist/reasons/<int:proposal_id>")
 def reason(session_id: int, proposal_id: int) -> str | Response:
     """Write the public reason a proposal was not shortlisted (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_run_sessions)
     decision = load_decision(panel_session)
     form = ReasonForm()
     if not form.validate_on_submit():
@@ -142,8 +131,7 @@ def reason(session_id: int, proposal_id: int) -> str | Response:
 @bp.get("/sessions/<int:session_id>/shortlist/apply")
 def confirm_apply(session_id: int) -> str:
     """Show the ballot now and what the shortlist would replace it with (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_run_sessions)
     decision = load_decision(panel_session)
     change = ballot_change(db.session, decision)
     form = ApplyShortlistForm(formdata=None, seen=",".join(str(p.id) for p in change.now))
@@ -159,8 +147,7 @@ def confirm_apply(session_id: int) -> str:
 @bp.post("/sessions/<int:session_id>/shortlist/apply")
 def apply(session_id: int) -> Response:
     """Make the shortlist the ballot's project list once confirmed (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_run_sessions)
     decision = load_decision(panel_session)
     form = ApplyShortlistForm()
     if not form.validate_on_submit() or form.confirm.data != "replace":
@@ -180,8 +167,7 @@ def apply(session_id: int) -> Response:
 @bp.post("/sessions/<int:session_id>/minutes")
 def write_minutes(session_id: int) -> Response:
     """Generate the minutes of a closed session (facilitators)."""
-    panel_session = load_session(session_id)
-    require(can.can_run_sessions(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_run_sessions)
     run_action(
         lambda: minutes.generate_minutes(db.session, panel_session),
         "Minutes written. The members who attended can now approve them.",
@@ -228,8 +214,7 @@ def minutes_json(session_id: int) -> Response:
 @bp.post("/sessions/<int:session_id>/minutes/approve")
 def approve(session_id: int) -> Response:
     """Approve the minutes (panel members who attended)."""
-    panel_session = load_session(session_id)
-    require(can.can_deliberate(current_user, panel_session.round))
+    panel_session = load_session(session_id, can.can_deliberate)
     found = _minutes(panel_session)
     run_action(
         lambda: minutes.approve_minutes(db.session, found, current_user),

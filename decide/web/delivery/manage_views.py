@@ -26,14 +26,13 @@ from decide.web.forms import (
     RetrospectiveForm,
     WithdrawConfirmationForm,
     add_error,
+    apply_form,
+    form_status,
     options,
     run_action,
     show_domain_error,
+    submit_form,
 )
-
-
-def _status(form: Any) -> int:
-    return 422 if form.errors or getattr(form, "page_errors", None) else 200
 
 
 @bp.route("/rounds/<int:round_id>/projects/<code>/milestones", methods=["GET", "POST"])
@@ -46,15 +45,16 @@ def milestones(round_id: int, code: str) -> Any:
     planned_on = parse_date(form.planned_on.data)
     if form.is_submitted() and planned_on is None:  # checked with the others: one list of gaps
         add_error(form, "planned_on", "Enter the planned date as YYYY-MM-DD, like 2027-09-30")
-    if valid and planned_on is not None:
-        draft = MilestoneDraft(form.title.data or "", planned_on, form.tranche.data or 0)
-        try:
-            delivery.add_milestone(db.session, rnd, project, draft, current_user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            flash("Milestone added.", "success")
-            return redirect(url_for(".milestones", round_id=rnd.id, code=project.code), 303)
+    if valid and planned_on is not None and apply_form(
+        form,
+        lambda: delivery.add_milestone(
+            db.session, rnd, project,
+            MilestoneDraft(form.title.data or "", planned_on, form.tranche.data or 0),
+            current_user,
+        ),
+        "Milestone added.",
+    ):  # fmt: skip
+        return redirect(url_for(".milestones", round_id=rnd.id, code=project.code), 303)
     money = next(
         m for m in delivery.money_by_project(db.session, rnd) if m.project.id == project.id
     )
@@ -65,7 +65,7 @@ def milestones(round_id: int, code: str) -> Any:
         "delivery/milestones.html", round=rnd, project=project, form=form, money=money,
         milestones=planned, due=due, kept=kept,
         untied=max(0, int(money.allocated) - sum(m.tranche_pence for m in planned)),
-    ), _status(form)  # fmt: skip
+    ), form_status(form)  # fmt: skip
 
 
 @bp.post("/rounds/<int:round_id>/projects/<code>/milestones/<int:milestone_id>/confirm")
@@ -98,22 +98,19 @@ def withdraw_confirmation(round_id: int, code: str, milestone_id: int) -> Any:
         return redirect(back, 303)
     blocker = delivery.withdrawal_blocker(db.session, milestone)
     form = WithdrawConfirmationForm(status=_status_before(milestone))
-    if not blocker and form.validate_on_submit():
-        try:
-            delivery.withdraw_confirmation(
-                db.session, milestone, form.reason.data or "", form.status.data or "",
-                current_user,
-            )  # fmt: skip
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            flash(f"The confirmation of “{milestone.title}” is withdrawn; the project page "
-                  "shows when and why.", "success")  # fmt: skip
-            return redirect(back, 303)
+    if not blocker and submit_form(
+        form,
+        lambda: delivery.withdraw_confirmation(
+            db.session, milestone, form.reason.data or "", form.status.data or "", current_user
+        ),
+        f"The confirmation of “{milestone.title}” is withdrawn; the project page shows when "
+        "and why.",
+    ):
+        return redirect(back, 303)
     return render_template(
         "delivery/withdraw_confirmation.html", round=rnd, project=project, milestone=milestone,
         form=form, blocker=blocker,
-    ), _status(form)  # fmt: skip
+    ), form_status(form)  # fmt: skip
 
 
 def _status_before(milestone: Milestone) -> str:
@@ -129,23 +126,24 @@ def outcomes(round_id: int) -> Any:
     rnd = published_round(round_id)
     require(can.can_manage_rounds(current_user))
     form = MeasureForm()
-    if form.validate_on_submit():
-        draft = MeasureDraft(
-            form.name.data or "", form.unit.data or "", bool(form.may_be_negative.data),
-            bool(form.by_area.data), bool(form.by_decile.data), form.description.data or "",
-            bool(form.whole_numbers.data), form.aggregation.data or "sum",
-        )  # fmt: skip
-        try:
-            delivery_reports.add_measure(db.session, rnd, draft, current_user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            flash("Measure added to the framework.", "success")
-            return redirect(url_for(".outcomes", round_id=rnd.id), 303)
+    if submit_form(
+        form,
+        lambda: delivery_reports.add_measure(db.session, rnd, _measure(form), current_user),
+        "Measure added to the framework.",
+    ):
+        return redirect(url_for(".outcomes", round_id=rnd.id), 303)
     return render_template(
         "delivery/outcomes.html", round=rnd, form=form,
         measures=delivery_reports.measures(db.session, rnd.id),
-    ), _status(form)  # fmt: skip
+    ), form_status(form)  # fmt: skip
+
+
+def _measure(form: MeasureForm) -> MeasureDraft:
+    return MeasureDraft(
+        form.name.data or "", form.unit.data or "", bool(form.may_be_negative.data),
+        bool(form.by_area.data), bool(form.by_decile.data), form.description.data or "",
+        bool(form.whole_numbers.data), form.aggregation.data or "sum",
+    )  # fmt: skip
 
 
 @bp.route("/rounds/<int:round_id>/retrospective", methods=["GET", "POST"])
@@ -155,19 +153,22 @@ def retrospective(round_id: int) -> Any:
     require(retrospectives.can_write_retrospective(current_user, rnd))
     row = retrospectives.retrospective(db.session, rnd.id)
     form = RetrospectiveForm(obj=row)
-    if form.validate_on_submit():
-        draft = RetrospectiveDraft(
-            form.what_worked.data or "", form.what_did_not.data or "",
-            form.changes_next_round.data or "", form.authors.data or "",
-        )  # fmt: skip
-        try:
-            retrospectives.write_retrospective(db.session, rnd, draft, current_user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            flash("The retrospective is published.", "success")
-            return redirect(url_for(".index", round_id=rnd.id) + "#retrospective", 303)
-    return render_template("delivery/retrospective.html", round=rnd, form=form), _status(form)
+    if submit_form(
+        form,
+        lambda: retrospectives.write_retrospective(
+            db.session, rnd, _retrospective(form), current_user
+        ),
+        "The retrospective is published.",
+    ):
+        return redirect(url_for(".index", round_id=rnd.id) + "#retrospective", 303)
+    return render_template("delivery/retrospective.html", round=rnd, form=form), form_status(form)
+
+
+def _retrospective(form: RetrospectiveForm) -> RetrospectiveDraft:
+    return RetrospectiveDraft(
+        form.what_worked.data or "", form.what_did_not.data or "",
+        form.changes_next_round.data or "", form.authors.data or "",
+    )  # fmt: skip
 
 
 @bp.route("/proposals/<int:proposal_id>/carry-over", methods=["GET", "POST"])
@@ -201,7 +202,7 @@ def carry_over(proposal_id: int) -> Any:
     return render_template(
         "delivery/carry_over.html", proposal=proposal, form=form, rounds=rounds, carried=carried,
         eligible=proposal in retrospectives.unfunded(db.session, proposal.round),
-    ), _status(form)  # fmt: skip
+    ), form_status(form)  # fmt: skip
 
 
 @bp.get("/rounds/<int:round_id>/carried-over")

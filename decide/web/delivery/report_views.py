@@ -3,6 +3,7 @@ stories with consent, and milestone status. Members of other organisations get 4
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -25,9 +26,11 @@ from decide.web.forms import (
     StoryForm,
     UpdateForm,
     add_error,
+    apply_form,
+    form_status,
     options,
     run_action,
-    show_domain_error,
+    submit_form,
 )
 
 PHOTO_SLOTS = range(1, MAX_PHOTOS_PER_UPDATE + 1)
@@ -75,8 +78,16 @@ def _confirm(round_id: int, code: str, anchor: str, question: str, effect: str, 
     )  # fmt: skip
 
 
-def _status(form: Any) -> int:
-    return 422 if form.errors or getattr(form, "page_errors", None) else 200
+def _ask_then(
+    round_id: int, code: str, anchor: str, ask: tuple[str, str, str],
+    action: Callable[[], Any], success: str,
+) -> Any:  # fmt: skip
+    """Ask first (a GET shows `ask`: question, effect, button); a POST runs the action, says
+    how it went and goes back to the project page."""
+    if request.method == "GET":
+        return _confirm(round_id, code, anchor, *ask)
+    run_action(action, success)
+    return _back(round_id, code, anchor)
 
 
 def _has_errors(form: Any) -> bool:
@@ -142,21 +153,19 @@ def post_update(round_id: int, code: str) -> Any:
     slots = {n: upload(f"photo_{n}", getattr(form, f"alt_{n}").data, n) for n in PHOTO_SLOTS}
     valid = form.validate_on_submit()
     gaps = _photo_gaps(form, slots) if form.is_submitted() else 0
-    if valid and not gaps:
-        photos = tuple(p for p in slots.values() if p is not None)
-        draft = UpdateDraft(form.text.data or "", optional_id(form.milestone_id.data), photos)
-        try:
-            delivery_reports.post_update(db.session, project, draft, current_user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            flash("Your update is published on the project page.", "success")
-            return _back(rnd.id, project.code, "updates")
+    photos = tuple(p for p in slots.values() if p is not None)
+    draft = UpdateDraft(form.text.data or "", optional_id(form.milestone_id.data), photos)
+    if (valid and not gaps) and apply_form(
+        form,
+        lambda: delivery_reports.post_update(db.session, project, draft, current_user),
+        "Your update is published on the project page.",
+    ):
+        return _back(rnd.id, project.code, "updates")
     _choose_again(form, {f"photo_{n}": (f"alt_{n}", f"photo {n}") for n, p in slots.items() if p})
     return render_template(
         "delivery/update_form.html", round=rnd, project=project, form=form,
         photo_slots=range(1, MAX_PHOTOS_PER_UPDATE + 1),
-    ), _status(form)  # fmt: skip
+    ), form_status(form)  # fmt: skip
 
 
 @bp.route("/rounds/<int:round_id>/projects/<code>/figures/new", methods=["GET", "POST"])
@@ -169,23 +178,23 @@ def report_figure(round_id: int, code: str) -> Any:
     form.measure_id.choices = options((str(m.id), _measure_label(m)) for m in measures)
     form.milestone_id.choices = _milestone_choices(project.id)
     _breakdown_choices(form, rnd, measures)
-    if form.validate_on_submit():
-        decile = optional_id(form.decile.data)
-        area_id = optional_id(form.area_id.data)
-        draft = FigureDraft(
-            measure_id=optional_id(form.measure_id.data) or 0, value=form.value.data or "",
-            milestone_id=optional_id(form.milestone_id.data), area_id=area_id, decile=decile,
-        )  # fmt: skip
-        try:
-            delivery_reports.report_figure(db.session, project, draft, current_user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            flash("The figure is recorded.", "success")
-            return _back(rnd.id, project.code, "impact")
+    if submit_form(
+        form,
+        lambda: delivery_reports.report_figure(db.session, project, _figure(form), current_user),
+        "The figure is recorded.",
+    ):
+        return _back(rnd.id, project.code, "impact")
     return render_template(
         "delivery/figure_form.html", round=rnd, project=project, form=form, measures=measures
-    ), _status(form)
+    ), form_status(form)
+
+
+def _figure(form: FigureForm) -> FigureDraft:
+    return FigureDraft(
+        measure_id=optional_id(form.measure_id.data) or 0, value=form.value.data or "",
+        milestone_id=optional_id(form.milestone_id.data), area_id=optional_id(form.area_id.data),
+        decile=optional_id(form.decile.data),
+    )  # fmt: skip
 
 
 @bp.route("/rounds/<int:round_id>/projects/<code>/stories/new", methods=["GET", "POST"])
@@ -195,25 +204,26 @@ def add_story(round_id: int, code: str) -> Any:
     require(delivery.can_report(current_user, project))
     form = StoryForm()
     photo = upload("photo", form.photo_alt.data or "")
-    if form.validate_on_submit():
-        draft = StoryDraft(
-            title=form.title.data or "", text=form.text.data or "",
-            consent_by=form.consent_by.data or "", consent_on=parse_date(form.consent_on.data),
-            consent_use=form.consent_use.data or "", photo=photo,
-            on_page="page" in (form.consent_scopes.data or []),
-            open_data="open_data" in (form.consent_scopes.data or []),
-        )  # fmt: skip
-        try:
-            delivery_reports.add_story(db.session, project, draft, current_user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            flash("The story is published on the project page.", "success")
-            return _back(rnd.id, project.code, "stories")
+    if submit_form(
+        form,
+        lambda: delivery_reports.add_story(db.session, project, _story(form, photo), current_user),
+        "The story is published on the project page.",
+    ):
+        return _back(rnd.id, project.code, "stories")
     _choose_again(form, {"photo": ("photo_alt", "the photo")} if photo else {})
     return render_template(
         "delivery/story_form.html", round=rnd, project=project, form=form
-    ), _status(form)
+    ), form_status(form)
+
+
+def _story(form: StoryForm, photo: PhotoUpload | None) -> StoryDraft:
+    scopes = form.consent_scopes.data or []
+    return StoryDraft(
+        title=form.title.data or "", text=form.text.data or "",
+        consent_by=form.consent_by.data or "", consent_on=parse_date(form.consent_on.data),
+        consent_use=form.consent_use.data or "", photo=photo,
+        on_page="page" in scopes, open_data="open_data" in scopes,
+    )  # fmt: skip
 
 
 @bp.route(
@@ -226,16 +236,17 @@ def withdraw_consent(round_id: int, code: str, story_id: int) -> Any:
     story = db.get_or_404(Story, story_id)
     may = delivery.can_report(current_user, project) or can.can_manage_rounds(current_user)
     require(story.project_id == project.id and may)
-    if request.method == "GET":
-        return _confirm(rnd.id, code, "stories", f"Record that consent for “{story.title}” was "
-                        "withdrawn?", "The story is hidden everywhere at once: the project "
-                        "page, its photo and the open data. It cannot be shown again.",
-                        "Record the withdrawal")  # fmt: skip
-    run_action(
+    ask = (
+        f"Record that consent for “{story.title}” was withdrawn?",
+        "The story is hidden everywhere at once: the project page, its photo and the open data. "
+        "It cannot be shown again.",
+        "Record the withdrawal",
+    )
+    return _ask_then(
+        rnd.id, project.code, "stories", ask,
         lambda: delivery_reports.withdraw_consent(db.session, story, current_user),
         "Consent withdrawn: the story is no longer shown anywhere.",
-    )
-    return _back(rnd.id, project.code, "stories")
+    )  # fmt: skip
 
 
 @bp.route(
@@ -247,17 +258,19 @@ def withdraw_figure(round_id: int, code: str, figure_id: int) -> Any:
     rnd, project = funded(round_id, code)
     figure = db.get_or_404(ImpactFigure, figure_id)
     require(figure.project_id == project.id and delivery.can_report(current_user, project))
-    if request.method == "GET":
-        what = f"{figure.value} {figure.measure.unit} ({figure.measure.name})"
-        return _confirm(rnd.id, code, "impact", f"Withdraw the figure {what}?",
-                        "It leaves every total and the open data. To correct it, report the "
-                        "right figure afterwards.", "Withdraw the figure")  # fmt: skip
-    run_action(
+    what = f"{figure.value} {figure.measure.unit} ({figure.measure.name})"
+    ask = (
+        f"Withdraw the figure {what}?",
+        "It leaves every total and the open data. To correct it, report the right figure "
+        "afterwards.",
+        "Withdraw the figure",
+    )
+    return _ask_then(
+        rnd.id, project.code, "impact", ask,
         lambda: delivery_reports.withdraw_figure(db.session, figure, current_user),
         "The figure is withdrawn: it no longer counts in any total. Report the right one if "
         "there is one.",
-    )
-    return _back(rnd.id, project.code, "impact")
+    )  # fmt: skip
 
 
 @bp.route(
@@ -268,17 +281,18 @@ def remove_update(round_id: int, code: str, update_id: int) -> Any:
     rnd, project = funded(round_id, code)
     update = db.get_or_404(ProgressUpdate, update_id)
     require(update.project_id == project.id and delivery_reports.can_remove(current_user, project))
-    if request.method == "GET":
-        when = f"{long_date(update.created_at)} at {update.created_at:%H:%M}"
-        return _confirm(rnd.id, code, "updates", f"Remove the update of {when}?",
-                        "It is no longer shown on the project page, in the feed or in the "
-                        "open data.", "Remove the update")  # fmt: skip
-    run_action(
+    when = f"{long_date(update.created_at)} at {update.created_at:%H:%M}"
+    ask = (
+        f"Remove the update of {when}?",
+        "It is no longer shown on the project page, in the feed or in the open data.",
+        "Remove the update",
+    )
+    return _ask_then(
+        rnd.id, project.code, "updates", ask,
         lambda: delivery_reports.remove_update(db.session, update, current_user),
         "The update is removed: it is no longer shown on the project page, in the feed or in "
         "the open data.",
-    )
-    return _back(rnd.id, project.code, "updates")
+    )  # fmt: skip
 
 
 @bp.route(
@@ -294,15 +308,16 @@ def remove_photo(round_id: int, code: str, photo_id: int) -> Any:
         and update.project_id == project.id
         and delivery_reports.can_remove(current_user, project)
     )
-    if request.method == "GET":
-        return _confirm(rnd.id, code, "updates", f"Remove the photo “{photo.alt_text}”?",
-                        "It is no longer shown anywhere; the rest of the update stays.",
-                        "Remove the photo")  # fmt: skip
-    run_action(
+    ask = (
+        f"Remove the photo “{photo.alt_text}”?",
+        "It is no longer shown anywhere; the rest of the update stays.",
+        "Remove the photo",
+    )
+    return _ask_then(
+        rnd.id, project.code, "updates", ask,
         lambda: delivery_reports.remove_photo(db.session, photo, current_user),
         "The photo is removed: it is no longer shown anywhere.",
-    )
-    return _back(rnd.id, project.code, "updates")
+    )  # fmt: skip
 
 
 @bp.post("/rounds/<int:round_id>/projects/<code>/milestones/<int:milestone_id>/status")

@@ -20,17 +20,33 @@ from decide.services.accounts import PASSWORD_MIN_LENGTH
 from decide.web.forms.base import DecideForm
 
 
+def email_field(
+    label: str = "Email address", message: str = "Enter your email address"
+) -> EmailField:
+    """Return a required address box (at most 254 characters) that browsers fill in."""
+    return EmailField(
+        label,
+        validators=[InputRequired(message), Length(max=254)],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
+def password_field(
+    label: str, message: str, autocomplete: str = "current-password"
+) -> PasswordField:
+    """Return a required password box; "new-password" lets the password manager offer one."""
+    return PasswordField(
+        label, validators=[InputRequired(message)], render_kw={"autocomplete": autocomplete}
+    )
+
+
 class RegisterForm(DecideForm):
     display_name = StringField(
         "Your name",
         validators=[InputRequired("Enter your name"), Length(max=120)],
         render_kw={"autocomplete": "name"},
     )
-    email = EmailField(
-        "Email address",
-        validators=[InputRequired("Enter your email address"), Length(max=254)],
-        render_kw={"autocomplete": "email", "spellcheck": "false"},
-    )
+    email = email_field()
     password = PasswordField(
         "Password",
         validators=[
@@ -57,11 +73,7 @@ class LoginForm(DecideForm):
         validators=[InputRequired("Enter your email address")],
         render_kw={"autocomplete": "username", "spellcheck": "false"},
     )
-    password = PasswordField(
-        "Password",
-        validators=[InputRequired("Enter your password")],
-        render_kw={"autocomplete": "current-password"},
-    )
+    password = password_field("Password", "Enter your password")
 
 
 class AccountDetailsForm(DecideForm):
@@ -79,51 +91,27 @@ class AccountDetailsForm(DecideForm):
 class PasswordChangeForm(DecideForm):
     """The account page: a new password, allowed only with the current one."""
 
-    current_password = PasswordField(
-        "Current password",
-        validators=[InputRequired("Enter your current password")],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
-        "New password",
-        validators=[InputRequired("Enter a new password")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    current_password = password_field("Current password", "Enter your current password")
+    new_password = password_field("New password", "Enter a new password", "new-password")
 
 
 class EmailOnlyForm(DecideForm):
     """Ask for an address: to send a password reset link or a verification link again."""
 
-    email = EmailField(
-        "Email address",
-        validators=[InputRequired("Enter your email address"), Length(max=254)],
-        render_kw={"autocomplete": "email", "spellcheck": "false"},
-    )
+    email = email_field()
 
 
 class NewPasswordForm(DecideForm):
     """Set a new password from a reset link."""
 
-    password = PasswordField(
-        "New password",
-        validators=[InputRequired("Enter a new password")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = password_field("New password", "Enter a new password", "new-password")
 
 
 class EmailChangeForm(DecideForm):
     """The account page: a new address, confirmed by the password and then by a link."""
 
-    new_email = EmailField(
-        "New email address",
-        validators=[InputRequired("Enter your new email address"), Length(max=254)],
-        render_kw={"autocomplete": "email", "spellcheck": "false"},
-    )
-    password = PasswordField(
-        "Your password",
-        validators=[InputRequired("Enter your password")],
-        render_kw={"autocomplete": "current-password"},
-    )
+    new_email = email_field("New email address", "Enter your new email address")
+    password = password_field("Your password", "Enter your password")
 
 
 class PostcodeTableForm(DecideForm):

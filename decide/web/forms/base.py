@@ -67,8 +67,12 @@ def submit_form(form: Any, action: Callable[[], Any], success: str | Callable[[A
     A refusal (DomainError) is shown beside the field it names, or in the form's summary;
     the caller then renders the form again.
     """
-    if not form.validate_on_submit():
-        return False
+    return bool(form.validate_on_submit()) and apply_form(form, action, success)
+
+
+def apply_form(form: Any, action: Callable[[], Any], success: str | Callable[[Any], str]) -> bool:
+    """Run the use case for a form already checked and flash its success; return whether it
+    succeeded. A refusal (DomainError) is shown on the form, as in `submit_form`."""
     try:
         result = action()
     except DomainError as error:
@@ -76,6 +80,11 @@ def submit_form(form: Any, action: Callable[[], Any], success: str | Callable[[A
         return False
     flash(success(result) if callable(success) else success, "success")
     return True
+
+
+def form_status(form: Any) -> int:
+    """Return the status for a page showing `form`: 422 when it carries an error, else 200."""
+    return 422 if form.errors or getattr(form, "page_errors", None) else 200
 
 
 def _walk(form: Any) -> Iterator[Field]:
