@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,7 +179,7 @@ class DemoVoter:
 
 
 def cast_demo_votes(
-    session: Session, rnd: Round, residents: list[DemoVoter], paper: list[tuple[str, ...]],
+    session: Session, rnd: Round, residents: Sequence[DemoVoter], paper: Sequence[tuple[str, ...]],
     *, cast_on: dt.date, officer: User,
 ) -> None:  # fmt: skip
     """Cast each resident's ballot online, then enter the paper ballots on new paper numbers."""

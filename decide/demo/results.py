@@ -49,6 +49,7 @@ class DemoProject(DemoProposal):
     """A proposal of the closed round (its author a member of the organisation), with the key
     the demo ballots name it by."""
 
+    org: str  # every project here comes from an organisation
     key: str = ""
     review: tuple[str, str] = ("feasible", "")
 
