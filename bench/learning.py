@@ -48,14 +48,6 @@ sys.path.insert(0, str(ROOT))
 from bench.vote_load import _free_port, _fresh_database, _percentile, _wait_until_up  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/decide_bench_learning"
-AREAS = (
-    ("riverside", "Riverside", 14_820, 1),
-    ("canal-side", "Canal Side", 11_450, 2),
-    ("old-market", "Old Market", 16_230, 3),
-    ("st-annes", "St Anne's", 12_960, 5),
-    ("hillfoot", "Hillfoot", 10_340, 7),
-    ("moorfield", "Moorfield", 13_510, 9),
-)
 KINDS = ("charity", "faith", "sports", "tenants", "statutory", "research", "community-group")
 PROJECTS_PER_ROUND = 12
 
@@ -133,6 +125,7 @@ def _seed(url: str, secret: str, n_rounds: int, n_ballots: int) -> None:
     from sqlalchemy import insert
 
     from app import create_app
+    from decide.demo.catalogue import AREAS  # the demo's six wards
     from decide.extensions import db
     from decide.models import (
         Area,
@@ -157,7 +150,7 @@ def _seed(url: str, secret: str, n_rounds: int, n_ballots: int) -> None:
         s = db.session
         s.execute(insert(Area), [
             {"slug": a, "name": n, "population": p, "deprivation_decile": d}
-            for a, n, p, d in AREAS
+            for a, (n, p, d) in AREAS.items()
         ])  # fmt: skip
         area_ids = [a.id for a in s.query(Area).order_by(Area.id)]
         s.execute(insert(PostcodeArea), [

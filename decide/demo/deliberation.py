@@ -11,12 +11,13 @@ round's ballot.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
-from decide.demo.foundation import demo_user
+from decide.demo.foundation import add_demo_proposal, demo_round, demo_user
 from decide.demo.sortition import seed_sortition
 from decide.models import (
     Area,
@@ -25,7 +26,6 @@ from decide.models import (
     PanelMember,
     PanelSession,
     Proposal,
-    ProposalVersion,
     Round,
     User,
 )
@@ -99,17 +99,10 @@ def seed_deliberation(session: Session) -> None:
     today = dt.datetime.now(dt.UTC).replace(hour=18, minute=30, second=0, microsecond=0)
     first = _first_session(session, rnd, panel, proposals, facilitator, today)
     _minutes(session, first, members)
-    second = sessions.record_session(
-        session,
-        rnd,
-        sessions.SessionPlan(
-            title="Shortlist session",
-            starts_at=today - dt.timedelta(days=3),
-            place="Canal Side Community Room",
-            online_link="https://meet.example.org/canal-side-panel",
-            proposal_ids=[p.id for p in proposals],
-        ),
-    )
+    second = _plan_session(
+        session, rnd, proposals, "Shortlist session", today - dt.timedelta(days=3),
+        online_link="https://meet.example.org/canal-side-panel",
+    )  # fmt: skip
     sessions.record_attendance(session, second, [m.id for m in members])
     decision = shortlist.open_ranked_vote(session, second, 3)
     for email, ranking in RANKINGS.items():
@@ -126,7 +119,9 @@ def deliberating_round(session: Session) -> tuple[Round, dict[str, User], list[P
     """Add the round in deliberation with its panel of five and six feasible proposals."""
     canal = session.scalar(select(Area).where(Area.slug == "canal-side"))
     today = dt.date.today()
-    rnd = Round(
+    rnd = demo_round(
+        today,
+        (-42, -14, 7, 14, 28, 35),
         slug=DELIBERATION_ROUND_SLUG,
         title="Healthy Canal Side 2027",
         description=(
@@ -136,17 +131,8 @@ def deliberating_round(session: Session) -> tuple[Round, dict[str, User], list[P
         ),
         budget_pence=4_000_000,
         phase="deliberation",
-        ballot_kind="approval",
-        min_choices=1,
         max_choices=2,
-        allocation_rule="equal-shares",
         signature_threshold=2,
-        proposals_open=today - dt.timedelta(days=42),
-        proposals_close=today - dt.timedelta(days=14),
-        deliberation_close=today + dt.timedelta(days=7),
-        voting_open=today + dt.timedelta(days=14),
-        voting_close=today + dt.timedelta(days=28),
-        results_date=today + dt.timedelta(days=35),
         areas=[canal] if canal else [],
     )
     session.add(rnd)
@@ -166,16 +152,22 @@ def deliberating_round(session: Session) -> tuple[Round, dict[str, User], list[P
                 CostLine(position=i, item=w, amount_pence=a) for i, (w, a) in enumerate(lines)
             ],
         )  # fmt: skip
-        session.add(proposal)
-        session.flush()
-        session.add(
-            ProposalVersion(
-                proposal=proposal, number=1, content=proposal.snapshot(), edited_by_id=author.id
-            )
-        )
+        add_demo_proposal(session, proposal)
         proposals.append(proposal)
     session.commit()
     return rnd, panel, proposals
+
+
+def _plan_session(
+    session: Session, rnd: Round, proposals: list[Proposal], title: str,
+    starts_at: dt.datetime, **details: Any,
+) -> PanelSession:  # fmt: skip
+    """Record a panel session in the Canal Side room on all the round's proposals."""
+    plan = sessions.SessionPlan(
+        title=title, starts_at=starts_at, place="Canal Side Community Room",
+        proposal_ids=[p.id for p in proposals], **details,
+    )  # fmt: skip
+    return sessions.record_session(session, rnd, plan)
 
 
 def _first_session(
@@ -186,17 +178,11 @@ def _first_session(
     facilitator: User,
     today: dt.datetime,
 ) -> PanelSession:
-    first = sessions.record_session(
-        session,
-        rnd,
-        sessions.SessionPlan(
-            title="Opening session: the six proposals",
-            starts_at=today - dt.timedelta(days=10),
-            place="Canal Side Community Room",
-            proposal_ids=[p.id for p in proposals],
-            topics=["How the panel works, and declaring conflicts of interest"],
-        ),
-    )
+    first = _plan_session(
+        session, rnd, proposals, "Opening session: the six proposals",
+        today - dt.timedelta(days=10),
+        topics=["How the panel works, and declaring conflicts of interest"],
+    )  # fmt: skip
     sessions.add_document(
         session, first, title="Canal Side health profile (public health team)",
         url="https://www.example.org/canal-side-health-profile",

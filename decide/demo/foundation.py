@@ -24,6 +24,7 @@ from decide.demo.catalogue import (
     PANEL_EMAIL,
     PROPOSALS,
     THEMES,
+    DemoProposal,
 )
 from decide.models import (
     Area,
@@ -39,6 +40,7 @@ from decide.models import (
     User,
 )
 from decide.services import proposals as proposal_service
+from decide.services.rounds import TIMETABLE_FIELDS
 
 DEMO_VERIFIED_AT = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
@@ -70,6 +72,23 @@ def demo_user(
         session.add(user)
         session.flush()
     return user
+
+
+# How the demo rounds vote and count unless a round says otherwise.
+DEMO_ROUND_RULES: dict[str, Any] = {
+    "ballot_kind": "approval",
+    "min_choices": 1,
+    "allocation_rule": "equal-shares",
+}
+
+
+def demo_round(start: dt.date, days: tuple[int, ...], **fields: Any) -> Round:
+    """Return a new demo round (DEMO_ROUND_RULES unless `fields` say otherwise) whose dates
+    fall `days` after `start` (before it when negative), in TIMETABLE_FIELDS' order; fewer
+    days give only the last dates (a round that starts at voting)."""
+    names = TIMETABLE_FIELDS[len(TIMETABLE_FIELDS) - len(days) :]
+    dates = {name: start + dt.timedelta(days=n) for name, n in zip(names, days, strict=True)}
+    return Round(**(DEMO_ROUND_RULES | dates | fields))
 
 
 def _get_or_create(session: Session, model: Any, slug: str, **values: Any) -> Any:
@@ -120,7 +139,9 @@ def seed_foundation(session: Session) -> None:
     rnd = session.scalar(select(Round).where(Round.slug == FOUNDATION_ROUND_SLUG))
     if rnd is None:
         today = dt.date.today()
-        rnd = Round(
+        rnd = demo_round(
+            today,
+            (-14, 28, 49, 56, 70, 77),
             slug=FOUNDATION_ROUND_SLUG,
             title="Healthy Northbridge 2027",
             description=(
@@ -131,18 +152,9 @@ def seed_foundation(session: Session) -> None:
             ),
             budget_pence=25_000_000,
             phase="proposals",
-            ballot_kind="approval",
-            min_choices=1,
             max_choices=5,
-            allocation_rule="equal-shares",
             signature_threshold=1,
             threshold_reason=DEMO_THRESHOLD_REASON,
-            proposals_open=today - dt.timedelta(days=14),
-            proposals_close=today + dt.timedelta(days=28),
-            deliberation_close=today + dt.timedelta(days=49),
-            voting_open=today + dt.timedelta(days=56),
-            voting_close=today + dt.timedelta(days=70),
-            results_date=today + dt.timedelta(days=77),
             areas=list(areas.values()),
             themes=list(themes.values()),
         )
@@ -163,30 +175,40 @@ def _seed_proposals(
     facilitator = session.scalar(select(User).where(User.email == FACILITATOR_EMAIL))
     assert facilitator is not None
     for p in PROPOSALS:
-        author = session.scalar(select(User).where(User.email == p.author))
-        assert author is not None, p.author
         org = (
             session.scalar(select(Organisation).where(Organisation.slug == p.org))
             if p.org
             else None
         )
-        draft = proposal_service.ProposalDraft(
-            title=p.title,
-            summary=p.summary,
-            description_md=p.description,
-            expected_outcomes=p.outcomes,
-            area_id=areas[p.area].id,
-            theme_ids=tuple(themes[t].id for t in p.themes),
-            cost_lines=p.lines,
-            organisation_id=org.id if org else None,
-        )
-        proposal = proposal_service.submit_proposal(session, rnd, author, draft)
-        status, reason = p.review
-        if status != "pending":
-            proposal_service.review_proposal(
-                session, proposal, feasibility=status, feasibility_reason=reason,
-                adjusted_cost_pence=None, cost_adjustment_reason="", actor=facilitator,
-            )  # fmt: skip
+        submit_demo_proposal(session, rnd, p, areas, themes, org, facilitator)
+
+
+def submit_demo_proposal(
+    session: Session, rnd: Round, p: DemoProposal, areas: dict[str, Area],
+    themes: dict[str, Theme], org: Organisation | None, facilitator: User,
+    today: dt.date | None = None,
+) -> Proposal:  # fmt: skip
+    """Submit a demo proposal as its author, and review it as `p.review` says."""
+    author = session.scalar(select(User).where(User.email == p.author))
+    assert author is not None, p.author
+    draft = proposal_service.ProposalDraft(
+        title=p.title,
+        summary=p.summary,
+        description_md=p.description,
+        expected_outcomes=p.outcomes,
+        area_id=areas[p.area].id,
+        theme_ids=tuple(themes[t].id for t in p.themes),
+        cost_lines=p.lines,
+        organisation_id=org.id if org else None,
+    )
+    proposal = proposal_service.submit_proposal(session, rnd, author, draft, today)
+    status, reason = p.review
+    if status != "pending":
+        proposal_service.review_proposal(
+            session, proposal, feasibility=status, feasibility_reason=reason,
+            adjusted_cost_pence=None, cost_adjustment_reason="", actor=facilitator,
+        )  # fmt: skip
+    return proposal
 
 
 @dataclass(frozen=True)
@@ -237,13 +259,7 @@ def seed_ballot(session: Session, rnd: Round, items: tuple[DemoBallotItem, ...])
                 for i, (what, pence) in enumerate(item.lines)
             ],
         )  # fmt: skip
-        session.add(proposal)
-        session.flush()
-        session.add(
-            ProposalVersion(
-                proposal=proposal, number=1, content=proposal.snapshot(), edited_by_id=author.id
-            )
-        )
+        add_demo_proposal(session, proposal)
         project = Project(
             round=rnd, proposal_id=proposal.id, code=item.code, position=position,
             title=item.title, summary=item.summary, cost_pence=proposal.total_pence,
@@ -269,3 +285,15 @@ def _author_of(session: Session, proposer: str, org: Organisation | None) -> Use
     if user is None:
         raise RuntimeError(f"the demo has no account to propose for {proposer}")
     return user
+
+
+def add_demo_proposal(session: Session, proposal: Proposal) -> None:
+    """Add a proposal made directly (not through the service) with its first version."""
+    session.add(proposal)
+    session.flush()
+    session.add(
+        ProposalVersion(
+            proposal=proposal, number=1, content=proposal.snapshot(),
+            edited_by_id=proposal.author.id,
+        )
+    )  # fmt: skip

@@ -12,24 +12,25 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audits.bls import BlsKeyPair, sign_document
+from audits.bls import BlsKeyPair
 from audits.canonical import canonical_json
-from audits.manifest import Manifest
 from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
-from decide.demo.foundation import DemoBallotItem, demo_user, seed_ballot
-from decide.demo.published import SECOND_PANEL_EMAIL, _store_own_signature, demo_key
+from decide.demo.foundation import DemoBallotItem, demo_round, seed_ballot
+from decide.demo.published import (
+    SECOND_PANEL_EMAIL,
+    DemoVoter,
+    cast_demo_votes,
+    close_and_confirm,
+    demo_key,
+    register_demo_key,
+    sign_and_publish,
+)
 from decide.models import Area, PanelMember, Round, SigningKey, User
 from decide.models.phase import Phase
-from decide.services import manifests, publication
-from decide.services.eligibility import VoterKey
-from decide.services.paper import enter_paper_ballot
 from decide.services.phases import change_phase
-from decide.services.register_setup import issue_paper_numbers
-from decide.services.voting import cast_ballot, load_server_key
 
 
 @dataclass(frozen=True)
@@ -121,28 +122,20 @@ def _users(session: Session) -> tuple[User, User, User]:
 
 
 def _vote(session: Session, rnd: Round, spec: PastRound, cast_on: dt.date, officer: User) -> None:
-    server_key = load_server_key(current_app.config["RECEIPT_KEY_FILE"])
     year = cast_on.year
+    patterns = spec.patterns
+    residents = []
     for i in range(spec.online):
         # More voters from the most deprived districts (NB1, NB2) in later rounds: a trend.
         district = DISTRICTS[(i * (1 if spec.years_ago == 2 else 5)) % 6]
-        voter = demo_user(
-            session, f"resident-{year}-{i + 1:02d}@example.org", f"Demo resident {i + 1} ({year})",
-            postcode=f"{district} {1 + i % 9}EF", date_of_birth=dt.date(1955 + i, 3, 1),
+        residents.append(
+            DemoVoter(
+                f"resident-{year}-{i + 1:02d}@example.org", f"Demo resident {i + 1} ({year})",
+                f"{district} {1 + i % 9}EF", dt.date(1955 + i, 3, 1), patterns[i % len(patterns)],
+            )
         )  # fmt: skip
-        session.commit()
-        cast_ballot(
-            session, rnd.id, VoterKey("user", voter.id),
-            list(spec.patterns[i % len(spec.patterns)]), server_key=server_key, today=cast_on,
-        )  # fmt: skip
-    papers = issue_paper_numbers(
-        session, rnd.id, spec.paper, label="Polling station papers", today=cast_on
-    ).numbers
-    for i, paper in enumerate(papers):
-        enter_paper_ballot(
-            session, rnd.id, list(spec.patterns[(i * 5 + 1) % len(spec.patterns)]),
-            number=paper.number, officer_id=officer.id, server_key=server_key, today=cast_on,
-        )  # fmt: skip
+    paper = [patterns[(i * 5 + 1) % len(patterns)] for i in range(spec.paper)]
+    cast_demo_votes(session, rnd, residents, paper, cast_on=cast_on, officer=officer)
 
 
 def _proof_of_possession(session: Session, user: User, key: BlsKeyPair) -> str:
@@ -159,18 +152,15 @@ def _proof_of_possession(session: Session, user: User, key: BlsKeyPair) -> str:
 
 
 def _publish_past_round(session: Session, spec: PastRound) -> None:
-    from decide.services.results import confirm_rule
-
     facilitator, panel_one, panel_two = _users(session)
     today = dt.datetime.now(dt.UTC).date()
     opened = today - dt.timedelta(days=365 * spec.years_ago + 40)
-    rnd = Round(
+    rnd = demo_round(
+        opened, (0, 20, 26),
         slug=spec.slug, title=spec.title,
         description=f"An earlier round: {spec.title}, decided by residents and delivered since.",
-        budget_pence=spec.budget_pence, phase="deliberation", ballot_kind="approval",
-        min_choices=1, max_choices=3, allocation_rule="equal-shares", signature_threshold=2,
-        voting_open=opened, voting_close=opened + dt.timedelta(days=20),
-        results_date=opened + dt.timedelta(days=26),
+        budget_pence=spec.budget_pence, phase="deliberation", max_choices=3,
+        signature_threshold=2,
     )  # fmt: skip
     rnd.areas = list(session.scalars(select(Area)))
     session.add(rnd)
@@ -181,31 +171,13 @@ def _publish_past_round(session: Session, spec: PastRound) -> None:
     session.add(PanelMember(round=rnd, user=panel_two, role_title="Partnership panel member"))
     session.commit()
     _vote(session, rnd, spec, opened + dt.timedelta(days=10), facilitator)
-    change_phase(session, rnd, "closed", facilitator)
-    if publication.closing_of(session, rnd.id) is None:
-        from decide.services.closing import close_board
-
-        close_board(session, rnd)
-    confirm_rule(session, rnd.id, rule=rnd.allocation_rule, reason="", actor=facilitator)
+    close_and_confirm(session, rnd, facilitator)
     keys = []
     for user in (panel_one, panel_two):
         key = demo_key(user.display_name)
-        session.add(
-            SigningKey(
-                round_id=rnd.id, user_id=user.id, role="panel", name=key.name,
-                public_key=key.public_key.hex(),
-                proof_of_possession=_proof_of_possession(session, user, key),
-            )
-        )  # fmt: skip
-        session.commit()
+        register_demo_key(session, rnd, user, key, _proof_of_possession(session, user, key))
         keys.append((user, key))
-    manifest = manifests.write_manifest(session, rnd)
-    document = Manifest.from_json_bytes(manifest.manifest_json).to_dict()
-    for user, key in keys:
-        _store_own_signature(session, rnd, user, sign_document(key, document))
-    change_phase(session, rnd, "published", facilitator)  # writes edition 1 (inline)
-    if not publication.editions(session, rnd.id):
-        publication.publish_round(session, rnd)
+    sign_and_publish(session, rnd, facilitator, keys)
     if spec.final_phase is not Phase.PUBLISHED:
         change_phase(session, rnd, spec.final_phase, facilitator)
 

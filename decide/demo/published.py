@@ -19,6 +19,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -29,7 +31,7 @@ from audits.bls import BlsKeyPair, SignatureRecord, generate, sign_document
 from audits.canonical import canonical_json
 from audits.manifest import Manifest
 from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
-from decide.demo.foundation import DemoBallotItem, demo_user, seed_ballot
+from decide.demo.foundation import DemoBallotItem, demo_round, demo_user, seed_ballot
 from decide.models import (
     Area,
     CosignSignature,
@@ -165,12 +167,84 @@ def _store_own_signature(session: Session, rnd: Round, user: User, record: Signa
     session.commit()
 
 
+@dataclass(frozen=True)
+class DemoVoter:
+    """A demo resident who votes online, and the projects they approve."""
+
+    email: str
+    name: str
+    postcode: str
+    date_of_birth: dt.date
+    choices: tuple[str, ...]
+
+
+def cast_demo_votes(
+    session: Session, rnd: Round, residents: Sequence[DemoVoter], paper: Sequence[tuple[str, ...]],
+    *, cast_on: dt.date, officer: User,
+) -> None:  # fmt: skip
+    """Cast each resident's ballot online, then enter the paper ballots on new paper numbers."""
+    server_key = load_server_key(current_app.config["RECEIPT_KEY_FILE"])
+    for r in residents:
+        voter = demo_user(
+            session, r.email, r.name, postcode=r.postcode, date_of_birth=r.date_of_birth
+        )
+        session.commit()
+        cast_ballot(
+            session, rnd.id, VoterKey("user", voter.id), list(r.choices),
+            server_key=server_key, today=cast_on,
+        )  # fmt: skip
+    numbers = issue_paper_numbers(
+        session, rnd.id, len(paper), label="Polling station papers", today=cast_on
+    ).numbers
+    for number, choices in zip(numbers, paper, strict=True):
+        enter_paper_ballot(
+            session, rnd.id, list(choices), number=number.number, officer_id=officer.id,
+            server_key=server_key, today=cast_on,
+        )  # fmt: skip
+
+
+def close_and_confirm(session: Session, rnd: Round, facilitator: User) -> None:
+    """Close the round (its board closes inline outside requests) and confirm its rule."""
+    from decide.services.results import confirm_rule
+
+    change_phase(session, rnd, "closed", facilitator)
+    if publication.closing_of(session, rnd.id) is None:
+        from decide.services.closing import close_board
+
+        close_board(session, rnd)
+    confirm_rule(session, rnd.id, rule=rnd.allocation_rule, reason="", actor=facilitator)
+
+
+def register_demo_key(
+    session: Session, rnd: Round, user: User, key: BlsKeyPair, proof: str
+) -> None:
+    """Register a demo panel key for the round (the demo made it: no slow proof check)."""
+    session.add(
+        SigningKey(
+            round_id=rnd.id, user_id=user.id, role="panel", name=key.name,
+            public_key=key.public_key.hex(), proof_of_possession=proof,
+        )
+    )  # fmt: skip
+    session.commit()
+
+
+def sign_and_publish(
+    session: Session, rnd: Round, facilitator: User, keys: list[tuple[User, BlsKeyPair]]
+) -> None:
+    """Write the manifest, store each panel key's signature of it, and publish (edition 1)."""
+    manifest = manifests.write_manifest(session, rnd)
+    document = Manifest.from_json_bytes(manifest.manifest_json).to_dict()
+    for user, key in keys:
+        _store_own_signature(session, rnd, user, sign_document(key, document))
+    change_phase(session, rnd, "published", facilitator)  # writes edition 1 (inline)
+    if not publication.editions(session, rnd.id):
+        publication.publish_round(session, rnd)
+
+
 def seed_published(session: Session) -> None:
     """Seed a published round with ballots, signatures, a PDF and two payments."""
     if session.scalar(select(Round).where(Round.slug == PUBLISHED_ROUND_SLUG)) is not None:
         return
-    from decide.services.results import confirm_rule
-
     areas = {a.slug: a for a in session.scalars(select(Area))}
     facilitator = session.scalar(select(User).where(User.email == FACILITATOR_EMAIL))
     panel_one = session.scalar(select(User).where(User.email == PANEL_EMAIL))
@@ -181,7 +255,9 @@ def seed_published(session: Session) -> None:
         date_of_birth=dt.date(1977, 11, 2),
     )  # fmt: skip
     today = dt.datetime.now(dt.UTC).date()
-    rnd = Round(
+    rnd = demo_round(
+        today,
+        (-40, -20, -14),
         slug=PUBLISHED_ROUND_SLUG,
         title="Northbridge Health Fund 2026",
         description=(
@@ -190,14 +266,8 @@ def seed_published(session: Session) -> None:
         ),
         budget_pence=4_000_000,
         phase="deliberation",  # voting opens below, once the ballot is in place
-        ballot_kind="approval",
-        min_choices=1,
         max_choices=3,
-        allocation_rule="equal-shares",
         signature_threshold=2,
-        voting_open=today - dt.timedelta(days=40),
-        voting_close=today - dt.timedelta(days=20),
-        results_date=today - dt.timedelta(days=14),
     )
     rnd.areas = [a for a in areas.values()]
     session.add(rnd)
@@ -208,36 +278,20 @@ def seed_published(session: Session) -> None:
     session.add(PanelMember(round=rnd, user=panel_two, role_title="Partnership panel member"))
     session.commit()
 
-    server_key = load_server_key(current_app.config["RECEIPT_KEY_FILE"])
     cast_on = today - dt.timedelta(days=25)
     districts = ("NB1", "NB2", "NB3", "NB4", "NB5", "NB6")
-    for i in range(ONLINE_BALLOTS):
-        voter = demo_user(
-            session, f"resident-2026-{i + 1:02d}@example.org", f"Demo resident {i + 1} (2026)",
-            postcode=f"{districts[i % 6]} {1 + i % 9}EF", date_of_birth=dt.date(1960 + i, 5, 1),
-        )  # fmt: skip
-        session.commit()
-        cast_ballot(
-            session, rnd.id, VoterKey("user", voter.id), list(PATTERNS[i % len(PATTERNS)]),
-            server_key=server_key, today=cast_on,
-        )  # fmt: skip
-    papers = issue_paper_numbers(
-        session, rnd.id, PAPER_BALLOTS, label="Polling station papers", today=cast_on
-    ).numbers
-    for i, paper in enumerate(papers):
-        pattern = PATTERNS[(i * 5 + 3) % len(PATTERNS)]
-        enter_paper_ballot(
-            session, rnd.id, list(pattern), number=paper.number, officer_id=facilitator.id,
-            server_key=server_key, today=cast_on,
-        )  # fmt: skip
+    residents = [
+        DemoVoter(
+            f"resident-2026-{i + 1:02d}@example.org", f"Demo resident {i + 1} (2026)",
+            f"{districts[i % 6]} {1 + i % 9}EF", dt.date(1960 + i, 5, 1),
+            PATTERNS[i % len(PATTERNS)],
+        )
+        for i in range(ONLINE_BALLOTS)
+    ]  # fmt: skip
+    paper = [PATTERNS[(i * 5 + 3) % len(PATTERNS)] for i in range(PAPER_BALLOTS)]
+    cast_demo_votes(session, rnd, residents, paper, cast_on=cast_on, officer=facilitator)
 
-    change_phase(session, rnd, "closed", facilitator)  # closes the board (inline outside requests)
-    publication_closing = publication.closing_of(session, rnd.id)
-    if publication_closing is None:
-        from decide.services.closing import close_board
-
-        close_board(session, rnd)
-    confirm_rule(session, rnd.id, rule=rnd.allocation_rule, reason="", actor=facilitator)
+    close_and_confirm(session, rnd, facilitator)
 
     folder = Path(current_app.instance_path) / "demo-panel-keys"
     keys = []
@@ -247,23 +301,9 @@ def seed_published(session: Session) -> None:
         _write_key_files(folder, key, public_json)
         # The demo made these keys itself, so the slow proof check is skipped; the verifier
         # checks every proof of possession in the published PDF anyway.
-        session.add(
-            SigningKey(
-                round_id=rnd.id, user_id=user.id, role="panel", name=key.name,
-                public_key=key.public_key.hex(),
-                proof_of_possession=json.loads(public_json)["proof_of_possession"],
-            )
-        )  # fmt: skip
-        session.commit()
+        register_demo_key(session, rnd, user, key, json.loads(public_json)["proof_of_possession"])
         keys.append((user, key))
-
-    manifest = manifests.write_manifest(session, rnd)
-    document = Manifest.from_json_bytes(manifest.manifest_json).to_dict()
-    for user, key in keys:
-        _store_own_signature(session, rnd, user, sign_document(key, document))
-    change_phase(session, rnd, "published", facilitator)  # writes edition 1 (inline)
-    if not publication.editions(session, rnd.id):
-        publication.publish_round(session, rnd)
+    sign_and_publish(session, rnd, facilitator, keys)
 
     spend = {p.code: p for p in ledger.spend_by_project(session, rnd)}
     for n, code in enumerate(sorted(spend)[:2], start=1):

@@ -30,8 +30,10 @@ from decide.demo.catalogue import (
     FACILITATOR_EMAIL,
     PANEL_EMAIL,
     THEMES,
+    DemoProposal,
 )
-from decide.models import Area, Organisation, PanelMember, Proposal, Round, Theme, User
+from decide.demo.foundation import demo_round, submit_demo_proposal
+from decide.models import Area, Organisation, PanelMember, Round, Theme, User
 from decide.services import access_codes, phases, register_setup
 from decide.services import eligibility as elig
 from decide.services import proposals as proposal_service
@@ -43,22 +45,18 @@ BUDGET_PENCE = 10_000_000
 
 
 @dataclass(frozen=True)
-class DemoProject:
-    key: str
-    org: str  # organisation slug
-    author: str  # email of a member of the organisation
-    area: str
-    themes: tuple[str, ...]
-    title: str
-    summary: str
-    description: str
-    outcomes: str
-    lines: tuple[tuple[str, int], ...]
+class DemoProject(DemoProposal):
+    """A proposal of the closed round (its author a member of the organisation), with the key
+    the demo ballots name it by."""
+
+    org: str  # every project here comes from an organisation
+    key: str = ""
+    review: tuple[str, str] = ("feasible", "")
 
 
 PROJECTS: tuple[DemoProject, ...] = (
     DemoProject(
-        "track", "moorfield-harriers", "harriers@example.org", "moorfield", ("physical-activity",),
+        "harriers@example.org", "moorfield-harriers", "moorfield", ("physical-activity",),
         "Floodlit all-weather track at Moorfield Park",
         "Resurface the cinder track and add floodlights so the club and residents can run "
         "safely on winter evenings.",
@@ -68,9 +66,10 @@ PROJECTS: tuple[DemoProject, ...] = (
         "Track open 80 hours a week all year; club membership up by a third.",
         (("All-weather resurfacing, 400 m", 2_600_000), ("LED floodlights", 900_000),
          ("Accessible changing room refit", 300_000)),
+        key="track",
     ),
     DemoProject(
-        "gym", "moorfield-harriers", "harriers@example.org", "hillfoot",
+        "harriers@example.org", "moorfield-harriers", "hillfoot",
         ("physical-activity", "older-people"),
         "Outdoor gym on Hillfoot Park",
         "Ten pieces of free outdoor gym equipment, including accessible stations for older "
@@ -80,9 +79,10 @@ PROJECTS: tuple[DemoProject, ...] = (
         "short videos.",
         "200 regular users a week; a monthly led session for over-60s.",
         (("Equipment, ten stations", 1_850_000), ("Installation and safety surfacing", 750_000)),
+        key="gym",
     ),
     DemoProject(
-        "garden", "hillfoot-mind-matters", "mindmatters@example.org", "moorfield",
+        "mindmatters@example.org", "hillfoot-mind-matters", "moorfield",
         ("mental-health",),
         "Moorfield wellbeing garden",
         "Turn the disused bowling green into a quiet sensory garden with raised beds and a "
@@ -92,9 +92,10 @@ PROJECTS: tuple[DemoProject, ...] = (
         "**raised beds at wheelchair height**, a sensory path and a covered meeting space.",
         "Weekly gardening sessions for 60 people; a space for our peer groups in summer.",
         (("Landscaping and raised beds", 1_500_000), ("Covered meeting shelter", 700_000)),
+        key="garden",
     ),
     DemoProject(
-        "circles", "hillfoot-mind-matters", "mindmatters@example.org", "hillfoot",
+        "mindmatters@example.org", "hillfoot-mind-matters", "hillfoot",
         ("mental-health",),
         "Men's peer support circles in Hillfoot",
         "Fortnightly evening circles where men talk about how they are really doing, led by "
@@ -104,9 +105,10 @@ PROJECTS: tuple[DemoProject, ...] = (
         "men with **lived experience**, supervised by a counsellor.",
         "40 men attend at least four sessions; a clear route to NHS Talking Therapies.",
         (("Two peer facilitators", 1_200_000), ("Room hire and supervision", 400_000)),
+        key="circles",
     ),
     DemoProject(
-        "pantry", "riverside-community-food-bank", "foodbank@example.org", "riverside",
+        "foodbank@example.org", "riverside-community-food-bank", "riverside",
         ("healthy-food", "children-families"),
         "Riverside fresh food pantry",
         "A weekly pantry of fresh fruit, vegetables and dairy for families on low incomes.",
@@ -114,9 +116,10 @@ PROJECTS: tuple[DemoProject, ...] = (
         "fresh fruit for weeks. Members pay **£4 for a bag worth £20**.",
         "120 households a week with fresh food; fewer emergency parcels by spring.",
         (("Chilled display cabinets", 480_000), ("Fresh produce, 48 weeks", 920_000)),
+        key="pantry",
     ),
     DemoProject(
-        "walking", "old-market-wellbeing-hub", "hub@example.org", "riverside",
+        "hub@example.org", "old-market-wellbeing-hub", "riverside",
         ("physical-activity", "mental-health"),
         "Walking for Wellbeing",
         "Led walks from Riverside surgery for patients referred by their GP, with a cuppa "
@@ -125,9 +128,10 @@ PROJECTS: tuple[DemoProject, ...] = (
         "**two trained leaders** and a short route for people who are just starting.",
         "80 walkers a year; walkers report better mood after 12 weeks.",
         (("Walk leader training", 250_000), ("Coordinator, 4 hours a week", 350_000)),
+        key="walking",
     ),
     DemoProject(
-        "cook", "green-plate-kitchen", "greenplate@example.org", "canal-side",
+        "greenplate@example.org", "green-plate-kitchen", "canal-side",
         ("healthy-food", "children-families"),
         "Cook and eat for Canal Side families",
         "Ten-week courses where parents and children cook a healthy meal together on a "
@@ -136,9 +140,10 @@ PROJECTS: tuple[DemoProject, ...] = (
         "meal again that week.",
         "48 families complete a course; families cook from scratch more often.",
         (("Sessional chef, 60 sessions", 530_000), ("Ingredients and take-home bags", 420_000)),
+        key="cook",
     ),
     DemoProject(
-        "damp", "canal-side-tenants-association", "tenants@example.org", "canal-side",
+        "tenants@example.org", "canal-side-tenants-association", "canal-side",
         ("housing-health", "children-families"),
         "Damp and mould advice surgeries",
         "Monthly drop-in surgeries where tenants get help to record damp and mould and get "
@@ -147,9 +152,10 @@ PROJECTS: tuple[DemoProject, ...] = (
         "on loan** and a photo diary help tenants get landlords to act.",
         "150 homes advised; repair requests logged and followed up.",
         (("Housing adviser, 12 months", 600_000), ("Humidity meters and translation", 300_000)),
+        key="damp",
     ),
     DemoProject(
-        "navigator", "old-market-wellbeing-hub", "hub@example.org", "old-market",
+        "hub@example.org", "old-market-wellbeing-hub", "old-market",
         ("mental-health", "social-isolation"),
         "Community navigator for Old Market",
         "A part-time navigator who meets people in the places they already go: the mosque, "
@@ -158,9 +164,10 @@ PROJECTS: tuple[DemoProject, ...] = (
         "**community navigator** will hold weekly sessions in three community venues.",
         "300 conversations a year; 150 people join an activity or service.",
         (("Navigator, 0.6 full-time equivalent", 1_650_000), ("Training", 150_000)),
+        key="navigator",
     ),
     DemoProject(
-        "swim", "al-noor-womens-group", "alnoor@example.org", "old-market",
+        "alnoor@example.org", "al-noor-womens-group", "old-market",
         ("physical-activity",),
         "Women-only swimming sessions",
         "A weekly women-only session at Old Market pool with female lifeguards and a crèche.",
@@ -168,9 +175,10 @@ PROJECTS: tuple[DemoProject, ...] = (
         "A **private weekly session** with female staff and a crèche changes that.",
         "50 women swimming regularly; 25 learn to swim 25 metres.",
         (("Pool hire, 50 sessions", 700_000), ("Female lifeguard, teacher and crèche", 500_000)),
+        key="swim",
     ),
     DemoProject(
-        "warm", "st-annes-church-community-centre", "church@example.org", "st-annes",
+        "church@example.org", "st-annes-church-community-centre", "st-annes",
         ("older-people", "social-isolation"),
         "Warm Welcome winter space",
         "A warm, free space with soup and hot drinks, four afternoons a week from November "
@@ -180,6 +188,7 @@ PROJECTS: tuple[DemoProject, ...] = (
         "Around 40 visitors a day; energy advice for at least 100 households.",
         (("Heating and lighting for the hall", 500_000), ("Soup, bread and drinks", 300_000),
          ("Volunteer coordinator", 300_000)),
+        key="warm",
     ),
 )  # fmt: skip
 
@@ -283,7 +292,9 @@ def seed_results(session: Session) -> None:
     orgs = {o.slug: o for o in session.scalars(select(Organisation))}
     today = dt.datetime.now(dt.UTC).date()
     opened = today - dt.timedelta(days=84)
-    rnd = Round(
+    rnd = demo_round(
+        today,
+        (-84, -63, -42, -28, -2, 7),  # proposals opened 84 days ago; voting closed 2 days ago
         slug=RESULTS_ROUND_SLUG,
         title="Healthy Neighbourhoods Fund 2026",
         description=(
@@ -295,18 +306,9 @@ def seed_results(session: Session) -> None:
         ),
         budget_pence=BUDGET_PENCE,
         phase="proposals",
-        ballot_kind="approval",
-        min_choices=1,
         max_choices=MAX_CHOICES,
-        allocation_rule="equal-shares",
         signature_threshold=1,
         threshold_reason=DEMO_THRESHOLD_REASON,
-        proposals_open=opened,
-        proposals_close=opened + dt.timedelta(days=21),
-        deliberation_close=opened + dt.timedelta(days=42),
-        voting_open=opened + dt.timedelta(days=56),
-        voting_close=today - dt.timedelta(days=2),
-        results_date=today + dt.timedelta(days=7),
         areas=[areas[a] for a in AREAS if a in areas],
         themes=[themes[t] for t in THEMES if t in themes],
     )
@@ -318,25 +320,9 @@ def seed_results(session: Session) -> None:
 
     codes: dict[str, str] = {}
     for p in PROJECTS:
-        author = session.scalar(select(User).where(User.email == p.author))
-        assert author is not None, p.author
-        draft = proposal_service.ProposalDraft(
-            title=p.title,
-            summary=p.summary,
-            description_md=p.description,
-            expected_outcomes=p.outcomes,
-            area_id=areas[p.area].id,
-            theme_ids=tuple(themes[t].id for t in p.themes),
-            cost_lines=p.lines,
-            organisation_id=orgs[p.org].id,
+        proposal = submit_demo_proposal(
+            session, rnd, p, areas, themes, orgs[p.org], facilitator, opened + dt.timedelta(days=3)
         )
-        proposal: Proposal = proposal_service.submit_proposal(
-            session, rnd, author, draft, today=opened + dt.timedelta(days=3)
-        )
-        proposal_service.review_proposal(
-            session, proposal, feasibility="feasible", feasibility_reason="",
-            adjusted_cost_pence=None, cost_adjustment_reason="", actor=facilitator,
-        )  # fmt: skip
         codes[p.key] = proposal_service.accept_onto_ballot(session, proposal, facilitator).code
     phases.change_phase(session, rnd, "deliberation", facilitator)
     elig.save_settings(session, rnd.id, by_postcode=True, by_roll=False, by_code=True, min_age=None)

@@ -22,12 +22,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
-    func,
     inspect,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from decide.models.base import Base
+from decide.models.base import Base, RoundScoped, inserted_at
 
 ARGUMENT_SIDES = {"for": "For", "against": "Against"}
 DECISION_METHODS = {
@@ -40,13 +39,11 @@ class MinutesLocked(Exception):
     """Approved minutes (or their approvals) were changed or deleted."""
 
 
-class PanelSession(Base):
+class PanelSession(RoundScoped, Base):
     """A scheduled meeting of a round's panel."""
 
     __tablename__ = "panel_session"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     place: Mapped[str] = mapped_column(String(300), default="")
@@ -126,20 +123,16 @@ class Attendance(Base):
     user: Mapped[User] = relationship()
 
 
-class ConflictOfInterest(Base):
+class ConflictOfInterest(RoundScoped, Base):
     """A panel member's declared conflict with one proposal of the round."""
 
     __tablename__ = "conflict_of_interest"
     __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(String(300))
-    declared_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    declared_at: Mapped[dt.datetime] = inserted_at()
 
     proposal: Mapped[Proposal] = relationship()
     user: Mapped[User] = relationship()
@@ -160,9 +153,7 @@ class Argument(Base):
     side: Mapped[str] = mapped_column(String(10))
     body: Mapped[str] = mapped_column(String(600))
     by_panel_member: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = inserted_at()
     # Hidden by a moderator, with the reason everyone sees in its place.
     hidden_reason: Mapped[str | None] = mapped_column(String(300))
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -189,7 +180,7 @@ class ArgumentReport(Base):
     reason: Mapped[str] = mapped_column(String(300), default="")
 
 
-class RubricCriterion(Base):
+class RubricCriterion(RoundScoped, Base):
     """One criterion of a round's scoring rubric, with its whole-number weight."""
 
     __tablename__ = "rubric_criterion"
@@ -198,8 +189,6 @@ class RubricCriterion(Base):
         CheckConstraint("weight >= 1 AND weight <= 100", name="weight_range"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(String(300), default="")
@@ -322,9 +311,7 @@ class MinutesApproval(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    approved_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    approved_at: Mapped[dt.datetime] = inserted_at()
 
     minutes: Mapped[Minutes] = relationship(back_populates="approvals")
     user: Mapped[User] = relationship()

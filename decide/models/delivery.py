@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from decide.models.base import Base
+from decide.models.base import Base, Removable, RoundKeyed, RoundScoped
 
 MILESTONE_STATUSES = {
     "not-started": "Not started",
@@ -47,6 +47,17 @@ AGGREGATIONS = {
     "mean": "Average of the figures (scores)",
     "latest": "Latest figure of each project (running totals)",
 }
+
+
+class ProjectPost:
+    """What a member of the organisation delivering a project posts about it, and who wrote it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True, sort_order=-1
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), sort_order=-1)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), sort_order=-1)
 
 
 class Milestone(Base):
@@ -119,7 +130,7 @@ class MilestoneWithdrawal(Base):
     withdrawn_by: Mapped[User] = relationship(foreign_keys=[withdrawn_by_id])
 
 
-class Photo(Base):
+class Photo(Removable, Base):
     """A re-encoded image (no EXIF, no GPS) with its alt text; the bytes live in the database."""
 
     __tablename__ = "photo"
@@ -139,35 +150,21 @@ class Photo(Base):
     alt_text: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    # Removed by the delivering organisation or the facilitator: kept, never shown.
-    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
-class ProgressUpdate(Base):
+class ProgressUpdate(ProjectPost, Removable, Base):
     """A progress report posted by a member of the organisation delivering the project."""
 
     __tablename__ = "progress_update"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     milestone_id: Mapped[int | None] = mapped_column(
         ForeignKey("milestone.id", ondelete="SET NULL")
     )
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    # Removed by the delivering organisation or the facilitator: kept, never shown.
-    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     project: Mapped[Project] = relationship()
     organisation: Mapped[Organisation] = relationship()
-    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    author: Mapped[User] = relationship(foreign_keys="ProgressUpdate.author_id")
     milestone: Mapped[Milestone | None] = relationship()
     photos: Mapped[list[Photo]] = relationship(
         order_by=Photo.position, cascade="all, delete-orphan"
@@ -179,7 +176,7 @@ class ProgressUpdate(Base):
         return [p for p in self.photos if p.removed_at is None]
 
 
-class OutcomeMeasure(Base):
+class OutcomeMeasure(RoundScoped, Base):
     """One measure of a round's outcome framework, such as people reached or sessions held."""
 
     __tablename__ = "outcome_measure"
@@ -188,8 +185,6 @@ class OutcomeMeasure(Base):
         CheckConstraint("aggregation IN ('sum','mean','latest')", name="aggregation_known"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(120))
     unit: Mapped[str] = mapped_column(String(40))
@@ -262,17 +257,11 @@ class ImpactFigure(Base):
         return exact_value(self.value)
 
 
-class Story(Base):
+class Story(ProjectPost, Base):
     """A short account of what changed for someone, shown only while their consent stands."""
 
     __tablename__ = "story"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("project.id", ondelete="CASCADE"), index=True
-    )
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("photo.id", ondelete="SET NULL"))
@@ -301,14 +290,11 @@ class Story(Base):
         return self.shown and self.consent_open_data
 
 
-class Retrospective(Base):
+class Retrospective(RoundKeyed, Base):
     """How a round's cycle went, written by the facilitator and the panel."""
 
     __tablename__ = "retrospective"
 
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
-    )
     what_worked: Mapped[str] = mapped_column(Text)
     what_did_not: Mapped[str] = mapped_column(Text)
     changes_next_round: Mapped[str] = mapped_column(Text)

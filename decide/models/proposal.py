@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from decide.models.area import Area, Theme
-from decide.models.base import Base
+from decide.models.base import Base, inserted_at
 
 FEASIBILITY = {"pending": "Review pending", "feasible": "Feasible", "infeasible": "Not feasible"}
 
@@ -68,9 +68,7 @@ class Proposal(Base):
     adjusted_cost_pence: Mapped[int | None] = mapped_column(Integer)
     cost_adjustment_reason: Mapped[str] = mapped_column(Text, default="")
 
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = inserted_at()
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
@@ -153,9 +151,7 @@ class ProposalVersion(Base):
     number: Mapped[int] = mapped_column(Integer)
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     edited_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = inserted_at()
 
     proposal: Mapped[Proposal] = relationship(back_populates="versions")
     edited_by: Mapped[User] = relationship()

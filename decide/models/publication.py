@@ -20,18 +20,17 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from decide.models.base import Base
+from decide.models.base import Base, RoundKeyed, RoundScoped, inserted_at
 
 JOB_KINDS = ("close", "manifest", "publish", "edition")
 JOB_STATUSES = ("pending", "running", "done", "failed")
 SIGNER_ROLES = ("panel", "official")
 
 
-class PublicationJob(Base):
+class PublicationJob(RoundScoped, Base):
     """A long piece of work (closing, manifest, PDF) and its progress, shared by all workers."""
 
     __tablename__ = "publication_job"
@@ -41,8 +40,6 @@ class PublicationJob(Base):
         CheckConstraint("status IN ('pending','running','done','failed')", name="status_known"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default="pending")
     step: Mapped[str] = mapped_column(String(200), default="Waiting to start")
@@ -54,14 +51,11 @@ class PublicationJob(Base):
     heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-class RoundClosing(Base):
+class RoundClosing(RoundKeyed, Base):
     """What closing the board found: counts, Merkle root, chain head and tally."""
 
     __tablename__ = "round_closing"
 
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
-    )
     ballot_count: Mapped[int] = mapped_column(Integer)
     channels_json: Mapped[str] = mapped_column(Text)
     merkle_root: Mapped[str] = mapped_column(String(64))
@@ -70,14 +64,11 @@ class RoundClosing(Base):
     closed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-class RoundManifest(Base):
+class RoundManifest(RoundKeyed, Base):
     """The round's manifest and the files it names (ballots.pb, keys.json), once written."""
 
     __tablename__ = "round_manifest"
 
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
-    )
     digest: Mapped[str] = mapped_column(String(64))
     manifest_json: Mapped[bytes] = mapped_column(LargeBinary)
     ballots_pb: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
@@ -87,7 +78,7 @@ class RoundManifest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-class SigningKey(Base):
+class SigningKey(RoundScoped, Base):
     """A panel member's or official's BLS public key for a round, with its proof of possession."""
 
     __tablename__ = "signing_key"
@@ -98,47 +89,37 @@ class SigningKey(Base):
         CheckConstraint("role IN ('panel','official')", name="role_known"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(10), default="panel")
     name: Mapped[str] = mapped_column(String(120))
     public_key: Mapped[str] = mapped_column(String(96))
     proof_of_possession: Mapped[str] = mapped_column(String(192))
-    registered_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    registered_at: Mapped[dt.datetime] = inserted_at()
 
     user: Mapped[User] = relationship()
 
 
-class CosignSignature(Base):
+class CosignSignature(RoundScoped, Base):
     """One verified signature by a registered key over a manifest or a ledger checkpoint."""
 
     __tablename__ = "cosign_signature"
     __table_args__ = (UniqueConstraint("key_id", "document_type", "digest"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     key_id: Mapped[int] = mapped_column(ForeignKey("signing_key.id", ondelete="CASCADE"))
     document_type: Mapped[str] = mapped_column(String(40))
     digest: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(192))
-    signed_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    signed_at: Mapped[dt.datetime] = inserted_at()
 
     key: Mapped[SigningKey] = relationship()
 
 
-class Edition(Base):
+class Edition(RoundScoped, Base):
     """A published PDF edition of a round's record (bytes kept in the database)."""
 
     __tablename__ = "edition"
     __table_args__ = (UniqueConstraint("round_id", "number"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(200))
     sha256: Mapped[str] = mapped_column(String(64))
@@ -147,7 +128,7 @@ class Edition(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-class LedgerPayment(Base):
+class LedgerPayment(RoundScoped, Base):
     """One disbursement, hash-chained to the one before (see audits.ledger)."""
 
     __tablename__ = "ledger_payment"
@@ -156,8 +137,6 @@ class LedgerPayment(Base):
         CheckConstraint("amount_pence > 0", name="amount_positive"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     sequence: Mapped[int] = mapped_column(Integer)
     project_code: Mapped[str] = mapped_column(String(40))
     organisation: Mapped[str] = mapped_column(String(200))
@@ -172,19 +151,15 @@ class LedgerPayment(Base):
         ForeignKey("milestone.id", ondelete="SET NULL")
     )
     reason: Mapped[str] = mapped_column(Text, default="")
-    recorded_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    recorded_at: Mapped[dt.datetime] = inserted_at()
 
 
-class LedgerCheckpoint(Base):
+class LedgerCheckpoint(RoundScoped, Base):
     """A statement of the ledger head for the panel to co-sign."""
 
     __tablename__ = "ledger_checkpoint"
     __table_args__ = (UniqueConstraint("round_id", "count"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     count: Mapped[int] = mapped_column(Integer)
     head: Mapped[str] = mapped_column(String(64))
     manifest_digest: Mapped[str] = mapped_column(String(64))

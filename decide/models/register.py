@@ -12,17 +12,14 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from decide.models.base import Base
+from decide.models.base import Base, RoundKeyed, RoundScoped
 
 
-class RollBinding(Base):
+class RollBinding(RoundKeyed, Base):
     """An account linked, once, to its entry on a round's voter roll."""
 
     __tablename__ = "roll_binding"
 
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
-    )
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
@@ -31,13 +28,11 @@ class RollBinding(Base):
     )
 
 
-class PaperBatch(Base):
+class PaperBatch(RoundScoped, Base):
     """A batch of numbered paper ballots a facilitator issued for printing."""
 
     __tablename__ = "paper_batch"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)
     created_on: Mapped[dt.date] = mapped_column(Date)
@@ -47,15 +42,13 @@ class PaperBatch(Base):
     )
 
 
-class PaperNumber(Base):
+class PaperNumber(RoundScoped, Base):
     """One issued paper ballot number; once used it records the day and the officer."""
 
     __tablename__ = "paper_number"
     __table_args__ = (UniqueConstraint("round_id", "number"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("paper_batch.id", ondelete="CASCADE"))
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     number: Mapped[str] = mapped_column(String(20))
     used_on: Mapped[dt.date | None] = mapped_column(Date)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

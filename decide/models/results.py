@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from decide.models.base import Base
+from decide.models.base import Base, RoundKeyed, inserted_at
 
 
-class EquitySettings(Base):
+class EquitySettings(RoundKeyed, Base):
     """A round's equity program settings: floors by deprivation, caps and theme shares.
 
     Shares and weights are exact decimal strings (for example ``"30"`` percent or ``"1.5"``);
@@ -26,9 +26,6 @@ class EquitySettings(Base):
 
     __tablename__ = "equity_settings"
 
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
-    )
     floor_share_percent: Mapped[str] = mapped_column(String(20), default="0")
     decile_weights: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     organisation_cap_pence: Mapped[int | None] = mapped_column(Integer)
@@ -64,9 +61,7 @@ class RoundResult(Base):
     outcome_sha256: Mapped[str] = mapped_column(String(64))
     ballot_count: Mapped[int] = mapped_column(Integer, default=0)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    confirmed_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    confirmed_at: Mapped[dt.datetime] = inserted_at()
 
     confirmed_by: Mapped[User | None] = relationship()
 

@@ -18,14 +18,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
-    func,
     inspect,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from decide.allocation.names import RULE_NAMES
 from decide.models.area import Area, Theme
-from decide.models.base import Base
+from decide.models.base import Base, inserted_at
 from decide.models.phase import Phase, PhaseType
 
 BALLOT_KINDS = {
@@ -115,9 +114,7 @@ class Round(Base):
     results_date: Mapped[dt.date | None] = mapped_column(Date)
 
     voting_opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = inserted_at()
 
     areas: Mapped[list[Area]] = relationship(secondary=round_area, order_by=Area.name)
     themes: Mapped[list[Theme]] = relationship(secondary=round_theme, order_by=Theme.name)

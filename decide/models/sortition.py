@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from decide.models.base import Base
+from decide.models.base import Base, RoundScoped
 
 AGE_BANDS = ("16-24", "25-44", "45-64", "65+")
 GENDERS = {"woman": "Woman", "man": "Man", "other": "Another gender or prefer to self-describe"}
@@ -82,7 +82,7 @@ class SortitionSettings(Base):
         return self.drawn_at is not None
 
 
-class SortitionQuota(Base):
+class SortitionQuota(RoundScoped, Base):
     """Between `min` and `max` panel members have `value` for `feature`."""
 
     __tablename__ = "sortition_quota"
@@ -91,22 +91,18 @@ class SortitionQuota(Base):
         CheckConstraint("min_count >= 0 AND max_count >= min_count", name="quota_range"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     feature: Mapped[str] = mapped_column(String(60))
     value: Mapped[str] = mapped_column(String(120))
     min_count: Mapped[int] = mapped_column(Integer)
     max_count: Mapped[int] = mapped_column(Integer)
 
 
-class Volunteer(Base):
+class Volunteer(RoundScoped, Base):
     """A resident's or partner's registered interest in serving on a round's panel."""
 
     __tablename__ = "volunteer"
     __table_args__ = (UniqueConstraint("round_id", "user_id"), UniqueConstraint("pseudonym"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     # The id the published record uses: random, so the record names no one.
     pseudonym: Mapped[str] = mapped_column(String(20))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from decide.models.base import Base
+from decide.models.base import Base, inserted_at
 
 
 class User(UserMixin, Base):
@@ -26,9 +26,7 @@ class User(UserMixin, Base):
     is_facilitator: Mapped[bool] = mapped_column(Boolean, default=False)
     # An officer enters paper ballots; a facilitator can too.
     is_officer: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = inserted_at()
     # When the owner of the address opened the verification link; None: not verified, and the
     # account cannot vote.
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from decide.models.area import Area
-from decide.models.base import Base
+from decide.models.base import Base, RoundKeyed, RoundScoped
 
 CHANNELS = ("online", "paper", "imported", "sealed")
 ELIGIBILITY_MODES = {
@@ -36,7 +36,7 @@ ELIGIBILITY_MODES = {
 }
 
 
-class Ballot(Base):
+class Ballot(RoundScoped, Base):
     """One ballot of the round's plaintext list (written at close; imported rounds at import).
 
     For a voted round the list is sorted by canonical ballot bytes, `tracker` is the list
@@ -52,8 +52,6 @@ class Ballot(Base):
         CheckConstraint("sequence >= 1", name="sequence_positive"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     sequence: Mapped[int] = mapped_column(Integer)
     tracker: Mapped[bytes] = mapped_column(LargeBinary(16))
     # The exact bytes hashed into the leaf (ballots.canonical), and the choices as JSON text
@@ -82,7 +80,7 @@ class SealedBallot(Base):
     box: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class BoardEntry(Base):
+class BoardEntry(RoundKeyed, Base):
     """One line of the commitment board, written at close: tracker, commitment and route.
 
     Sorted by tracker (random), so its order says nothing about time. It holds no choices.
@@ -94,9 +92,6 @@ class BoardEntry(Base):
         CheckConstraint("position >= 1", name="position_positive"),
     )
 
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
-    )
     position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     tracker: Mapped[bytes] = mapped_column(LargeBinary(16))
     commitment: Mapped[bytes] = mapped_column(LargeBinary(32))
@@ -104,7 +99,7 @@ class BoardEntry(Base):
     leaf: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
-class Participation(Base):
+class Participation(RoundKeyed, Base):
     """A voter's "has voted" mark. The key (round, voter) decides any race to vote twice.
 
     There is deliberately no serial id: an id counting up in voting order would line up with
@@ -113,9 +108,6 @@ class Participation(Base):
 
     __tablename__ = "participation"
 
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
-    )
     # "user:<id>", "roll:<voter roll entry id>", "code:<access code id>" or "paper:<form number>".
     voter_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     voted_on: Mapped[dt.date] = mapped_column(Date)
@@ -126,26 +118,20 @@ class Participation(Base):
     sealed_receipt: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
-class ChainState(Base):
+class ChainState(RoundKeyed, Base):
     """The round's chain: last sequence and head. Casts lock this row to append in order."""
 
     __tablename__ = "chain_state"
 
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
-    )
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     head: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
-class RoundEligibility(Base):
+class RoundEligibility(RoundKeyed, Base):
     """Who may vote in a round: one or more modes and an optional minimum age."""
 
     __tablename__ = "round_eligibility"
 
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
-    )
     by_postcode: Mapped[bool] = mapped_column(Boolean, default=True)
     by_roll: Mapped[bool] = mapped_column(Boolean, default=False)
     by_code: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -182,7 +168,7 @@ class PostcodeArea(Base):
     area: Mapped[Area] = relationship()
 
 
-class VoterRollEntry(Base):
+class VoterRollEntry(RoundScoped, Base):
     """One person on a round's voter roll, stored only as a keyed hash of reference and birth."""
 
     __tablename__ = "voter_roll_entry"
@@ -191,20 +177,16 @@ class VoterRollEntry(Base):
         UniqueConstraint("round_id", "reference_hash"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     identity_hash: Mapped[str] = mapped_column(String(64))
     # Keyed hash of the reference alone: a new upload keeps the entry (and its id) by it.
     reference_hash: Mapped[str | None] = mapped_column(String(64))
 
 
-class AccessCodeBatch(Base):
+class AccessCodeBatch(RoundScoped, Base):
     """A printed batch of one-time access codes for a community event."""
 
     __tablename__ = "access_code_batch"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)
     created_on: Mapped[dt.date] = mapped_column(Date)
@@ -214,15 +196,13 @@ class AccessCodeBatch(Base):
     )
 
 
-class AccessCode(Base):
+class AccessCode(RoundScoped, Base):
     """One access code, stored hashed. Its use is the participation mark "code:<id>"."""
 
     __tablename__ = "access_code"
     __table_args__ = (UniqueConstraint("round_id", "code_hash"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("access_code_batch.id", ondelete="CASCADE"))
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     # The roll entry the code was printed for; its use marks that entry.
     roll_entry_id: Mapped[int | None] = mapped_column(

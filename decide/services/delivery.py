@@ -368,8 +368,20 @@ def milestone_of(
 # --- The public page: where did the money go ------------------------------------------------
 
 
+class LeftToPay:
+    """A funded project's allocation and what the ledger has paid of it."""
+
+    allocated: Fraction
+    paid: int
+
+    @property
+    def left(self) -> Fraction:
+        """Return what may still be paid."""
+        return self.allocated - self.paid
+
+
 @dataclass(frozen=True)
-class ProjectMoney:
+class ProjectMoney(LeftToPay):
     """A funded project's allocation, what the ledger has paid, and its confirmed tranches."""
 
     project: Project
@@ -377,11 +389,6 @@ class ProjectMoney:
     paid: int
     confirmed: int
     status: str
-
-    @property
-    def left(self) -> Fraction:
-        """Return what may still be paid."""
-        return self.allocated - self.paid
 
 
 def delivery_status(planned: list[Milestone]) -> str:

@@ -32,6 +32,7 @@ from decide.services import permissions as can
 from decide.services.delivery import can_report
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
 from decide.services.photos import PhotoUpload, PreparedPhoto, prepare_photo
+from decide.services.rows import of_round
 from decide.services.sanitise import has_control_characters, visible_text
 from decide.services.unit_of_work import transactional
 
@@ -176,13 +177,7 @@ def remove_photo(session: Session, photo: Photo, actor: User) -> ProgressUpdate:
 
 def measures(session: Session, round_id: int) -> list[OutcomeMeasure]:
     """Return the round's outcome framework in order."""
-    return list(
-        session.scalars(
-            select(OutcomeMeasure)
-            .where(OutcomeMeasure.round_id == round_id)
-            .order_by(OutcomeMeasure.position, OutcomeMeasure.id)
-        )
-    )
+    return of_round(session, OutcomeMeasure, round_id, OutcomeMeasure.position, OutcomeMeasure.id)
 
 
 @dataclass(frozen=True)

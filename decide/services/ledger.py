@@ -14,7 +14,6 @@ import hashlib
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session
 
@@ -26,6 +25,7 @@ from decide.services import delivery, signing
 from decide.services.errors import DomainError, InvalidInput
 from decide.services.jobs import schedule_job
 from decide.services.manifests import manifest_of
+from decide.services.rows import of_round
 from decide.services.sanitise import has_control_characters
 from decide.services.unit_of_work import transactional
 from decide.services.voting import chain_round_id
@@ -50,13 +50,7 @@ def _manifest(session: Session, rnd: Round) -> Manifest:
 
 def payments(session: Session, round_id: int) -> list[LedgerPayment]:
     """Return the round's payments in ledger order."""
-    return list(
-        session.scalars(
-            select(LedgerPayment)
-            .where(LedgerPayment.round_id == round_id)
-            .order_by(LedgerPayment.sequence)
-        )
-    )
+    return of_round(session, LedgerPayment, round_id, LedgerPayment.sequence)
 
 
 def ledger_value(session: Session, rnd: Round, *, signed_only: bool = True) -> Ledger:
@@ -189,7 +183,7 @@ def _append_payment(session: Session, rnd: Round, form: PaymentForm) -> LedgerPa
 
 
 @dataclass(frozen=True)
-class ProjectSpend:
+class ProjectSpend(delivery.LeftToPay):
     """Paid against allocated for one project."""
 
     code: str
@@ -197,11 +191,6 @@ class ProjectSpend:
     organisation: str
     allocated: Fraction
     paid: int
-
-    @property
-    def left(self) -> Fraction:
-        """Return what may still be paid."""
-        return self.allocated - self.paid
 
 
 def spend_by_project(session: Session, rnd: Round) -> list[ProjectSpend]:
@@ -246,13 +235,7 @@ def project_outcome(session: Session, rnd: Round, code: str) -> ProjectOutcome |
 
 def checkpoints(session: Session, round_id: int) -> list[LedgerCheckpoint]:
     """Return the round's checkpoints, oldest first."""
-    return list(
-        session.scalars(
-            select(LedgerCheckpoint)
-            .where(LedgerCheckpoint.round_id == round_id)
-            .order_by(LedgerCheckpoint.count)
-        )
-    )
+    return of_round(session, LedgerCheckpoint, round_id, LedgerCheckpoint.count)
 
 
 def _checkpoint(cp: LedgerCheckpoint, previous: LedgerCheckpoint | None) -> Checkpoint:

@@ -44,6 +44,7 @@ from decide.services.manifests import (
 )
 from decide.services.phase_rules import PhaseBlocker
 from decide.services.results import confirmed_result
+from decide.services.rows import of_round
 from decide.services.sanitise import whole_number
 from decide.services.unit_of_work import transactional
 
@@ -192,11 +193,7 @@ def _write_edition(session: Session, rnd: Round, reason: str, progress: Any) -> 
 
 def editions(session: Session, round_id: int) -> list[Edition]:
     """Return the round's PDF editions, oldest first (PDF bytes loaded on access)."""
-    return list(
-        session.scalars(
-            select(Edition).where(Edition.round_id == round_id).order_by(Edition.number)
-        )
-    )
+    return of_round(session, Edition, round_id, Edition.number)
 
 
 def edition(session: Session, round_id: int, number: int | None = None) -> Edition | None:

@@ -341,14 +341,20 @@ def announce_seed(session: Session, rnd: Round, seed: str) -> SortitionSettings:
     found = settings_of(session, rnd)
     if found is None or not found.pool_closed:
         raise DomainError("Compute the lottery first: the seed is announced after it.")
-    if found.seed is not None:
-        raise DomainError("The seed has already been announced.")
+    found.seed, found.seed_announced_at = _announced(
+        seed, found.seed, "The seed has already been announced."
+    )
+    return found
+
+
+def _announced(seed: str, earlier: str | None, refusal: str) -> tuple[str, dt.datetime]:
+    """Return the seed to announce (stripped) and the time, unless one is announced already."""
+    if earlier is not None:
+        raise DomainError(refusal)
     seed = seed.strip()
     if not 8 <= len(seed) <= 200:
         raise InvalidInput({"seed": "The seed must be 8 to 200 characters"})
-    found.seed = seed
-    found.seed_announced_at = _now()
-    return found
+    return seed, _now()
 
 
 @transactional
@@ -406,13 +412,11 @@ def announce_replacement_seed(session: Session, rnd: Round, seed: str) -> Sortit
     found = settings_of(session, rnd)
     if found is None or not found.drawn:
         raise DomainError("Draw the panel first.")
-    if found.replacement_seed is not None:
-        raise DomainError("A replacement seed is already announced: draw the replacements.")
-    seed = seed.strip()
-    if not 8 <= len(seed) <= 200:
-        raise InvalidInput({"seed": "The seed must be 8 to 200 characters"})
-    found.replacement_seed = seed
-    found.replacement_seed_at = _now()
+    found.replacement_seed, found.replacement_seed_at = _announced(
+        seed,
+        found.replacement_seed,
+        "A replacement seed is already announced: draw the replacements.",
+    )
     return found
 
 

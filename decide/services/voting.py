@@ -31,6 +31,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, joinedload
@@ -67,6 +68,7 @@ from decide.services.voting_errors import (
     VotingClosed,
 )
 
+P = ParamSpec("P")
 ALREADY_VOTED = "You have already voted in this round."
 CODE_USED = "This access code has already been used. Each code works once."
 PAPER_TWICE = (
@@ -268,39 +270,6 @@ def check_can_vote(
         raise NotEligible(str(exc)) from exc
 
 
-def cast_ballot(
-    session: Session,
-    round_id: int,
-    voter: VoterKey,
-    choices: Choices,
-    *,
-    channel: str = "online",
-    server_key: ServerKey,
-    today: dt.date,
-    paper: register.PaperUse | None = None,
-) -> SignedReceipt:
-    """Validate, mark and seal one ballot in one transaction; return its signed receipt.
-
-    A paper ballot passes `voter=PAPER_VOTER` and `paper`: its issued number, the officer and
-    the roll entry it marks (see decide.services.register).
-    """
-    try:
-        box = open_box(session, round_id)
-    except BaseException:
-        session.rollback()
-        raise
-    return cast_into(
-        session,
-        box,
-        voter,
-        choices,
-        channel=channel,
-        server_key=server_key,
-        today=today,
-        paper=paper,
-    )
-
-
 def cast_into(
     session: Session,
     box: OpenBox | None,
@@ -364,6 +333,33 @@ def cast_into(
     # Only a committed ballot gets a receipt.
     receipt = Receipt(chain_round_id(round_id), sealed.tracker, sealed.commitment)
     return sign_receipt(server_key, receipt)
+
+
+def _opening_the_box(
+    cast: Callable[Concatenate[Session, OpenBox | None, P], SignedReceipt],
+) -> Callable[Concatenate[Session, int, P], SignedReceipt]:
+    """Return `cast` taking the round's id instead of its box, which it opens first."""
+
+    def cast_ballot(
+        session: Session, round_id: int, /, *args: P.args, **kwargs: P.kwargs
+    ) -> SignedReceipt:
+        """Validate, mark and seal one ballot in one transaction; return its signed receipt.
+
+        Takes what `cast_into` takes after the box. A paper ballot passes `voter=PAPER_VOTER`
+        and `paper`: its issued number, the officer and the roll entry it marks (see
+        decide.services.register).
+        """
+        try:
+            box = open_box(session, round_id)
+        except BaseException:
+            session.rollback()
+            raise
+        return cast(session, box, *args, **kwargs)
+
+    return cast_ballot
+
+
+cast_ballot = _opening_the_box(cast_into)
 
 
 def canonical_order(kind: str, ballot: CoreBallot) -> CoreBallot:

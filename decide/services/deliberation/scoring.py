@@ -27,6 +27,7 @@ from decide.services.deliberation.sessions import (
     member_labels,
 )
 from decide.services.errors import DomainError, InvalidInput, NotAllowed
+from decide.services.rows import of_round
 
 SCORE_MAX = 5
 OUTLIER_DISTANCE = Fraction(3, 2)
@@ -82,13 +83,7 @@ def shown(value: Fraction) -> str:
 
 def rubric_of(session: Session, rnd: Round) -> list[RubricCriterion]:
     """Return the round's criteria, in order."""
-    return list(
-        session.scalars(
-            select(RubricCriterion)
-            .where(RubricCriterion.round_id == rnd.id)
-            .order_by(RubricCriterion.position, RubricCriterion.id)
-        )
-    )
+    return of_round(session, RubricCriterion, rnd.id, RubricCriterion.position, RubricCriterion.id)
 
 
 def default_rubric() -> list[CriterionPlan]:

@@ -23,6 +23,7 @@ from decide.models import (
     User,
 )
 from decide.services.errors import DomainError, InvalidInput
+from decide.services.rows import of_round
 
 SESSION_PHASES = ("proposals", "deliberation")
 DOCUMENT_TYPES = {
@@ -277,24 +278,18 @@ def conflicted_pairs(session: Session, rnd: Round) -> set[tuple[int, int]]:
 
 def conflicts_of_round(session: Session, rnd: Round) -> list[ConflictOfInterest]:
     """Return every conflict declared in the round, by proposal then member."""
-    return list(
-        session.scalars(
-            select(ConflictOfInterest)
-            .where(ConflictOfInterest.round_id == rnd.id)
-            .order_by(ConflictOfInterest.proposal_id, ConflictOfInterest.user_id)
-        )
+    return of_round(
+        session,
+        ConflictOfInterest,
+        rnd.id,
+        ConflictOfInterest.proposal_id,
+        ConflictOfInterest.user_id,
     )
 
 
 def sessions_of_round(session: Session, rnd: Round) -> list[PanelSession]:
     """Return the round's sessions in the order they are held."""
-    return list(
-        session.scalars(
-            select(PanelSession)
-            .where(PanelSession.round_id == rnd.id)
-            .order_by(PanelSession.starts_at, PanelSession.id)
-        )
-    )
+    return of_round(session, PanelSession, rnd.id, PanelSession.starts_at, PanelSession.id)
 
 
 def member_labels(
