@@ -99,11 +99,12 @@ def init_web(app: Flask) -> None:
 
     import decide.models  # noqa: F401 - registers every table on the metadata
     from decide.models import User
-    from decide.web.serving import TEMPLATE_BYTECODE
+    from decide.web.serving import TEMPLATE_BYTECODE, SharedBuilderRule
 
     # Once per process, here rather than at the first query that needs it (a voter's cast).
     configure_mappers()
     app.jinja_env.bytecode_cache = TEMPLATE_BYTECODE
+    app.url_rule_class = SharedBuilderRule  # URL builders compiled once per process
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:

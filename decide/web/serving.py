@@ -15,18 +15,32 @@ The bytecode is checked against the template source's checksum on every load (Ji
 applied to a constant (`{{ 500 | money }}`) into the compiled code, so the key also names
 the code of every filter and test the environment has: an app with other filters compiles
 its own. Filters must therefore be pure functions of their arguments (decide.web.filters).
+
+Creating an app (each worker, each `decide` command, each test) was mostly Werkzeug writing
+and compiling Python code for the two URL builders (`url_for`) of each of our 160-odd rules:
+about 60 ms. `SharedBuilderRule` keeps the compiled builders for the life of the process,
+shared by every app the process creates. A builder's code depends only on what its key names
+(the rule's text, its parsed parts including the subdomain or host, its defaults' names); it
+reaches the rule's own converters and map through `self` when it runs, so apps with other
+converters or configuration build their own URLs. A default that Werkzeug folds into the code
+through a converter is never shared. The sharing holds only for the Werkzeug code it was
+checked against (`_WERKZEUG_CHECKED`): with any other, each rule compiles its own builders, as
+Werkzeug does, and tests/web/test_serving.py fails until the key is checked again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import threading
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import Flask
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
 from sqlalchemy import text
+from werkzeug.routing import Rule
 
 
 class ProcessBytecodeCache(BytecodeCache):
@@ -86,3 +100,42 @@ def warm_up(app: Flask) -> dict[str, Any]:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     return {"templates": len(names)}
+
+
+# sha256 of the source of werkzeug.routing.Rule.compile and Rule._compile_builder (Werkzeug
+# 3.1.x), read to confirm that a builder's code depends only on `_builder_key`'s inputs.
+_WERKZEUG_CHECKED = "254ff4bb078b0d4ee2735661aa26a656d8b8ee7be61b53ab85c76c09355e2678"
+
+
+def werkzeug_builder_digest() -> str:
+    """Return the digest of the Werkzeug code that compiles a rule's builders ("" if unknown)."""
+    try:
+        source = inspect.getsource(Rule.compile) + inspect.getsource(Rule._compile_builder)
+    except (OSError, TypeError):
+        return ""
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+_BUILDERS: dict[Hashable, Callable[..., tuple[str, str]]] = {}
+_SHARING = werkzeug_builder_digest() == _WERKZEUG_CHECKED
+
+
+class SharedBuilderRule(Rule):
+    """A URL rule whose compiled builders are shared by every app of the process."""
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        key = self._builder_key(append_unknown)
+        if key is None:
+            return super()._compile_builder(append_unknown)
+        builder = _BUILDERS.get(key)
+        if builder is None:  # two threads may both compile it: the same code, one kept
+            builder = _BUILDERS.setdefault(key, super()._compile_builder(append_unknown))
+        return builder
+
+    def _builder_key(self, append_unknown: bool) -> Hashable | None:
+        """Name everything the builder's code depends on, or None when it must not be shared."""
+        defaults = self.defaults or {}
+        if not _SHARING or any(dynamic and part in defaults for dynamic, part in self._trace):
+            # A default for a variable of the rule is folded in through the rule's converter.
+            return None
+        return (self.rule, append_unknown, tuple(self._trace), tuple(defaults))
