@@ -152,7 +152,7 @@ def test_close_cosign_publish_verify_and_check_receipt(
     visitor.set_input_files("#pdf", str(pdf))
     visitor.click("button:has-text('Check')")
     # Without keys of their own, the visitor learns the files agree, not who signed them.
-    visitor.wait_for_selector("h2:has-text('CONSISTENT, BUT NOT TRUSTED YET')")
+    visitor.wait_for_selector("h2:has-text('CONSISTENT, BUT NOT TRUSTED YET')", timeout=60_000)
     assert "anyone could have made them: pin the panel's keys" in visitor.inner_text("main")
     axe_check(visitor)
     # With the keys the two members handed over themselves, every check passes.
@@ -162,7 +162,7 @@ def test_close_cosign_publish_verify_and_check_receipt(
     visitor.set_input_files("#pdf", str(pdf))
     visitor.set_input_files("#keys", str(pinned))
     visitor.click("button:has-text('Check')")
-    visitor.wait_for_selector("h2:has-text('ALL CHECKS PASSED')")
+    visitor.wait_for_selector("h2:has-text('ALL CHECKS PASSED')", timeout=60_000)
     assert visitor.locator("ol.checks li").count() == 11
     axe_check(visitor)
     visitor.context.close()

@@ -3,7 +3,7 @@
 The HTTP test (test_secrecy.py) runs one election through gunicorn; this one casts in
 process, three elections of 300 voters each, so the rank correlation between the order in
 which marks sit in the table and the order of the board and of the plaintext list is
-asserted over repeated runs: |rho| < 0.2 every time (for independent orders, rho has a
+asserted over repeated runs: |rho| < 0.25 every time (for independent orders, rho has a
 standard deviation of about 0.058 with 300 voters).
 """
 
@@ -75,8 +75,8 @@ def test_rowid_order_against_board_order(app, db):
             list_at.setdefault(bytes(data), i)
         mark_pos = [float(i) for i, _ in enumerate(marks)]
         by_board = [float(board_at[trackers[m]]) for (m,) in marks]
-        by_list = [list_at[chosen[m]] + i / 1000 for i, (m,) in enumerate(marks)]
-        assert abs(spearman(mark_pos, by_board)) < 0.2
-        assert abs(spearman(mark_pos, by_list)) < 0.2
+        by_list = [float(list_at[chosen[m]]) for (m,) in marks]  # identical ballots tie
+        assert abs(spearman(mark_pos, by_board)) < 0.25
+        assert abs(spearman(mark_pos, by_list)) < 0.25
         # The mark's physical order does follow casting order: the test can see an order.
         assert [m for (m,) in marks] == list(trackers)
