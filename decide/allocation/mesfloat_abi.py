@@ -84,10 +84,16 @@ class MesHints(ctypes.Structure):
 
 
 def load() -> ctypes.CDLL | None:
-    """Load the compiled library and declare its functions; None when absent or stale."""
+    """Load the compiled library and declare its functions; None when absent, stale or broken.
+
+    Without the library, equal shares runs its exact engine alone: the same outcome, slower.
+    """
     if not LIBRARY.exists():
         return None
-    lib = ctypes.CDLL(str(LIBRARY))
+    try:
+        lib = ctypes.CDLL(str(LIBRARY))
+    except OSError:  # not a loadable library (a truncated copy, another machine's build)
+        return None
     try:
         version = lib.mes_float_version()
     except AttributeError:

@@ -445,3 +445,13 @@ def test_check_fails_when_another_project_is_still_affordable_at_the_end() -> No
     low = runner.run(float(base))
     low.order = low.order[:-3]
     assert runner.check(float(base), low).status == mesfloat.ABANDONED
+
+
+def test_a_library_that_will_not_load_is_set_aside(tmp_path, monkeypatch) -> None:
+    """A truncated or foreign _mesfloat.so is refused like a stale one, not raised."""
+    from decide.allocation import mesfloat_abi
+
+    broken = tmp_path / "_mesfloat.so"
+    broken.write_bytes(b"not an ELF file")
+    monkeypatch.setattr(mesfloat_abi, "LIBRARY", broken)
+    assert mesfloat_abi.load() is None
