@@ -121,6 +121,9 @@ def test_citizen_votes_in_each_kind_of_round(live_server, page, axe_check):
     page.fill("#date_of_birth", DEMO_ROLL[0][1])
     page.locator("section[aria-labelledby='by-roll'] button").click()
     page.wait_for_selector("#rank-R3")
+    # The click navigated: wait for the page's scripts, or a change made before htmx binds its
+    # trigger is never sent and the summary keeps its first figures.
+    page.wait_for_load_state("load")
     # Choose ranks from the lists.
     page.select_option("#rank-R3", "1")
     page.select_option("#rank-R1", "2")
