@@ -153,19 +153,24 @@ def post_update(round_id: int, code: str) -> Any:
     slots = {n: upload(f"photo_{n}", getattr(form, f"alt_{n}").data, n) for n in PHOTO_SLOTS}
     valid = form.validate_on_submit()
     gaps = _photo_gaps(form, slots) if form.is_submitted() else 0
-    photos = tuple(p for p in slots.values() if p is not None)
-    draft = UpdateDraft(form.text.data or "", optional_id(form.milestone_id.data), photos)
     if (valid and not gaps) and apply_form(
         form,
-        lambda: delivery_reports.post_update(db.session, project, draft, current_user),
+        lambda: delivery_reports.post_update(
+            db.session, project, _update(form, slots), current_user
+        ),
         "Your update is published on the project page.",
     ):
         return _back(rnd.id, project.code, "updates")
     _choose_again(form, {f"photo_{n}": (f"alt_{n}", f"photo {n}") for n, p in slots.items() if p})
     return render_template(
         "delivery/update_form.html", round=rnd, project=project, form=form,
-        photo_slots=range(1, MAX_PHOTOS_PER_UPDATE + 1),
+        photo_slots=PHOTO_SLOTS,
     ), form_status(form)  # fmt: skip
+
+
+def _update(form: UpdateForm, slots: dict[int, PhotoUpload | None]) -> UpdateDraft:
+    photos = tuple(p for p in slots.values() if p is not None)
+    return UpdateDraft(form.text.data or "", optional_id(form.milestone_id.data), photos)
 
 
 @bp.route("/rounds/<int:round_id>/projects/<code>/figures/new", methods=["GET", "POST"])
