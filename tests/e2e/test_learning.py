@@ -21,6 +21,7 @@ def test_dashboard_filters_and_follows_the_money_on_a_phone(live_server, js_disa
     page = js_disabled_page
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Learning dashboard").click()
+    page.wait_for_url("**/learning")
     assert page.locator("h1").inner_text() == "Learning dashboard"
     assert page.locator("svg[role=img]").count() >= 5
     axe_check(page)
@@ -28,6 +29,7 @@ def test_dashboard_filters_and_follows_the_money_on_a_phone(live_server, js_disa
 
     page.select_option("#filter-decile", "1")
     page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r".*decile=1.*"))
     assert "decile=1" in page.url
     assert page.locator("#money-by-decile tbody tr").count() == 1
     axe_check(page)
@@ -36,6 +38,7 @@ def test_dashboard_filters_and_follows_the_money_on_a_phone(live_server, js_disa
     page.goto(live_server.url + "/learning")
     page.locator("summary", has_text="Where the money went").click()
     page.locator("#funded-table-caption").locator("xpath=..").get_by_role("link").first.click()
+    page.wait_for_url(re.compile(r".*/projects/.*"))
     assert "/projects/" in page.url
     axe_check(page)
 

@@ -80,6 +80,7 @@ def test_facilitator_numbers_paper_ballots_and_officer_enters_one(
         desk.fill("#date_of_birth", DEMO_ROLL[1][1])
         desk.select_option("#rank-R2", "1")
         desk.click("button:has-text('Record this paper ballot')")
+        desk.wait_for_selector("text=This person has already voted in this round")
         refused = desk.inner_text("main")
         assert "This person has already voted in this round" in refused
         assert "paper, entered by an officer" not in refused  # no day or route for the officer

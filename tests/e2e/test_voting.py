@@ -130,10 +130,15 @@ def test_citizen_votes_in_each_kind_of_round(live_server, page, axe_check):
     page.wait_for_selector("#summary:has-text('You ranked 2 projects')")
     axe_check(page)
     page.click("button:has-text('Check my choices')")
+    # all_inner_texts() does not wait: wait for the review page before reading its rows.
+    page.wait_for_selector("h1:has-text('Check your choices')")
+    page.wait_for_selector("tbody tr")
     rows = page.locator("tbody tr").all_inner_texts()
     assert "Community transport to clinics" in rows[0]
     assert "befriending" in rows[1]
     page.go_back()
+    page.wait_for_selector("#rank-R3")
+    page.wait_for_load_state("load")
     _cast_and_check(page, base, axe_check)
 
     # Voting again in the same round is refused with a clear message.
