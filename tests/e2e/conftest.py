@@ -234,6 +234,9 @@ def _axe_on_copy(page: Any) -> list[dict[str, Any]]:
     axe cannot run where JavaScript is off, so the page as served (after any POST) is replayed
     from memory; its stylesheets still load from the live server.
     """
+    # As in run_axe: after a click that navigates, read the new page once it has all arrived,
+    # not the part parsed so far.
+    page.wait_for_load_state("load")
     html, url = page.content(), page.url
     browser = page.context.browser
     copy = _new_page(browser, javascript=True, width=page.viewport_size["width"])

@@ -105,6 +105,9 @@ def _person(browser: Any, base: str, email: str, *, javascript: bool = True) -> 
 
 
 def _score(page: Any, value: str, axe_check: Any) -> None:
+    # The caller has waited for the score page's heading; `.all()` and the boxes do not wait,
+    # so let the whole page (its radios and its stylesheet) arrive first.
+    page.wait_for_load_state("load")
     # Each criterion's 0-to-5 scale is one row of targets at least 24 px square.
     first = page.get_by_role("group", name=re.compile(f"^{re.escape(DEFAULT_RUBRIC[0][0])}"))
     boxes = [r.bounding_box() for r in first.locator("input[type=radio]").all()]
@@ -140,6 +143,8 @@ def _draw(fac: Any, base: str, round_id: int, axe_check: Any, tmp_path: Any) -> 
     axe_check(fac)
     fac.get_by_label("Panel size").fill("5")
     fac.get_by_role("button", name="Save", exact=True).click()
+    # The page comes back: fill the quotas on the new one, not on the one being replaced.
+    expect(fac.locator(".flashes")).to_contain_text("Panel size saved")
     fac.get_by_label(re.compile("^Quotas")).fill(QUOTAS)
     fac.get_by_role("button", name="Save the quotas").click()
     expect(fac.locator(".flashes")).to_contain_text("Quotas saved")
@@ -149,6 +154,7 @@ def _draw(fac: Any, base: str, round_id: int, axe_check: Any, tmp_path: Any) -> 
     seed = hashlib.sha256(b"4 8 15 16 23 42").hexdigest()  # numbers read out in public
     fac.get_by_label("Seed").fill(seed)
     fac.get_by_role("button", name="Record the seed").click()
+    expect(fac.locator(".flashes")).to_contain_text("Seed recorded")  # the page came back
     fac.get_by_role("button", name="Draw the panel").click()
     expect(fac.locator(".flashes")).to_contain_text("Panel drawn: 5 members.")
     axe_check(fac)
@@ -243,8 +249,12 @@ def test_a_drawn_panel_deliberates_and_signs_the_manifest(server, browser, axe_c
     # Two members score the same proposal, each alone.
     dev.goto(session_url)
     dev.get_by_role("link", name=re.compile(r"^Score it\s*: Cook and eat evenings")).click()
+    expect(dev.get_by_role("heading", level=1)).to_have_text("Score: Cook and eat evenings")
     _score(dev, "5", axe_check)
     grace.get_by_role("link", name=re.compile(r"^Score it\s*: Cook and eat evenings")).click()
+    # On the score page (the count below would also hold on the session page).
+    expect(grace.get_by_role("heading", level=1)).to_have_text("Score: Cook and eat evenings")
+    grace.wait_for_load_state("load")
     expect(grace.locator("main input[type=radio]:checked")).to_have_count(0)  # Dev's are not here
     _score(grace, "1", axe_check)
     for page in (dev, grace):
@@ -314,6 +324,8 @@ def test_a_drawn_panel_deliberates_and_signs_the_manifest(server, browser, axe_c
         page.get_by_role("link", name="Read the draft minutes").click()
         expect(page.locator("main")).to_contain_text("Grace Mensah: Benefits check clinic")
         page.get_by_role("button", name="Approve these minutes").click()
+        if page is dev:  # recorded before Grace's approval, which publishes the minutes
+            expect(dev.locator(".flashes")).to_contain_text("Your approval is recorded")
     expect(grace.locator(".flashes")).to_contain_text("Minutes approved by the panel and published")
     axe_check(grace)
     public = _new_page(browser, javascript=True, width=390)

@@ -67,6 +67,8 @@ def test_register_propose_review_accept(foundation_server, page, axe_check):
     _check(page, axe_check)
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Create account").click()
+    # The form posts: wait for the page it leads to before axe and the h1 count read the page.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     _check(page, axe_check)
     register_and_confirm(page, foundation_server, "nia@example.net", "a long enough password")
     _check(page, axe_check)
@@ -157,6 +159,9 @@ def test_propose_without_javascript(foundation_server, js_disabled_page, axe_che
     page.goto(live_server.url + "/rounds/1/proposals")
     page.get_by_label("Theme").select_option(label="Housing and health")
     page.get_by_role("button", name="Apply filters").click()
+    # The unfiltered page shows both proposals, and a half-parsed filtered one neither: wait
+    # for the whole filtered page before the checks below.
+    page.wait_for_url(re.compile(r"[?&]theme=[^&]"))
     expect(page.get_by_text("Damp and mould advice surgeries")).to_be_visible()
     expect(page.get_by_text("Chair yoga at the library")).to_have_count(0)
     _check(page, axe_check)

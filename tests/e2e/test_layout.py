@@ -77,7 +77,9 @@ def _log_in(page: Any, base: str, email: str) -> None:
     page.fill("#email", email)
     page.fill("#password", DEMO_PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_load_state("load")
+    # The click may return before the browser leaves /login, whose load has already fired:
+    # wait for the page the login leads to.
+    page.wait_for_url(lambda url: "/login" not in url)
     assert "/login" not in page.url, f"cannot log in as {email}"
 
 

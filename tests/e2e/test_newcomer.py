@@ -114,6 +114,8 @@ def test_a_new_resident_adds_a_postcode_in_place_votes_and_sees_it(live_server, 
     page.get_by_label("Password").fill("a long enough password")
     # The postcode is optional at registration, and left empty.
     page.get_by_role("button", name="Create account").click()
+    # The form posts: wait for the page it leads to before axe reads the page.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     axe_check(page)
     register_and_confirm(page, live_server, email, "a long enough password")
     page.wait_for_url(f"{base}/rounds/{round_id}/vote")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import select
@@ -49,7 +48,9 @@ def test_facilitator_pages_of_closed_round_at_phone_width(live_server, page, axe
     page.fill("#email", "facilitator@example.org")
     page.fill("#password", DEMO_PASSWORD)
     page.click("button:has-text('Log in')")
-    page.wait_for_url(re.compile(r".*/(?!login).*"))
+    # Wait to leave /login (a regex like ".*/(?!login).*" matches /login itself, so the next
+    # step could start before the login had landed).
+    page.wait_for_url(lambda url: "/login" not in url)
     for path in (f"/rounds/{closed}/results/compare", f"/rounds/{closed}/results/equity"):
         page.goto(live_server.url + path)
         assert page.locator("h1").count() == 1, path

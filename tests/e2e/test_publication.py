@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,7 +39,9 @@ def _log_in(page: Any, base: str, email: str) -> None:
     page.fill("#email", email)
     page.fill("#password", DEMO_PASSWORD)
     page.click("button:has-text('Log in')")
-    page.wait_for_url(re.compile(r".*/(?!login).*"))
+    # Wait to leave /login (a regex like ".*/(?!login).*" matches /login itself, so the next
+    # step could start before the login had landed).
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _prepare_round(server: Any) -> int:
@@ -101,6 +102,9 @@ def test_close_cosign_publish_verify_and_check_receipt(
     _log_in(fac, base, FACILITATOR_EMAIL)
     fac.goto(f"{base}/rounds/{round_id}")
     fac.click("button:has-text('Move to “Voting closed”')")
+    # The phase changes in that POST: let it land (back on the round page) before the goto,
+    # which could otherwise cancel it.
+    fac.wait_for_selector(".flashes:has-text('The round is now in the “Voting closed” phase')")
     fac.goto(f"{base}/rounds/{round_id}/publication/progress/close")
     _wait_finished(fac)
     axe_check(fac)
@@ -153,6 +157,7 @@ def test_close_cosign_publish_verify_and_check_receipt(
     visitor.click("button:has-text('Check')")
     # Without keys of their own, the visitor learns the files agree, not who signed them.
     visitor.wait_for_selector("h2:has-text('CONSISTENT, BUT NOT TRUSTED YET')", timeout=60_000)
+    visitor.wait_for_load_state("load")  # the rest of the report, after its heading
     assert "anyone could have made them: pin the panel's keys" in visitor.inner_text("main")
     axe_check(visitor)
     # With the keys the two members handed over themselves, every check passes.
@@ -163,6 +168,7 @@ def test_close_cosign_publish_verify_and_check_receipt(
     visitor.set_input_files("#keys", str(pinned))
     visitor.click("button:has-text('Check')")
     visitor.wait_for_selector("h2:has-text('ALL CHECKS PASSED')", timeout=60_000)
+    visitor.wait_for_load_state("load")  # count() does not wait for the list to arrive
     assert visitor.locator("ol.checks li").count() == 11
     axe_check(visitor)
     visitor.context.close()
@@ -175,5 +181,6 @@ def test_close_cosign_publish_verify_and_check_receipt(
     voter.fill("#receipt", receipt)
     voter.click("button:has-text('Verify my ballot was counted')")
     voter.wait_for_selector("h2:has-text('Your ballot was counted')")
+    voter.wait_for_load_state("load")  # the rest of main, after its heading
     assert "included under the published board root" in voter.inner_text("main")
     axe_check(voter)

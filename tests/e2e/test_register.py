@@ -29,7 +29,9 @@ def _log_in(page: Any, base: str, email: str) -> None:
     page.fill("#email", email)
     page.fill("#password", DEMO_PASSWORD)
     page.click("button:has-text('Log in')")
-    page.wait_for_url(re.compile(r".*/(?!login).*"))
+    # Wait to leave /login (a regex like ".*/(?!login).*" matches /login itself, so the next
+    # step could start before the login had landed).
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def test_facilitator_numbers_paper_ballots_and_officer_enters_one(
@@ -49,12 +51,15 @@ def test_facilitator_numbers_paper_ballots_and_officer_enters_one(
     page.goto(f"{base}/rounds/{ranked}/paper/numbers")
     page.fill("#count", "0")
     page.click("button:has-text('Number the paper ballots')")
+    page.wait_for_selector("#error-summary")  # only on the page the form posts to
+    page.wait_for_load_state("load")  # ... and all of it, not its first lines
     assert "from 1 to 5,000" in page.locator("#error-summary").inner_text()
     axe_check(page)
     page.fill("#count", "2")
     page.fill("#label", "Library")
     page.click("button:has-text('Number the paper ballots')")
     page.wait_for_selector("h1:has-text('Paper ballots to print')")
+    page.wait_for_load_state("load")  # both numbers, not only the part parsed so far
     numbers = re.findall(r"\d{3}-\d{3}-\d{4}", page.inner_text("main"))
     assert len(numbers) == 2
     axe_check(page)
@@ -81,6 +86,7 @@ def test_facilitator_numbers_paper_ballots_and_officer_enters_one(
         desk.select_option("#rank-R2", "1")
         desk.click("button:has-text('Record this paper ballot')")
         desk.wait_for_selector("text=This person has already voted in this round")
+        desk.wait_for_load_state("load")  # all of main, for the check of what it leaves out
         refused = desk.inner_text("main")
         assert "This person has already voted in this round" in refused
         assert "paper, entered by an officer" not in refused  # no day or route for the officer

@@ -38,7 +38,9 @@ def _log_in(page: Any, base: str, email: str) -> None:
     page.fill("#email", email)
     page.fill("#password", DEMO_PASSWORD)
     page.click("button:has-text('Log in')")
-    page.wait_for_url(re.compile(r".*/(?!login).*"))
+    # Wait to leave /login (a regex like ".*/(?!login).*" matches /login itself, so the next
+    # step could start before the login had landed).
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _publish(server: Any, round_id: int) -> None:
@@ -106,11 +108,13 @@ def test_compare_confirm_publish_and_see_how_a_ballot_was_used(
     fac.check("input[name=rule][value=greedy]")
     fac.click("button:has-text('Confirm this rule')")
     fac.wait_for_selector("#reason-error")
+    fac.wait_for_load_state("load")
     assert "Give the reason for the change" in fac.locator("#reason-error").inner_text()
     axe_check(fac)
     fac.check("input[name=rule][value=equal-shares]")
     fac.click("button:has-text('Confirm this rule')")
     fac.wait_for_selector("h1:has-text('Results')")
+    fac.wait_for_load_state("load")  # all of main, not only what is parsed after the h1
     assert "Preview." in fac.locator("main").inner_text()
     axe_check(fac)
 
@@ -134,6 +138,7 @@ def test_compare_confirm_publish_and_see_how_a_ballot_was_used(
         page.check(f"#project-{code}")
     page.click("button:has-text('Show how my ballot was used')")
     page.wait_for_selector("h1:has-text('How your ballot was used')")
+    page.wait_for_load_state("load")  # all of main, not only what is parsed after the h1
     used = page.locator("main").inner_text()
     assert "helped direct" in used or "None of the projects you supported was funded" in used
     axe_check(page)
@@ -148,6 +153,7 @@ def test_compare_confirm_publish_and_see_how_a_ballot_was_used(
     page.goto(f"{base}/rounds/{published}")
     page.locator("a:has-text('See the results')").first.click()
     page.wait_for_selector("h2:has-text('How the money was shared')")
+    page.wait_for_load_state("load")  # main's text and count() read the whole page
     assert re.search(r"shared equally between the \d+ voters", page.locator("main").inner_text())
     assert page.locator("svg[role=img]").count() == 2
     axe_check(page)

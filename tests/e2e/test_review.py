@@ -111,6 +111,8 @@ def test_accept_without_javascript_goes_back_to_the_list(
     page.get_by_label("Email address").fill(FACILITATOR_EMAIL)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # Land on the page the login leads to before going on: a goto now could cancel its POST.
+    expect(page.get_by_text("You are logged in as")).to_be_visible()
     page.goto(f"{base}/rounds/{round_id}/review")
     row = page.locator(f"#proposal-{proposal_id}")
     row.get_by_label(f"Paid to, if funded: {RESIDENTS}").select_option(

@@ -29,6 +29,7 @@ def test_the_html_tally_passes_axe_and_fits_360_px(live_server, page, desktop_pa
         p.goto(f"{live_server.url}/rounds/{round_id}/results")
         p.click("a:has-text('as a web page')")
         p.wait_for_selector("h2:has-text('Evidence')")
+        p.wait_for_load_state("load")  # main's text and count() read the whole page
         assert "Merkle root" in p.inner_text("main")
         assert p.locator("table th[scope=col]").count() >= 3
         axe_check(p)  # also fails on a CSP error and on any sideways scroll
@@ -54,5 +55,6 @@ def test_an_audit_runs_in_the_background_and_its_page_works_without_javascript(
     # The cheap checks passed in the request; the job page reloads itself until the rest is done.
     page.wait_for_url(lambda url: "/audit/jobs/" in url)
     page.wait_for_selector("h2:has-text('CONSISTENT, BUT NOT TRUSTED YET')", timeout=60_000)
+    page.wait_for_load_state("load")  # count() does not wait for the list to arrive
     assert page.locator("ol.checks li").count() == 11
     axe_check(page)

@@ -179,6 +179,8 @@ def test_account_pages_work_without_javascript_at_360_px(live_server, js_disable
     page.get_by_label("Email address").fill(FACILITATOR_EMAIL)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # Land on the page the login leads to before going on: a goto now could cancel its POST.
+    expect(page.locator(".flashes")).to_contain_text("You are logged in as")
     page.goto(base + "/account")
     page.get_by_label("New email address").fill("priya@example.org")
     page.locator("#password").fill("not my password")

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from decide.demo.catalogue import DEMO_PASSWORD
@@ -36,7 +37,9 @@ def _log_in(page: Any, base: str, email: str) -> None:
     page.fill("#email", email)
     page.fill("#password", DEMO_PASSWORD)
     page.click("button:has-text('Log in')")
-    page.wait_for_url(re.compile(r".*/(?!login).*"))
+    # Wait to leave /login (a regex like ".*/(?!login).*" matches /login itself, so the next
+    # step could start before the login had landed).
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _fits_phone(page: Any) -> None:
@@ -67,6 +70,7 @@ def _cast_and_check(page: Any, base: str, axe_check: Any) -> None:
     page.fill("#receipt", receipt)
     page.click("button:has-text('Check my receipt')")
     page.wait_for_selector("text=Your ballot is in the sealed box")
+    page.wait_for_load_state("load")  # the result's list, after its heading
     assert "Signature: valid" in page.locator("main").inner_text()
     axe_check(page)
     # The board shows no ballots while voting is open; its form checks a tracker by POST.
@@ -98,6 +102,9 @@ def test_citizen_votes_in_each_kind_of_round(live_server, page, axe_check):
     page.check("#project-K1")
     page.check("#project-K2")
     page.wait_for_selector("#summary:has-text('Budget used: £32,500.00')")
+    # htmx settles a swapped element's attributes a moment after its text (settleDelay): the
+    # meter keeps its old value until then.
+    expect(page.locator("#budget-meter")).to_have_attribute("value", "3250000")
     assert page.locator("#budget-meter").get_attribute("value") == "3250000"
     axe_check(page)
     _cast_and_check(page, base, axe_check)
@@ -133,6 +140,7 @@ def test_citizen_votes_in_each_kind_of_round(live_server, page, axe_check):
     # all_inner_texts() does not wait: wait for the review page before reading its rows.
     page.wait_for_selector("h1:has-text('Check your choices')")
     page.wait_for_selector("tbody tr")
+    page.wait_for_load_state("load")  # every row, not only the first one parsed
     rows = page.locator("tbody tr").all_inner_texts()
     assert "Community transport to clinics" in rows[0]
     assert "befriending" in rows[1]
@@ -158,6 +166,8 @@ def test_approval_flow_without_javascript(live_server, js_disabled_page, axe_che
     for code in ("A1", "A2", "A4", "A6"):
         page.check(f"#project-{code}")
     page.click("button:has-text('Check my choices')")
+    page.wait_for_selector(".error-summary")  # only on the page the form posts to
+    page.wait_for_load_state("load")  # ... and all of it
     assert "this round allows at most 3" in page.locator(".error-summary").inner_text()
     axe_check(page)
     page.uncheck("#project-A6")
