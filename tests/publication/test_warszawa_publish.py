@@ -1,22 +1,35 @@
 """Warszawa 2026 (61,668 ballots) from `decide import-pb` to a published PDF on SQLite, through
-the web pages with the demo panel's keys, first time, with progress reported on every chunk.
+the web pages with the demo panel's keys, first time, with progress reported on every chunk;
+then the PDF itself (issue 13, acceptance 3): it prints in Polish with embedded fonts, no cell
+is wider than its column, and pabutools agrees.
 
 Publishing a large round on SQLite used to fail with "database is locked" whenever a job wrote
-its progress while it was still reading the ballots (issue 11, defect 13).
+its progress while it was still reading the ballots (issue 11, defect 13). The equal-shares
+outcome stops at Add1's k = 18,409 (steps of one grosz), which pabutools confirms with two runs
+(k and k + 1) instead of 18,410. One import and one publication serve both halves: the PDF is
+drawn from the manifest alone, and publishing on PostgreSQL is tested with smaller rounds.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from audits.bls import sign_document
 from audits.canonical import canonical_json
+from audits.edition import document_from_files
 from audits.manifest import Manifest
+from audits.pdf import CELL_PADDING, TABLE_FONT_SIZE, read_attachments, results_columns
+from audits.typeface import text_width
+from audits.verify import verdict, verify_pdf
 from decide.cli import main
 from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
 from decide.demo.foundation import demo_user, seed_foundation
@@ -62,17 +75,22 @@ def _chunks(log: list[tuple[str, str, str, int, int]], kind: str, step: str) -> 
     return [done for k, _, s, done, _ in log if (k, s) == (kind, step)]
 
 
-@pytest.mark.sqlite_only("the locking this guards against is SQLite's")
-def test_warszawa_2026_is_published_first_time_on_sqlite(app, db, progress_log):
-    # The demo's people: its facilitator and its two panel members, who sign with the demo keys.
+@pytest.mark.sqlite_only("the locking this guards against is SQLite's; the PDF is checked once")
+def test_warszawa_2026_is_published_first_time_on_sqlite_and_its_pdf_prints_polish(
+    app, db, progress_log
+):
+    # The demo's people: its facilitator and its two panel members, who sign with keys made the
+    # demo's way. The members have Polish names, which the PDF must print.
     seed_foundation(db.session)
-    demo_user(db.session, SECOND_PANEL_EMAIL, "Amira Haddad")
+    demo_user(db.session, SECOND_PANEL_EMAIL, "Bożena Źródło")
     db.session.commit()
     facilitator = db.session.scalar(select(User).where(User.email == FACILITATOR_EMAIL))
     panel = [
         db.session.scalar(select(User).where(User.email == email))
         for email in (PANEL_EMAIL, SECOND_PANEL_EMAIL)
     ]
+    panel[0].display_name = "Agnieszka Łęcka"
+    db.session.commit()
 
     imported = app.test_cli_runner().invoke(main, ["import-pb", str(WARSZAWA)])
     assert imported.exit_code == 0, imported.output
@@ -131,3 +149,46 @@ def test_warszawa_2026_is_published_first_time_on_sqlite(app, db, progress_log):
         "manifest": ("done", ""),
         "publish": ("done", ""),
     }
+    _check_pdf(edition.pdf, [keys[m.id] for m in panel])
+
+
+def _check_pdf(pdf: bytes, keys: list[Any]) -> None:
+    """The published PDF prints in Polish, embeds its fonts, fits its columns and verifies."""
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    # Polish letters come back from the text layer, and amounts are in złoty.
+    for letter in "łśżŁŹ":
+        assert letter in text, letter
+    assert "Agnieszka Łęcka" in text and "Bożena Źródło" in text
+    assert "Budżet" in text or "Warszaw" in text
+    assert "zł" in text and "minor units" not in text
+    assert re.search(r"\d{1,3}(,\d{3})+\.\d{2} zł", text)
+    # Every font is embedded (a FontFile2 stream), none is a standard unembedded one.
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            described = descendants[0].get_object() if descendants else font
+            descriptor = described["/FontDescriptor"].get_object()
+            fonts[str(font["/BaseFont"])] = "/FontFile2" in descriptor
+    assert fonts and all(fonts.values()), fonts
+    assert any("NotoSans" in name for name in fonts)
+
+    # No table cell is wider than its column: numbers on one line, text wrapped at spaces.
+    doc = document_from_files(read_attachments(pdf))
+    assert doc.currency == "PLN" and len(doc.rows) == 83
+    padding = 2 * CELL_PADDING
+    for column in results_columns(doc):
+        for cell in (column.header, *column.cells):
+            # Headers and text cells wrap at spaces; figures stay on one line.
+            wraps = column.wraps or cell == column.header
+            for piece in cell.split() if wraps else [cell]:
+                width = text_width(piece, TABLE_FONT_SIZE, bold=cell == column.header)
+                assert width + padding <= column.width, (column.header, piece, column.width)
+    assert sum(c.width for c in results_columns(doc)) <= 510.3
+
+    public = [dataclasses.replace(k.public_record(), role="panel") for k in keys]
+    checks = verify_pdf(pdf, pinned_keys=public, with_pabutools=True)
+    assert verdict(checks).status == 0, [c.line() for c in checks]
+    assert checks[9].status == "PASS" and "k=18409" in checks[9].reason, checks[9].line()

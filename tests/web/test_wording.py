@@ -297,6 +297,9 @@ def test_no_page_of_the_demo_prints_pence_internal_names_or_wrong_plurals(demo, 
 
 
 @pytest.mark.slow
+# The checker reads words, whatever the database: seeding the demo on PostgreSQL for it cost
+# about 36 s of a worker's time.
+@pytest.mark.sqlite_only("the wording checks run once, on SQLite")
 def test_a_page_with_a_broken_money_or_plural_filter_is_caught(demo, db):
     # The same check on real pages fails when amounts are printed raw or counts disagree.
     ids = _round_ids(db)
