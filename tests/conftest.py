@@ -125,38 +125,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 skipped.add(item.nodeid)
     # A test skipped at once takes no time: it is left where it was.
     items.sort(key=lambda item: (2, 0, 0) if item.nodeid in skipped else _run_order(item))
-    _check_groups(config, items)
-
-
-def _check_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `--dist loadgroup`, note each test that xdist could not put in its group.
-
-    xdist marks a test of a group by appending "@group" to its node id (a worker's hook, which
-    runs before this one). When a pytest release stops that from taking effect, the groups are
-    lost without a word and each worker builds a module's costly fixture again
-    (pytest-dev/pytest-xdist#1386): the secrecy election three times, about 80 s more. The
-    worker sends the list back, and the run fails with a message (`pytest_testnodedown`).
-    """
-    if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
-        return
-    lost = [i.nodeid for i in items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid]
-    config.workeroutput["lost_groups"] = lost  # type: ignore[attr-defined]
-
-
-_lost_groups: list[str] = []
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: Any, error: Any) -> None:
-    """On the controller: collect the tests whose group a worker lost (see `_check_groups`)."""
-    for nodeid in getattr(node, "workeroutput", {}).get("lost_groups", []):
-        if nodeid not in _lost_groups:
-            _lost_groups.append(nodeid)
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _lost_groups and exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -177,14 +145,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     tr = terminalreporter
-    if _lost_groups:
-        tr.section("xdist groups lost", red=True, bold=True)
-        tr.write_line(
-            f"--dist loadgroup lost the group of {len(_lost_groups)} tests (first: "
-            f"{_lost_groups[0]}): this pytest and pytest-xdist do not work together "
-            "(pytest-dev/pytest-xdist#1386); see the pytest pin in pyproject.toml",
-            red=True, bold=True,
-        )  # fmt: skip
     tr.section("database backends")
     tr.write_line(f"sqlite: {_backend_counts['sqlite']} database tests passed")
     if _pg_problem:

@@ -121,7 +121,6 @@ def init_web(app: Flask) -> None:
 
     app.after_request(_security_headers)
     app.after_request(no_store)
-    app.after_request(_error_title)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(ValueDoesNotFit, _value_does_not_fit)
     for code in (400, 403, 404, 405, 413, 429, 500):
@@ -155,20 +154,6 @@ def _security_headers(response: Response) -> Response:
         "text/html"
     ):
         response.vary.add("HX-Request")
-    return response
-
-
-def _error_title(response: Response) -> Response:
-    """Start the title of a page that shows the error summary with "Error: ".
-
-    A screen reader reads the title first, so the person hears that the form needs fixing even
-    without JavaScript (the summary also takes focus: `autofocus`, and forms.js).
-    """
-    if response.mimetype != "text/html" or response.direct_passthrough or response.is_streamed:
-        return response
-    page = response.get_data()
-    if b'id="error-summary"' in page and b"<title>Error: " not in page:
-        response.set_data(page.replace(b"<title>", b"<title>Error: ", 1))
     return response
 
 

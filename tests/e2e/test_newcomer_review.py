@@ -21,6 +21,7 @@ from decide.demo.catalogue import DEMO_PASSWORD, FACILITATOR_EMAIL, FOUNDATION_R
 from decide.demo.published import PUBLISHED_ROUND_SLUG
 from decide.demo.voting import DEMO_ROLL, VOTING_ROUND_SLUGS
 from tests.e2e.conftest import _new_page
+from tests.helpers.browser import arrived
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -119,8 +120,7 @@ def test_a_rank_given_twice_is_flagged_on_both_projects(live_server, phone, axe_
     page.fill("#reference", DEMO_ROLL[1][0])
     page.fill("#date_of_birth", DEMO_ROLL[1][1])
     page.locator("section[aria-labelledby='by-roll'] button").click()
-    page.wait_for_selector("#rank-R3")
-    page.wait_for_load_state("load")  # ballot.js (deferred) listens for changes from here on
+    arrived(page, "#rank-R3")
     page.select_option("#rank-R3", "1")
     page.select_option("#rank-R1", "1")
     expect(page.locator("#rank-R1-error")).to_contain_text("Rank 1 is also given to")

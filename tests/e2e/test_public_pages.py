@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from decide.demo.catalogue import DEMO_PASSWORD
+from tests.helpers.browser import log_in
 
 
 def _rounds(server: Any) -> dict[str, int]:
@@ -44,13 +44,7 @@ def test_public_pages_of_published_round_at_phone_width(live_server, page, axe_c
 
 def test_facilitator_pages_of_closed_round_at_phone_width(live_server, page, axe_check):
     closed = _rounds(live_server)["closed"]
-    page.goto(live_server.url + "/login")
-    page.fill("#email", "facilitator@example.org")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button:has-text('Log in')")
-    # Wait to leave /login (a regex like ".*/(?!login).*" matches /login itself, so the next
-    # step could start before the login had landed).
-    page.wait_for_url(lambda url: "/login" not in url)
+    log_in(page, live_server.url, "facilitator@example.org")
     for path in (f"/rounds/{closed}/results/compare", f"/rounds/{closed}/results/equity"):
         page.goto(live_server.url + path)
         assert page.locator("h1").count() == 1, path

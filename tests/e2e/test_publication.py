@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from decide.demo.catalogue import DEMO_PASSWORD, FACILITATOR_EMAIL, PANEL_EMAIL
+from decide.demo.catalogue import FACILITATOR_EMAIL, PANEL_EMAIL
 from decide.demo.published import SECOND_PANEL_EMAIL
 from decide.demo.voting import VOTING_ROUND_SLUGS
 from tests.e2e.conftest import _new_page
+from tests.helpers.browser import arrived, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -32,16 +33,6 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, check=False
     )
-
-
-def _log_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button:has-text('Log in')")
-    # Wait to leave /login (a regex like ".*/(?!login).*" matches /login itself, so the next
-    # step could start before the login had landed).
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _prepare_round(server: Any) -> int:
@@ -71,7 +62,7 @@ def test_close_cosign_publish_verify_and_check_receipt(
 
     # A citizen votes and keeps the receipt.
     voter = page
-    _log_in(voter, base, "amira@example.org")
+    log_in(voter, base, "amira@example.org")
     voter.goto(f"{base}/rounds/{round_id}/vote")
     voter.check("#project-A1")
     voter.check("#project-A3")
@@ -88,7 +79,7 @@ def test_close_cosign_publish_verify_and_check_receipt(
         made = _cli("audits.keys", "new", "--name", name, "-o", str(folder))
         assert made.returncode == 0, made.stderr
         member = _new_page(browser, javascript=True, width=1280)
-        _log_in(member, base, email)
+        log_in(member, base, email)
         member.goto(f"{base}/rounds/{round_id}/publication/key")
         axe_check(member)
         slug = name.lower().replace(" ", "-")
@@ -99,7 +90,7 @@ def test_close_cosign_publish_verify_and_check_receipt(
 
     # The facilitator closes the round and watches the closing progress.
     fac = desktop_page
-    _log_in(fac, base, FACILITATOR_EMAIL)
+    log_in(fac, base, FACILITATOR_EMAIL)
     fac.goto(f"{base}/rounds/{round_id}")
     fac.click("button:has-text('Move to “Voting closed”')")
     # The phase changes in that POST: let it land (back on the round page) before the goto,
@@ -156,8 +147,7 @@ def test_close_cosign_publish_verify_and_check_receipt(
     visitor.set_input_files("#pdf", str(pdf))
     visitor.click("button:has-text('Check')")
     # Without keys of their own, the visitor learns the files agree, not who signed them.
-    visitor.wait_for_selector("h2:has-text('CONSISTENT, BUT NOT TRUSTED YET')", timeout=60_000)
-    visitor.wait_for_load_state("load")  # the rest of the report, after its heading
+    arrived(visitor, "h2:has-text('CONSISTENT, BUT NOT TRUSTED YET')", timeout=60_000)
     assert "anyone could have made them: pin the panel's keys" in visitor.inner_text("main")
     axe_check(visitor)
     # With the keys the two members handed over themselves, every check passes.
@@ -167,8 +157,7 @@ def test_close_cosign_publish_verify_and_check_receipt(
     visitor.set_input_files("#pdf", str(pdf))
     visitor.set_input_files("#keys", str(pinned))
     visitor.click("button:has-text('Check')")
-    visitor.wait_for_selector("h2:has-text('ALL CHECKS PASSED')", timeout=60_000)
-    visitor.wait_for_load_state("load")  # count() does not wait for the list to arrive
+    arrived(visitor, "h2:has-text('ALL CHECKS PASSED')", timeout=60_000)
     assert visitor.locator("ol.checks li").count() == 11
     axe_check(visitor)
     visitor.context.close()
@@ -180,7 +169,6 @@ def test_close_cosign_publish_verify_and_check_receipt(
     voter.click("a:has-text('Verify my ballot was counted')")
     voter.fill("#receipt", receipt)
     voter.click("button:has-text('Verify my ballot was counted')")
-    voter.wait_for_selector("h2:has-text('Your ballot was counted')")
-    voter.wait_for_load_state("load")  # the rest of main, after its heading
+    arrived(voter, "h2:has-text('Your ballot was counted')")
     assert "included under the published board root" in voter.inner_text("main")
     axe_check(voter)

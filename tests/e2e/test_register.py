@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from decide.demo.catalogue import DEMO_PASSWORD, FACILITATOR_EMAIL
+from decide.demo.catalogue import FACILITATOR_EMAIL
 from decide.demo.voting import DEMO_ROLL, OFFICER_EMAIL, VOTING_ROUND_SLUGS
+from tests.helpers.browser import arrived, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -24,22 +25,12 @@ def _round_id(server: Any, kind: str) -> int:
         return db.session.scalar(select(Round.id).where(Round.slug == VOTING_ROUND_SLUGS[kind]))
 
 
-def _log_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button:has-text('Log in')")
-    # Wait to leave /login (a regex like ".*/(?!login).*" matches /login itself, so the next
-    # step could start before the login had landed).
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 def test_facilitator_numbers_paper_ballots_and_officer_enters_one(
     live_server, page, browser, axe_check
 ):
     base = live_server.url
     approval, ranked = _round_id(live_server, "approval"), _round_id(live_server, "ranked")
-    _log_in(page, base, FACILITATOR_EMAIL)
+    log_in(page, base, FACILITATOR_EMAIL)
     page.goto(f"{base}/rounds/{approval}/eligibility")
     main = page.locator("main").inner_text()
     assert "This round is self-declared" in main and "You have confirmed this" in main
@@ -51,15 +42,13 @@ def test_facilitator_numbers_paper_ballots_and_officer_enters_one(
     page.goto(f"{base}/rounds/{ranked}/paper/numbers")
     page.fill("#count", "0")
     page.click("button:has-text('Number the paper ballots')")
-    page.wait_for_selector("#error-summary")  # only on the page the form posts to
-    page.wait_for_load_state("load")  # ... and all of it, not its first lines
+    arrived(page, "#error-summary")
     assert "from 1 to 5,000" in page.locator("#error-summary").inner_text()
     axe_check(page)
     page.fill("#count", "2")
     page.fill("#label", "Library")
     page.click("button:has-text('Number the paper ballots')")
-    page.wait_for_selector("h1:has-text('Paper ballots to print')")
-    page.wait_for_load_state("load")  # both numbers, not only the part parsed so far
+    arrived(page, "h1:has-text('Paper ballots to print')")
     numbers = re.findall(r"\d{3}-\d{3}-\d{4}", page.inner_text("main"))
     assert len(numbers) == 2
     axe_check(page)
@@ -68,7 +57,7 @@ def test_facilitator_numbers_paper_ballots_and_officer_enters_one(
     officer = page.context.browser.new_context(viewport={"width": 360, "height": 900})
     desk = officer.new_page()
     try:
-        _log_in(desk, base, OFFICER_EMAIL)
+        log_in(desk, base, OFFICER_EMAIL)
         desk.goto(f"{base}/rounds/{ranked}/paper")
         axe_check(desk)
         desk.fill("#number", numbers[0])
@@ -85,8 +74,7 @@ def test_facilitator_numbers_paper_ballots_and_officer_enters_one(
         desk.fill("#date_of_birth", DEMO_ROLL[1][1])
         desk.select_option("#rank-R2", "1")
         desk.click("button:has-text('Record this paper ballot')")
-        desk.wait_for_selector("text=This person has already voted in this round")
-        desk.wait_for_load_state("load")  # all of main, for the check of what it leaves out
+        arrived(desk, "text=This person has already voted in this round")
         refused = desk.inner_text("main")
         assert "This person has already voted in this round" in refused
         assert "paper, entered by an officer" not in refused  # no day or route for the officer

@@ -14,10 +14,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from decide.demo.catalogue import DEMO_PASSWORD
 from decide.demo.voting import VOTING_ROUND_SLUGS
 from decide.web.filters import long_date
 from tests.e2e.conftest import _new_page, register_and_confirm
+from tests.helpers.browser import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -182,16 +182,6 @@ def test_the_postcode_in_place_works_without_javascript(live_server, js_disabled
     axe_check(page)
 
 
-def _log_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button:has-text('Log in')")
-    # Wait to leave /login (a regex like ".*/(?!login).*" matches /login itself, so the next
-    # step could start before the login had landed).
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 GEOMETRY = """() => {
   const box = e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom}; };
   const active = document.activeElement;
@@ -246,7 +236,7 @@ def _check_summary_stays_in_view(page: Any) -> None:
 def test_the_budget_and_points_summaries_stay_in_view(live_server, phone, axe_check):
     page, base = phone, live_server.url
     ids = _round_ids(live_server)
-    _log_in(page, base, "amira@example.org")
+    log_in(page, base, "amira@example.org")
 
     page.goto(f"{base}/rounds/{ids['knapsack']}/vote")
     summary = page.locator("#summary")

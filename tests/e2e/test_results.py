@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from decide.demo.catalogue import DEMO_PASSWORD, FACILITATOR_EMAIL
+from decide.demo.catalogue import FACILITATOR_EMAIL
 from decide.demo.results import RESULTS_ROUND_SLUG
+from tests.helpers.browser import arrived, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -31,16 +32,6 @@ def _round_id(server: Any) -> int:
     from decide.models import Round
 
     return _db(server, lambda s: s.scalar(select(Round.id).where(Round.slug == RESULTS_ROUND_SLUG)))
-
-
-def _log_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button:has-text('Log in')")
-    # Wait to leave /login (a regex like ".*/(?!login).*" matches /login itself, so the next
-    # step could start before the login had landed).
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _publish(server: Any, round_id: int) -> None:
@@ -77,7 +68,7 @@ def test_compare_confirm_publish_and_see_how_a_ballot_was_used(
     fac = desktop_page
 
     # The facilitator finds the comparison from the round page.
-    _log_in(fac, base, FACILITATOR_EMAIL)
+    log_in(fac, base, FACILITATOR_EMAIL)
     fac.goto(f"{base}/rounds/{round_id}")
     fac.click("a:has-text('Compare the allocation rules and confirm one')")
     fac.wait_for_selector("h1:has-text('Compare the allocation rules')")
@@ -107,14 +98,12 @@ def test_compare_confirm_publish_and_see_how_a_ballot_was_used(
     fac.goto(f"{base}/rounds/{round_id}/results/compare")
     fac.check("input[name=rule][value=greedy]")
     fac.click("button:has-text('Confirm this rule')")
-    fac.wait_for_selector("#reason-error")
-    fac.wait_for_load_state("load")
+    arrived(fac, "#reason-error")
     assert "Give the reason for the change" in fac.locator("#reason-error").inner_text()
     axe_check(fac)
     fac.check("input[name=rule][value=equal-shares]")
     fac.click("button:has-text('Confirm this rule')")
-    fac.wait_for_selector("h1:has-text('Results')")
-    fac.wait_for_load_state("load")  # all of main, not only what is parsed after the h1
+    arrived(fac, "h1:has-text('Results')")
     assert "Preview." in fac.locator("main").inner_text()
     axe_check(fac)
 
@@ -137,8 +126,7 @@ def test_compare_confirm_publish_and_see_how_a_ballot_was_used(
     for code in chosen:
         page.check(f"#project-{code}")
     page.click("button:has-text('Show how my ballot was used')")
-    page.wait_for_selector("h1:has-text('How your ballot was used')")
-    page.wait_for_load_state("load")  # all of main, not only what is parsed after the h1
+    arrived(page, "h1:has-text('How your ballot was used')")
     used = page.locator("main").inner_text()
     assert "helped direct" in used or "None of the projects you supported was funded" in used
     axe_check(page)
@@ -152,8 +140,7 @@ def test_compare_confirm_publish_and_see_how_a_ballot_was_used(
     )
     page.goto(f"{base}/rounds/{published}")
     page.locator("a:has-text('See the results')").first.click()
-    page.wait_for_selector("h2:has-text('How the money was shared')")
-    page.wait_for_load_state("load")  # main's text and count() read the whole page
+    arrived(page, "h2:has-text('How the money was shared')")
     assert re.search(r"shared equally between the \d+ voters", page.locator("main").inner_text())
     assert page.locator("svg[role=img]").count() == 2
     axe_check(page)

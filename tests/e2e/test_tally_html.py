@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from tests.helpers.browser import arrived
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
@@ -28,8 +30,7 @@ def test_the_html_tally_passes_axe_and_fits_360_px(live_server, page, desktop_pa
     for p in (page, desktop_page):
         p.goto(f"{live_server.url}/rounds/{round_id}/results")
         p.click("a:has-text('as a web page')")
-        p.wait_for_selector("h2:has-text('Evidence')")
-        p.wait_for_load_state("load")  # main's text and count() read the whole page
+        arrived(p, "h2:has-text('Evidence')")
         assert "Merkle root" in p.inner_text("main")
         assert p.locator("table th[scope=col]").count() >= 3
         axe_check(p)  # also fails on a CSP error and on any sideways scroll
@@ -54,7 +55,6 @@ def test_an_audit_runs_in_the_background_and_its_page_works_without_javascript(
     page.click("button:has-text('Check')")
     # The cheap checks passed in the request; the job page reloads itself until the rest is done.
     page.wait_for_url(lambda url: "/audit/jobs/" in url)
-    page.wait_for_selector("h2:has-text('CONSISTENT, BUT NOT TRUSTED YET')", timeout=60_000)
-    page.wait_for_load_state("load")  # count() does not wait for the list to arrive
+    arrived(page, "h2:has-text('CONSISTENT, BUT NOT TRUSTED YET')", timeout=60_000)
     assert page.locator("ol.checks li").count() == 11
     axe_check(page)

@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from decide.demo.catalogue import DEMO_PASSWORD
 from decide.demo.voting import DEMO_ROLL, VOTING_ROUND_SLUGS
+from tests.helpers.browser import arrived, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -30,16 +30,6 @@ def _round_ids(server: Any) -> dict[str, int]:
             kind: db.session.scalar(select(Round.id).where(Round.slug == slug))
             for kind, slug in VOTING_ROUND_SLUGS.items()
         }
-
-
-def _log_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button:has-text('Log in')")
-    # Wait to leave /login (a regex like ".*/(?!login).*" matches /login itself, so the next
-    # step could start before the login had landed).
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _fits_phone(page: Any) -> None:
@@ -69,8 +59,7 @@ def _cast_and_check(page: Any, base: str, axe_check: Any) -> None:
     page.goto(base + "/receipts/check")
     page.fill("#receipt", receipt)
     page.click("button:has-text('Check my receipt')")
-    page.wait_for_selector("text=Your ballot is in the sealed box")
-    page.wait_for_load_state("load")  # the result's list, after its heading
+    arrived(page, "text=Your ballot is in the sealed box")
     assert "Signature: valid" in page.locator("main").inner_text()
     axe_check(page)
     # The board shows no ballots while voting is open; its form checks a tracker by POST.
@@ -86,7 +75,7 @@ def _cast_and_check(page: Any, base: str, axe_check: Any) -> None:
 def test_citizen_votes_in_each_kind_of_round(live_server, page, axe_check):
     base = live_server.url
     ids = _round_ids(live_server)
-    _log_in(page, base, "amira@example.org")
+    log_in(page, base, "amira@example.org")
 
     # Approval: tick two projects; the htmx counter follows.
     page.goto(f"{base}/rounds/{ids['approval']}/vote")
@@ -138,15 +127,12 @@ def test_citizen_votes_in_each_kind_of_round(live_server, page, axe_check):
     axe_check(page)
     page.click("button:has-text('Check my choices')")
     # all_inner_texts() does not wait: wait for the review page before reading its rows.
-    page.wait_for_selector("h1:has-text('Check your choices')")
-    page.wait_for_selector("tbody tr")
-    page.wait_for_load_state("load")  # every row, not only the first one parsed
+    arrived(page, "h1:has-text('Check your choices')")
     rows = page.locator("tbody tr").all_inner_texts()
     assert "Community transport to clinics" in rows[0]
     assert "befriending" in rows[1]
     page.go_back()
-    page.wait_for_selector("#rank-R3")
-    page.wait_for_load_state("load")
+    arrived(page, "#rank-R3")
     _cast_and_check(page, base, axe_check)
 
     # Voting again in the same round is refused with a clear message.
@@ -158,7 +144,7 @@ def test_approval_flow_without_javascript(live_server, js_disabled_page, axe_che
     page = js_disabled_page
     base = live_server.url
     ids = _round_ids(live_server)
-    _log_in(page, base, "john@example.org")
+    log_in(page, base, "john@example.org")
     page.goto(f"{base}/rounds/{ids['approval']}/vote")
     axe_check(page)
     _fits_phone(page)
@@ -166,8 +152,7 @@ def test_approval_flow_without_javascript(live_server, js_disabled_page, axe_che
     for code in ("A1", "A2", "A4", "A6"):
         page.check(f"#project-{code}")
     page.click("button:has-text('Check my choices')")
-    page.wait_for_selector(".error-summary")  # only on the page the form posts to
-    page.wait_for_load_state("load")  # ... and all of it
+    arrived(page, ".error-summary")
     assert "this round allows at most 3" in page.locator(".error-summary").inner_text()
     axe_check(page)
     page.uncheck("#project-A6")

@@ -21,6 +21,17 @@ def log_in(page: Any, base: str, email: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def arrived(page: Any, selector: str, *, timeout: float | None = None) -> None:
+    """Wait for the page a click opened: for `selector`, found only there, then for all of it.
+
+    A click returns once the new page starts to arrive. A read that does not wait (`count()`,
+    `all_inner_texts()`, the text of an element both pages have) could see the old page or the
+    first lines of the new one, and the load event alone could be the old page's.
+    """
+    page.wait_for_selector(selector, **({} if timeout is None else {"timeout": timeout}))
+    page.wait_for_load_state("load")
+
+
 def wait_finished(page: Any) -> None:
     """Wait until the job progress page says the job finished."""
     page.wait_for_selector("#job-progress:has-text('Finished')", timeout=60_000)
